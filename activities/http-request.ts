@@ -1,0 +1,87 @@
+// The http task's activity: one request with a timeout, typed failures and a bounded body.
+
+import type { Redactor } from '../src/secrets/redactor.js';
+import { withHeartbeat } from './heartbeat.js';
+import { TASK_ERROR_TYPES, taskError } from './task-errors.js';
+import type { HttpOutput, HttpRequestInput } from './types.js';
+
+/** Largest response body read, in bytes (10 MiB); larger bodies fail the task. */
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+export async function performHttpRequest(input: HttpRequestInput, redactor: Redactor): Promise<HttpOutput> {
+  let url: URL;
+  try {
+    url = new URL(input.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`protocol ${url.protocol} is not http or https`);
+  } catch (error) {
+    throw taskError(TASK_ERROR_TYPES.httpInvalid, `url ${input.url} is not a valid http(s) URL: ${(error as Error).message}`, redactor);
+  }
+  for (const [k, v] of Object.entries(input.query)) url.searchParams.append(k, v);
+  const headers = new Headers(input.headers);
+  let body: string | undefined = input.body;
+  if (input.json !== undefined) {
+    body = JSON.stringify(input.json);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  }
+  const shown = redactor.text(`${input.method} ${url.origin}${url.pathname}`);
+  return withHeartbeat(async (cancelled) => {
+    const signal = AbortSignal.any([cancelled, AbortSignal.timeout(input.timeoutMs)]);
+    let response: Response;
+    try {
+      response = await fetch(url, { method: input.method, headers, ...(body !== undefined ? { body } : {}), signal, redirect: 'follow' });
+    } catch (error) {
+      if (cancelled.aborted) throw error;
+      if (signal.aborted) throw taskError(TASK_ERROR_TYPES.httpTimeout, `${shown} timed out after ${input.timeoutMs} ms`, redactor);
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw taskError(TASK_ERROR_TYPES.httpNetwork, `${shown} failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`, redactor);
+    }
+    const text = await readBody(response, shown, redactor);
+    const output: HttpOutput = {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: parseBody(text, response.headers.get('content-type'), input.responseType),
+    };
+    if (!statusExpected(response.status, input.expectStatus)) {
+      const type = response.status >= 500 ? TASK_ERROR_TYPES.httpServer : response.status >= 400 ? TASK_ERROR_TYPES.httpClient : TASK_ERROR_TYPES.httpServer;
+      throw taskError(
+        type,
+        `${shown} answered ${response.status} ${response.statusText}: ${text.slice(0, 300)}`,
+        redactor,
+        redactor.value({ status: output.status }),
+      );
+    }
+    return redactor.value(output);
+  });
+}
+
+async function readBody(response: Response, shown: string, redactor: Redactor): Promise<string> {
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (length > MAX_RESPONSE_BYTES) throw taskError('HttpResponseTooLarge', `${shown} returned ${length} bytes; the limit is ${MAX_RESPONSE_BYTES}`, redactor);
+  const text = await response.text();
+  if (text.length > MAX_RESPONSE_BYTES) throw taskError('HttpResponseTooLarge', `${shown} returned more than ${MAX_RESPONSE_BYTES} bytes`, redactor);
+  return text;
+}
+
+function parseBody(text: string, contentType: string | null, responseType: HttpRequestInput['responseType']): unknown {
+  if (responseType === 'text') return text;
+  const looksJson = contentType?.includes('json') ?? false;
+  if (responseType === 'json' || looksJson) {
+    try {
+      return text.length ? JSON.parse(text) : null;
+    } catch {
+      if (responseType === 'json') throw new Error('response body is not JSON (responseType: json)');
+    }
+  }
+  return text;
+}
+
+/** Whether a status matches `expectStatus` (default 200-299). */
+export function statusExpected(status: number, expect: HttpRequestInput['expectStatus']): boolean {
+  if (expect === undefined) return status >= 200 && status < 300;
+  const list = Array.isArray(expect) ? expect : [expect];
+  return list.some((spec) => {
+    if (typeof spec === 'number') return status === spec;
+    const [low, high] = spec.split('-').map(Number);
+    return high === undefined ? status === low : status >= (low ?? 0) && status <= high;
+  });
+}

@@ -1,0 +1,98 @@
+// The worker's activities, built from their dependencies. The workflow imports only the type
+// of `createActivities`, never this module's code.
+
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
+import { WeftError } from '../src/errors.js';
+import type { FlowCatalog } from '../src/flows/flow-catalog.js';
+import type { LogSink } from '../src/logs/log-sink.js';
+import type { OutputStore } from '../src/outputs/output-store.js';
+import type { StoredOutputRef } from '../src/runs/run-types.js';
+import { Redactor } from '../src/secrets/redactor.js';
+import { resolveSecretMarkers, resolveSecretsInValue, SecretNotFoundError, type SecretSource } from '../src/secrets/secret-source.js';
+import { FLOW_LIMITS } from '../src/spec/limits.js';
+import { performHttpRequest } from './http-request.js';
+import { runScriptTask } from './run-script.js';
+import { TASK_ERROR_TYPES } from './task-errors.js';
+import type { HttpOutput, HttpRequestInput, LogLine, ResolveFlowInput, ScriptInput, ScriptOutput, TaskContext } from './types.js';
+
+export interface ActivityDeps {
+  secrets: SecretSource;
+  logs: LogSink;
+  outputs: OutputStore;
+  flows: FlowCatalog;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  /** Keeps outputs over the size bound out of history: stored, replaced by a reference. */
+  const bounded = async <T>(context: TaskContext, output: T): Promise<T | StoredOutputRef> => {
+    if (JSON.stringify(output).length <= FLOW_LIMITS.maxOutputBytes) return output;
+    const name = `${context.taskId}${context.iteration ? `[${context.iteration.join(',')}]` : ''}`;
+    return deps.outputs.put(context.runId, name, output);
+  };
+
+  return {
+    async httpRequest(input: HttpRequestInput): Promise<HttpOutput | StoredOutputRef> {
+      const used = new Set<string>();
+      return asTaskErrors(used, async () => {
+        const resolved: HttpRequestInput = {
+          ...input,
+          url: resolveSecretMarkers(input.url, deps.secrets, used),
+          headers: resolveSecretsInValue(input.headers, deps.secrets, used) as Record<string, string>,
+          query: resolveSecretsInValue(input.query, deps.secrets, used) as Record<string, string>,
+          ...(input.json !== undefined ? { json: resolveSecretsInValue(input.json, deps.secrets, used) } : {}),
+          ...(input.body !== undefined ? { body: resolveSecretMarkers(input.body, deps.secrets, used) } : {}),
+        };
+        return bounded(input.context, await performHttpRequest(resolved, new Redactor(used)));
+      });
+    },
+
+    async runScript(input: ScriptInput): Promise<ScriptOutput | StoredOutputRef> {
+      const used = new Set<string>();
+      return asTaskErrors(used, async () => {
+        const env = resolveSecretsInValue(input.env, deps.secrets, used) as Record<string, string>;
+        return bounded(input.context, await runScriptTask({ ...input, env }, new Redactor(used), deps.logs));
+      });
+    },
+
+    async writeLogs(lines: LogLine[]): Promise<void> {
+      await deps.logs.write(lines);
+    },
+
+    async storeOutput(input: { runId: string; name: string; value: unknown }): Promise<StoredOutputRef> {
+      return deps.outputs.put(input.runId, input.name, input.value);
+    },
+
+    /** Joins the stored iteration slices of a batched foreach; inline when small enough. */
+    async combineIterations(input: { runId: string; name: string; parts: StoredOutputRef[]; maxInlineBytes: number }): Promise<unknown> {
+      const iterations: unknown[] = [];
+      for (const part of input.parts) iterations.push(...((await deps.outputs.get(part.$weftOutputRef)) as unknown[]));
+      const output = { iterations };
+      if (JSON.stringify(output).length <= input.maxInlineBytes) return output;
+      return deps.outputs.put(input.runId, input.name, output);
+    },
+
+    async resolveFlow(input: ResolveFlowInput) {
+      try {
+        return await deps.flows.resolve(input.flow, input.revision);
+      } catch (error) {
+        if (error instanceof WeftError) throw ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
+        throw error;
+      }
+    },
+  };
+}
+
+// Any error an I/O task raises is a task error (the workflow decides on retry); only
+// cancellation passes through. Messages are redacted of the secrets this attempt used.
+async function asTaskErrors<T>(used: Set<string>, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ApplicationFailure || error instanceof CancelledFailure) throw error;
+    const redactor = new Redactor(used);
+    if (error instanceof SecretNotFoundError)
+      throw ApplicationFailure.create({ type: TASK_ERROR_TYPES.secretNotFound, message: error.message, nonRetryable: true });
+    const message = error instanceof Error ? error.message : String(error);
+    throw ApplicationFailure.create({ type: error instanceof Error ? error.name : 'Error', message: redactor.text(message), nonRetryable: true });
+  }
+}

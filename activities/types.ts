@@ -1,0 +1,59 @@
+// Activity payload types shared by the workflow (type-only imports) and the activities.
+// They enter history: fields are only ever added, optionally.
+
+/** Run metadata every activity receives, for logs and output storage. */
+export interface TaskContext {
+  runId: string;
+  taskId: string;
+  iteration?: number[];
+  attempt: number;
+}
+
+export interface HttpRequestInput {
+  context: TaskContext;
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  json?: unknown;
+  body?: string;
+  expectStatus?: number | string | Array<number | string>;
+  responseType: 'auto' | 'json' | 'text';
+  timeoutMs: number;
+}
+
+export interface HttpOutput {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface ScriptInput {
+  context: TaskContext;
+  language: 'bash' | 'python' | 'node';
+  script: string;
+  env: Record<string, string>;
+  workingDir?: string;
+  timeoutMs: number;
+}
+
+export interface ScriptOutput {
+  exitCode: number;
+  outputs: Record<string, unknown>;
+  stdoutTail: string;
+  stderrTail: string;
+}
+
+export interface LogLine {
+  runId: string;
+  taskId: string;
+  iteration?: number[];
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  time: string;
+}
+
+export interface ResolveFlowInput {
+  flow: string;
+  revision?: number;
+}

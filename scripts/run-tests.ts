@@ -1,0 +1,75 @@
+// `npm test`: installs the Temporal CLI if needed, starts one dev server for the suite, builds
+// the workflow bundle once, then runs every test file with Node's test runner.
+// Usage: npm test [-- <test files or folders>]
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startDevServer } from '../src/temporal/dev-server.js';
+import { ensureTemporalCli } from '../src/temporal/temporal-cli.js';
+import { writeWorkflowBundle } from '../src/worker/workflow-bundle.js';
+
+const say = (line: string) => process.stderr.write(`[weft test] ${line}\n`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function testFiles(targets: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const target of targets.length ? targets : ['test']) {
+    const path = resolve(target);
+    if ((await stat(path)).isFile()) out.push(path);
+    else {
+      for (const entry of await readdir(path, { recursive: true })) {
+        if (entry.endsWith('.test.ts')) out.push(join(path, entry));
+      }
+    }
+  }
+  return out.sort();
+}
+
+async function main(): Promise<number> {
+  const work = await mkdtemp(join(tmpdir(), 'weft-test-'));
+  const cli = await ensureTemporalCli(say);
+  const port = await freePort();
+  say(`starting the Temporal dev server on 127.0.0.1:${port}`);
+  const server = await startDevServer({ dataDir: join(work, 'temporal'), port, uiPort: false, progress: say });
+  const bundle = join(work, 'workflow-bundle.js');
+  try {
+    say('bundling workflow code');
+    await writeWorkflowBundle(bundle);
+    const files = await testFiles(process.argv.slice(2));
+    say(`running ${files.length} test files`);
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_NAMESPACE: 'default',
+      WEFT_WORKFLOW_BUNDLE: bundle,
+      TEMPORAL_CLI_PATH: cli,
+      WEFT_TEST_WORK_DIR: work,
+    };
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
+    return await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
+  } finally {
+    await server.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    say(`failed: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

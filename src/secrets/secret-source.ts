@@ -1,0 +1,49 @@
+// Where secret values come from. For now: `WEFT_SECRET_<NAME>` environment variables, read once
+// at worker start (the encrypted store arrives with the registry).
+
+import { WeftError } from '../errors.js';
+import { SECRET_MARKER_PATTERN } from '../expressions/cel-environment.js';
+
+const ENV_PREFIX = 'WEFT_SECRET_';
+
+/** Thrown inside an activity when a flow asks for a secret that is not defined. */
+export class SecretNotFoundError extends WeftError {
+  constructor(readonly secret: string) {
+    super('SECRET_NOT_FOUND', `secret ${secret} is not defined`, { hint: `set the environment variable ${ENV_PREFIX}${secret} for the worker` });
+  }
+}
+
+export interface SecretSource {
+  get(name: string): string | undefined;
+}
+
+/** Reads `WEFT_SECRET_*` from an environment once; the values are not left in process.env for children. */
+export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): SecretSource {
+  const values = new Map<string, string>();
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith(ENV_PREFIX) && value !== undefined) values.set(key.slice(ENV_PREFIX.length), value);
+  }
+  return { get: (name) => values.get(name) };
+}
+
+/** Replaces secret markers in text with values; records every value used, for redaction. */
+export function resolveSecretMarkers(text: string, source: SecretSource, used: Set<string>): string {
+  return text.replace(SECRET_MARKER_PATTERN, (_match, name: string) => {
+    const value = source.get(name);
+    if (value === undefined) throw new SecretNotFoundError(name);
+    used.add(value);
+    return value;
+  });
+}
+
+/** Same as resolveSecretMarkers, through every string of a JSON value. */
+export function resolveSecretsInValue(value: unknown, source: SecretSource, used: Set<string>): unknown {
+  if (typeof value === 'string') return resolveSecretMarkers(value, source, used);
+  if (Array.isArray(value)) return value.map((v) => resolveSecretsInValue(v, source, used));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = resolveSecretsInValue(v, source, used);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,63 @@
+// Parses flow text (YAML or JSON) and validates it, attaching line numbers to problems.
+
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { ValidationProblem } from '../errors.js';
+import type { FlowSpec } from './flow-spec.js';
+import { FLOW_LIMITS } from './limits.js';
+import { validateFlow } from './validate-flow.js';
+
+/** A validation problem with the 1-based line of the document where it points, when known. */
+export type LocatedProblem = ValidationProblem & { line?: number };
+
+export type ParsedFlow = { valid: true; flow: FlowSpec } | { valid: false; problems: LocatedProblem[] };
+
+/** Parses and validates flow text. YAML is a superset of JSON, so one parser serves both. */
+export function parseFlow(text: string): ParsedFlow {
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes > FLOW_LIMITS.maxDocumentBytes) {
+    return {
+      valid: false,
+      problems: [{ path: '', message: `the flow document is ${bytes} bytes; the limit is ${FLOW_LIMITS.maxDocumentBytes}`, hint: 'split it into subflows' }],
+    };
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      valid: false,
+      problems: doc.errors.map((e) => {
+        const line = e.linePos?.[0]?.line;
+        return { path: '', message: `the document is not valid YAML or JSON: ${e.message.split('\n')[0]}`, ...(line ? { line } : {}) };
+      }),
+    };
+  }
+  const result = validateFlow(doc.toJS({ maxAliasCount: 100 }));
+  if (result.valid) return result;
+  return { valid: false, problems: result.problems.map((p) => locate(p, doc, lines)) };
+}
+
+function locate(problem: ValidationProblem, doc: ReturnType<typeof parseDocument>, lines: LineCounter): LocatedProblem {
+  const segments = splitPath(problem.path);
+  // Walk down as far as the document goes, so an unknown field still points at its parent.
+  let node: unknown = doc.contents;
+  let found: unknown = node;
+  for (const segment of segments) {
+    if (isMap(node)) node = node.get(segment, true);
+    else if (isSeq(node) && typeof segment === 'number') node = node.get(segment, true);
+    else break;
+    if (node === undefined) break;
+    found = node;
+  }
+  const range = (found as { range?: [number, number, number] } | undefined)?.range;
+  if (!range) return problem;
+  return { ...problem, line: lines.linePos(range[0]).line };
+}
+
+function splitPath(path: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (match[2] !== undefined) out.push(Number(match[2]));
+    else if (match[1] !== undefined) out.push(match[1]);
+  }
+  return out;
+}

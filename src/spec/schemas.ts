@@ -1,0 +1,61 @@
+// zod schemas for the parts of a flow that are not task lists: ids, durations, retry, inputs.
+// Task-type configs live in task-types.ts; the walker in validate-flow.ts ties them together.
+
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+export const FLOW_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
+export const TASK_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A task or input id as the spec defines it. */
+export const Identifier = z
+  .string()
+  .max(64, 'must be at most 64 characters')
+  .regex(TASK_ID_PATTERN, 'must start with a letter or "_" and hold only letters, digits and "_"');
+
+/** A duration such as `30s`, `5m`, `1h30m` or `PT5M`. */
+export const DurationText = z.string().refine((v) => parseDuration(v) !== undefined, {
+  message: 'is not a duration; write e.g. 500ms, 30s, 5m, 2h, 1d or PT5M',
+});
+
+/** A string that must be exactly one `{{ expr }}` (control fields such as `when` and `condition`). */
+export const SingleExpression = z.string().regex(/^\s*\{\{[\s\S]*\}\}\s*$/, 'must be a single "{{ expression }}"');
+
+export const RetryPolicy = z.strictObject({
+  maxAttempts: z.number().int('must be an integer').min(1, 'must be an integer >= 1').max(100, 'must be at most 100').optional(),
+  initialInterval: DurationText.optional(),
+  backoffCoefficient: z.number().min(1, 'must be >= 1').max(100, 'must be at most 100').optional(),
+  maxInterval: DurationText.optional(),
+  nonRetryable: z.array(z.string().min(1).max(128)).max(64).optional(),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+export const InputType = z.enum(['string', 'integer', 'number', 'boolean', 'object', 'array', 'any']);
+export type InputType = z.infer<typeof InputType>;
+
+export const FlowInput = z.strictObject({
+  id: Identifier,
+  type: InputType.default('string'),
+  description: z.string().max(2000).optional(),
+  required: z.boolean().optional(),
+  default: z.unknown().optional(),
+  enum: z.array(z.unknown()).min(1).max(1000).optional(),
+  schema: z.record(z.string(), z.unknown()).optional(),
+});
+export type FlowInput = z.infer<typeof FlowInput>;
+
+export const CacheConfig = z.strictObject({ ttl: DurationText });
+
+/** Fields every task may carry, whatever its type. */
+export const CommonTaskFields = {
+  id: Identifier,
+  type: z.string(),
+  description: z.string().max(2000).optional(),
+  when: SingleExpression.optional(),
+  retry: RetryPolicy.optional(),
+  timeout: DurationText.optional(),
+  allowFailure: z.boolean().optional(),
+  cache: CacheConfig.optional(),
+};
+export const COMMON_TASK_FIELD_NAMES = Object.keys(CommonTaskFields);

@@ -1,0 +1,231 @@
+// Validates a parsed flow document against spec version 1 and reports every problem at once:
+// structure (zod), ids, task types, and expressions checked on their CEL AST.
+
+import { z } from 'zod';
+import type { ValidationProblem } from '../errors.js';
+import { analyzeExpression } from '../expressions/references.js';
+import { parseTemplate, TemplateSyntaxError } from '../expressions/template.js';
+import { validateApprovalFields } from './approval-fields.js';
+import type { FlowSpec } from './flow-spec.js';
+import { FLOW_LIMITS } from './limits.js';
+import { COMMON_TASK_FIELD_NAMES, DurationText, FLOW_ID_PATTERN, FlowInput, NAMESPACE_PATTERN, RetryPolicy } from './schemas.js';
+import { closest } from './suggest.js';
+import { CONTROL_FIELDS, isTaskTypeName, TASK_TYPE_NAMES, type TaskTypeName, taskSchema, taskTypeInfo } from './task-types.js';
+import { formatPath, problemsFromZod } from './zod-problems.js';
+
+const FlowRoot = z.strictObject({
+  id: z.string().regex(FLOW_ID_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lowercase letters, digits, "_" and "-")'),
+  namespace: z.string().regex(NAMESPACE_PATTERN, 'must match ^[a-z0-9][a-z0-9_.-]{0,127}$').default('default'),
+  description: z.string().max(10_000).optional(),
+  labels: z.record(z.string().max(128), z.string().max(1024)).optional(),
+  inputs: z.array(z.unknown()).max(200).optional(),
+  vars: z.record(z.string(), z.unknown()).optional(),
+  tasks: z.array(z.unknown()).min(1, 'must hold at least one task'),
+  errors: z.array(z.unknown()).optional(),
+  finally: z.array(z.unknown()).optional(),
+  outputs: z.record(z.string(), z.unknown()).optional(),
+  retry: RetryPolicy.optional(),
+  timeout: DurationText.optional(),
+});
+const ROOT_FIELDS = Object.keys(FlowRoot.shape);
+
+/** Result of validation: the typed flow, or every problem found. */
+export type FlowValidation = { valid: true; flow: FlowSpec } | { valid: false; problems: ValidationProblem[] };
+
+interface TemplateSite {
+  path: string;
+  text: string;
+  secretAllowed: boolean;
+}
+
+interface Walk {
+  problems: ValidationProblem[];
+  ids: Map<string, string>;
+  templates: TemplateSite[];
+  taskCount: number;
+}
+
+/** Validates a parsed document (from YAML or JSON). Never throws for bad input. */
+export function validateFlow(document: unknown): FlowValidation {
+  const walk: Walk = { problems: [], ids: new Map(), templates: [], taskCount: 0 };
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    return {
+      valid: false,
+      problems: [{ path: '', message: 'a flow must be a map with at least id and tasks', hint: 'start from: id: my-flow\\ntasks: [...]' }],
+    };
+  }
+  const root = FlowRoot.safeParse(document, { reportInput: true });
+  if (!root.success) walk.problems.push(...problemsFromZod(root.error.issues, '', ROOT_FIELDS, 'a flow'));
+  const doc = document as Record<string, unknown>;
+  const inputIds = validateInputs(doc.inputs, walk);
+  for (const list of ['tasks', 'errors', 'finally'] as const) {
+    if (Array.isArray(doc[list])) walkTaskList(doc[list], list, 1, walk);
+  }
+  if (walk.taskCount > FLOW_LIMITS.maxTasks) {
+    walk.problems.push({
+      path: 'tasks',
+      message: `tasks holds ${walk.taskCount} tasks in all; the limit is ${FLOW_LIMITS.maxTasks}`,
+      hint: 'split the flow into subflows',
+    });
+  }
+  collectTemplates(doc.vars, 'vars', false, walk.templates);
+  collectTemplates(doc.outputs, 'outputs', false, walk.templates);
+  checkTemplates(walk, inputIds);
+  if (walk.problems.length > 0) return { valid: false, problems: walk.problems };
+  const flow = (root as { data: FlowSpec }).data;
+  return { valid: true, flow: { ...(document as FlowSpec), namespace: flow.namespace } };
+}
+
+function validateInputs(inputs: unknown, walk: Walk): Set<string> {
+  const ids = new Set<string>();
+  if (!Array.isArray(inputs)) return ids;
+  inputs.forEach((raw, i) => {
+    const path = `inputs[${i}]`;
+    const parsed = FlowInput.safeParse(raw, { reportInput: true });
+    if (!parsed.success) {
+      walk.problems.push(...problemsFromZod(parsed.error.issues, path, Object.keys(FlowInput.shape), 'a flow input'));
+      return;
+    }
+    if (ids.has(parsed.data.id)) walk.problems.push({ path: `${path}.id`, message: `${path}.id "${parsed.data.id}" is already used by another input` });
+    ids.add(parsed.data.id);
+  });
+  return ids;
+}
+
+function walkTaskList(list: unknown[], path: string, depth: number, walk: Walk): void {
+  if (depth > FLOW_LIMITS.maxDepth) {
+    walk.problems.push({ path, message: `${path} nests task lists deeper than ${FLOW_LIMITS.maxDepth} levels`, hint: 'move inner parts into a subflow' });
+    return;
+  }
+  for (const [i, task] of list.entries()) walkTask(task, `${path}[${i}]`, depth, walk);
+}
+
+function walkTask(raw: unknown, path: string, depth: number, walk: Walk): void {
+  walk.taskCount += 1;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    walk.problems.push({ path, message: `${path} must be a task map with at least id and type` });
+    return;
+  }
+  const task = raw as Record<string, unknown>;
+  if (typeof task.id === 'string') {
+    const first = walk.ids.get(task.id);
+    if (first !== undefined) {
+      walk.problems.push({
+        path: `${path}.id`,
+        message: `${path}.id "${task.id}" is already used at ${first}`,
+        hint: 'task ids must be unique in the whole flow, nested tasks included',
+      });
+    } else walk.ids.set(task.id, `${path}.id`);
+  }
+  if (!isTaskTypeName(task.type)) {
+    const guess = typeof task.type === 'string' ? closest(task.type, TASK_TYPE_NAMES) : undefined;
+    const list = `valid task types: ${TASK_TYPE_NAMES.join(', ')}`;
+    walk.problems.push({
+      path: `${path}.type`,
+      message: task.type === undefined ? `${path}.type is required` : `${path}.type ${JSON.stringify(task.type)} is not a task type`,
+      hint: guess ? `did you mean "${guess}"? ${list}` : list,
+    });
+    return;
+  }
+  const type = task.type;
+  const info = taskTypeInfo(type);
+  if (info.unavailable) walk.problems.push({ path: `${path}.type`, message: `${path}.type "${type}": ${info.unavailable}` });
+  const allowed = [...COMMON_TASK_FIELD_NAMES, ...Object.keys(info.config)];
+  const parsed = taskSchema(type).safeParse(task, { reportInput: true });
+  if (!parsed.success) walk.problems.push(...problemsFromZod(parsed.error.issues, path, allowed, `a ${type} task`));
+  checkTypeRules(type, task, path, walk);
+  for (const field of info.nested) {
+    const nested = task[field];
+    if (Array.isArray(nested)) walkTaskList(nested, `${path}.${field}`, depth + 1, walk);
+  }
+  for (const field of info.nestedMaps ?? []) {
+    const map = task[field];
+    if (map && typeof map === 'object' && !Array.isArray(map)) {
+      for (const [key, nested] of Object.entries(map)) {
+        if (Array.isArray(nested)) walkTaskList(nested, `${path}.${field}.${key}`, depth + 1, walk);
+      }
+    }
+  }
+  const skip = new Set<string>([
+    'id',
+    'type',
+    'retry',
+    'timeout',
+    'cache',
+    'allowFailure',
+    ...info.nested,
+    ...(info.nestedMaps ?? []),
+    ...(info.rawFields ?? []),
+  ]);
+  for (const [field, value] of Object.entries(task)) {
+    if (skip.has(field)) continue;
+    collectTemplates(value, `${path}.${field}`, (info.secretFields as readonly string[] | undefined)?.includes(field) ?? false, walk.templates);
+  }
+}
+
+function checkTypeRules(type: TaskTypeName, task: Record<string, unknown>, path: string, walk: Walk): void {
+  if (type === 'sleep' && (task.duration === undefined) === (task.until === undefined)) {
+    walk.problems.push({ path, message: `${path} needs exactly one of duration or until`, hint: 'e.g. duration: 5m, or until: "{{ inputs.at }}"' });
+  }
+  if (type === 'http' && task.json !== undefined && task.body !== undefined) {
+    walk.problems.push({ path: `${path}.body`, message: `${path} sets both json and body; use one` });
+  }
+  if (type === 'approval' && task.fields !== undefined) {
+    for (const problem of validateApprovalFields(task.fields)) {
+      walk.problems.push({ path: formatPath(`${path}.fields`, problem.at), message: `${formatPath(`${path}.fields`, problem.at)} ${problem.message}` });
+    }
+  }
+}
+
+function collectTemplates(value: unknown, path: string, secretAllowed: boolean, out: TemplateSite[]): void {
+  if (typeof value === 'string') {
+    if (value.includes('{{')) out.push({ path, text: value, secretAllowed });
+  } else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) collectTemplates(v, `${path}[${i}]`, secretAllowed, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collectTemplates(v, `${path}.${k}`, secretAllowed, out);
+  }
+}
+
+function checkTemplates(walk: Walk, _inputIds: Set<string>): void {
+  const taskIds = [...walk.ids.keys()];
+  for (const site of walk.templates) {
+    let template: ReturnType<typeof parseTemplate>;
+    try {
+      template = parseTemplate(site.text);
+    } catch (error) {
+      if (!(error instanceof TemplateSyntaxError)) throw error;
+      walk.problems.push({ path: site.path, message: `${site.path} ${error.message}` });
+      continue;
+    }
+    const exprs = template.kind === 'value' ? [template.expr] : template.kind === 'text' ? template.parts.flatMap((p) => ('expr' in p ? [p.expr] : [])) : [];
+    const field = site.path.split('.').pop() ?? '';
+    if (template.kind === 'text' && (CONTROL_FIELDS as readonly string[]).includes(field)) {
+      walk.problems.push({ path: site.path, message: `${site.path} must be a single "{{ expression }}", not text around one` });
+    }
+    for (const expr of exprs) checkExpression(expr, site, taskIds, walk);
+  }
+}
+
+function checkExpression(expr: string, site: TemplateSite, taskIds: string[], walk: Walk): void {
+  const facts = analyzeExpression(expr);
+  if (facts.problem) {
+    walk.problems.push({ path: site.path, message: `${site.path} has an invalid expression {{ ${expr} }}: ${facts.problem}` });
+  }
+  for (const ref of facts.outputRefs) {
+    if (walk.ids.has(ref)) continue;
+    const guess = closest(ref, taskIds);
+    walk.problems.push({
+      path: site.path,
+      message: `${site.path} reads outputs.${ref}, but no task has the id "${ref}"`,
+      hint: guess ? `did you mean "outputs.${guess}"?` : `task ids in this flow: ${taskIds.slice(0, 30).join(', ')}`,
+    });
+  }
+  if (facts.secrets.length > 0 && !site.secretAllowed) {
+    walk.problems.push({
+      path: site.path,
+      message: `${site.path} calls secret(), which is not allowed in this field`,
+      hint: 'secret() is allowed only in http url, headers, query, json and body, and in script env',
+    });
+  }
+}

@@ -1,0 +1,32 @@
+// Dynamic config the embedded dev server starts with. Measured with `npm run bench` (see
+// bench/README.md); every value can be overridden with WEFT_TEMPORAL_DYNAMIC_CONFIG.
+
+/**
+ * - `history.transferProcessorMaxPollRPS` (default 20 per shard): the dev server has one shard,
+ *   so the default throttles chains of sequential activities after a short burst.
+ * - `history.timerProcessorMaxPollRPS` (default 20): the same throttle for timers (retry backoff,
+ *   sleep tasks, approval timeouts).
+ * - `history.visibilityProcessorMaxPollRPS` (default 20): keeps `list runs` current under load.
+ * - `system.enableActivityEagerExecution` (default false): a workflow task's completion may carry
+ *   its first activity straight to the worker that scheduled it, skipping a matching round trip.
+ * - `matching.numTaskqueue{Read,Write}Partitions` (default 4): one worker fleet on a dev server
+ *   gains nothing from partitions, and every extra partition adds poll forwarding.
+ */
+export const TUNED_DYNAMIC_CONFIG: Readonly<Record<string, string>> = {
+  'history.transferProcessorMaxPollRPS': '10000',
+  'history.timerProcessorMaxPollRPS': '10000',
+  'history.visibilityProcessorMaxPollRPS': '10000',
+  'system.enableActivityEagerExecution': 'true',
+  'matching.numTaskqueueReadPartitions': '1',
+  'matching.numTaskqueueWritePartitions': '1',
+};
+
+/** Parses `key=value,key=value` overrides (WEFT_TEMPORAL_DYNAMIC_CONFIG). */
+export function parseDynamicConfigOverrides(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (text ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at > 0) out[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return out;
+}

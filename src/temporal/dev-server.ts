@@ -1,0 +1,127 @@
+// Starts and stops the embedded Temporal dev server: a SQLite file in Weft's data directory,
+// the Web UI, tuned dynamic config, Weft's search attributes, and a bounded wait for readiness.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TemporalSetupError } from '../errors.js';
+import { parseDynamicConfigOverrides, TUNED_DYNAMIC_CONFIG } from './dev-server-config.js';
+import { registerSearchAttributes } from './search-attributes.js';
+import { ensureTemporalCli } from './temporal-cli.js';
+
+export interface DevServerOptions {
+  /** Directory that holds the SQLite file (`temporal.db`). */
+  dataDir: string;
+  /** gRPC port (default 7233). */
+  port?: number;
+  /** Web UI port (default 8233); `false` runs headless. */
+  uiPort?: number | false;
+  /** Dynamic config on top of the tuned defaults; `tuned: false` starts from Temporal's defaults. */
+  dynamicConfig?: Record<string, string>;
+  tuned?: boolean;
+  /** How long to wait for the server to answer, in ms (default 60 s). */
+  readyTimeoutMs?: number;
+  namespace?: string;
+  progress?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const progress = options.progress ?? (() => {});
+  const cli = await ensureTemporalCli(progress);
+  await mkdir(options.dataDir, { recursive: true });
+  const port = options.port ?? 7233;
+  const address = `127.0.0.1:${port}`;
+  const namespace = options.namespace ?? 'default';
+  const config = {
+    ...(options.tuned === false ? {} : TUNED_DYNAMIC_CONFIG),
+    ...parseDynamicConfigOverrides(process.env.WEFT_TEMPORAL_DYNAMIC_CONFIG),
+    ...options.dynamicConfig,
+  };
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--db-filename',
+    join(options.dataDir, 'temporal.db'),
+    '--log-level',
+    'error',
+    '--namespace',
+    namespace,
+  ];
+  if (options.uiPort === false) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort ?? 8233));
+  for (const [key, value] of Object.entries(config)) args.push('--dynamic-config-value', `${key}=${value}`);
+  const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitUntilReady(address, namespace, options.readyTimeoutMs ?? 60_000, exited, () => stderr, progress);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address, uiUrl: options.uiPort === false ? undefined : `http://127.0.0.1:${options.uiPort ?? 8233}`, process: child, stop };
+}
+
+async function waitUntilReady(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  exited: Promise<number | null>,
+  stderr: () => string,
+  progress: (line: string) => void,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  let lastError = '';
+  progress(`waiting for the Temporal dev server at ${address}`);
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) {
+      throw new TemporalSetupError(
+        `the Temporal dev server exited with code ${exitCode} before it was ready: ${lastLine(stderr())}`,
+        'is the port already in use? set another with --port',
+      );
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        await registerSearchAttributes(connection, namespace);
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = (error as Error).message;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new TemporalSetupError(
+    `the Temporal dev server at ${address} was not ready within ${timeoutMs} ms: ${lastError}`,
+    'see its output above, or raise the wait with readyTimeoutMs',
+  );
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}

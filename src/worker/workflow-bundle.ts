@@ -1,0 +1,76 @@
+// The interpreter's workflow code, bundled once. A prebuilt bundle (WEFT_WORKFLOW_BUNDLE or
+// the cache) is reused when present, so a worker starts without running webpack.
+
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { cacheDir } from '../config/paths.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WORKFLOWS_ENTRY = join(ROOT, 'workflows', 'index.ts');
+/** Folders whose sources end up in the bundle; their content keys the cache. */
+const BUNDLED_DIRS = ['workflows', 'src/spec', 'src/expressions', 'src/runs', 'src/errors.ts'];
+
+export interface WorkflowBundle {
+  code: string;
+}
+
+let inProcess: Promise<WorkflowBundle> | undefined;
+
+/** The bundle: from WEFT_WORKFLOW_BUNDLE, else the cache keyed by source content, else built now. */
+export function loadWorkflowBundle(env: NodeJS.ProcessEnv = process.env): Promise<WorkflowBundle> {
+  inProcess ??= load(env);
+  return inProcess;
+}
+
+async function load(env: NodeJS.ProcessEnv): Promise<WorkflowBundle> {
+  if (env.WEFT_WORKFLOW_BUNDLE) return { code: await readFile(env.WEFT_WORKFLOW_BUNDLE, 'utf8') };
+  const file = join(cacheDir(env), 'bundles', `workflows-${await sourceHash()}.js`);
+  try {
+    return { code: await readFile(file, 'utf8') };
+  } catch {
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, bundle.code);
+    return bundle;
+  }
+}
+
+/** Builds the bundle and writes it to `file` (used by the test runner and `npm run build`). */
+export async function writeWorkflowBundle(file: string): Promise<void> {
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, bundle.code);
+}
+
+async function sourceHash(): Promise<string> {
+  const hash = createHash('sha256');
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8').catch(() => '{}')) as { packages?: Record<string, { version?: string }> };
+  hash.update(JSON.stringify(Object.entries(pkg.packages ?? {}).filter(([name]) => name.includes('@temporalio/') || name.includes('cel-js'))));
+  for (const entry of BUNDLED_DIRS) {
+    for (const file of await listFiles(join(ROOT, entry))) hash.update(file).update(await readFile(file));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function listFiles(path: string): Promise<string[]> {
+  if ((await stat(path)).isFile()) return [path];
+  const out: string[] = [];
+  for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(full)));
+    else if (entry.name.endsWith('.ts')) out.push(full);
+  }
+  return out;
+}
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => process.stderr.write(`${message}\n`),
+  error: (message: string) => process.stderr.write(`${message}\n`),
+};

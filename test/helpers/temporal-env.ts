@@ -1,0 +1,99 @@
+// Test access to the real Temporal dev server started by scripts/run-tests.ts: a client, and
+// real Weft workers on a task queue of the test's own.
+
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FlowCatalog } from '../../src/flows/flow-catalog.js';
+import { FileLogSink } from '../../src/logs/log-sink.js';
+import { type RunView, startRun, waitForRun } from '../../src/runs/run-client.js';
+import type { SecretSource } from '../../src/secrets/secret-source.js';
+import type { FlowSpec } from '../../src/spec/flow-spec.js';
+import { parseFlow } from '../../src/spec/parse-flow.js';
+import { createWeftWorker } from '../../src/worker/weft-worker.js';
+import { quietRuntime } from './quiet-runtime.js';
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run tests with `npm test`, which starts the Temporal dev server');
+  return address;
+}
+
+export interface TestEnv {
+  client: Client;
+  taskQueue: string;
+  dataDir: string;
+  logs: FileLogSink;
+  worker?: Worker;
+  running?: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TestEnvOptions {
+  flows?: FlowCatalog;
+  secrets?: SecretSource;
+  startWorker?: boolean;
+  address?: string;
+}
+
+/** A client plus (by default) a running worker on a fresh task queue and data directory. */
+export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestEnv> {
+  quietRuntime();
+  const address = options.address ?? temporalAddress();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const dataDir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'data-'));
+  const env: TestEnv = {
+    client,
+    taskQueue: `test-${randomUUID()}`,
+    dataDir,
+    logs: new FileLogSink(join(dataDir, 'logs')),
+    async close() {
+      if (env.worker && env.worker.getState() === 'RUNNING') env.worker.shutdown();
+      await env.running;
+      await connection.close();
+    },
+  };
+  if (options.startWorker !== false) {
+    const workerConnection = await NativeConnection.connect({ address });
+    env.worker = await createWeftWorker({
+      connection: workerConnection,
+      taskQueue: env.taskQueue,
+      dataDir,
+      logs: env.logs,
+      ...(options.flows ? { flows: options.flows } : {}),
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+    });
+    env.running = env.worker.run().finally(() => workerConnection.close());
+  }
+  return env;
+}
+
+/** Parses flow YAML and fails the test with every problem if it is invalid. */
+export function flowFrom(yaml: string): FlowSpec {
+  const parsed = parseFlow(yaml);
+  if (!parsed.valid) throw new Error(`test flow is invalid: ${JSON.stringify(parsed.problems, null, 2)}`);
+  return parsed.flow;
+}
+
+/** Starts a run of the flow and waits for it to close. */
+export async function runFlow(env: TestEnv, flow: FlowSpec | string, inputs: Record<string, unknown> = {}): Promise<RunView> {
+  const spec = typeof flow === 'string' ? flowFrom(flow) : flow;
+  const { runId } = await startRun(env.client, { flow: spec, inputs, taskQueue: env.taskQueue });
+  return waitForRun(env.client, runId);
+}
+
+/** Task run record by id (and iteration), failing clearly when absent. */
+export function taskOf(view: RunView, id: string, iteration?: number[]) {
+  const found = view.tasks.find((t) => t.id === id && JSON.stringify(t.iteration ?? []) === JSON.stringify(iteration ?? []));
+  if (!found) throw new Error(`no task run ${id}${iteration ? `[${iteration}]` : ''} in ${view.tasks.map((t) => t.id).join(', ')}`);
+  return found;
+}
+
+/** Asserts a run completed, showing its error when it did not. */
+export function assertCompleted(view: RunView): void {
+  if (view.state !== 'COMPLETED') throw new Error(`run ${view.runId} ended ${view.state}: ${JSON.stringify(view.error)}`);
+}

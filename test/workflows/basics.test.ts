@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { assertCompleted, createTestEnv, runFlow, type TestEnv, taskOf } from '../helpers/temporal-env.js';
+
+describe('pure tasks on a real Temporal server', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await createTestEnv();
+  });
+  after(async () => env.close());
+
+  it('computes values with set and returns the flow outputs', async () => {
+    const view = await runFlow(
+      env,
+      `
+id: basics
+inputs:
+  - id: n
+    type: integer
+tasks:
+  - id: calc
+    type: set
+    values:
+      doubled: "{{ inputs.n * 2 }}"
+      half: "{{ inputs.n / 2 }}"
+      text: "n is {{ inputs.n }}"
+  - id: say
+    type: log
+    message: "doubled={{ outputs.calc.doubled }}"
+outputs:
+  doubled: "{{ outputs.calc.doubled }}"
+  text: "{{ outputs.calc.text }}"
+`,
+      { n: 7 },
+    );
+    assertCompleted(view);
+    assert.deepEqual(view.outputs, { doubled: 14, text: 'n is 7' });
+    assert.equal(taskOf(view, 'calc').state, 'COMPLETED');
+    const lines = await env.logs.read(view.runId);
+    assert.deepEqual(
+      lines.map((l) => l.message),
+      ['doubled=14'],
+    );
+  });
+});

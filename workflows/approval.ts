@@ -1,0 +1,90 @@
+// The approval task: waits durably for an answer that arrives as a Temporal Update, addressed
+// by task id and iteration, validated before it is accepted into history.
+
+import { condition } from '@temporalio/workflow';
+import { renderText } from '../src/expressions/evaluate.js';
+import { type ApprovalOutput, type ApprovalResponse, type PendingApproval, type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
+import { validateApprovalData } from '../src/spec/approval-fields.js';
+import { parseDuration } from '../src/spec/duration.js';
+import type { ApprovalTask } from '../src/spec/flow-spec.js';
+import type { Frame } from './frame.js';
+import type { RunContext } from './run-context.js';
+import { TaskFailure } from './task-failure.js';
+
+export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Frame, record: TaskRunRecord): Promise<ApprovalOutput> {
+  const key = taskRunKey(task.id, frame.iteration);
+  const timeoutMs = task.timeout ? parseDuration(task.timeout) : undefined;
+  const now = Date.now();
+  const pending: PendingApproval = {
+    taskId: task.id,
+    message: renderText(task.message, frame.scope(), `${task.id}.message`),
+    approvers: task.approvers ?? 'human',
+    requestedAt: new Date(now).toISOString(),
+    ...(frame.iteration ? { iteration: frame.iteration } : {}),
+    ...(task.fields ? { fields: task.fields } : {}),
+    ...(timeoutMs !== undefined ? { expiresAt: new Date(now + timeoutMs).toISOString() } : {}),
+  };
+  ctx.book.approvals.set(key, pending);
+  ctx.updateWaiting();
+  ctx.book.set(record, 'WAITING');
+  let answered: boolean;
+  try {
+    answered = await condition(() => ctx.approvalAnswers.has(key), timeoutMs);
+  } finally {
+    ctx.book.approvals.delete(key);
+    ctx.updateWaiting();
+    ctx.book.set(record, 'RUNNING');
+  }
+  const answer = answered ? ctx.approvalAnswers.get(key) : timeoutAnswer(task);
+  if (!answer) throw new TaskFailure(task.id, frame.iteration, { type: 'ApprovalTimedOut', message: `no answer to approval ${key} within ${task.timeout}` });
+  if (!answer.approved && (task.onReject ?? 'fail') === 'fail') {
+    throw new TaskFailure(task.id, frame.iteration, {
+      type: 'ApprovalRejected',
+      message: `approval ${key} was rejected by ${answer.by}${answer.comment ? `: ${answer.comment}` : ''}`,
+    });
+  }
+  return answer;
+}
+
+function timeoutAnswer(task: ApprovalTask): ApprovalOutput | undefined {
+  const onTimeout = task.onTimeout ?? 'fail';
+  if (onTimeout === 'fail') return undefined;
+  return { approved: onTimeout === 'approve', by: 'timeout', comment: null, data: {}, respondedAt: new Date().toISOString() };
+}
+
+/** Update validator: rejects an answer nobody is waiting for, from the wrong kind of approver, or with bad data. */
+export function checkApprovalResponse(ctx: RunContext, response: ApprovalResponse): void {
+  const key = taskRunKey(response.taskId, response.iteration);
+  const pending = ctx.book.approvals.get(key);
+  if (!pending) {
+    const waiting = [...ctx.book.approvals.keys()];
+    throw new Error(`no approval is waiting at ${key}; waiting: ${waiting.length ? waiting.join(', ') : 'none'}`);
+  }
+  if (ctx.approvalAnswers.has(key)) throw new Error(`approval ${key} has already been answered`);
+  if (pending.approvers === 'human' && response.approver !== 'human') {
+    throw new Error(`approval ${key} needs a person's answer (approvers: human); an agent cannot answer it`);
+  }
+  if (typeof response.approved !== 'boolean' || typeof response.by !== 'string' || response.by.length === 0 || response.by.length > 256) {
+    throw new Error('an approval answer needs approved (true or false) and by (1 to 256 characters)');
+  }
+  if (response.comment !== undefined && (typeof response.comment !== 'string' || response.comment.length > 10_000)) {
+    throw new Error('comment must be text of at most 10000 characters');
+  }
+  if (pending.fields && response.approved) {
+    const problems = validateApprovalData(pending.fields, response.data ?? {});
+    if (problems.length) throw new Error(`approval data is invalid: ${problems.map((p) => `data.${p.at.join('.')} ${p.message}`).join('; ')}`);
+  }
+}
+
+/** Update handler: records the (validated) answer; the waiting task resumes on it. */
+export function recordApprovalResponse(ctx: RunContext, response: ApprovalResponse): ApprovalOutput {
+  const answer: ApprovalOutput = {
+    approved: response.approved,
+    by: response.by,
+    comment: response.comment ?? null,
+    data: response.data ?? {},
+    respondedAt: new Date().toISOString(),
+  };
+  ctx.approvalAnswers.set(taskRunKey(response.taskId, response.iteration), answer);
+  return answer;
+}

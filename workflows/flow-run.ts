@@ -1,0 +1,168 @@
+// `flowRun`: the one interpreter workflow. Runs `tasks`, then `errors` if they failed, then
+// `finally` whatever happened; enforces the flow timeout inside the workflow so `finally` runs;
+// fails the Temporal workflow when the run fails, so Temporal's own tools say Failed.
+
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { renderValue } from '../src/expressions/evaluate.js';
+import {
+  type ApprovalOutput,
+  type ApprovalResponse,
+  FLOW_RUN,
+  type FlowRunFailureDetails,
+  type FlowRunInput,
+  type FlowRunResult,
+  RUN_FAILURE_TYPES,
+  type RunState,
+  type TaskRunsPage,
+  type TaskRunsQuery,
+} from '../src/runs/run-types.js';
+import { parseDuration } from '../src/spec/duration.js';
+import { checkApprovalResponse, recordApprovalResponse } from './approval.js';
+import { Frame } from './frame.js';
+import { Interpreter } from './interpreter.js';
+import { RunContext } from './run-context.js';
+import { TaskFailure, toTaskError } from './task-failure.js';
+
+export const taskRunsQuery = defineQuery<TaskRunsPage, [TaskRunsQuery?]>(FLOW_RUN.taskRunsQuery);
+export const approvalUpdate = defineUpdate<ApprovalOutput, [ApprovalResponse]>(FLOW_RUN.approvalUpdate);
+
+export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
+  const { flow } = input;
+  const info = workflowInfo();
+  const ctx = new RunContext(info.workflowId, flow, input.revision, input.depth ?? 0);
+  let state: RunState = 'RUNNING';
+  setHandler(taskRunsQuery, (query) => {
+    const page = ctx.book.page(query?.offset, query?.limit);
+    const live = state === 'RUNNING' && ctx.book.approvals.size > 0 ? 'WAITING' : state;
+    return { state: live, offset: query?.offset ?? 0, ...page, pendingApprovals: [...ctx.book.approvals.values()] };
+  });
+  setHandler(approvalUpdate, (response) => recordApprovalResponse(ctx, response), { validator: (response) => checkApprovalResponse(ctx, response) });
+
+  const interp = new Interpreter(ctx);
+  const run = {
+    id: info.workflowId,
+    flow: `${flow.namespace}/${flow.id}`,
+    namespace: flow.namespace,
+    revision: input.revision,
+    startedAt: info.startTime.toISOString(),
+    trigger: input.trigger,
+  };
+  let frame = Frame.root({ inputs: input.inputs, vars: {}, run });
+  let failure: TaskFailure | undefined;
+  let timedOut = false;
+  try {
+    frame = computeVars(frame, flow.vars);
+    const timeoutMs = flow.timeout ? parseDuration(flow.timeout) : undefined;
+    const main = () => runMain(interp, frame);
+    failure = timeoutMs === undefined ? await main() : await withTimeout(timeoutMs, main, () => (timedOut = true));
+  } catch (error) {
+    if (isCancellation(error) && !timedOut) {
+      state = 'CANCELLED';
+      await CancellationScope.nonCancellable(() => runFinally(interp, frame));
+      throw error;
+    }
+    failure = error instanceof TaskFailure ? error : new TaskFailure('(run)', undefined, toTaskError(error));
+  }
+  const finallyFailure = await runFinally(interp, frame);
+  failure ??= finallyFailure;
+  if (timedOut || failure) {
+    state = timedOut ? 'TIMED_OUT' : 'FAILED';
+    throw runFailure(ctx, state, timedOut ? `run exceeded its timeout of ${flow.timeout}` : undefined, failure);
+  }
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = (flow.outputs ? renderValue(flow.outputs, frame.scope(), 'outputs') : {}) as Record<string, unknown>;
+  } catch (error) {
+    state = 'FAILED';
+    throw runFailure(ctx, state, undefined, new TaskFailure('(outputs)', undefined, toTaskError(error)));
+  }
+  state = 'COMPLETED';
+  return { state: 'COMPLETED', outputs, tasks: ctx.book.all() };
+}
+
+function computeVars(frame: Frame, vars: Record<string, unknown> | undefined): Frame {
+  if (!vars) return frame;
+  let current = frame;
+  const computed: Record<string, unknown> = {};
+  for (const [name, template] of Object.entries(vars)) {
+    computed[name] = renderValue(template, current.scope(), `vars.${name}`);
+    current = Frame.withVars(current, { ...computed });
+  }
+  return current;
+}
+
+/** Runs `tasks`, and `errors` when they fail. Returns the failure (the run still ends FAILED). */
+async function runMain(interp: Interpreter, frame: Frame): Promise<TaskFailure | undefined> {
+  try {
+    await interp.runList(interp.ctx.flow.tasks, frame);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof TaskFailure)) throw error;
+    const handlers = interp.ctx.flow.errors;
+    if (handlers?.length) {
+      const errorFrame = frame.child({ error: { taskId: error.taskId, type: error.error.type, message: error.error.message } });
+      try {
+        await interp.runList(handlers, errorFrame);
+      } catch (handlerError) {
+        if (!(handlerError instanceof TaskFailure)) throw handlerError;
+      }
+    }
+    return error;
+  }
+}
+
+async function runFinally(interp: Interpreter, frame: Frame): Promise<TaskFailure | undefined> {
+  const tasks = interp.ctx.flow.finally;
+  if (!tasks?.length) return undefined;
+  try {
+    await interp.runList(tasks, frame);
+    return undefined;
+  } catch (error) {
+    if (error instanceof TaskFailure) return error;
+    throw error;
+  }
+}
+
+// Cancels the work when the flow timeout passes, so finally can still run afterwards.
+async function withTimeout<T>(ms: number, fn: () => Promise<T>, onTimeout: () => void): Promise<T> {
+  const scope = new CancellationScope();
+  const timer = new CancellationScope();
+  void timer
+    .run(async () => {
+      await sleep(ms);
+      onTimeout();
+      scope.cancel();
+    })
+    .catch(() => undefined);
+  try {
+    return await scope.run(fn);
+  } finally {
+    timer.cancel();
+  }
+}
+
+function runFailure(ctx: RunContext, state: 'FAILED' | 'TIMED_OUT', message: string | undefined, failure: TaskFailure | undefined): ApplicationFailure {
+  const details: FlowRunFailureDetails = {
+    state,
+    tasks: ctx.book.all(),
+    ...(failure ? { failedTask: { id: failure.taskId, ...(failure.iteration ? { iteration: failure.iteration } : {}), error: failure.error } } : {}),
+  };
+  return ApplicationFailure.create({
+    type: state === 'TIMED_OUT' ? RUN_FAILURE_TYPES.timedOut : RUN_FAILURE_TYPES.failed,
+    message: message ?? failure?.message ?? 'run failed',
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
+export { CancelledFailure };

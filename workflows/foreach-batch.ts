@@ -1,0 +1,58 @@
+// `foreachBatch`: runs a slice of a large foreach as a child workflow with its own history,
+// and stores the slice's iteration outputs outside history.
+
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { RUN_FAILURE_TYPES, type StoredOutputRef } from '../src/runs/run-types.js';
+import type { FlowSpec, Task } from '../src/spec/flow-spec.js';
+import { Frame, type FrameBase } from './frame.js';
+import { Interpreter } from './interpreter.js';
+import { RunContext } from './run-context.js';
+import { runPool } from './run-pool.js';
+import { TaskFailure } from './task-failure.js';
+
+/** Workflow input of `foreachBatch` (enters history). */
+export interface ForeachBatchInput {
+  runId: string;
+  flow: FlowSpec;
+  revision: number;
+  depth: number;
+  foreachId: string;
+  tasks: Task[];
+  items: unknown[];
+  offset: number;
+  concurrency: number;
+  base: FrameBase;
+  outputs: Record<string, unknown>;
+  locals: Record<string, unknown>;
+  iterationPrefix: number[];
+}
+
+export interface ForeachBatchResult {
+  stored: StoredOutputRef;
+}
+
+export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBatchResult> {
+  const ctx = new RunContext(input.runId, input.flow, input.revision, input.depth);
+  const interp = new Interpreter(ctx);
+  const outer = Frame.root(input.base).child(input.locals, input.iterationPrefix.length ? input.iterationPrefix : undefined);
+  outer.seedOutputs(input.outputs);
+  const iterations: Record<string, unknown>[] = new Array(input.items.length);
+  try {
+    await runPool(input.items.length, input.concurrency, async (i) => {
+      const index = input.offset + i;
+      const child = outer.child({ item: input.items[i], index }, [...input.iterationPrefix, index]);
+      await interp.runList(input.tasks, child);
+      iterations[i] = child.outputsHere();
+    });
+  } catch (error) {
+    if (!(error instanceof TaskFailure)) throw error;
+    throw ApplicationFailure.create({
+      type: RUN_FAILURE_TYPES.failed,
+      message: error.message,
+      nonRetryable: true,
+      details: [{ taskId: error.taskId, iteration: error.iteration, error: error.error }],
+    });
+  }
+  const stored = await ctx.local.storeOutput({ runId: input.runId, name: `${workflowInfo().workflowId}`, value: iterations });
+  return { stored: stored as StoredOutputRef };
+}

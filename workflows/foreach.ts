@@ -1,0 +1,111 @@
+// The foreach task. Small lists run inline; large ones run in batches of child workflows so
+// no single history nears Temporal's limits (a child's history is its own, and the parent
+// records only a few events per batch). Iteration outputs of batches are stored outside history.
+
+import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { renderTemplate } from '../src/expressions/evaluate.js';
+import { type StoredOutputRef, type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
+import type { ForeachTask, Task } from '../src/spec/flow-spec.js';
+import { FLOW_LIMITS } from '../src/spec/limits.js';
+import type { ForeachBatchInput, ForeachBatchResult } from './foreach-batch.js';
+import type { Frame } from './frame.js';
+import type { Interpreter } from './interpreter.js';
+import { runPool } from './run-pool.js';
+import { TaskFailure } from './task-failure.js';
+
+/** Estimated history events one iteration may cost, per task it holds (activity + workflow task). */
+const EVENTS_PER_TASK = 6;
+/** History events one batch child may spend on iterations; well under Temporal's 10,240 warning. */
+const EVENTS_PER_BATCH = 2400;
+const MAX_BATCH_ITEMS = 200;
+
+export async function runForeach(interp: Interpreter, task: ForeachTask, frame: Frame, record: TaskRunRecord): Promise<unknown> {
+  const items = Array.isArray(task.items) ? task.items : renderTemplate(task.items, frame.scope(), `${task.id}.items`);
+  if (!Array.isArray(items)) {
+    throw new TaskFailure(task.id, frame.iteration, { type: 'InvalidItems', message: `${task.id}.items must evaluate to a list (got ${typeof items})` });
+  }
+  const concurrency = task.concurrency ?? 1;
+  record.progress = { done: 0, total: items.length };
+  const batchSize = foreachBatchSize(task.tasks);
+  if (items.length > batchSize && !holdsApproval(task.tasks)) {
+    return runBatched(interp, task, frame, record, items, batchSize);
+  }
+  const iterations: Record<string, unknown>[] = new Array(items.length);
+  await runPool(items.length, concurrency, async (i) => {
+    const child = frame.child({ item: items[i], index: i }, [...(frame.iteration ?? []), i]);
+    await interp.runList(task.tasks, child);
+    iterations[i] = child.outputsHere();
+    if (record.progress) record.progress.done += 1;
+  });
+  const output = { iterations };
+  if (JSON.stringify(output).length <= FLOW_LIMITS.maxOutputBytes) return output;
+  // A local activity's input is not recorded in history, so the large value never enters it.
+  return interp.ctx.local.storeOutput({ runId: interp.ctx.runId, name: taskRunKey(task.id, frame.iteration), value: output });
+}
+
+async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, record: TaskRunRecord, items: unknown[], batchSize: number): Promise<unknown> {
+  const { ctx } = interp;
+  const concurrency = task.concurrency ?? 1;
+  const perBatch = Math.min(concurrency, batchSize);
+  const batchesAtOnce = Math.max(1, Math.floor(concurrency / perBatch));
+  const batchCount = Math.ceil(items.length / batchSize);
+  const refs: StoredOutputRef[] = new Array(batchCount);
+  const { workflowId } = workflowInfo();
+  const key = taskRunKey(task.id, frame.iteration);
+  await runPool(batchCount, batchesAtOnce, async (b) => {
+    const offset = b * batchSize;
+    const input: ForeachBatchInput = {
+      runId: ctx.runId,
+      flow: { id: ctx.flow.id, namespace: ctx.flow.namespace, tasks: [], ...(ctx.flow.retry ? { retry: ctx.flow.retry } : {}) },
+      revision: ctx.revision,
+      depth: ctx.depth,
+      foreachId: task.id,
+      tasks: task.tasks,
+      items: items.slice(offset, offset + batchSize),
+      offset,
+      concurrency: perBatch,
+      base: frame.jsonBase(),
+      outputs: frame.visibleOutputs(),
+      locals: frame.locals,
+      iterationPrefix: frame.iteration ?? [],
+    };
+    const result = (await executeChild('foreachBatch', {
+      workflowId: `${workflowId}.${key}.batch${b}`,
+      args: [input],
+      staticSummary: `${key}: items ${offset}..${offset + input.items.length - 1}`,
+    })) as ForeachBatchResult;
+    refs[b] = result.stored;
+    if (record.progress) record.progress.done += input.items.length;
+  });
+  return ctx.local.combineIterations({ runId: ctx.runId, name: key, parts: refs, maxInlineBytes: FLOW_LIMITS.maxOutputBytes });
+}
+
+/** Items per batch child, from how many tasks one iteration holds. */
+export function foreachBatchSize(tasks: readonly Task[]): number {
+  return Math.max(1, Math.min(MAX_BATCH_ITEMS, Math.floor(EVENTS_PER_BATCH / (EVENTS_PER_TASK * countTasks(tasks)))));
+}
+
+function countTasks(tasks: readonly Task[]): number {
+  let n = 0;
+  for (const task of tasks) n += 1 + nestedLists(task).reduce((sum, list) => sum + countTasks(list), 0);
+  return n;
+}
+
+function holdsApproval(tasks: readonly Task[]): boolean {
+  return tasks.some((t) => t.type === 'approval' || nestedLists(t).some(holdsApproval));
+}
+
+function nestedLists(task: Task): Task[][] {
+  switch (task.type) {
+    case 'sequence':
+    case 'parallel':
+    case 'foreach':
+      return [task.tasks];
+    case 'if':
+      return [task.then, ...(task.else ? [task.else] : [])];
+    case 'switch':
+      return [...Object.values(task.cases), ...(task.default ? [task.default] : [])];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,76 @@
+// An execution frame: what expressions see at one point of the run. Values are kept twice,
+// as JSON (to hand on to child workflows) and in CEL form (converted once, read many times).
+
+import { toCel } from '../src/expressions/cel-values.js';
+import type { CelScope } from '../src/expressions/evaluate.js';
+
+/** The run-wide part of the scope, as JSON. */
+export interface FrameBase {
+  inputs: Record<string, unknown>;
+  vars: Record<string, unknown>;
+  run: Record<string, unknown>;
+}
+
+export class Frame {
+  private readonly ownOutputs: Record<string, unknown> = {};
+  private readonly ownCel: Record<string, unknown> = {};
+  private readonly celLocals: Record<string, unknown>;
+
+  private constructor(
+    private readonly base: FrameBase,
+    private readonly celBase: Record<string, unknown>,
+    private readonly parent: Frame | undefined,
+    readonly iteration: number[] | undefined,
+    /** `item`, `index`, `error` in scope here, as JSON. */
+    readonly locals: Record<string, unknown>,
+  ) {
+    this.celLocals = toCel(locals) as Record<string, unknown>;
+  }
+
+  static root(base: FrameBase): Frame {
+    return new Frame(base, toCel(base) as Record<string, unknown>, undefined, undefined, {});
+  }
+
+  /** A child frame for one foreach iteration or an errors block; `locals` are JSON. */
+  child(locals: Record<string, unknown>, iteration?: number[]): Frame {
+    return new Frame(this.base, this.celBase, this, iteration ?? this.iteration, { ...this.locals, ...locals });
+  }
+
+  /** Replaces the vars once they are computed (vars may read inputs and earlier vars). */
+  static withVars(frame: Frame, vars: Record<string, unknown>): Frame {
+    return Frame.root({ ...frame.base, vars });
+  }
+
+  setOutput(taskId: string, output: unknown): void {
+    this.ownOutputs[taskId] = output;
+    this.ownCel[taskId] = toCel(output);
+  }
+
+  /** Seeds outputs recorded elsewhere (a parent run's outputs for a batch child). */
+  seedOutputs(outputs: Record<string, unknown>): void {
+    for (const [id, value] of Object.entries(outputs)) this.setOutput(id, value);
+  }
+
+  /** Outputs recorded in this frame only (one foreach iteration's map). */
+  outputsHere(): Record<string, unknown> {
+    return this.ownOutputs;
+  }
+
+  /** JSON outputs visible from here. */
+  visibleOutputs(): Record<string, unknown> {
+    return this.parent ? { ...this.parent.visibleOutputs(), ...this.ownOutputs } : { ...this.ownOutputs };
+  }
+
+  jsonBase(): FrameBase {
+    return this.base;
+  }
+
+  /** The CEL scope for evaluating an expression here. */
+  scope(): CelScope {
+    return { ...this.celBase, outputs: this.celOutputs(), ...this.celLocals };
+  }
+
+  private celOutputs(): Record<string, unknown> {
+    return this.parent ? { ...this.parent.celOutputs(), ...this.ownCel } : this.ownCel;
+  }
+}

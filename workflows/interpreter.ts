@@ -1,0 +1,159 @@
+// Walks a flow's task lists: evaluates `when`, records task runs, applies retry and
+// allowFailure, and dispatches each task type. Control flow runs here; I/O goes to activities.
+
+import { isCancellation, sleep } from '@temporalio/workflow';
+import { renderTemplate, renderValue } from '../src/expressions/evaluate.js';
+import { type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
+import { parseDuration } from '../src/spec/duration.js';
+import type { FailTask, IfTask, LogTask, SetTask, SleepTask, SwitchTask, Task } from '../src/spec/flow-spec.js';
+import { taskTypeInfo } from '../src/spec/task-types.js';
+import { runApproval } from './approval.js';
+import { runForeach } from './foreach.js';
+import type { Frame } from './frame.js';
+import { runHttp, runScript, runSubflow, writeLog } from './io-tasks.js';
+import { backoffMs, resolveRetry } from './retry-policy.js';
+import type { RunContext } from './run-context.js';
+import { runPool } from './run-pool.js';
+import { TaskFailure, toTaskError } from './task-failure.js';
+
+/** Runs one task attempt and returns its output (undefined: the task has no output). */
+type Executor = (task: Task, frame: Frame, record: TaskRunRecord, attempt: number) => Promise<unknown>;
+
+export class Interpreter {
+  constructor(readonly ctx: RunContext) {}
+
+  async runList(tasks: readonly Task[], frame: Frame): Promise<void> {
+    for (const task of tasks) await this.runTask(task, frame);
+  }
+
+  async runTask(task: Task, frame: Frame): Promise<void> {
+    const record = this.ctx.book.start(task.id, task.type, frame.iteration);
+    try {
+      if (task.when !== undefined && !truthy(renderTemplate(task.when, frame.scope(), `${task.id}.when`))) {
+        this.ctx.book.finish(record, 'SKIPPED');
+        return;
+      }
+      const output = await this.withRetry(task, frame, record);
+      frame.setOutput(task.id, output ?? {});
+      this.ctx.book.finish(record, 'COMPLETED');
+    } catch (error) {
+      if (isCancellation(error)) {
+        this.ctx.book.finish(record, 'CANCELLED');
+        throw error;
+      }
+      const taskError = toTaskError(error);
+      this.ctx.book.finish(record, 'FAILED', taskError, task.allowFailure === true);
+      if (task.allowFailure) return;
+      throw error instanceof TaskFailure ? error : new TaskFailure(task.id, frame.iteration, taskError);
+    }
+  }
+
+  private async withRetry(task: Task, frame: Frame, record: TaskRunRecord): Promise<unknown> {
+    const execute = this.executor(task);
+    const policy = resolveRetry(this.ctx.flow.retry, task.retry, taskTypeInfo(task.type).nonRetryable);
+    for (let attempt = 1; ; attempt++) {
+      record.attempts = attempt;
+      try {
+        return await execute(task, frame, record, attempt);
+      } catch (error) {
+        if (isCancellation(error) || error instanceof TaskFailure) throw error;
+        const { type } = toTaskError(error);
+        if (attempt >= policy.maxAttempts || policy.nonRetryable.has(type)) throw error;
+        this.ctx.book.set(record, 'RETRYING');
+        await sleep(backoffMs(policy, attempt));
+        this.ctx.book.set(record, 'RUNNING');
+      }
+    }
+  }
+
+  private executor(task: Task): Executor {
+    switch (task.type) {
+      case 'log':
+        return (t, frame) => writeLog(this.ctx, t as LogTask, frame);
+      case 'set':
+        return async (t, frame) => renderValue((t as SetTask).values, frame.scope(), `${t.id}.values`);
+      case 'fail':
+        return async (t, frame) => {
+          const message = String(renderTemplate((t as FailTask).message, frame.scope(), `${t.id}.message`));
+          throw new TaskFailure(t.id, frame.iteration, { type: 'FlowFailed', message });
+        };
+      case 'sleep':
+        return (t, frame, record) => this.runSleep(t as SleepTask, frame, record);
+      case 'http':
+        return (t, frame, _r, attempt) => runHttp(this.ctx, t as Extract<Task, { type: 'http' }>, frame, attempt);
+      case 'script':
+        return (t, frame, _r, attempt) => runScript(this.ctx, t as Extract<Task, { type: 'script' }>, frame, attempt);
+      case 'approval':
+        return (t, frame, record) => runApproval(this.ctx, t as Extract<Task, { type: 'approval' }>, frame, record);
+      case 'subflow':
+        return (t, frame) => runSubflow(this.ctx, t as Extract<Task, { type: 'subflow' }>, frame);
+      case 'sequence':
+        return async (t, frame) => {
+          await this.runList((t as Extract<Task, { type: 'sequence' }>).tasks, frame);
+          return {};
+        };
+      case 'parallel':
+        return async (t, frame) => {
+          const { tasks, concurrency } = t as Extract<Task, { type: 'parallel' }>;
+          await runPool(tasks.length, concurrency ?? tasks.length, (i) => this.runTask(tasks[i] as Task, frame));
+          return {};
+        };
+      case 'if':
+        return (t, frame) => this.runIf(t as IfTask, frame);
+      case 'switch':
+        return (t, frame) => this.runSwitch(t as SwitchTask, frame);
+      case 'foreach':
+        return (t, frame, record) => runForeach(this, t as Extract<Task, { type: 'foreach' }>, frame, record);
+      case 'llm':
+        return async (t, frame) => {
+          throw new TaskFailure(t.id, frame.iteration, { type: 'TaskTypeUnavailable', message: 'llm tasks are not available in this build yet' });
+        };
+    }
+  }
+
+  private async runSleep(task: SleepTask, frame: Frame, record: TaskRunRecord): Promise<unknown> {
+    let ms: number;
+    if (task.duration !== undefined) ms = parseDuration(task.duration) ?? 0;
+    else {
+      const until = renderTemplate(task.until ?? '', frame.scope(), `${task.id}.until`);
+      const at = typeof until === 'string' ? Date.parse(until) : Number.NaN;
+      if (Number.isNaN(at))
+        throw new TaskFailure(task.id, frame.iteration, {
+          type: 'InvalidTimestamp',
+          message: `${task.id}.until must be an RFC 3339 timestamp (got ${JSON.stringify(until)})`,
+        });
+      ms = at - Date.now();
+    }
+    if (ms > 0) {
+      this.ctx.book.set(record, 'WAITING');
+      await sleep(ms);
+      this.ctx.book.set(record, 'RUNNING');
+    }
+    return {};
+  }
+
+  private async runIf(task: IfTask, frame: Frame): Promise<unknown> {
+    const branch = truthy(renderTemplate(task.condition, frame.scope(), `${task.id}.condition`)) ? 'then' : 'else';
+    const tasks = branch === 'then' ? task.then : task.else;
+    if (tasks) await this.runList(tasks, frame);
+    return { branch };
+  }
+
+  private async runSwitch(task: SwitchTask, frame: Frame): Promise<unknown> {
+    const value = renderTemplate(task.value, frame.scope(), `${task.id}.value`);
+    const key = typeof value === 'string' ? value : JSON.stringify(value);
+    const tasks = Object.hasOwn(task.cases, key) ? task.cases[key] : task.default;
+    if (tasks) await this.runList(tasks, frame);
+    return { case: Object.hasOwn(task.cases, key) ? key : 'default' };
+  }
+}
+
+/** Truthiness of a control value: booleans as is; null, empty and zero are false. */
+export function truthy(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === null || value === undefined || value === '' || value === 0) return false;
+  if (typeof value === 'string') return value.toLowerCase() !== 'false';
+  return true;
+}
+
+export { taskRunKey };

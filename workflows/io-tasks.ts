@@ -1,0 +1,103 @@
+// Task types that do I/O: each renders its templates in the workflow (secrets stay markers)
+// and hands the result to one activity. Subflows are child workflows.
+
+import { executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { renderTemplate, renderText, renderTextMap, renderValue } from '../src/expressions/evaluate.js';
+import { resolveInputs } from '../src/runs/run-inputs.js';
+import { type FlowRunInput, type FlowRunResult, taskRunKey } from '../src/runs/run-types.js';
+import { parseDuration } from '../src/spec/duration.js';
+import type { HttpTask, LogTask, ScriptTask, SubflowTask } from '../src/spec/flow-spec.js';
+import { taskTypeInfo } from '../src/spec/task-types.js';
+import type { Frame } from './frame.js';
+import type { RunContext } from './run-context.js';
+import { runSearchAttributes } from './search-attributes.js';
+import { TaskFailure } from './task-failure.js';
+
+/** Deepest subflow nesting before a run fails (a flow calling itself without bound). */
+export const MAX_SUBFLOW_DEPTH = 10;
+
+/** Extra time Temporal allows past the task's own timeout, which the activity enforces itself. */
+const TIMEOUT_SLACK_MS = 30_000;
+
+function timeoutMs(task: HttpTask | ScriptTask): number {
+  return parseDuration(task.timeout ?? taskTypeInfo(task.type).defaultTimeout ?? '30s') ?? 30_000;
+}
+
+export async function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Promise<unknown> {
+  const message = renderText(task.message, frame.scope(), `${task.id}.message`);
+  const line = { runId: ctx.runId, taskId: task.id, level: task.level ?? 'info', message, time: new Date().toISOString() };
+  await ctx.local.writeLogs([frame.iteration ? { ...line, iteration: frame.iteration } : line]);
+  return {};
+}
+
+export async function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: number): Promise<unknown> {
+  const scope = frame.scope();
+  const url = renderText(task.url, scope, `${task.id}.url`);
+  const limit = timeoutMs(task);
+  const key = taskRunKey(task.id, frame.iteration);
+  const method = task.method ?? 'GET';
+  const acts = ctx.activities(key, attempt, `${key}: ${method} ${stripSecrets(url)}`, limit + TIMEOUT_SLACK_MS);
+  return acts.httpRequest({
+    context: { runId: ctx.runId, taskId: task.id, ...(frame.iteration ? { iteration: frame.iteration } : {}), attempt },
+    url,
+    method,
+    headers: renderTextMap(task.headers, scope, `${task.id}.headers`),
+    query: renderTextMap(task.query, scope, `${task.id}.query`),
+    ...(task.json !== undefined ? { json: renderValue(task.json, scope, `${task.id}.json`) } : {}),
+    ...(task.body !== undefined ? { body: renderText(task.body, scope, `${task.id}.body`) } : {}),
+    ...(task.expectStatus !== undefined ? { expectStatus: task.expectStatus } : {}),
+    responseType: task.responseType ?? 'auto',
+    timeoutMs: limit,
+  });
+}
+
+export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame, attempt: number): Promise<unknown> {
+  const scope = frame.scope();
+  const limit = timeoutMs(task);
+  const key = taskRunKey(task.id, frame.iteration);
+  const acts = ctx.activities(key, attempt, `${key}: ${task.language} script`, limit + TIMEOUT_SLACK_MS);
+  return acts.runScript({
+    context: { runId: ctx.runId, taskId: task.id, ...(frame.iteration ? { iteration: frame.iteration } : {}), attempt },
+    language: task.language,
+    script: task.script,
+    env: renderTextMap(task.env, scope, `${task.id}.env`),
+    ...(task.workingDir !== undefined ? { workingDir: renderText(task.workingDir, scope, `${task.id}.workingDir`) } : {}),
+    timeoutMs: limit,
+  });
+}
+
+export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Frame): Promise<unknown> {
+  if (ctx.depth + 1 > MAX_SUBFLOW_DEPTH) {
+    throw new TaskFailure(task.id, frame.iteration, {
+      type: 'SubflowDepthExceeded',
+      message: `subflow ${task.flow} would nest ${ctx.depth + 1} deep; the limit is ${MAX_SUBFLOW_DEPTH} (does the flow call itself without end?)`,
+    });
+  }
+  const resolved = await ctx.local.resolveFlow({ flow: task.flow, ...(task.revision !== undefined ? { revision: task.revision } : {}) });
+  const given = (task.inputs ? renderValue(task.inputs, frame.scope(), `${task.id}.inputs`) : {}) as Record<string, unknown>;
+  const inputs = resolveInputs(resolved.flow, given);
+  if (!inputs.valid) {
+    throw new TaskFailure(task.id, frame.iteration, { type: 'InvalidInputs', message: inputs.problems.map((p) => p.message).join('; ') });
+  }
+  const input: FlowRunInput = { flow: resolved.flow, revision: resolved.revision, inputs: inputs.inputs, trigger: 'subflow', depth: ctx.depth + 1 };
+  const workflowId = `${workflowInfo().workflowId}.${taskRunKey(task.id, frame.iteration)}`;
+  const options = {
+    workflowId,
+    args: [input] as [FlowRunInput],
+    typedSearchAttributes: runSearchAttributes(resolved.flow, resolved.revision),
+    staticSummary: `subflow ${task.flow}`,
+  };
+  if (task.wait === false) {
+    await startChild('flowRun', { ...options, parentClosePolicy: ParentClosePolicy.ABANDON });
+    return { runId: workflowId, state: 'RUNNING', outputs: {} };
+  }
+  const result = (await executeChild('flowRun', options)) as FlowRunResult;
+  return { runId: workflowId, state: result.state, outputs: result.outputs };
+}
+
+// Activity summaries are visible in the Web UI: never show a secret marker's name there either.
+function stripSecrets(text: string): string {
+  return text.replace(/\u27e6weft-secret:[A-Za-z0-9_]+\u27e7/g, '***').slice(0, 160);
+}
+
+export { renderTemplate };

@@ -1,0 +1,59 @@
+// What every part of the interpreter shares for one workflow execution: the flow, the task
+// book, activity proxies and approval answers. Deterministic state only.
+
+import { type ActivityOptions, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import type { ApprovalOutput } from '../src/runs/run-types.js';
+import type { FlowSpec } from '../src/spec/flow-spec.js';
+import { WEFT_WAITING } from './search-attributes.js';
+import { TaskBook } from './task-book.js';
+
+export type WeftActivities = ReturnType<typeof createActivities>;
+
+/**
+ * Activity retry below the task level: only infrastructure failures reach it (activities raise
+ * task errors as non-retryable), so it may retry without bound and never consumes an attempt.
+ */
+const INFRASTRUCTURE_RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
+
+/** How often a running activity must heartbeat before Temporal declares its worker lost. */
+export const HEARTBEAT_TIMEOUT = '10s';
+
+export class RunContext {
+  readonly book: TaskBook;
+  readonly approvalAnswers = new Map<string, ApprovalOutput>();
+  private waiting = false;
+
+  constructor(
+    readonly runId: string,
+    readonly flow: FlowSpec,
+    readonly revision: number,
+    readonly depth: number,
+    book?: TaskBook,
+  ) {
+    this.book = book ?? new TaskBook();
+  }
+
+  /** Activity proxy for one task attempt; the activity id and summary carry the task path. */
+  activities(key: string, attempt: number, summary: string, startToCloseMs: number): WeftActivities {
+    const options: ActivityOptions = {
+      activityId: `${key}#${attempt}`,
+      summary: summary.slice(0, 200),
+      startToCloseTimeout: startToCloseMs,
+      heartbeatTimeout: HEARTBEAT_TIMEOUT,
+      retry: INFRASTRUCTURE_RETRY,
+    };
+    return proxyActivities<WeftActivities>(options);
+  }
+
+  /** Short bookkeeping activities (logs, output storage, flow lookup). */
+  readonly local = proxyLocalActivities<WeftActivities>({ startToCloseTimeout: '30s', retry: INFRASTRUCTURE_RETRY });
+
+  /** Keeps the WeftWaiting search attribute in step with pending approvals. */
+  updateWaiting(): void {
+    const waiting = this.book.approvals.size > 0;
+    if (waiting === this.waiting) return;
+    this.waiting = waiting;
+    upsertSearchAttributes([{ key: WEFT_WAITING, value: waiting }]);
+  }
+}
