@@ -29,7 +29,8 @@ export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Fr
   ctx.book.set(record, 'WAITING');
   let answered: boolean;
   try {
-    answered = await condition(() => ctx.approvalAnswers.has(key), timeoutMs);
+    const hasAnswer = () => ctx.approvalAnswers.has(key);
+    answered = timeoutMs === undefined ? (await condition(hasAnswer), true) : await condition(hasAnswer, timeoutMs);
   } finally {
     ctx.book.approvals.delete(key);
     ctx.updateWaiting();

@@ -2,10 +2,10 @@
 // wraps these; tests and the CLI use them directly for now.
 
 import { randomUUID } from 'node:crypto';
-import { type Client, WorkflowFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { type Client, WorkflowFailedError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { runSearchAttributes } from '../../workflows/search-attributes.js';
-import { FlowValidationError } from '../errors.js';
+import { FlowValidationError, WeftError } from '../errors.js';
 import type { FlowSpec } from '../spec/flow-spec.js';
 import { resolveInputs } from './run-inputs.js';
 import { type ExecutionStatusName, runStateOf } from './run-state.js';
@@ -113,12 +113,27 @@ async function queryTasks(client: Client, runId: string): Promise<TaskRunRecord[
 /** Answers a pending approval. The update id derives from task and iteration, so a repeat is the same answer. */
 export async function respondToApproval(client: Client, runId: string, response: ApprovalResponse): Promise<ApprovalOutput> {
   const handle = client.workflow.getHandle(runId);
-  const update = await handle.startUpdate<ApprovalOutput, [ApprovalResponse]>(FLOW_RUN.approvalUpdate, {
-    args: [response],
-    updateId: approvalUpdateId(response.taskId, response.iteration),
-    waitForStage: WorkflowUpdateStage.ACCEPTED,
-  });
-  return update.result();
+  try {
+    const update = await handle.startUpdate<ApprovalOutput, [ApprovalResponse]>(FLOW_RUN.approvalUpdate, {
+      args: [response],
+      updateId: approvalUpdateId(response.taskId, response.iteration),
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    return await update.result();
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) throw new ApprovalNotAcceptedError(runId, error.cause?.message ?? error.message);
+    throw error;
+  }
+}
+
+/** Thrown when a run refuses an approval answer (nothing waiting, wrong approver, invalid data). */
+export class ApprovalNotAcceptedError extends WeftError {
+  constructor(
+    readonly runId: string,
+    reason: string,
+  ) {
+    super('APPROVAL_NOT_ACCEPTED', `run ${runId} did not accept the answer: ${reason}`, { hint: 'check the pending approvals of the run (taskId, iteration, fields)' });
+  }
 }
 
 export async function cancelRun(client: Client, runId: string): Promise<void> {
