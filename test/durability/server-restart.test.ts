@@ -1,0 +1,77 @@
+// Restarts the Temporal dev server (on its SQLite file) while a script activity is running;
+// the run completes and no completed task runs twice.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startRun, waitForRun } from '../../src/runs/run-client.js';
+import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
+import { assertCompleted, createTestEnv, flowFrom, type TestEnv, taskOf } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { spawnWorker } from '../helpers/worker-process.js';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('durability: a Temporal server restart during an activity', () => {
+  let server: DevServer;
+  let env: TestEnv;
+  let dir: string;
+  let port: number;
+  before(async () => {
+    port = await freePort();
+    dir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'own-temporal-'));
+    server = await startDevServer({ dataDir: dir, port, uiPort: false });
+    env = await createTestEnv({ startWorker: false, address: server.address });
+  });
+  after(async () => {
+    await env.close();
+    await server.stop();
+  });
+
+  it('completes the run after the server comes back on the same SQLite file', async () => {
+    const marks = join(env.dataDir, 'marks.txt');
+    const flow = flowFrom(`
+id: restart-me
+tasks:
+  - { id: first, type: script, language: bash, env: { MARKS: "${marks}" }, script: 'echo first >> "$MARKS"' }
+  - id: slow
+    type: script
+    language: bash
+    retry: { maxAttempts: 1 }
+    env: { MARKS: "${marks}" }
+    script: |
+      echo slow-start >> "$MARKS"
+      sleep 5
+      echo slow-end >> "$MARKS"
+  - { id: last, type: script, language: bash, env: { MARKS: "${marks}" }, script: 'echo last >> "$MARKS"' }
+`);
+    const worker = spawnWorker({ TEMPORAL_ADDRESS: server.address, WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir });
+    try {
+      const { runId } = await startRun(env.client, { flow, taskQueue: env.taskQueue });
+      await waitFor('the slow script to start', async () => ((await readFile(marks, 'utf8').catch(() => '')).includes('slow-start') ? true : undefined), 60_000);
+      await server.stop();
+      server = await startDevServer({ dataDir: dir, port, uiPort: false });
+      await env.close();
+      env = await createTestEnv({ startWorker: false, address: server.address });
+      const view = await waitForRun(env.client, runId);
+      assertCompleted(view);
+      const lines = (await readFile(marks, 'utf8')).trim().split('\n');
+      assert.equal(lines.filter((l) => l === 'first').length, 1, `first ran more than once: ${lines}`);
+      assert.equal(lines.filter((l) => l === 'last').length, 1, `last ran more than once: ${lines}`);
+      assert.equal(taskOf(view, 'slow').attempts, 1, 'a server restart must not consume an attempt');
+    } finally {
+      await worker.kill('SIGTERM');
+    }
+  });
+});

@@ -1,0 +1,84 @@
+// Kills the worker process while a script activity is running; a new worker finishes the run,
+// and a side-effect counter proves that no completed task ran twice.
+
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { getRunningView, startRun, waitForRun } from '../../src/runs/run-client.js';
+import { assertCompleted, createTestEnv, flowFrom, type TestEnv, taskOf } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { spawnWorker } from '../helpers/worker-process.js';
+
+describe('durability: a worker crash during an activity', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await createTestEnv({ startWorker: false });
+  });
+  after(async () => env.close());
+
+  it('completes the run with a new worker, without re-running completed tasks or using an attempt', async () => {
+    const marks = join(env.dataDir, 'marks.txt');
+    const flow = flowFrom(`
+id: crash-me
+tasks:
+  - id: first
+    type: script
+    language: bash
+    env: { MARKS: "${marks}" }
+    script: echo first >> "$MARKS"
+  - id: slow
+    type: script
+    language: bash
+    retry: { maxAttempts: 1 }
+    env: { MARKS: "${marks}" }
+    script: |
+      echo slow-start >> "$MARKS"
+      sleep 4
+      echo slow-end >> "$MARKS"
+  - id: last
+    type: script
+    language: bash
+    env: { MARKS: "${marks}" }
+    script: echo last >> "$MARKS"
+`);
+    const workerEnv = { WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir };
+    const first = spawnWorker(workerEnv);
+    const { runId } = await startRun(env.client, { flow, taskQueue: env.taskQueue });
+    await waitFor(
+      'the slow script to start',
+      async () => ((await readFile(marks, 'utf8').catch(() => '')).includes('slow-start') ? true : undefined),
+      60_000,
+    );
+    await first.kill('SIGKILL');
+    const second = spawnWorker(workerEnv);
+    try {
+      const view = await waitForRun(env.client, runId);
+      assertCompleted(view);
+      const lines = (await readFile(marks, 'utf8')).trim().split('\n');
+      assert.equal(lines.filter((l) => l === 'first').length, 1, `first ran more than once: ${lines}`);
+      assert.equal(lines.filter((l) => l === 'last').length, 1, `last ran more than once: ${lines}`);
+      assert.ok(lines.includes('slow-end'));
+      assert.equal(taskOf(view, 'slow').attempts, 1, 'a lost worker must not consume an attempt');
+    } finally {
+      await second.kill('SIGTERM');
+    }
+  });
+
+  it('answers the live-state query from a new worker after a crash', async () => {
+    const flow = flowFrom(`id: query-after-crash\ntasks:\n  - { id: wait, type: sleep, duration: 30s }\n`);
+    const workerEnv = { WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir };
+    const first = spawnWorker(workerEnv);
+    const { runId } = await startRun(env.client, { flow, taskQueue: env.taskQueue });
+    await waitFor('the sleep to start', async () => ((await getRunningView(env.client, runId)).tasks[0]?.state === 'WAITING' ? true : undefined), 60_000);
+    await first.kill('SIGKILL');
+    const second = spawnWorker(workerEnv);
+    try {
+      const view = await waitFor('a replayed state', async () => getRunningView(env.client, runId), 30_000);
+      assert.equal(view.tasks[0]?.state, 'WAITING');
+      await env.client.workflow.getHandle(runId).terminate('test done');
+    } finally {
+      await second.kill('SIGTERM');
+    }
+  });
+});
