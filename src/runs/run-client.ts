@@ -132,7 +132,9 @@ export class ApprovalNotAcceptedError extends WeftError {
     readonly runId: string,
     reason: string,
   ) {
-    super('APPROVAL_NOT_ACCEPTED', `run ${runId} did not accept the answer: ${reason}`, { hint: 'check the pending approvals of the run (taskId, iteration, fields)' });
+    super('APPROVAL_NOT_ACCEPTED', `run ${runId} did not accept the answer: ${reason}`, {
+      hint: 'check the pending approvals of the run (taskId, iteration, fields)',
+    });
   }
 }
 

@@ -173,7 +173,11 @@ function checkTypeRules(type: TaskTypeName, task: Record<string, unknown>, path:
   const method = typeof task.method === 'string' ? task.method : 'GET';
   if (type === 'http' && (method === 'GET' || method === 'HEAD') && (task.json !== undefined || task.body !== undefined)) {
     const field = task.json !== undefined ? 'json' : 'body';
-    walk.problems.push({ path: `${path}.${field}`, message: `${path}.${field} is a request body, which a ${method} request cannot carry`, hint: 'set method: POST (or PUT, PATCH)' });
+    walk.problems.push({
+      path: `${path}.${field}`,
+      message: `${path}.${field} is a request body, which a ${method} request cannot carry`,
+      hint: 'set method: POST (or PUT, PATCH)',
+    });
   }
   if (type === 'approval' && task.fields !== undefined) {
     for (const problem of validateApprovalFields(task.fields)) {

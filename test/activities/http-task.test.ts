@@ -10,7 +10,9 @@ describe('http task against a real loopback server', () => {
   before(async () => {
     env = await createTestEnv();
     http = await startHttpServer();
-    http.route('/echo', (req, res) => json(res, 200, { method: req.method, url: req.url, auth: req.headers['x-token'] ?? null, body: req.body ? JSON.parse(req.body) : null }));
+    http.route('/echo', (req, res) =>
+      json(res, 200, { method: req.method, url: req.url, auth: req.headers['x-token'] ?? null, body: req.body ? JSON.parse(req.body) : null }),
+    );
     http.route('/text', (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('plain words');

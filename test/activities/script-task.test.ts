@@ -114,7 +114,8 @@ tasks:
     assertCompleted(view);
     const [line] = await env.logs.read(view.runId);
     const names = (line?.message ?? '').trim().split(/\s+/);
-    for (const name of ['MINE', 'PATH', 'HOME', 'LANG', 'WEFT_RUN_ID', 'WEFT_TASK_ID', 'WEFT_OUTPUT']) assert.ok(names.includes(name), `${name} missing from ${names}`);
+    for (const name of ['MINE', 'PATH', 'HOME', 'LANG', 'WEFT_RUN_ID', 'WEFT_TASK_ID', 'WEFT_OUTPUT'])
+      assert.ok(names.includes(name), `${name} missing from ${names}`);
     for (const name of names) {
       assert.ok(!name.startsWith('TEMPORAL_') && name !== 'WEFT_INTERNAL_CANARY' && name !== 'WEFT_WORKFLOW_BUNDLE', `${name} leaked into the script`);
     }

@@ -59,7 +59,11 @@ tasks:
     const worker = spawnWorker({ TEMPORAL_ADDRESS: server.address, WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir });
     try {
       const { runId } = await startRun(env.client, { flow, taskQueue: env.taskQueue });
-      await waitFor('the slow script to start', async () => ((await readFile(marks, 'utf8').catch(() => '')).includes('slow-start') ? true : undefined), 60_000);
+      await waitFor(
+        'the slow script to start',
+        async () => ((await readFile(marks, 'utf8').catch(() => '')).includes('slow-start') ? true : undefined),
+        60_000,
+      );
       await server.stop();
       server = await startDevServer({ dataDir: dir, port, uiPort: false });
       await env.close();

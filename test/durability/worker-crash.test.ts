@@ -45,11 +45,7 @@ tasks:
     const workerEnv = { WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir };
     const first = spawnWorker(workerEnv);
     const { runId } = await startRun(env.client, { flow, taskQueue: env.taskQueue });
-    await waitFor(
-      'the slow script to start',
-      async () => ((await readFile(marks, 'utf8').catch(() => '')).includes('slow-start') ? true : undefined),
-      60_000,
-    );
+    await waitFor('the slow script to start', async () => ((await readFile(marks, 'utf8').catch(() => '')).includes('slow-start') ? true : undefined), 60_000);
     await first.kill('SIGKILL');
     const second = spawnWorker(workerEnv);
     try {

@@ -44,10 +44,25 @@ describe('approval task answered through a Temporal update', () => {
     const pending = (await getRunningView(env.client, runId)).pendingApprovals[0];
     assert.equal(pending?.taskId, 'ok');
     assert.equal(pending?.message, 'Ship it?');
-    await assert.rejects(respondToApproval(env.client, runId, { taskId: 'ok', approved: true, by: 'ann', approver: 'human', data: { priority: 9 } }), /reason is required|priority must be <= 5/);
-    await assert.rejects(respondToApproval(env.client, runId, { taskId: 'ok', approved: true, by: 'bot', approver: 'agent', data: { reason: 'x' } }), /needs a person's answer/);
-    await assert.rejects(respondToApproval(env.client, runId, { taskId: 'nope', approved: true, by: 'ann', approver: 'human' }), /no approval is waiting at nope/);
-    const answer = await respondToApproval(env.client, runId, { taskId: 'ok', approved: true, by: 'ann', approver: 'human', data: { reason: 'tested', priority: 2 } });
+    await assert.rejects(
+      respondToApproval(env.client, runId, { taskId: 'ok', approved: true, by: 'ann', approver: 'human', data: { priority: 9 } }),
+      /reason is required|priority must be <= 5/,
+    );
+    await assert.rejects(
+      respondToApproval(env.client, runId, { taskId: 'ok', approved: true, by: 'bot', approver: 'agent', data: { reason: 'x' } }),
+      /needs a person's answer/,
+    );
+    await assert.rejects(
+      respondToApproval(env.client, runId, { taskId: 'nope', approved: true, by: 'ann', approver: 'human' }),
+      /no approval is waiting at nope/,
+    );
+    const answer = await respondToApproval(env.client, runId, {
+      taskId: 'ok',
+      approved: true,
+      by: 'ann',
+      approver: 'human',
+      data: { reason: 'tested', priority: 2 },
+    });
     assert.equal(answer.approved, true);
     const view = await waitForRun(env.client, runId);
     assertCompleted(view);
@@ -82,7 +97,10 @@ describe('approval task answered through a Temporal update', () => {
   });
 
   it('times out: fails by default, or approves with onTimeout: approve', async () => {
-    const failing = await startRun(env.client, { flow: flowFrom(`id: t1\ntasks:\n  - { id: ok, type: approval, message: hi, timeout: 1s }\n`), taskQueue: env.taskQueue });
+    const failing = await startRun(env.client, {
+      flow: flowFrom(`id: t1\ntasks:\n  - { id: ok, type: approval, message: hi, timeout: 1s }\n`),
+      taskQueue: env.taskQueue,
+    });
     const approving = await startRun(env.client, {
       flow: flowFrom(`id: t2\ntasks:\n  - { id: ok, type: approval, message: hi, timeout: 1s, onTimeout: approve }\noutputs: { by: "{{ outputs.ok.by }}" }\n`),
       taskQueue: env.taskQueue,

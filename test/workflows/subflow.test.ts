@@ -7,7 +7,8 @@ describe('subflow task as a child workflow', () => {
   let env: TestEnv;
   const flows = new MemoryFlowCatalog();
   before(async () => {
-    flows.add(flowFrom(`
+    flows.add(
+      flowFrom(`
 id: double
 namespace: lib
 inputs:
@@ -15,19 +16,24 @@ inputs:
 tasks:
   - { id: calc, type: set, values: { v: "{{ inputs.n * 2 }}" } }
 outputs: { v: "{{ outputs.calc.v }}" }
-`));
-    flows.add(flowFrom(`
+`),
+    );
+    flows.add(
+      flowFrom(`
 id: forever
 namespace: lib
 tasks:
   - { id: again, type: subflow, flow: lib/forever }
-`));
-    flows.add(flowFrom(`
+`),
+    );
+    flows.add(
+      flowFrom(`
 id: broken
 namespace: lib
 tasks:
   - { id: boom, type: fail, message: "child broke" }
-`));
+`),
+    );
     env = await createTestEnv({ flows });
   });
   after(async () => env.close());

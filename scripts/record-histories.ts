@@ -1,0 +1,134 @@
+// Records workflow histories from real runs into test/histories/, for the replay test that
+// guards the interpreter against non-deterministic changes (see workflows/README.md).
+// Usage: npm run record-histories   (starts its own dev server; takes under a minute)
+
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { MemoryFlowCatalog } from '../src/flows/flow-catalog.js';
+import { getRunningView, respondToApproval, startRun, waitForRun } from '../src/runs/run-client.js';
+import { secretsFromEnv } from '../src/secrets/secret-source.js';
+import type { FlowSpec } from '../src/spec/flow-spec.js';
+import { parseFlow } from '../src/spec/parse-flow.js';
+import { startDevServer } from '../src/temporal/dev-server.js';
+import { ensureTemporalCli } from '../src/temporal/temporal-cli.js';
+import { createWeftWorker } from '../src/worker/weft-worker.js';
+
+const OUT = join(import.meta.dirname, '..', 'test', 'histories');
+
+function flow(yaml: string): FlowSpec {
+  const parsed = parseFlow(yaml);
+  if (!parsed.valid) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.flow;
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const cli = await ensureTemporalCli();
+  const work = await mkdtemp(join(tmpdir(), 'weft-record-'));
+  const server = await startDevServer({ dataDir: work, port: 7299, uiPort: false });
+  const http = createServer((req, res) => {
+    res.writeHead(req.url?.startsWith('/fail') ? 500 : 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ path: req.url }));
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const port = (http.address() as { port: number }).port;
+  const base = `http://127.0.0.1:${port}`;
+  const catalog = new MemoryFlowCatalog();
+  catalog.add(
+    flow(
+      `id: child\nnamespace: lib\ninputs: [{ id: n, type: integer }]\ntasks:\n  - { id: c, type: set, values: { v: "{{ inputs.n + 1 }}" } }\noutputs: { v: "{{ outputs.c.v }}" }\n`,
+    ),
+  );
+  const connection = await NativeConnection.connect({ address: server.address });
+  const worker = await createWeftWorker({
+    connection,
+    taskQueue: 'record',
+    dataDir: work,
+    flows: catalog,
+    secrets: secretsFromEnv({ WEFT_SECRET_TOKEN: 'recorded-secret' }),
+  });
+  const running = worker.run();
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const cases: Record<string, { spec: FlowSpec; inputs?: Record<string, unknown>; approve?: boolean }> = {
+    'control-flow': {
+      spec: flow(`
+id: control-flow
+inputs: [{ id: items, type: array }]
+vars: { twice: "{{ size(inputs.items) * 2 }}" }
+tasks:
+  - { id: a, type: set, values: { n: "{{ vars.twice }}" } }
+  - id: par
+    type: parallel
+    concurrency: 2
+    tasks:
+      - { id: p1, type: http, url: "${base}/p1", headers: { Authorization: "{{ secret('TOKEN') }}" } }
+      - { id: p2, type: log, message: "n={{ outputs.a.n }}" }
+  - id: each
+    type: foreach
+    items: "{{ inputs.items }}"
+    concurrency: 2
+    tasks:
+      - { id: sq, type: set, values: { v: "{{ item * item }}" } }
+  - { id: branch, type: if, condition: "{{ outputs.a.n > 2 }}", then: [{ id: t, type: sleep, duration: 100ms }] }
+  - { id: pick, type: switch, value: "{{ 'x' }}", cases: { x: [{ id: sx, type: log, message: x }] } }
+  - { id: sub, type: subflow, flow: lib/child, inputs: { n: 1 } }
+  - { id: sh, type: script, language: bash, script: 'echo "::weft-output::{\\"ok\\": true}"' }
+outputs: { squares: "{{ outputs.each.iterations.map(i, i.sq.v) }}" }
+`),
+      inputs: { items: [1, 2, 3] },
+    },
+    'failure-paths': {
+      spec: flow(`
+id: failure-paths
+tasks:
+  - { id: flaky, type: http, url: "${base}/fail", retry: { maxAttempts: 2, initialInterval: 100ms }, allowFailure: true }
+  - { id: boom, type: fail, message: stop }
+errors: [{ id: caught, type: log, message: "{{ error.message }}" }]
+finally: [{ id: done, type: log, message: done }]
+`),
+    },
+    approval: {
+      spec: flow(
+        `id: approval\ntasks:\n  - { id: gate, type: approval, message: ok?, approvers: any }\n  - { id: after, type: set, values: { ok: "{{ outputs.gate.approved }}" } }\n`,
+      ),
+      approve: true,
+    },
+  };
+  try {
+    for (const [name, c] of Object.entries(cases)) {
+      const { runId } = await startRun(client, { flow: c.spec, inputs: c.inputs ?? {}, taskQueue: 'record', runId: `record-${name}` });
+      if (c.approve) {
+        for (;;) {
+          const view = await getRunningView(client, runId);
+          if (view.pendingApprovals.length) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await respondToApproval(client, runId, { taskId: 'gate', approved: true, by: 'recorder', approver: 'agent' });
+      }
+      const view = await waitForRun(client, runId);
+      // The CLI writes the canonical proto3 JSON that Worker.runReplayHistory reads.
+      const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', runId, '--address', server.address, '--output', 'json'], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      await writeFile(join(OUT, `${name}.json`), json);
+      process.stderr.write(`recorded ${name}: ${view.state}, ${(JSON.parse(json.toString()) as { events: unknown[] }).events.length} events\n`);
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    http.close();
+    await server.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});

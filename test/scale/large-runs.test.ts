@@ -1,0 +1,86 @@
+// Scale inside one run: a foreach over 5,000 http tasks and a 1,000-step flow complete, and no
+// workflow history of the run nears Temporal's warning threshold.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { isStoredOutputRef, OutputStore } from '../../src/outputs/output-store.js';
+import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import { assertCompleted, createTestEnv, runFlow, type TestEnv } from '../helpers/temporal-env.js';
+
+/** Temporal's default `limit.historyCount.warn`. */
+const HISTORY_WARN_EVENTS = 10_240;
+
+async function historyLengths(client: Client, runId: string): Promise<Map<string, number>> {
+  const lengths = new Map<string, number>();
+  const query = `WorkflowId STARTS_WITH "${runId}"`;
+  for await (const execution of client.workflow.list({ query })) {
+    const description = await client.workflow.getHandle(execution.workflowId).describe();
+    lengths.set(execution.workflowId, description.historyLength);
+  }
+  return lengths;
+}
+
+describe('scale inside one run', () => {
+  let env: TestEnv;
+  let http: TestHttpServer;
+  let hits = 0;
+  before(async () => {
+    env = await createTestEnv();
+    http = await startHttpServer();
+    http.route('/n/', (req, res) => {
+      hits += 1;
+      json(res, 200, { n: Number(req.url.split('/').pop()) });
+    });
+  });
+  after(async () => {
+    await env.close();
+    await http.close();
+  });
+
+  it('runs a foreach over 5,000 items each doing an http call, in batched child workflows', { timeout: 600_000 }, async () => {
+    const items = Array.from({ length: 5000 }, (_, i) => i);
+    const view = await runFlow(
+      env,
+      `
+id: big-foreach
+inputs:
+  - { id: items, type: array }
+tasks:
+  - id: each
+    type: foreach
+    items: "{{ inputs.items }}"
+    concurrency: 50
+    tasks:
+      - { id: get, type: http, url: "${http.url}/n/{{ item }}" }
+outputs: { each: "{{ outputs.each }}" }
+`,
+      { items },
+    );
+    assertCompleted(view);
+    assert.equal(hits, 5000);
+    const lengths = await historyLengths(env.client, view.runId);
+    assert.ok(lengths.size > 1, 'the foreach should run in batch child workflows');
+    for (const [id, length] of lengths) assert.ok(length < HISTORY_WARN_EVENTS, `${id} has ${length} history events`);
+    // 5,000 iteration outputs exceed the output bound, so they live outside history.
+    const ref = view.outputs?.each;
+    assert.ok(isStoredOutputRef(ref), `expected a stored output reference, got ${JSON.stringify(ref)?.slice(0, 200)}`);
+    const stored = (await new OutputStore(join(env.dataDir, 'outputs')).get(ref.$weftOutputRef)) as { iterations: Array<{ get: { body: { n: number } } }> };
+    assert.equal(stored.iterations.length, 5000);
+    assert.deepEqual(stored.iterations[4321]?.get.body, { n: 4321 });
+    const history = await env.client.workflow.getHandle(view.runId).fetchHistory();
+    assert.ok(JSON.stringify(history).length < 512 * 1024, 'the parent history stays small');
+    process.stderr.write(`[scale] foreach 5000: ${lengths.size} workflows, max history ${Math.max(...lengths.values())} events\n`);
+  });
+
+  it('runs a 1,000-step sequential flow of http tasks', { timeout: 600_000 }, async () => {
+    const steps = Array.from({ length: 1000 }, (_, i) => `  - { id: s${i}, type: http, url: "${http.url}/n/${i}" }`).join('\n');
+    const view = await runFlow(env, `id: long-flow\ntasks:\n${steps}\noutputs: { last: "{{ outputs.s999.body.n }}" }\n`);
+    assertCompleted(view);
+    assert.deepEqual(view.outputs, { last: 999 });
+    const lengths = await historyLengths(env.client, view.runId);
+    for (const [id, length] of lengths) assert.ok(length < HISTORY_WARN_EVENTS, `${id} has ${length} history events`);
+    process.stderr.write(`[scale] 1000 steps: history ${[...lengths.values()]} events\n`);
+  });
+});
