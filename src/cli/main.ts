@@ -1,0 +1,17 @@
+// The `weft` command line. Thin: each command parses its options and calls src/.
+
+import { Command } from 'commander';
+import { registerDevCommand } from './commands/dev-command.js';
+import { registerFlowCommands } from './commands/flow-commands.js';
+import { registerRunCommand } from './commands/run-command.js';
+import { registerWorkerCommand } from './commands/worker-command.js';
+
+const program = new Command('weft')
+  .description('Durable workflows for AI assistants, on Temporal')
+  .version('0.1.0')
+  .showHelpAfterError('(run weft --help for usage)');
+registerDevCommand(program);
+registerWorkerCommand(program);
+registerFlowCommands(program);
+registerRunCommand(program);
+await program.parseAsync(process.argv);
