@@ -30,7 +30,7 @@ export class FlowValidationError extends WeftError {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
     super(
       'FLOW_INVALID',
-      `${subject} is invalid: ${first ? `${first.path || '(root)'}: ${first.message}` : 'unknown problem'}${more}`,
+      `${subject} is invalid: ${first ? first.message : 'unknown problem'}${more}`,
       first?.hint === undefined ? {} : { hint: first.hint },
     );
     this.problems = problems;

@@ -30,7 +30,10 @@ export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Fr
   let answered: boolean;
   try {
     const hasAnswer = () => ctx.approvalAnswers.has(key);
-    answered = timeoutMs === undefined ? (await condition(hasAnswer), true) : await condition(hasAnswer, timeoutMs);
+    if (timeoutMs === undefined) {
+      await condition(hasAnswer);
+      answered = true;
+    } else answered = await condition(hasAnswer, timeoutMs);
   } finally {
     ctx.book.approvals.delete(key);
     ctx.updateWaiting();

@@ -1,0 +1,34 @@
+// Every flow shown in the docs and every example file is valid, so the docs cannot drift from
+// the validator.
+
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseFlow } from '../../src/spec/parse-flow.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+async function yamlBlocks(file: string): Promise<string[]> {
+  const text = await readFile(join(ROOT, file), 'utf8');
+  return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+}
+
+describe('documentation examples', async () => {
+  const docs = ['README.md', ...(await readdir(join(ROOT, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  for (const file of docs) {
+    for (const [i, block] of (await yamlBlocks(file)).entries()) {
+      if (!/^id:/m.test(block)) continue;
+      it(`${file} flow #${i + 1} is valid`, () => {
+        const parsed = parseFlow(block);
+        assert.ok(parsed.valid, JSON.stringify(!parsed.valid && parsed.problems));
+      });
+    }
+  }
+  for (const file of (await readdir(join(ROOT, 'examples'))).filter((f) => f.endsWith('.yaml'))) {
+    it(`examples/${file} is valid`, async () => {
+      const parsed = parseFlow(await readFile(join(ROOT, 'examples', file), 'utf8'));
+      assert.ok(parsed.valid, JSON.stringify(!parsed.valid && parsed.problems));
+    });
+  }
+});
