@@ -41,7 +41,10 @@ describe('weft CLI', () => {
 
   it('runs a flow file with typed --input values and prints the finished run as JSON', async () => {
     const file = join(env.dataDir, 'calc.yaml');
-    await writeFile(file, 'id: calc\ninputs:\n  - { id: n, type: integer }\n  - { id: loud, type: boolean }\ntasks:\n  - { id: c, type: set, values: { v: "{{ inputs.loud ? inputs.n * 2 : inputs.n }}" } }\noutputs: { v: "{{ outputs.c.v }}" }\n');
+    await writeFile(
+      file,
+      'id: calc\ninputs:\n  - { id: n, type: integer }\n  - { id: loud, type: boolean }\ntasks:\n  - { id: c, type: set, values: { v: "{{ inputs.loud ? inputs.n * 2 : inputs.n }}" } }\noutputs: { v: "{{ outputs.c.v }}" }\n',
+    );
     const result = await weft(['run', file, '--input', 'n=21', '--input', 'loud=true', '--task-queue', env.taskQueue, '--json']);
     assert.equal(result.code, 0, result.stderr);
     const view = JSON.parse(result.stdout) as { state: string; outputs: unknown; tasks: Array<{ id: string; state: string; attempts: number }> };

@@ -1,0 +1,85 @@
+// Benchmark plumbing: a dev server with given settings, a Weft worker and a raw worker with the
+// same options, a loopback HTTP server, and timing helpers.
+
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { type DevServer, startDevServer } from '../src/temporal/dev-server.js';
+import { createWeftWorker } from '../src/worker/weft-worker.js';
+import { createRawActivities } from './raw/activities.js';
+
+export interface Harness {
+  client: Client;
+  weftQueue: string;
+  rawQueue: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+const WORKER_OPTIONS = { maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 100 };
+let rawBundle: Promise<{ code: string }> | undefined;
+
+export async function startHarness(tuned: boolean, port: number): Promise<Harness> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const dir = await mkdtemp(join(tmpdir(), 'weft-bench-'));
+  const server: DevServer = await startDevServer({ dataDir: dir, port, uiPort: false, tuned });
+  const http: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+  });
+  http.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/x`;
+  const weftQueue = `weft-${randomUUID()}`;
+  const rawQueue = `raw-${randomUUID()}`;
+  const connection = await NativeConnection.connect({ address: server.address });
+  rawBundle ??= bundleWorkflowCode({ workflowsPath: join(import.meta.dirname, 'raw', 'workflows.ts'), logger: new DefaultLogger('ERROR') });
+  const weft = await createWeftWorker({
+    connection,
+    taskQueue: weftQueue,
+    dataDir: dir,
+    maxConcurrentActivities: WORKER_OPTIONS.maxConcurrentActivityTaskExecutions,
+  });
+  const raw = await Worker.create({ connection, taskQueue: rawQueue, workflowBundle: await rawBundle, activities: createRawActivities(), ...WORKER_OPTIONS });
+  const running = Promise.all([weft.run(), raw.run()]);
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  return {
+    client,
+    weftQueue,
+    rawQueue,
+    url,
+    async close() {
+      weft.shutdown();
+      raw.shutdown();
+      await running;
+      await client.connection.close();
+      await connection.close();
+      http.closeAllConnections();
+      http.close();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Median of the timings of `runs` calls after one warm-up call, in ms. */
+export async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] ?? 0;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}

@@ -1,0 +1,95 @@
+// The workloads of bench/README.md, each measured for Weft and for a raw Temporal baseline in
+// the same run.
+
+import { randomUUID } from 'node:crypto';
+import { startRun, waitForRun } from '../src/runs/run-client.js';
+import type { FlowSpec } from '../src/spec/flow-spec.js';
+import { parseFlow } from '../src/spec/parse-flow.js';
+import { type Harness, medianMs, percentile } from './harness.js';
+
+function flow(yaml: string): FlowSpec {
+  const parsed = parseFlow(yaml);
+  if (!parsed.valid) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.flow;
+}
+
+async function runWeft(h: Harness, spec: FlowSpec, inputs: Record<string, unknown> = {}): Promise<void> {
+  const { runId } = await startRun(h.client, { flow: spec, inputs, taskQueue: h.weftQueue });
+  const view = await waitForRun(h.client, runId);
+  if (view.state !== 'COMPLETED') throw new Error(`bench run ${runId} ended ${view.state}: ${JSON.stringify(view.error)}`);
+}
+
+async function runRaw(h: Harness, type: string, args: unknown[]): Promise<void> {
+  await h.client.workflow.execute(type, { taskQueue: h.rawQueue, workflowId: `raw-${randomUUID()}`, args });
+}
+
+export interface Measure {
+  workload: string;
+  weft: number;
+  raw: number;
+  unit: string;
+}
+
+/** Workload 1: 40 sequential activity steps. */
+export async function sequentialChain(h: Harness, runs: number, steps = 40): Promise<Measure> {
+  const tasks = Array.from({ length: steps }, (_, i) => `  - { id: s${i}, type: http, url: "${h.url}/${i}" }`).join('\n');
+  const spec = flow(`id: chain\ntasks:\n${tasks}\n`);
+  const weft = await medianMs(runs, () => runWeft(h, spec));
+  const raw = await medianMs(runs, () => runRaw(h, 'rawChain', [h.url, steps]));
+  return { workload: `1 sequential chain (${steps} steps)`, weft: weft / steps, raw: raw / steps, unit: 'ms/step' };
+}
+
+/** Workload 2: 200 pure steps (set/if/log) against one activity step of workload 1. */
+export async function pureSteps(h: Harness, runs: number, activityStepMs: number): Promise<Measure> {
+  const tasks: string[] = [];
+  for (let i = 0; i < 200; i += 4) {
+    tasks.push(`  - { id: v${i}, type: set, values: { n: "{{ ${i} * 2 }}" } }`);
+    tasks.push(`  - { id: c${i}, type: if, condition: "{{ outputs.v${i}.n > 0 }}", then: [{ id: t${i}, type: set, values: { ok: true } }] }`);
+    tasks.push(`  - { id: l${i}, type: log, message: "step ${i}" }`);
+  }
+  const spec = flow(`id: pure\ntasks:\n${tasks.join('\n')}\n`);
+  const steps = 200;
+  const weft = await medianMs(runs, () => runWeft(h, spec));
+  return { workload: '2 pure steps (200 set/if/log)', weft: weft / steps, raw: activityStepMs, unit: 'ms/step vs activity step' };
+}
+
+/** Workload 3: foreach fan-out/fan-in with concurrency 50. */
+export async function fanOut(h: Harness, runs: number, items: number): Promise<Measure> {
+  const spec = flow(
+    `id: fan\ninputs: [{ id: items, type: array }]\ntasks:\n  - id: each\n    type: foreach\n    items: "{{ inputs.items }}"\n    concurrency: 50\n    tasks:\n      - { id: get, type: http, url: "${h.url}/{{ item }}" }\n`,
+  );
+  const list = Array.from({ length: items }, (_, i) => i);
+  const weft = await medianMs(runs, () => runWeft(h, spec, { items: list }));
+  const raw = await medianMs(runs, () => runRaw(h, 'rawFanOut', [h.url, items, 50]));
+  return { workload: `3 foreach fan-out (${items} items, concurrency 50)`, weft, raw, unit: 'ms makespan' };
+}
+
+/** Workload 4: many small runs (3 steps), sequential then concurrent; p50 latency. */
+export async function smallRuns(h: Harness, sequential: number, concurrent: number): Promise<Measure[]> {
+  const spec = flow(
+    `id: small\ntasks:\n  - { id: a, type: set, values: { x: 1 } }\n  - { id: b, type: http, url: "${h.url}/b" }\n  - { id: c, type: log, message: done }\n`,
+  );
+  const timed = async (fn: () => Promise<void>) => {
+    const start = performance.now();
+    await fn();
+    return performance.now() - start;
+  };
+  const weftSeq: number[] = [];
+  const rawSeq: number[] = [];
+  for (let i = 0; i < sequential; i++) {
+    weftSeq.push(await timed(() => runWeft(h, spec)));
+    rawSeq.push(await timed(() => runRaw(h, 'rawChain', [h.url, 1])));
+  }
+  const weftStart = performance.now();
+  const weftConc = await Promise.all(Array.from({ length: concurrent }, () => timed(() => runWeft(h, spec))));
+  const weftWall = performance.now() - weftStart;
+  const rawStart = performance.now();
+  const rawConc = await Promise.all(Array.from({ length: concurrent }, () => timed(() => runRaw(h, 'rawChain', [h.url, 1]))));
+  const rawWall = performance.now() - rawStart;
+  return [
+    { workload: `4 small runs, ${sequential} sequential`, weft: percentile(weftSeq, 50), raw: percentile(rawSeq, 50), unit: 'ms p50' },
+    { workload: `4 small runs, ${sequential} sequential`, weft: percentile(weftSeq, 95), raw: percentile(rawSeq, 95), unit: 'ms p95' },
+    { workload: `4 small runs, ${concurrent} concurrent`, weft: (concurrent / weftWall) * 1000, raw: (concurrent / rawWall) * 1000, unit: 'runs/s' },
+    { workload: `4 small runs, ${concurrent} concurrent`, weft: percentile(weftConc, 50), raw: percentile(rawConc, 50), unit: 'ms p50' },
+  ];
+}
