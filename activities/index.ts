@@ -62,6 +62,10 @@ export function createActivities(deps: ActivityDeps) {
       return deps.outputs.put(input.runId, input.name, input.value);
     },
 
+    async loadOutput(input: { ref: string }): Promise<unknown> {
+      return deps.outputs.get(input.ref);
+    },
+
     /** Joins the stored iteration slices of a batched foreach; inline when small enough. */
     async combineIterations(input: { runId: string; name: string; parts: StoredOutputRef[]; maxInlineBytes: number }): Promise<unknown> {
       const iterations: unknown[] = [];

@@ -10,7 +10,6 @@ import {
   defineUpdate,
   isCancellation,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { renderValue } from '../src/expressions/evaluate.js';
@@ -32,6 +31,7 @@ import { Frame } from './frame.js';
 import { Interpreter } from './interpreter.js';
 import { RunContext } from './run-context.js';
 import { TaskFailure, toTaskError } from './task-failure.js';
+import { runWithTimeout } from './timeout-scope.js';
 
 export const taskRunsQuery = defineQuery<TaskRunsPage, [TaskRunsQuery?]>(FLOW_RUN.taskRunsQuery);
 export const approvalUpdate = defineUpdate<ApprovalOutput, [ApprovalResponse]>(FLOW_RUN.approvalUpdate);
@@ -64,7 +64,7 @@ export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
     frame = computeVars(frame, flow.vars);
     const timeoutMs = flow.timeout ? parseDuration(flow.timeout) : undefined;
     const main = () => runMain(interp, frame);
-    failure = timeoutMs === undefined ? await main() : await withTimeout(timeoutMs, main, () => (timedOut = true));
+    failure = timeoutMs === undefined ? await main() : await runWithTimeout(timeoutMs, main, () => (timedOut = true));
   } catch (error) {
     if (isCancellation(error) && !timedOut) {
       state = 'CANCELLED';
@@ -130,24 +130,6 @@ async function runFinally(interp: Interpreter, frame: Frame): Promise<TaskFailur
   } catch (error) {
     if (error instanceof TaskFailure) return error;
     throw error;
-  }
-}
-
-// Cancels the work when the flow timeout passes, so finally can still run afterwards.
-async function withTimeout<T>(ms: number, fn: () => Promise<T>, onTimeout: () => void): Promise<T> {
-  const scope = new CancellationScope();
-  const timer = new CancellationScope();
-  void timer
-    .run(async () => {
-      await sleep(ms);
-      onTimeout();
-      scope.cancel();
-    })
-    .catch(() => undefined);
-  try {
-    return await scope.run(fn);
-  } finally {
-    timer.cancel();
   }
 }
 

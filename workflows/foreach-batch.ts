@@ -21,10 +21,19 @@ export interface ForeachBatchInput {
   items: unknown[];
   offset: number;
   concurrency: number;
+  /** The scope inline, or (when large) a reference to it in the output store. */
+  base?: FrameBase;
+  outputs?: Record<string, unknown>;
+  locals?: Record<string, unknown>;
+  scopeRef?: StoredOutputRef;
+  iterationPrefix: number[];
+}
+
+/** What iterations of a batch see besides `item` and `index`. */
+export interface BatchScope {
   base: FrameBase;
   outputs: Record<string, unknown>;
   locals: Record<string, unknown>;
-  iterationPrefix: number[];
 }
 
 export interface ForeachBatchResult {
@@ -34,8 +43,9 @@ export interface ForeachBatchResult {
 export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBatchResult> {
   const ctx = new RunContext(input.runId, input.flow, input.revision, input.depth);
   const interp = new Interpreter(ctx);
-  const outer = Frame.root(input.base).child(input.locals, input.iterationPrefix.length ? input.iterationPrefix : undefined);
-  outer.seedOutputs(input.outputs);
+  const scope = input.scopeRef ? ((await ctx.local.loadOutput({ ref: input.scopeRef.$weftOutputRef })) as BatchScope) : (input as BatchScope);
+  const outer = Frame.root(scope.base).child(scope.locals, input.iterationPrefix.length ? input.iterationPrefix : undefined);
+  outer.seedOutputs(scope.outputs);
   const iterations: Record<string, unknown>[] = new Array(input.items.length);
   try {
     await runPool(input.items.length, input.concurrency, async (i) => {

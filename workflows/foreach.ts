@@ -7,7 +7,7 @@ import { renderTemplate } from '../src/expressions/evaluate.js';
 import { type StoredOutputRef, type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
 import type { ForeachTask, Task } from '../src/spec/flow-spec.js';
 import { FLOW_LIMITS } from '../src/spec/limits.js';
-import type { ForeachBatchInput, ForeachBatchResult } from './foreach-batch.js';
+import type { BatchScope, ForeachBatchInput, ForeachBatchResult } from './foreach-batch.js';
 import type { Frame } from './frame.js';
 import type { Interpreter } from './interpreter.js';
 import { runPool } from './run-pool.js';
@@ -18,6 +18,8 @@ const EVENTS_PER_TASK = 6;
 /** History events one batch child may spend on iterations; well under Temporal's 10,240 warning. */
 const EVENTS_PER_BATCH = 2400;
 const MAX_BATCH_ITEMS = 200;
+/** Largest scope (inputs, vars, outputs) passed inline to each batch, in bytes of JSON. */
+const INLINE_SCOPE_BYTES = 16 * 1024;
 
 export async function runForeach(interp: Interpreter, task: ForeachTask, frame: Frame, record: TaskRunRecord): Promise<unknown> {
   const items = Array.isArray(task.items) ? task.items : renderTemplate(task.items, frame.scope(), `${task.id}.items`);
@@ -52,6 +54,13 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
   const refs: StoredOutputRef[] = new Array(batchCount);
   const { workflowId } = workflowInfo();
   const key = taskRunKey(task.id, frame.iteration);
+  const scope: BatchScope = { base: frame.jsonBase(), outputs: frame.visibleOutputs(), locals: frame.locals };
+  // Every batch needs the scope; a large one (say, inputs holding the item list) is stored once
+  // instead of being copied into the parent's history with every batch start.
+  const shared: BatchScope | { scopeRef: StoredOutputRef } =
+    JSON.stringify(scope).length > INLINE_SCOPE_BYTES
+      ? { scopeRef: await ctx.local.storeOutput({ runId: ctx.runId, name: `${key}.scope`, value: scope }) }
+      : scope;
   await runPool(batchCount, batchesAtOnce, async (b) => {
     const offset = b * batchSize;
     const input: ForeachBatchInput = {
@@ -64,9 +73,7 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
       items: items.slice(offset, offset + batchSize),
       offset,
       concurrency: perBatch,
-      base: frame.jsonBase(),
-      outputs: frame.visibleOutputs(),
-      locals: frame.locals,
+      ...shared,
       iterationPrefix: frame.iteration ?? [],
     };
     const result = (await executeChild('foreachBatch', {

@@ -15,6 +15,10 @@ import { backoffMs, resolveRetry } from './retry-policy.js';
 import type { RunContext } from './run-context.js';
 import { runPool } from './run-pool.js';
 import { TaskFailure, toTaskError } from './task-failure.js';
+import { runWithTimeout, TaskTimedOut } from './timeout-scope.js';
+
+/** Task types whose `timeout` is enforced by the task itself rather than by a workflow timer. */
+const SELF_TIMED = new Set<string>(['http', 'script', 'approval', 'llm']);
 
 /** Runs one task attempt and returns its output (undefined: the task has no output). */
 type Executor = (task: Task, frame: Frame, record: TaskRunRecord, attempt: number) => Promise<unknown>;
@@ -51,10 +55,23 @@ export class Interpreter {
   private async withRetry(task: Task, frame: Frame, record: TaskRunRecord): Promise<unknown> {
     const execute = this.executor(task);
     const policy = resolveRetry(this.ctx.flow.retry, task.retry, taskTypeInfo(task.type).nonRetryable);
+    // Activities enforce their own timeout per attempt, and an approval's timeout is its wait.
+    const limitMs = task.timeout && !SELF_TIMED.has(task.type) ? parseDuration(task.timeout) : undefined;
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
       try {
-        return await execute(task, frame, record, attempt);
+        if (limitMs === undefined) return await execute(task, frame, record, attempt);
+        let timedOut = false;
+        try {
+          return await runWithTimeout(
+            limitMs,
+            () => execute(task, frame, record, attempt),
+            () => (timedOut = true),
+          );
+        } catch (error) {
+          if (timedOut && isCancellation(error)) throw new TaskTimedOut(`${task.id} ran longer than its timeout of ${task.timeout}`);
+          throw error;
+        }
       } catch (error) {
         if (isCancellation(error) || error instanceof TaskFailure) throw error;
         const { type } = toTaskError(error);

@@ -203,4 +203,56 @@ finally:
     assert.equal(taskOf(view, 'nap').state, 'CANCELLED');
     assert.equal(taskOf(view, 'cleanup').state, 'COMPLETED');
   });
+
+  it('fails a workflow-side task that outlives its timeout with TaskTimedOut, and retries it', async () => {
+    const view = await runFlow(
+      env,
+      `
+id: task-timeout
+tasks:
+  - id: slow
+    type: sequence
+    timeout: 500ms
+    retry: { maxAttempts: 2, initialInterval: 100ms }
+    tasks:
+      - { id: nap, type: sleep, duration: 1h }
+`,
+    );
+    assert.equal(view.state, 'FAILED');
+    assert.equal(view.error?.type, 'TaskTimedOut');
+    assert.equal(taskOf(view, 'slow').attempts, 2);
+    assert.equal(taskOf(view, 'nap').state, 'CANCELLED');
+  });
+
+  it('nests foreach inside foreach, addressing inner runs by both indexes', async () => {
+    const view = await runFlow(
+      env,
+      `
+id: nested
+tasks:
+  - id: rows
+    type: foreach
+    items: [[1, 2], [3, 4, 5]]
+    concurrency: 2
+    tasks:
+      - id: cells
+        type: foreach
+        items: "{{ item }}"
+        tasks:
+          - { id: cell, type: set, values: { v: "{{ item * 10 }}" } }
+outputs:
+  grid: "{{ outputs.rows.iterations.map(r, r.cells.iterations.map(c, c.cell.v)) }}"
+`,
+    );
+    assertCompleted(view);
+    assert.deepEqual(view.outputs, { grid: [[10, 20], [30, 40, 50]] });
+    assert.equal(taskOf(view, 'cell', [1, 2]).state, 'COMPLETED');
+  });
+
+  it('fails a task whose expression breaks at run time, naming the field and the expression', async () => {
+    const view = await runFlow(env, `id: bad-expr\ntasks:\n  - { id: a, type: set, values: { x: 1 } }\n  - { id: b, type: set, values: { y: "{{ outputs.a.nothing + 1 }}" } }\n`);
+    assert.equal(view.state, 'FAILED');
+    assert.equal(view.error?.type, 'ExpressionError');
+    assert.match(view.error?.message ?? '', /b\.values\.y: \{\{ outputs\.a\.nothing \+ 1 \}\} failed: .*nothing/);
+  });
 });
