@@ -6,7 +6,7 @@ import { renderTemplate, renderValue } from '../src/expressions/evaluate.js';
 import { type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
 import { parseDuration } from '../src/spec/duration.js';
 import type { FailTask, IfTask, LogTask, SetTask, SleepTask, SwitchTask, Task } from '../src/spec/flow-spec.js';
-import { taskTypeInfo } from '../src/spec/task-types.js';
+import { taskDefaults } from '../src/spec/task-defaults.js';
 import { runApproval } from './approval.js';
 import { runForeach } from './foreach.js';
 import type { Frame } from './frame.js';
@@ -54,7 +54,7 @@ export class Interpreter {
 
   private async withRetry(task: Task, frame: Frame, record: TaskRunRecord): Promise<unknown> {
     const execute = this.executor(task);
-    const policy = resolveRetry(this.ctx.flow.retry, task.retry, taskTypeInfo(task.type).nonRetryable);
+    const policy = resolveRetry(this.ctx.flow.retry, task.retry, taskDefaults(task.type).nonRetryable);
     // Activities enforce their own timeout per attempt, and an approval's timeout is its wait.
     const limitMs = task.timeout && !SELF_TIMED.has(task.type) ? parseDuration(task.timeout) : undefined;
     for (let attempt = 1; ; attempt++) {

@@ -7,7 +7,7 @@ import { resolveInputs } from '../src/runs/run-inputs.js';
 import { type FlowRunInput, type FlowRunResult, taskRunKey } from '../src/runs/run-types.js';
 import { parseDuration } from '../src/spec/duration.js';
 import type { HttpTask, LogTask, ScriptTask, SubflowTask } from '../src/spec/flow-spec.js';
-import { taskTypeInfo } from '../src/spec/task-types.js';
+import { taskDefaults } from '../src/spec/task-defaults.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
 import { runSearchAttributes } from './search-attributes.js';
@@ -20,7 +20,7 @@ export const MAX_SUBFLOW_DEPTH = 10;
 const TIMEOUT_SLACK_MS = 30_000;
 
 function timeoutMs(task: HttpTask | ScriptTask): number {
-  return parseDuration(task.timeout ?? taskTypeInfo(task.type).defaultTimeout ?? '30s') ?? 30_000;
+  return parseDuration(task.timeout ?? taskDefaults(task.type).defaultTimeout ?? '30s') ?? 30_000;
 }
 
 export async function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Promise<unknown> {

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { CommonTaskFields, DurationText, SingleExpression } from './schemas.js';
+import { TASK_DEFAULTS, type TaskDefaults } from './task-defaults.js';
 
 const TaskList = z.array(z.unknown()).min(1, 'must hold at least one task');
 const StringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -13,16 +14,12 @@ const StatusSpec = z.union([
 ]);
 
 /** One entry of the catalog. `nested` lists the fields that hold task lists. */
-export interface TaskTypeInfo {
+export interface TaskTypeInfo extends TaskDefaults {
   description: string;
   config: Record<string, z.ZodType>;
   nested: readonly string[];
   /** Fields that hold a map of task lists (switch cases). */
   nestedMaps?: readonly string[];
-  /** Default per-attempt timeout, for task types that do I/O. */
-  defaultTimeout?: string;
-  /** Error types never retried by default, added to `retry.nonRetryable`. */
-  nonRetryable?: readonly string[];
   /** Fields whose templates may call `secret()`. */
   secretFields?: readonly string[];
   /** Fields that are not templates (besides ids, types, nested lists, durations, retry). */
@@ -69,8 +66,7 @@ export const TASK_TYPES = {
       responseType: z.enum(['auto', 'json', 'text']).optional(),
     },
     nested: [],
-    defaultTimeout: '30s',
-    nonRetryable: ['HttpInvalidRequestError'],
+    ...TASK_DEFAULTS.http,
     secretFields: ['url', 'headers', 'query', 'json', 'body'],
     rawFields: ['expectStatus', 'responseType', 'method'],
   },
@@ -86,8 +82,7 @@ export const TASK_TYPES = {
       workingDir: z.string().max(4096).optional(),
     },
     nested: [],
-    defaultTimeout: '10m',
-    nonRetryable: ['ScriptSetupError'],
+    ...TASK_DEFAULTS.script,
     secretFields: ['env'],
     rawFields: ['script', 'language'],
   },
@@ -106,8 +101,7 @@ export const TASK_TYPES = {
       maxTokens: z.number().int().min(1).optional(),
     },
     nested: [],
-    defaultTimeout: '5m',
-    nonRetryable: ['LlmBadRequestError', 'LlmAuthenticationError'],
+    ...TASK_DEFAULTS.llm,
     secretFields: ['provider'],
     rawFields: ['responseSchema'],
     unavailable: 'llm tasks are not available in this build yet; use an http task to call a model API for now',
@@ -123,7 +117,7 @@ export const TASK_TYPES = {
       fields: z.record(z.string(), z.unknown()).optional(),
     },
     nested: [],
-    nonRetryable: ['ApprovalRejected', 'ApprovalTimedOut'],
+    ...TASK_DEFAULTS.approval,
     rawFields: ['fields', 'onTimeout', 'onReject', 'approvers'],
   },
   subflow: {

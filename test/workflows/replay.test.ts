@@ -15,6 +15,10 @@ const DIR = join(import.meta.dirname, '..', 'histories');
 describe('recorded histories replay on the current interpreter', async () => {
   quietRuntime();
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json'));
+  it('keeps the workflow bundle free of zod (validation runs before a run starts, not on every workflow)', async () => {
+    const bundle = await loadWorkflowBundle();
+    assert.ok(!bundle.code.includes('node_modules/zod/'), 'zod was bundled into the workflow code');
+  });
   it('has recorded histories to replay', () => {
     assert.ok(files.length >= 3, `expected recorded histories in ${DIR}`);
   });
