@@ -11,6 +11,9 @@ import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
 import { TaskFailure } from './task-failure.js';
 
+/** Largest `data` an approval answer may carry, in bytes of JSON. */
+const MAX_APPROVAL_DATA_BYTES = 64 * 1024;
+
 export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Frame, record: TaskRunRecord): Promise<ApprovalOutput> {
   const key = taskRunKey(task.id, frame.iteration);
   const timeoutMs = task.timeout ? parseDuration(task.timeout) : undefined;
@@ -73,6 +76,9 @@ export function checkApprovalResponse(ctx: RunContext, response: ApprovalRespons
   }
   if (response.comment !== undefined && (typeof response.comment !== 'string' || response.comment.length > 10_000)) {
     throw new Error('comment must be text of at most 10000 characters');
+  }
+  if (response.data !== undefined && JSON.stringify(response.data).length > MAX_APPROVAL_DATA_BYTES) {
+    throw new Error(`approval data is larger than ${MAX_APPROVAL_DATA_BYTES} bytes of JSON`);
   }
   if (pending.fields && response.approved) {
     const problems = validateApprovalData(pending.fields, response.data ?? {});
