@@ -28,11 +28,7 @@ export class FlowValidationError extends WeftError {
   constructor(problems: ValidationProblem[], subject = 'flow') {
     const first = problems[0];
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-    super(
-      'FLOW_INVALID',
-      `${subject} is invalid: ${first ? first.message : 'unknown problem'}${more}`,
-      first?.hint === undefined ? {} : { hint: first.hint },
-    );
+    super('FLOW_INVALID', `${subject} is invalid: ${first ? first.message : 'unknown problem'}${more}`, first?.hint === undefined ? {} : { hint: first.hint });
     this.problems = problems;
   }
 }

@@ -245,12 +245,20 @@ outputs:
 `,
     );
     assertCompleted(view);
-    assert.deepEqual(view.outputs, { grid: [[10, 20], [30, 40, 50]] });
+    assert.deepEqual(view.outputs, {
+      grid: [
+        [10, 20],
+        [30, 40, 50],
+      ],
+    });
     assert.equal(taskOf(view, 'cell', [1, 2]).state, 'COMPLETED');
   });
 
   it('fails a task whose expression breaks at run time, naming the field and the expression', async () => {
-    const view = await runFlow(env, `id: bad-expr\ntasks:\n  - { id: a, type: set, values: { x: 1 } }\n  - { id: b, type: set, values: { y: "{{ outputs.a.nothing + 1 }}" } }\n`);
+    const view = await runFlow(
+      env,
+      `id: bad-expr\ntasks:\n  - { id: a, type: set, values: { x: 1 } }\n  - { id: b, type: set, values: { y: "{{ outputs.a.nothing + 1 }}" } }\n`,
+    );
     assert.equal(view.state, 'FAILED');
     assert.equal(view.error?.type, 'ExpressionError');
     assert.match(view.error?.message ?? '', /b\.values\.y: \{\{ outputs\.a\.nothing \+ 1 \}\} failed: .*nothing/);
