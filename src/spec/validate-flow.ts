@@ -132,7 +132,8 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk): void {
   if (info.unavailable) walk.problems.push({ path: `${path}.type`, message: `${path}.type "${type}": ${info.unavailable}` });
   const allowed = [...COMMON_TASK_FIELD_NAMES, ...Object.keys(info.config)];
   const parsed = taskSchema(type).safeParse(task, { reportInput: true });
-  if (!parsed.success) walk.problems.push(...problemsFromZod(parsed.error.issues, path, allowed, `a ${type} task`));
+  if (!parsed.success)
+    walk.problems.push(...problemsFromZod(parsed.error.issues, path, allowed, `${/^[aeiou]|^http$|^llm$/.test(type) ? 'an' : 'a'} ${type} task`));
   checkTypeRules(type, task, path, walk);
   for (const field of info.nested) {
     const nested = task[field];
