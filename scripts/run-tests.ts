@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { ensureTemporalCli } from '../src/temporal/temporal-cli.js';
 import { writeWorkflowBundle } from '../src/worker/workflow-bundle.js';
+import { startTestPostgres } from './test-postgres.js';
 
 const say = (line: string) => process.stderr.write(`[weft test] ${line}\n`);
 
@@ -45,6 +46,8 @@ async function main(): Promise<number> {
   say(`starting the Temporal dev server on 127.0.0.1:${port}`);
   const server = await startDevServer({ dataDir: join(work, 'temporal'), port, uiPort: false, progress: say });
   const bundle = join(work, 'workflow-bundle.js');
+  say('starting a private PostgreSQL');
+  const postgres = await startTestPostgres(await freePort());
   try {
     say('bundling workflow code');
     await writeWorkflowBundle(bundle);
@@ -57,10 +60,12 @@ async function main(): Promise<number> {
       WEFT_WORKFLOW_BUNDLE: bundle,
       TEMPORAL_CLI_PATH: cli,
       WEFT_TEST_WORK_DIR: work,
+      WEFT_TEST_POSTGRES_URL: postgres.url,
     };
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
     return await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
   } finally {
+    await postgres.stop();
     await server.stop();
     await rm(work, { recursive: true, force: true });
   }

@@ -1,0 +1,51 @@
+// A private PostgreSQL cluster for the test suite: initdb into a temporary directory, start it
+// on a free loopback port, stop and remove it afterwards. Runs as the `postgres` user when the
+// suite runs as root (PostgreSQL refuses to run as root).
+
+import { execFile } from 'node:child_process';
+import { chmod, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface TestPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function findBinDir(): Promise<string | undefined> {
+  const root = '/usr/lib/postgresql';
+  const versions = await readdir(root).catch(() => [] as string[]);
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  return newest ? join(root, newest, 'bin') : undefined;
+}
+
+export async function startTestPostgres(port: number): Promise<TestPostgres> {
+  const bin = await findBinDir();
+  if (!bin) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin): install the Debian package postgresql');
+  const dir = await mkdtemp(join(tmpdir(), 'weft-pg-'));
+  await chmod(dir, 0o755);
+  const asRoot = userInfo().uid === 0;
+  const asPg = async (command: string, args: string[]) => {
+    const full = join(bin, command);
+    return asRoot ? run('runuser', ['-u', 'postgres', '--', full, ...args]) : run(full, args);
+  };
+  if (asRoot) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    await chown(dir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  const data = join(dir, 'data');
+  await asPg('initdb', ['-D', data, '-A', 'trust', '-U', 'weft', '--no-sync', '-E', 'UTF8']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  await asPg('pg_ctl', ['-D', data, '-o', options, '-w', '-l', join(dir, 'log'), 'start']);
+  return {
+    url: `postgres://weft@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await asPg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

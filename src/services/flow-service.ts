@@ -1,0 +1,213 @@
+// Flows with revisions: validate, save (a new immutable revision only when the text changed),
+// list, get and delete. The CLI, MCP and HTTP adapters call this; it is also the catalog
+// subflows resolve against.
+
+import { createHash } from 'node:crypto';
+import { FlowValidationError, WeftError } from '../errors.js';
+import { type FlowCatalog, FlowNotFoundError } from '../flows/flow-catalog.js';
+import type { FlowSpec } from '../spec/flow-spec.js';
+import { type LocatedProblem, parseFlow } from '../spec/parse-flow.js';
+import type { Store } from '../store/database.js';
+
+export interface FlowSummary {
+  flow: string;
+  kind: string;
+  description?: string;
+  revision: number;
+  updatedAt: string;
+}
+
+export interface FlowDetail {
+  flow: string;
+  revision: number;
+  yaml: string;
+  spec: FlowSpec;
+  revisions: number;
+  updatedAt: string;
+}
+
+/** Most flows one page of `list` returns. */
+export const MAX_FLOW_PAGE = 200;
+
+export class InvalidCursorError extends WeftError {
+  constructor() {
+    super('INVALID_CURSOR', 'cursor is not one this server issued', { hint: 'pass nextCursor from the previous page unchanged, or omit it to start over' });
+  }
+}
+
+export class FlowService implements FlowCatalog {
+  constructor(private readonly store: Store) {}
+
+  validate(text: string): { valid: boolean; errors: LocatedProblem[] } {
+    const parsed = parseFlow(text);
+    return { valid: parsed.valid, errors: parsed.valid ? [] : parsed.problems };
+  }
+
+  /** Saves a flow; unchanged text makes no new revision (`created: false`). */
+  async save(text: string, message?: string): Promise<{ flow: string; revision: number; created: boolean }> {
+    const parsed = parseFlow(text);
+    if (!parsed.valid) throw new FlowValidationError(parsed.problems);
+    const hash = createHash('sha256').update(text).digest('hex');
+    // Two saves of one flow at once race for the next revision number; the loser retries.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.insertRevision(parsed.flow, text, hash, message);
+      } catch (error) {
+        if (attempt >= 5 || !isUniqueViolation(error)) throw error;
+      }
+    }
+  }
+
+  private insertRevision(
+    spec: FlowSpec,
+    text: string,
+    hash: string,
+    message: string | undefined,
+  ): Promise<{ flow: string; revision: number; created: boolean }> {
+    const { namespace, id } = spec;
+    const now = new Date().toISOString();
+    return this.store.db.transaction().execute(async (tx) => {
+      const current = await tx.selectFrom('flows').selectAll().where('namespace', '=', namespace).where('id', '=', id).executeTakeFirst();
+      if (current && current.deleted_at === null) {
+        const latest = await tx
+          .selectFrom('flow_revisions')
+          .select('content_hash')
+          .where('namespace', '=', namespace)
+          .where('id', '=', id)
+          .where('revision', '=', current.latest_revision)
+          .executeTakeFirst();
+        if (latest?.content_hash === hash) return { flow: `${namespace}/${id}`, revision: current.latest_revision, created: false };
+      }
+      const revision = (current?.latest_revision ?? 0) + 1;
+      await tx
+        .insertInto('flow_revisions')
+        .values({ namespace, id, revision, source: text, spec: JSON.stringify(spec), content_hash: hash, message: message ?? null, created_at: now })
+        .execute();
+      const description = spec.description ?? null;
+      if (current) {
+        await tx
+          .updateTable('flows')
+          .set({ latest_revision: revision, description, updated_at: now, deleted_at: null })
+          .where('namespace', '=', namespace)
+          .where('id', '=', id)
+          .execute();
+      } else {
+        await tx
+          .insertInto('flows')
+          .values({ namespace, id, latest_revision: revision, description, kind: 'declarative', created_at: now, updated_at: now, deleted_at: null })
+          .execute();
+      }
+      return { flow: `${namespace}/${id}`, revision, created: true };
+    });
+  }
+
+  async list(options: { namespace?: string; search?: string; cursor?: string; limit?: number } = {}): Promise<{ flows: FlowSummary[]; nextCursor?: string }> {
+    const limit = Math.max(1, Math.min(options.limit ?? 50, MAX_FLOW_PAGE));
+    let query = this.store.db.selectFrom('flows').selectAll().where('deleted_at', 'is', null);
+    if (options.namespace) query = query.where('namespace', '=', options.namespace);
+    if (options.search) {
+      const pattern = `%${options.search.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          eb(eb.fn('lower', ['id']), 'like', pattern),
+          eb(eb.fn('lower', ['description']), 'like', pattern),
+          eb(eb.fn('lower', ['namespace']), 'like', pattern),
+        ]),
+      );
+    }
+    if (options.cursor) {
+      const [ns, id] = decodeCursor(options.cursor);
+      query = query.where((eb) => eb.or([eb('namespace', '>', ns), eb.and([eb('namespace', '=', ns), eb('id', '>', id)])]));
+    }
+    const rows = await query
+      .orderBy('namespace')
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      flows: page.map((r) => ({
+        flow: `${r.namespace}/${r.id}`,
+        kind: r.kind,
+        ...(r.description ? { description: r.description } : {}),
+        revision: r.latest_revision,
+        updatedAt: r.updated_at,
+      })),
+      ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.namespace, last.id) } : {}),
+    };
+  }
+
+  async get(ref: string, revision?: number): Promise<FlowDetail> {
+    const [namespace, id] = splitRef(ref);
+    const flow = await this.store.db
+      .selectFrom('flows')
+      .selectAll()
+      .where('namespace', '=', namespace)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!flow) throw new FlowNotFoundError(ref, revision);
+    const wanted = revision ?? flow.latest_revision;
+    const row = await this.store.db
+      .selectFrom('flow_revisions')
+      .selectAll()
+      .where('namespace', '=', namespace)
+      .where('id', '=', id)
+      .where('revision', '=', wanted)
+      .executeTakeFirst();
+    if (!row) throw new FlowNotFoundError(ref, revision);
+    return {
+      flow: ref,
+      revision: row.revision,
+      yaml: row.source,
+      spec: JSON.parse(row.spec) as FlowSpec,
+      revisions: flow.latest_revision,
+      updatedAt: flow.updated_at,
+    };
+  }
+
+  /** Deletes a flow; its revisions stay so runs that used them can still be explained. */
+  async delete(ref: string): Promise<{ deleted: boolean }> {
+    const [namespace, id] = splitRef(ref);
+    const result = await this.store.db
+      .updateTable('flows')
+      .set({ deleted_at: new Date().toISOString() })
+      .where('namespace', '=', namespace)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return { deleted: Number(result.numUpdatedRows) > 0 };
+  }
+
+  /** FlowCatalog: the spec of a revision (default: the latest), for subflows and runs. */
+  async resolve(ref: string, revision?: number): Promise<{ flow: FlowSpec; revision: number }> {
+    const detail = await this.get(ref, revision);
+    return { flow: detail.spec, revision: detail.revision };
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function splitRef(ref: string): [string, string] {
+  const at = ref.indexOf('/');
+  if (at <= 0 || at === ref.length - 1) throw new WeftError('FLOW_REF_INVALID', `flow "${ref}" must be written namespace/id`, { hint: 'e.g. default/my-flow' });
+  return [ref.slice(0, at), ref.slice(at + 1)];
+}
+
+function encodeCursor(namespace: string, id: string): string {
+  return Buffer.from(JSON.stringify([namespace, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError();
+}

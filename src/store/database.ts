@@ -1,0 +1,77 @@
+// Opens Weft's store: a SQLite file in the data directory by default, PostgreSQL when
+// WEFT_DATABASE_URL is a postgres URL. Migrations run on open.
+
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { ConfigError, WeftError } from '../errors.js';
+import { migrationProvider } from './migrations.js';
+import type { StoreSchema } from './schema.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<StoreSchema>;
+  kind: StoreKind;
+  /** Where the data lives, without credentials. */
+  location: string;
+  close(): Promise<void>;
+}
+
+/** Opens the store named by `url` (a postgres URL, a file path, or ':memory:'), migrating it. */
+export async function openStore(options: { url?: string; dataDir: string }): Promise<Store> {
+  const url = options.url ?? process.env.WEFT_DATABASE_URL;
+  const store = url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url) : await openSqlite(url ?? join(options.dataDir, 'weft.db'));
+  try {
+    await migrate(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+function openPostgres(url: string): Store {
+  let location: string;
+  try {
+    const parsed = new URL(url);
+    location = `postgres://${parsed.host}${parsed.pathname}`;
+  } catch {
+    throw new ConfigError('WEFT_DATABASE_URL is not a valid URL', 'write it as postgres://user:password@host:5432/database');
+  }
+  const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
+  return { db, kind: 'postgres', location, close: () => db.destroy() };
+}
+
+async function openSqlite(file: string): Promise<Store> {
+  if (file !== ':memory:') await mkdir(dirname(file), { recursive: true });
+  const database = new SQLite(file);
+  // WAL lets readers work while a writer commits; a busy timeout rides out short lock waits.
+  database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database }) });
+  return { db, kind: 'sqlite', location: file, close: () => db.destroy() };
+}
+
+async function migrate(store: Store): Promise<void> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: migrationProvider,
+    migrationTableName: 'weft_migrations',
+    migrationLockTableName: 'weft_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new WeftError(
+      'STORE_MIGRATION_FAILED',
+      `migrating the store at ${store.location} failed${failed ? ` at ${failed}` : ''}: ${(error as Error).message}`,
+      {
+        hint: 'check that the database is reachable and that this Weft is not older than the one that last migrated it',
+      },
+    );
+  }
+}

@@ -1,0 +1,32 @@
+// Tables of Weft's store (SQLite or PostgreSQL, one schema). Temporal holds run state; the
+// store holds what Temporal does not: flow revisions, and later logs, secrets and keys.
+
+export interface FlowsTable {
+  namespace: string;
+  id: string;
+  latest_revision: number;
+  description: string | null;
+  kind: string;
+  created_at: string;
+  updated_at: string;
+  /** Set when the flow is deleted; its revisions stay for the runs that used them. */
+  deleted_at: string | null;
+}
+
+export interface FlowRevisionsTable {
+  namespace: string;
+  id: string;
+  revision: number;
+  /** The text as saved (YAML or JSON), shown back to authors. */
+  source: string;
+  /** The validated spec as JSON, what runs execute. */
+  spec: string;
+  content_hash: string;
+  message: string | null;
+  created_at: string;
+}
+
+export interface StoreSchema {
+  flows: FlowsTable;
+  flow_revisions: FlowRevisionsTable;
+}
