@@ -29,6 +29,8 @@ export interface TestEnv {
   logs: FileLogSink;
   worker?: Worker;
   running?: Promise<void>;
+  /** Stops the worker (graceful) and keeps the client, to test what works with no worker. */
+  stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,9 +53,12 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
     taskQueue: `test-${randomUUID()}`,
     dataDir,
     logs: new FileLogSink(join(dataDir, 'logs')),
-    async close() {
+    async stopWorker() {
       if (env.worker && env.worker.getState() === 'RUNNING') env.worker.shutdown();
       await env.running;
+    },
+    async close() {
+      await env.stopWorker();
       await connection.close();
     },
   };

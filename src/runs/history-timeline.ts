@@ -1,0 +1,76 @@
+// Rebuilds the task timeline of a run from its Temporal history alone, with no worker: every
+// activity id is `<taskId>[<iteration>]#<attempt>`, so I/O tasks can be read back from events.
+// Tasks that ran in workflow code (set, if, ...) leave no events and are not listed here.
+
+import type { temporal } from '@temporalio/proto';
+import type { TaskRunRecord, TaskRunState } from './run-types.js';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+const ACTIVITY_TASK_TYPES: Record<string, string> = { httpRequest: 'http', runScript: 'script' };
+const ACTIVITY_ID = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[([\d,]+)\])?#(\d+)$/;
+
+function timeOf(event: HistoryEvent): string | undefined {
+  const t = event.eventTime;
+  if (!t?.seconds) return undefined;
+  return new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
+}
+
+export function timelineFromHistory(events: readonly HistoryEvent[]): TaskRunRecord[] {
+  const records = new Map<string, TaskRunRecord>();
+  const bySchedule = new Map<string, TaskRunRecord>();
+  for (const event of events) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityId) {
+      const match = ACTIVITY_ID.exec(scheduled.activityId);
+      const type = ACTIVITY_TASK_TYPES[scheduled.activityType?.name ?? ''];
+      if (!match || !type) continue;
+      const [, id = '', iteration, attempt] = match;
+      const key = `${id}${iteration ? `[${iteration}]` : ''}`;
+      const record: TaskRunRecord = records.get(key) ?? {
+        id,
+        type,
+        state: 'RUNNING',
+        attempts: 0,
+        ...(iteration ? { iteration: iteration.split(',').map(Number) } : {}),
+      };
+      record.attempts = Math.max(record.attempts, Number(attempt));
+      record.state = 'RUNNING';
+      record.startedAt ??= timeOf(event);
+      records.set(key, record);
+      bySchedule.set(String(event.eventId), record);
+      continue;
+    }
+    const outcome = activityOutcome(event);
+    if (!outcome) continue;
+    const record = bySchedule.get(String(outcome.scheduledEventId));
+    if (!record) continue;
+    record.state = outcome.state;
+    const endedAt = timeOf(event);
+    if (endedAt) record.endedAt = endedAt;
+    if (outcome.error) record.error = outcome.error;
+    else delete record.error;
+  }
+  return [...records.values()];
+}
+
+function activityOutcome(event: HistoryEvent): { scheduledEventId: unknown; state: TaskRunState; error?: { type: string; message: string } } | undefined {
+  if (event.activityTaskCompletedEventAttributes) return { scheduledEventId: event.activityTaskCompletedEventAttributes.scheduledEventId, state: 'COMPLETED' };
+  const failed = event.activityTaskFailedEventAttributes;
+  if (failed) {
+    const failure = failed.failure;
+    return {
+      scheduledEventId: failed.scheduledEventId,
+      state: 'FAILED',
+      error: { type: failure?.applicationFailureInfo?.type ?? 'Error', message: failure?.message ?? 'failed' },
+    };
+  }
+  if (event.activityTaskTimedOutEventAttributes)
+    return {
+      scheduledEventId: event.activityTaskTimedOutEventAttributes.scheduledEventId,
+      state: 'FAILED',
+      error: { type: 'ActivityTimedOut', message: 'the task timed out' },
+    };
+  if (event.activityTaskCanceledEventAttributes) return { scheduledEventId: event.activityTaskCanceledEventAttributes.scheduledEventId, state: 'CANCELLED' };
+  return undefined;
+}

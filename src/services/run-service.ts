@@ -1,0 +1,280 @@
+// Runs: start (idempotent with a key), get (running or finished, with or without a worker),
+// list (Temporal visibility, filters, cursors), cancel, and answer approvals. Temporal is the
+// source of truth for run state; nothing about runs is kept in the store.
+
+import { createHash, randomUUID } from 'node:crypto';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { runSearchAttributes } from '../../workflows/search-attributes.js';
+import { FlowValidationError, WeftError } from '../errors.js';
+import { timelineFromHistory } from '../runs/history-timeline.js';
+import { getRunningView, respondToApproval } from '../runs/run-client.js';
+import { resolveInputs } from '../runs/run-inputs.js';
+import { type ExecutionStatusName, runStateOf } from '../runs/run-state.js';
+import {
+  type ApprovalOutput,
+  type ApprovalResponse,
+  FLOW_RUN,
+  type FlowRunFailureDetails,
+  type FlowRunInput,
+  type FlowRunResult,
+  type PendingApproval,
+  type RunState,
+  type TaskRunRecord,
+} from '../runs/run-types.js';
+import type { FlowService } from './flow-service.js';
+
+/** Memo key holding a hash of a run's inputs, to tell an idempotent retry from a conflicting one. */
+const INPUTS_HASH_MEMO = 'weftInputsHash';
+const MAX_RUN_PAGE = 200;
+
+export class IdempotencyConflictError extends WeftError {
+  constructor(readonly runId: string) {
+    super('IDEMPOTENCY_CONFLICT', `idempotency key already started run ${runId} with different inputs`, {
+      hint: 'use a new idempotencyKey for different inputs, or repeat the original inputs to attach to that run',
+    });
+  }
+}
+
+export class RunNotFoundError extends WeftError {
+  constructor(readonly runId: string) {
+    super('RUN_NOT_FOUND', `run ${runId} does not exist`, { hint: 'list runs to find its id; runs are kept as long as the Temporal namespace retains them' });
+  }
+}
+
+export interface RunDetail {
+  runId: string;
+  flow: string;
+  revision: number;
+  state: RunState;
+  inputs: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  error?: { taskId?: string; type: string; message: string };
+  tasks: TaskRunRecord[];
+  approvals: PendingApproval[];
+  startedAt: string;
+  endedAt?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  flow: string;
+  state: RunState;
+  startedAt: string;
+  endedAt?: string;
+}
+
+export interface StartRunRequest {
+  flow: string;
+  revision?: number;
+  inputs?: Record<string, unknown>;
+  idempotencyKey?: string;
+  trigger?: string;
+}
+
+export class RunService {
+  constructor(
+    private readonly client: Client,
+    private readonly flows: FlowService,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** Starts a run of a saved flow. With an idempotency key, a repeat attaches to the first run (`started: false`). */
+  async start(request: StartRunRequest): Promise<{ runId: string; started: boolean }> {
+    const { flow, revision } = await this.flows.resolve(request.flow, request.revision);
+    const resolved = resolveInputs(flow, request.inputs ?? {});
+    if (!resolved.valid) throw new FlowValidationError(resolved.problems, 'run inputs');
+    const inputsHash = createHash('sha256').update(canonicalJson(resolved.inputs)).digest('hex');
+    const ref = `${flow.namespace}/${flow.id}`;
+    const suffix = request.idempotencyKey ? `k${createHash('sha256').update(`${ref}\n${request.idempotencyKey}`).digest('hex').slice(0, 24)}` : randomUUID();
+    const runId = `${flow.namespace}.${flow.id}-${suffix}`;
+    const input: FlowRunInput = { flow, revision, inputs: resolved.inputs, trigger: request.trigger ?? 'api' };
+    try {
+      await this.client.workflow.start(FLOW_RUN.workflowType, {
+        taskQueue: this.taskQueue,
+        workflowId: runId,
+        args: [input],
+        typedSearchAttributes: runSearchAttributes(flow, revision),
+        memo: { [INPUTS_HASH_MEMO]: inputsHash },
+        staticSummary: `${ref} rev ${revision}`,
+        // A key names one run for as long as Temporal keeps it, even after it closed.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+      return { runId, started: true };
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError) || !request.idempotencyKey) throw error;
+      const existing = await this.client.workflow.getHandle(runId).describe();
+      if (existing.memo?.[INPUTS_HASH_MEMO] !== inputsHash) throw new IdempotencyConflictError(runId);
+      return { runId, started: false };
+    }
+  }
+
+  /** A run's state, timeline and outputs; finished runs are read from Temporal without a worker. */
+  async get(runId: string): Promise<RunDetail> {
+    const handle = this.client.workflow.getHandle(runId);
+    let description: Awaited<ReturnType<typeof handle.describe>>;
+    try {
+      description = await handle.describe();
+    } catch (error) {
+      if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
+      throw error;
+    }
+    const status = description.status.name as ExecutionStatusName;
+    const history = await handle.fetchHistory();
+    const events = history.events ?? [];
+    const input = this.startInput(events);
+    const base = {
+      runId,
+      flow: input ? `${input.flow.namespace}/${input.flow.id}` : '',
+      revision: input?.revision ?? 0,
+      inputs: input?.inputs ?? {},
+      startedAt: description.startTime.toISOString(),
+      ...(description.closeTime ? { endedAt: description.closeTime.toISOString() } : {}),
+    };
+    if (status === 'RUNNING') {
+      const live = await getRunningView(this.client, runId);
+      return { ...base, state: live.state, tasks: live.tasks, approvals: live.pendingApprovals };
+    }
+    if (status === 'COMPLETED') {
+      const result = (await handle.result()) as FlowRunResult;
+      return { ...base, state: 'COMPLETED', outputs: result.outputs, tasks: result.tasks, approvals: [] };
+    }
+    try {
+      await handle.result();
+    } catch (error) {
+      const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.details?.[0]) {
+        const details = cause.details[0] as FlowRunFailureDetails;
+        const failed = details.failedTask;
+        return {
+          ...base,
+          state: runStateOf(status, cause.type ?? undefined),
+          tasks: details.tasks,
+          error: failed ? { taskId: failed.id, ...failed.error } : { type: cause.type ?? 'Error', message: cause.message },
+          approvals: [],
+        };
+      }
+      return {
+        ...base,
+        state: runStateOf(status),
+        tasks: timelineFromHistory(events),
+        error: { type: cause?.name ?? status, message: cause?.message ?? `run ${status.toLowerCase()}` },
+        approvals: [],
+      };
+    }
+    return { ...base, state: runStateOf(status), tasks: timelineFromHistory(events), approvals: [] };
+  }
+
+  /** Lists runs through Temporal visibility, newest first. */
+  async list(
+    filter: { flow?: string; namespace?: string; state?: RunState; since?: string; until?: string; cursor?: string; limit?: number } = {},
+  ): Promise<{ runs: RunSummary[]; nextCursor?: string }> {
+    const clauses = [`WorkflowType = '${FLOW_RUN.workflowType}'`];
+    if (filter.flow) clauses.push(`WeftFlow = ${quote(filter.flow)}`);
+    if (filter.namespace) clauses.push(`WeftNamespace = ${quote(filter.namespace)}`);
+    if (filter.since) clauses.push(`StartTime >= ${quote(isoTime(filter.since, 'since'))}`);
+    if (filter.until) clauses.push(`StartTime <= ${quote(isoTime(filter.until, 'until'))}`);
+    if (filter.state) clauses.push(stateClause(filter.state));
+    const response = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.client.options.namespace,
+      query: clauses.join(' AND '),
+      pageSize: Math.max(1, Math.min(filter.limit ?? 50, MAX_RUN_PAGE)),
+      ...(filter.cursor ? { nextPageToken: Buffer.from(filter.cursor, 'base64url') } : {}),
+    });
+    const runs = (response.executions ?? []).map((e) => {
+      const status = statusName(e.status);
+      const flowAttr = e.searchAttributes?.indexedFields?.WeftFlow;
+      const waiting = e.searchAttributes?.indexedFields?.WeftWaiting;
+      return {
+        runId: e.execution?.workflowId ?? '',
+        flow: flowAttr?.data ? (JSON.parse(Buffer.from(flowAttr.data).toString()) as string) : '',
+        state: runStateOf(status, undefined, waiting?.data ? Buffer.from(waiting.data).toString() === 'true' : false),
+        startedAt: toIso(e.startTime) ?? '',
+        ...(e.closeTime ? { endedAt: toIso(e.closeTime) } : {}),
+      } as RunSummary;
+    });
+    const token = response.nextPageToken;
+    return { runs, ...(token && token.length > 0 ? { nextCursor: Buffer.from(token).toString('base64url') } : {}) };
+  }
+
+  /** Cancels a run (its finally tasks run); `force` terminates it at once. */
+  async cancel(runId: string, options: { reason?: string; force?: boolean } = {}): Promise<{ runId: string; state: RunState }> {
+    const handle = this.client.workflow.getHandle(runId);
+    if (options.force) await handle.terminate(options.reason ?? 'terminated by request');
+    else await handle.cancel();
+    return { runId, state: options.force ? 'TERMINATED' : (await this.get(runId)).state };
+  }
+
+  respondToApproval(runId: string, response: ApprovalResponse): Promise<ApprovalOutput> {
+    return respondToApproval(this.client, runId, response);
+  }
+
+  private startInput(
+    events: readonly { workflowExecutionStartedEventAttributes?: { input?: { payloads?: unknown[] | null } | null } | null }[],
+  ): FlowRunInput | undefined {
+    const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (!payload) return undefined;
+    return this.client.options.loadedDataConverter.payloadConverter.fromPayload(
+      payload as Parameters<typeof this.client.options.loadedDataConverter.payloadConverter.fromPayload>[0],
+    ) as FlowRunInput;
+  }
+}
+
+const STATUS_NAMES: Record<number, ExecutionStatusName> = {
+  1: 'RUNNING',
+  2: 'COMPLETED',
+  3: 'FAILED',
+  4: 'CANCELLED',
+  5: 'TERMINATED',
+  6: 'CONTINUED_AS_NEW',
+  7: 'TIMED_OUT',
+};
+
+function statusName(status: unknown): ExecutionStatusName {
+  return STATUS_NAMES[Number(status)] ?? 'UNKNOWN';
+}
+
+function stateClause(state: RunState): string {
+  switch (state) {
+    case 'RUNNING':
+      return `ExecutionStatus = 'Running' AND WeftWaiting = false`;
+    case 'WAITING':
+      return `ExecutionStatus = 'Running' AND WeftWaiting = true`;
+    case 'COMPLETED':
+      return `ExecutionStatus = 'Completed'`;
+    case 'FAILED':
+      return `ExecutionStatus = 'Failed'`;
+    case 'CANCELLED':
+      return `ExecutionStatus = 'Canceled'`;
+    case 'TERMINATED':
+      return `ExecutionStatus = 'Terminated'`;
+    case 'TIMED_OUT':
+      return `ExecutionStatus = 'TimedOut'`;
+  }
+}
+
+function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function isoTime(value: string, field: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new WeftError('INVALID_TIME', `${field} must be an RFC 3339 timestamp (got "${value}")`, { hint: 'e.g. 2026-11-23T10:00:00Z' });
+  return new Date(ms).toISOString();
+}
+
+function toIso(time: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined {
+  if (!time?.seconds) return undefined;
+  return new Date(Number(time.seconds) * 1000 + Math.floor((time.nanos ?? 0) / 1e6)).toISOString();
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

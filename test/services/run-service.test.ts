@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { FlowService } from '../../src/services/flow-service.js';
+import { IdempotencyConflictError, RunNotFoundError, RunService } from '../../src/services/run-service.js';
+import type { Store } from '../../src/store/database.js';
+import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import { openTestStore } from '../helpers/stores.js';
+import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+describe('run service on a real Temporal server', () => {
+  let store: Store;
+  let flows: FlowService;
+  let env: TestEnv;
+  let runs: RunService;
+  let http: TestHttpServer;
+  before(async () => {
+    store = await openTestStore('sqlite');
+    flows = new FlowService(store);
+    env = await createTestEnv({ flows });
+    runs = new RunService(env.client, flows, env.taskQueue);
+    http = await startHttpServer();
+    http.route('/ok', (_req, res) => json(res, 200, { ok: true }));
+    await flows.save(
+      `id: double\nnamespace: svc\ninputs: [{ id: n, type: integer }]\ntasks:\n  - { id: calc, type: set, values: { v: "{{ inputs.n * 2 }}" } }\noutputs: { v: "{{ outputs.calc.v }}" }\n`,
+    );
+    await flows.save(
+      `id: gated\nnamespace: svc\ntasks:\n  - { id: get, type: http, url: "${http.url}/ok" }\n  - { id: ok, type: approval, message: "fine?", approvers: any }\noutputs: { approved: "{{ outputs.ok.approved }}" }\n`,
+    );
+    await flows.save(`id: waits\nnamespace: svc\ntasks:\n  - { id: get, type: http, url: "${http.url}/ok" }\n  - { id: nap, type: sleep, duration: 1h }\n`);
+  });
+  after(async () => {
+    await env.close();
+    await store.close();
+    await http.close();
+  });
+
+  it('starts a saved flow, shows it WAITING with its approval, and returns outputs, inputs and revision when done', async () => {
+    const { runId, started } = await runs.start({ flow: 'svc/gated' });
+    assert.equal(started, true);
+    assert.match(runId, /^svc\.gated-/);
+    const waiting = await waitFor('the approval', async () => {
+      const run = await runs.get(runId);
+      return run.state === 'WAITING' ? run : undefined;
+    });
+    assert.deepEqual(
+      waiting.approvals.map((a) => [a.taskId, a.message]),
+      [['ok', 'fine?']],
+    );
+    await runs.respondToApproval(runId, { taskId: 'ok', approved: true, by: 'agent', approver: 'agent' });
+    const done = await waitFor('completion', async () => {
+      const run = await runs.get(runId);
+      return run.state === 'COMPLETED' ? run : undefined;
+    });
+    assert.equal(done.flow, 'svc/gated');
+    assert.equal(done.revision, 1);
+    assert.deepEqual(done.outputs, { approved: true });
+    assert.ok(done.endedAt);
+  });
+
+  it('attaches a repeated idempotency key to the same run and refuses the key with other inputs', async () => {
+    const first = await runs.start({ flow: 'svc/double', inputs: { n: 2 }, idempotencyKey: 'order-17' });
+    const again = await runs.start({ flow: 'svc/double', inputs: { n: 2 }, idempotencyKey: 'order-17' });
+    assert.deepEqual(again, { runId: first.runId, started: false });
+    await assert.rejects(runs.start({ flow: 'svc/double', inputs: { n: 3 }, idempotencyKey: 'order-17' }), IdempotencyConflictError);
+    await waitFor('completion', async () => ((await runs.get(first.runId)).state === 'COMPLETED' ? true : undefined));
+    assert.deepEqual(await runs.start({ flow: 'svc/double', inputs: { n: 2 }, idempotencyKey: 'order-17' }), { runId: first.runId, started: false });
+  });
+
+  it('reads finished runs with no worker running, from the result and the history', async () => {
+    const completed = await runs.start({ flow: 'svc/double', inputs: { n: 5 } });
+    const terminated = await runs.start({ flow: 'svc/waits' });
+    await waitFor('completion', async () => ((await runs.get(completed.runId)).state === 'COMPLETED' ? true : undefined));
+    await waitFor('the sleep', async () => ((await runs.get(terminated.runId)).tasks.some((t) => t.id === 'nap') ? true : undefined));
+    assert.deepEqual(await runs.cancel(terminated.runId, { force: true, reason: 'test' }), { runId: terminated.runId, state: 'TERMINATED' });
+    await env.stopWorker();
+    const done = await runs.get(completed.runId);
+    assert.deepEqual(done.outputs, { v: 10 });
+    assert.deepEqual(done.inputs, { n: 5 });
+    const stopped = await runs.get(terminated.runId);
+    assert.equal(stopped.state, 'TERMINATED');
+    assert.deepEqual(
+      stopped.tasks.map((t) => [t.id, t.type, t.state]),
+      [['get', 'http', 'COMPLETED']],
+    );
+    await assert.rejects(runs.get('svc.nothing-here'), RunNotFoundError);
+    await env.close();
+    env = await createTestEnv({ flows });
+    runs = new RunService(env.client, flows, env.taskQueue);
+  });
+
+  it('lists 120+ runs by flow and state, page by page', async () => {
+    const started = await Promise.all(Array.from({ length: 125 }, (_, i) => runs.start({ flow: 'svc/double', inputs: { n: i }, idempotencyKey: `bulk-${i}` })));
+    const ids = new Set(started.map((s) => s.runId));
+    await waitFor(
+      'all runs to complete and be visible',
+      async () => {
+        const page = await runs.list({ flow: 'svc/double', state: 'COMPLETED', limit: 200 });
+        return page.runs.filter((r) => ids.has(r.runId)).length === 125 ? true : undefined;
+      },
+      60_000,
+      500,
+    );
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await runs.list({ flow: 'svc/double', state: 'COMPLETED', limit: 50, ...(cursor ? { cursor } : {}) });
+      pages += 1;
+      for (const run of page.runs) {
+        assert.equal(run.flow, 'svc/double');
+        assert.equal(run.state, 'COMPLETED');
+        seen.push(run.runId);
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    assert.ok(pages >= 3, `expected several pages, got ${pages}`);
+    assert.equal(new Set(seen).size, seen.length, 'a run appeared on two pages');
+    for (const id of ids) assert.ok(seen.includes(id), `${id} missing from the listing`);
+    const none = await runs.list({ flow: 'svc/double', state: 'WAITING' });
+    assert.equal(none.runs.length, 0);
+  });
+});
