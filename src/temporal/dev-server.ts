@@ -5,10 +5,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { cacheDir } from '../config/paths.js';
 import { TemporalSetupError } from '../errors.js';
 import { parseDynamicConfigOverrides, TUNED_DYNAMIC_CONFIG } from './dev-server-config.js';
 import { registerSearchAttributes } from './search-attributes.js';
-import { ensureTemporalCli } from './temporal-cli.js';
+import { findOrBuildTemporalCli } from './temporal-cli.js';
 
 export interface DevServerOptions {
   /** Directory that holds the SQLite file (`temporal.db`). */
@@ -29,13 +30,14 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl: string | undefined;
-  process: ChildProcess;
+  /** The CLI's process; absent when the SDK's downloaded server runs it. */
+  process?: ChildProcess;
   stop(): Promise<void>;
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const progress = options.progress ?? (() => {});
-  const cli = await ensureTemporalCli(progress);
+  const cli = await findOrBuildTemporalCli(progress);
   await mkdir(options.dataDir, { recursive: true });
   const port = options.port ?? 7233;
   const address = `127.0.0.1:${port}`;
@@ -45,6 +47,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...parseDynamicConfigOverrides(process.env.WEFT_TEMPORAL_DYNAMIC_CONFIG),
     ...options.dynamicConfig,
   };
+  const configArgs = Object.entries(config).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]);
+  if (!cli) return startDownloadedDevServer(options, port, namespace, configArgs, progress);
   const args = [
     'server',
     'start-dev',
@@ -61,7 +65,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   if (options.uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? 8233));
-  for (const [key, value] of Object.entries(config)) args.push('--dynamic-config-value', `${key}=${value}`);
+  args.push(...configArgs);
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -80,6 +84,47 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     throw error;
   }
   return { address, uiUrl: options.uiPort === false ? undefined : `http://127.0.0.1:${options.uiPort ?? 8233}`, process: child, stop };
+}
+
+// Last resort when there is neither a temporal CLI nor Go: the SDK downloads the dev server.
+async function startDownloadedDevServer(
+  options: DevServerOptions,
+  port: number,
+  namespace: string,
+  configArgs: string[],
+  progress: (line: string) => void,
+): Promise<DevServer> {
+  progress('no temporal CLI and no Go to build one: asking the Temporal SDK to download the dev server');
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  let env: Awaited<ReturnType<typeof TestWorkflowEnvironment.createLocal>>;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download', downloadDir: join(cacheDir(), 'download') },
+        ip: '127.0.0.1',
+        port,
+        namespace,
+        dbFilename: join(options.dataDir, 'temporal.db'),
+        ui: options.uiPort !== false,
+        ...(options.uiPort !== false ? { uiPort: options.uiPort ?? 8233 } : {}),
+        extraArgs: configArgs,
+      },
+    });
+  } catch (error) {
+    throw new TemporalSetupError(
+      `the temporal CLI is not installed, Go is not available to build it, and the SDK's download failed: ${(error as Error).message.split(':').slice(0, 2).join(':')}`,
+      'install Go (Weft then builds the CLI), or install the temporal CLI and set TEMPORAL_CLI_PATH',
+      error,
+    );
+  }
+  const address = `127.0.0.1:${port}`;
+  const connection = await Connection.connect({ address });
+  try {
+    await registerSearchAttributes(connection, namespace);
+  } finally {
+    await connection.close();
+  }
+  return { address, uiUrl: options.uiPort === false ? undefined : `http://127.0.0.1:${options.uiPort ?? 8233}`, stop: () => env.teardown() };
 }
 
 async function waitUntilReady(

@@ -39,17 +39,22 @@ export async function findTemporalCli(env: NodeJS.ProcessEnv = process.env): Pro
 
 /** Finds the CLI or installs it into the cache; `progress` receives one line per step. */
 export async function ensureTemporalCli(progress: (line: string) => void = () => {}, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const cli = await findOrBuildTemporalCli(progress, env);
+  if (cli) return cli;
+  throw new TemporalSetupError(
+    'the temporal CLI is not installed and Go is not available to build it',
+    `install the temporal CLI (${TEMPORAL_CLI_VERSION}) and set TEMPORAL_CLI_PATH, or install Go so Weft can build it`,
+  );
+}
+
+/** The CLI's path, building it with Go when needed; undefined when there is neither a CLI nor Go. */
+export async function findOrBuildTemporalCli(progress: (line: string) => void = () => {}, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const found = await findTemporalCli(env);
   if (found) return found;
+  const go = await findOnPath('go', env);
+  if (!go) return undefined;
   const binDir = join(cacheDir(env), 'bin');
   await mkdir(binDir, { recursive: true });
-  const go = await findOnPath('go', env);
-  if (!go) {
-    throw new TemporalSetupError(
-      'the temporal CLI is not installed and Go is not available to build it',
-      `install the temporal CLI (${TEMPORAL_CLI_VERSION}) and set TEMPORAL_CLI_PATH, or install Go so Weft can build it`,
-    );
-  }
   progress(`installing the temporal CLI ${TEMPORAL_CLI_VERSION} with go install into ${binDir} (several minutes the first time)`);
   await run(go, ['install', GO_PACKAGE], { ...env, GOBIN: binDir, GOFLAGS: '-mod=mod' }, progress);
   const built = join(binDir, 'temporal');
