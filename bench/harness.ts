@@ -23,10 +23,10 @@ export interface Harness {
 const WORKER_OPTIONS = { maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentLocalActivityExecutions: 100 };
 let rawBundle: Promise<{ code: string }> | undefined;
 
-export async function startHarness(tuned: boolean, port: number): Promise<Harness> {
+export async function startHarness(tuned: boolean, port: number, dynamicConfig: Record<string, string> = {}): Promise<Harness> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = await mkdtemp(join(tmpdir(), 'weft-bench-'));
-  const server: DevServer = await startDevServer({ dataDir: dir, port, uiPort: false, tuned });
+  const server: DevServer = await startDevServer({ dataDir: dir, port, uiPort: false, tuned, dynamicConfig });
   const http: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"ok":true}');
