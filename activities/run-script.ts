@@ -53,6 +53,9 @@ async function execute(
   const child = spawn(command, [scriptFile], { cwd: input.workingDir ?? dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const outputs: Record<string, unknown> = {};
   const tails = { stdout: '', stderr: '' };
+  const lineCounts = { stdout: 0, stderr: 0 };
+  const { context } = input;
+  const key = `${context.taskId}${context.iteration ? `[${context.iteration.join(',')}]` : ''}`;
   const pending: LogLine[] = [];
   let flushing = Promise.resolve();
   const flush = () => {
@@ -63,9 +66,13 @@ async function execute(
     const line = redactor.text(raw);
     if (stream === 'stdout' && raw.startsWith(OUTPUT_PREFIX)) mergeOutputs(outputs, raw.slice(OUTPUT_PREFIX.length));
     tails[stream] = (tails[stream] + line + '\n').slice(-TAIL_CHARS);
+    lineCounts[stream] += 1;
     const entry: LogLine = {
-      runId: input.context.runId,
-      taskId: input.context.taskId,
+      id: `${context.runId}|${key}#${context.attempt}|${stream}|${lineCounts[stream]}`,
+      runId: context.runId,
+      flow: context.flow ?? '',
+      taskId: context.taskId,
+      attempt: context.attempt,
       level: stream === 'stderr' ? 'warn' : 'info',
       message: line,
       time: new Date().toISOString(),

@@ -4,6 +4,8 @@
 /** Run metadata every activity receives, for logs and output storage. */
 export interface TaskContext {
   runId: string;
+  /** `namespace/id` of the flow, for logs. */
+  flow?: string;
   taskId: string;
   iteration?: number[];
   attempt: number;
@@ -45,9 +47,13 @@ export interface ScriptOutput {
 }
 
 export interface LogLine {
+  /** Deterministic: the same line written again (a retried write, a re-run after a crash) is stored once. */
+  id: string;
   runId: string;
+  flow: string;
   taskId: string;
   iteration?: number[];
+  attempt: number;
   level: 'debug' | 'info' | 'warn' | 'error';
   message: string;
   time: string;

@@ -25,7 +25,18 @@ function timeoutMs(task: HttpTask | ScriptTask): number {
 
 export async function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Promise<unknown> {
   const message = renderText(task.message, frame.scope(), `${task.id}.message`);
-  const line = { runId: ctx.runId, taskId: task.id, level: task.level ?? 'info', message, time: new Date().toISOString() };
+  const key = taskRunKey(task.id, frame.iteration);
+  const flow = `${ctx.flow.namespace}/${ctx.flow.id}`;
+  const line = {
+    id: `${ctx.runId}|${key}|log`,
+    runId: ctx.runId,
+    flow,
+    taskId: task.id,
+    attempt: 1,
+    level: task.level ?? 'info',
+    message,
+    time: new Date().toISOString(),
+  };
   await ctx.local.writeLogs([frame.iteration ? { ...line, iteration: frame.iteration } : line]);
   return {};
 }
@@ -57,7 +68,13 @@ export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame,
   const key = taskRunKey(task.id, frame.iteration);
   const acts = ctx.activities(key, attempt, `${key}: ${task.language} script`, limit + TIMEOUT_SLACK_MS);
   return acts.runScript({
-    context: { runId: ctx.runId, taskId: task.id, ...(frame.iteration ? { iteration: frame.iteration } : {}), attempt },
+    context: {
+      runId: ctx.runId,
+      flow: `${ctx.flow.namespace}/${ctx.flow.id}`,
+      taskId: task.id,
+      ...(frame.iteration ? { iteration: frame.iteration } : {}),
+      attempt,
+    },
     language: task.language,
     script: task.script,
     env: renderTextMap(task.env, scope, `${task.id}.env`),

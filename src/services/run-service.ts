@@ -23,6 +23,7 @@ import {
   type TaskRunRecord,
 } from '../runs/run-types.js';
 import type { FlowService } from './flow-service.js';
+import { isoTime } from './iso-time.js';
 
 /** Memo key holding a hash of a run's inputs, to tell an idempotent retry from a conflicting one. */
 const INPUTS_HASH_MEMO = 'weftInputsHash';
@@ -255,12 +256,6 @@ function stateClause(state: RunState): string {
 
 function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-function isoTime(value: string, field: string): string {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new WeftError('INVALID_TIME', `${field} must be an RFC 3339 timestamp (got "${value}")`, { hint: 'e.g. 2026-11-23T10:00:00Z' });
-  return new Date(ms).toISOString();
 }
 
 function toIso(time: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined {

@@ -59,7 +59,7 @@ async function openSqlite(file: string): Promise<Store> {
 async function migrate(store: Store): Promise<void> {
   const migrator = new Migrator({
     db: store.db,
-    provider: migrationProvider,
+    provider: migrationProvider(store.kind),
     migrationTableName: 'weft_migrations',
     migrationLockTableName: 'weft_migrations_lock',
   });

@@ -1,7 +1,8 @@
 // Schema migrations, written once with Kysely's schema builder so SQLite and PostgreSQL get the
 // same tables. Append new migrations; never edit one that has shipped.
 
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import type { StoreKind } from './database.js';
 
 const migrations: Record<string, Migration> = {
   '001_flows': {
@@ -35,8 +36,46 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return migrations;
-  },
-};
+/** Run logs with a full-text index: FTS5 on SQLite, a tsvector column with GIN on PostgreSQL. */
+function logsMigration(kind: StoreKind): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('logs')
+        .addColumn('seq', kind === 'postgres' ? 'bigserial' : 'integer', (c) => (kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('line_id', 'text', (c) => c.notNull().unique())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('flow', 'text', (c) => c.notNull())
+        .addColumn('task_id', 'text', (c) => c.notNull())
+        .addColumn('iteration', 'text')
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('level', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('ts', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('logs_run').on('logs').columns(['run_id', 'seq']).execute();
+      await db.schema.createIndex('logs_flow').on('logs').columns(['flow', 'seq']).execute();
+      await db.schema.createIndex('logs_ts').on('logs').columns(['ts']).execute();
+      if (kind === 'postgres') {
+        await sql`ALTER TABLE logs ADD COLUMN message_tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', message)) STORED`.execute(db);
+        await sql`CREATE INDEX logs_fts ON logs USING GIN (message_tsv)`.execute(db);
+      } else {
+        await sql`CREATE VIRTUAL TABLE logs_fts USING fts5(message, content='logs', content_rowid='seq')`.execute(db);
+        await sql`CREATE TRIGGER logs_fts_insert AFTER INSERT ON logs BEGIN INSERT INTO logs_fts(rowid, message) VALUES (new.seq, new.message); END`.execute(
+          db,
+        );
+        await sql`CREATE TRIGGER logs_fts_delete AFTER DELETE ON logs BEGIN INSERT INTO logs_fts(logs_fts, rowid, message) VALUES ('delete', old.seq, old.message); END`.execute(
+          db,
+        );
+      }
+    },
+  };
+}
+
+export function migrationProvider(kind: StoreKind): MigrationProvider {
+  return {
+    async getMigrations() {
+      return { ...migrations, '002_logs': logsMigration(kind) };
+    },
+  };
+}

@@ -1,5 +1,7 @@
 // Tables of Weft's store (SQLite or PostgreSQL, one schema). Temporal holds run state; the
-// store holds what Temporal does not: flow revisions, and later logs, secrets and keys.
+// store holds what Temporal does not: flow revisions and run logs (later secrets and keys).
+
+import type { Generated } from 'kysely';
 
 export interface FlowsTable {
   namespace: string;
@@ -26,7 +28,23 @@ export interface FlowRevisionsTable {
   created_at: string;
 }
 
+export interface LogsTable {
+  seq: Generated<number>;
+  /** Deterministic id of the line (run, task, iteration, attempt, position): a replayed write is ignored. */
+  line_id: string;
+  run_id: string;
+  flow: string;
+  task_id: string;
+  /** Foreach iteration path as `3` or `3,1`. */
+  iteration: string | null;
+  attempt: number;
+  level: string;
+  message: string;
+  ts: string;
+}
+
 export interface StoreSchema {
+  logs: LogsTable;
   flows: FlowsTable;
   flow_revisions: FlowRevisionsTable;
 }

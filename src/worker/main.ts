@@ -1,22 +1,26 @@
 // Entry point of a standalone Weft worker process: reads Temporal's connection settings and
-// Weft's (WEFT_TASK_QUEUE, WEFT_DATA_DIR, WEFT_FLOWS_DIR), runs until SIGINT/SIGTERM, then
+// Weft's (WEFT_TASK_QUEUE, WEFT_DATA_DIR, WEFT_DATABASE_URL), runs until SIGINT/SIGTERM, then
 // shuts down gracefully. `weft worker` runs this.
 
+import { dataDir } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
-import { MemoryFlowCatalog } from '../flows/flow-catalog.js';
+import { StoreLogSink } from '../logs/store-log-sink.js';
+import { FlowService } from '../services/flow-service.js';
+import { openStore } from '../store/database.js';
 import { connectWorkerConnection, loadConnectionSettings } from '../temporal/connection-settings.js';
 import { createWeftWorker } from './weft-worker.js';
 
 async function main(): Promise<void> {
   const settings = loadConnectionSettings();
-  const flows = new MemoryFlowCatalog();
-  if (process.env.WEFT_FLOWS_DIR) await flows.loadDirectory(process.env.WEFT_FLOWS_DIR);
+  const store = await openStore({ dataDir: dataDir() });
+  const flows = new FlowService(store);
   const connection = await connectWorkerConnection(settings);
   try {
     const worker = await createWeftWorker({
       connection,
       namespace: settings.namespace,
       flows,
+      logs: new StoreLogSink(store),
       maxConcurrentActivities: positiveInt('WEFT_MAX_CONCURRENT_ACTIVITIES', 100),
       maxConcurrentWorkflowTasks: positiveInt('WEFT_MAX_CONCURRENT_WORKFLOW_TASKS', 100),
     });
@@ -27,6 +31,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     await connection.close();
+    await store.close();
   }
 }
 

@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getRunningView, startRun, waitForRun } from '../../src/runs/run-client.js';
+import { LogService } from '../../src/services/log-service.js';
+import { openStore } from '../../src/store/database.js';
 import { assertCompleted, createTestEnv, flowFrom, type TestEnv, taskOf } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { spawnWorker } from '../helpers/worker-process.js';
@@ -34,7 +36,7 @@ tasks:
     env: { MARKS: "${marks}" }
     script: |
       echo slow-start >> "$MARKS"
-      sleep 4
+      for i in 1 2 3 4; do echo "tick $i"; sleep 1; done
       echo slow-end >> "$MARKS"
   - id: last
     type: script
@@ -56,6 +58,17 @@ tasks:
       assert.equal(lines.filter((l) => l === 'last').length, 1, `last ran more than once: ${lines}`);
       assert.ok(lines.includes('slow-end'));
       assert.equal(taskOf(view, 'slow').attempts, 1, 'a lost worker must not consume an attempt');
+      // The script's lines are complete and not doubled, although it ran twice.
+      const store = await openStore({ dataDir: env.dataDir });
+      try {
+        const logs = await new LogService(store).query({ runId, taskId: 'slow' });
+        assert.deepEqual(
+          logs.entries.map((e) => e.message),
+          ['tick 1', 'tick 2', 'tick 3', 'tick 4'],
+        );
+      } finally {
+        await store.close();
+      }
     } finally {
       await second.kill('SIGTERM');
     }

@@ -2,15 +2,18 @@
 // the data directory (unless TEMPORAL_ADDRESS points elsewhere), a worker with the example
 // flows, runs the hello example once, and says where everything is.
 
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { dataDir as defaultDataDir } from '../../config/paths.js';
 import { FlowValidationError } from '../../errors.js';
-import { MemoryFlowCatalog } from '../../flows/flow-catalog.js';
+import { StoreLogSink } from '../../logs/store-log-sink.js';
 import { startRun, waitForRun } from '../../runs/run-client.js';
+import { FlowService } from '../../services/flow-service.js';
 import { parseFlow } from '../../spec/parse-flow.js';
+import { openStore } from '../../store/database.js';
 import { connectClient, loadConnectionSettings } from '../../temporal/connection-settings.js';
 import { type DevServer, startDevServer } from '../../temporal/dev-server.js';
 import { createWeftWorker, DEFAULT_TASK_QUEUE } from '../../worker/weft-worker.js';
@@ -46,10 +49,11 @@ async function dev(options: DevOptions): Promise<number> {
     process.env.TEMPORAL_ADDRESS = server.address;
   }
   const settings = loadConnectionSettings();
-  const flows = new MemoryFlowCatalog();
-  await flows.loadDirectory(EXAMPLES);
+  const store = await openStore({ dataDir: dir });
+  const flows = new FlowService(store);
+  await saveDirectory(flows, EXAMPLES);
   const connection = await NativeConnection.connect(settings.connectionOptions);
-  const worker = await createWeftWorker({ connection, namespace: settings.namespace, dataDir: dir, flows });
+  const worker = await createWeftWorker({ connection, namespace: settings.namespace, dataDir: dir, flows, logs: new StoreLogSink(store) });
   const stop = () => {
     progress('stopping: letting running tasks finish');
     worker.shutdown();
@@ -66,9 +70,17 @@ async function dev(options: DevOptions): Promise<number> {
     await running;
   } finally {
     await connection.close();
+    await store.close();
     await server?.stop();
   }
   return 0;
+}
+
+/** Saves every flow file of a directory into the registry (unchanged files make no new revision). */
+async function saveDirectory(flows: FlowService, dir: string): Promise<void> {
+  for (const name of (await readdir(dir)).sort()) {
+    if (/\.(ya?ml|json)$/.test(name)) await flows.save(await readFlowFile(join(dir, name)), `loaded by weft dev from ${name}`);
+  }
 }
 
 async function runHello(settings: ReturnType<typeof loadConnectionSettings>): Promise<void> {

@@ -1,0 +1,117 @@
+// Searching run logs: by run, flow, task, minimum level, text (full-text index), time range,
+// with cursors; `tail` for the last lines, and cursors that let a client follow a live run.
+
+import { sql } from 'kysely';
+import type { Store } from '../store/database.js';
+import { InvalidCursorError } from './flow-service.js';
+import { isoTime } from './iso-time.js';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Most entries one page returns. */
+export const MAX_LOG_PAGE = 1000;
+
+export interface LogEntry {
+  ts: string;
+  runId: string;
+  taskId: string;
+  iteration?: number[];
+  level: LogLevel;
+  message: string;
+}
+
+export interface LogQuery {
+  runId?: string;
+  flow?: string;
+  taskId?: string;
+  /** Minimum level: `warn` returns warn and error. */
+  level?: LogLevel;
+  /** Words to find (full-text search). */
+  contains?: string;
+  since?: string;
+  until?: string;
+  /** The last N matching lines, oldest first; its cursor follows what comes after. */
+  tail?: number;
+  cursor?: string;
+  limit?: number;
+}
+
+export class LogService {
+  constructor(private readonly store: Store) {}
+
+  async query(q: LogQuery): Promise<{ entries: LogEntry[]; nextCursor?: string; truncated: boolean }> {
+    const limit = Math.max(1, Math.min(q.tail ?? q.limit ?? 100, MAX_LOG_PAGE));
+    let query = this.store.db.selectFrom('logs').select(['seq', 'ts', 'run_id', 'task_id', 'iteration', 'level', 'message']);
+    if (q.runId) query = query.where('run_id', '=', q.runId);
+    if (q.flow) query = query.where('flow', '=', q.flow);
+    if (q.taskId) query = query.where('task_id', '=', q.taskId);
+    if (q.level) query = query.where('level', 'in', LOG_LEVELS.slice(LOG_LEVELS.indexOf(q.level)));
+    if (q.since) query = query.where('ts', '>=', isoTime(q.since, 'since'));
+    if (q.until) query = query.where('ts', '<=', isoTime(q.until, 'until'));
+    if (q.contains?.trim()) {
+      const words = q.contains.trim();
+      query =
+        this.store.kind === 'postgres'
+          ? query.where(sql<boolean>`message_tsv @@ plainto_tsquery('simple', ${words})`)
+          : query.where('seq', 'in', (eb) =>
+              eb
+                .selectFrom(sql`logs_fts`.as('f'))
+                .select(sql<number>`rowid`.as('rowid'))
+                .where(sql<boolean>`logs_fts MATCH ${ftsPhrase(words)}`),
+            );
+    }
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    if (after !== undefined) query = query.where('seq', '>', after);
+    const rows =
+      q.tail !== undefined && after === undefined
+        ? (await query.orderBy('seq', 'desc').limit(limit).execute()).reverse()
+        : await query
+            .orderBy('seq', 'asc')
+            .limit(limit + 1)
+            .execute();
+    const truncated = q.tail === undefined && rows.length > limit;
+    const page = truncated ? rows.slice(0, limit) : rows;
+    const last = page.at(-1);
+    const lastSeq = last ? Number(last.seq) : after;
+    return {
+      entries: page.map((r) => ({
+        ts: r.ts,
+        runId: r.run_id,
+        taskId: r.task_id,
+        ...(r.iteration ? { iteration: r.iteration.split(',').map(Number) } : {}),
+        level: r.level as LogLevel,
+        message: r.message,
+      })),
+      // Always given, so a follower can ask for what comes next even when nothing came yet.
+      ...(lastSeq !== undefined ? { nextCursor: encodeCursor(lastSeq) } : {}),
+      truncated,
+    };
+  }
+
+  /** Deletes lines older than `before`; returns how many went. */
+  async prune(before: string): Promise<number> {
+    const result = await this.store.db.deleteFrom('logs').where('ts', '<', isoTime(before, 'before')).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+
+// FTS5 query syntax would let text like `AND` or `"` change the query; quote each word instead.
+function ftsPhrase(words: string): string {
+  return words
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => `"${w.replace(/"/g, '""')}"`)
+    .join(' ');
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`log:${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^log:(\d+)$/.exec(text);
+  if (!match) throw new InvalidCursorError();
+  return Number(match[1]);
+}
