@@ -36,11 +36,11 @@ export function createActivities(deps: ActivityDeps) {
       return asTaskErrors(used, async () => {
         const resolved: HttpRequestInput = {
           ...input,
-          url: resolveSecretMarkers(input.url, deps.secrets, used),
-          headers: resolveSecretsInValue(input.headers, deps.secrets, used) as Record<string, string>,
-          query: resolveSecretsInValue(input.query, deps.secrets, used) as Record<string, string>,
-          ...(input.json !== undefined ? { json: resolveSecretsInValue(input.json, deps.secrets, used) } : {}),
-          ...(input.body !== undefined ? { body: resolveSecretMarkers(input.body, deps.secrets, used) } : {}),
+          url: await resolveSecretMarkers(input.url, deps.secrets, used),
+          headers: (await resolveSecretsInValue(input.headers, deps.secrets, used)) as Record<string, string>,
+          query: (await resolveSecretsInValue(input.query, deps.secrets, used)) as Record<string, string>,
+          ...(input.json !== undefined ? { json: await resolveSecretsInValue(input.json, deps.secrets, used) } : {}),
+          ...(input.body !== undefined ? { body: await resolveSecretMarkers(input.body, deps.secrets, used) } : {}),
         };
         return bounded(input.context, await performHttpRequest(resolved, new Redactor(used)));
       });
@@ -49,7 +49,7 @@ export function createActivities(deps: ActivityDeps) {
     async runScript(input: ScriptInput): Promise<ScriptOutput | StoredOutputRef> {
       const used = new Set<string>();
       return asTaskErrors(used, async () => {
-        const env = resolveSecretsInValue(input.env, deps.secrets, used) as Record<string, string>;
+        const env = (await resolveSecretsInValue(input.env, deps.secrets, used)) as Record<string, string>;
         return bounded(input.context, await runScriptTask({ ...input, env }, new Redactor(used), deps.logs));
       });
     },

@@ -14,7 +14,7 @@ export class SecretNotFoundError extends WeftError {
 }
 
 export interface SecretSource {
-  get(name: string): string | undefined;
+  get(name: string): string | undefined | Promise<string | undefined>;
 }
 
 /** Reads `WEFT_SECRET_*` from an environment once; the values are not left in process.env for children. */
@@ -27,22 +27,26 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): SecretSour
 }
 
 /** Replaces secret markers in text with values; records every value used, for redaction. */
-export function resolveSecretMarkers(text: string, source: SecretSource, used: Set<string>): string {
-  return text.replace(SECRET_MARKER_PATTERN, (_match, name: string) => {
-    const value = source.get(name);
+export async function resolveSecretMarkers(text: string, source: SecretSource, used: Set<string>): Promise<string> {
+  const names = new Set([...text.matchAll(SECRET_MARKER_PATTERN)].map((m) => m[1] ?? ''));
+  if (names.size === 0) return text;
+  const values = new Map<string, string>();
+  for (const name of names) {
+    const value = await source.get(name);
     if (value === undefined) throw new SecretNotFoundError(name);
+    values.set(name, value);
     used.add(value);
-    return value;
-  });
+  }
+  return text.replace(SECRET_MARKER_PATTERN, (_match, name: string) => values.get(name) ?? '');
 }
 
 /** Same as resolveSecretMarkers, through every string of a JSON value. */
-export function resolveSecretsInValue(value: unknown, source: SecretSource, used: Set<string>): unknown {
+export async function resolveSecretsInValue(value: unknown, source: SecretSource, used: Set<string>): Promise<unknown> {
   if (typeof value === 'string') return resolveSecretMarkers(value, source, used);
-  if (Array.isArray(value)) return value.map((v) => resolveSecretsInValue(v, source, used));
+  if (Array.isArray(value)) return Promise.all(value.map((v) => resolveSecretsInValue(v, source, used)));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = resolveSecretsInValue(v, source, used);
+    for (const [k, v] of Object.entries(value)) out[k] = await resolveSecretsInValue(v, source, used);
     return out;
   }
   return value;

@@ -72,10 +72,23 @@ function logsMigration(kind: StoreKind): Migration {
   };
 }
 
+/** Secrets, encrypted at rest (AES-256-GCM); the key never enters the store. */
+const secretsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('secrets')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('ciphertext', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export function migrationProvider(kind: StoreKind): MigrationProvider {
   return {
     async getMigrations() {
-      return { ...migrations, '002_logs': logsMigration(kind) };
+      return { ...migrations, '002_logs': logsMigration(kind), '003_secrets': secretsMigration };
     },
   };
 }

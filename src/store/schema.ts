@@ -43,7 +43,16 @@ export interface LogsTable {
   ts: string;
 }
 
+export interface SecretsTable {
+  name: string;
+  /** base64 of iv (12 bytes) + auth tag (16 bytes) + AES-256-GCM ciphertext. */
+  ciphertext: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface StoreSchema {
+  secrets: SecretsTable;
   logs: LogsTable;
   flows: FlowsTable;
   flow_revisions: FlowRevisionsTable;

@@ -5,6 +5,9 @@
 import { dataDir } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
 import { StoreLogSink } from '../logs/store-log-sink.js';
+import { loadSecretKey } from '../secrets/secret-key.js';
+import { secretsFromEnv } from '../secrets/secret-source.js';
+import { layeredSecrets, SecretStore } from '../secrets/secret-store.js';
 import { FlowService } from '../services/flow-service.js';
 import { openStore } from '../store/database.js';
 import { connectWorkerConnection, loadConnectionSettings } from '../temporal/connection-settings.js';
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
       namespace: settings.namespace,
       flows,
       logs: new StoreLogSink(store),
+      secrets: layeredSecrets(new SecretStore(store, await loadSecretKey(dataDir())), secretsFromEnv()),
       maxConcurrentActivities: positiveInt('WEFT_MAX_CONCURRENT_ACTIVITIES', 100),
       maxConcurrentWorkflowTasks: positiveInt('WEFT_MAX_CONCURRENT_WORKFLOW_TASKS', 100),
     });

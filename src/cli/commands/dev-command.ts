@@ -11,6 +11,9 @@ import { dataDir as defaultDataDir } from '../../config/paths.js';
 import { FlowValidationError } from '../../errors.js';
 import { StoreLogSink } from '../../logs/store-log-sink.js';
 import { startRun, waitForRun } from '../../runs/run-client.js';
+import { loadSecretKey } from '../../secrets/secret-key.js';
+import { secretsFromEnv } from '../../secrets/secret-source.js';
+import { layeredSecrets, SecretStore } from '../../secrets/secret-store.js';
 import { FlowService } from '../../services/flow-service.js';
 import { parseFlow } from '../../spec/parse-flow.js';
 import { openStore } from '../../store/database.js';
@@ -53,7 +56,14 @@ async function dev(options: DevOptions): Promise<number> {
   const flows = new FlowService(store);
   await saveDirectory(flows, EXAMPLES);
   const connection = await NativeConnection.connect(settings.connectionOptions);
-  const worker = await createWeftWorker({ connection, namespace: settings.namespace, dataDir: dir, flows, logs: new StoreLogSink(store) });
+  const worker = await createWeftWorker({
+    connection,
+    namespace: settings.namespace,
+    dataDir: dir,
+    flows,
+    logs: new StoreLogSink(store),
+    secrets: layeredSecrets(new SecretStore(store, await loadSecretKey(dir)), secretsFromEnv()),
+  });
   const stop = () => {
     progress('stopping: letting running tasks finish');
     worker.shutdown();

@@ -1,0 +1,88 @@
+// Secrets kept in the store, encrypted with AES-256-GCM. Values are decrypted only when an
+// activity resolves `secret()`; listing shows names and dates, never values.
+
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { WeftError } from '../errors.js';
+import type { Store } from '../store/database.js';
+import type { SecretSource } from './secret-source.js';
+
+const NAME = /^[A-Za-z0-9_]{1,128}$/;
+/** Largest secret value, in bytes. */
+const MAX_SECRET_BYTES = 64 * 1024;
+
+/** Thrown when a stored secret cannot be decrypted: the key is not the one it was stored with. */
+export class SecretKeyMismatchError extends WeftError {
+  constructor(readonly secret: string) {
+    super('SECRET_KEY_MISMATCH', `secret ${secret} cannot be decrypted with this key`, {
+      hint: 'use the WEFT_SECRET_KEY (or secret.key file) the secret was stored with, or set the secret again',
+    });
+  }
+}
+
+export class InvalidSecretError extends WeftError {}
+
+export class SecretStore implements SecretSource {
+  constructor(
+    private readonly store: Store,
+    private readonly key: Buffer,
+  ) {}
+
+  async set(name: string, value: string): Promise<{ name: string; created: boolean }> {
+    if (!NAME.test(name))
+      throw new InvalidSecretError('SECRET_NAME_INVALID', `secret name "${name}" must match [A-Za-z0-9_]{1,128}`, { hint: 'e.g. GITHUB_TOKEN' });
+    if (Buffer.byteLength(value) > MAX_SECRET_BYTES)
+      throw new InvalidSecretError('SECRET_TOO_LARGE', `secret ${name} is larger than ${MAX_SECRET_BYTES} bytes`);
+    const now = new Date().toISOString();
+    const ciphertext = this.encrypt(value);
+    const existing = await this.store.db.selectFrom('secrets').select('name').where('name', '=', name).executeTakeFirst();
+    if (existing) await this.store.db.updateTable('secrets').set({ ciphertext, updated_at: now }).where('name', '=', name).execute();
+    else await this.store.db.insertInto('secrets').values({ name, ciphertext, created_at: now, updated_at: now }).execute();
+    return { name, created: !existing };
+  }
+
+  async list(): Promise<Array<{ name: string; updatedAt: string }>> {
+    const rows = await this.store.db.selectFrom('secrets').select(['name', 'updated_at']).orderBy('name').execute();
+    return rows.map((r) => ({ name: r.name, updatedAt: r.updated_at }));
+  }
+
+  async delete(name: string): Promise<{ deleted: boolean }> {
+    const result = await this.store.db.deleteFrom('secrets').where('name', '=', name).executeTakeFirst();
+    return { deleted: Number(result.numDeletedRows) > 0 };
+  }
+
+  async get(name: string): Promise<string | undefined> {
+    const row = await this.store.db.selectFrom('secrets').select('ciphertext').where('name', '=', name).executeTakeFirst();
+    return row ? this.decrypt(name, row.ciphertext) : undefined;
+  }
+
+  private encrypt(value: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64');
+  }
+
+  private decrypt(name: string, text: string): string {
+    const raw = Buffer.from(text, 'base64');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new SecretKeyMismatchError(name);
+    }
+  }
+}
+
+/** The store first, then the `WEFT_SECRET_<NAME>` environment fallback. */
+export function layeredSecrets(...sources: SecretSource[]): SecretSource {
+  return {
+    async get(name) {
+      for (const source of sources) {
+        const value = await source.get(name);
+        if (value !== undefined) return value;
+      }
+      return undefined;
+    },
+  };
+}
