@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { openStore } from '../src/store/database.js';
 import { type DevServer, startDevServer } from '../src/temporal/dev-server.js';
 import { createWeftWorker } from '../src/worker/weft-worker.js';
 import { createRawActivities } from './raw/activities.js';
@@ -38,8 +39,10 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
   const rawQueue = `raw-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: server.address });
   rawBundle ??= bundleWorkflowCode({ workflowsPath: join(import.meta.dirname, 'raw', 'workflows.ts'), logger: new DefaultLogger('ERROR') });
+  const store = await openStore({ dataDir: dir });
   const weft = await createWeftWorker({
     connection,
+    store,
     taskQueue: weftQueue,
     dataDir: dir,
     maxConcurrentActivities: WORKER_OPTIONS.maxConcurrentActivityTaskExecutions,
@@ -58,6 +61,7 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
       await running;
       await client.connection.close();
       await connection.close();
+      await store.close();
       http.closeAllConnections();
       http.close();
       await server.stop();

@@ -14,6 +14,7 @@ import { getRunningView, respondToApproval, startRun, waitForRun } from '../src/
 import { secretsFromEnv } from '../src/secrets/secret-source.js';
 import type { FlowSpec } from '../src/spec/flow-spec.js';
 import { parseFlow } from '../src/spec/parse-flow.js';
+import { openStore } from '../src/store/database.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { ensureTemporalCli } from '../src/temporal/temporal-cli.js';
 import { createWeftWorker } from '../src/worker/weft-worker.js';
@@ -45,8 +46,10 @@ async function main(): Promise<void> {
     ),
   );
   const connection = await NativeConnection.connect({ address: server.address });
+  const store = await openStore({ dataDir: work });
   const worker = await createWeftWorker({
     connection,
+    store,
     taskQueue: 'record',
     dataDir: work,
     flows: catalog,
@@ -122,6 +125,7 @@ finally: [{ id: done, type: log, message: done }]
     worker.shutdown();
     await running;
     await connection.close();
+    await store.close();
     http.close();
     await server.stop();
     await rm(work, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerDevCommand } from './commands/dev-command.js';
 import { registerFlowCommands } from './commands/flow-commands.js';
 import { registerRunCommand } from './commands/run-command.js';
+import { registerSecretCommand } from './commands/secret-command.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
 
 const program = new Command('weft')
@@ -14,4 +15,8 @@ registerDevCommand(program);
 registerWorkerCommand(program);
 registerFlowCommands(program);
 registerRunCommand(program);
+registerSecretCommand(program);
 await program.parseAsync(process.argv);
+// A command is done here. Should a native handle (say, of a Temporal SDK component that failed
+// to start) keep the event loop alive, leave anyway once output has had time to drain.
+setTimeout(() => process.exit(), 2000).unref();

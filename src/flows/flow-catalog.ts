@@ -1,11 +1,8 @@
-// Where subflows are looked up. The registry (flows saved with revisions) will implement this
-// interface; until then a catalog holds flows given in memory or loaded from files.
+// Where subflows are looked up: the registry (FlowService) implements this interface; the
+// in-memory catalog serves tests and tools that run flows without a store.
 
-import { readdir, readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { FlowValidationError, WeftError } from '../errors.js';
+import { WeftError } from '../errors.js';
 import { type FlowSpec, flowRef } from '../spec/flow-spec.js';
-import { parseFlow } from '../spec/parse-flow.js';
 
 export class FlowNotFoundError extends WeftError {
   constructor(
@@ -40,15 +37,5 @@ export class MemoryFlowCatalog implements FlowCatalog {
     const flow = list?.[index - 1];
     if (!flow) throw new FlowNotFoundError(ref, revision);
     return { flow, revision: index };
-  }
-
-  /** Loads every .yaml, .yml and .json flow in a directory; an invalid file is an error naming it. */
-  async loadDirectory(dir: string): Promise<void> {
-    for (const name of (await readdir(dir)).sort()) {
-      if (!['.yaml', '.yml', '.json'].includes(extname(name))) continue;
-      const parsed = parseFlow(await readFile(join(dir, name), 'utf8'));
-      if (!parsed.valid) throw new FlowValidationError(parsed.problems, join(dir, name));
-      this.add(parsed.flow);
-    }
   }
 }

@@ -134,7 +134,9 @@ export class RunService {
     };
     if (status === 'RUNNING') {
       const live = await getRunningView(this.client, runId);
-      return { ...base, state: live.state, tasks: live.tasks, approvals: live.pendingApprovals };
+      // The query can answer after the last task but before Temporal closes the run: until
+      // Temporal says the run is closed, it is running (or waiting).
+      return { ...base, state: live.state === 'WAITING' ? 'WAITING' : 'RUNNING', tasks: live.tasks, approvals: live.pendingApprovals };
     }
     if (status === 'COMPLETED') {
       const result = (await handle.result()) as FlowRunResult;

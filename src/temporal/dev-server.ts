@@ -147,17 +147,18 @@ async function waitUntilReady(
         'is the port already in use? set another with --port',
       );
     }
+    // A lazy connection can be closed even when connecting fails; a failed Connection.connect
+    // would leave its channel open and keep the process alive.
+    const connection = Connection.lazy({ address, connectTimeout: 2000 });
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 2000 });
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-        await registerSearchAttributes(connection, namespace);
-        return;
-      } finally {
-        await connection.close();
-      }
+      await connection.ensureConnected();
+      await connection.workflowService.describeNamespace({ namespace });
+      await registerSearchAttributes(connection, namespace);
+      await connection.close();
+      return;
     } catch (error) {
       lastError = (error as Error).message;
+      await connection.close().catch(() => undefined);
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -4,7 +4,6 @@
 
 import { dataDir } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
-import { StoreLogSink } from '../logs/store-log-sink.js';
 import { loadSecretKey } from '../secrets/secret-key.js';
 import { secretsFromEnv } from '../secrets/secret-source.js';
 import { layeredSecrets, SecretStore } from '../secrets/secret-store.js';
@@ -21,9 +20,9 @@ async function main(): Promise<void> {
   try {
     const worker = await createWeftWorker({
       connection,
+      store,
       namespace: settings.namespace,
       flows,
-      logs: new StoreLogSink(store),
       secrets: layeredSecrets(new SecretStore(store, await loadSecretKey(dataDir())), secretsFromEnv()),
       maxConcurrentActivities: positiveInt('WEFT_MAX_CONCURRENT_ACTIVITIES', 100),
       maxConcurrentWorkflowTasks: positiveInt('WEFT_MAX_CONCURRENT_WORKFLOW_TASKS', 100),

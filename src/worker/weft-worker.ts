@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { dataDir as defaultDataDir } from '../config/paths.js';
-import { type FlowCatalog, MemoryFlowCatalog } from '../flows/flow-catalog.js';
-import { FileLogSink, type LogSink } from '../logs/log-sink.js';
+import type { FlowCatalog } from '../flows/flow-catalog.js';
+import type { LogSink } from '../logs/log-sink.js';
+import { StoreLogSink } from '../logs/store-log-sink.js';
 import { OutputStore } from '../outputs/output-store.js';
 import { type SecretSource, secretsFromEnv } from '../secrets/secret-source.js';
+import { FlowService } from '../services/flow-service.js';
+import type { Store } from '../store/database.js';
 import { loadWorkflowBundle } from './workflow-bundle.js';
 
 /** Task queue Weft's worker polls unless told otherwise (WEFT_TASK_QUEUE). */
@@ -16,6 +19,8 @@ export const DEFAULT_TASK_QUEUE = 'weft';
 
 export interface WeftWorkerOptions {
   connection: NativeConnection;
+  /** The store: run logs go there, and saved flows are the default catalog for subflows. */
+  store: Store;
   namespace?: string;
   taskQueue?: string;
   dataDir?: string;
@@ -34,9 +39,9 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
   const dir = options.dataDir ?? defaultDataDir();
   const activities = createActivities({
     secrets: options.secrets ?? secretsFromEnv(),
-    logs: options.logs ?? new FileLogSink(join(dir, 'logs')),
+    logs: options.logs ?? new StoreLogSink(options.store),
     outputs: new OutputStore(join(dir, 'outputs')),
-    flows: options.flows ?? new MemoryFlowCatalog(),
+    flows: options.flows ?? new FlowService(options.store),
   });
   return Worker.create({
     connection: options.connection,

@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'weft.js');
 
-function weft(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+let dataDir = '';
+
+function weft(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, WEFT_DATA_DIR: dataDir } }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+    child.stdin?.end(stdin ?? '');
   });
 }
 
@@ -19,6 +23,7 @@ describe('weft CLI', () => {
   let env: TestEnv;
   before(async () => {
     env = await createTestEnv();
+    dataDir = env.dataDir;
   });
   after(async () => env.close());
 
@@ -45,7 +50,7 @@ describe('weft CLI', () => {
       file,
       'id: calc\ninputs:\n  - { id: n, type: integer }\n  - { id: loud, type: boolean }\ntasks:\n  - { id: c, type: set, values: { v: "{{ inputs.loud ? inputs.n * 2 : inputs.n }}" } }\noutputs: { v: "{{ outputs.c.v }}" }\n',
     );
-    const result = await weft(['run', file, '--input', 'n=21', '--input', 'loud=true', '--task-queue', env.taskQueue, '--json']);
+    const result = await weft(['run', 'start', file, '--input', 'n=21', '--input', 'loud=true', '--task-queue', env.taskQueue, '--wait', '--json']);
     assert.equal(result.code, 0, result.stderr);
     const view = JSON.parse(result.stdout) as { state: string; outputs: unknown; tasks: Array<{ id: string; state: string; attempts: number }> };
     assert.equal(view.state, 'COMPLETED');
@@ -59,11 +64,11 @@ describe('weft CLI', () => {
   it('rejects a mistyped or missing input with a one-line error and a non-zero exit', async () => {
     const file = join(env.dataDir, 'typed.yaml');
     await writeFile(file, 'id: typed\ninputs:\n  - { id: n, type: integer }\ntasks:\n  - { id: c, type: set, values: { v: "{{ inputs.n }}" } }\n');
-    const result = await weft(['run', file, '--input', 'n=abc', '--task-queue', env.taskQueue]);
+    const result = await weft(['run', 'start', file, '--input', 'n=abc', '--task-queue', env.taskQueue]);
     assert.equal(result.code, 1);
     assert.equal(result.stderr.trim().split('\n').length, 1);
     assert.match(result.stderr, /^error: run inputs is invalid: inputs\.n must be an integer \(got "abc"\)/);
-    const json = await weft(['run', file, '--task-queue', env.taskQueue, '--json']);
+    const json = await weft(['run', 'start', file, '--task-queue', env.taskQueue, '--json']);
     assert.equal(json.code, 1);
     assert.match(JSON.parse(json.stdout).error.message, /inputs\.n is required/);
   });
@@ -71,8 +76,72 @@ describe('weft CLI', () => {
   it('exits non-zero for a failed run and prints the failing task', async () => {
     const file = join(env.dataDir, 'fails.yaml');
     await writeFile(file, 'id: fails\ntasks:\n  - { id: stop, type: fail, message: "on purpose" }\n');
-    const result = await weft(['run', file, '--task-queue', env.taskQueue]);
+    const result = await weft(['run', 'start', file, '--task-queue', env.taskQueue, '--wait']);
     assert.equal(result.code, 1);
-    assert.match(result.stdout, /FAILED .*\n {2}failed at stop: FlowFailed: on purpose/);
+    assert.match(result.stdout, /FAILED .*\n {2}FAILED {4}stop\n {2}failed at stop: FlowFailed: on purpose/);
+  });
+
+  it('saves a directory of flows as revisions, lists, shows, exports and deletes them', async () => {
+    const dir = join(env.dataDir, 'flows');
+    await mkdir(dir);
+    await writeFile(join(dir, 'a.yaml'), 'id: alpha\nnamespace: cli\ndescription: first\ntasks:\n  - { id: t, type: log, message: "from {{ run.flow }}" }\n');
+    await writeFile(join(dir, 'b.yaml'), 'id: beta\nnamespace: cli\ntasks:\n  - { id: t, type: set, values: { x: 1 } }\n');
+    const saved = JSON.parse((await weft(['flow', 'save', dir, '--json'])).stdout) as { saved: Array<{ flow: string; revision: number; created: boolean }> };
+    assert.deepEqual(
+      saved.saved.map((s) => [s.flow, s.revision, s.created]),
+      [
+        ['cli/alpha', 1, true],
+        ['cli/beta', 1, true],
+      ],
+    );
+    const again = JSON.parse((await weft(['flow', 'save', dir, '--json'])).stdout) as { saved: Array<{ created: boolean }> };
+    assert.ok(again.saved.every((s) => !s.created));
+    const list = JSON.parse((await weft(['flow', 'list', '--namespace', 'cli', '--json'])).stdout) as { flows: Array<{ flow: string }> };
+    assert.deepEqual(
+      list.flows.map((f) => f.flow),
+      ['cli/alpha', 'cli/beta'],
+    );
+    const shown = JSON.parse((await weft(['flow', 'show', 'cli/alpha', '--json'])).stdout) as { revision: number; yaml: string };
+    assert.equal(shown.revision, 1);
+    assert.equal((await weft(['flow', 'export', 'cli/alpha'])).stdout, await readFile(join(dir, 'a.yaml'), 'utf8'));
+    await writeFile(join(dir, 'b.yaml'), 'id: gamma\nnamespace: cli\ntasks:\n  - { id: t, type: set, values: { x: 2 } }\n');
+    const pruned = JSON.parse((await weft(['flow', 'save', dir, '--prune', '--json'])).stdout) as { deleted: string[] };
+    assert.deepEqual(pruned.deleted, ['cli/beta']);
+    assert.equal((await weft(['flow', 'show', 'cli/beta'])).code, 1);
+  });
+
+  it('starts a saved flow idempotently, then gets, lists and reads the logs of its run', async () => {
+    const first = JSON.parse((await weft(['run', 'start', 'cli/alpha', '--idempotency-key', 'k1', '--task-queue', env.taskQueue, '--json'])).stdout) as {
+      runId: string;
+      started: boolean;
+    };
+    assert.equal(first.started, true);
+    const again = JSON.parse((await weft(['run', 'start', 'cli/alpha', '--idempotency-key', 'k1', '--task-queue', env.taskQueue, '--json'])).stdout) as {
+      runId: string;
+      started: boolean;
+    };
+    assert.deepEqual(again, { runId: first.runId, started: false });
+    const done = JSON.parse((await weft(['run', 'get', first.runId, '--watch', '--json'])).stdout) as { state: string; flow: string; revision: number };
+    assert.deepEqual([done.state, done.flow, done.revision], ['COMPLETED', 'cli/alpha', 1]);
+    const listed = await waitFor('the run in the listing', async () => {
+      const page = JSON.parse((await weft(['run', 'list', '--flow', 'cli/alpha', '--json'])).stdout) as { runs: Array<{ runId: string; state: string }> };
+      return page.runs.find((r) => r.runId === first.runId && r.state === 'COMPLETED');
+    });
+    assert.equal(listed.runId, first.runId);
+    const logs = await weft(['run', 'logs', first.runId]);
+    assert.match(logs.stdout, /INFO {2}t: from cli\/alpha/);
+  });
+
+  it('sets secrets from standard input and lists names, never values', async () => {
+    const set = await weft(['secret', 'set', 'CLI_TOKEN', '--json'], 'tok-1234567890\n');
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual(JSON.parse(set.stdout), { name: 'CLI_TOKEN', created: true });
+    const list = await weft(['secret', 'list', '--json']);
+    assert.match(list.stdout, /CLI_TOKEN/);
+    assert.ok(!list.stdout.includes('tok-1234567890'));
+    assert.equal((await weft(['secret', 'delete', 'CLI_TOKEN'])).code, 0);
+    const empty = await weft(['secret', 'set', 'EMPTY']);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /no value for secret EMPTY on standard input/);
   });
 });

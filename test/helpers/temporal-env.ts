@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { FlowCatalog } from '../../src/flows/flow-catalog.js';
-import { FileLogSink } from '../../src/logs/log-sink.js';
 import { type RunView, startRun, waitForRun } from '../../src/runs/run-client.js';
 import type { SecretSource } from '../../src/secrets/secret-source.js';
+import { type LogEntry, LogService } from '../../src/services/log-service.js';
 import type { FlowSpec } from '../../src/spec/flow-spec.js';
 import { parseFlow } from '../../src/spec/parse-flow.js';
+import { openStore, type Store } from '../../src/store/database.js';
 import { createWeftWorker } from '../../src/worker/weft-worker.js';
 import { quietRuntime } from './quiet-runtime.js';
 
@@ -26,7 +27,9 @@ export interface TestEnv {
   client: Client;
   taskQueue: string;
   dataDir: string;
-  logs: FileLogSink;
+  store: Store;
+  /** The run's logs from the store, oldest first. */
+  logs: { read(runId: string): Promise<LogEntry[]> };
   worker?: Worker;
   running?: Promise<void>;
   /** Stops the worker (graceful) and keeps the client, to test what works with no worker. */
@@ -48,11 +51,14 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const dataDir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'data-'));
+  const store = await openStore({ dataDir });
+  const logService = new LogService(store);
   const env: TestEnv = {
     client,
     taskQueue: `test-${randomUUID()}`,
     dataDir,
-    logs: new FileLogSink(join(dataDir, 'logs')),
+    store,
+    logs: { read: async (runId) => (await logService.query({ runId, limit: 1000 })).entries },
     async stopWorker() {
       if (env.worker && env.worker.getState() === 'RUNNING') env.worker.shutdown();
       await env.running;
@@ -60,6 +66,7 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
     async close() {
       await env.stopWorker();
       await connection.close();
+      await store.close();
     },
   };
   if (options.startWorker !== false) {
@@ -68,7 +75,7 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
       connection: workerConnection,
       taskQueue: env.taskQueue,
       dataDir,
-      logs: env.logs,
+      store,
       ...(options.flows ? { flows: options.flows } : {}),
       ...(options.secrets ? { secrets: options.secrets } : {}),
     });

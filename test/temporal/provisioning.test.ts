@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { TemporalSetupError } from '../../src/errors.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
@@ -19,6 +21,7 @@ async function freePort(): Promise<number> {
   });
 }
 
+const run = promisify(execFile);
 const workDir = () => mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'provision-'));
 
 describe('Temporal provisioning', () => {
@@ -55,7 +58,10 @@ describe('Temporal provisioning', () => {
   });
 
   it('fails clearly, within its bounded wait, when the port is taken', async () => {
-    const blocker = createServer();
+    // Accepted sockets are destroyed at the end: a plain TCP listener keeps them (and this test
+    // process) alive after close().
+    const sockets = new Set<import('node:net').Socket>();
+    const blocker = createServer((socket) => sockets.add(socket));
     const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
     try {
       await assert.rejects(
@@ -63,31 +69,35 @@ describe('Temporal provisioning', () => {
         (error: unknown) => error instanceof TemporalSetupError && /exited with code|was not ready within/.test(error.message),
       );
     } finally {
+      for (const socket of sockets) socket.destroy();
       blocker.close();
     }
   });
 
   it("falls back to the SDK's download when there is neither a CLI nor Go, and says so when that fails too", async () => {
-    const saved = { PATH: process.env.PATH, TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH, WEFT_CACHE_DIR: process.env.WEFT_CACHE_DIR };
-    process.env.PATH = '/nonexistent';
-    delete process.env.TEMPORAL_CLI_PATH;
-    process.env.WEFT_CACHE_DIR = await workDir();
-    const lines: string[] = [];
-    try {
-      // This machine reaches no download host, so the last resort fails; the error must say what to install.
-      await assert.rejects(
-        startDevServer({ dataDir: await workDir(), port: await freePort(), uiPort: false, progress: (l) => lines.push(l) }),
-        (error: unknown) => {
-          return (
-            error instanceof TemporalSetupError &&
-            /Go is not available to build it, and the SDK's download failed/.test(error.message) &&
-            /install Go/.test(error.hint ?? '')
-          );
-        },
-      );
-      assert.ok(lines.some((l) => l.includes('asking the Temporal SDK to download the dev server')));
-    } finally {
-      Object.assign(process.env, saved);
-    }
+    // In a child process: the SDK's failed download leaves a native handle that would keep this
+    // test process alive. This machine reaches no download host, so the last resort fails.
+    const script = `
+      import { startDevServer } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'src', 'temporal', 'dev-server.ts'))};
+      const lines = [];
+      try {
+        await startDevServer({ dataDir: process.argv[2], port: Number(process.argv[3]), uiPort: false, progress: (l) => lines.push(l) });
+        console.log(JSON.stringify({ started: true }));
+      } catch (error) {
+        console.log(JSON.stringify({ name: error.name, message: error.message, hint: error.hint, lines }));
+      }
+      process.exit(0);
+    `;
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:/nonexistent`, WEFT_CACHE_DIR: await workDir() };
+    delete env.TEMPORAL_CLI_PATH;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, await workDir(), String(await freePort())], {
+      env,
+      timeout: 60_000,
+    });
+    const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { name?: string; message?: string; hint?: string; lines?: string[] };
+    assert.equal(result.name, 'TemporalSetupError');
+    assert.match(result.message ?? '', /Go is not available to build it, and the SDK's download failed/);
+    assert.match(result.hint ?? '', /install Go/);
+    assert.ok(result.lines?.some((l) => l.includes('asking the Temporal SDK to download the dev server')));
   });
 });

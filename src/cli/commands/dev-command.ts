@@ -9,7 +9,6 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { dataDir as defaultDataDir } from '../../config/paths.js';
 import { FlowValidationError } from '../../errors.js';
-import { StoreLogSink } from '../../logs/store-log-sink.js';
 import { startRun, waitForRun } from '../../runs/run-client.js';
 import { loadSecretKey } from '../../secrets/secret-key.js';
 import { secretsFromEnv } from '../../secrets/secret-source.js';
@@ -60,8 +59,8 @@ async function dev(options: DevOptions): Promise<number> {
     connection,
     namespace: settings.namespace,
     dataDir: dir,
+    store,
     flows,
-    logs: new StoreLogSink(store),
     secrets: layeredSecrets(new SecretStore(store, await loadSecretKey(dir)), secretsFromEnv()),
   });
   const stop = () => {

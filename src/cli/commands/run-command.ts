@@ -1,86 +1,234 @@
-// `weft run FILE`: runs a flow file on the Weft worker (started by `weft dev` or `weft worker`)
-// and prints the finished run, with task progress on stderr while it runs.
+// `weft run start|get|list|cancel|approve|logs`: runs through the service layer. `start`
+// takes a saved flow (namespace/id) or a flow file, which runs without being saved.
 
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { FlowValidationError, WeftError } from '../../errors.js';
-import { getRunningView, type RunView, startRun, waitForRun } from '../../runs/run-client.js';
+import { FlowValidationError } from '../../errors.js';
+import { startRun } from '../../runs/run-client.js';
+import type { RunState } from '../../runs/run-types.js';
+import type { RunDetail, RunService } from '../../services/run-service.js';
 import { parseFlow } from '../../spec/parse-flow.js';
-import { connectClient, loadConnectionSettings } from '../../temporal/connection-settings.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/weft-worker.js';
 import { printResult, progress, runCommand } from '../output.js';
 import { parseInputPairs } from '../parse-inputs.js';
+import { type ServicesContext, withServices } from '../services-context.js';
 import { readFlowFile } from './flow-commands.js';
 
-interface RunOptions {
+const collect = (value: string, all: string[]) => [...all, value];
+const FINAL_STATES = new Set<RunState>(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
+
+interface StartOptions {
   input: string[];
   inputsFile?: string;
+  idempotencyKey?: string;
+  wait?: boolean;
+  watch?: boolean;
+  taskQueue: string;
   json?: boolean;
-  wait: boolean;
-  taskQueue?: string;
 }
 
 export function registerRunCommand(program: Command): void {
-  program
-    .command('run <file>')
-    .description('run a flow file and wait for it (needs `weft dev` or `weft worker` running)')
-    .option('-i, --input <key=value>', 'an input, parsed by its declared type (repeatable)', (value: string, all: string[]) => [...all, value], [])
+  const run = program.command('run').description('start, inspect, list, cancel and answer runs');
+  run
+    .command('start <flow>')
+    .description('start a run of a saved flow (namespace/id) or of a flow file')
+    .option('-i, --input <key=value>', 'an input, parsed by its declared type (repeatable)', collect, [])
     .option('--inputs-file <file>', 'inputs as a JSON object')
-    .option('--no-wait', 'print the run id and return at once')
+    .option('--idempotency-key <key>', 'the same key attaches to the same run instead of starting another')
+    .option('--wait', 'wait for the run to finish and print it')
+    .option('--watch', 'show task progress while waiting (implies --wait)')
     .option('--task-queue <name>', 'task queue of the worker', process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE)
-    .option('--json', 'print the finished run as JSON')
-    .action((file: string, options: RunOptions) => runCommand(options, () => runFile(file, options)));
+    .option('--json', 'print the run as JSON')
+    .action((flow: string, options: StartOptions) => runCommand(options, () => withServices((ctx) => start(ctx, flow, options))));
+  run
+    .command('get <runId>')
+    .description("a run's state, task timeline, outputs and pending approvals")
+    .option('--watch', 'follow the run until it finishes')
+    .option('--json', 'print the run as JSON')
+    .action((runId: string, options: { watch?: boolean; json?: boolean }) =>
+      runCommand(options, () =>
+        withServices(async (ctx) => {
+          const runs = await ctx.runs();
+          const view = options.watch ? await watch(runs, runId, !options.json) : await runs.get(runId);
+          printResult(options, view, () => describeRun(view));
+          return 0;
+        }),
+      ),
+    );
+  run
+    .command('list')
+    .description('list runs, newest first')
+    .option('--flow <flow>', 'only runs of this flow (namespace/id)')
+    .option('--namespace <ns>', 'only runs of flows in this namespace')
+    .option('--state <state>', 'RUNNING, WAITING, COMPLETED, FAILED, CANCELLED, TERMINATED or TIMED_OUT')
+    .option('--limit <n>', 'page size', '20')
+    .option('--cursor <cursor>', 'the nextCursor of the previous page')
+    .option('--json', 'print { runs, nextCursor }')
+    .action((options: { flow?: string; namespace?: string; state?: string; limit: string; cursor?: string; json?: boolean }) =>
+      runCommand(options, () =>
+        withServices(async (ctx) => {
+          const page = await (await ctx.runs()).list({
+            ...(options.flow ? { flow: options.flow } : {}),
+            ...(options.namespace ? { namespace: options.namespace } : {}),
+            ...(options.state ? { state: options.state.toUpperCase() as RunState } : {}),
+            ...(options.cursor ? { cursor: options.cursor } : {}),
+            limit: Number(options.limit),
+          });
+          printResult(options, page, () => page.runs.map((r) => `${r.state.padEnd(10)} ${r.runId}  ${r.startedAt}`).join('\n') || 'no runs');
+          return 0;
+        }),
+      ),
+    );
+  run
+    .command('cancel <runId>')
+    .description('cancel a run (its finally tasks run); --force terminates at once')
+    .option('--force', 'terminate without running finally')
+    .option('--reason <text>', 'why, recorded in Temporal')
+    .option('--json', 'print { runId, state }')
+    .action((runId: string, options: { force?: boolean; reason?: string; json?: boolean }) =>
+      runCommand(options, () =>
+        withServices(async (ctx) => {
+          const result = await (await ctx.runs()).cancel(runId, {
+            ...(options.force ? { force: true } : {}),
+            ...(options.reason ? { reason: options.reason } : {}),
+          });
+          printResult(options, result, () => `${result.runId}: ${result.state}`);
+          return 0;
+        }),
+      ),
+    );
+  run
+    .command('approve <runId> <taskId>')
+    .description('answer a waiting approval as a person (approves unless --reject)')
+    .option('--iteration <path>', 'foreach iteration, e.g. 3 or 3,1')
+    .option('--reject', 'reject instead of approve')
+    .option('--comment <text>', 'a comment kept with the answer')
+    .option('--data <json>', 'values for the approval fields, as a JSON object')
+    .option('--by <name>', 'who answers', process.env.USER ?? 'cli')
+    .option('--json', 'print the recorded answer')
+    .action((runId: string, taskId: string, options: { iteration?: string; reject?: boolean; comment?: string; data?: string; by: string; json?: boolean }) =>
+      runCommand(options, () =>
+        withServices(async (ctx) => {
+          const answer = await (await ctx.runs()).respondToApproval(runId, {
+            taskId,
+            approved: !options.reject,
+            by: options.by,
+            approver: 'human',
+            ...(options.iteration ? { iteration: options.iteration.split(',').map(Number) } : {}),
+            ...(options.comment ? { comment: options.comment } : {}),
+            ...(options.data ? { data: JSON.parse(options.data) as Record<string, unknown> } : {}),
+          });
+          printResult(options, answer, () => `${answer.approved ? 'approved' : 'rejected'} ${taskId} of ${runId}`);
+          return 0;
+        }),
+      ),
+    );
+  run
+    .command('logs <runId>')
+    .description("a run's logs; --follow streams new lines until the run ends")
+    .option('--task <taskId>', 'only this task')
+    .option('--level <level>', 'minimum level: debug, info, warn, error')
+    .option('--contains <words>', 'full-text search')
+    .option('--tail <n>', 'the last n lines')
+    .option('--follow', 'keep printing new lines until the run has ended')
+    .option('--json', 'print { entries, nextCursor, truncated } (with --follow: one JSON entry per line)')
+    .action((runId: string, options: { task?: string; level?: string; contains?: string; tail?: string; follow?: boolean; json?: boolean }) =>
+      runCommand(options, () => withServices((ctx) => logs(ctx, runId, options))),
+    );
 }
 
-async function runFile(file: string, options: RunOptions): Promise<number> {
-  const parsed = parseFlow(await readFlowFile(file));
-  if (!parsed.valid) throw new FlowValidationError(parsed.problems, file);
+async function start(ctx: ServicesContext, flow: string, options: StartOptions): Promise<number> {
   const fromFile = options.inputsFile ? (JSON.parse(await readFile(options.inputsFile, 'utf8')) as Record<string, unknown>) : {};
-  const inputs = { ...fromFile, ...parseInputPairs(parsed.flow, options.input) };
-  const settings = loadConnectionSettings();
-  const client = await connectClient(settings).catch((error: Error) => {
-    throw new WeftError('TEMPORAL_UNREACHABLE', `cannot reach Temporal at ${settings.address}: ${error.message}`, {
-      hint: 'start it with `npm start` (weft dev), or set TEMPORAL_ADDRESS',
+  const runs = await ctx.runs(options.taskQueue);
+  let runId: string;
+  let started = true;
+  if (existsSync(flow)) {
+    const parsed = parseFlow(await readFlowFile(flow));
+    if (!parsed.valid) throw new FlowValidationError(parsed.problems, flow);
+    ({ runId } = await startRun(await ctx.temporal(), {
+      flow: parsed.flow,
+      inputs: { ...fromFile, ...parseInputPairs(parsed.flow, options.input) },
+      taskQueue: options.taskQueue,
+      trigger: 'cli',
+    }));
+  } else {
+    const spec = (await (await ctx.flows()).get(flow)).spec;
+    const result = await runs.start({
+      flow,
+      inputs: { ...fromFile, ...parseInputPairs(spec, options.input) },
+      trigger: 'cli',
+      ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
     });
-  });
-  try {
-    const { runId } = await startRun(client, { flow: parsed.flow, inputs, taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE, trigger: 'cli' });
-    if (!options.wait) {
-      printResult(options, { runId }, () => runId);
-      return 0;
+    ({ runId, started } = result);
+  }
+  if (!options.wait && !options.watch) {
+    printResult(options, { runId, started }, () => `${started ? 'started' : 'already started'} ${runId}`);
+    return 0;
+  }
+  if (!options.json) progress(`run ${runId} ${started ? 'started' : 'already started'}`);
+  const view = await watch(runs, runId, options.watch === true && !options.json);
+  printResult(options, view, () => describeRun(view));
+  return view.state === 'COMPLETED' ? 0 : 1;
+}
+
+/** Polls the run until it reaches a final state, printing task state changes when asked. */
+async function watch(runs: RunService, runId: string, show: boolean): Promise<RunDetail> {
+  const seen = new Map<string, string>();
+  for (;;) {
+    const view = await runs.get(runId);
+    if (show) {
+      for (const task of view.tasks) {
+        const key = `${task.id}${task.iteration ? `[${task.iteration}]` : ''}`;
+        if (seen.get(key) !== task.state) {
+          seen.set(key, task.state);
+          progress(`  ${task.state.padEnd(9)} ${key}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}`);
+        }
+      }
     }
-    if (!options.json) progress(`run ${runId} started`);
-    const stopWatching = options.json ? () => {} : watchProgress(client, runId);
-    const view = await waitForRun(client, runId).finally(stopWatching);
-    printResult(options, view, () => describeRun(view));
-    return view.state === 'COMPLETED' ? 0 : 1;
-  } finally {
-    await client.connection.close();
+    if (FINAL_STATES.has(view.state)) return view;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-function watchProgress(client: Awaited<ReturnType<typeof connectClient>>, runId: string): () => void {
-  const seen = new Map<string, string>();
-  let stopped = false;
-  const timer = setInterval(async () => {
-    const view = await getRunningView(client, runId).catch(() => undefined);
-    if (stopped) return;
-    for (const task of view?.tasks ?? []) {
-      const key = `${task.id}${task.iteration ? `[${task.iteration}]` : ''}`;
-      if (seen.get(key) !== task.state) {
-        seen.set(key, task.state);
-        progress(`  ${task.state.padEnd(9)} ${key}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}`);
-      }
-    }
-  }, 300);
-  return () => {
-    stopped = true;
-    clearInterval(timer);
+async function logs(
+  ctx: ServicesContext,
+  runId: string,
+  options: { task?: string; level?: string; contains?: string; tail?: string; follow?: boolean; json?: boolean },
+): Promise<number> {
+  const service = await ctx.logs();
+  const filter = {
+    runId,
+    ...(options.task ? { taskId: options.task } : {}),
+    ...(options.level ? { level: options.level as 'debug' | 'info' | 'warn' | 'error' } : {}),
+    ...(options.contains ? { contains: options.contains } : {}),
   };
+  let page = await service.query({ ...filter, ...(options.tail ? { tail: Number(options.tail) } : { limit: 1000 }) });
+  if (!options.follow) {
+    printResult(options, page, () => page.entries.map(formatEntry).join('\n'));
+    return 0;
+  }
+  const runs = await ctx.runs();
+  for (;;) {
+    for (const entry of page.entries) process.stdout.write(`${options.json ? JSON.stringify(entry) : formatEntry(entry)}\n`);
+    const ended = FINAL_STATES.has((await runs.get(runId)).state);
+    const next = await service.query({ ...filter, limit: 1000, ...(page.nextCursor ? { cursor: page.nextCursor } : {}) });
+    if (ended && next.entries.length === 0) return 0;
+    if (next.entries.length === 0) await new Promise((r) => setTimeout(r, 300));
+    page = next.nextCursor ? next : { ...next, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
 }
 
-function describeRun(view: RunView): string {
-  const lines = [`${view.state} ${view.runId}`];
+function formatEntry(e: { ts: string; taskId: string; iteration?: number[]; level: string; message: string }): string {
+  return `${e.ts} ${e.level.toUpperCase().padEnd(5)} ${e.taskId}${e.iteration ? `[${e.iteration}]` : ''}: ${e.message}`;
+}
+
+function describeRun(view: RunDetail): string {
+  const lines = [`${view.state} ${view.runId}${view.flow ? ` (${view.flow}${view.revision ? ` rev ${view.revision}` : ''})` : ''}`];
+  for (const task of view.tasks.filter((t) => !t.iteration))
+    lines.push(`  ${task.state.padEnd(9)} ${task.id}${task.attempts > 1 ? ` (${task.attempts} attempts)` : ''}`);
+  for (const approval of view.approvals)
+    lines.push(`  waiting for approval: ${approval.taskId}${approval.iteration ? `[${approval.iteration}]` : ''}: ${approval.message}`);
   if (view.error) lines.push(`  failed at ${view.error.taskId ?? 'run'}: ${view.error.type}: ${view.error.message}`);
   if (view.outputs && Object.keys(view.outputs).length) lines.push(`  outputs: ${JSON.stringify(view.outputs)}`);
   return lines.join('\n');
