@@ -73,7 +73,8 @@ async function dev(options: DevOptions): Promise<number> {
   try {
     progress(`Weft is up. Temporal at ${settings.address}${server?.uiUrl ? `, Web UI at ${server.uiUrl}` : ''}; data in ${dir}`);
     if (options.example) await runHello(settings);
-    progress('Run a flow:   npx weft run examples/hello.yaml --input name=you');
+    progress('Run a flow:   npx weft run start examples/hello.yaml --input name=you --watch');
+    progress('Saved flows: npx weft flow list    Runs: npx weft run list    Logs: npx weft run logs <runId>');
     progress('Validate one: npx weft flow validate my-flow.yaml');
     progress('Stop with Ctrl-C.');
     await running;
