@@ -4,26 +4,15 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { ensureTemporalCli } from '../src/temporal/temporal-cli.js';
 import { writeWorkflowBundle } from '../src/worker/workflow-bundle.js';
+import { freePort } from '../test/helpers/free-port.js';
 import { startTestPostgres } from './test-postgres.js';
 
 const say = (line: string) => process.stderr.write(`[weft test] ${line}\n`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function testFiles(targets: string[]): Promise<string[]> {
   const out: string[] = [];

@@ -3,25 +3,15 @@
 
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startRun, waitForRun } from '../../src/runs/run-client.js';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
+import { freePort } from '../helpers/free-port.js';
 import { assertCompleted, createTestEnv, flowFrom, type TestEnv, taskOf } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { spawnWorker } from '../helpers/worker-process.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 describe('durability: a Temporal server restart during an activity', () => {
   let server: DevServer;

@@ -10,16 +10,7 @@ import { Connection } from '@temporalio/client';
 import { TemporalSetupError } from '../../src/errors.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { findTemporalCli } from '../../src/temporal/temporal-cli.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+import { freePort } from '../helpers/free-port.js';
 
 const run = promisify(execFile);
 const workDir = () => mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'provision-'));
