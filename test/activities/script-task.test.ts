@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { LogService } from '../../src/services/log-service.js';
 import { assertCompleted, createTestEnv, runFlow, type TestEnv, taskOf } from '../helpers/temporal-env.js';
 
 describe('script task in a real subprocess', () => {
@@ -127,5 +128,50 @@ tasks:
     assert.equal(view.state, 'FAILED');
     assert.equal(view.error?.type, 'ScriptTimeoutError');
     assert.ok(Date.now() - started < 15_000);
+  });
+});
+
+describe('script output volume', () => {
+  let env: TestEnv;
+  before(async () => {
+    env = await createTestEnv();
+  });
+  after(async () => env.close());
+
+  it('stores 10 MB of script output as searchable log lines without slowing the run much', { timeout: 300_000 }, async () => {
+    // 100,000 lines of 100 characters, once to the logs and once to /dev/null, in one run each.
+    const flow = (id: string, target: string) =>
+      JSON.stringify({
+        id,
+        tasks: [
+          {
+            id: 'emit',
+            type: 'script',
+            language: 'python',
+            script: `import os, sys\nout = ${target}\nfor i in range(100000):\n    out.write('line %06d %s\\n' % (i, 'x' * 88))\nout.flush()\n`,
+          },
+        ],
+      });
+    const timed = async (text: string) => {
+      const started = performance.now();
+      const view = await runFlow(env, text);
+      assertCompleted(view);
+      return { view, ms: performance.now() - started };
+    };
+    const quiet = await timed(flow('quiet', "open(os.devnull, 'w')"));
+    const loud = await timed(flow('loud', 'sys.stdout'));
+    const store = new LogService(env.store);
+    const tail = await store.query({ runId: loud.view.runId, tail: 1 });
+    assert.match(tail.entries[0]?.message ?? '', /^line 099999 x{88}$/);
+    const all = await env.store.db
+      .selectFrom('logs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('run_id', '=', loud.view.runId)
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(all.n), 100_000);
+    const found = await store.query({ runId: loud.view.runId, contains: 'line 054321' });
+    assert.equal(found.entries[0]?.message.slice(0, 11), 'line 054321');
+    process.stderr.write(`[logs] 10 MB script: ${Math.round(loud.ms)} ms with logs, ${Math.round(quiet.ms)} ms without\n`);
+    assert.ok(loud.ms < quiet.ms * 4 + 10_000, `storing the logs made the run take ${Math.round(loud.ms)} ms against ${Math.round(quiet.ms)} ms`);
   });
 });
