@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerDevCommand } from './commands/dev-command.js';
 import { registerFlowCommands } from './commands/flow-commands.js';
+import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerSecretCommand } from './commands/secret-command.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
@@ -16,6 +17,7 @@ registerWorkerCommand(program);
 registerFlowCommands(program);
 registerRunCommand(program);
 registerSecretCommand(program);
+registerMcpCommand(program);
 await program.parseAsync(process.argv);
 // A command is done here. Should a native handle (say, of a Temporal SDK component that failed
 // to start) keep the event loop alive, leave anyway once output has had time to drain.

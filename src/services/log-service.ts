@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Store } from '../store/database.js';
 import { InvalidCursorError } from './flow-service.js';
 import { isoTime } from './iso-time.js';
+import { cutText } from './text-budget.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -35,6 +36,10 @@ export interface LogQuery {
   tail?: number;
   cursor?: string;
   limit?: number;
+  /** Byte budget of a page's messages: the page ends before it is exceeded (then `truncated`). */
+  maxBytes?: number;
+  /** Longest message returned whole; longer ones are cut and end with `… [cut]`. */
+  maxMessageBytes?: number;
 }
 
 export class LogService {
@@ -70,8 +75,17 @@ export class LogService {
             .orderBy('seq', 'asc')
             .limit(limit + 1)
             .execute();
-    const truncated = q.tail === undefined && rows.length > limit;
-    const page = truncated ? rows.slice(0, limit) : rows;
+    let truncated = q.tail === undefined && rows.length > limit;
+    let page = truncated ? rows.slice(0, limit) : rows;
+    if (q.maxBytes !== undefined) {
+      // A tail keeps its newest lines; a page keeps its first ones, and its cursor resumes after them.
+      const tail = q.tail !== undefined && after === undefined;
+      const fitting = Math.max(1, fitBudget(tail ? [...page].reverse() : page, q.maxBytes));
+      if (fitting < page.length) {
+        page = tail ? page.slice(page.length - fitting) : page.slice(0, fitting);
+        truncated = true;
+      }
+    }
     const last = page.at(-1);
     const lastSeq = last ? Number(last.seq) : after;
     return {
@@ -81,7 +95,7 @@ export class LogService {
         taskId: r.task_id,
         ...(r.iteration ? { iteration: r.iteration.split(',').map(Number) } : {}),
         level: r.level as LogLevel,
-        message: r.message,
+        message: q.maxMessageBytes === undefined ? r.message : cutMessage(r.message, q.maxMessageBytes),
       })),
       // Always given, so a follower can ask for what comes next even when nothing came yet.
       ...(lastSeq !== undefined ? { nextCursor: encodeCursor(lastSeq) } : {}),
@@ -94,6 +108,21 @@ export class LogService {
     const result = await this.store.db.deleteFrom('logs').where('ts', '<', isoTime(before, 'before')).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+}
+
+/** How many rows fit in a byte budget, counting each message and its metadata. */
+function fitBudget(rows: readonly { message: string; run_id: string; task_id: string }[], maxBytes: number): number {
+  let used = 0;
+  for (const [i, row] of rows.entries()) {
+    used += Buffer.byteLength(row.message) + row.run_id.length + row.task_id.length + 64;
+    if (used > maxBytes) return i;
+  }
+  return rows.length;
+}
+
+function cutMessage(message: string, maxBytes: number): string {
+  const cut = cutText(message, maxBytes);
+  return cut.truncated ? `${cut.text}… [cut]` : message;
 }
 
 // FTS5 query syntax would let text like `AND` or `"` change the query; quote each word instead.

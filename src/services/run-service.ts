@@ -73,12 +73,43 @@ export interface StartRunRequest {
   trigger?: string;
 }
 
+export interface RunServiceOptions {
+  /** Base address of the Temporal Web UI, for `uiUrl` (default: the embedded dev server's). */
+  uiBaseUrl?: string;
+}
+
 export class RunService {
+  private readonly uiBaseUrl: string;
+
   constructor(
     private readonly client: Client,
     private readonly flows: FlowService,
     private readonly taskQueue: string,
-  ) {}
+    options: RunServiceOptions = {},
+  ) {
+    this.uiBaseUrl = (options.uiBaseUrl ?? process.env.WEFT_UI_URL ?? 'http://127.0.0.1:8233').replace(/\/+$/, '');
+  }
+
+  /** Where the run is shown in the Temporal Web UI. */
+  uiUrl(runId: string): string {
+    return `${this.uiBaseUrl}/namespaces/${encodeURIComponent(this.client.options.namespace)}/workflows/${encodeURIComponent(runId)}`;
+  }
+
+  /** Whether Temporal has closed the run (cheap: one describe call, no history). */
+  async isClosed(runId: string): Promise<boolean> {
+    try {
+      return (await this.client.workflow.getHandle(runId).describe()).status.name !== 'RUNNING';
+    } catch (error) {
+      if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
+      throw error;
+    }
+  }
+
+  /** The live task timeline and pending approvals of a running run (asks its worker). */
+  async live(runId: string): Promise<{ tasks: TaskRunRecord[]; approvals: PendingApproval[]; waiting: boolean }> {
+    const view = await getRunningView(this.client, runId);
+    return { tasks: view.tasks, approvals: view.pendingApprovals, waiting: view.state === 'WAITING' };
+  }
 
   /** Starts a run of a saved flow. With an idempotency key, a repeat attaches to the first run (`started: false`). */
   async start(request: StartRunRequest): Promise<{ runId: string; started: boolean }> {

@@ -1,0 +1,46 @@
+// Size budgets of MCP responses. An assistant's context is the scarce resource: no response
+// may exceed about 25k tokens, so large values are cut to a budget and marked as cut, and the
+// caller is told where the rest is.
+
+/** Most bytes of text one tool response carries (about 25k tokens). */
+export const RESPONSE_BUDGET_BYTES = 100_000;
+/** Budget for a run's outputs inside get_run/run_flow. */
+export const OUTPUTS_BUDGET_BYTES = 40_000;
+/** Budget for one task's output preview in a timeline. */
+export const PREVIEW_BYTES = 200;
+/** Bytes of one task's output served per get_run page (taskId mode). */
+export const OUTPUT_PAGE_BYTES = 50_000;
+
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}
+
+/** A short one-line preview of a value, cut at `max` characters with an ellipsis. */
+export function previewOf(value: unknown, max = PREVIEW_BYTES): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * Fits a JSON object into `maxBytes`: keeps whole top-level entries while they fit and replaces
+ * the others by a preview string. Returns whether anything was cut.
+ */
+export function fitObject(value: Record<string, unknown>, maxBytes: number): { value: Record<string, unknown>; truncated: boolean } {
+  if (jsonBytes(value) <= maxBytes) return { value, truncated: false };
+  const out: Record<string, unknown> = {};
+  let used = 2;
+  for (const [key, entry] of Object.entries(value)) {
+    const size = jsonBytes(entry) + key.length + 4;
+    if (used + size <= maxBytes) {
+      out[key] = entry;
+      used += size;
+    } else {
+      const preview = `[cut: ${jsonBytes(entry)} bytes] ${previewOf(entry)}`;
+      out[key] = preview;
+      used += preview.length + key.length + 6;
+    }
+  }
+  return { value: out, truncated: true };
+}
+
+export { cutText } from '../src/services/text-budget.js';

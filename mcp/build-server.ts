@@ -1,0 +1,36 @@
+// `buildServer()`: one MCP server for one session, whatever the transport. Tools, resources
+// and prompts are registered according to the session's access; stdio and Streamable HTTP are
+// thin entry points over this.
+
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { PromptTemplate } from '../src/prompts/prompt-library.js';
+import type { McpAccess } from './access.js';
+import { registerPrompts } from './prompts.js';
+import { registerResources } from './resources.js';
+import type { McpServices } from './services.js';
+import { serveLeanToolList } from './tool-listing.js';
+import { type AnyToolDefinition, registerTools, type ToolContext } from './tool-registry.js';
+import { FLOW_TOOLS } from './tools/flow-tools.js';
+import { getRun, queryLogs } from './tools/inspect-tools.js';
+import { cancelRun, listRuns, respondToApproval, runFlow } from './tools/run-tools.js';
+
+export const WEFT_TOOLS: readonly AnyToolDefinition[] = [...FLOW_TOOLS, runFlow, getRun, listRuns, cancelRun, respondToApproval, queryLogs];
+
+/** Names of the tools that only read; `--read-only` keeps these. */
+export const READ_TOOLS: ReadonlySet<string> = new Set(WEFT_TOOLS.filter((t) => t.annotations.readOnlyHint === true).map((t) => t.name));
+
+const INSTRUCTIONS =
+  'Weft runs durable workflows (flows) on Temporal. Author: list_task_types, validate_flow, save_flow. Run: run_flow (waitSeconds up to 50, idempotencyKey for safe retries). Inspect: get_run, list_runs, query_logs. Approvals: respond_to_approval (approvers: any only).';
+
+export function buildServer(services: McpServices, access: McpAccess, prompts: readonly PromptTemplate[]): McpServer {
+  const server = new McpServer({ name: 'weft', version: '0.1.0' }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
+  const ctx: ToolContext = { server, services, access };
+  const registered = new Set(registerTools(ctx, WEFT_TOOLS));
+  serveLeanToolList(
+    ctx,
+    WEFT_TOOLS.filter((t) => registered.has(t.name)),
+  );
+  registerResources(server, ctx);
+  registerPrompts(server, ctx, prompts);
+  return server;
+}

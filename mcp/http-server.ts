@@ -1,0 +1,195 @@
+// The Streamable HTTP transport: one MCP session per client (so progress notifications and
+// elicitation reach it over SSE), each with the access its bearer key grants. Loopback binds
+// may run without keys; any other bind refuses to start without them. Host headers are
+// checked on loopback so a web page cannot reach the server through DNS rebinding.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ConfigError, WeftError } from '../src/errors.js';
+import type { McpAccess } from './access.js';
+
+/** Largest request body accepted (a flow document is at most 1 MiB; JSON-RPC adds little). */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** Sessions idle this long are closed. */
+const SESSION_IDLE_MS = 30 * 60 * 1000;
+
+export interface McpHttpOptions {
+  host: string;
+  port: number;
+  /** Path of the MCP endpoint. */
+  path?: string;
+  /** Whether requests must carry a valid bearer key (always true off loopback). */
+  requireKeys: boolean;
+  /** Access of a request: from its bearer token when keys are required, local access otherwise. */
+  authenticate(token: string | undefined): Promise<McpAccess>;
+  /** Builds the server of one session. */
+  createServer(access: McpAccess): McpServer;
+  log?(line: string): void;
+}
+
+export interface McpHttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+  token: string | undefined;
+  lastSeen: number;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
+}
+
+export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHttpServer> {
+  if (!isLoopback(options.host) && !options.requireKeys) {
+    throw new ConfigError(
+      `binding MCP over HTTP to ${options.host} requires API keys`,
+      'create one with `weft apikey create --scope run` and drop --no-auth, or bind to 127.0.0.1',
+    );
+  }
+  const path = options.path ?? '/mcp';
+  const sessions = new Map<string, Session>();
+  const http: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.log?.(`mcp http: ${(error as Error).message}`);
+      if (!res.headersSent) sendError(res, 500, -32603, 'internal error');
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://placeholder');
+    if (url.pathname === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      return;
+    }
+    if (url.pathname !== path) {
+      sendError(res, 404, -32000, `not found; the MCP endpoint is ${path}`);
+      return;
+    }
+    if (isLoopback(options.host) && !hostAllowed(req.headers.host)) {
+      sendError(res, 403, -32000, 'host header not allowed');
+      return;
+    }
+    const token = bearerToken(req);
+    let access: McpAccess;
+    try {
+      access = await options.authenticate(token);
+    } catch (error) {
+      const message = error instanceof WeftError ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : 'unauthorized';
+      res.setHeader('www-authenticate', 'Bearer realm="weft"');
+      sendError(res, 401, -32001, message);
+      return;
+    }
+    const sessionId = header(req, 'mcp-session-id');
+    const body = req.method === 'POST' ? await readJson(req, res) : undefined;
+    if (body === INVALID) return;
+    if (sessionId) {
+      const session = sessions.get(sessionId);
+      if (!session) {
+        sendError(res, 404, -32001, 'unknown or expired session; initialize a new one');
+        return;
+      }
+      // A session belongs to the key that opened it.
+      if (session.token !== token) {
+        sendError(res, 403, -32001, 'this session was opened with another API key');
+        return;
+      }
+      session.lastSeen = Date.now();
+      await session.transport.handleRequest(req, res, body);
+      return;
+    }
+    if (req.method !== 'POST' || !isInitializeRequest(body)) {
+      sendError(res, 400, -32000, 'no session: send an initialize request first (without mcp-session-id)');
+      return;
+    }
+    const server = options.createServer(access);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, server, token, lastSeen: Date.now() });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+
+  function hostAllowed(host: string | undefined): boolean {
+    if (!host) return false;
+    const name = host.startsWith('[') ? host.slice(1, host.indexOf(']')) : (host.split(':')[0] ?? '');
+    return isLoopback(name);
+  }
+
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [id, session] of sessions) {
+      if (now - session.lastSeen > SESSION_IDLE_MS) {
+        sessions.delete(id);
+        void session.transport.close();
+      }
+    }
+  }, 60_000);
+  sweeper.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, options.host, () => resolve());
+  });
+  const address = http.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}${path}`,
+    async close() {
+      clearInterval(sweeper);
+      for (const session of sessions.values()) await session.transport.close().catch(() => undefined);
+      sessions.clear();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+const INVALID = Symbol('invalid body');
+
+async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      sendError(res, 413, -32600, `request body over ${MAX_BODY_BYTES} bytes`);
+      return INVALID;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    sendError(res, 400, -32700, 'request body is not valid JSON');
+    return INVALID;
+  }
+}
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  const value = header(req, 'authorization');
+  const match = value ? /^Bearer\s+(\S+)$/i.exec(value) : null;
+  return match?.[1];
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sendError(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}

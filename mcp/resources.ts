@@ -1,0 +1,58 @@
+// Resources: the authoring guide, flow sources, run details and run logs. Everything here is
+// also reachable through tools, since many clients never read resources.
+
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { namespaceAllowed } from './access.js';
+import type { ToolContext } from './tool-registry.js';
+
+const FLOW_GUIDE = resolve(fileURLToPath(import.meta.url), '..', '..', 'docs', 'flows.md');
+/** Most log lines one logs resource holds; query_logs pages through any number. */
+const RESOURCE_LOG_LINES = 1000;
+
+export function registerResources(server: McpServer, ctx: ToolContext): void {
+  server.registerResource(
+    'flow-spec',
+    'weft://docs/flow-spec',
+    { title: 'Writing Weft flows', description: 'The authoring guide: document, task types, expressions, examples', mimeType: 'text/markdown' },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/markdown', text: await readFile(FLOW_GUIDE, 'utf8') }] }),
+  );
+  server.registerResource(
+    'flow',
+    new ResourceTemplate('weft://flows/{namespace}/{id}', { list: undefined }),
+    { title: 'Flow source', description: 'A saved flow’s latest source (YAML or JSON as saved)', mimeType: 'application/yaml' },
+    async (uri, { namespace, id }) => {
+      if (!namespaceAllowed(ctx.access, String(namespace))) throw new Error(`namespace ${namespace} is outside this API key's namespace`);
+      const flow = await ctx.services.flows.get(`${namespace}/${id}`);
+      return { contents: [{ uri: uri.href, mimeType: 'application/yaml', text: flow.yaml }] };
+    },
+  );
+  server.registerResource(
+    'run',
+    new ResourceTemplate('weft://runs/{runId}', { list: undefined }),
+    { title: 'Run', description: 'A run in full: state, inputs, outputs, every task run, approvals (JSON)', mimeType: 'application/json' },
+    async (uri, { runId }) => {
+      const detail = await ctx.services.runs.get(String(runId));
+      if (!namespaceAllowed(ctx.access, detail.flow.split('/')[0] ?? '')) throw new Error(`run ${runId} is outside this API key's namespace`);
+      return {
+        contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ ...detail, uiUrl: ctx.services.runs.uiUrl(detail.runId) }, null, 2) }],
+      };
+    },
+  );
+  server.registerResource(
+    'run-logs',
+    new ResourceTemplate('weft://runs/{runId}/logs', { list: undefined }),
+    { title: 'Run logs', description: `A run’s last ${RESOURCE_LOG_LINES} log lines as text (query_logs pages through all)`, mimeType: 'text/plain' },
+    async (uri, { runId }) => {
+      const detail = await ctx.services.runs.get(String(runId));
+      if (!namespaceAllowed(ctx.access, detail.flow.split('/')[0] ?? '')) throw new Error(`run ${runId} is outside this API key's namespace`);
+      const page = await ctx.services.logs.query({ runId: String(runId), tail: RESOURCE_LOG_LINES });
+      const text = page.entries
+        .map((e) => `${e.ts} ${e.level.toUpperCase().padEnd(5)} ${e.taskId}${e.iteration ? `[${e.iteration.join(',')}]` : ''}: ${e.message}`)
+        .join('\n');
+      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text }] };
+    },
+  );
+}

@@ -1,0 +1,96 @@
+// How a run is shown to an assistant: a bounded timeline (failures and live tasks first when
+// it must be cut), outputs cut to a budget, pending approvals, and where the rest is.
+
+import { z } from 'zod';
+import type { PendingApproval, TaskRunRecord } from '../src/runs/run-types.js';
+import type { RunDetail } from '../src/services/run-service.js';
+import { fitObject, OUTPUTS_BUDGET_BYTES } from './budget.js';
+
+/** Task runs shown by `get_run` in summary mode; `detail: full` pages through all of them. */
+export const SUMMARY_TASKS = 50;
+export const FULL_TASK_PAGE = 100;
+
+export const TaskRunView = z.object({
+  id: z.string(),
+  type: z.string(),
+  state: z.string(),
+  attempts: z.number(),
+  iteration: z.array(z.number()).optional(),
+  allowedFailure: z.boolean().optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().optional(),
+  error: z.object({ type: z.string(), message: z.string() }).optional(),
+  progress: z.object({ done: z.number(), total: z.number() }).optional(),
+});
+export type TaskRunView = z.infer<typeof TaskRunView>;
+
+export const ApprovalView = z.object({
+  taskId: z.string(),
+  iteration: z.array(z.number()).optional(),
+  message: z.string(),
+  approvers: z.enum(['human', 'any']),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  requestedAt: z.string().optional(),
+  expiresAt: z.string().optional(),
+});
+
+export const RunErrorView = z.object({ taskId: z.string().optional(), type: z.string(), message: z.string() });
+
+export function taskRunView(task: TaskRunRecord): TaskRunView {
+  const started = task.startedAt ? Date.parse(task.startedAt) : Number.NaN;
+  const ended = task.endedAt ? Date.parse(task.endedAt) : Number.NaN;
+  return {
+    id: task.id,
+    type: task.type,
+    state: task.state,
+    attempts: task.attempts,
+    iteration: task.iteration,
+    allowedFailure: task.allowedFailure,
+    startedAt: task.startedAt,
+    endedAt: task.endedAt,
+    durationMs: Number.isNaN(started) || Number.isNaN(ended) ? undefined : ended - started,
+    error: task.error,
+    progress: task.progress,
+  };
+}
+
+export function approvalView(approval: PendingApproval): z.infer<typeof ApprovalView> {
+  return {
+    taskId: approval.taskId,
+    iteration: approval.iteration,
+    message: approval.message,
+    approvers: approval.approvers,
+    fields: approval.fields,
+    requestedAt: approval.requestedAt,
+    expiresAt: approval.expiresAt,
+  };
+}
+
+/** The summary timeline: everything when small; otherwise unfinished and failed runs first, then the latest. */
+export function summaryTimeline(tasks: readonly TaskRunRecord[]): { tasks: TaskRunView[]; cut: boolean } {
+  if (tasks.length <= SUMMARY_TASKS) return { tasks: tasks.map(taskRunView), cut: false };
+  const notable = tasks.filter((t) => t.state !== 'COMPLETED' && t.state !== 'SKIPPED' && t.state !== 'CACHED');
+  const chosen = new Set(notable.slice(0, SUMMARY_TASKS));
+  for (let i = tasks.length - 1; i >= 0 && chosen.size < SUMMARY_TASKS; i--) chosen.add(tasks[i] as TaskRunRecord);
+  return { tasks: tasks.filter((t) => chosen.has(t)).map(taskRunView), cut: true };
+}
+
+export function boundedOutputs(outputs: Record<string, unknown> | undefined): { outputs?: Record<string, unknown>; cut: boolean } {
+  if (!outputs) return { cut: false };
+  const fitted = fitObject(outputs, OUTPUTS_BUDGET_BYTES);
+  return { outputs: fitted.value, cut: fitted.truncated };
+}
+
+export function runErrorView(detail: RunDetail): z.infer<typeof RunErrorView> | undefined {
+  return detail.error ? { taskId: detail.error.taskId, type: detail.error.type, message: detail.error.message } : undefined;
+}
+
+/** One line saying where a run is: state, progress, the failing task, what is waiting. */
+export function runSummaryLine(detail: RunDetail): string {
+  const done = detail.tasks.filter((t) => t.state === 'COMPLETED' || t.state === 'SKIPPED' || t.state === 'CACHED').length;
+  const parts = [`run ${detail.runId} (${detail.flow}) ${detail.state}`, `${done}/${detail.tasks.length} tasks done`];
+  if (detail.error) parts.push(`error${detail.error.taskId ? ` in ${detail.error.taskId}` : ''}: ${detail.error.type}: ${detail.error.message}`);
+  for (const approval of detail.approvals) parts.push(`waiting for approval ${approval.taskId} (${approval.approvers})`);
+  return parts.join('; ');
+}

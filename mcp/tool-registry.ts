@@ -1,0 +1,88 @@
+// One way to declare a tool: name, title, model-oriented description, described zod input and
+// output, annotations, and a handler returning structured content plus a one-line summary.
+// Registration applies the caller's access (hidden tools are never registered, so they are
+// neither listed nor callable), turns every thrown error into an `isError` result, and writes
+// mutating calls to the audit log.
+
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { WeftError } from '../src/errors.js';
+import type { McpAccess } from './access.js';
+import type { McpServices } from './services.js';
+import { toolError, toolSuccess } from './tool-result.js';
+
+/** What a handler gets besides its arguments. */
+export interface ToolCall {
+  /** Sends a progress notification when the client asked for progress (a no-op otherwise). */
+  progress(done: number, total: number | undefined, message: string): Promise<void>;
+  /** Aborted when the client cancels the request or the connection closes. */
+  signal: AbortSignal;
+}
+
+export interface ToolOutcome<O> {
+  structured: O;
+  summary: string;
+  /** For the audit log: the run or flow the call concerned. */
+  audit?: { runId?: string; flow?: string };
+}
+
+export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  run(args: z.infer<z.ZodObject<I>>, call: ToolCall, ctx: ToolContext): Promise<ToolOutcome<z.infer<z.ZodObject<O>>>>;
+}
+
+export interface ToolContext {
+  server: McpServer;
+  services: McpServices;
+  access: McpAccess;
+}
+
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return definition;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a list of tools of different shapes
+export type AnyToolDefinition = ToolDefinition<any, any>;
+
+export function registerTools(ctx: ToolContext, tools: readonly AnyToolDefinition[]): string[] {
+  const registered: string[] = [];
+  for (const tool of tools) {
+    if (!ctx.access.toolVisible(tool.name)) continue;
+    ctx.server.registerTool(
+      tool.name,
+      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
+      async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
+        const progressToken = extra._meta?.progressToken;
+        const call: ToolCall = {
+          signal: extra.signal,
+          async progress(done, total, message) {
+            if (progressToken === undefined) return;
+            await extra
+              .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: done, ...(total ? { total } : {}), message } })
+              .catch(() => undefined);
+          },
+        };
+        const mutating = tool.annotations.readOnlyHint !== true;
+        try {
+          const outcome = await tool.run(args as never, call, ctx);
+          if (mutating) await ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'ok', summary: outcome.summary, ...outcome.audit });
+          return toolSuccess(outcome.structured as Record<string, unknown>, outcome.summary);
+        } catch (error) {
+          if (mutating) {
+            await ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'error', errorCode: error instanceof WeftError ? error.code : 'INTERNAL' });
+          }
+          return toolError(error);
+        }
+      },
+    );
+    registered.push(tool.name);
+  }
+  return registered;
+}

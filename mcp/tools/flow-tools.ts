@@ -1,0 +1,184 @@
+// Tools for authoring flows: the task catalog, validation, saving with revisions, finding,
+// reading and deleting flows.
+
+import { z } from 'zod';
+import { WeftError } from '../../src/errors.js';
+import type { FlowSpec } from '../../src/spec/flow-spec.js';
+import { scriptTaskPaths } from '../../src/spec/flow-tasks.js';
+import { parseFlow } from '../../src/spec/parse-flow.js';
+import { taskTypeDetail, taskTypeSummaries } from '../../src/spec/task-catalog.js';
+import { TASK_TYPE_NAMES } from '../../src/spec/task-types.js';
+import { type McpAccess, namespaceAllowed } from '../access.js';
+import { cutText, RESPONSE_BUDGET_BYTES } from '../budget.js';
+import { defineTool } from '../tool-registry.js';
+import { CursorField, FlowRefField, FlowTextField, limitField } from './tool-fields.js';
+
+const Problem = z.object({ path: z.string(), message: z.string(), hint: z.string().optional(), line: z.number().optional() });
+
+/** Thrown when a session may not use `script` tasks or a namespace. */
+export class AccessDeniedError extends WeftError {
+  constructor(message: string, hint: string) {
+    super('ACCESS_DENIED', message, { hint });
+  }
+}
+
+/** Refuses flows this session may not save or run (script tasks, foreign namespaces). */
+export function checkFlowAccess(flow: FlowSpec, access: McpAccess): void {
+  if (!namespaceAllowed(access, flow.namespace)) {
+    throw new AccessDeniedError(`namespace "${flow.namespace}" is outside this API key's namespace`, 'use a flow in the namespace the key was created for');
+  }
+  const scripts = scriptTaskPaths(flow);
+  if (scripts.length > 0 && !access.scriptsAllowed) {
+    throw new AccessDeniedError(
+      `${scripts[0]} is a script task, and this API key may not save or run script tasks`,
+      'use http tasks instead, or ask for a key created with --allow-scripts (or scope admin)',
+    );
+  }
+}
+
+export const listTaskTypes = defineTool({
+  name: 'list_task_types',
+  title: 'List task types',
+  description: 'Task catalog for authoring flows: every type with fields and output; with type, its config schema, defaults and an example.',
+  input: { type: z.enum(TASK_TYPE_NAMES).optional() },
+  output: { types: z.array(z.record(z.string(), z.unknown())) },
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run({ type }) {
+    if (type) {
+      const detail = taskTypeDetail(type);
+      return { structured: { types: [detail as unknown as Record<string, unknown>] }, summary: `${type}: ${detail.description} Output: ${detail.output}` };
+    }
+    const types = taskTypeSummaries();
+    return {
+      structured: { types: types as unknown as Record<string, unknown>[] },
+      summary: `${types.length} task types: ${types.map((t) => t.type).join(', ')}. Call again with type for config schema and example.`,
+    };
+  },
+});
+
+export const validateFlow = defineTool({
+  name: 'validate_flow',
+  title: 'Validate a flow',
+  description: 'Checks a flow without saving: every problem with path, message and hint.',
+  input: { flow: FlowTextField },
+  output: { valid: z.boolean(), errors: z.array(Problem), warnings: z.array(Problem) },
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run({ flow }, _call, ctx) {
+    const parsed = parseFlow(flow);
+    const errors = parsed.valid ? [] : parsed.problems;
+    const warnings: z.infer<typeof Problem>[] = [];
+    if (parsed.valid) {
+      if (!parsed.flow.description) warnings.push({ path: 'description', message: 'is missing; a description helps people and agents find the flow' });
+      for (const path of scriptTaskPaths(parsed.flow)) {
+        if (!ctx.access.scriptsAllowed) warnings.push({ path, message: 'is a script task; this session may not save or run script tasks' });
+      }
+    }
+    const summary = parsed.valid
+      ? `valid${warnings.length ? ` (${warnings.length} warning${warnings.length > 1 ? 's' : ''})` : ''}`
+      : `invalid: ${errors.length} problem${errors.length > 1 ? 's' : ''}; first: ${errors[0]?.path}: ${errors[0]?.message}`;
+    return { structured: { valid: parsed.valid, errors, warnings }, summary };
+  },
+});
+
+export const saveFlow = defineTool({
+  name: 'save_flow',
+  title: 'Save a flow',
+  description: 'Creates or updates a flow (validated first). A change makes a new revision; unchanged text makes none (created: false).',
+  input: { flow: FlowTextField, message: z.string().max(1000).optional().describe('What changed') },
+  output: { flow: z.string(), revision: z.number(), created: z.boolean() },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run({ flow, message }, _call, ctx) {
+    const parsed = parseFlow(flow);
+    if (parsed.valid) checkFlowAccess(parsed.flow, ctx.access);
+    const saved = await ctx.services.flows.save(flow, message);
+    return {
+      structured: saved,
+      summary: saved.created ? `saved ${saved.flow} as revision ${saved.revision}` : `${saved.flow} unchanged (revision ${saved.revision})`,
+      audit: { flow: saved.flow },
+    };
+  },
+});
+
+export const listFlows = defineTool({
+  name: 'list_flows',
+  title: 'List flows',
+  description: 'Finds saved flows by namespace or text, with latest revision and last run.',
+  input: {
+    namespace: z.string().max(128).optional(),
+    search: z.string().max(200).optional().describe('Text in id or description'),
+    cursor: CursorField.optional(),
+    limit: limitField(100, 20).optional(),
+  },
+  output: {
+    flows: z.array(
+      z.object({
+        flow: z.string(),
+        kind: z.string(),
+        description: z.string().optional(),
+        revision: z.number(),
+        updatedAt: z.string(),
+        lastRun: z.object({ runId: z.string(), state: z.string(), startedAt: z.string() }).optional(),
+      }),
+    ),
+    nextCursor: z.string().optional(),
+  },
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run({ namespace, search, cursor, limit }, _call, ctx) {
+    if (namespace && !namespaceAllowed(ctx.access, namespace)) {
+      throw new AccessDeniedError(`namespace "${namespace}" is outside this API key's namespace`, `omit namespace or use "${ctx.access.namespace}"`);
+    }
+    const page = await ctx.services.flows.list({ namespace: namespace ?? ctx.access.namespace, search, cursor, limit: limit ?? 20 });
+    const flows = await Promise.all(
+      page.flows.map(async (f) => {
+        const last = await ctx.services.runs.list({ flow: f.flow, limit: 1 }).catch(() => undefined);
+        const run = last?.runs[0];
+        return run ? { ...f, lastRun: { runId: run.runId, state: run.state, startedAt: run.startedAt } } : f;
+      }),
+    );
+    const more = page.nextCursor ? '; more with nextCursor' : '';
+    return { structured: { flows, nextCursor: page.nextCursor }, summary: `${flows.length} flow${flows.length === 1 ? '' : 's'}${more}` };
+  },
+});
+
+export const getFlow = defineTool({
+  name: 'get_flow',
+  title: 'Get a flow',
+  description: 'A flow’s source and metadata (any revision).',
+  input: { flow: FlowRefField, revision: z.number().int().min(1).optional().describe('Default latest') },
+  output: { flow: z.string(), revision: z.number(), yaml: z.string(), revisions: z.number(), updatedAt: z.string(), truncated: z.boolean().optional() },
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run({ flow, revision }, _call, ctx) {
+    const detail = await ctx.services.flows.get(flow, revision);
+    const source = cutText(detail.yaml, RESPONSE_BUDGET_BYTES - 2000);
+    return {
+      structured: {
+        flow: detail.flow,
+        revision: detail.revision,
+        yaml: source.text,
+        revisions: detail.revisions,
+        updatedAt: detail.updatedAt,
+        ...(source.truncated ? { truncated: true } : {}),
+      },
+      summary: `${detail.flow} revision ${detail.revision} of ${detail.revisions}${source.truncated ? ` (source cut; read the resource weft://flows/${detail.flow})` : ''}`,
+    };
+  },
+});
+
+export const deleteFlow = defineTool({
+  name: 'delete_flow',
+  title: 'Delete a flow',
+  description: 'Deletes a flow from the catalog; its runs and revisions are kept.',
+  input: { flow: FlowRefField },
+  output: { deleted: z.boolean() },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run({ flow }, _call, ctx) {
+    const namespace = flow.split('/')[0] ?? '';
+    if (!namespaceAllowed(ctx.access, namespace)) {
+      throw new AccessDeniedError(`namespace "${namespace}" is outside this API key's namespace`, 'use a flow in the namespace the key was created for');
+    }
+    const result = await ctx.services.flows.delete(flow);
+    return { structured: result, summary: result.deleted ? `deleted ${flow}` : `${flow} was not in the catalog`, audit: { flow } };
+  },
+});
+
+export const FLOW_TOOLS = [listTaskTypes, validateFlow, saveFlow, listFlows, getFlow, deleteFlow] as const;

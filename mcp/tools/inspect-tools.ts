@@ -1,0 +1,161 @@
+// Tools for looking at runs: get_run (state, bounded timeline, outputs, pending approvals,
+// bounded waiting) and query_logs (search and tail of run logs).
+
+import { z } from 'zod';
+import { RUN_STATES } from '../../src/runs/run-types.js';
+import { InvalidCursorError } from '../../src/services/flow-service.js';
+import { LOG_LEVELS, MAX_LOG_PAGE } from '../../src/services/log-service.js';
+import {
+  ApprovalView,
+  approvalView,
+  boundedOutputs,
+  FULL_TASK_PAGE,
+  RunErrorView,
+  runErrorView,
+  runSummaryLine,
+  summaryTimeline,
+  TaskRunView,
+  taskRunView,
+} from '../run-view.js';
+import { defineTool } from '../tool-registry.js';
+import { AccessDeniedError } from './flow-tools.js';
+import { checkRunAccess, waitOnRun } from './run-tools.js';
+import { CursorField, FlowRefField, IterationField, limitField, RunIdField, TimeField, WaitSecondsField } from './tool-fields.js';
+
+/** Longest log message returned whole; longer ones are cut and marked. */
+const LOG_MESSAGE_BYTES = 2000;
+/** Log page budget in bytes, below the response budget. */
+const LOG_PAGE_BYTES = 80_000;
+
+export const getRun = defineTool({
+  name: 'get_run',
+  title: 'Get a run',
+  description:
+    'A run’s state, task timeline, outputs, error and pending approvals; waitSeconds waits for the end first. detail: full pages the whole timeline; taskId shows one task’s runs.',
+  input: {
+    runId: RunIdField,
+    waitSeconds: WaitSecondsField.optional(),
+    detail: z.enum(['summary', 'full']).optional(),
+    taskId: z.string().min(1).max(200).optional(),
+    iteration: IterationField.optional(),
+    cursor: CursorField.optional(),
+  },
+  output: {
+    runId: z.string(),
+    flow: z.string(),
+    revision: z.number(),
+    state: z.enum(RUN_STATES),
+    inputs: z.record(z.string(), z.unknown()),
+    outputs: z.record(z.string(), z.unknown()).optional(),
+    outputsTruncated: z.boolean().optional(),
+    error: RunErrorView.optional(),
+    tasks: z.array(TaskRunView),
+    tasksShown: z.object({ shown: z.number(), total: z.number(), nextCursor: z.string().optional() }).optional(),
+    approvals: z.array(ApprovalView),
+    startedAt: z.string(),
+    endedAt: z.string().optional(),
+    uiUrl: z.string(),
+  },
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run({ runId, waitSeconds, detail: mode, taskId, iteration, cursor }, call, ctx) {
+    await checkRunAccess(runId, ctx);
+    const detail = waitSeconds ? await waitOnRun(runId, waitSeconds, call, ctx) : await ctx.services.runs.get(runId);
+    let all = detail.tasks;
+    if (taskId) all = all.filter((t) => t.id === taskId && (!iteration || sameIteration(t.iteration, iteration)));
+    let tasks: z.infer<typeof TaskRunView>[];
+    let tasksShown: { shown: number; total: number; nextCursor?: string } | undefined;
+    if (mode === 'full' || taskId) {
+      const offset = cursor ? decodeOffset(cursor) : 0;
+      const page = all.slice(offset, offset + FULL_TASK_PAGE);
+      tasks = page.map(taskRunView);
+      const next = offset + page.length < all.length ? encodeOffset(offset + page.length) : undefined;
+      if (next || offset > 0) tasksShown = { shown: page.length, total: all.length, nextCursor: next };
+    } else {
+      const summary = summaryTimeline(all);
+      tasks = summary.tasks;
+      if (summary.cut) tasksShown = { shown: tasks.length, total: all.length };
+    }
+    const { outputs, cut } = boundedOutputs(detail.outputs);
+    const more = tasksShown ? `; timeline shows ${tasksShown.shown} of ${tasksShown.total} task runs (detail: full pages through all)` : '';
+    return {
+      structured: {
+        runId: detail.runId,
+        flow: detail.flow,
+        revision: detail.revision,
+        state: detail.state,
+        inputs: detail.inputs,
+        outputs,
+        ...(cut ? { outputsTruncated: true } : {}),
+        error: runErrorView(detail),
+        tasks,
+        tasksShown,
+        approvals: detail.approvals.map(approvalView),
+        startedAt: detail.startedAt,
+        endedAt: detail.endedAt,
+        uiUrl: ctx.services.runs.uiUrl(detail.runId),
+      },
+      summary: `${runSummaryLine(detail)}${more}${cut ? `; outputs cut to a budget (full: resource weft://runs/${detail.runId})` : ''}`,
+    };
+  },
+});
+
+export const queryLogs = defineTool({
+  name: 'query_logs',
+  title: 'Search logs',
+  description: 'Searches run logs (log tasks, script output, task events). tail: last N lines; nextCursor pages on or follows a live run.',
+  input: {
+    runId: RunIdField.optional(),
+    flow: FlowRefField.optional(),
+    taskId: z.string().max(200).optional(),
+    level: z.enum(LOG_LEVELS).optional().describe('Minimum level'),
+    contains: z.string().max(500).optional().describe('Words to find (full-text)'),
+    since: TimeField.optional(),
+    until: TimeField.optional(),
+    tail: z.number().int().min(1).max(MAX_LOG_PAGE).optional(),
+    cursor: CursorField.optional(),
+    limit: limitField(MAX_LOG_PAGE, 100).optional(),
+  },
+  output: {
+    entries: z.array(
+      z.object({
+        ts: z.string(),
+        runId: z.string(),
+        taskId: z.string(),
+        iteration: z.array(z.number()).optional(),
+        level: z.string(),
+        message: z.string(),
+      }),
+    ),
+    nextCursor: z.string().optional(),
+    truncated: z.boolean(),
+  },
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run(args, _call, ctx) {
+    if (args.runId) await checkRunAccess(args.runId, ctx);
+    else if (ctx.access.namespace !== undefined && !args.flow?.startsWith(`${ctx.access.namespace}/`)) {
+      throw new AccessDeniedError(
+        `this API key may read logs of namespace "${ctx.access.namespace}" only`,
+        `pass runId, or flow as "${ctx.access.namespace}/<id>"`,
+      );
+    }
+    const page = await ctx.services.logs.query({ ...args, limit: args.limit ?? 100, maxBytes: LOG_PAGE_BYTES, maxMessageBytes: LOG_MESSAGE_BYTES });
+    return {
+      structured: page,
+      summary: `${page.entries.length} log line${page.entries.length === 1 ? '' : 's'}${page.truncated ? '; more with nextCursor' : ''}`,
+    };
+  },
+});
+
+function sameIteration(a: number[] | undefined, b: number[]): boolean {
+  return (a ?? []).join(',') === b.join(',');
+}
+
+function encodeOffset(offset: number): string {
+  return Buffer.from(`tasks:${offset}`).toString('base64url');
+}
+
+function decodeOffset(cursor: string): number {
+  const match = /^tasks:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new InvalidCursorError();
+  return Number(match[1]);
+}

@@ -1,0 +1,189 @@
+// Tools for runs: start (idempotent with a key, bounded wait with progress), find, cancel, and
+// answer approvals as an agent.
+
+import { z } from 'zod';
+import { RUN_STATES } from '../../src/runs/run-types.js';
+import type { RunDetail } from '../../src/services/run-service.js';
+import { waitForRunEnd } from '../../src/services/run-waiter.js';
+import { FLOW_LIMITS } from '../../src/spec/limits.js';
+import { namespaceAllowed } from '../access.js';
+import { elicitApproval } from '../approval-elicitation.js';
+import { jsonBytes } from '../budget.js';
+import { ApprovalView, approvalView, boundedOutputs, RunErrorView, runErrorView, runSummaryLine } from '../run-view.js';
+import { defineTool, type ToolCall, type ToolContext } from '../tool-registry.js';
+import { AccessDeniedError, checkFlowAccess } from './flow-tools.js';
+import { CursorField, FlowRefField, IterationField, limitField, RunIdField, TimeField, WaitSecondsField } from './tool-fields.js';
+
+const InputsField = z
+  .record(z.string(), z.unknown())
+  .refine((v) => jsonBytes(v) <= FLOW_LIMITS.maxInputBytes, `must be at most ${FLOW_LIMITS.maxInputBytes} bytes of JSON`)
+  .describe('Inputs by input id');
+
+/** Waits on a run for an MCP call: progress per finished task, approvals offered through elicitation. */
+export async function waitOnRun(runId: string, waitSeconds: number, call: ToolCall, ctx: ToolContext): Promise<RunDetail> {
+  const { runs } = ctx.services;
+  return waitForRunEnd(
+    runs,
+    runId,
+    waitSeconds * 1000,
+    {
+      onTaskFinished: (task, done, total) => call.progress(done, total, `${task.id}${task.iteration ? `[${task.iteration.join(',')}]` : ''} ${task.state}`),
+      onApproval: async (approval, remainingMs) => {
+        await elicitApproval(ctx.server, runs, runId, approval, remainingMs, call.signal);
+      },
+    },
+    call.signal,
+  );
+}
+
+/** The namespace check for a run: keys bound to a namespace see only runs of its flows. */
+export async function checkRunAccess(runId: string, ctx: ToolContext): Promise<void> {
+  if (ctx.access.namespace === undefined) return;
+  const detail = await ctx.services.runs.get(runId);
+  const namespace = detail.flow.split('/')[0] ?? '';
+  if (!namespaceAllowed(ctx.access, namespace)) {
+    throw new AccessDeniedError(
+      `run ${runId} belongs to namespace "${namespace}", outside this API key's namespace`,
+      'use runs of flows in the key’s namespace',
+    );
+  }
+}
+
+export const runFlow = defineTool({
+  name: 'run_flow',
+  title: 'Run a flow',
+  description:
+    'Starts a run of a saved flow. With waitSeconds it waits for the end (outputs or error); else, or when time is up, follow the runId with get_run. idempotencyKey makes retries safe: same key, same run (started: false).',
+  input: {
+    flow: FlowRefField,
+    inputs: InputsField.optional(),
+    waitSeconds: WaitSecondsField.optional(),
+    idempotencyKey: z.string().min(1).max(200).optional().describe('Same key returns the same run'),
+    revision: z.number().int().min(1).optional().describe('Revision (default latest)'),
+  },
+  output: {
+    runId: z.string(),
+    state: z.enum(RUN_STATES),
+    started: z.boolean(),
+    outputs: z.record(z.string(), z.unknown()).optional(),
+    outputsTruncated: z.boolean().optional(),
+    error: RunErrorView.optional(),
+    approvals: z.array(ApprovalView).optional(),
+    uiUrl: z.string(),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async run({ flow, inputs, waitSeconds, idempotencyKey, revision }, call, ctx) {
+    const resolved = await ctx.services.flows.resolve(flow, revision);
+    checkFlowAccess(resolved.flow, ctx.access);
+    const { runId, started } = await ctx.services.runs.start({ flow, revision: resolved.revision, inputs, idempotencyKey, trigger: 'mcp' });
+    const uiUrl = ctx.services.runs.uiUrl(runId);
+    if (!waitSeconds) {
+      return {
+        structured: { runId, state: 'RUNNING' as const, started, uiUrl },
+        summary: `${started ? 'started' : 'attached to existing'} run ${runId}; follow it with get_run (waitSeconds up to 50)`,
+        audit: { runId, flow },
+      };
+    }
+    const detail = await waitOnRun(runId, waitSeconds, call, ctx);
+    const { outputs, cut } = boundedOutputs(detail.outputs);
+    return {
+      structured: {
+        runId,
+        state: detail.state,
+        started,
+        outputs,
+        ...(cut ? { outputsTruncated: true } : {}),
+        error: runErrorView(detail),
+        ...(detail.approvals.length ? { approvals: detail.approvals.map(approvalView) } : {}),
+        uiUrl,
+      },
+      summary: `${started ? '' : '(existing run) '}${runSummaryLine(detail)}${isOpen(detail) ? '; still open: call get_run with waitSeconds to keep waiting' : ''}`,
+      audit: { runId, flow },
+    };
+  },
+});
+
+export const listRuns = defineTool({
+  name: 'list_runs',
+  title: 'List runs',
+  description: 'Finds runs, newest first, by flow, namespace, state and start time.',
+  input: {
+    flow: FlowRefField.optional(),
+    namespace: z.string().max(128).optional(),
+    state: z.enum(RUN_STATES).optional(),
+    since: TimeField.optional().describe('Started at or after'),
+    until: TimeField.optional().describe('Started at or before'),
+    cursor: CursorField.optional(),
+    limit: limitField(200, 20).optional(),
+  },
+  output: {
+    runs: z.array(z.object({ runId: z.string(), flow: z.string(), state: z.enum(RUN_STATES), startedAt: z.string(), endedAt: z.string().optional() })),
+    nextCursor: z.string().optional(),
+  },
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  async run(args, _call, ctx) {
+    const namespace = args.namespace ?? ctx.access.namespace;
+    if (!namespaceAllowed(ctx.access, namespace ?? '')) {
+      throw new AccessDeniedError(`namespace "${args.namespace}" is outside this API key's namespace`, `omit namespace or use "${namespace}"`);
+    }
+    const page = await ctx.services.runs.list({ ...args, namespace, limit: args.limit ?? 20 });
+    const counts = new Map<string, number>();
+    for (const run of page.runs) counts.set(run.state, (counts.get(run.state) ?? 0) + 1);
+    const byState = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+    return {
+      structured: page,
+      summary: `${page.runs.length} run${page.runs.length === 1 ? '' : 's'}${byState ? ` (${byState})` : ''}${page.nextCursor ? '; more with nextCursor' : ''}`,
+    };
+  },
+});
+
+export const cancelRun = defineTool({
+  name: 'cancel_run',
+  title: 'Cancel a run',
+  description: 'Cancels a run; its finally tasks still run. force terminates at once (no finally).',
+  input: {
+    runId: RunIdField,
+    reason: z.string().max(1000).optional(),
+    force: z.boolean().optional().describe('Terminate at once'),
+  },
+  output: { runId: z.string(), state: z.enum(RUN_STATES) },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  async run({ runId, reason, force }, _call, ctx) {
+    await checkRunAccess(runId, ctx);
+    const result = await ctx.services.runs.cancel(runId, { reason, force });
+    return { structured: result, summary: `run ${runId}: ${force ? 'terminated' : 'cancellation requested'} (state ${result.state})`, audit: { runId } };
+  },
+});
+
+export const respondToApproval = defineTool({
+  name: 'respond_to_approval',
+  title: 'Answer an approval',
+  description: 'Approves or rejects a waiting approval as an agent; only for approvers: any (approvers: human needs a person: CLI or the elicitation form).',
+  input: {
+    runId: RunIdField,
+    taskId: z.string().min(1).max(200).describe('Approval task id (see get_run approvals)'),
+    iteration: IterationField.optional(),
+    approved: z.boolean().describe('true approves, false rejects'),
+    comment: z.string().max(4000).optional().describe('Why'),
+    data: z.record(z.string(), z.unknown()).optional().describe('Values for the approval’s fields'),
+  },
+  output: { runId: z.string(), taskId: z.string(), accepted: z.boolean() },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async run({ runId, taskId, iteration, approved, comment, data }, _call, ctx) {
+    await checkRunAccess(runId, ctx);
+    await ctx.services.runs.respondToApproval(runId, {
+      taskId,
+      ...(iteration ? { iteration } : {}),
+      approved,
+      by: `agent (${ctx.access.caller})`,
+      approver: 'agent',
+      ...(comment ? { comment } : {}),
+      data: data ?? {},
+    });
+    return { structured: { runId, taskId, accepted: true }, summary: `${approved ? 'approved' : 'rejected'} ${taskId} of run ${runId}`, audit: { runId } };
+  },
+});
+
+function isOpen(detail: RunDetail): boolean {
+  return detail.state === 'RUNNING' || detail.state === 'WAITING';
+}

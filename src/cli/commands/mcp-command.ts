@@ -1,0 +1,74 @@
+// `weft mcp`: the MCP server for AI assistants. On stdio (what desktop assistants and IDEs
+// launch) stdout carries protocol messages only; everything else goes to stderr. With --http
+// it serves Streamable HTTP instead.
+
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Command } from 'commander';
+import { localAccess } from '../../../mcp/access.js';
+import { buildServer, READ_TOOLS } from '../../../mcp/build-server.js';
+import { startMcpHttpServer } from '../../../mcp/http-server.js';
+import type { McpServices } from '../../../mcp/services.js';
+import { ConfigError } from '../../errors.js';
+import { loadPrompts } from '../../prompts/prompt-library.js';
+import { progress, runCommand } from '../output.js';
+import { ServicesContext } from '../services-context.js';
+
+interface McpOptions {
+  http?: boolean;
+  host: string;
+  port: string;
+  readOnly?: boolean;
+  disableTool: string[];
+}
+
+export function registerMcpCommand(program: Command): void {
+  program
+    .command('mcp')
+    .description('serve the MCP tools to an AI assistant (stdio by default, --http for Streamable HTTP)')
+    .option('--http', 'serve Streamable HTTP instead of stdio')
+    .option('--host <host>', 'HTTP bind address', '127.0.0.1')
+    .option('--port <port>', 'HTTP port', '8765')
+    .option('--read-only', 'expose only the tools that read')
+    .option('--disable-tool <name...>', 'switch off tools by name', [])
+    .action((options: McpOptions) => runCommand({}, () => serveMcp(options)));
+}
+
+async function serveMcp(options: McpOptions): Promise<number> {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number 0-65535 (got ${options.port})`);
+  const context = new ServicesContext();
+  try {
+    const services: McpServices = { flows: await context.flows(), runs: await context.runs(), logs: await context.logs() };
+    const prompts = await loadPrompts();
+    const access = () => localAccess({ readOnly: options.readOnly, disabledTools: options.disableTool, readTools: READ_TOOLS });
+    if (!options.http) {
+      const server = buildServer(services, access(), prompts);
+      const transport = new StdioServerTransport();
+      const closed = new Promise<void>((resolve) => {
+        transport.onclose = resolve;
+        process.stdin.once('end', resolve);
+      });
+      await server.connect(transport);
+      await closed;
+      await server.close().catch(() => undefined);
+      return 0;
+    }
+    const http = await startMcpHttpServer({
+      host: options.host,
+      port,
+      requireKeys: false,
+      authenticate: async () => access(),
+      createServer: (sessionAccess) => buildServer(services, sessionAccess, prompts),
+      log: progress,
+    });
+    progress(`weft mcp: Streamable HTTP at ${http.url}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await http.close();
+    return 0;
+  } finally {
+    await context.close();
+  }
+}

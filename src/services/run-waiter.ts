@@ -1,0 +1,65 @@
+// Bounded waiting on a run: returns when the run closes or the time is up, whichever comes
+// first, and reports each task that finishes and each approval that starts waiting, as it
+// happens. Adapters (MCP `waitSeconds`, CLI `--watch`) build on it; nothing here blocks
+// longer than the caller allows.
+
+import { setTimeout as delay } from 'node:timers/promises';
+import { type PendingApproval, type TaskRunRecord, taskRunKey } from '../runs/run-types.js';
+import type { RunDetail, RunService } from './run-service.js';
+
+const FINISHED = new Set(['COMPLETED', 'CACHED', 'SKIPPED', 'FAILED', 'CANCELLED']);
+const FIRST_POLL_MS = 20;
+const MAX_POLL_MS = 250;
+
+export interface RunWaitHooks {
+  /** A task run reached a final state; `done` of `total` known task runs are final. */
+  onTaskFinished?(task: TaskRunRecord, done: number, total: number): void | Promise<void>;
+  /** An approval started waiting (reported once per approval). */
+  onApproval?(approval: PendingApproval, remainingMs: number): void | Promise<void>;
+}
+
+/** Waits up to `waitMs` for the run to close; returns its detail either way. */
+export async function waitForRunEnd(runs: RunService, runId: string, waitMs: number, hooks: RunWaitHooks = {}, signal?: AbortSignal): Promise<RunDetail> {
+  const deadline = Date.now() + Math.max(0, waitMs);
+  const reported = new Set<string>();
+  const offered = new Set<string>();
+  let pause = FIRST_POLL_MS;
+  while (!signal?.aborted) {
+    if (await runs.isClosed(runId)) break;
+    if (Date.now() >= deadline) break;
+    if (hooks.onTaskFinished || hooks.onApproval) {
+      const live = await runs.live(runId).catch(() => undefined);
+      if (live) {
+        const done = live.tasks.filter((t) => FINISHED.has(t.state));
+        for (const task of done) {
+          const key = taskRunKey(task.id, task.iteration);
+          if (reported.has(key)) continue;
+          reported.add(key);
+          await hooks.onTaskFinished?.(task, reported.size, live.tasks.length);
+        }
+        for (const approval of live.approvals) {
+          const key = taskRunKey(approval.taskId, approval.iteration);
+          if (offered.has(key)) continue;
+          offered.add(key);
+          await hooks.onApproval?.(approval, deadline - Date.now());
+        }
+      }
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) continue;
+    await delay(Math.min(pause, left), undefined, signal ? { signal } : undefined).catch(() => undefined);
+    pause = Math.min(MAX_POLL_MS, pause * 2);
+  }
+  const detail = await runs.get(runId);
+  if (hooks.onTaskFinished) {
+    // Tasks that finished between the last poll and the close are reported too.
+    const total = detail.tasks.length;
+    for (const task of detail.tasks) {
+      const key = taskRunKey(task.id, task.iteration);
+      if (!FINISHED.has(task.state) || reported.has(key)) continue;
+      reported.add(key);
+      await hooks.onTaskFinished(task, reported.size, total);
+    }
+  }
+  return detail;
+}

@@ -1,0 +1,149 @@
+// `weft mcp --http`: the SDK's Client over Streamable HTTP against the real server process.
+// Progress notifications as tasks finish, approvals answered by the user through elicitation,
+// read-only mode, and the transport's guards (Host header, sessions, body size).
+
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import { type HttpMcpServer, startHttpMcp, structured, textOf } from '../helpers/mcp-clients.js';
+import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+
+const PROGRESS_FLOW = (url: string) => `id: steps
+namespace: web
+tasks:
+  - { id: first, type: http, url: "${url}/slow" }
+  - { id: second, type: http, url: "${url}/slow" }
+  - { id: third, type: http, url: "${url}/slow" }
+`;
+
+const REVIEW_FLOW = `id: review
+namespace: web
+tasks:
+  - id: ok
+    type: approval
+    message: "Ship release 7?"
+    fields: { type: object, properties: { reason: { type: string } }, required: [reason] }
+outputs: { approved: "{{ outputs.ok.approved }}", reason: "{{ outputs.ok.data.reason }}", by: "{{ outputs.ok.by }}" }
+`;
+
+describe('weft mcp over Streamable HTTP', () => {
+  let env: TestEnv;
+  let mcp: HttpMcpServer;
+  let site: TestHttpServer;
+  before(async () => {
+    env = await createTestEnv();
+    site = await startHttpServer();
+    site.route('/slow', async (_req, res) => {
+      await new Promise((r) => setTimeout(r, 300));
+      json(res, 200, { ok: true });
+    });
+    mcp = await startHttpMcp(env);
+  });
+  after(async () => {
+    await mcp?.stop();
+    await site?.close();
+    await env?.close();
+  });
+
+  it('notifies progress as each task finishes, before the result', async () => {
+    const client = await mcp.connect();
+    structured(await client.callTool({ name: 'save_flow', arguments: { flow: PROGRESS_FLOW(site.url) } }));
+    const seen: { message?: string; at: number }[] = [];
+    const result = await client.callTool({ name: 'run_flow', arguments: { flow: 'web/steps', waitSeconds: 30 } }, undefined, {
+      onprogress: (p) => seen.push({ message: p.message, at: Date.now() }),
+      timeout: 60_000,
+    });
+    const doneAt = Date.now();
+    assert.equal(structured<{ state: string }>(result).state, 'COMPLETED');
+    assert.deepEqual(
+      seen.map((s) => s.message),
+      ['first COMPLETED', 'second COMPLETED', 'third COMPLETED'],
+    );
+    // Live, not replayed at the end: the first task's notice came well before the run ended.
+    assert.ok(doneAt - (seen[0]?.at ?? doneAt) >= 400, `first notice ${doneAt - (seen[0]?.at ?? 0)} ms before the end`);
+  });
+
+  it('asks the user through elicitation for a human approval and carries their answer into the run', async () => {
+    const asked: string[] = [];
+    const client = await mcp.connect({ capabilities: { elicitation: { form: {} } } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      const schema = (request.params as { requestedSchema: { properties: Record<string, unknown>; required: string[] } }).requestedSchema;
+      assert.deepEqual(Object.keys(schema.properties).sort(), ['approved', 'comment', 'reason']);
+      assert.deepEqual(schema.required.sort(), ['approved', 'reason']);
+      return { action: 'accept', content: { approved: true, comment: 'go', reason: 'tests pass' } };
+    });
+    structured(await client.callTool({ name: 'save_flow', arguments: { flow: REVIEW_FLOW } }));
+    const run = structured<{ state: string; outputs: Record<string, unknown> }>(
+      await client.callTool({ name: 'run_flow', arguments: { flow: 'web/review', waitSeconds: 30 } }, undefined, { timeout: 60_000 }),
+    );
+    assert.equal(asked.length, 1);
+    assert.match(asked[0] ?? '', /Ship release 7\?/);
+    assert.equal(run.state, 'COMPLETED');
+    assert.equal(run.outputs.approved, true);
+    assert.equal(run.outputs.reason, 'tests pass');
+    assert.match(String(run.outputs.by), /user/);
+  });
+
+  it('leaves the approval pending when the user declines the form', async () => {
+    const client = await mcp.connect({ capabilities: { elicitation: { form: {} } } });
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
+    const run = structured<{ runId: string; state: string; approvals: { taskId: string }[] }>(
+      await client.callTool({ name: 'run_flow', arguments: { flow: 'web/review', waitSeconds: 4 } }, undefined, { timeout: 60_000 }),
+    );
+    assert.equal(run.state, 'WAITING');
+    assert.deepEqual(
+      run.approvals.map((a) => a.taskId),
+      ['ok'],
+    );
+    // Without elicitation the agent itself cannot answer a human approval.
+    const plain = await mcp.connect();
+    const refused = await plain.callTool({ name: 'respond_to_approval', arguments: { runId: run.runId, taskId: 'ok', approved: true, data: { reason: 'x' } } });
+    assert.equal(refused.isError, true);
+    assert.match(textOf(refused), /approvers: human/);
+    await plain.callTool({ name: 'cancel_run', arguments: { runId: run.runId, force: true } });
+  });
+
+  it('refuses foreign Host headers, unknown sessions and oversized bodies', async () => {
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } };
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    // fetch will not send a forged Host header; node:http will, like a DNS-rebinding page's browser.
+    const rebinding = await new Promise<number>((resolve, reject) => {
+      const req = request(mcp.url, { method: 'POST', headers: { ...headers, host: 'evil.example:80' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.once('error', reject);
+      req.end(JSON.stringify(init));
+    });
+    assert.equal(rebinding, 403);
+    const stale = await fetch(mcp.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': 'nope' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+    assert.equal(stale.status, 404);
+    const huge = await fetch(mcp.url, { method: 'POST', headers, body: JSON.stringify({ ...init, padding: 'p'.repeat(3 * 1024 * 1024) }) });
+    assert.equal(huge.status, 413);
+  });
+});
+
+describe('weft mcp --read-only', () => {
+  let env: TestEnv;
+  let mcp: HttpMcpServer;
+  before(async () => {
+    env = await createTestEnv({ startWorker: false });
+    mcp = await startHttpMcp(env, ['--read-only', '--disable-tool', 'query_logs']);
+  });
+  after(async () => {
+    await mcp?.stop();
+    await env?.close();
+  });
+
+  it('exposes only tools that read, minus the ones switched off', async () => {
+    const client = await mcp.connect();
+    const names = (await client.listTools()).tools.map((t) => t.name).sort();
+    assert.deepEqual(names, ['get_flow', 'get_run', 'list_flows', 'list_runs', 'list_task_types', 'validate_flow']);
+    const blocked = await client.callTool({ name: 'save_flow', arguments: { flow: 'id: x\ntasks:\n  - { id: a, type: log, message: hi }\n' } });
+    assert.equal(blocked.isError, true);
+    assert.match(textOf(blocked), /save_flow not found/);
+  });
+});
