@@ -107,7 +107,12 @@ describe('weft mcp over Streamable HTTP', () => {
   });
 
   it('refuses foreign Host headers, unknown sessions and oversized bodies', async () => {
-    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } };
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    };
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     // fetch will not send a forged Host header; node:http will, like a DNS-rebinding page's browser.
     const rebinding = await new Promise<number>((resolve, reject) => {
@@ -119,7 +124,11 @@ describe('weft mcp over Streamable HTTP', () => {
       req.end(JSON.stringify(init));
     });
     assert.equal(rebinding, 403);
-    const stale = await fetch(mcp.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': 'nope' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+    const stale = await fetch(mcp.url, {
+      method: 'POST',
+      headers: { ...headers, 'mcp-session-id': 'nope' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
     assert.equal(stale.status, 404);
     const huge = await fetch(mcp.url, { method: 'POST', headers, body: JSON.stringify({ ...init, padding: 'p'.repeat(3 * 1024 * 1024) }) });
     assert.equal(huge.status, 413);
