@@ -6,6 +6,7 @@ import { registerFlowCommands } from './commands/flow-commands.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerSecretCommand } from './commands/secret-command.js';
+import { registerServerCommand } from './commands/server-command.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
 
 const program = new Command('weft')
@@ -13,6 +14,7 @@ const program = new Command('weft')
   .version('0.1.0')
   .showHelpAfterError('(run weft --help for usage)');
 registerDevCommand(program);
+registerServerCommand(program);
 registerWorkerCommand(program);
 registerFlowCommands(program);
 registerRunCommand(program);

@@ -8,8 +8,10 @@ import { localAccess } from '../../../mcp/access.js';
 import { buildServer, READ_TOOLS } from '../../../mcp/build-server.js';
 import { startMcpHttpServer } from '../../../mcp/http-server.js';
 import type { McpServices } from '../../../mcp/services.js';
+import { dataDir } from '../../config/paths.js';
 import { ConfigError } from '../../errors.js';
 import { loadPrompts } from '../../prompts/prompt-library.js';
+import { ensureBackgroundService } from '../../server/background-service.js';
 import { progress, runCommand } from '../output.js';
 import { ServicesContext } from '../services-context.js';
 
@@ -33,9 +35,23 @@ export function registerMcpCommand(program: Command): void {
     .action((options: McpOptions) => runCommand({}, () => serveMcp(options)));
 }
 
+/**
+ * With no Temporal server configured, share the data directory's background service (started
+ * now if none runs), so one line of client config is enough and runs outlive the assistant.
+ */
+async function useBackgroundServiceUnlessConfigured(): Promise<void> {
+  if (process.env.TEMPORAL_ADDRESS || process.env.TEMPORAL_PROFILE) return;
+  const record = await ensureBackgroundService(dataDir(), progress);
+  process.env.TEMPORAL_ADDRESS = record.temporalAddress;
+  process.env.TEMPORAL_NAMESPACE ??= record.namespace;
+  process.env.WEFT_TASK_QUEUE ??= record.taskQueue;
+  if (record.uiUrl) process.env.WEFT_UI_URL ??= record.uiUrl;
+}
+
 async function serveMcp(options: McpOptions): Promise<number> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number 0-65535 (got ${options.port})`);
+  await useBackgroundServiceUnlessConfigured();
   const context = new ServicesContext();
   try {
     const services: McpServices = { flows: await context.flows(), runs: await context.runs(), logs: await context.logs() };

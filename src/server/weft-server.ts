@@ -1,0 +1,115 @@
+// A running Weft service: Temporal (the embedded dev server unless TEMPORAL_ADDRESS points at
+// one), a worker, and the MCP endpoint over Streamable HTTP. `weft server`, `weft dev` and
+// the background service that `weft mcp` starts are all this, with different faces.
+
+import { join } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { localAccess } from '../../mcp/access.js';
+import { buildServer, READ_TOOLS } from '../../mcp/build-server.js';
+import { type McpHttpServer, startMcpHttpServer } from '../../mcp/http-server.js';
+import { loadPrompts } from '../prompts/prompt-library.js';
+import { loadSecretKey } from '../secrets/secret-key.js';
+import { secretsFromEnv } from '../secrets/secret-source.js';
+import { layeredSecrets, SecretStore } from '../secrets/secret-store.js';
+import { FlowService } from '../services/flow-service.js';
+import { LogService } from '../services/log-service.js';
+import { RunService } from '../services/run-service.js';
+import { openStore, type Store } from '../store/database.js';
+import { connectClient, loadConnectionSettings } from '../temporal/connection-settings.js';
+import { type DevServer, startDevServer } from '../temporal/dev-server.js';
+import { createWeftWorker, DEFAULT_TASK_QUEUE } from '../worker/weft-worker.js';
+import { clearServiceRecord, type ServiceRecord, writeServiceRecord } from './service-record.js';
+
+export interface WeftServerOptions {
+  dataDir: string;
+  /** Embedded Temporal's gRPC and Web UI ports (ignored when TEMPORAL_ADDRESS is set). */
+  temporalPort: number;
+  uiPort: number | false;
+  /** MCP over Streamable HTTP; false serves none. */
+  mcp: { host: string; port: number; readOnly?: boolean } | false;
+  mode: ServiceRecord['mode'];
+  progress: (line: string) => void;
+}
+
+export interface WeftServer {
+  record: ServiceRecord;
+  store: Store;
+  flows: FlowService;
+  /** Resolves when the worker has stopped. */
+  running: Promise<void>;
+  /** Stops accepting work, lets running tasks finish, then stops everything it started. */
+  stop(): Promise<void>;
+}
+
+export async function startWeftServer(options: WeftServerOptions): Promise<WeftServer> {
+  const { dataDir, progress } = options;
+  let devServer: DevServer | undefined;
+  if (!process.env.TEMPORAL_ADDRESS) {
+    devServer = await startDevServer({ dataDir: join(dataDir, 'temporal'), port: options.temporalPort, uiPort: options.uiPort, progress });
+    process.env.TEMPORAL_ADDRESS = devServer.address;
+  }
+  const settings = loadConnectionSettings();
+  const taskQueue = process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+  const store = await openStore({ dataDir });
+  const flows = new FlowService(store);
+  const connection = await NativeConnection.connect(settings.connectionOptions);
+  const worker = await createWeftWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue,
+    dataDir,
+    store,
+    flows,
+    secrets: layeredSecrets(new SecretStore(store, await loadSecretKey(dataDir)), secretsFromEnv()),
+  });
+  const running = worker.run();
+  const uiUrl = devServer?.uiUrl ?? process.env.WEFT_UI_URL;
+  let http: McpHttpServer | undefined;
+  let client: Awaited<ReturnType<typeof connectClient>> | undefined;
+  if (options.mcp) {
+    const mcp = options.mcp;
+    client = await connectClient(settings);
+    const services = { flows, runs: new RunService(client, flows, taskQueue, uiUrl ? { uiBaseUrl: uiUrl } : {}), logs: new LogService(store) };
+    const prompts = await loadPrompts();
+    const access = localAccess({ readOnly: mcp.readOnly, readTools: READ_TOOLS });
+    http = await startMcpHttpServer({
+      host: mcp.host,
+      port: mcp.port,
+      requireKeys: false,
+      authenticate: async () => access,
+      createServer: (sessionAccess) => buildServer(services, sessionAccess, prompts),
+      log: progress,
+    });
+  }
+  const record: ServiceRecord = {
+    pid: process.pid,
+    temporalAddress: settings.address,
+    namespace: settings.namespace,
+    taskQueue,
+    ...(uiUrl ? { uiUrl } : {}),
+    ...(http ? { mcpUrl: http.url } : {}),
+    startedAt: new Date().toISOString(),
+    mode: options.mode,
+  };
+  await writeServiceRecord(dataDir, record);
+  let stopping: Promise<void> | undefined;
+  return {
+    record,
+    store,
+    flows,
+    running,
+    stop() {
+      stopping ??= (async () => {
+        await clearServiceRecord(dataDir);
+        await http?.close();
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running.catch(() => undefined);
+        await client?.connection.close();
+        await connection.close();
+        await store.close();
+        await devServer?.stop();
+      })();
+      return stopping;
+    },
+  };
+}
