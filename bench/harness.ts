@@ -8,13 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { openStore } from '../src/store/database.js';
+import { openStore, type Store } from '../src/store/database.js';
 import { type DevServer, startDevServer } from '../src/temporal/dev-server.js';
 import { createWeftWorker } from '../src/worker/weft-worker.js';
 import { createRawActivities } from './raw/activities.js';
 
 export interface Harness {
   client: Client;
+  /** The dev server's address, the data directory and store the Weft worker uses. */
+  address: string;
+  dataDir: string;
+  store: Store;
   weftQueue: string;
   rawQueue: string;
   url: string;
@@ -52,6 +56,9 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   return {
     client,
+    address: server.address,
+    dataDir: dir,
+    store,
     weftQueue,
     rawQueue,
     url,

@@ -5,26 +5,46 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startHarness } from './harness.js';
+import { mcpOverhead } from './mcp-workload.js';
 import { fanOut, type Measure, pureSteps, sequentialChain, smallRuns } from './workloads.js';
 
 const quick = process.argv.includes('--quick');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
+/** `--only 1,6` runs just those workloads (the default-config server runs only for workload 1). */
+const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? '1,2,3,4,6').split(',').map(Number));
+
 async function measure(tuned: boolean): Promise<Measure[]> {
+  if (!tuned && !only.has(1)) return [];
   const h = await startHarness(tuned, tuned ? 7411 : 7412);
   try {
     const runs = quick ? 3 : 7;
-    say(`${tuned ? 'tuned' : 'default'} server: workload 1`);
-    const chain = await sequentialChain(h, runs);
-    const out = [chain];
+    const out: Measure[] = [];
+    let chainStepMs: number | undefined;
+    if (only.has(1) || only.has(2)) {
+      say(`${tuned ? 'tuned' : 'default'} server: workload 1`);
+      const chain = await sequentialChain(h, runs);
+      chainStepMs = chain.weft;
+      out.push(chain);
+    }
     if (!tuned) return out;
-    say('workload 2');
-    out.push(await pureSteps(h, runs, chain.weft));
-    say('workload 3');
-    out.push(await fanOut(h, quick ? 2 : 3, 100));
-    if (!quick) out.push(await fanOut(h, 2, 1000));
-    say('workload 4');
-    out.push(...(await smallRuns(h, quick ? 30 : 100, quick ? 50 : 200)));
+    if (only.has(2) && chainStepMs !== undefined) {
+      say('workload 2');
+      out.push(await pureSteps(h, runs, chainStepMs));
+    }
+    if (only.has(3)) {
+      say('workload 3');
+      out.push(await fanOut(h, quick ? 2 : 3, 100));
+      if (!quick) out.push(await fanOut(h, 2, 1000));
+    }
+    if (only.has(4)) {
+      say('workload 4');
+      out.push(...(await smallRuns(h, quick ? 30 : 100, quick ? 50 : 200)));
+    }
+    if (only.has(6)) {
+      say('workload 6 (MCP)');
+      out.push(...(await mcpOverhead(h, quick ? 30 : 100)));
+    }
     return out;
   } finally {
     await h.close();
@@ -43,7 +63,7 @@ async function main(): Promise<void> {
   }
   const defaultChain = defaults[0];
   const tunedChain = tuned[0];
-  if (defaultChain && tunedChain)
+  if (defaultChain && tunedChain?.workload === defaultChain.workload)
     lines.push(`tuning effect on raw Temporal, workload 1: ${defaultChain.raw.toFixed(2)} -> ${tunedChain.raw.toFixed(2)} ms/step`);
   process.stdout.write(`${lines.join('\n')}\n`);
   const dir = join(import.meta.dirname, 'results');

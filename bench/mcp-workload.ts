@@ -1,0 +1,105 @@
+// Workload 6: what the MCP layer costs. The same run started by a direct service call (in
+// process, what the MCP tool itself calls) and through `run_flow` on a real `weft mcp`
+// process over stdio and over Streamable HTTP; latency of the read tools with 10,000 log
+// lines stored; the size of `tools/list`.
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { StoreLogSink } from '../src/logs/store-log-sink.js';
+import { FlowService } from '../src/services/flow-service.js';
+import { RunService } from '../src/services/run-service.js';
+import { type Harness, percentile } from './harness.js';
+import { spawnWeft, waitForHttp } from './weft-process.js';
+import type { Measure } from './workloads.js';
+
+const FLOW = 'id: tiny\nnamespace: bench\ntasks:\n  - { id: a, type: set, values: { x: 1 } }\n';
+const LOG_LINES = 10_000;
+
+async function timings(calls: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  await fn(-1);
+  const out: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const start = performance.now();
+    await fn(i);
+    out.push(performance.now() - start);
+  }
+  return out;
+}
+
+function ok(result: unknown): CallToolResult {
+  const r = result as CallToolResult;
+  if (r.isError) throw new Error(`bench tool call failed: ${JSON.stringify(r.content)}`);
+  return r;
+}
+
+export async function mcpOverhead(h: Harness, calls: number): Promise<Measure[]> {
+  const flows = new FlowService(h.store);
+  await flows.save(FLOW);
+  const runs = new RunService(h.client, flows, h.weftQueue);
+  const env = { TEMPORAL_ADDRESS: h.address, WEFT_DATA_DIR: h.dataDir, WEFT_TASK_QUEUE: h.weftQueue, WEFT_LOG_LEVEL: 'warn' };
+
+  const direct = await timings(calls, () => runs.start({ flow: 'bench/tiny' }));
+
+  const stdio = new Client({ name: 'bench', version: '1' });
+  await stdio.connect(
+    new StdioClientTransport({ command: process.execPath, args: [spawnWeft.bin, 'mcp'], env: { ...(process.env as Record<string, string>), ...env } }),
+  );
+  const overStdio = await timings(calls, async () => ok(await stdio.callTool({ name: 'run_flow', arguments: { flow: 'bench/tiny' } })));
+  const listBytes = JSON.stringify(await stdio.listTools()).length;
+  await stdio.close();
+
+  const server = await spawnWeft(['mcp', '--http', '--port', '0'], env);
+  const url = await waitForHttp(server);
+  const http = new Client({ name: 'bench', version: '1' });
+  await http.connect(new StreamableHTTPClientTransport(new URL(url)));
+  try {
+    const overHttp = await timings(calls, async () => ok(await http.callTool({ name: 'run_flow', arguments: { flow: 'bench/tiny' } })));
+
+    // Reads against a store holding 10,000 log lines of one run.
+    const { runId } = await runs.start({ flow: 'bench/tiny' });
+    const now = Date.now();
+    await new StoreLogSink(h.store).write(
+      Array.from({ length: LOG_LINES }, (_, i) => ({
+        id: `${runId}|bench|${i}`,
+        runId,
+        flow: 'bench/tiny',
+        taskId: `t${i % 20}`,
+        attempt: 1,
+        level: i % 50 === 0 ? ('warn' as const) : ('info' as const),
+        message: `line ${i} processed record ${i * 7} of batch ${i % 13}${i % 97 === 0 ? ' needle' : ''}`,
+        time: new Date(now + i).toISOString(),
+      })),
+    );
+    const directGet = await timings(calls, () => runs.get(runId));
+    const getRun = await timings(calls, async () => ok(await http.callTool({ name: 'get_run', arguments: { runId } })));
+    const listRuns = await timings(calls, async () => ok(await http.callTool({ name: 'list_runs', arguments: { flow: 'bench/tiny', limit: 20 } })));
+    const tail = await timings(calls, async () => ok(await http.callTool({ name: 'query_logs', arguments: { runId, tail: 100 } })));
+    const search = await timings(calls, async () => ok(await http.callTool({ name: 'query_logs', arguments: { runId, contains: 'needle', limit: 100 } })));
+    const p50 = (v: number[]) => percentile(v, 50);
+    const p99 = (v: number[]) => percentile(v, 99);
+    return [
+      {
+        workload: '6 run_flow over stdio vs direct start',
+        weft: p50(overStdio),
+        raw: p50(direct),
+        unit: `ms p50 (+${(p50(overStdio) - p50(direct)).toFixed(2)} ms)`,
+      },
+      {
+        workload: '6 run_flow over HTTP vs direct start',
+        weft: p50(overHttp),
+        raw: p50(direct),
+        unit: `ms p50 (+${(p50(overHttp) - p50(direct)).toFixed(2)} ms)`,
+      },
+      { workload: '6 get_run over HTTP vs direct get', weft: p50(getRun), raw: p50(directGet), unit: `ms p50 (p99 ${p99(getRun).toFixed(1)})` },
+      { workload: '6 list_runs over HTTP (p99 vs p50)', weft: p99(listRuns), raw: p50(listRuns), unit: 'ms' },
+      { workload: `6 query_logs tail 100 of ${LOG_LINES} (p99 vs p50)`, weft: p99(tail), raw: p50(tail), unit: 'ms' },
+      { workload: `6 query_logs full-text of ${LOG_LINES} (p99 vs p50)`, weft: p99(search), raw: p50(search), unit: 'ms' },
+      { workload: '6 tools/list size vs 12 KB budget', weft: listBytes, raw: 12_000, unit: 'bytes' },
+    ];
+  } finally {
+    await http.close();
+    await server.stop();
+  }
+}

@@ -1,0 +1,42 @@
+// A `weft` command run as its own process for a benchmark, as a user would run it.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export interface WeftProcess {
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const BIN = fileURLToPath(new URL('../bin/weft.js', import.meta.url));
+
+export function spawnWeft(args: string[], env: Record<string, string>): Promise<WeftProcess> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return Promise.resolve({
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  });
+}
+spawnWeft.bin = BIN;
+
+/** Waits for `weft mcp --http` to say where it listens; returns the MCP URL. */
+export async function waitForHttp(server: WeftProcess, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const match = /Streamable HTTP at (http:\/\/\S+)/.exec(server.output());
+    if (match?.[1]) return match[1];
+    if (server.child.exitCode !== null) throw new Error(`weft mcp --http exited: ${server.output()}`);
+    await delay(50);
+  }
+  throw new Error('weft mcp --http did not start in time');
+}
