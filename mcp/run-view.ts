@@ -35,6 +35,19 @@ export const ApprovalView = z.object({
   expiresAt: z.string().optional(),
 });
 
+/** One page of a task run's output as JSON text; `value` too when the whole output fits one page. */
+export const TaskOutputView = z.object({
+  taskId: z.string(),
+  iteration: z.array(z.number()).optional(),
+  found: z.boolean(),
+  value: z.unknown().optional(),
+  text: z.string().optional(),
+  totalBytes: z.number().optional(),
+  offset: z.number().optional(),
+  nextCursor: z.string().optional(),
+  note: z.string().optional(),
+});
+
 export const RunErrorView = z.object({ taskId: z.string().optional(), type: z.string(), message: z.string() });
 
 export function taskRunView(task: TaskRunRecord): TaskRunView {

@@ -22,8 +22,11 @@ import {
   type FlowRunResult,
   RUN_FAILURE_TYPES,
   type RunState,
+  type TaskOutputQuery,
+  type TaskOutputResult,
   type TaskRunsPage,
   type TaskRunsQuery,
+  taskRunKey,
 } from '../src/runs/run-types.js';
 import { parseDuration } from '../src/spec/duration.js';
 import { checkApprovalResponse, recordApprovalResponse } from './approval.js';
@@ -34,6 +37,7 @@ import { TaskFailure, toTaskError } from './task-failure.js';
 import { runWithTimeout } from './timeout-scope.js';
 
 export const taskRunsQuery = defineQuery<TaskRunsPage, [TaskRunsQuery?]>(FLOW_RUN.taskRunsQuery);
+export const taskOutputQuery = defineQuery<TaskOutputResult, [TaskOutputQuery]>(FLOW_RUN.taskOutputQuery);
 export const approvalUpdate = defineUpdate<ApprovalOutput, [ApprovalResponse]>(FLOW_RUN.approvalUpdate);
 
 export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
@@ -45,6 +49,10 @@ export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
     const page = ctx.book.page(query?.offset, query?.limit);
     const live = state === 'RUNNING' && ctx.book.approvals.size > 0 ? 'WAITING' : state;
     return { state: live, offset: query?.offset ?? 0, ...page, pendingApprovals: [...ctx.book.approvals.values()] };
+  });
+  setHandler(taskOutputQuery, ({ taskId, iteration }) => {
+    const key = taskRunKey(taskId, iteration);
+    return ctx.outputs.has(key) ? { found: true, output: ctx.outputs.get(key) } : { found: false };
   });
   setHandler(approvalUpdate, (response) => recordApprovalResponse(ctx, response), { validator: (response) => checkApprovalResponse(ctx, response) });
 

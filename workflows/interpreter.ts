@@ -39,6 +39,7 @@ export class Interpreter {
       }
       const output = await this.withRetry(task, frame, record);
       frame.setOutput(task.id, output ?? {});
+      this.ctx.outputs.set(taskRunKey(task.id, frame.iteration), output ?? {});
       this.ctx.book.finish(record, 'COMPLETED');
     } catch (error) {
       if (isCancellation(error)) {

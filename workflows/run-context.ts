@@ -22,6 +22,8 @@ export const HEARTBEAT_TIMEOUT = '10s';
 export class RunContext {
   readonly book: TaskBook;
   readonly approvalAnswers = new Map<string, ApprovalOutput>();
+  /** Outputs by task run key (`id`, `id[3]`), for the `taskOutput` query; references, not copies. */
+  readonly outputs = new Map<string, unknown>();
   private waiting = false;
 
   constructor(

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { RUN_STATES } from '../../src/runs/run-types.js';
 import { InvalidCursorError } from '../../src/services/flow-service.js';
 import { LOG_LEVELS, MAX_LOG_PAGE } from '../../src/services/log-service.js';
+import { cutText, OUTPUT_PAGE_BYTES } from '../budget.js';
 import {
   ApprovalView,
   approvalView,
@@ -14,10 +15,11 @@ import {
   runErrorView,
   runSummaryLine,
   summaryTimeline,
+  TaskOutputView,
   TaskRunView,
   taskRunView,
 } from '../run-view.js';
-import { defineTool } from '../tool-registry.js';
+import { defineTool, type ToolContext } from '../tool-registry.js';
 import { AccessDeniedError } from './flow-tools.js';
 import { checkRunAccess, waitOnRun } from './run-tools.js';
 import { CursorField, FlowRefField, IterationField, limitField, RunIdField, TimeField, WaitSecondsField } from './tool-fields.js';
@@ -51,6 +53,7 @@ export const getRun = defineTool({
     error: RunErrorView.optional(),
     tasks: z.array(TaskRunView),
     tasksShown: z.object({ shown: z.number(), total: z.number(), nextCursor: z.string().optional() }).optional(),
+    taskOutput: TaskOutputView.optional(),
     approvals: z.array(ApprovalView),
     startedAt: z.string(),
     endedAt: z.string().optional(),
@@ -64,7 +67,13 @@ export const getRun = defineTool({
     if (taskId) all = all.filter((t) => t.id === taskId && (!iteration || sameIteration(t.iteration, iteration)));
     let tasks: z.infer<typeof TaskRunView>[];
     let tasksShown: { shown: number; total: number; nextCursor?: string } | undefined;
-    if (mode === 'full' || taskId) {
+    let taskOutput: z.infer<typeof TaskOutputView> | undefined;
+    if (taskId) {
+      // With taskId the cursor pages the task's output; its timeline is shown up to one page.
+      tasks = all.slice(0, FULL_TASK_PAGE).map(taskRunView);
+      if (all.length > tasks.length) tasksShown = { shown: tasks.length, total: all.length };
+      taskOutput = await outputPage(ctx, runId, taskId, iteration ?? onlyIteration(all), cursor);
+    } else if (mode === 'full') {
       const offset = cursor ? decodeOffset(cursor) : 0;
       const page = all.slice(offset, offset + FULL_TASK_PAGE);
       tasks = page.map(taskRunView);
@@ -89,6 +98,7 @@ export const getRun = defineTool({
         error: runErrorView(detail),
         tasks,
         tasksShown,
+        taskOutput,
         approvals: detail.approvals.map(approvalView),
         startedAt: detail.startedAt,
         endedAt: detail.endedAt,
@@ -145,6 +155,47 @@ export const queryLogs = defineTool({
     };
   },
 });
+
+async function outputPage(
+  ctx: ToolContext,
+  runId: string,
+  taskId: string,
+  iteration: number[] | undefined | 'many',
+  cursor: string | undefined,
+): Promise<z.infer<typeof TaskOutputView>> {
+  if (iteration === 'many') {
+    return { taskId, found: false, note: 'this task ran in several foreach iterations; pass iteration (e.g. [0]) for one output' };
+  }
+  const result = await ctx.services.runs.taskOutput(runId, taskId, iteration);
+  const base = { taskId, ...(iteration ? { iteration } : {}) };
+  if (!result.found) return { ...base, found: false, note: 'no output (yet): the task has not completed, was skipped, or ran inside a batched foreach' };
+  const json = JSON.stringify(result.output) ?? 'null';
+  const bytes = Buffer.from(json, 'utf8');
+  const offset = cursor ? decodeOutputOffset(cursor) : 0;
+  if (offset === 0 && bytes.length <= OUTPUT_PAGE_BYTES) return { ...base, found: true, value: result.output, totalBytes: bytes.length };
+  const page = cutText(bytes.subarray(offset).toString('utf8'), OUTPUT_PAGE_BYTES);
+  const end = offset + Buffer.byteLength(page.text, 'utf8');
+  return {
+    ...base,
+    found: true,
+    text: page.text,
+    totalBytes: bytes.length,
+    offset,
+    ...(end < bytes.length ? { nextCursor: Buffer.from(`output:${end}`).toString('base64url') } : {}),
+  };
+}
+
+function decodeOutputOffset(cursor: string): number {
+  const match = /^output:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new InvalidCursorError();
+  return Number(match[1]);
+}
+
+function onlyIteration(records: readonly { iteration?: number[] }[]): number[] | undefined | 'many' {
+  const distinct = new Set(records.map((r) => (r.iteration ?? []).join(',')));
+  if (distinct.size > 1) return 'many';
+  return records[0]?.iteration;
+}
 
 function sameIteration(a: number[] | undefined, b: number[]): boolean {
   return (a ?? []).join(',') === b.join(',');

@@ -1,9 +1,11 @@
 // Opens what CLI commands need, lazily: the store (flows, logs, secrets) and, only for run
 // commands, a Temporal client. Everything is closed by `close()`.
 
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { dataDir } from '../config/paths.js';
 import { WeftError } from '../errors.js';
+import { OutputStore } from '../outputs/output-store.js';
 import { loadSecretKey } from '../secrets/secret-key.js';
 import { SecretStore } from '../secrets/secret-store.js';
 import { FlowService } from '../services/flow-service.js';
@@ -30,7 +32,7 @@ export class ServicesContext {
   }
 
   async runs(taskQueue = process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE): Promise<RunService> {
-    return new RunService(await this.temporal(), await this.flows(), taskQueue);
+    return new RunService(await this.temporal(), await this.flows(), taskQueue, { outputs: new OutputStore(join(dataDir(), 'outputs')) });
   }
 
   async temporal(): Promise<Client> {

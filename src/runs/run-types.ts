@@ -102,6 +102,18 @@ export interface TaskRunsPage {
   pendingApprovals: PendingApproval[];
 }
 
+/** Arguments of the `taskOutput` query: one task run's output. */
+export interface TaskOutputQuery {
+  taskId: string;
+  iteration?: number[];
+}
+
+/** Result of the `taskOutput` query; `found: false` when the task run has no output (yet). */
+export interface TaskOutputResult {
+  found: boolean;
+  output?: unknown;
+}
+
 /** Workflow result of a completed run (enters history). */
 export interface FlowRunResult {
   state: 'COMPLETED';
@@ -130,6 +142,7 @@ export const FLOW_RUN = {
   workflowType: 'flowRun',
   batchWorkflowType: 'foreachBatch',
   taskRunsQuery: 'taskRuns',
+  taskOutputQuery: 'taskOutput',
   approvalUpdate: 'respondToApproval',
 } as const;
 

@@ -7,6 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { localAccess } from '../../mcp/access.js';
 import { buildServer, READ_TOOLS } from '../../mcp/build-server.js';
 import { type McpHttpServer, startMcpHttpServer } from '../../mcp/http-server.js';
+import { OutputStore } from '../outputs/output-store.js';
 import { loadPrompts } from '../prompts/prompt-library.js';
 import { loadSecretKey } from '../secrets/secret-key.js';
 import { secretsFromEnv } from '../secrets/secret-source.js';
@@ -69,7 +70,11 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   if (options.mcp) {
     const mcp = options.mcp;
     client = await connectClient(settings);
-    const services = { flows, runs: new RunService(client, flows, taskQueue, uiUrl ? { uiBaseUrl: uiUrl } : {}), logs: new LogService(store) };
+    const services = {
+      flows,
+      runs: new RunService(client, flows, taskQueue, { outputs: new OutputStore(join(dataDir, 'outputs')), ...(uiUrl ? { uiBaseUrl: uiUrl } : {}) }),
+      logs: new LogService(store),
+    };
     const prompts = await loadPrompts();
     const access = localAccess({ readOnly: mcp.readOnly, readTools: READ_TOOLS });
     http = await startMcpHttpServer({

@@ -7,6 +7,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError 
 import { ApplicationFailure } from '@temporalio/common';
 import { runSearchAttributes } from '../../workflows/search-attributes.js';
 import { FlowValidationError, WeftError } from '../errors.js';
+import type { OutputStore } from '../outputs/output-store.js';
 import { timelineFromHistory } from '../runs/history-timeline.js';
 import { getRunningView, respondToApproval } from '../runs/run-client.js';
 import { resolveInputs } from '../runs/run-inputs.js';
@@ -20,7 +21,11 @@ import {
   type FlowRunResult,
   type PendingApproval,
   type RunState,
+  type StoredOutputRef,
+  type TaskOutputQuery,
+  type TaskOutputResult,
   type TaskRunRecord,
+  taskRunKey,
 } from '../runs/run-types.js';
 import type { FlowService } from './flow-service.js';
 import { isoTime } from './iso-time.js';
@@ -76,10 +81,25 @@ export interface StartRunRequest {
 export interface RunServiceOptions {
   /** Base address of the Temporal Web UI, for `uiUrl` (default: the embedded dev server's). */
   uiBaseUrl?: string;
+  /** Where outputs too large for history are kept (the worker's data directory). */
+  outputs?: OutputStore;
 }
+
+/** Thrown when a task run's output can be read neither from a worker nor from history. */
+export class TaskOutputUnavailableError extends WeftError {
+  constructor(runId: string, key: string, reason: string) {
+    super('TASK_OUTPUT_UNAVAILABLE', `output of ${key} in run ${runId} is not available: ${reason}`, {
+      hint: 'outputs of set/if/foreach tasks are read from a running worker (weft worker or weft dev); http and script outputs also from history',
+    });
+  }
+}
+
+/** How long a worker gets to answer an output query before history is used instead. */
+const OUTPUT_QUERY_MS = 5000;
 
 export class RunService {
   private readonly uiBaseUrl: string;
+  private readonly outputs: OutputStore | undefined;
 
   constructor(
     private readonly client: Client,
@@ -87,6 +107,7 @@ export class RunService {
     private readonly taskQueue: string,
     options: RunServiceOptions = {},
   ) {
+    this.outputs = options.outputs;
     this.uiBaseUrl = (options.uiBaseUrl ?? process.env.WEFT_UI_URL ?? 'http://127.0.0.1:8233').replace(/\/+$/, '');
   }
 
@@ -237,6 +258,52 @@ export class RunService {
     if (options.force) await handle.terminate(options.reason ?? 'terminated by request');
     else await handle.cancel();
     return { runId, state: options.force ? 'TERMINATED' : (await this.get(runId)).state };
+  }
+
+  /**
+   * One task run's output: asked of a worker (running and closed runs), else read from the
+   * activity result in history. Outputs stored outside history are loaded when this process
+   * can reach the output store.
+   */
+  async taskOutput(runId: string, taskId: string, iteration?: number[]): Promise<{ found: boolean; output?: unknown }> {
+    const key = taskRunKey(taskId, iteration);
+    const handle = this.client.workflow.getHandle(runId);
+    let answer: TaskOutputResult | undefined;
+    try {
+      answer = await this.client.connection.withDeadline(Date.now() + OUTPUT_QUERY_MS, () =>
+        handle.query<TaskOutputResult, [TaskOutputQuery]>(FLOW_RUN.taskOutputQuery, { taskId, ...(iteration ? { iteration } : {}) }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
+      answer = await this.outputFromHistory(handle, key);
+      if (!answer) throw new TaskOutputUnavailableError(runId, key, 'no worker answered and history holds no activity result for it');
+    }
+    if (!answer.found) return { found: false };
+    return { found: true, output: await this.loadStored(answer.output) };
+  }
+
+  private async outputFromHistory(handle: ReturnType<Client['workflow']['getHandle']>, key: string): Promise<TaskOutputResult | undefined> {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const prefix = `${key}#`;
+    let scheduled: { id: number; attempt: number } | undefined;
+    for (const event of events) {
+      const activityId = event.activityTaskScheduledEventAttributes?.activityId;
+      if (!activityId?.startsWith(prefix)) continue;
+      const attempt = Number(activityId.slice(prefix.length));
+      if (!scheduled || attempt > scheduled.attempt) scheduled = { id: Number(event.eventId), attempt };
+    }
+    if (!scheduled) return undefined;
+    const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === scheduled.id);
+    const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+    if (!payload) return undefined;
+    const converter = this.client.options.loadedDataConverter.payloadConverter;
+    return { found: true, output: converter.fromPayload(payload as Parameters<typeof converter.fromPayload>[0]) };
+  }
+
+  private async loadStored(output: unknown): Promise<unknown> {
+    const ref = (output as Partial<StoredOutputRef> | null)?.$weftOutputRef;
+    if (typeof ref !== 'string' || !this.outputs) return output;
+    return this.outputs.get(ref).catch(() => output);
   }
 
   respondToApproval(runId: string, response: ApprovalResponse): Promise<ApprovalOutput> {

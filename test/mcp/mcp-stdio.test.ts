@@ -183,6 +183,8 @@ describe('weft mcp over stdio', () => {
     const run = structured<{ state: string; tasks: { id: string; durationMs?: number }[]; approvals: unknown[]; revision: number }>(
       await call(client, 'get_run', { runId: done.runId }),
     );
+    const calc = structured<{ taskOutput: { value: unknown } }>(await call(client, 'get_run', { runId: done.runId, taskId: 'calc' }));
+    assert.deepEqual(calc.taskOutput.value, { v: 42 });
     assert.equal(run.state, 'COMPLETED');
     assert.equal(run.revision, 2);
     assert.deepEqual(
@@ -224,13 +226,31 @@ describe('weft mcp over stdio', () => {
       cursor = page.tasksShown?.nextCursor;
     } while (cursor);
     assert.equal(seen.size, 152);
-    const one = structured<{ tasks: { id: string; iteration?: number[] }[] }>(
+    const one = structured<{ tasks: { id: string; iteration?: number[] }[]; taskOutput: { value: unknown } }>(
       await call(client, 'get_run', { runId: done.runId, taskId: 'one', iteration: [7] }),
     );
     assert.deepEqual(
       one.tasks.map((t) => [t.id, t.iteration]),
       [['one', [7]]],
     );
+    assert.deepEqual(one.taskOutput.value, { i: 7 });
+    const ambiguous = structured<{ taskOutput: { found: boolean; note: string } }>(await call(client, 'get_run', { runId: done.runId, taskId: 'one' }));
+    assert.equal(ambiguous.taskOutput.found, false);
+    assert.match(ambiguous.taskOutput.note, /pass iteration/);
+    // A 60 KB output comes in pages that join back into the exact value.
+    let text = '';
+    let outputCursor: string | undefined;
+    let outputPages = 0;
+    do {
+      const page = structured<{ taskOutput: { text: string; nextCursor?: string } }>(
+        await call(client, 'get_run', { runId: done.runId, taskId: 'big', ...(outputCursor ? { cursor: outputCursor } : {}) }),
+      );
+      text += page.taskOutput.text;
+      outputCursor = page.taskOutput.nextCursor;
+      outputPages++;
+    } while (outputCursor);
+    assert.equal(outputPages, 2);
+    assert.deepEqual(JSON.parse(text), { blob: 'x'.repeat(60_000) });
     const badCursor = await call(client, 'get_run', { runId: done.runId, detail: 'full', cursor: 'bm9wZQ' });
     assert.equal(badCursor.isError, true);
     assert.match(textOf(badCursor), /INVALID_CURSOR/);
@@ -358,5 +378,24 @@ describe('weft mcp over stdio', () => {
     const debugText = debug.messages.map((m) => (m.content.type === 'text' ? m.content.text : '')).join('\n');
     assert.match(debugText, new RegExp(`"runId": "${runId}"`));
     assert.match(debugText, /"state": "COMPLETED"/);
+  });
+
+  it('reads an activity task’s output from history when no worker runs, and says why a pure task’s is unavailable', async () => {
+    await call(client, 'save_flow', {
+      flow: 'id: shell\nnamespace: mcp\ntasks:\n  - { id: sh, type: script, language: bash, script: "echo hello" }\n  - { id: after, type: set, values: { n: 1 } }\n',
+    });
+    const done = structured<{ runId: string; state: string }>(await call(client, 'run_flow', { flow: 'mcp/shell', waitSeconds: 30 }));
+    assert.equal(done.state, 'COMPLETED');
+    const live = structured<{ taskOutput: { value: { exitCode: number } } }>(await call(client, 'get_run', { runId: done.runId, taskId: 'sh' }));
+    assert.equal(live.taskOutput.value.exitCode, 0);
+    await env.stopWorker();
+    const fromHistory = structured<{ taskOutput: { value: { exitCode: number; stdoutTail: string } } }>(
+      await call(client, 'get_run', { runId: done.runId, taskId: 'sh' }),
+    );
+    assert.equal(fromHistory.taskOutput.value.exitCode, 0);
+    assert.match(fromHistory.taskOutput.value.stdoutTail, /hello/);
+    const pure = await call(client, 'get_run', { runId: done.runId, taskId: 'after' });
+    assert.equal(pure.isError, true);
+    assert.match(textOf(pure), /TASK_OUTPUT_UNAVAILABLE/);
   });
 });
