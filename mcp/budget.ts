@@ -6,6 +6,8 @@
 export const RESPONSE_BUDGET_BYTES = 100_000;
 /** Budget for a run's outputs inside get_run/run_flow. */
 export const OUTPUTS_BUDGET_BYTES = 40_000;
+/** Budget for a run's inputs inside get_run. */
+export const INPUTS_BUDGET_BYTES = 20_000;
 /** Budget for one task's output preview in a timeline. */
 export const PREVIEW_BYTES = 200;
 /** Bytes of one task's output served per get_run page (taskId mode). */

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RUN_STATES } from '../../src/runs/run-types.js';
 import { InvalidCursorError } from '../../src/services/flow-service.js';
 import { LOG_LEVELS, MAX_LOG_PAGE } from '../../src/services/log-service.js';
-import { cutText, OUTPUT_PAGE_BYTES } from '../budget.js';
+import { cutText, fitObject, INPUTS_BUDGET_BYTES, OUTPUT_PAGE_BYTES } from '../budget.js';
 import {
   ApprovalView,
   approvalView,
@@ -48,6 +48,7 @@ export const getRun = defineTool({
     revision: z.number(),
     state: z.enum(RUN_STATES),
     inputs: z.record(z.string(), z.unknown()),
+    inputsTruncated: z.boolean().optional(),
     outputs: z.record(z.string(), z.unknown()).optional(),
     outputsTruncated: z.boolean().optional(),
     error: RunErrorView.optional(),
@@ -85,6 +86,7 @@ export const getRun = defineTool({
       if (summary.cut) tasksShown = { shown: tasks.length, total: all.length };
     }
     const { outputs, cut } = boundedOutputs(detail.outputs);
+    const inputs = fitObject(detail.inputs, INPUTS_BUDGET_BYTES);
     const more = tasksShown ? `; timeline shows ${tasksShown.shown} of ${tasksShown.total} task runs (detail: full pages through all)` : '';
     return {
       structured: {
@@ -92,7 +94,8 @@ export const getRun = defineTool({
         flow: detail.flow,
         revision: detail.revision,
         state: detail.state,
-        inputs: detail.inputs,
+        inputs: inputs.value,
+        ...(inputs.truncated ? { inputsTruncated: true } : {}),
         outputs,
         ...(cut ? { outputsTruncated: true } : {}),
         error: runErrorView(detail),
