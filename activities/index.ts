@@ -11,15 +11,17 @@ import { Redactor } from '../src/secrets/redactor.js';
 import { resolveSecretMarkers, resolveSecretsInValue, SecretNotFoundError, type SecretSource } from '../src/secrets/secret-source.js';
 import { FLOW_LIMITS } from '../src/spec/limits.js';
 import { performHttpRequest } from './http-request.js';
+import { type LlmRuntime, runLlmTask } from './llm-call.js';
 import { runScriptTask } from './run-script.js';
 import { TASK_ERROR_TYPES } from './task-errors.js';
-import type { HttpOutput, HttpRequestInput, LogLine, ResolveFlowInput, ScriptInput, ScriptOutput, TaskContext } from './types.js';
+import type { HttpOutput, HttpRequestInput, LlmInput, LlmOutput, LogLine, ResolveFlowInput, ScriptInput, ScriptOutput, TaskContext } from './types.js';
 
 export interface ActivityDeps {
   secrets: SecretSource;
   logs: LogSink;
   outputs: OutputStore;
   flows: FlowCatalog;
+  llm: LlmRuntime;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -52,6 +54,11 @@ export function createActivities(deps: ActivityDeps) {
         const env = (await resolveSecretsInValue(input.env, deps.secrets, used)) as Record<string, string>;
         return bounded(input.context, await runScriptTask({ ...input, env }, new Redactor(used), deps.logs));
       });
+    },
+
+    async callLlm(input: LlmInput): Promise<LlmOutput | StoredOutputRef> {
+      const used = new Set<string>();
+      return asTaskErrors(used, async () => bounded(input.context, await runLlmTask(input, deps.llm, deps.secrets, used)));
     },
 
     async writeLogs(lines: LogLine[]): Promise<void> {

@@ -63,3 +63,43 @@ export interface ResolveFlowInput {
   flow: string;
   revision?: number;
 }
+
+/** One message of an `llm` task's `messages`. */
+export interface LlmMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface LlmInput {
+  context: TaskContext;
+  provider: string;
+  model: string;
+  system?: string;
+  prompt?: string;
+  messages?: LlmMessage[];
+  /** A prompt file of `prompts/` (by its front-matter name), filled with `promptArgs`. */
+  promptTemplate?: string;
+  promptArgs?: Record<string, unknown>;
+  responseSchema?: Record<string, unknown>;
+  temperature?: number;
+  maxTokens?: number;
+  /** `cache: { ttl }` of the task, in ms. */
+  cacheTtlMs?: number;
+}
+
+export interface LlmUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Estimated USD, when the price table knows the model. */
+  costUsd?: number;
+}
+
+export interface LlmOutput {
+  text: string;
+  json: unknown;
+  usage: LlmUsage;
+  model: string;
+  finishReason: string;
+  /** Served from the cache: no provider call, no cost. */
+  cached?: boolean;
+}

@@ -5,12 +5,13 @@ import { isCancellation, sleep } from '@temporalio/workflow';
 import { renderTemplate, renderValue } from '../src/expressions/evaluate.js';
 import { type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
 import { parseDuration } from '../src/spec/duration.js';
-import type { FailTask, IfTask, LogTask, SetTask, SleepTask, SwitchTask, Task } from '../src/spec/flow-spec.js';
+import type { FailTask, IfTask, LlmTask, LogTask, SetTask, SleepTask, SwitchTask, Task } from '../src/spec/flow-spec.js';
 import { taskDefaults } from '../src/spec/task-defaults.js';
 import { runApproval } from './approval.js';
 import { runForeach } from './foreach.js';
 import type { Frame } from './frame.js';
 import { runHttp, runScript, runSubflow, writeLog } from './io-tasks.js';
+import { failureDetails, runLlm } from './llm-task.js';
 import { backoffMs, resolveRetry } from './retry-policy.js';
 import type { RunContext } from './run-context.js';
 import { runPool } from './run-pool.js';
@@ -40,7 +41,7 @@ export class Interpreter {
       const output = await this.withRetry(task, frame, record);
       frame.setOutput(task.id, output ?? {});
       this.ctx.outputs.set(taskRunKey(task.id, frame.iteration), output ?? {});
-      this.ctx.book.finish(record, 'COMPLETED');
+      this.ctx.book.finish(record, record.cached ? 'CACHED' : 'COMPLETED');
     } catch (error) {
       if (isCancellation(error)) {
         this.ctx.book.finish(record, 'CANCELLED');
@@ -78,7 +79,8 @@ export class Interpreter {
         const { type } = toTaskError(error);
         if (attempt >= policy.maxAttempts || policy.nonRetryable.has(type)) throw error;
         this.ctx.book.set(record, 'RETRYING');
-        await sleep(backoffMs(policy, attempt));
+        // A provider's retry-after (rate limits) is a floor under the policy's backoff.
+        await sleep(Math.max(backoffMs(policy, attempt), failureDetails(error)?.retryAfterMs ?? 0));
         this.ctx.book.set(record, 'RUNNING');
       }
     }
@@ -123,9 +125,7 @@ export class Interpreter {
       case 'foreach':
         return (t, frame, record) => runForeach(this, t as Extract<Task, { type: 'foreach' }>, frame, record);
       case 'llm':
-        return async (t, frame) => {
-          throw new TaskFailure(t.id, frame.iteration, { type: 'TaskTypeUnavailable', message: 'llm tasks are not available in this build yet' });
-        };
+        return (t, frame, record, attempt) => runLlm(this.ctx, t as LlmTask, frame, record, attempt);
     }
   }
 

@@ -54,6 +54,17 @@ export interface TaskRunRecord {
   allowedFailure?: boolean;
   /** For foreach: iterations finished so far and in all. */
   progress?: { done: number; total: number };
+  /** Model tokens this task run used (llm tasks; every attempt and repair round). */
+  usage?: TokenUsageTotal;
+  /** Set when the task's answer came from the cache; the task run ends CACHED. */
+  cached?: boolean;
+}
+
+/** Tokens and estimated cost, per task run and summed per run. */
+export interface TokenUsageTotal {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd?: number;
 }
 
 /** A pending approval as the run shows it. */

@@ -25,6 +25,7 @@ import {
   type TaskOutputQuery,
   type TaskOutputResult,
   type TaskRunRecord,
+  type TokenUsageTotal,
   taskRunKey,
 } from '../runs/run-types.js';
 import type { FlowService } from './flow-service.js';
@@ -60,6 +61,21 @@ export interface RunDetail {
   approvals: PendingApproval[];
   startedAt: string;
   endedAt?: string;
+  /** Model tokens (and estimated cost) summed over the run's task runs; absent when none were used. */
+  usage?: TokenUsageTotal;
+}
+
+/** Sums the usage of task runs; undefined when no task used a model. */
+export function runUsage(tasks: readonly TaskRunRecord[]): TokenUsageTotal | undefined {
+  let total: TokenUsageTotal | undefined;
+  for (const task of tasks) {
+    if (!task.usage) continue;
+    total ??= { inputTokens: 0, outputTokens: 0 };
+    total.inputTokens += task.usage.inputTokens;
+    total.outputTokens += task.usage.outputTokens;
+    if (task.usage.costUsd !== undefined) total.costUsd = (total.costUsd ?? 0) + task.usage.costUsd;
+  }
+  return total;
 }
 
 export interface RunSummary {
@@ -162,8 +178,14 @@ export class RunService {
     }
   }
 
-  /** A run's state, timeline and outputs; finished runs are read from Temporal without a worker. */
+  /** A run's state, timeline, outputs and model usage; finished runs are read from Temporal without a worker. */
   async get(runId: string): Promise<RunDetail> {
+    const detail = await this.readRun(runId);
+    const usage = runUsage(detail.tasks);
+    return usage ? { ...detail, usage } : detail;
+  }
+
+  private async readRun(runId: string): Promise<RunDetail> {
     const handle = this.client.workflow.getHandle(runId);
     let description: Awaited<ReturnType<typeof handle.describe>>;
     try {

@@ -58,7 +58,14 @@ export interface LlmTask extends TaskBase {
   type: 'llm';
   provider: string;
   model: string;
-  [field: string]: unknown;
+  system?: string;
+  prompt?: string;
+  messages?: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
+  promptTemplate?: string;
+  promptArgs?: Record<string, unknown>;
+  responseSchema?: Record<string, unknown>;
+  temperature?: number;
+  maxTokens?: number;
 }
 export interface ApprovalTask extends TaskBase {
   type: 'approval';

@@ -87,24 +87,30 @@ export const TASK_TYPES = {
     rawFields: ['script', 'language'],
   },
   llm: {
-    description: 'One model step (arrives with the LLM issue).',
+    description: 'One model step (OpenAI, Anthropic or an OpenAI-compatible server); output { text, json, usage, model, finishReason }.',
     config: {
-      provider: z.string(),
-      model: z.string(),
-      system: z.string().optional(),
-      prompt: z.string().optional(),
-      messages: z.array(z.unknown()).optional(),
-      promptTemplate: z.string().optional(),
+      provider: z.string().min(1).max(200),
+      model: z.string().min(1).max(200),
+      system: z.string().max(1024 * 1024).optional(),
+      prompt: z.string().max(1024 * 1024).optional(),
+      messages: z
+        .array(z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string().max(1024 * 1024) }))
+        .min(1)
+        .max(1000)
+        .optional(),
+      promptTemplate: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]*$/, 'must name a prompt file of prompts/ (lowercase, digits, _)')
+        .optional(),
       promptArgs: z.record(z.string(), z.unknown()).optional(),
       responseSchema: z.record(z.string(), z.unknown()).optional(),
       temperature: z.number().min(0).max(2).optional(),
-      maxTokens: z.number().int().min(1).optional(),
+      maxTokens: z.number().int().min(1).max(1_000_000).optional(),
     },
     nested: [],
     ...TASK_DEFAULTS.llm,
     secretFields: ['provider'],
-    rawFields: ['responseSchema'],
-    unavailable: 'llm tasks are not available in this build yet; use an http task to call a model API for now',
+    rawFields: ['responseSchema', 'promptTemplate'],
   },
   approval: {
     description: 'Waits for a person (or, with approvers: any, an agent) to approve or reject.',

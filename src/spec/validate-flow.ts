@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ValidationProblem } from '../errors.js';
 import { analyzeExpression } from '../expressions/references.js';
 import { parseTemplate, TemplateSyntaxError } from '../expressions/template.js';
+import { schemaError } from '../llm/response-schema.js';
 import { validateApprovalFields } from './approval-fields.js';
 import type { FlowSpec } from './flow-spec.js';
 import { FLOW_LIMITS } from './limits.js';
@@ -180,10 +181,32 @@ function checkTypeRules(type: TaskTypeName, task: Record<string, unknown>, path:
       hint: 'set method: POST (or PUT, PATCH)',
     });
   }
+  if (task.cache !== undefined && type !== 'llm') {
+    walk.problems.push({ path: `${path}.cache`, message: `${path}.cache is not supported on ${type} tasks`, hint: 'cache applies to llm tasks' });
+  }
+  if (type === 'llm') checkLlmRules(task, path, walk);
   if (type === 'approval' && task.fields !== undefined) {
     for (const problem of validateApprovalFields(task.fields)) {
       walk.problems.push({ path: formatPath(`${path}.fields`, problem.at), message: `${formatPath(`${path}.fields`, problem.at)} ${problem.message}` });
     }
+  }
+}
+
+function checkLlmRules(task: Record<string, unknown>, path: string, walk: Walk): void {
+  const given = (['prompt', 'messages', 'promptTemplate'] as const).filter((f) => task[f] !== undefined);
+  if (given.length !== 1 && !(given.length === 2 && given.includes('messages') && given.includes('prompt'))) {
+    walk.problems.push({
+      path,
+      message: `${path} needs one of prompt, messages or promptTemplate${given.length ? ` (got ${given.join(' and ')})` : ''}`,
+      hint: 'e.g. prompt: "Summarise {{ outputs.fetch.body }}"; messages may be followed by a final prompt',
+    });
+  }
+  if (task.promptArgs !== undefined && task.promptTemplate === undefined) {
+    walk.problems.push({ path: `${path}.promptArgs`, message: `${path}.promptArgs needs promptTemplate`, hint: 'name a prompt file of prompts/ in promptTemplate' });
+  }
+  if (task.responseSchema !== undefined) {
+    const problem = schemaError(task.responseSchema as Record<string, unknown>);
+    if (problem) walk.problems.push({ path: `${path}.responseSchema`, message: `${path}.responseSchema is not a valid JSON Schema: ${problem}` });
   }
 }
 

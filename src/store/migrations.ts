@@ -85,10 +85,24 @@ const secretsMigration: Migration = {
   },
 };
 
+/** Cached model answers (`cache: { ttl }` on llm tasks), kept across restarts. */
+const llmCacheMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('llm_cache')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('llm_cache_expires').on('llm_cache').columns(['expires_at']).execute();
+  },
+};
+
 export function migrationProvider(kind: StoreKind): MigrationProvider {
   return {
     async getMigrations() {
-      return { ...migrations, '002_logs': logsMigration(kind), '003_secrets': secretsMigration };
+      return { ...migrations, '002_logs': logsMigration(kind), '003_secrets': secretsMigration, '005_llm_cache': llmCacheMigration };
     },
   };
 }

@@ -51,7 +51,17 @@ export interface SecretsTable {
   updated_at: string;
 }
 
+export interface LlmCacheTable {
+  /** sha256 of provider, model and the rendered request. */
+  key: string;
+  /** The answer as JSON ({ text, json, model, finishReason, usage }). */
+  value: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface StoreSchema {
+  llm_cache: LlmCacheTable;
   secrets: SecretsTable;
   logs: LogsTable;
   flows: FlowsTable;

@@ -4,11 +4,16 @@
 import { join } from 'node:path';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import type { LlmRuntime } from '../../activities/llm-call.js';
 import { dataDir as defaultDataDir } from '../config/paths.js';
 import type { FlowCatalog } from '../flows/flow-catalog.js';
 import type { LogSink } from '../logs/log-sink.js';
+import { ConcurrencyLimit } from '../llm/concurrency-limit.js';
+import { LlmCache } from '../llm/llm-cache.js';
+import { loadLlmSettings } from '../llm/provider-config.js';
 import { StoreLogSink } from '../logs/store-log-sink.js';
 import { OutputStore } from '../outputs/output-store.js';
+import { loadPrompts, PROMPTS_DIR, type PromptTemplate } from '../prompts/prompt-library.js';
 import { type SecretSource, secretsFromEnv } from '../secrets/secret-source.js';
 import { FlowService } from '../services/flow-service.js';
 import type { Store } from '../store/database.js';
@@ -33,6 +38,23 @@ export interface WeftWorkerOptions {
   maxConcurrentWorkflowTasks?: number;
   /** Seconds running activities get to finish on shutdown before they are cancelled (default 10). */
   shutdownGraceSeconds?: number;
+  /** Model providers, their limits and the answer cache (default: from the environment, cache in the store). */
+  llm?: LlmRuntime;
+}
+
+/** Providers from the environment, one concurrency limit per provider, the cache in the store, prompts from prompts/. */
+export function defaultLlmRuntime(store: Store, env: NodeJS.ProcessEnv = process.env): LlmRuntime {
+  const settings = loadLlmSettings(env);
+  let prompts: Promise<PromptTemplate[]> | undefined;
+  return {
+    settings,
+    limit: new ConcurrencyLimit(),
+    cache: new LlmCache(store),
+    prompts: () => {
+      prompts ??= loadPrompts(env.WEFT_PROMPTS_DIR ?? PROMPTS_DIR);
+      return prompts;
+    },
+  };
 }
 
 export async function createWeftWorker(options: WeftWorkerOptions): Promise<Worker> {
@@ -42,6 +64,7 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
     logs: options.logs ?? new StoreLogSink(options.store),
     outputs: new OutputStore(join(dir, 'outputs')),
     flows: options.flows ?? new FlowService(options.store),
+    llm: options.llm ?? defaultLlmRuntime(options.store),
   });
   return Worker.create({
     connection: options.connection,

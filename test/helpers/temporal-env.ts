@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { LlmRuntime } from '../../activities/llm-call.js';
 import type { FlowCatalog } from '../../src/flows/flow-catalog.js';
 import { type RunView, startRun, waitForRun } from '../../src/runs/run-client.js';
 import type { SecretSource } from '../../src/secrets/secret-source.js';
@@ -39,6 +40,8 @@ export interface TestEnv {
 
 export interface TestEnvOptions {
   flows?: FlowCatalog;
+  /** Model providers for llm tasks (default: from the environment). */
+  llm?: (store: Store) => LlmRuntime;
   secrets?: SecretSource;
   startWorker?: boolean;
   address?: string;
@@ -78,6 +81,7 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
       store,
       ...(options.flows ? { flows: options.flows } : {}),
       ...(options.secrets ? { secrets: options.secrets } : {}),
+      ...(options.llm ? { llm: options.llm(store) } : {}),
     });
     env.running = env.worker.run().finally(() => workerConnection.close());
   }

@@ -1,0 +1,109 @@
+// The `llm` task's activity: builds the messages (prompt, messages, or a prompt template),
+// answers from the cache when the task allows it, otherwise calls the provider through its
+// SDK under the provider's concurrency limit, heartbeating while tokens arrive. Provider
+// errors become task errors whose type the flow's retry policy matches; retry-after and the
+// tokens already spent travel in the failure details.
+
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ConcurrencyLimit } from '../src/llm/concurrency-limit.js';
+import { LlmCache } from '../src/llm/llm-cache.js';
+import { LlmError, LlmProviderNotConfiguredError } from '../src/llm/llm-errors.js';
+import { callModel } from '../src/llm/model-call.js';
+import type { ChatMessage, ModelRequest, ResolvedProvider, TokenUsage } from '../src/llm/model-types.js';
+import { costOf, type LlmSettings } from '../src/llm/provider-config.js';
+import { type PromptTemplate, renderPrompt } from '../src/prompts/prompt-library.js';
+import type { SecretSource } from '../src/secrets/secret-source.js';
+import { withHeartbeat } from './heartbeat.js';
+import type { LlmInput, LlmOutput } from './types.js';
+
+export interface LlmRuntime {
+  settings: LlmSettings;
+  limit: ConcurrencyLimit;
+  cache?: LlmCache;
+  prompts(): Promise<readonly PromptTemplate[]>;
+}
+
+/** Least time between heartbeats sent from stream chunks. */
+const CHUNK_HEARTBEAT_MS = 1000;
+
+/** Details of a failed llm attempt, for the workflow's retry and usage accounting. */
+export interface LlmFailureDetails {
+  retryAfterMs?: number;
+  usage?: TokenUsage;
+}
+
+export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: SecretSource, used: Set<string>): Promise<LlmOutput> {
+  const provider = await resolveProvider(input.provider, runtime.settings, secrets, used);
+  const request: ModelRequest = {
+    model: input.model,
+    ...(input.system ? { system: input.system } : {}),
+    messages: await buildMessages(input, runtime),
+    ...(input.responseSchema ? { responseSchema: input.responseSchema } : {}),
+    ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+    ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
+  };
+  const cacheKey = input.cacheTtlMs && runtime.cache ? LlmCache.key(input.provider, request) : undefined;
+  if (cacheKey && runtime.cache) {
+    const hit = await runtime.cache.get(cacheKey);
+    if (hit) return { ...hit, usage: { inputTokens: 0, outputTokens: 0 }, cached: true };
+  }
+  const ctx = Context.current();
+  let lastBeat = 0;
+  const onChunk = () => {
+    const now = Date.now();
+    if (now - lastBeat < CHUNK_HEARTBEAT_MS) return;
+    lastBeat = now;
+    ctx.heartbeat();
+  };
+  try {
+    const result = await withHeartbeat((signal) =>
+      runtime.limit.run(provider.name, provider.config.concurrency, () => callModel(provider, request, signal, onChunk)),
+    );
+    const cost = costOf(runtime.settings.prices, result.model, result.usage);
+    const output: LlmOutput = {
+      text: result.text,
+      json: result.json,
+      usage: { ...result.usage, ...(cost !== undefined ? { costUsd: cost } : {}) },
+      model: result.model,
+      finishReason: result.finishReason,
+    };
+    if (cacheKey && runtime.cache && input.cacheTtlMs) {
+      await runtime.cache.put(cacheKey, { text: output.text, json: output.json, model: output.model, finishReason: output.finishReason }, input.cacheTtlMs);
+    }
+    return output;
+  } catch (error) {
+    if (!(error instanceof LlmError)) throw error;
+    const details: LlmFailureDetails = {
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+      ...((error as { usage?: TokenUsage }).usage ? { usage: (error as { usage?: TokenUsage }).usage } : {}),
+    };
+    throw ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true, details: [details] });
+  }
+}
+
+async function resolveProvider(name: string, settings: LlmSettings, secrets: SecretSource, used: Set<string>): Promise<ResolvedProvider> {
+  const config = settings.providers[name];
+  if (!config) throw new LlmProviderNotConfiguredError(name, Object.keys(settings.providers));
+  const keyName = config.apiKeyName ?? `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
+  // A Weft secret of the SDK's variable name wins over the environment variable.
+  const apiKey = (await secrets.get(keyName)) ?? process.env[keyName];
+  if (apiKey) used.add(apiKey);
+  // Local OpenAI-compatible servers often need no key; the SDK still wants a value.
+  return { name, config, keyName, apiKey: apiKey ?? 'none' };
+}
+
+async function buildMessages(input: LlmInput, runtime: LlmRuntime): Promise<ChatMessage[]> {
+  const messages: ChatMessage[] = [...(input.messages ?? [])];
+  if (input.promptTemplate) {
+    const template = (await runtime.prompts()).find((p) => p.name === input.promptTemplate);
+    if (!template) {
+      throw new LlmError('LlmBadRequestError', `prompt template "${input.promptTemplate}" does not exist`, {
+        hint: 'add prompts/<name>.md with a front matter naming it',
+      });
+    }
+    const args = Object.fromEntries(Object.entries(input.promptArgs ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+    messages.push({ role: 'user', content: renderPrompt(template, args) });
+  }
+  if (input.prompt) messages.push({ role: 'user', content: input.prompt });
+  return messages;
+}

@@ -1,0 +1,71 @@
+// The `llm` task in the workflow: renders its templates, hands the request to the `callLlm`
+// activity, and records on the task run what the call cost (every attempt's tokens, repair
+// rounds included) and whether the answer came from the cache.
+
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import type { LlmFailureDetails } from '../activities/llm-call.js';
+import type { LlmInput, LlmMessage, LlmOutput } from '../activities/types.js';
+import { renderText, renderValue } from '../src/expressions/evaluate.js';
+import { type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
+import { parseDuration } from '../src/spec/duration.js';
+import type { LlmTask } from '../src/spec/flow-spec.js';
+import { taskDefaults } from '../src/spec/task-defaults.js';
+import type { Frame } from './frame.js';
+import type { RunContext } from './run-context.js';
+
+/** Extra time Temporal allows past the call's own timeout. */
+const TIMEOUT_SLACK_MS = 30_000;
+
+export async function runLlm(ctx: RunContext, task: LlmTask, frame: Frame, record: TaskRunRecord, attempt: number): Promise<unknown> {
+  const scope = frame.scope();
+  const at = (field: string) => `${task.id}.${field}`;
+  const key = taskRunKey(task.id, frame.iteration);
+  const limit = parseDuration(task.timeout ?? taskDefaults('llm').defaultTimeout ?? '5m') ?? 300_000;
+  const input: LlmInput = {
+    context: {
+      runId: ctx.runId,
+      flow: `${ctx.flow.namespace}/${ctx.flow.id}`,
+      taskId: task.id,
+      ...(frame.iteration ? { iteration: frame.iteration } : {}),
+      attempt,
+    },
+    provider: renderText(task.provider, scope, at('provider')),
+    model: renderText(task.model, scope, at('model')),
+    ...(task.system !== undefined ? { system: renderText(task.system, scope, at('system')) } : {}),
+    ...(task.prompt !== undefined ? { prompt: renderText(task.prompt, scope, at('prompt')) } : {}),
+    ...(task.messages !== undefined ? { messages: renderValue(task.messages, scope, at('messages')) as LlmMessage[] } : {}),
+    ...(task.promptTemplate !== undefined ? { promptTemplate: task.promptTemplate } : {}),
+    ...(task.promptArgs !== undefined ? { promptArgs: renderValue(task.promptArgs, scope, at('promptArgs')) as Record<string, unknown> } : {}),
+    ...(task.responseSchema !== undefined ? { responseSchema: task.responseSchema } : {}),
+    ...(task.temperature !== undefined ? { temperature: task.temperature } : {}),
+    ...(task.maxTokens !== undefined ? { maxTokens: task.maxTokens } : {}),
+    ...(task.cache ? { cacheTtlMs: parseDuration(task.cache.ttl) ?? 0 } : {}),
+  };
+  const acts = ctx.activities(key, attempt, `${key}: ${input.provider} ${input.model}`, limit + TIMEOUT_SLACK_MS);
+  try {
+    const output = (await acts.callLlm(input)) as LlmOutput;
+    addUsage(record, output.usage);
+    if (output.cached) record.cached = true;
+    const { cached: _cached, ...shown } = output;
+    return shown;
+  } catch (error) {
+    const details = failureDetails(error);
+    if (details?.usage) addUsage(record, details.usage);
+    throw error;
+  }
+}
+
+function addUsage(record: TaskRunRecord, usage: { inputTokens: number; outputTokens: number; costUsd?: number }): void {
+  const sum = record.usage ?? { inputTokens: 0, outputTokens: 0 };
+  sum.inputTokens += usage.inputTokens;
+  sum.outputTokens += usage.outputTokens;
+  if (usage.costUsd !== undefined) sum.costUsd = (sum.costUsd ?? 0) + usage.costUsd;
+  record.usage = sum;
+}
+
+/** The details an llm activity attached to its failure (retry-after, tokens spent). */
+export function failureDetails(error: unknown): LlmFailureDetails | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (!(cause instanceof ApplicationFailure)) return undefined;
+  return cause.details?.[0] as LlmFailureDetails | undefined;
+}
