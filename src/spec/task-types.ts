@@ -91,8 +91,14 @@ export const TASK_TYPES = {
     config: {
       provider: z.string().min(1).max(200),
       model: z.string().min(1).max(200),
-      system: z.string().max(1024 * 1024).optional(),
-      prompt: z.string().max(1024 * 1024).optional(),
+      system: z
+        .string()
+        .max(1024 * 1024)
+        .optional(),
+      prompt: z
+        .string()
+        .max(1024 * 1024)
+        .optional(),
       messages: z
         .array(z.strictObject({ role: z.enum(['system', 'user', 'assistant']), content: z.string().max(1024 * 1024) }))
         .min(1)

@@ -202,7 +202,11 @@ function checkLlmRules(task: Record<string, unknown>, path: string, walk: Walk):
     });
   }
   if (task.promptArgs !== undefined && task.promptTemplate === undefined) {
-    walk.problems.push({ path: `${path}.promptArgs`, message: `${path}.promptArgs needs promptTemplate`, hint: 'name a prompt file of prompts/ in promptTemplate' });
+    walk.problems.push({
+      path: `${path}.promptArgs`,
+      message: `${path}.promptArgs needs promptTemplate`,
+      hint: 'name a prompt file of prompts/ in promptTemplate',
+    });
   }
   if (task.responseSchema !== undefined) {
     const problem = schemaError(task.responseSchema as Record<string, unknown>);
