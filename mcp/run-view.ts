@@ -22,6 +22,7 @@ export const TaskRunView = z.object({
   durationMs: z.number().optional(),
   error: z.object({ type: z.string(), message: z.string() }).optional(),
   progress: z.object({ done: z.number(), total: z.number() }).optional(),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().optional() }).optional(),
 });
 export type TaskRunView = z.infer<typeof TaskRunView>;
 
@@ -65,6 +66,7 @@ export function taskRunView(task: TaskRunRecord): TaskRunView {
     durationMs: Number.isNaN(started) || Number.isNaN(ended) ? undefined : ended - started,
     error: task.error,
     progress: task.progress,
+    usage: task.usage,
   };
 }
 
@@ -105,5 +107,9 @@ export function runSummaryLine(detail: RunDetail): string {
   const parts = [`run ${detail.runId} (${detail.flow}) ${detail.state}`, `${done}/${detail.tasks.length} tasks done`];
   if (detail.error) parts.push(`error${detail.error.taskId ? ` in ${detail.error.taskId}` : ''}: ${detail.error.type}: ${detail.error.message}`);
   for (const approval of detail.approvals) parts.push(`waiting for approval ${approval.taskId} (${approval.approvers})`);
+  if (detail.usage) {
+    const cost = detail.usage.costUsd !== undefined ? `, ~$${detail.usage.costUsd.toFixed(4)}` : '';
+    parts.push(`model tokens ${detail.usage.inputTokens} in / ${detail.usage.outputTokens} out${cost}`);
+  }
   return parts.join('; ');
 }
