@@ -7,10 +7,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ConcurrencyLimit } from '../src/llm/concurrency-limit.js';
 import { LlmCache } from '../src/llm/llm-cache.js';
-import { LlmError, LlmProviderNotConfiguredError } from '../src/llm/llm-errors.js';
+import { LlmError } from '../src/llm/llm-errors.js';
 import { callModel } from '../src/llm/model-call.js';
-import type { ChatMessage, ModelRequest, ResolvedProvider, TokenUsage } from '../src/llm/model-types.js';
+import type { ChatMessage, ModelRequest, TokenUsage } from '../src/llm/model-types.js';
 import { costOf, type LlmSettings } from '../src/llm/provider-config.js';
+import { resolveProvider } from '../src/llm/resolve-provider.js';
 import { type PromptTemplate, renderPrompt } from '../src/prompts/prompt-library.js';
 import type { SecretSource } from '../src/secrets/secret-source.js';
 import { withHeartbeat } from './heartbeat.js';
@@ -79,17 +80,6 @@ export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: 
     };
     throw ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true, details: [details] });
   }
-}
-
-async function resolveProvider(name: string, settings: LlmSettings, secrets: SecretSource, used: Set<string>): Promise<ResolvedProvider> {
-  const config = settings.providers[name];
-  if (!config) throw new LlmProviderNotConfiguredError(name, Object.keys(settings.providers));
-  const keyName = config.apiKeyName ?? `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
-  // A Weft secret of the SDK's variable name wins over the environment variable.
-  const apiKey = (await secrets.get(keyName)) ?? process.env[keyName];
-  if (apiKey) used.add(apiKey);
-  // Local OpenAI-compatible servers often need no key; the SDK still wants a value.
-  return { name, config, keyName, apiKey: apiKey ?? 'none' };
 }
 
 async function buildMessages(input: LlmInput, runtime: LlmRuntime): Promise<ChatMessage[]> {

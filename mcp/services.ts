@@ -1,6 +1,7 @@
 // What the MCP server needs from Weft: the service layer only (flows, runs, logs). Adapters
 // never reach the Temporal client or the store directly.
 
+import type { FlowDraft } from '../src/llm/flow-drafter.js';
 import type { FlowService } from '../src/services/flow-service.js';
 import type { LogService } from '../src/services/log-service.js';
 import type { RunService } from '../src/services/run-service.js';
@@ -9,4 +10,6 @@ export interface McpServices {
   flows: FlowService;
   runs: RunService;
   logs: LogService;
+  /** Drafts a flow with the configured model (`provider/model`, default WEFT_DRAFT_MODEL). */
+  draft?(goal: string, model: string | undefined, signal: AbortSignal): Promise<FlowDraft>;
 }

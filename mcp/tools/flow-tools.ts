@@ -181,4 +181,35 @@ export const deleteFlow = defineTool({
   },
 });
 
-export const FLOW_TOOLS = [listTaskTypes, validateFlow, saveFlow, listFlows, getFlow, deleteFlow] as const;
+export const draftFlowTool = defineTool({
+  name: 'draft_flow',
+  title: 'Draft a flow',
+  description: 'Has the server’s configured model write a flow for a goal, validated and repaired until valid (bounded). Returns it unsaved.',
+  input: {
+    goal: z.string().min(3).max(4000).describe('What the flow should do'),
+    model: z.string().max(200).optional().describe('provider/model (default: the server’s)'),
+  },
+  output: {
+    valid: z.boolean(),
+    flow: z.string(),
+    errors: z.array(Problem),
+    rounds: z.number(),
+    usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
+  },
+  annotations: { readOnlyHint: true, openWorldHint: true },
+  async run({ goal, model }, call, ctx) {
+    if (!ctx.services.draft)
+      throw new WeftError('DRAFT_UNAVAILABLE', 'this server has no model to draft with', {
+        hint: 'write the flow yourself with list_task_types and validate_flow',
+      });
+    const draft = await ctx.services.draft(goal, model, call.signal);
+    return {
+      structured: { ...draft },
+      summary: draft.valid
+        ? `valid draft after ${draft.rounds} round(s); review it, then save_flow`
+        : `draft still invalid after ${draft.rounds} rounds (${draft.errors.length} problems)`,
+    };
+  },
+});
+
+export const FLOW_TOOLS = [listTaskTypes, validateFlow, saveFlow, listFlows, getFlow, deleteFlow, draftFlowTool] as const;

@@ -7,6 +7,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { localAccess } from '../../mcp/access.js';
 import { buildServer, READ_TOOLS } from '../../mcp/build-server.js';
 import { type McpHttpServer, startMcpHttpServer } from '../../mcp/http-server.js';
+import type { McpServices } from '../../mcp/services.js';
+import { createDrafter } from '../llm/flow-drafter.js';
 import { OutputStore } from '../outputs/output-store.js';
 import { loadPrompts } from '../prompts/prompt-library.js';
 import { loadSecretKey } from '../secrets/secret-key.js';
@@ -54,6 +56,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   const store = await openStore({ dataDir });
   const flows = new FlowService(store);
   const connection = await NativeConnection.connect(settings.connectionOptions);
+  const secrets = layeredSecrets(new SecretStore(store, await loadSecretKey(dataDir)), secretsFromEnv());
   const worker = await createWeftWorker({
     connection,
     namespace: settings.namespace,
@@ -61,7 +64,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
     dataDir,
     store,
     flows,
-    secrets: layeredSecrets(new SecretStore(store, await loadSecretKey(dataDir)), secretsFromEnv()),
+    secrets,
   });
   const running = worker.run();
   const uiUrl = devServer?.uiUrl ?? process.env.WEFT_UI_URL;
@@ -70,7 +73,9 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   if (options.mcp) {
     const mcp = options.mcp;
     client = await connectClient(settings);
-    const services = {
+    const drafter = createDrafter(secrets);
+    const services: McpServices = {
+      draft: (goal, model, signal) => drafter(goal, model, signal),
       flows,
       runs: new RunService(client, flows, taskQueue, { outputs: new OutputStore(join(dataDir, 'outputs')), ...(uiUrl ? { uiBaseUrl: uiUrl } : {}) }),
       logs: new LogService(store),

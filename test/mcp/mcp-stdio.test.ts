@@ -22,6 +22,7 @@ const SPEC_TOOLS = [
   'cancel_run',
   'respond_to_approval',
   'query_logs',
+  'draft_flow',
 ];
 
 const DOUBLE = `id: double

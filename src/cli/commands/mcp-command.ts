@@ -10,7 +10,10 @@ import { startMcpHttpServer } from '../../../mcp/http-server.js';
 import type { McpServices } from '../../../mcp/services.js';
 import { dataDir } from '../../config/paths.js';
 import { ConfigError } from '../../errors.js';
+import { createDrafter } from '../../llm/flow-drafter.js';
 import { loadPrompts } from '../../prompts/prompt-library.js';
+import { secretsFromEnv } from '../../secrets/secret-source.js';
+import { layeredSecrets } from '../../secrets/secret-store.js';
 import { ensureBackgroundService } from '../../server/background-service.js';
 import { progress, runCommand } from '../output.js';
 import { ServicesContext } from '../services-context.js';
@@ -54,7 +57,13 @@ async function serveMcp(options: McpOptions): Promise<number> {
   await useBackgroundServiceUnlessConfigured();
   const context = new ServicesContext();
   try {
-    const services: McpServices = { flows: await context.flows(), runs: await context.runs(), logs: await context.logs() };
+    const drafter = createDrafter(layeredSecrets(await context.secrets(), secretsFromEnv()));
+    const services: McpServices = {
+      flows: await context.flows(),
+      runs: await context.runs(),
+      logs: await context.logs(),
+      draft: (goal, model, signal) => drafter(goal, model, signal),
+    };
     const prompts = await loadPrompts();
     const access = () => localAccess({ readOnly: options.readOnly, disabledTools: options.disableTool, readTools: READ_TOOLS });
     if (!options.http) {

@@ -1,0 +1,17 @@
+// A provider by name, with its API key: a Weft secret of the key's name wins over the
+// environment variable of that name (the SDKs' own variables, e.g. OPENAI_API_KEY).
+
+import type { SecretSource } from '../secrets/secret-source.js';
+import { LlmProviderNotConfiguredError } from './llm-errors.js';
+import type { ResolvedProvider } from './model-types.js';
+import type { LlmSettings } from './provider-config.js';
+
+export async function resolveProvider(name: string, settings: LlmSettings, secrets: SecretSource, used?: Set<string>): Promise<ResolvedProvider> {
+  const config = settings.providers[name];
+  if (!config) throw new LlmProviderNotConfiguredError(name, Object.keys(settings.providers));
+  const keyName = config.apiKeyName ?? `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
+  const apiKey = (await secrets.get(keyName)) ?? process.env[keyName];
+  if (apiKey) used?.add(apiKey);
+  // Local OpenAI-compatible servers often need no key; the SDK still wants a value.
+  return { name, config, keyName, apiKey: apiKey ?? 'none' };
+}
