@@ -58,7 +58,7 @@ export function createActivities(deps: ActivityDeps) {
 
     async callLlm(input: LlmInput): Promise<LlmOutput | StoredOutputRef> {
       const used = new Set<string>();
-      return asTaskErrors(used, async () => bounded(input.context, await runLlmTask(input, deps.llm, deps.secrets, used)));
+      return asTaskErrors(used, async () => bounded(input.context, await runLlmTask(input, deps.llm, deps.secrets, used, deps.logs)));
     },
 
     async writeLogs(lines: LogLine[]): Promise<void> {

@@ -12,6 +12,7 @@ import { callModel } from '../src/llm/model-call.js';
 import type { ChatMessage, ModelRequest, TokenUsage } from '../src/llm/model-types.js';
 import { costOf, type LlmSettings } from '../src/llm/provider-config.js';
 import { resolveProvider } from '../src/llm/resolve-provider.js';
+import type { LogSink } from '../src/logs/log-sink.js';
 import { type PromptTemplate, renderPrompt } from '../src/prompts/prompt-library.js';
 import type { SecretSource } from '../src/secrets/secret-source.js';
 import { withHeartbeat } from './heartbeat.js';
@@ -33,7 +34,7 @@ export interface LlmFailureDetails {
   usage?: TokenUsage;
 }
 
-export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: SecretSource, used: Set<string>): Promise<LlmOutput> {
+export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: SecretSource, used: Set<string>, logs?: LogSink): Promise<LlmOutput> {
   const provider = await resolveProvider(input.provider, runtime.settings, secrets, used);
   const request: ModelRequest = {
     model: input.model,
@@ -46,7 +47,10 @@ export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: 
   const cacheKey = input.cacheTtlMs && runtime.cache ? LlmCache.key(input.provider, request) : undefined;
   if (cacheKey && runtime.cache) {
     const hit = await runtime.cache.get(cacheKey);
-    if (hit) return { ...hit, usage: { inputTokens: 0, outputTokens: 0 }, cached: true };
+    if (hit) {
+      await logUsage(logs, input, `${input.provider}/${hit.model}: answered from the cache (no tokens)`);
+      return { ...hit, usage: { inputTokens: 0, outputTokens: 0 }, cached: true };
+    }
   }
   const ctx = Context.current();
   let lastBeat = 0;
@@ -68,6 +72,13 @@ export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: 
       model: result.model,
       finishReason: result.finishReason,
     };
+    const costText = output.usage.costUsd !== undefined ? `, about $${output.usage.costUsd.toFixed(4)}` : '';
+    const repairs = result.calls > 1 ? ` over ${result.calls} calls (repair included)` : '';
+    await logUsage(
+      logs,
+      input,
+      `${input.provider}/${result.model}: ${result.usage.inputTokens} input + ${result.usage.outputTokens} output tokens${repairs}${costText}`,
+    );
     if (cacheKey && runtime.cache && input.cacheTtlMs) {
       await runtime.cache.put(cacheKey, { text: output.text, json: output.json, model: output.model, finishReason: output.finishReason }, input.cacheTtlMs);
     }
@@ -80,6 +91,26 @@ export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: 
     };
     throw ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true, details: [details] });
   }
+}
+
+/** One line per attempt in the run's logs saying what the call cost; its id makes a rewrite a no-op. */
+async function logUsage(logs: LogSink | undefined, input: LlmInput, message: string): Promise<void> {
+  if (!logs) return;
+  const { context } = input;
+  const key = `${context.taskId}${context.iteration ? `[${context.iteration.join(',')}]` : ''}`;
+  await logs.write([
+    {
+      id: `${context.runId}|${key}#${context.attempt}|llm|usage`,
+      runId: context.runId,
+      flow: context.flow ?? '',
+      taskId: context.taskId,
+      ...(context.iteration ? { iteration: context.iteration } : {}),
+      attempt: context.attempt,
+      level: 'info',
+      message,
+      time: new Date().toISOString(),
+    },
+  ]);
 }
 
 async function buildMessages(input: LlmInput, runtime: LlmRuntime): Promise<ChatMessage[]> {

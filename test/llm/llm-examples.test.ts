@@ -27,7 +27,9 @@ describe('llm examples', () => {
   before(async () => {
     fake = await startFakeModelServer();
     site = await startHttpServer();
-    site.route('/page', (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Weft</h1><p>Durable flows.</p>'));
+    site.route('/page', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Weft</h1><p>Durable flows.</p>');
+    });
     env = await createTestEnv({
       llm: (store) => ({
         settings: loadLlmSettings({ OPENAI_BASE_URL: fake.openaiUrl, ANTHROPIC_BASE_URL: fake.url }),

@@ -94,6 +94,11 @@ describe('llm tasks in runs', () => {
     assert.equal(done.usage?.outputTokens, 30);
     assert.ok(Math.abs((done.usage?.costUsd ?? 0) - (100 * 3 + 10 * 15) / 1e6) < 1e-12, 'cost from the price table');
     assert.match(fake.calls.at(-2)?.lastUser ?? '', /Classify: it crashes/);
+    const usageLines = (await env.logs.read(done.runId)).filter((l) => l.taskId === 'classify' && /tokens/.test(l.message));
+    assert.deepEqual(
+      usageLines.map((l) => l.message),
+      ['anthropic/claude-test: 100 input + 10 output tokens, about $0.0004'],
+    );
   });
 
   it('repairs an invalid structured answer within one attempt, counting both rounds', async () => {
