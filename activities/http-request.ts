@@ -1,14 +1,23 @@
 // The http task's activity: one request with a timeout, typed failures and a bounded body.
 
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Redactor } from '../src/secrets/redactor.js';
+import { type HostAllowList, HTTP_HOST_NOT_ALLOWED, hostAllowListFromEnv, hostNotAllowedMessage } from '../src/security/host-allow-list.js';
 import { withHeartbeat } from './heartbeat.js';
 import { TASK_ERROR_TYPES, taskError } from './task-errors.js';
 import type { HttpOutput, HttpRequestInput } from './types.js';
 
 /** Largest response body read, in bytes (10 MiB); larger bodies fail the task. */
 const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+/** Most redirects followed by hand under a host allow-list (fetch's own limit). */
+const MAX_REDIRECTS = 20;
 
-export async function performHttpRequest(input: HttpRequestInput, redactor: Redactor): Promise<HttpOutput> {
+/** `allowList` defaults to WEFT_HTTP_ALLOWED_HOSTS; a host outside it fails with HttpHostNotAllowed. */
+export async function performHttpRequest(
+  input: HttpRequestInput,
+  redactor: Redactor,
+  allowList: HostAllowList | undefined = hostAllowListFromEnv(),
+): Promise<HttpOutput> {
   let url: URL;
   try {
     url = new URL(input.url);
@@ -17,6 +26,7 @@ export async function performHttpRequest(input: HttpRequestInput, redactor: Reda
     throw taskError(TASK_ERROR_TYPES.httpInvalid, `url ${input.url} is not a valid http(s) URL: ${(error as Error).message}`, redactor);
   }
   for (const [k, v] of Object.entries(input.query)) url.searchParams.append(k, v);
+  if (allowList && !allowList.allows(url)) throw taskError(HTTP_HOST_NOT_ALLOWED, hostNotAllowedMessage(url, allowList), redactor);
   const headers = new Headers(input.headers);
   let body: string | undefined = input.body;
   if (input.json !== undefined) {
@@ -28,9 +38,10 @@ export async function performHttpRequest(input: HttpRequestInput, redactor: Reda
     const signal = AbortSignal.any([cancelled, AbortSignal.timeout(input.timeoutMs)]);
     let response: Response;
     try {
-      response = await fetch(url, { method: input.method, headers, ...(body !== undefined ? { body } : {}), signal, redirect: 'follow' });
+      const init: RequestInit = { method: input.method, headers, ...(body !== undefined ? { body } : {}), signal };
+      response = allowList ? await fetchWithinAllowList(url, init, allowList, redactor) : await fetch(url, { ...init, redirect: 'follow' });
     } catch (error) {
-      if (cancelled.aborted) throw error;
+      if (cancelled.aborted || error instanceof ApplicationFailure) throw error;
       if (signal.aborted) throw taskError(TASK_ERROR_TYPES.httpTimeout, `${shown} timed out after ${input.timeoutMs} ms`, redactor);
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw taskError(TASK_ERROR_TYPES.httpNetwork, `${shown} failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`, redactor);
@@ -52,6 +63,31 @@ export async function performHttpRequest(input: HttpRequestInput, redactor: Reda
     }
     return redactor.value(output);
   });
+}
+
+/** Follows redirects by hand, so that no hop leaves the allow-list (fetch would follow them blindly). */
+async function fetchWithinAllowList(url: URL, init: RequestInit, allowList: HostAllowList, redactor: Redactor): Promise<Response> {
+  let target = url;
+  let request = init;
+  for (let hop = 0; ; hop++) {
+    const response = await fetch(target, { ...request, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status > 399 || response.status === 304 || !location) return response;
+    await response.body?.cancel();
+    const shown = redactor.text(`${init.method} ${url.origin}${url.pathname}`);
+    if (hop === MAX_REDIRECTS) throw taskError(TASK_ERROR_TYPES.httpNetwork, `${shown} was redirected more than ${MAX_REDIRECTS} times`, redactor);
+    const next = new URL(location, target);
+    if (!allowList.allows(next)) throw taskError(HTTP_HOST_NOT_ALLOWED, `${hostNotAllowedMessage(next, allowList)} (redirected from ${target.host})`, redactor);
+    const headers = new Headers(request.headers);
+    // What fetch does on its own: 303 (and 301/302 after POST) become a GET without body, and
+    // credentials are not sent on to another origin.
+    const toGet = response.status === 303 ? request.method !== 'HEAD' : (response.status === 301 || response.status === 302) && request.method === 'POST';
+    if (toGet) for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
+    if (next.origin !== target.origin) for (const name of ['authorization', 'cookie', 'proxy-authorization']) headers.delete(name);
+    const { body: _body, ...rest } = request;
+    request = toGet ? { ...rest, method: 'GET', headers } : { ...request, headers };
+    target = next;
+  }
 }
 
 async function readBody(response: Response, shown: string, redactor: Redactor): Promise<string> {

@@ -1,6 +1,8 @@
 // The `weft` command line. Thin: each command parses its options and calls src/.
 
 import { Command } from 'commander';
+import { registerApiKeyCommand } from './commands/apikey-command.js';
+import { registerAuditCommand } from './commands/audit-command.js';
 import { registerDevCommand } from './commands/dev-command.js';
 import { registerFlowCommands } from './commands/flow-commands.js';
 import { registerMcpCommand } from './commands/mcp-command.js';
@@ -20,6 +22,8 @@ registerFlowCommands(program);
 registerRunCommand(program);
 registerSecretCommand(program);
 registerMcpCommand(program);
+registerApiKeyCommand(program);
+registerAuditCommand(program);
 await program.parseAsync(process.argv);
 // A command is done here. Should a native handle (say, of a Temporal SDK component that failed
 // to start) keep the event loop alive, leave anyway once output has had time to drain.

@@ -99,10 +99,57 @@ const llmCacheMigration: Migration = {
   },
 };
 
+/** API keys (hashed) and the audit log of mutating MCP calls. */
+function securityMigration(kind: StoreKind): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('namespace', 'text')
+        .addColumn('allow_scripts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema.createIndex('api_keys_prefix').on('api_keys').columns(['prefix']).execute();
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('seq', kind === 'postgres' ? 'bigserial' : 'integer', (c) => (kind === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('ts', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('transport', 'text', (c) => c.notNull())
+        .addColumn('tool', 'text', (c) => c.notNull())
+        .addColumn('arguments', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('summary', 'text')
+        .addColumn('run_id', 'text')
+        .addColumn('flow', 'text')
+        .execute();
+      await db.schema.createIndex('audit_log_ts').on('audit_log').columns(['ts']).execute();
+      await db.schema.createIndex('audit_log_tool').on('audit_log').columns(['tool', 'seq']).execute();
+      await db.schema.createIndex('audit_log_actor').on('audit_log').columns(['actor', 'seq']).execute();
+      await db.schema.createIndex('audit_log_run').on('audit_log').columns(['run_id']).execute();
+      await db.schema.createIndex('audit_log_flow').on('audit_log').columns(['flow', 'seq']).execute();
+    },
+  };
+}
+
 export function migrationProvider(kind: StoreKind): MigrationProvider {
   return {
     async getMigrations() {
-      return { ...migrations, '002_logs': logsMigration(kind), '003_secrets': secretsMigration, '005_llm_cache': llmCacheMigration };
+      return {
+        ...migrations,
+        '002_logs': logsMigration(kind),
+        '003_secrets': secretsMigration,
+        '004_security': securityMigration(kind),
+        '005_llm_cache': llmCacheMigration,
+      };
     },
   };
 }

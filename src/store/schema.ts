@@ -60,7 +60,47 @@ export interface LlmCacheTable {
   expires_at: string;
 }
 
+/** API keys for the MCP HTTP transport. Only a SHA-256 of the token is kept, never the token. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  /** sha256 of the whole token, hex. */
+  token_hash: string;
+  /** The token's first characters (`weft_` and 8 more), shown to tell keys apart; not enough to guess it. */
+  prefix: string;
+  /** read, run or admin. */
+  scope: string;
+  /** The one namespace the key may touch; null: all. */
+  namespace: string | null;
+  /** 1 when the key may save and run flows with script tasks (admin keys always may). */
+  allow_scripts: number;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Mutating MCP calls: who called which tool with what (secrets redacted) and how it ended. */
+export interface AuditLogTable {
+  seq: Generated<number>;
+  ts: string;
+  /** `local`, or `key:<prefix>` for an API key. */
+  actor: string;
+  /** stdio, http or cli. */
+  transport: string;
+  tool: string;
+  /** The call's arguments as JSON, redacted and bounded. */
+  arguments: string;
+  /** ok or error. */
+  outcome: string;
+  error_code: string | null;
+  summary: string | null;
+  run_id: string | null;
+  flow: string | null;
+}
+
 export interface StoreSchema {
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
   llm_cache: LlmCacheTable;
   secrets: SecretsTable;
   logs: LogsTable;
