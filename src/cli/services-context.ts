@@ -1,10 +1,9 @@
 // Opens what CLI commands need, lazily: the store (flows, logs, secrets) and, only for run
-// commands, a Temporal client. Everything is closed by `close()`.
+// commands, a Temporal client (waited for within a bound). Everything is closed by `close()`.
 
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { dataDir } from '../config/paths.js';
-import { WeftError } from '../errors.js';
 import { OutputStore } from '../outputs/output-store.js';
 import { loadSecretKey } from '../secrets/secret-key.js';
 import { SecretStore } from '../secrets/secret-store.js';
@@ -12,8 +11,9 @@ import { FlowService } from '../services/flow-service.js';
 import { LogService } from '../services/log-service.js';
 import { RunService } from '../services/run-service.js';
 import { openStore, type Store } from '../store/database.js';
-import { connectClient, loadConnectionSettings } from '../temporal/connection-settings.js';
+import { connectClient, loadConnectionSettings, temporalWaitSeconds } from '../temporal/connection-settings.js';
 import { DEFAULT_TASK_QUEUE } from '../worker/weft-worker.js';
+import { progress } from './output.js';
 
 export class ServicesContext {
   private store?: Store;
@@ -35,15 +35,12 @@ export class ServicesContext {
     return new RunService(await this.temporal(), await this.flows(), taskQueue, { outputs: new OutputStore(join(dataDir(), 'outputs')) });
   }
 
+  /**
+   * The Temporal client. A server that does not answer yet is waited for, up to
+   * WEFT_TEMPORAL_WAIT_SECONDS (default 15), saying so on stderr; then TemporalUnreachableError.
+   */
   async temporal(): Promise<Client> {
-    if (!this.client) {
-      const settings = loadConnectionSettings();
-      this.client = await connectClient(settings).catch((error: Error) => {
-        throw new WeftError('TEMPORAL_UNREACHABLE', `cannot reach Temporal at ${settings.address}: ${error.message}`, {
-          hint: 'start it with `npm start` (weft dev), or set TEMPORAL_ADDRESS',
-        });
-      });
-    }
+    this.client ??= await connectClient(loadConnectionSettings(), { seconds: temporalWaitSeconds(), onWaiting: progress });
     return this.client;
   }
 
@@ -56,6 +53,17 @@ export class ServicesContext {
     this.store ??= await openStore({ dataDir: dataDir() });
     return this.store;
   }
+}
+
+/** Help text of `--temporal-wait`, on the commands that need Temporal. */
+export const TEMPORAL_WAIT_HELP = 'seconds to wait for Temporal to answer (default WEFT_TEMPORAL_WAIT_SECONDS or 15; 0 tries once)';
+
+/**
+ * Applies a command's `--temporal-wait` value. It stands for WEFT_TEMPORAL_WAIT_SECONDS (read,
+ * and checked, where the connection is made), so it also reaches what this process starts.
+ */
+export function useTemporalWaitOption(seconds: string | undefined): void {
+  if (seconds !== undefined) process.env.WEFT_TEMPORAL_WAIT_SECONDS = seconds;
 }
 
 /** Runs `body` with a context that is always closed afterwards. */

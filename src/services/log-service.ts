@@ -2,6 +2,7 @@
 // with cursors; `tail` for the last lines, and cursors that let a client follow a live run.
 
 import { sql } from 'kysely';
+import { ConfigError } from '../errors.js';
 import type { Store } from '../store/database.js';
 import { InvalidCursorError } from './flow-service.js';
 import { isoTime } from './iso-time.js';
@@ -108,6 +109,27 @@ export class LogService {
     const result = await this.store.db.deleteFrom('logs').where('ts', '<', isoTime(before, 'before')).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
+
+  /** Deletes lines older than `retentionDays` days before `now`; 0 days keeps everything. Returns how many went. */
+  async pruneExpired(retentionDays: number, now: Date = new Date()): Promise<number> {
+    if (retentionDays <= 0) return 0;
+    return this.prune(new Date(now.getTime() - retentionDays * DAY_MS).toISOString());
+  }
+}
+
+/** How long run log lines are kept unless WEFT_LOG_RETENTION_DAYS says otherwise, in days. */
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** WEFT_LOG_RETENTION_DAYS: days to keep run log lines (default 30; 0 keeps them forever). */
+export function logRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.WEFT_LOG_RETENTION_DAYS?.trim();
+  if (!text) return DEFAULT_LOG_RETENTION_DAYS;
+  const days = Number(text);
+  if (!Number.isFinite(days) || days < 0) {
+    throw new ConfigError(`WEFT_LOG_RETENTION_DAYS must be a number of days >= 0 (got "${env.WEFT_LOG_RETENTION_DAYS}")`, '0 keeps run logs forever');
+  }
+  return days;
 }
 
 /** How many rows fit in a byte budget, counting each message and its metadata. */

@@ -1,40 +1,80 @@
-// Entry point of a standalone Weft worker process: reads Temporal's connection settings and
-// Weft's (WEFT_TASK_QUEUE, WEFT_DATA_DIR, WEFT_DATABASE_URL), runs until SIGINT/SIGTERM, then
-// shuts down gracefully. `weft worker` runs this.
+// A standalone Weft worker process: reads Temporal's connection settings and Weft's
+// (WEFT_TASK_QUEUE, WEFT_DATA_DIR, WEFT_DATABASE_URL), waits for Temporal within a bound, prunes
+// old run logs, runs until SIGINT/SIGTERM, then shuts down gracefully. `weft worker` runs
+// `runWorker`; running this file directly (node --import tsx src/worker/main.ts) does too.
 
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NativeConnection } from '@temporalio/worker';
 import { dataDir } from '../config/paths.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, WeftError } from '../errors.js';
+import { type LogRetentionJob, startLogRetention } from '../logging/log-retention.js';
+import { type Logger, logFailure, weftLogger } from '../logging/logger.js';
+import { installTemporalLogging } from '../logging/temporal-logging.js';
 import { loadSecretKey } from '../secrets/secret-key.js';
 import { secretsFromEnv } from '../secrets/secret-source.js';
 import { layeredSecrets, SecretStore } from '../secrets/secret-store.js';
 import { FlowService } from '../services/flow-service.js';
+import { LogService, logRetentionDays } from '../services/log-service.js';
 import { openStore } from '../store/database.js';
-import { connectWorkerConnection, loadConnectionSettings } from '../temporal/connection-settings.js';
+import { connectWorkerConnection, loadConnectionSettings, temporalWaitSeconds } from '../temporal/connection-settings.js';
 import { createWeftWorker } from './weft-worker.js';
 
-async function main(): Promise<void> {
-  const settings = loadConnectionSettings();
-  const store = await openStore({ dataDir: dataDir() });
-  const flows = new FlowService(store);
-  const connection = await connectWorkerConnection(settings);
+/** Runs a worker until it is stopped by a signal; resolves with the exit code. Failures are logged, then thrown. */
+export async function runWorker(logger: Logger = weftLogger()): Promise<number> {
   try {
+    return await serve(logger);
+  } catch (error) {
+    logFailure(logger, 'worker failed', error);
+    throw error;
+  }
+}
+
+async function serve(logger: Logger): Promise<number> {
+  installTemporalLogging(logger);
+  const settings = loadConnectionSettings();
+  const waitSeconds = temporalWaitSeconds();
+  const retentionDays = logRetentionDays();
+  const concurrency = {
+    maxConcurrentActivities: positiveInt('WEFT_MAX_CONCURRENT_ACTIVITIES', 100),
+    maxConcurrentWorkflowTasks: positiveInt('WEFT_MAX_CONCURRENT_WORKFLOW_TASKS', 100),
+  };
+  const store = await openStore({ dataDir: dataDir() });
+  let connection: NativeConnection | undefined;
+  let retention: LogRetentionJob | undefined;
+  let stop: ((signal: NodeJS.Signals) => void) | undefined;
+  try {
+    connection = await connectWorkerConnection(settings, { seconds: waitSeconds, onWaiting: (line) => process.stderr.write(`${line}\n`) });
     const worker = await createWeftWorker({
       connection,
       store,
       namespace: settings.namespace,
-      flows,
+      flows: new FlowService(store),
       secrets: layeredSecrets(new SecretStore(store, await loadSecretKey(dataDir())), secretsFromEnv()),
-      maxConcurrentActivities: positiveInt('WEFT_MAX_CONCURRENT_ACTIVITIES', 100),
-      maxConcurrentWorkflowTasks: positiveInt('WEFT_MAX_CONCURRENT_WORKFLOW_TASKS', 100),
+      ...concurrency,
     });
-    const stop = () => worker.shutdown();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.stderr.write(`weft worker polling task queue ${worker.options.taskQueue} on ${settings.address}\n`);
+    // Stays subscribed while stopping: a repeated signal must not kill the process halfway.
+    stop = (signal: NodeJS.Signals) => {
+      if (worker.getState() !== 'RUNNING') return;
+      logger.info({ signal }, 'worker stopping: running tasks may finish first');
+      worker.shutdown();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    retention = startLogRetention({ logs: new LogService(store), retentionDays, logger });
+    const { taskQueue } = worker.options;
+    logger.info({ taskQueue, address: settings.address, namespace: settings.namespace, ...concurrency }, `worker polling task queue ${taskQueue}`);
     await worker.run();
+    logger.info({ taskQueue }, 'worker stopped');
+    return 0;
   } finally {
-    await connection.close();
+    await retention?.stop();
+    await connection?.close();
     await store.close();
+    if (stop) {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
   }
 }
 
@@ -46,7 +86,15 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`weft worker: ${error.message}\n`);
-  process.exit(1);
-});
+// Run as a script: the same one-line error (with its hint) as the CLI, and a log record.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  runWorker().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      const weft = error instanceof WeftError ? error : undefined;
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`weft worker: error: ${message}${weft?.hint ? ` (hint: ${weft.hint})` : ''}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -12,7 +12,7 @@ import { parseFlow } from '../../spec/parse-flow.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/weft-worker.js';
 import { printResult, progress, runCommand } from '../output.js';
 import { parseInputPairs } from '../parse-inputs.js';
-import { type ServicesContext, withServices } from '../services-context.js';
+import { type ServicesContext, TEMPORAL_WAIT_HELP, useTemporalWaitOption, withServices } from '../services-context.js';
 import { readFlowFile } from './flow-commands.js';
 
 const collect = (value: string, all: string[]) => [...all, value];
@@ -136,6 +136,8 @@ export function registerRunCommand(program: Command): void {
     .action((runId: string, options: { task?: string; level?: string; contains?: string; tail?: string; follow?: boolean; json?: boolean }) =>
       runCommand(options, () => withServices((ctx) => logs(ctx, runId, options))),
     );
+  for (const command of run.commands) command.option('--temporal-wait <seconds>', TEMPORAL_WAIT_HELP);
+  run.hook('preAction', (_run, action) => useTemporalWaitOption(action.opts().temporalWait));
 }
 
 async function start(ctx: ServicesContext, flow: string, options: StartOptions): Promise<number> {
@@ -231,5 +233,9 @@ function describeRun(view: RunDetail): string {
     lines.push(`  waiting for approval: ${approval.taskId}${approval.iteration ? `[${approval.iteration}]` : ''}: ${approval.message}`);
   if (view.error) lines.push(`  failed at ${view.error.taskId ?? 'run'}: ${view.error.type}: ${view.error.message}`);
   if (view.outputs && Object.keys(view.outputs).length) lines.push(`  outputs: ${JSON.stringify(view.outputs)}`);
+  if (view.usage) {
+    const cost = view.usage.costUsd !== undefined ? `, about $${view.usage.costUsd.toFixed(4)}` : '';
+    lines.push(`  model tokens: ${view.usage.inputTokens} in, ${view.usage.outputTokens} out${cost}`);
+  }
   return lines.join('\n');
 }

@@ -1,12 +1,19 @@
 // `weft worker`: a worker process for an existing Temporal server (scale out by running more).
 
 import type { Command } from 'commander';
+import { runWorker } from '../../worker/main.js';
+import { runCommand } from '../output.js';
+import { TEMPORAL_WAIT_HELP, useTemporalWaitOption } from '../services-context.js';
 
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('run a Weft worker against TEMPORAL_ADDRESS (task queue WEFT_TASK_QUEUE, default weft)')
-    .action(async () => {
-      await import('../../worker/main.js');
-    });
+    .option('--temporal-wait <seconds>', TEMPORAL_WAIT_HELP)
+    .action((options: { temporalWait?: string }) =>
+      runCommand({}, () => {
+        useTemporalWaitOption(options.temporalWait);
+        return runWorker();
+      }),
+    );
 }

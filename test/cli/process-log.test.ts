@@ -1,0 +1,68 @@
+// Weft's own log, as `weft dev` and `weft worker` write it: level and file from the environment,
+// credentials redacted, the Temporal SDK's records in Weft's vocabulary.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, WeftError } from '../../src/errors.js';
+import { createLogger, loadLoggerSettings, logFailure } from '../../src/logging/logger.js';
+import { PinoSdkLogger } from '../../src/logging/temporal-logging.js';
+
+function memoryLogger(level: 'info' | 'debug' = 'info') {
+  const records: Array<Record<string, unknown>> = [];
+  const logger = createLogger({ level }, { write: (text: string) => void records.push(JSON.parse(text)) });
+  return { logger, records };
+}
+
+describe("Weft's process log", () => {
+  it('reads WEFT_LOG_LEVEL (default info) and WEFT_LOG_FILE, and refuses an unknown level', () => {
+    assert.deepEqual(loadLoggerSettings({}), { level: 'info' });
+    assert.deepEqual(loadLoggerSettings({ WEFT_LOG_LEVEL: 'DEBUG', WEFT_LOG_FILE: '/tmp/weft.log' }), { level: 'debug', file: '/tmp/weft.log' });
+    assert.throws(
+      () => loadLoggerSettings({ WEFT_LOG_LEVEL: 'loud' }),
+      (error: unknown) =>
+        error instanceof ConfigError && error.message === 'WEFT_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent (got "loud")',
+    );
+  });
+
+  it('writes JSON records at or above its level and redacts credentials', () => {
+    const { logger, records } = memoryLogger();
+    logger.debug('not written');
+    logger.info({ apiKey: 'k-123', connection: { address: 'a:1', apiKey: 'k-456' }, headers: { authorization: 'Bearer t' } }, 'connected');
+    assert.equal(records.length, 1);
+    const [record] = records;
+    assert.equal(record?.name, 'weft');
+    assert.equal(record?.msg, 'connected');
+    assert.equal(record?.apiKey, '[redacted]');
+    assert.deepEqual(record?.connection, { address: 'a:1', apiKey: '[redacted]' });
+    assert.deepEqual(record?.headers, { authorization: '[redacted]' });
+    assert.ok(!JSON.stringify(records).includes('k-123'));
+  });
+
+  it('records an expected failure by code and message without a stack, anything else with one', () => {
+    const { logger, records } = memoryLogger();
+    logFailure(logger, 'worker failed', new WeftError('TEMPORAL_UNREACHABLE', 'cannot reach Temporal at x', { hint: 'start it' }));
+    logFailure(logger, 'worker failed', new TypeError('boom'));
+    assert.deepEqual(
+      records.map((r) => [r.level, r.msg, r.code, r.hint, Boolean((r.err as { stack?: string } | undefined)?.stack)]),
+      [
+        [50, 'worker failed: cannot reach Temporal at x', 'TEMPORAL_UNREACHABLE', 'start it', false],
+        [50, 'worker failed', undefined, undefined, true],
+      ],
+    );
+  });
+
+  it("maps the Temporal SDK's levels and metadata to Weft's names", () => {
+    const { logger, records } = memoryLogger('debug');
+    const sdk = new PinoSdkLogger(logger);
+    sdk.log('DEBUG', 'Activity started', { workflowId: 'examples.hello-1', workflowRunId: 'temporal-run', taskToken: 'tok', [Symbol('ts')]: 1n });
+    sdk.warn('Workflow failed', { workflowId: 'examples.hello-2', runId: 'temporal-run-2', error: new Error('bad') });
+    sdk.trace('not written');
+    assert.equal(records.length, 2);
+    assert.deepEqual(
+      [records[0]?.level, records[0]?.runId, records[0]?.temporalRunId, records[0]?.taskToken],
+      [20, 'examples.hello-1', 'temporal-run', '[redacted]'],
+    );
+    assert.deepEqual([records[1]?.level, records[1]?.runId, records[1]?.temporalRunId], [40, 'examples.hello-2', 'temporal-run-2']);
+    assert.equal((records[1]?.err as { message?: string } | undefined)?.message, 'bad');
+  });
+});
