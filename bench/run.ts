@@ -6,40 +6,59 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startHarness } from './harness.js';
 import { mcpOverhead } from './mcp-workload.js';
+import { memoryAndStartup } from './memory-workload.js';
+import { prefectComparison } from './prefect-workload.js';
 import { fanOut, type Measure, pureSteps, sequentialChain, smallRuns } from './workloads.js';
 
 const quick = process.argv.includes('--quick');
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-/** `--only 1,6` runs just those workloads (the default-config server runs only for workload 1). */
-const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? '1,2,3,4,6').split(',').map(Number));
+/**
+ * `--only 1,6` runs just those workloads (the default-config server runs only for workload 1).
+ * Workload 5 compares with Weft's figures of 1, 3 and 4, so it measures those too.
+ */
+// --quick stays under 3 minutes: Prefect (5) and the cold start of weft dev (7) take longer, so
+// a quick run leaves them out unless --only names them.
+const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6' : '1,2,3,4,5,6,7';
+const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? DEFAULT_WORKLOADS).split(',').map(Number));
+const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
 
 async function measure(tuned: boolean): Promise<Measure[]> {
   if (!tuned && !only.has(1)) return [];
+  if (![1, 2, 3, 4, 5, 6].some(needs)) return [];
   const h = await startHarness(tuned, tuned ? 7411 : 7412);
   try {
     const runs = quick ? 3 : 7;
     const out: Measure[] = [];
-    let chainStepMs: number | undefined;
-    if (only.has(1) || only.has(2)) {
+    let chain: Measure | undefined;
+    if (needs(1) || only.has(2)) {
       say(`${tuned ? 'tuned' : 'default'} server: workload 1`);
-      const chain = await sequentialChain(h, runs);
-      chainStepMs = chain.weft;
+      chain = await sequentialChain(h, runs);
       out.push(chain);
     }
     if (!tuned) return out;
-    if (only.has(2) && chainStepMs !== undefined) {
+    if (only.has(2) && chain) {
       say('workload 2');
-      out.push(await pureSteps(h, runs, chainStepMs));
+      out.push(await pureSteps(h, runs, chain.weft));
     }
-    if (only.has(3)) {
+    let fan100: Measure | undefined;
+    if (needs(3)) {
       say('workload 3');
-      out.push(await fanOut(h, quick ? 2 : 3, 100));
+      fan100 = await fanOut(h, quick ? 2 : 3, 100);
+      out.push(fan100);
       if (!quick) out.push(await fanOut(h, 2, 1000));
     }
-    if (only.has(4)) {
+    const [sequential, concurrent] = quick ? [30, 50] : [100, 200];
+    let small: Measure[] = [];
+    if (needs(4)) {
       say('workload 4');
-      out.push(...(await smallRuns(h, quick ? 30 : 100, quick ? 50 : 200)));
+      small = await smallRuns(h, sequential, concurrent);
+      out.push(...small);
+    }
+    if (only.has(5) && chain && fan100) {
+      say('workload 5 (Prefect)');
+      const options = { url: h.url, runs, fanOutRuns: quick ? 2 : 3, items: 100, sequential, concurrent, say };
+      out.push(...(await prefectComparison({ chain, fanOut: fan100, small }, options)));
     }
     if (only.has(6)) {
       say('workload 6 (MCP)');
@@ -54,11 +73,21 @@ async function measure(tuned: boolean): Promise<Measure[]> {
 async function main(): Promise<void> {
   const tuned = await measure(true);
   const defaults = await measure(false);
-  const rows = [...tuned.map((m) => ({ server: 'tuned', ...m })), ...defaults.map((m) => ({ server: 'default', ...m }))];
-  const lines = ['server   workload                                      weft        raw   weft/raw  unit'];
+  // Last, alone on the machine: `weft dev` as its own process tree.
+  let dev: Measure[] = [];
+  if (only.has(7)) {
+    say('workload 7 (weft dev memory and start-up)');
+    dev = await memoryAndStartup(quick ? 3 : 10);
+  }
+  const rows = [
+    ...tuned.map((m) => ({ server: 'tuned', ...m })),
+    ...defaults.map((m) => ({ server: 'default', ...m })),
+    ...dev.map((m) => ({ server: 'dev', ...m })),
+  ];
+  const lines = [`server   ${'workload'.padEnd(52)}      weft        raw   weft/raw  unit`];
   for (const r of rows) {
     lines.push(
-      `${r.server.padEnd(8)} ${r.workload.padEnd(44)} ${r.weft.toFixed(2).padStart(9)} ${r.raw.toFixed(2).padStart(10)} ${(r.weft / r.raw).toFixed(3).padStart(9)}  ${r.unit}`,
+      `${r.server.padEnd(8)} ${r.workload.padEnd(52)} ${r.weft.toFixed(2).padStart(9)} ${r.raw.toFixed(2).padStart(10)} ${(r.weft / r.raw).toFixed(3).padStart(9)}  ${r.unit}`,
     );
   }
   const defaultChain = defaults[0];

@@ -7,13 +7,15 @@ import { fileURLToPath } from 'node:url';
 export interface WeftProcess {
   child: ChildProcess;
   output(): string;
-  stop(): Promise<void>;
+  /** Sends `signal` (default SIGTERM), then SIGKILL after 30 s; resolves once the process exits. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 const BIN = fileURLToPath(new URL('../bin/weft.js', import.meta.url));
 
-export function spawnWeft(args: string[], env: Record<string, string>): Promise<WeftProcess> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `weft <args>` with `env` over `base` (default this process's environment). */
+export function spawnWeft(args: string[], env: Record<string, string>, base: NodeJS.ProcessEnv = process.env): Promise<WeftProcess> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
@@ -21,9 +23,11 @@ export function spawnWeft(args: string[], env: Record<string, string>): Promise<
   return Promise.resolve({
     child,
     output: () => output,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
+      clearTimeout(timer);
     },
   });
 }
