@@ -10,11 +10,23 @@ import type { StoredOutputRef } from '../src/runs/run-types.js';
 import { Redactor } from '../src/secrets/redactor.js';
 import { resolveSecretMarkers, resolveSecretsInValue, SecretNotFoundError, type SecretSource } from '../src/secrets/secret-source.js';
 import { FLOW_LIMITS } from '../src/spec/limits.js';
+import { type CustomTaskHandlers, runCustomTaskActivity } from './custom-task.js';
 import { performHttpRequest } from './http-request.js';
 import { type LlmRuntime, runLlmTask } from './llm-call.js';
 import { runScriptTask } from './run-script.js';
 import { TASK_ERROR_TYPES } from './task-errors.js';
-import type { HttpOutput, HttpRequestInput, LlmInput, LlmOutput, LogLine, ResolveFlowInput, ScriptInput, ScriptOutput, TaskContext } from './types.js';
+import type {
+  CustomTaskInput,
+  HttpOutput,
+  HttpRequestInput,
+  LlmInput,
+  LlmOutput,
+  LogLine,
+  ResolveFlowInput,
+  ScriptInput,
+  ScriptOutput,
+  TaskContext,
+} from './types.js';
 
 export interface ActivityDeps {
   secrets: SecretSource;
@@ -22,6 +34,8 @@ export interface ActivityDeps {
   outputs: OutputStore;
   flows: FlowCatalog;
   llm: LlmRuntime;
+  /** Handlers of task types registered from TypeScript, by type name. */
+  customTaskTypes?: CustomTaskHandlers;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -59,6 +73,13 @@ export function createActivities(deps: ActivityDeps) {
     async callLlm(input: LlmInput): Promise<LlmOutput | StoredOutputRef> {
       const used = new Set<string>();
       return asTaskErrors(used, async () => bounded(input.context, await runLlmTask(input, deps.llm, deps.secrets, used, deps.logs)));
+    },
+
+    async runCustomTask(input: CustomTaskInput): Promise<unknown> {
+      const used = new Set<string>();
+      return asTaskErrors(used, async () =>
+        bounded(input.context, await runCustomTaskActivity(input, deps.customTaskTypes ?? new Map(), deps.secrets, used, deps.logs)),
+      );
     },
 
     async writeLogs(lines: LogLine[]): Promise<void> {

@@ -103,3 +103,11 @@ export interface LlmOutput {
   /** Served from the cache: no provider call, no cost. */
   cached?: boolean;
 }
+
+/** A task of a type registered from TypeScript, its fields rendered (secrets still markers). */
+export interface CustomTaskInput {
+  context: TaskContext;
+  type: string;
+  config: Record<string, unknown>;
+  timeoutMs: number;
+}

@@ -8,6 +8,7 @@ import { parseDuration } from '../src/spec/duration.js';
 import type { FailTask, IfTask, LlmTask, LogTask, SetTask, SleepTask, SwitchTask, Task } from '../src/spec/flow-spec.js';
 import { taskDefaults } from '../src/spec/task-defaults.js';
 import { runApproval } from './approval.js';
+import { runCustomTask } from './custom-task.js';
 import { runForeach } from './foreach.js';
 import type { Frame } from './frame.js';
 import { runHttp, runScript, runSubflow, writeLog } from './io-tasks.js';
@@ -126,6 +127,9 @@ export class Interpreter {
         return (t, frame, record) => runForeach(this, t as Extract<Task, { type: 'foreach' }>, frame, record);
       case 'llm':
         return (t, frame, record, attempt) => runLlm(this.ctx, t as LlmTask, frame, record, attempt);
+      default:
+        // A type registered from TypeScript by a Weft module (validation knew it).
+        return (t, frame, _r, attempt) => runCustomTask(this.ctx, t as { id: string; type: string; timeout?: string }, frame, attempt);
     }
   }
 

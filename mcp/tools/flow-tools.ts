@@ -7,7 +7,7 @@ import type { FlowSpec } from '../../src/spec/flow-spec.js';
 import { scriptTaskPaths } from '../../src/spec/flow-tasks.js';
 import { parseFlow } from '../../src/spec/parse-flow.js';
 import { taskTypeDetail, taskTypeSummaries } from '../../src/spec/task-catalog.js';
-import { TASK_TYPE_NAMES } from '../../src/spec/task-types.js';
+import { allTaskTypeNames, isKnownTaskType } from '../../src/spec/task-types.js';
 import { type McpAccess, namespaceAllowed } from '../access.js';
 import { cutText, RESPONSE_BUDGET_BYTES } from '../budget.js';
 import { defineTool } from '../tool-registry.js';
@@ -40,11 +40,14 @@ export const listTaskTypes = defineTool({
   name: 'list_task_types',
   title: 'List task types',
   description: 'Task catalog for authoring flows: every type with fields and output; with type, its config schema, defaults and an example.',
-  input: { type: z.enum(TASK_TYPE_NAMES).optional() },
+  input: { type: z.string().max(100).optional().describe('One type in full') },
   output: { types: z.array(z.record(z.string(), z.unknown())) },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run({ type }) {
     if (type) {
+      if (!isKnownTaskType(type)) {
+        throw new WeftError('TASK_TYPE_UNKNOWN', `type "${type}" is not a task type`, { hint: `valid task types: ${allTaskTypeNames().join(', ')}` });
+      }
       const detail = taskTypeDetail(type);
       return { structured: { types: [detail as unknown as Record<string, unknown>] }, summary: `${type}: ${detail.description} Output: ${detail.output}` };
     }

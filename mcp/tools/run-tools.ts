@@ -73,9 +73,9 @@ export const runFlow = defineTool({
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run({ flow, inputs, waitSeconds, idempotencyKey, revision }, call, ctx) {
-    const resolved = await ctx.services.flows.resolve(flow, revision);
-    checkFlowAccess(resolved.flow, ctx.access);
-    const { runId, started } = await ctx.services.runs.start({ flow, revision: resolved.revision, inputs, idempotencyKey, trigger: 'mcp' });
+    const entry = await ctx.services.flows.get(flow, revision);
+    checkFlowAccess(entry.spec, ctx.access);
+    const { runId, started } = await ctx.services.runs.start({ flow, revision: entry.revision, inputs, idempotencyKey, trigger: 'mcp' });
     const uiUrl = ctx.services.runs.uiUrl(runId);
     if (!waitSeconds) {
       return {

@@ -49,6 +49,11 @@ export class ServicesContext {
     await this.store?.close();
   }
 
+  /** The store itself, for commands that register catalog entries. */
+  database(): Promise<Store> {
+    return this.openStore();
+  }
+
   private async openStore(): Promise<Store> {
     this.store ??= await openStore({ dataDir: dataDir() });
     return this.store;

@@ -7,7 +7,7 @@ import type { TaskRunRecord, TaskRunState } from './run-types.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const ACTIVITY_TASK_TYPES: Record<string, string> = { httpRequest: 'http', runScript: 'script' };
+const ACTIVITY_TASK_TYPES: Record<string, string> = { httpRequest: 'http', runScript: 'script', callLlm: 'llm', runCustomTask: 'custom' };
 const ACTIVITY_ID = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[([\d,]+)\])?#(\d+)$/;
 
 function timeOf(event: HistoryEvent): string | undefined {
@@ -16,16 +16,34 @@ function timeOf(event: HistoryEvent): string | undefined {
   return new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
 }
 
-export function timelineFromHistory(events: readonly HistoryEvent[]): TaskRunRecord[] {
+/**
+ * `anyActivity` also lists activities that are not Weft task types: a code flow's steps
+ * (activity id `<step>#<attempt>`, listed as type `step`) and a plain Temporal workflow's
+ * activities (listed by activity type, one record per activity id).
+ */
+export function timelineFromHistory(events: readonly HistoryEvent[], options: { anyActivity?: boolean } = {}): TaskRunRecord[] {
   const records = new Map<string, TaskRunRecord>();
   const bySchedule = new Map<string, TaskRunRecord>();
   for (const event of events) {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled?.activityId) {
+      const activityType = scheduled.activityType?.name ?? '';
       const match = ACTIVITY_ID.exec(scheduled.activityId);
-      const type = ACTIVITY_TASK_TYPES[scheduled.activityType?.name ?? ''];
-      if (!match || !type) continue;
-      const [, id = '', iteration, attempt] = match;
+      const known = ACTIVITY_TASK_TYPES[activityType];
+      if (!options.anyActivity && (!match || !known)) continue;
+      // Writes of Weft's own bookkeeping are not tasks.
+      if (!known && (activityType === 'writeLogs' || activityType === 'storeOutput' || activityType === 'loadOutput')) continue;
+      const type = known ?? (match ? 'step' : activityType);
+      const [, id = activityType, iteration, attempt = '1'] = match ?? [undefined, `${activityType}`, undefined, '1'];
+      if (!match) {
+        // A plain workflow's activity: one record per activity id.
+        const record: TaskRunRecord = { id, type: 'activity', state: 'RUNNING', attempts: 1 };
+        const startedAt = timeOf(event);
+        if (startedAt) record.startedAt = startedAt;
+        records.set(`${activityType}#${scheduled.activityId}`, record);
+        bySchedule.set(String(event.eventId), record);
+        continue;
+      }
       const key = `${id}${iteration ? `[${iteration}]` : ''}`;
       const record: TaskRunRecord = records.get(key) ?? {
         id,

@@ -8,6 +8,8 @@ import { localAccess } from '../../mcp/access.js';
 import { buildServer, READ_TOOLS } from '../../mcp/build-server.js';
 import { type McpHttpServer, startMcpHttpServer } from '../../mcp/http-server.js';
 import type { McpServices } from '../../mcp/services.js';
+import { registerExistingWorkflows } from '../code-flows/code-flow-catalog.js';
+import { loadWeftModules } from '../code-flows/load-modules.js';
 import { createDrafter } from '../llm/flow-drafter.js';
 import { OutputStore } from '../outputs/output-store.js';
 import { loadPrompts } from '../prompts/prompt-library.js';
@@ -57,6 +59,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   const flows = new FlowService(store);
   const connection = await NativeConnection.connect(settings.connectionOptions);
   const secrets = layeredSecrets(new SecretStore(store, await loadSecretKey(dataDir)), secretsFromEnv());
+  if (process.env.WEFT_EXISTING_WORKFLOWS) await registerExistingWorkflows(store, process.env.WEFT_EXISTING_WORKFLOWS);
   const worker = await createWeftWorker({
     connection,
     namespace: settings.namespace,
@@ -65,6 +68,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
     store,
     flows,
     secrets,
+    modules: await loadWeftModules(),
   });
   const running = worker.run();
   const uiUrl = devServer?.uiUrl ?? process.env.WEFT_UI_URL;

@@ -3,6 +3,7 @@
 // subflows resolve against.
 
 import { createHash } from 'node:crypto';
+import { stringify as stringifyYaml } from 'yaml';
 import { FlowValidationError, WeftError } from '../errors.js';
 import { type FlowCatalog, FlowNotFoundError } from '../flows/flow-catalog.js';
 import type { FlowSpec } from '../spec/flow-spec.js';
@@ -19,11 +20,41 @@ export interface FlowSummary {
 
 export interface FlowDetail {
   flow: string;
+  /** `declarative` (a flow document), `code` (a TypeScript code flow) or `temporal` (an existing workflow type). */
+  kind: FlowKind;
   revision: number;
   yaml: string;
   spec: FlowSpec;
+  /** For code flows and existing workflows: what to start and how to check its input. */
+  target?: WorkflowTarget;
   revisions: number;
   updatedAt: string;
+}
+
+export type FlowKind = 'declarative' | 'code' | 'temporal';
+
+/** A catalog entry that is a workflow type rather than a flow document. */
+export interface WorkflowTarget {
+  kind: 'code' | 'temporal';
+  namespace: string;
+  id: string;
+  description?: string;
+  workflowType: string;
+  taskQueue: string;
+  /** JSON Schema of the input (derived from zod for code flows). */
+  inputSchema?: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+  /** How inputs become workflow arguments: one object (default), or positional by `argOrder`. */
+  argOrder?: string[];
+}
+
+/** Thrown when a code flow or an existing workflow is used where a flow document is needed (subflow). */
+export class NotAFlowDocumentError extends WeftError {
+  constructor(ref: string, kind: FlowKind) {
+    super('FLOW_KIND_UNSUPPORTED', `${ref} is a ${kind === 'code' ? 'code flow' : 'Temporal workflow entry'}, not a flow document`, {
+      hint: 'start it with run_flow / weft run start; subflows must be flow documents',
+    });
+  }
 }
 
 /** Most flows one page of `list` returns. */
@@ -157,11 +188,15 @@ export class FlowService implements FlowCatalog {
       .where('revision', '=', wanted)
       .executeTakeFirst();
     if (!row) throw new FlowNotFoundError(ref, revision);
+    const kind = flow.kind as FlowKind;
+    const stored = JSON.parse(row.spec) as FlowSpec | WorkflowTarget;
     return {
       flow: ref,
+      kind,
       revision: row.revision,
       yaml: row.source,
-      spec: JSON.parse(row.spec) as FlowSpec,
+      spec: kind === 'declarative' ? (stored as FlowSpec) : { id, namespace, tasks: [] },
+      ...(kind === 'declarative' ? {} : { target: stored as WorkflowTarget }),
       revisions: flow.latest_revision,
       updatedAt: flow.updated_at,
     };
@@ -183,7 +218,42 @@ export class FlowService implements FlowCatalog {
   /** FlowCatalog: the spec of a revision (default: the latest), for subflows and runs. */
   async resolve(ref: string, revision?: number): Promise<{ flow: FlowSpec; revision: number }> {
     const detail = await this.get(ref, revision);
+    if (detail.kind !== 'declarative') throw new NotAFlowDocumentError(ref, detail.kind);
     return { flow: detail.spec, revision: detail.revision };
+  }
+
+  /** Registers a code flow or an existing workflow type; unchanged registrations make no new revision. */
+  async register(target: WorkflowTarget): Promise<{ flow: string; revision: number; created: boolean }> {
+    const source = stringifyYaml({ ...target, kind: target.kind === 'code' ? 'code-flow' : 'temporal-workflow' });
+    const hash = createHash('sha256').update(source).digest('hex');
+    const { namespace, id } = target;
+    const now = new Date().toISOString();
+    return this.store.db.transaction().execute(async (tx) => {
+      const current = await tx.selectFrom('flows').selectAll().where('namespace', '=', namespace).where('id', '=', id).executeTakeFirst();
+      if (current && current.deleted_at === null) {
+        const latest = await tx
+          .selectFrom('flow_revisions')
+          .select('content_hash')
+          .where('namespace', '=', namespace)
+          .where('id', '=', id)
+          .where('revision', '=', current.latest_revision)
+          .executeTakeFirst();
+        if (latest?.content_hash === hash) return { flow: `${namespace}/${id}`, revision: current.latest_revision, created: false };
+      }
+      const revision = (current?.latest_revision ?? 0) + 1;
+      await tx
+        .insertInto('flow_revisions')
+        .values({ namespace, id, revision, source, spec: JSON.stringify(target), content_hash: hash, message: `registered ${target.kind}`, created_at: now })
+        .execute();
+      const row = { latest_revision: revision, description: target.description ?? null, kind: target.kind, updated_at: now, deleted_at: null };
+      if (current) await tx.updateTable('flows').set(row).where('namespace', '=', namespace).where('id', '=', id).execute();
+      else
+        await tx
+          .insertInto('flows')
+          .values({ namespace, id, created_at: now, ...row })
+          .execute();
+      return { flow: `${namespace}/${id}`, revision, created: true };
+    });
   }
 }
 

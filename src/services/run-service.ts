@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { Ajv } from 'ajv';
 import { runSearchAttributes } from '../../workflows/search-attributes.js';
 import { FlowValidationError, WeftError } from '../errors.js';
 import type { OutputStore } from '../outputs/output-store.js';
@@ -21,6 +22,7 @@ import {
   type FlowRunResult,
   type PendingApproval,
   type RunState,
+  SEARCH_ATTRIBUTES,
   type StoredOutputRef,
   type TaskOutputQuery,
   type TaskOutputResult,
@@ -28,11 +30,13 @@ import {
   type TokenUsageTotal,
   taskRunKey,
 } from '../runs/run-types.js';
-import type { FlowService } from './flow-service.js';
+import type { FlowService, WorkflowTarget } from './flow-service.js';
 import { isoTime } from './iso-time.js';
 
 /** Memo key holding a hash of a run's inputs, to tell an idempotent retry from a conflicting one. */
 const INPUTS_HASH_MEMO = 'weftInputsHash';
+/** Memo key saying what a run runs: `declarative` (the interpreter), `code` or `temporal`. */
+const KIND_MEMO = 'weftKind';
 const MAX_RUN_PAGE = 200;
 
 export class IdempotencyConflictError extends WeftError {
@@ -150,22 +154,31 @@ export class RunService {
 
   /** Starts a run of a saved flow. With an idempotency key, a repeat attaches to the first run (`started: false`). */
   async start(request: StartRunRequest): Promise<{ runId: string; started: boolean }> {
-    const { flow, revision } = await this.flows.resolve(request.flow, request.revision);
-    const resolved = resolveInputs(flow, request.inputs ?? {});
-    if (!resolved.valid) throw new FlowValidationError(resolved.problems, 'run inputs');
-    const inputsHash = createHash('sha256').update(canonicalJson(resolved.inputs)).digest('hex');
-    const ref = `${flow.namespace}/${flow.id}`;
+    const detail = await this.flows.get(request.flow, request.revision);
+    const { namespace, id } = detail.spec;
+    let launch: { workflowType: string; taskQueue: string; args: unknown[]; inputs: Record<string, unknown> };
+    if (detail.target) {
+      const inputs = checkTargetInputs(detail.target, request.inputs ?? {});
+      const args = detail.target.argOrder ? detail.target.argOrder.map((key) => inputs[key]) : [inputs];
+      launch = { workflowType: detail.target.workflowType, taskQueue: detail.target.taskQueue, args, inputs };
+    } else {
+      const resolved = resolveInputs(detail.spec, request.inputs ?? {});
+      if (!resolved.valid) throw new FlowValidationError(resolved.problems, 'run inputs');
+      const input: FlowRunInput = { flow: detail.spec, revision: detail.revision, inputs: resolved.inputs, trigger: request.trigger ?? 'api' };
+      launch = { workflowType: FLOW_RUN.workflowType, taskQueue: this.taskQueue, args: [input], inputs: resolved.inputs };
+    }
+    const inputsHash = createHash('sha256').update(canonicalJson(launch.inputs)).digest('hex');
+    const ref = `${namespace}/${id}`;
     const suffix = request.idempotencyKey ? `k${createHash('sha256').update(`${ref}\n${request.idempotencyKey}`).digest('hex').slice(0, 24)}` : randomUUID();
-    const runId = `${flow.namespace}.${flow.id}-${suffix}`;
-    const input: FlowRunInput = { flow, revision, inputs: resolved.inputs, trigger: request.trigger ?? 'api' };
+    const runId = `${namespace}.${id}-${suffix}`;
     try {
-      await this.client.workflow.start(FLOW_RUN.workflowType, {
-        taskQueue: this.taskQueue,
+      await this.client.workflow.start(launch.workflowType, {
+        taskQueue: launch.taskQueue,
         workflowId: runId,
-        args: [input],
-        typedSearchAttributes: runSearchAttributes(flow, revision),
-        memo: { [INPUTS_HASH_MEMO]: inputsHash },
-        staticSummary: `${ref} rev ${revision}`,
+        args: launch.args,
+        typedSearchAttributes: runSearchAttributes(detail.spec, detail.revision),
+        memo: { [INPUTS_HASH_MEMO]: inputsHash, [KIND_MEMO]: detail.kind },
+        staticSummary: `${ref} rev ${detail.revision}`,
         // A key names one run for as long as Temporal keeps it, even after it closed.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
@@ -197,7 +210,9 @@ export class RunService {
     const status = description.status.name as ExecutionStatusName;
     const history = await handle.fetchHistory();
     const events = history.events ?? [];
-    const input = this.startInput(events);
+    const kind = description.memo?.[KIND_MEMO];
+    if (kind === 'code' || kind === 'temporal') return this.readWorkflowRun(handle, description, status, events);
+    const input = this.startInput(events) as FlowRunInput | undefined;
     const base = {
       runId,
       flow: input ? `${input.flow.namespace}/${input.flow.id}` : '',
@@ -246,7 +261,8 @@ export class RunService {
   async list(
     filter: { flow?: string; namespace?: string; state?: RunState; since?: string; until?: string; cursor?: string; limit?: number } = {},
   ): Promise<{ runs: RunSummary[]; nextCursor?: string }> {
-    const clauses = [`WorkflowType = '${FLOW_RUN.workflowType}'`];
+    // Every run Weft starts carries WeftFlow: flow documents, code flows and existing workflow types.
+    const clauses = [`${SEARCH_ATTRIBUTES.flow} IS NOT NULL`];
     if (filter.flow) clauses.push(`WeftFlow = ${quote(filter.flow)}`);
     if (filter.namespace) clauses.push(`WeftNamespace = ${quote(filter.namespace)}`);
     if (filter.since) clauses.push(`StartTime >= ${quote(isoTime(filter.since, 'since'))}`);
@@ -332,14 +348,67 @@ export class RunService {
     return respondToApproval(this.client, runId, response);
   }
 
-  private startInput(
-    events: readonly { workflowExecutionStartedEventAttributes?: { input?: { payloads?: unknown[] | null } | null } | null }[],
-  ): FlowRunInput | undefined {
-    const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    if (!payload) return undefined;
-    return this.client.options.loadedDataConverter.payloadConverter.fromPayload(
-      payload as Parameters<typeof this.client.options.loadedDataConverter.payloadConverter.fromPayload>[0],
-    ) as FlowRunInput;
+  private startInput(events: readonly StartEvent[]): unknown {
+    return this.startArgs(events)[0];
+  }
+
+  private startArgs(events: readonly StartEvent[]): unknown[] {
+    const converter = this.client.options.loadedDataConverter.payloadConverter;
+    const payloads = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    return payloads.map((p) => converter.fromPayload(p as Parameters<typeof converter.fromPayload>[0]));
+  }
+
+  /**
+   * A run of a code flow or an existing workflow type: outputs are its result, the timeline
+   * comes from the Weft step helpers (asked of the worker) or from activity events in history.
+   */
+  private async readWorkflowRun(
+    handle: ReturnType<Client['workflow']['getHandle']>,
+    description: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>,
+    status: ExecutionStatusName,
+    events: readonly StartEvent[],
+  ): Promise<RunDetail> {
+    const args = this.startArgs(events);
+    const first = args[0];
+    const attrs = description.searchAttributes ?? {};
+    const base = {
+      runId: description.workflowId,
+      flow: String((attrs[SEARCH_ATTRIBUTES.flow] as unknown[] | undefined)?.[0] ?? ''),
+      revision: Number((attrs[SEARCH_ATTRIBUTES.revision] as unknown[] | undefined)?.[0] ?? 0),
+      inputs: args.length === 1 && isPlainObject(first) ? first : { args },
+      startedAt: description.startTime.toISOString(),
+      ...(description.closeTime ? { endedAt: description.closeTime.toISOString() } : {}),
+    };
+    const historyTasks = () => timelineFromHistory(events as Parameters<typeof timelineFromHistory>[0], { anyActivity: true });
+    if (status === 'RUNNING') {
+      // Code flows with Weft's step helpers answer the live query; plain workflows do not.
+      const live = await this.client.connection
+        .withDeadline(Date.now() + OUTPUT_QUERY_MS, () => getRunningView(this.client, base.runId))
+        .catch(() => undefined);
+      if (live) return { ...base, state: live.state === 'WAITING' ? 'WAITING' : 'RUNNING', tasks: live.tasks, approvals: live.pendingApprovals };
+      return { ...base, state: 'RUNNING', tasks: historyTasks(), approvals: [] };
+    }
+    // A closed code flow still answers the query (its worker replays it): approvals and steps
+    // without activities show too. Plain workflows and runs with no worker fall back to history.
+    const closedTasks = async () =>
+      (await this.client.connection.withDeadline(Date.now() + OUTPUT_QUERY_MS, () => getRunningView(this.client, base.runId)).catch(() => undefined))?.tasks ??
+      historyTasks();
+    if (status === 'COMPLETED') {
+      const result = await handle.result();
+      return { ...base, state: 'COMPLETED', outputs: isPlainObject(result) ? result : { result }, tasks: await closedTasks(), approvals: [] };
+    }
+    const failure = await handle.result().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const cause = failure instanceof WorkflowFailedError ? failure.cause : undefined;
+    return {
+      ...base,
+      state: runStateOf(status),
+      tasks: await closedTasks(),
+      error: { type: (cause instanceof ApplicationFailure ? cause.type : cause?.name) ?? status, message: cause?.message ?? `run ${status.toLowerCase()}` },
+      approvals: [],
+    };
   }
 }
 
@@ -385,6 +454,12 @@ function toIso(time: { seconds?: unknown; nanos?: number | null } | null | undef
   return new Date(Number(time.seconds) * 1000 + Math.floor((time.nanos ?? 0) / 1e6)).toISOString();
 }
 
+type StartEvent = { workflowExecutionStartedEventAttributes?: { input?: { payloads?: unknown[] | null } | null } | null };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
@@ -394,4 +469,19 @@ function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+const inputChecker = new Ajv({ allErrors: true, strict: false });
+
+/** Inputs of a code flow or existing workflow, checked against its JSON Schema; every problem at once. */
+function checkTargetInputs(target: WorkflowTarget, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (!target.inputSchema) return inputs;
+  const validate = inputChecker.compile(target.inputSchema);
+  if (validate(inputs)) return inputs;
+  const problems = (validate.errors ?? []).map((e) => {
+    const missing = e.keyword === 'required' ? `.${(e.params as { missingProperty: string }).missingProperty}` : '';
+    const path = `inputs${e.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}${missing}`;
+    return { path, message: `${path} ${missing ? 'is required' : (e.message ?? 'is invalid')}` };
+  });
+  throw new FlowValidationError(problems, 'run inputs');
 }

@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { FlowInput, RetryPolicy } from './schemas.js';
-import { TASK_TYPE_NAMES, TASK_TYPES, taskSchema } from './task-types.js';
+import { allTaskTypeNames, taskSchema, taskTypeInfo } from './task-types.js';
 
 type JsonObject = Record<string, unknown>;
 const TASK_REF = { $ref: '#/$defs/task' };
@@ -18,16 +18,16 @@ function toSchema(schema: z.ZodType): JsonObject {
 /** JSON Schema (draft 2020-12) of a flow document. */
 export function flowJsonSchema(): JsonObject {
   const defs: Record<string, JsonObject> = {};
-  for (const type of TASK_TYPE_NAMES) {
-    const info = TASK_TYPES[type];
+  for (const type of allTaskTypeNames()) {
+    const info = taskTypeInfo(type);
     const schema = toSchema(taskSchema(type));
     const properties = schema.properties as Record<string, unknown>;
     for (const field of info.nested) properties[field] = TASK_LIST;
-    for (const field of 'nestedMaps' in info ? info.nestedMaps : []) properties[field] = { type: 'object', additionalProperties: TASK_LIST };
+    for (const field of info.nestedMaps ?? []) properties[field] = { type: 'object', additionalProperties: TASK_LIST };
     schema.description = info.description;
     defs[`${type}Task`] = schema;
   }
-  defs.task = { oneOf: TASK_TYPE_NAMES.map((type) => ({ $ref: `#/$defs/${type}Task` })) };
+  defs.task = { oneOf: allTaskTypeNames().map((type) => ({ $ref: `#/$defs/${type}Task` })) };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'https://weft.dev/schemas/flow-v1.json',

@@ -3,8 +3,9 @@
 // small example. Served by `list_task_types` and usable by any adapter.
 
 import { z } from 'zod';
+import { customTaskType } from './custom-task-types.js';
 import { CommonTaskFields } from './schemas.js';
-import { TASK_TYPE_NAMES, type TaskTypeName, taskTypeInfo } from './task-types.js';
+import { allTaskTypeNames, isTaskTypeName, type TaskTypeName, taskTypeInfo } from './task-types.js';
 
 /** Output shape of each task type, as the spec states it. */
 const OUTPUTS: Record<TaskTypeName, string> = {
@@ -70,7 +71,9 @@ const EXAMPLES: Record<TaskTypeName, Record<string, unknown>> = {
 };
 
 export interface TaskTypeSummary {
-  type: TaskTypeName;
+  type: string;
+  /** `builtin`, or `code` for a type registered by a Weft module. */
+  origin: 'builtin' | 'code';
   description: string;
   fields: string[];
   output: string;
@@ -87,28 +90,44 @@ export interface TaskTypeDetail extends TaskTypeSummary {
   example: Record<string, unknown>;
 }
 
+function outputOf(type: string): string {
+  return isTaskTypeName(type) ? OUTPUTS[type] : (customTaskType(type)?.output ?? '');
+}
+
+function exampleOf(type: string): Record<string, unknown> {
+  return isTaskTypeName(type) ? EXAMPLES[type] : (customTaskType(type)?.example ?? { id: 'my_task', type });
+}
+
 export function taskTypeSummaries(): TaskTypeSummary[] {
-  return TASK_TYPE_NAMES.map((type) => {
+  return allTaskTypeNames().map((type) => {
     const info = taskTypeInfo(type);
-    return { type, description: info.description, fields: Object.keys(info.config), output: OUTPUTS[type], available: !info.unavailable };
+    return {
+      type,
+      origin: isTaskTypeName(type) ? 'builtin' : 'code',
+      description: info.description,
+      fields: Object.keys(info.config),
+      output: outputOf(type),
+      available: !info.unavailable,
+    };
   });
 }
 
-export function taskTypeDetail(type: TaskTypeName): TaskTypeDetail {
+export function taskTypeDetail(type: string): TaskTypeDetail {
   const info = taskTypeInfo(type);
   const config = z.toJSONSchema(z.strictObject(info.config), { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
   delete config.$schema;
   return {
     type,
+    origin: isTaskTypeName(type) ? 'builtin' : 'code',
     description: info.description,
     fields: Object.keys(info.config),
-    output: OUTPUTS[type],
+    output: outputOf(type),
     available: !info.unavailable,
     config,
     commonFields: Object.keys(CommonTaskFields),
     ...(info.defaultTimeout ? { defaultTimeout: info.defaultTimeout } : {}),
     ...(info.nonRetryable?.length ? { nonRetryable: [...info.nonRetryable] } : {}),
     ...(info.unavailable ? { unavailableReason: info.unavailable } : {}),
-    example: EXAMPLES[type],
+    example: exampleOf(type),
   };
 }

@@ -2,6 +2,7 @@
 // lists, its default per-attempt timeout and the error types it never retries by default.
 
 import { z } from 'zod';
+import { customTaskType, customTaskTypeNames } from './custom-task-types.js';
 import { CommonTaskFields, DurationText, SingleExpression } from './schemas.js';
 import { TASK_DEFAULTS, type TaskDefaults } from './task-defaults.js';
 
@@ -175,17 +176,37 @@ export const TASK_TYPES = {
 export type TaskTypeName = keyof typeof TASK_TYPES;
 export const TASK_TYPE_NAMES = Object.keys(TASK_TYPES) as TaskTypeName[];
 
-/** The strict zod schema of one task type (common fields + its config). */
-export function taskSchema(type: TaskTypeName): z.ZodObject {
-  return z.strictObject({ ...CommonTaskFields, type: z.literal(type), ...TASK_TYPES[type].config });
+/** The strict zod schema of one task type (common fields + its config), built-in or custom. */
+export function taskSchema(type: string): z.ZodObject {
+  return z.strictObject({ ...CommonTaskFields, type: z.literal(type), ...taskTypeInfo(type).config });
 }
 
+/** Whether `name` is a built-in task type. */
 export function isTaskTypeName(name: unknown): name is TaskTypeName {
   return typeof name === 'string' && Object.hasOwn(TASK_TYPES, name);
 }
 
-export function taskTypeInfo(type: TaskTypeName): TaskTypeInfo {
-  return TASK_TYPES[type];
+/** Whether `name` is a task type this process knows: built-in or registered from code. */
+export function isKnownTaskType(name: unknown): name is string {
+  return isTaskTypeName(name) || (typeof name === 'string' && customTaskType(name) !== undefined);
+}
+
+/** Built-in types, then the custom ones. */
+export function allTaskTypeNames(): string[] {
+  return [...TASK_TYPE_NAMES, ...customTaskTypeNames()];
+}
+
+export function taskTypeInfo(type: string): TaskTypeInfo {
+  if (isTaskTypeName(type)) return TASK_TYPES[type];
+  const custom = customTaskType(type);
+  if (!custom) throw new Error(`unknown task type ${type}`);
+  return {
+    description: custom.description,
+    config: custom.config,
+    nested: [],
+    ...(custom.defaultTimeout ? { defaultTimeout: custom.defaultTimeout } : {}),
+    ...(custom.secretFields ? { secretFields: custom.secretFields } : {}),
+  };
 }
 
 /** Control fields that must be a single `{{ expr }}` and are evaluated for their value. */

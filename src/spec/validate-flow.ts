@@ -11,7 +11,7 @@ import type { FlowSpec } from './flow-spec.js';
 import { FLOW_LIMITS } from './limits.js';
 import { COMMON_TASK_FIELD_NAMES, DurationText, FLOW_ID_PATTERN, FlowInput, NAMESPACE_PATTERN, RetryPolicy } from './schemas.js';
 import { closest } from './suggest.js';
-import { CONTROL_FIELDS, isTaskTypeName, TASK_TYPE_NAMES, type TaskTypeName, taskSchema, taskTypeInfo } from './task-types.js';
+import { allTaskTypeNames, CONTROL_FIELDS, isKnownTaskType, taskSchema, taskTypeInfo } from './task-types.js';
 import { formatPath, problemsFromZod } from './zod-problems.js';
 
 const FlowRoot = z.strictObject({
@@ -118,9 +118,10 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk): void {
       });
     } else walk.ids.set(task.id, `${path}.id`);
   }
-  if (!isTaskTypeName(task.type)) {
-    const guess = typeof task.type === 'string' ? closest(task.type, TASK_TYPE_NAMES) : undefined;
-    const list = `valid task types: ${TASK_TYPE_NAMES.join(', ')}`;
+  if (!isKnownTaskType(task.type)) {
+    const known = allTaskTypeNames();
+    const guess = typeof task.type === 'string' ? closest(task.type, known) : undefined;
+    const list = `valid task types: ${known.join(', ')}`;
     walk.problems.push({
       path: `${path}.type`,
       message: task.type === undefined ? `${path}.type is required` : `${path}.type ${JSON.stringify(task.type)} is not a task type`,
@@ -165,7 +166,7 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk): void {
   }
 }
 
-function checkTypeRules(type: TaskTypeName, task: Record<string, unknown>, path: string, walk: Walk): void {
+function checkTypeRules(type: string, task: Record<string, unknown>, path: string, walk: Walk): void {
   if (type === 'sleep' && (task.duration === undefined) === (task.until === undefined)) {
     walk.problems.push({ path, message: `${path} needs exactly one of duration or until`, hint: 'e.g. duration: 5m, or until: "{{ inputs.at }}"' });
   }

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
+import { loadWeftModules } from '../code-flows/load-modules.js';
 import { dataDir } from '../config/paths.js';
 import { ConfigError, WeftError } from '../errors.js';
 import { type LogRetentionJob, startLogRetention } from '../logging/log-retention.js';
@@ -51,6 +52,7 @@ async function serve(logger: Logger): Promise<number> {
       namespace: settings.namespace,
       flows: new FlowService(store),
       secrets: layeredSecrets(new SecretStore(store, await loadSecretKey(dataDir())), secretsFromEnv()),
+      modules: await loadWeftModules(),
       ...concurrency,
     });
     // Stays subscribed while stopping: a repeated signal must not kill the process halfway.

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { LlmRuntime } from '../../activities/llm-call.js';
+import { registerCodeFlows } from '../code-flows/code-flow-catalog.js';
+import { registerModule } from '../code-flows/load-modules.js';
+import type { WeftModule } from '../code-flows/weft-module.js';
 import { dataDir as defaultDataDir } from '../config/paths.js';
 import type { FlowCatalog } from '../flows/flow-catalog.js';
 import { ConcurrencyLimit } from '../llm/concurrency-limit.js';
@@ -17,7 +20,7 @@ import { loadPrompts, PROMPTS_DIR, type PromptTemplate } from '../prompts/prompt
 import { type SecretSource, secretsFromEnv } from '../secrets/secret-source.js';
 import { FlowService } from '../services/flow-service.js';
 import type { Store } from '../store/database.js';
-import { loadWorkflowBundle } from './workflow-bundle.js';
+import { bundleWithCodeFlows, loadWorkflowBundle } from './workflow-bundle.js';
 
 /** Task queue Weft's worker polls unless told otherwise (WEFT_TASK_QUEUE). */
 export const DEFAULT_TASK_QUEUE = 'weft';
@@ -40,6 +43,8 @@ export interface WeftWorkerOptions {
   shutdownGraceSeconds?: number;
   /** Model providers, their limits and the answer cache (default: from the environment, cache in the store). */
   llm?: LlmRuntime;
+  /** Weft modules: code flows (bundled with the interpreter), their activities, custom task types. */
+  modules?: readonly WeftModule[];
 }
 
 /** Providers from the environment, one concurrency limit per provider, the cache in the store, prompts from prompts/. */
@@ -59,18 +64,25 @@ export function defaultLlmRuntime(store: Store, env: NodeJS.ProcessEnv = process
 
 export async function createWeftWorker(options: WeftWorkerOptions): Promise<Worker> {
   const dir = options.dataDir ?? defaultDataDir();
-  const activities = createActivities({
+  const modules = options.modules ?? [];
+  for (const module of modules) registerModule(module);
+  const customTaskTypes = new Map(modules.flatMap((m) => (m.taskTypes ?? []).map((t) => [t.name, t] as const)));
+  const weftActivities = createActivities({
     secrets: options.secrets ?? secretsFromEnv(),
     logs: options.logs ?? new StoreLogSink(options.store),
     outputs: new OutputStore(join(dir, 'outputs')),
     flows: options.flows ?? new FlowService(options.store),
     llm: options.llm ?? defaultLlmRuntime(options.store),
+    customTaskTypes,
   });
+  const activities = Object.assign({}, ...modules.map((m) => m.activities ?? {}), weftActivities);
+  const workflowsPaths = modules.flatMap((m) => (m.workflowsPath ? [m.workflowsPath] : []));
+  await registerCodeFlows(options.store, modules, options.taskQueue ?? process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue ?? process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-    workflowBundle: await loadWorkflowBundle(),
+    workflowBundle: workflowsPaths.length ? await bundleWithCodeFlows(workflowsPaths) : await loadWorkflowBundle(),
     activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
     maxConcurrentLocalActivityExecutions: 100,

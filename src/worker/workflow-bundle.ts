@@ -82,3 +82,17 @@ const quietLogger = {
 };
 
 const BUNDLE_OPTIONS = { workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger, preloadModules: PRELOADED_MODULES };
+
+/**
+ * Weft's workflows plus the code flows of Weft modules, bundled together (a worker registers one
+ * bundle). Built at worker start, since module sources are the user's and change freely.
+ */
+export async function bundleWithCodeFlows(workflowsPaths: readonly string[]): Promise<WorkflowBundle> {
+  // The entry must resolve Weft's dependencies, so it lives beside them, not in the user cache.
+  const dir = join(ROOT, 'node_modules', '.cache', 'weft-bundles');
+  await mkdir(dir, { recursive: true });
+  const entry = join(dir, `entry-${createHash('sha256').update(workflowsPaths.join('\n')).digest('hex').slice(0, 12)}.ts`);
+  const lines = [WORKFLOWS_ENTRY, ...workflowsPaths].map((path) => `export * from ${JSON.stringify(path)};`);
+  await writeFile(entry, `${lines.join('\n')}\n`);
+  return bundleWorkflowCode({ ...BUNDLE_OPTIONS, workflowsPath: entry });
+}

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { LlmRuntime } from '../../activities/llm-call.js';
+import type { WeftModule } from '../../src/code-flows/weft-module.js';
 import type { FlowCatalog } from '../../src/flows/flow-catalog.js';
 import { type RunView, startRun, waitForRun } from '../../src/runs/run-client.js';
 import type { SecretSource } from '../../src/secrets/secret-source.js';
@@ -40,6 +41,8 @@ export interface TestEnv {
 
 export interface TestEnvOptions {
   flows?: FlowCatalog;
+  /** Weft modules (code flows, custom task types) the worker loads. */
+  modules?: WeftModule[];
   /** Model providers for llm tasks (default: from the environment). */
   llm?: (store: Store) => LlmRuntime;
   secrets?: SecretSource;
@@ -82,6 +85,7 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
       ...(options.flows ? { flows: options.flows } : {}),
       ...(options.secrets ? { secrets: options.secrets } : {}),
       ...(options.llm ? { llm: options.llm(store) } : {}),
+      ...(options.modules ? { modules: options.modules } : {}),
     });
     env.running = env.worker.run().finally(() => workerConnection.close());
   }

@@ -10,6 +10,7 @@ import { parseFlow } from '../../spec/parse-flow.js';
 import { printResult, runCommand } from '../output.js';
 import { withServices } from '../services-context.js';
 import { registerDraftCommand } from './draft-command.js';
+import { registerRegisterCommand } from './register-command.js';
 
 export async function readFlowFile(file: string): Promise<string> {
   try {
@@ -79,6 +80,7 @@ function pick<T extends object, K extends keyof T>(options: T, keys: K[]): Parti
 export function registerFlowCommands(program: Command): void {
   const flow = program.command('flow').description('validate, save, list, show, export, delete and draft flows');
   registerDraftCommand(flow);
+  registerRegisterCommand(flow);
   flow
     .command('validate <file>')
     .description('check a flow file against the spec; lists every problem at once')

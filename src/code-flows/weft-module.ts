@@ -1,0 +1,64 @@
+// What a TypeScript project gives Weft: code-first flows (Temporal workflow functions with zod
+// input and output schemas), the activities they call, and custom task types that YAML flows
+// can use. A project exports one `defineWeftModule({...})`; `WEFT_MODULES` names the files.
+
+import type { z } from 'zod';
+
+/** What a custom task's handler receives besides its (validated, rendered) config. */
+export interface CustomTaskContext {
+  runId: string;
+  taskId: string;
+  iteration?: number[];
+  attempt: number;
+  /** Aborted on cancellation, timeout or worker shutdown. */
+  signal: AbortSignal;
+  /** Writes a line to the run's logs. */
+  log(message: string, level?: 'debug' | 'info' | 'warn' | 'error'): Promise<void>;
+}
+
+export interface TaskTypeDefinition<S extends z.ZodRawShape = z.ZodRawShape> {
+  /** The `type` YAML flows use; lowercase letters, digits, `_` and `-`. */
+  name: string;
+  description: string;
+  /** zod fields of the task's config (besides id, when, retry, timeout, ...). */
+  config: S;
+  /** The output shape in words, for the task catalog. */
+  output: string;
+  example?: Record<string, unknown>;
+  defaultTimeout?: string;
+  /** Config fields whose templates may call `secret()`; resolved before `run` sees them. */
+  secretFields?: Array<keyof S & string>;
+  run(config: z.infer<z.ZodObject<S>>, context: CustomTaskContext): Promise<unknown>;
+}
+
+export interface CodeFlowDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  namespace: string;
+  id: string;
+  description?: string;
+  /** Name of the exported workflow function in the module's `workflowsPath`. */
+  workflowType: string;
+  input: I;
+  output?: O;
+}
+
+export interface WeftModule {
+  /** Absolute path of the file exporting the code flows' workflow functions (bundled with Weft's). */
+  workflowsPath?: string;
+  /** Activities the code flows call, registered on the Weft worker. */
+  activities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  flows?: CodeFlowDefinition[];
+  // biome-ignore lint/suspicious/noExplicitAny: each task type has its own config shape
+  taskTypes?: TaskTypeDefinition<any>[];
+}
+
+export function defineTaskType<S extends z.ZodRawShape>(definition: TaskTypeDefinition<S>): TaskTypeDefinition<S> {
+  return definition;
+}
+
+export function defineCodeFlow<I extends z.ZodType, O extends z.ZodType>(definition: CodeFlowDefinition<I, O>): CodeFlowDefinition<I, O> {
+  return definition;
+}
+
+export function defineWeftModule(module: WeftModule): WeftModule {
+  return module;
+}

@@ -1,0 +1,34 @@
+// Task types registered from TypeScript: the workflow renders the task's fields (every field
+// but the common ones) and hands them to the worker's custom-task activity, which runs the
+// module's handler. Validation already checked the fields against the type's schema.
+
+import { renderValue } from '../src/expressions/evaluate.js';
+import { taskRunKey } from '../src/runs/run-types.js';
+import { parseDuration } from '../src/spec/duration.js';
+import type { Frame } from './frame.js';
+import type { RunContext } from './run-context.js';
+
+/** Fields every task has; the rest is the custom type's own config. */
+const COMMON = new Set(['id', 'type', 'description', 'when', 'retry', 'timeout', 'allowFailure', 'cache']);
+const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
+const TIMEOUT_SLACK_MS = 30_000;
+
+export async function runCustomTask(ctx: RunContext, task: { id: string; type: string; timeout?: string }, frame: Frame, attempt: number): Promise<unknown> {
+  const config: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(task)) if (!COMMON.has(field)) config[field] = value;
+  const key = taskRunKey(task.id, frame.iteration);
+  const limit = (task.timeout ? parseDuration(task.timeout) : undefined) ?? DEFAULT_TIMEOUT_MS;
+  const acts = ctx.activities(key, attempt, `${key}: ${task.type}`, limit + TIMEOUT_SLACK_MS);
+  return acts.runCustomTask({
+    context: {
+      runId: ctx.runId,
+      flow: `${ctx.flow.namespace}/${ctx.flow.id}`,
+      taskId: task.id,
+      ...(frame.iteration ? { iteration: frame.iteration } : {}),
+      attempt,
+    },
+    type: task.type,
+    config: renderValue(config, frame.scope(), task.id) as Record<string, unknown>,
+    timeoutMs: limit,
+  });
+}
