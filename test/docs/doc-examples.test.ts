@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import exampleModule from '../../examples/code-flows/weft-module.js';
+import { registerModule } from '../../src/code-flows/load-modules.js';
 import { parseFlow } from '../../src/spec/parse-flow.js';
+
+// The code-flows guide shows a YAML flow using the example module's custom task type.
+registerModule(exampleModule);
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -25,7 +30,11 @@ describe('documentation examples', async () => {
       });
     }
   }
-  for (const file of (await readdir(join(ROOT, 'examples'))).filter((f) => f.endsWith('.yaml'))) {
+  const exampleFiles = [
+    ...(await readdir(join(ROOT, 'examples'))).filter((f) => f.endsWith('.yaml')),
+    ...(await readdir(join(ROOT, 'examples', 'code-flows'))).filter((f) => f.endsWith('-flow.yaml')).map((f) => `code-flows/${f}`),
+  ];
+  for (const file of exampleFiles) {
     it(`examples/${file} is valid`, async () => {
       const parsed = parseFlow(await readFile(join(ROOT, 'examples', file), 'utf8'));
       assert.ok(parsed.valid, JSON.stringify(!parsed.valid && parsed.problems));
