@@ -1,6 +1,10 @@
 // What one MCP session may do, decided once when the session starts: which tools it sees,
-// whether it may save or run flows with `script` tasks, which namespaces it may touch, and
-// where its mutating calls are audited.
+// whether it may save or run flows with `script` tasks, which namespace it may touch, and
+// where its mutating calls are audited. The rules are src/security/tool-policy.ts's.
+
+import type { AuditLog, AuditTransport } from '../src/security/audit-log.js';
+import type { Caller } from '../src/security/principal.js';
+import { sessionPolicy } from '../src/security/tool-policy.js';
 
 /** One audit record as the tool layer reports it; the audit log adds who, when and how. */
 export interface ToolAuditEntry {
@@ -14,7 +18,7 @@ export interface ToolAuditEntry {
 }
 
 export interface McpAccess {
-  /** Who is calling, for messages and the audit log (`local` on stdio and loopback dev). */
+  /** Who is calling, for messages and the audit log (`local`, or `key:<prefix>`). */
   caller: string;
   toolVisible(tool: string): boolean;
   /** Whether flows with `script` tasks may be saved or run in this session. */
@@ -24,13 +28,25 @@ export interface McpAccess {
   audit?(entry: ToolAuditEntry): Promise<void>;
 }
 
-/** Full access: the person on this machine (stdio, or HTTP on loopback without keys). */
-export function localAccess(options: { readOnly?: boolean; disabledTools?: readonly string[]; readTools?: ReadonlySet<string> } = {}): McpAccess {
-  const disabled = new Set(options.disabledTools ?? []);
+export interface AccessOptions {
+  readOnly?: boolean;
+  disabledTools?: readonly string[];
+  audit?: { log: AuditLog; transport: AuditTransport };
+}
+
+/** The access of a caller: the person at this machine (`local`) or an API key's principal. */
+export function accessFor(caller: Caller, options: AccessOptions = {}): McpAccess {
+  const policy = sessionPolicy(caller, { readOnly: options.readOnly ?? false, disabledTools: options.disabledTools ?? [] });
+  const audit = options.audit;
   return {
-    caller: 'local',
-    toolVisible: (tool) => !disabled.has(tool) && (!options.readOnly || (options.readTools?.has(tool) ?? false)),
-    scriptsAllowed: true,
+    ...policy,
+    ...(audit
+      ? {
+          async audit(entry: ToolAuditEntry) {
+            await audit.log.record({ actor: policy.caller, transport: audit.transport, ...entry });
+          },
+        }
+      : {}),
   };
 }
 

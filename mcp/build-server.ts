@@ -16,9 +16,6 @@ import { cancelRun, listRuns, respondToApproval, runFlow } from './tools/run-too
 
 export const WEFT_TOOLS: readonly AnyToolDefinition[] = [...FLOW_TOOLS, runFlow, getRun, listRuns, cancelRun, respondToApproval, queryLogs];
 
-/** Names of the tools that only read; `--read-only` keeps these. */
-export const READ_TOOLS: ReadonlySet<string> = new Set(WEFT_TOOLS.filter((t) => t.annotations.readOnlyHint === true).map((t) => t.name));
-
 const INSTRUCTIONS =
   'Weft runs durable workflows (flows) on Temporal. Author: list_task_types, validate_flow, save_flow. Run: run_flow (waitSeconds up to 50, idempotencyKey for safe retries). Inspect: get_run, list_runs, query_logs. Approvals: respond_to_approval (approvers: any only).';
 

@@ -4,9 +4,8 @@
 
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { localAccess } from '../../mcp/access.js';
-import { buildServer, READ_TOOLS } from '../../mcp/build-server.js';
-import { type McpHttpServer, startMcpHttpServer } from '../../mcp/http-server.js';
+import type { McpHttpServer } from '../../mcp/http-server.js';
+import { serveMcpHttp } from '../../mcp/serve-http.js';
 import type { McpServices } from '../../mcp/services.js';
 import { registerExistingWorkflows } from '../code-flows/code-flow-catalog.js';
 import { loadWeftModules } from '../code-flows/load-modules.js';
@@ -16,6 +15,9 @@ import { loadPrompts } from '../prompts/prompt-library.js';
 import { loadSecretKey } from '../secrets/secret-key.js';
 import { secretsFromEnv } from '../secrets/secret-source.js';
 import { layeredSecrets, SecretStore } from '../secrets/secret-store.js';
+import { ApiKeyService } from '../security/api-keys.js';
+import { AuditLog } from '../security/audit-log.js';
+import { knownSecretValues } from '../security/audit-redaction.js';
 import { FlowService } from '../services/flow-service.js';
 import { LogService } from '../services/log-service.js';
 import { RunService } from '../services/run-service.js';
@@ -31,7 +33,7 @@ export interface WeftServerOptions {
   temporalPort: number;
   uiPort: number | false;
   /** MCP over Streamable HTTP; false serves none. */
-  mcp: { host: string; port: number; readOnly?: boolean } | false;
+  mcp: { host: string; port: number; readOnly?: boolean; auth?: boolean } | false;
   mode: ServiceRecord['mode'];
   progress: (line: string) => void;
 }
@@ -58,7 +60,8 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   const store = await openStore({ dataDir });
   const flows = new FlowService(store);
   const connection = await NativeConnection.connect(settings.connectionOptions);
-  const secrets = layeredSecrets(new SecretStore(store, await loadSecretKey(dataDir)), secretsFromEnv());
+  const secretStore = new SecretStore(store, await loadSecretKey(dataDir));
+  const secrets = layeredSecrets(secretStore, secretsFromEnv());
   if (process.env.WEFT_EXISTING_WORKFLOWS) await registerExistingWorkflows(store, process.env.WEFT_EXISTING_WORKFLOWS);
   const worker = await createWeftWorker({
     connection,
@@ -84,14 +87,15 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
       runs: new RunService(client, flows, taskQueue, { outputs: new OutputStore(join(dataDir, 'outputs')), ...(uiUrl ? { uiBaseUrl: uiUrl } : {}) }),
       logs: new LogService(store),
     };
-    const prompts = await loadPrompts();
-    const access = localAccess({ readOnly: mcp.readOnly, readTools: READ_TOOLS });
-    http = await startMcpHttpServer({
+    http = await serveMcpHttp({
       host: mcp.host,
       port: mcp.port,
-      requireKeys: false,
-      authenticate: async () => access,
-      createServer: (sessionAccess) => buildServer(services, sessionAccess, prompts),
+      ...(mcp.auth ? { auth: true } : {}),
+      ...(mcp.readOnly ? { readOnly: true } : {}),
+      keys: new ApiKeyService(store),
+      audit: new AuditLog(store, { secretValues: knownSecretValues(secretStore) }),
+      services,
+      prompts: await loadPrompts(),
       log: progress,
     });
   }

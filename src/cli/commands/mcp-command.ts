@@ -4,9 +4,9 @@
 
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Command } from 'commander';
-import { localAccess } from '../../../mcp/access.js';
-import { buildServer, READ_TOOLS } from '../../../mcp/build-server.js';
-import { startMcpHttpServer } from '../../../mcp/http-server.js';
+import { accessFor } from '../../../mcp/access.js';
+import { buildServer } from '../../../mcp/build-server.js';
+import { serveMcpHttp } from '../../../mcp/serve-http.js';
 import type { McpServices } from '../../../mcp/services.js';
 import { dataDir } from '../../config/paths.js';
 import { ConfigError } from '../../errors.js';
@@ -14,6 +14,10 @@ import { createDrafter } from '../../llm/flow-drafter.js';
 import { loadPrompts } from '../../prompts/prompt-library.js';
 import { secretsFromEnv } from '../../secrets/secret-source.js';
 import { layeredSecrets } from '../../secrets/secret-store.js';
+import { ApiKeyService } from '../../security/api-keys.js';
+import { AuditLog } from '../../security/audit-log.js';
+import { knownSecretValues } from '../../security/audit-redaction.js';
+import { LOCAL } from '../../security/principal.js';
 import { ensureBackgroundService } from '../../server/background-service.js';
 import { progress, runCommand } from '../output.js';
 import { ServicesContext } from '../services-context.js';
@@ -24,6 +28,7 @@ interface McpOptions {
   port: string;
   readOnly?: boolean;
   disableTool: string[];
+  auth?: boolean;
 }
 
 export function registerMcpCommand(program: Command): void {
@@ -35,6 +40,7 @@ export function registerMcpCommand(program: Command): void {
     .option('--port <port>', 'HTTP port', '8765')
     .option('--read-only', 'expose only the tools that read')
     .option('--disable-tool <name...>', 'switch off tools by name', [])
+    .option('--auth', 'require API keys on loopback too (always required on other addresses)')
     .action((options: McpOptions) => runCommand({}, () => serveMcp(options)));
 }
 
@@ -65,9 +71,12 @@ async function serveMcp(options: McpOptions): Promise<number> {
       draft: (goal, model, signal) => drafter(goal, model, signal),
     };
     const prompts = await loadPrompts();
-    const access = () => localAccess({ readOnly: options.readOnly, disabledTools: options.disableTool, readTools: READ_TOOLS });
+    const store = await context.database();
+    const secretStore = await context.secrets();
+    const audit = new AuditLog(store, { secretValues: knownSecretValues(secretStore) });
     if (!options.http) {
-      const server = buildServer(services, access(), prompts);
+      const access = accessFor(LOCAL, { readOnly: options.readOnly, disabledTools: options.disableTool, audit: { log: audit, transport: 'stdio' } });
+      const server = buildServer(services, access, prompts);
       const transport = new StdioServerTransport();
       const closed = new Promise<void>((resolve) => {
         transport.onclose = resolve;
@@ -78,12 +87,16 @@ async function serveMcp(options: McpOptions): Promise<number> {
       await server.close().catch(() => undefined);
       return 0;
     }
-    const http = await startMcpHttpServer({
+    const http = await serveMcpHttp({
       host: options.host,
       port,
-      requireKeys: false,
-      authenticate: async () => access(),
-      createServer: (sessionAccess) => buildServer(services, sessionAccess, prompts),
+      auth: options.auth,
+      readOnly: options.readOnly,
+      disabledTools: options.disableTool,
+      keys: new ApiKeyService(store),
+      audit,
+      services,
+      prompts,
       log: progress,
     });
     progress(`weft mcp: Streamable HTTP at ${http.url}`);

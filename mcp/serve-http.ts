@@ -1,0 +1,45 @@
+// MCP over Streamable HTTP with Weft's security: each session gets the access of its caller.
+// Without keys required (loopback), a request without a token is the local user and a request
+// with one gets that key's rights; with keys required, a valid key is the only way in.
+
+import type { PromptTemplate } from '../src/prompts/prompt-library.js';
+import type { ApiKeyService } from '../src/security/api-keys.js';
+import type { AuditLog } from '../src/security/audit-log.js';
+import { type Caller, LOCAL } from '../src/security/principal.js';
+import { accessFor } from './access.js';
+import { buildServer } from './build-server.js';
+import { isLoopback, type McpHttpServer, startMcpHttpServer } from './http-server.js';
+import type { McpServices } from './services.js';
+
+export interface ServeHttpOptions {
+  host: string;
+  port: number;
+  /** Require keys even on loopback. Off loopback they are always required. */
+  auth?: boolean;
+  readOnly?: boolean;
+  disabledTools?: readonly string[];
+  keys: ApiKeyService;
+  audit?: AuditLog;
+  services: McpServices;
+  prompts: readonly PromptTemplate[];
+  log?(line: string): void;
+}
+
+export function serveMcpHttp(options: ServeHttpOptions): Promise<McpHttpServer> {
+  const requireKeys = options.auth === true || !isLoopback(options.host);
+  return startMcpHttpServer({
+    host: options.host,
+    port: options.port,
+    requireKeys,
+    async authenticate(token) {
+      const caller: Caller = requireKeys || token ? await options.keys.verify(token) : LOCAL;
+      return accessFor(caller, {
+        readOnly: options.readOnly,
+        disabledTools: options.disabledTools,
+        ...(options.audit ? { audit: { log: options.audit, transport: 'http' as const } } : {}),
+      });
+    },
+    createServer: (access) => buildServer(options.services, access, options.prompts),
+    ...(options.log ? { log: options.log } : {}),
+  });
+}
