@@ -8,8 +8,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { dataDir as defaultDataDir } from '../../config/paths.js';
 import { ConfigError, WeftError } from '../../errors.js';
+import { startLogRetention } from '../../logging/log-retention.js';
+import { weftLogger } from '../../logging/logger.js';
+import { installTemporalLogging } from '../../logging/temporal-logging.js';
 import { liveService, processAlive } from '../../server/service-record.js';
 import { startWeftServer } from '../../server/weft-server.js';
+import { LogService, logRetentionDays } from '../../services/log-service.js';
 import { printResult, progress, runCommand } from '../output.js';
 
 interface ServerOptions {
@@ -88,6 +92,9 @@ async function serve(options: ServerOptions): Promise<number> {
   };
   const temporalPort = (await pick(options.port, '--port')) || (await freePort());
   const uiPort = (await pick(options.uiPort, '--ui-port')) || (await freePort());
+  const logger = weftLogger();
+  installTemporalLogging(logger);
+  const retentionDays = logRetentionDays();
   const service = await startWeftServer({
     dataDir: dir,
     temporalPort,
@@ -96,18 +103,27 @@ async function serve(options: ServerOptions): Promise<number> {
     mode: options.background ? 'background' : 'server',
     progress,
   });
-  const stop = () => {
+  const retention = startLogRetention({ logs: new LogService(service.store), retentionDays, logger });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // A second signal while stopping (npm and terminals repeat Ctrl-C) must not cut the stop short.
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'weft server stopping');
     progress('weft server: stopping (running tasks finish first)');
-    void service.stop();
+    void retention.stop().then(() => service.stop());
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const { record } = service;
+  logger.info({ dataDir: dir, ...record }, 'weft server started');
   progress(
     `weft server up: Temporal ${record.temporalAddress}${record.uiUrl ? `, Web UI ${record.uiUrl}` : ''}${record.mcpUrl ? `, MCP ${record.mcpUrl}` : ''}; data in ${dir}`,
   );
   await service.running;
+  await retention.stop();
   await service.stop();
+  logger.info('weft server stopped');
   return 0;
 }
 
