@@ -9,6 +9,7 @@ import { type FlowCatalog, FlowNotFoundError } from '../flows/flow-catalog.js';
 import type { FlowSpec } from '../spec/flow-spec.js';
 import { type LocatedProblem, parseFlow } from '../spec/parse-flow.js';
 import type { Store } from '../store/database.js';
+import { FlowListOptionsSchema, FlowTextSchema, parseRequest } from './service-requests.js';
 
 export interface FlowSummary {
   flow: string;
@@ -76,6 +77,7 @@ export class FlowService implements FlowCatalog {
 
   /** Saves a flow; unchanged text makes no new revision (`created: false`). */
   async save(text: string, message?: string): Promise<{ flow: string; revision: number; created: boolean }> {
+    parseRequest(FlowTextSchema, text, 'flow document');
     const parsed = parseFlow(text);
     if (!parsed.valid) throw new FlowValidationError(parsed.problems);
     const hash = createHash('sha256').update(text).digest('hex');
@@ -132,7 +134,8 @@ export class FlowService implements FlowCatalog {
     });
   }
 
-  async list(options: { namespace?: string; search?: string; cursor?: string; limit?: number } = {}): Promise<{ flows: FlowSummary[]; nextCursor?: string }> {
+  async list(input: { namespace?: string; search?: string; cursor?: string; limit?: number } = {}): Promise<{ flows: FlowSummary[]; nextCursor?: string }> {
+    const options = parseRequest(FlowListOptionsSchema, input, 'flow filter');
     const limit = Math.max(1, Math.min(options.limit ?? 50, MAX_FLOW_PAGE));
     let query = this.store.db.selectFrom('flows').selectAll().where('deleted_at', 'is', null);
     if (options.namespace) query = query.where('namespace', '=', options.namespace);

@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import type { Store } from '../store/database.js';
 import { InvalidCursorError } from './flow-service.js';
 import { isoTime } from './iso-time.js';
+import { LogQuerySchema, parseRequest } from './service-requests.js';
 import { cutText } from './text-budget.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -46,7 +47,8 @@ export interface LogQuery {
 export class LogService {
   constructor(private readonly store: Store) {}
 
-  async query(q: LogQuery): Promise<{ entries: LogEntry[]; nextCursor?: string; truncated: boolean }> {
+  async query(input: LogQuery): Promise<{ entries: LogEntry[]; nextCursor?: string; truncated: boolean }> {
+    const q = parseRequest(LogQuerySchema, input, 'log query');
     const limit = Math.max(1, Math.min(q.tail ?? q.limit ?? 100, MAX_LOG_PAGE));
     let query = this.store.db.selectFrom('logs').select(['seq', 'ts', 'run_id', 'task_id', 'iteration', 'level', 'message']);
     if (q.runId) query = query.where('run_id', '=', q.runId);
