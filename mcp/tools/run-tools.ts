@@ -28,9 +28,9 @@ export async function waitOnRun(runId: string, waitSeconds: number, call: ToolCa
     waitSeconds * 1000,
     {
       onTaskFinished: (task, done, total) => call.progress(done, total, `${task.id}${task.iteration ? `[${task.iteration.join(',')}]` : ''} ${task.state}`),
-      onApproval: async (approval, remainingMs) => {
-        await elicitApproval(ctx.server, runs, runId, approval, remainingMs, call.signal);
-      },
+      // A run blocked on an approval nobody here answers will not end while we wait: hand the
+      // caller the WAITING run now rather than at the end of waitSeconds.
+      onApproval: async (approval, remainingMs) => !(await elicitApproval(ctx.server, runs, runId, approval, remainingMs, call.signal)),
     },
     call.signal,
   );

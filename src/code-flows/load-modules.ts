@@ -41,8 +41,16 @@ async function load(list: string): Promise<WeftModule[]> {
   return modules;
 }
 
-/** Registers a module's task types with the validator and the catalog. */
+const codeFlowInputs = new Map<string, z.ZodType>();
+
+/** The zod input schema of a code flow of a loaded module, by `namespace/id`. */
+export function codeFlowInputSchema(ref: string): z.ZodType | undefined {
+  return codeFlowInputs.get(ref);
+}
+
+/** Registers a module's task types with the validator and the catalog, and its code flows' input schemas. */
 export function registerModule(module: WeftModule): void {
+  for (const flow of module.flows ?? []) codeFlowInputs.set(`${flow.namespace}/${flow.id}`, flow.input);
   for (const type of module.taskTypes ?? []) {
     if (!TYPE_NAME.test(type.name)) throw new ConfigError(`task type name "${type.name}" is invalid`, 'use lowercase letters, digits, _ and -');
     if (isTaskTypeName(type.name)) throw new ConfigError(`task type "${type.name}" is built in and cannot be replaced`, 'choose another name');

@@ -7,6 +7,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError 
 import { ApplicationFailure } from '@temporalio/common';
 import { Ajv } from 'ajv';
 import { runSearchAttributes } from '../../workflows/search-attributes.js';
+import { codeFlowInputSchema } from '../code-flows/load-modules.js';
 import { FlowValidationError, WeftError } from '../errors.js';
 import type { OutputStore } from '../outputs/output-store.js';
 import { timelineFromHistory } from '../runs/history-timeline.js';
@@ -30,6 +31,7 @@ import {
   type TokenUsageTotal,
   taskRunKey,
 } from '../runs/run-types.js';
+import { problemsFromZod } from '../spec/zod-problems.js';
 import type { FlowService, WorkflowTarget } from './flow-service.js';
 import { isoTime } from './iso-time.js';
 import { parseRequest, RunListFilterSchema, StartRunRequestSchema } from './service-requests.js';
@@ -486,6 +488,14 @@ const inputChecker = new Ajv({ allErrors: true, strict: false });
 
 /** Inputs of a code flow or existing workflow, checked against its JSON Schema; every problem at once. */
 function checkTargetInputs(target: WorkflowTarget, inputs: Record<string, unknown>): Record<string, unknown> {
+  // In a process that loaded the code flow's module, its own zod schema speaks (with its messages
+  // and defaults); elsewhere the JSON Schema derived from it does.
+  const zodSchema = target.kind === 'code' ? codeFlowInputSchema(`${target.namespace}/${target.id}`) : undefined;
+  if (zodSchema) {
+    const parsed = zodSchema.safeParse(inputs);
+    if (parsed.success) return parsed.data as Record<string, unknown>;
+    throw new FlowValidationError(problemsFromZod(parsed.error.issues, 'inputs', [], 'run inputs'), 'run inputs');
+  }
   if (!target.inputSchema) return inputs;
   const validate = inputChecker.compile(target.inputSchema);
   if (validate(inputs)) return inputs;

@@ -14,8 +14,8 @@ const MAX_POLL_MS = 250;
 export interface RunWaitHooks {
   /** A task run reached a final state; `done` of `total` known task runs are final. */
   onTaskFinished?(task: TaskRunRecord, done: number, total: number): void | Promise<void>;
-  /** An approval started waiting (reported once per approval). */
-  onApproval?(approval: PendingApproval, remainingMs: number): void | Promise<void>;
+  /** An approval started waiting (reported once per approval); `true` ends the wait now. */
+  onApproval?(approval: PendingApproval, remainingMs: number): boolean | undefined | Promise<boolean | undefined>;
 }
 
 /** Waits up to `waitMs` for the run to close; returns its detail either way. */
@@ -37,12 +37,14 @@ export async function waitForRunEnd(runs: RunService, runId: string, waitMs: num
           reported.add(key);
           await hooks.onTaskFinished?.(task, reported.size, live.tasks.length);
         }
+        let stop = false;
         for (const approval of live.approvals) {
           const key = taskRunKey(approval.taskId, approval.iteration);
           if (offered.has(key)) continue;
           offered.add(key);
-          await hooks.onApproval?.(approval, deadline - Date.now());
+          if (await hooks.onApproval?.(approval, deadline - Date.now())) stop = true;
         }
+        if (stop) break;
       }
     }
     const left = deadline - Date.now();

@@ -67,7 +67,7 @@ describe('code flows, existing workflows and custom task types', () => {
   it('refuses invalid inputs with agent-readable paths, and nothing starts', async () => {
     const bad = await call('run_flow', { flow: 'examples/order-report', inputs: { day: 'yesterday', minimum: -1 } });
     assert.equal(bad.isError, true);
-    assert.match(textOf(bad), /inputs\.day/);
+    assert.match(textOf(bad), /inputs\.day must be a date such as 2026-11-23/, 'the zod schema’s own message');
     assert.match(textOf(bad), /inputs\.minimum/);
     const missing = await call('run_flow', { flow: 'examples/order-report', inputs: {} });
     assert.match(textOf(missing), /inputs\.day is required/);
