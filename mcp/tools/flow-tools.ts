@@ -187,7 +187,7 @@ export const deleteFlow = defineTool({
 export const draftFlowTool = defineTool({
   name: 'draft_flow',
   title: 'Draft a flow',
-  description: 'Has the server’s configured model write a flow for a goal, validated and repaired until valid (bounded). Returns it unsaved.',
+  description: 'The server’s model drafts a flow for a goal, validated and repaired; returned unsaved.',
   input: {
     goal: z.string().min(3).max(4000).describe('What the flow should do'),
     model: z.string().max(200).optional().describe('provider/model (default: the server’s)'),

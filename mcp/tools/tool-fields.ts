@@ -8,7 +8,7 @@ export const FlowRefField = z
   .min(3)
   .max(200)
   .regex(/^[^/\s]+\/[^/\s]+$/, 'must be "namespace/id", e.g. "default/hello"')
-  .describe('Flow as "namespace/id", e.g. "default/hello"');
+  .describe('Flow "namespace/id"');
 
 export const FlowTextField = z.string().min(1).max(FLOW_LIMITS.maxDocumentBytes).describe('Flow document, YAML or JSON');
 
