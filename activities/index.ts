@@ -5,6 +5,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { WeftError } from '../src/errors.js';
 import type { FlowCatalog } from '../src/flows/flow-catalog.js';
 import type { LogSink } from '../src/logs/log-sink.js';
+import { startedMessage, taskEventLine } from '../src/logs/task-event-line.js';
 import type { OutputStore } from '../src/outputs/output-store.js';
 import type { StoredOutputRef } from '../src/runs/run-types.js';
 import { Redactor } from '../src/secrets/redactor.js';
@@ -28,6 +29,9 @@ import type {
   TaskContext,
 } from './types.js';
 
+/** How long a task activity runs before it writes its own `started` line, in ms. */
+export const STARTED_LINE_DELAY_MS = 1000;
+
 export interface ActivityDeps {
   secrets: SecretSource;
   logs: LogSink;
@@ -46,39 +50,69 @@ export function createActivities(deps: ActivityDeps) {
     return deps.outputs.put(context.runId, name, output);
   };
 
+  /**
+   * Runs a task activity and, if it is still running after STARTED_LINE_DELAY_MS, writes its
+   * `started` event, so a live follower sees a long task has begun. Quick tasks pay nothing: the
+   * workflow buffers the same line (same id) and writes it by the end of the run, which also
+   * makes a failed write here harmless.
+   */
+  const announced = async <T>(context: TaskContext, work: () => Promise<T>): Promise<T> => {
+    if (!context.taskEvents) return work();
+    const startedAt = new Date().toISOString();
+    let written: Promise<void> | undefined;
+    const timer = setTimeout(() => {
+      const line = taskEventLine(context, 'started', 'info', startedMessage(context.attempt), startedAt);
+      written = deps.logs.write([line]).catch(() => undefined);
+    }, STARTED_LINE_DELAY_MS);
+    try {
+      return await work();
+    } finally {
+      clearTimeout(timer);
+      await written;
+    }
+  };
+
   return {
     async httpRequest(input: HttpRequestInput): Promise<HttpOutput | StoredOutputRef> {
       const used = new Set<string>();
-      return asTaskErrors(used, async () => {
-        const resolved: HttpRequestInput = {
-          ...input,
-          url: await resolveSecretMarkers(input.url, deps.secrets, used),
-          headers: (await resolveSecretsInValue(input.headers, deps.secrets, used)) as Record<string, string>,
-          query: (await resolveSecretsInValue(input.query, deps.secrets, used)) as Record<string, string>,
-          ...(input.json !== undefined ? { json: await resolveSecretsInValue(input.json, deps.secrets, used) } : {}),
-          ...(input.body !== undefined ? { body: await resolveSecretMarkers(input.body, deps.secrets, used) } : {}),
-        };
-        return bounded(input.context, await performHttpRequest(resolved, new Redactor(used)));
-      });
+      return announced(input.context, () =>
+        asTaskErrors(used, async () => {
+          const resolved: HttpRequestInput = {
+            ...input,
+            url: await resolveSecretMarkers(input.url, deps.secrets, used),
+            headers: (await resolveSecretsInValue(input.headers, deps.secrets, used)) as Record<string, string>,
+            query: (await resolveSecretsInValue(input.query, deps.secrets, used)) as Record<string, string>,
+            ...(input.json !== undefined ? { json: await resolveSecretsInValue(input.json, deps.secrets, used) } : {}),
+            ...(input.body !== undefined ? { body: await resolveSecretMarkers(input.body, deps.secrets, used) } : {}),
+          };
+          return bounded(input.context, await performHttpRequest(resolved, new Redactor(used)));
+        }),
+      );
     },
 
     async runScript(input: ScriptInput): Promise<ScriptOutput | StoredOutputRef> {
       const used = new Set<string>();
-      return asTaskErrors(used, async () => {
-        const env = (await resolveSecretsInValue(input.env, deps.secrets, used)) as Record<string, string>;
-        return bounded(input.context, await runScriptTask({ ...input, env }, new Redactor(used), deps.logs));
-      });
+      return announced(input.context, () =>
+        asTaskErrors(used, async () => {
+          const env = (await resolveSecretsInValue(input.env, deps.secrets, used)) as Record<string, string>;
+          return bounded(input.context, await runScriptTask({ ...input, env }, new Redactor(used), deps.logs));
+        }),
+      );
     },
 
     async callLlm(input: LlmInput): Promise<LlmOutput | StoredOutputRef> {
       const used = new Set<string>();
-      return asTaskErrors(used, async () => bounded(input.context, await runLlmTask(input, deps.llm, deps.secrets, used, deps.logs)));
+      return announced(input.context, () =>
+        asTaskErrors(used, async () => bounded(input.context, await runLlmTask(input, deps.llm, deps.secrets, used, deps.logs))),
+      );
     },
 
     async runCustomTask(input: CustomTaskInput): Promise<unknown> {
       const used = new Set<string>();
-      return asTaskErrors(used, async () =>
-        bounded(input.context, await runCustomTaskActivity(input, deps.customTaskTypes ?? new Map(), deps.secrets, used, deps.logs)),
+      return announced(input.context, () =>
+        asTaskErrors(used, async () =>
+          bounded(input.context, await runCustomTaskActivity(input, deps.customTaskTypes ?? new Map(), deps.secrets, used, deps.logs)),
+        ),
       );
     },
 

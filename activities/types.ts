@@ -9,6 +9,8 @@ export interface TaskContext {
   taskId: string;
   iteration?: number[];
   attempt: number;
+  /** The run writes task lifecycle events: the activity writes its own `started` line at once. */
+  taskEvents?: boolean;
 }
 
 export interface HttpRequestInput {

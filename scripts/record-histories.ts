@@ -1,6 +1,8 @@
 // Records workflow histories from real runs into test/histories/, for the replay test that
 // guards the interpreter against non-deterministic changes (see workflows/README.md).
-// Usage: npm run record-histories   (starts its own dev server; takes under a minute)
+// Usage: npm run record-histories [-- --suffix=<name>]   (starts its own dev server; under a minute)
+// Files are named `<case>.<suffix>.json`, the suffix defaulting to the newest patch, so recordings
+// of the paths older runs take are kept next to new ones (workflows/README.md, versioning policy).
 
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +22,10 @@ import { ensureTemporalCli } from '../src/temporal/temporal-cli.js';
 import { createWeftWorker } from '../src/worker/weft-worker.js';
 
 const OUT = join(import.meta.dirname, '..', 'test', 'histories');
+
+/** The newest `patched()` id of workflows/: recordings made now take its new path. */
+const NEWEST_PATCH = 'task-log-events';
+const SUFFIX = process.argv.find((a) => a.startsWith('--suffix='))?.slice('--suffix='.length) ?? NEWEST_PATCH;
 
 function flow(yaml: string): FlowSpec {
   const parsed = parseFlow(yaml);
@@ -103,7 +109,9 @@ finally: [{ id: done, type: log, message: done }]
     },
   };
   try {
-    for (const [name, c] of Object.entries(cases)) {
+    for (const [caseName, c] of Object.entries(cases)) {
+      // The replay test derives the workflow id from the file name: `record-<file name>`.
+      const name = SUFFIX ? `${caseName}.${SUFFIX}` : caseName;
       const { runId } = await startRun(client, { flow: c.spec, inputs: c.inputs ?? {}, taskQueue: 'record', runId: `record-${name}` });
       if (c.approve) {
         for (;;) {

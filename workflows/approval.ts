@@ -30,8 +30,11 @@ export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Fr
   ctx.book.approvals.set(key, pending);
   ctx.updateWaiting();
   ctx.book.set(record, 'WAITING');
+  ctx.events.record(task.id, frame.iteration, record.attempts, 'waiting', 'info', `waiting for approval (${pending.approvers})`);
   let answered: boolean;
   try {
+    // A follower sees the wait while it lasts, not when it ends.
+    await ctx.events.flush();
     const hasAnswer = () => ctx.approvalAnswers.has(key);
     if (timeoutMs === undefined) {
       await condition(hasAnswer);
@@ -43,6 +46,7 @@ export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Fr
     ctx.book.set(record, 'RUNNING');
   }
   const answer = answered ? ctx.approvalAnswers.get(key) : timeoutAnswer(task);
+  ctx.events.record(task.id, frame.iteration, record.attempts, 'answered', 'info', answerMessage(answer, task.timeout));
   if (!answer) throw new TaskFailure(task.id, frame.iteration, { type: 'ApprovalTimedOut', message: `no answer to approval ${key} within ${task.timeout}` });
   if (!answer.approved && (task.onReject ?? 'fail') === 'fail') {
     throw new TaskFailure(task.id, frame.iteration, {
@@ -51,6 +55,11 @@ export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Fr
     });
   }
   return answer;
+}
+
+function answerMessage(answer: ApprovalOutput | undefined, timeout: string | undefined): string {
+  if (!answer) return `no answer within ${timeout}`;
+  return `${answer.approved ? 'approved' : 'rejected'} by ${answer.by}`;
 }
 
 function timeoutAnswer(task: ApprovalTask): ApprovalOutput | undefined {

@@ -60,7 +60,8 @@ export function weftRun(): WeftRun {
   const info = workflowInfo();
   if (current && current.runId === info.workflowId) return current;
   const flow: FlowSpec = { id: info.workflowType, namespace: 'code', tasks: [] };
-  const ctx = new RunContext(info.workflowId, flow, 0, 0);
+  // No task events: a code flow has no end-of-run hook that would write the last of them.
+  const ctx = new RunContext(info.workflowId, flow, 0, 0, undefined, false);
   setHandler(taskRunsQuery, (query) => {
     const page = ctx.book.page(query?.offset, query?.limit);
     return {

@@ -26,6 +26,7 @@ export async function runCustomTask(ctx: RunContext, task: { id: string; type: s
       taskId: task.id,
       ...(frame.iteration ? { iteration: frame.iteration } : {}),
       attempt,
+      ...(ctx.events.enabled ? { taskEvents: true } : {}),
     },
     type: task.type,
     config: renderValue(config, frame.scope(), task.id) as Record<string, unknown>,

@@ -41,9 +41,19 @@ export const taskOutputQuery = defineQuery<TaskOutputResult, [TaskOutputQuery]>(
 export const approvalUpdate = defineUpdate<ApprovalOutput, [ApprovalResponse]>(FLOW_RUN.approvalUpdate);
 
 export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
+  const ctx = new RunContext(workflowInfo().workflowId, input.flow, input.revision, input.depth ?? 0);
+  try {
+    return await interpretRun(ctx, input);
+  } finally {
+    // Every way out (completed, failed, timed out, cancelled) writes the events still buffered,
+    // so a closed run's logs are complete; a cancelled run's scope would cancel the write itself.
+    await CancellationScope.nonCancellable(() => ctx.events.flush());
+  }
+}
+
+async function interpretRun(ctx: RunContext, input: FlowRunInput): Promise<FlowRunResult> {
   const { flow } = input;
   const info = workflowInfo();
-  const ctx = new RunContext(info.workflowId, flow, input.revision, input.depth ?? 0);
   let state: RunState = 'RUNNING';
   setHandler(taskRunsQuery, (query) => {
     const page = ctx.book.page(query?.offset, query?.limit);

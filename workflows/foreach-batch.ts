@@ -1,7 +1,7 @@
 // `foreachBatch`: runs a slice of a large foreach as a child workflow with its own history,
 // and stores the slice's iteration outputs outside history.
 
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
 import { RUN_FAILURE_TYPES, type StoredOutputRef } from '../src/runs/run-types.js';
 import type { FlowSpec, Task } from '../src/spec/flow-spec.js';
 import { Frame, type FrameBase } from './frame.js';
@@ -42,6 +42,15 @@ export interface ForeachBatchResult {
 
 export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBatchResult> {
   const ctx = new RunContext(input.runId, input.flow, input.revision, input.depth);
+  try {
+    return await runBatch(ctx, input);
+  } finally {
+    // The batch's task events belong to the parent run's logs: write them before the batch closes.
+    await CancellationScope.nonCancellable(() => ctx.events.flush());
+  }
+}
+
+async function runBatch(ctx: RunContext, input: ForeachBatchInput): Promise<ForeachBatchResult> {
   const interp = new Interpreter(ctx);
   const scope = input.scopeRef ? ((await ctx.local.loadOutput({ ref: input.scopeRef.$weftOutputRef })) as BatchScope) : (input as BatchScope);
   const outer = Frame.root(scope.base).child(scope.locals, input.iterationPrefix.length ? input.iterationPrefix : undefined);

@@ -30,6 +30,8 @@ export async function runForeach(interp: Interpreter, task: ForeachTask, frame: 
   record.progress = { done: 0, total: items.length };
   const batchSize = foreachBatchSize(task.tasks);
   if (items.length > batchSize && !holdsApproval(task.tasks)) {
+    // Batches run for a while in their own histories: write what this run recorded so far first.
+    await interp.ctx.events.flush();
     return runBatched(interp, task, frame, record, items, batchSize);
   }
   const iterations: Record<string, unknown>[] = new Array(items.length);

@@ -2,7 +2,9 @@
 // allowFailure, and dispatches each task type. Control flow runs here; I/O goes to activities.
 
 import { isCancellation, sleep } from '@temporalio/workflow';
+import type { LogLine } from '../activities/types.js';
 import { renderTemplate, renderValue } from '../src/expressions/evaluate.js';
+import { describeError, formatDelay, startedMessage, type TaskEventKind } from '../src/logs/task-event-line.js';
 import { type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
 import { parseDuration } from '../src/spec/duration.js';
 import type { FailTask, IfTask, LlmTask, LogTask, SetTask, SleepTask, SwitchTask, Task } from '../src/spec/flow-spec.js';
@@ -33,24 +35,36 @@ export class Interpreter {
   }
 
   async runTask(task: Task, frame: Frame): Promise<void> {
+    const { events } = this.ctx;
+    if (events.full) await events.flush();
     const record = this.ctx.book.start(task.id, task.type, frame.iteration);
+    const event = (kind: TaskEventKind, level: LogLine['level'], message: string) =>
+      events.record(task.id, frame.iteration, record.attempts, kind, level, message);
     try {
       if (task.when !== undefined && !truthy(renderTemplate(task.when, frame.scope(), `${task.id}.when`))) {
         this.ctx.book.finish(record, 'SKIPPED');
+        event('skipped', 'info', 'skipped (when is false)');
         return;
       }
       const output = await this.withRetry(task, frame, record);
       frame.setOutput(task.id, output ?? {});
       this.ctx.outputs.set(taskRunKey(task.id, frame.iteration), output ?? {});
       this.ctx.book.finish(record, record.cached ? 'CACHED' : 'COMPLETED');
+      event('completed', 'info', record.cached ? 'completed from cache' : `completed in ${elapsedMs(record.startedAt)} ms`);
     } catch (error) {
       if (isCancellation(error)) {
         this.ctx.book.finish(record, 'CANCELLED');
+        event('cancelled', 'warn', 'cancelled');
         throw error;
       }
       const taskError = toTaskError(error);
       this.ctx.book.finish(record, 'FAILED', taskError, task.allowFailure === true);
-      if (task.allowFailure) return;
+      const failed = `${record.attempts > 1 ? `failed after ${record.attempts} attempts` : 'failed'} (${describeError(taskError)})`;
+      if (task.allowFailure) {
+        event('failed', 'warn', `${failed}; allowFailure: the run goes on`);
+        return;
+      }
+      event('failed', 'error', failed);
       throw error instanceof TaskFailure ? error : new TaskFailure(task.id, frame.iteration, taskError);
     }
   }
@@ -62,6 +76,7 @@ export class Interpreter {
     const limitMs = task.timeout && !SELF_TIMED.has(task.type) ? parseDuration(task.timeout) : undefined;
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
+      this.ctx.events.record(task.id, frame.iteration, attempt, 'started', 'info', startedMessage(attempt));
       try {
         if (limitMs === undefined) return await execute(task, frame, record, attempt);
         let timedOut = false;
@@ -81,7 +96,12 @@ export class Interpreter {
         if (attempt >= policy.maxAttempts || policy.nonRetryable.has(type)) throw error;
         this.ctx.book.set(record, 'RETRYING');
         // A provider's retry-after (rate limits) is a floor under the policy's backoff.
-        await sleep(Math.max(backoffMs(policy, attempt), failureDetails(error)?.retryAfterMs ?? 0));
+        const delayMs = Math.max(backoffMs(policy, attempt), failureDetails(error)?.retryAfterMs ?? 0);
+        const failed = `attempt ${attempt} of ${policy.maxAttempts} failed (${describeError(toTaskError(error))})`;
+        this.ctx.events.record(task.id, frame.iteration, attempt, 'retrying', 'warn', `${failed}; retrying in ${formatDelay(delayMs)}`);
+        // Followers see the failure now, not when the backoff ends.
+        await this.ctx.events.flush();
+        await sleep(delayMs);
         this.ctx.book.set(record, 'RUNNING');
       }
     }
@@ -148,6 +168,7 @@ export class Interpreter {
     }
     if (ms > 0) {
       this.ctx.book.set(record, 'WAITING');
+      await this.ctx.events.flush();
       await sleep(ms);
       this.ctx.book.set(record, 'RUNNING');
     }
@@ -168,6 +189,12 @@ export class Interpreter {
     if (tasks) await this.runList(tasks, frame);
     return { case: Object.hasOwn(task.cases, key) ? key : 'default' };
   }
+}
+
+/** Milliseconds of workflow time since an ISO timestamp. */
+function elapsedMs(since: string | undefined): number {
+  if (since === undefined) return 0;
+  return Math.max(0, Date.now() - Date.parse(since));
 }
 
 /** Truthiness of a control value: booleans as is; null, empty and zero are false. */

@@ -37,7 +37,10 @@ export async function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Pr
     message,
     time: new Date().toISOString(),
   };
-  await ctx.local.writeLogs([frame.iteration ? { ...line, iteration: frame.iteration } : line]);
+  const lines = [frame.iteration ? { ...line, iteration: frame.iteration } : line];
+  // The line carries the buffered task events with it: no local activity of their own.
+  if (ctx.events.enabled) await ctx.events.flush(lines);
+  else await ctx.local.writeLogs(lines);
   return {};
 }
 
@@ -49,7 +52,13 @@ export async function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, att
   const method = task.method ?? 'GET';
   const acts = ctx.activities(key, attempt, `${key}: ${method} ${stripSecrets(url)}`, limit + TIMEOUT_SLACK_MS);
   return acts.httpRequest({
-    context: { runId: ctx.runId, taskId: task.id, ...(frame.iteration ? { iteration: frame.iteration } : {}), attempt },
+    context: {
+      runId: ctx.runId,
+      ...(ctx.events.enabled ? { flow: `${ctx.flow.namespace}/${ctx.flow.id}`, taskEvents: true } : {}),
+      taskId: task.id,
+      ...(frame.iteration ? { iteration: frame.iteration } : {}),
+      attempt,
+    },
     url,
     method,
     headers: renderTextMap(task.headers, scope, `${task.id}.headers`),
@@ -74,6 +83,7 @@ export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame,
       taskId: task.id,
       ...(frame.iteration ? { iteration: frame.iteration } : {}),
       attempt,
+      ...(ctx.events.enabled ? { taskEvents: true } : {}),
     },
     language: task.language,
     script: task.script,
@@ -108,6 +118,8 @@ export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Fram
     await startChild('flowRun', { ...options, parentClosePolicy: ParentClosePolicy.ABANDON });
     return { runId: workflowId, state: 'RUNNING', outputs: {} };
   }
+  // The child may wait for hours (approvals): show what happened so far before waiting on it.
+  await ctx.events.flush();
   const result = (await executeChild('flowRun', options)) as FlowRunResult;
   return { runId: workflowId, state: result.state, outputs: result.outputs };
 }

@@ -28,6 +28,7 @@ export async function runLlm(ctx: RunContext, task: LlmTask, frame: Frame, recor
       taskId: task.id,
       ...(frame.iteration ? { iteration: frame.iteration } : {}),
       attempt,
+      ...(ctx.events.enabled ? { taskEvents: true } : {}),
     },
     provider: renderText(task.provider, scope, at('provider')),
     model: renderText(task.model, scope, at('model')),

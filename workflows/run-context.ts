@@ -1,12 +1,13 @@
 // What every part of the interpreter shares for one workflow execution: the flow, the task
 // book, activity proxies and approval answers. Deterministic state only.
 
-import { type ActivityOptions, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { type ActivityOptions, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { ApprovalOutput } from '../src/runs/run-types.js';
 import type { FlowSpec } from '../src/spec/flow-spec.js';
 import { WEFT_WAITING } from './search-attributes.js';
 import { TaskBook } from './task-book.js';
+import { TASK_EVENTS_PATCH, TaskEvents } from './task-events.js';
 
 export type WeftActivities = ReturnType<typeof createActivities>;
 
@@ -24,6 +25,8 @@ export class RunContext {
   readonly approvalAnswers = new Map<string, ApprovalOutput>();
   /** Outputs by task run key (`id`, `id[3]`), for the `taskOutput` query; references, not copies. */
   readonly outputs = new Map<string, unknown>();
+  /** Task lifecycle events waiting for their write to the run logs. */
+  readonly events: TaskEvents;
   private waiting = false;
 
   constructor(
@@ -32,8 +35,14 @@ export class RunContext {
     readonly revision: number,
     readonly depth: number,
     book?: TaskBook,
+    /** false: no task events (code flows, which have no end-of-run hook to write them). */
+    taskEvents = true,
   ) {
     this.book = book ?? new TaskBook();
+    // Decided once, at the start of the execution: a run that began before the patch keeps the
+    // old command sequence for its whole life, even after its replay has caught up.
+    const enabled = taskEvents && patched(TASK_EVENTS_PATCH);
+    this.events = new TaskEvents(enabled, runId, `${flow.namespace}/${flow.id}`, (lines) => this.local.writeLogs(lines));
   }
 
   /** Activity proxy for one task attempt; the activity id and summary carry the task path. */

@@ -113,7 +113,7 @@ tasks:
     );
     delete process.env.WEFT_INTERNAL_CANARY;
     assertCompleted(view);
-    const [line] = await env.logs.read(view.runId);
+    const line = (await env.logs.read(view.runId)).find((l) => l.message.includes('WEFT_RUN_ID'));
     const names = (line?.message ?? '').trim().split(/\s+/);
     for (const name of ['MINE', 'PATH', 'HOME', 'LANG', 'WEFT_RUN_ID', 'WEFT_TASK_ID', 'WEFT_OUTPUT'])
       assert.ok(names.includes(name), `${name} missing from ${names}`);
@@ -161,12 +161,15 @@ describe('script output volume', () => {
     const quiet = await timed(flow('quiet', "open(os.devnull, 'w')"));
     const loud = await timed(flow('loud', 'sys.stdout'));
     const store = new LogService(env.store);
-    const tail = await store.query({ runId: loud.view.runId, tail: 1 });
+    // The task's `completed` event follows its last line.
+    const tail = await store.query({ runId: loud.view.runId, tail: 2 });
     assert.match(tail.entries[0]?.message ?? '', /^line 099999 x{88}$/);
+    assert.match(tail.entries[1]?.message ?? '', /^completed in \d+ ms$/);
     const all = await env.store.db
       .selectFrom('logs')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('run_id', '=', loud.view.runId)
+      .where('line_id', 'not like', '%|event|%')
       .executeTakeFirstOrThrow();
     assert.equal(Number(all.n), 100_000);
     const found = await store.query({ runId: loud.view.runId, contains: 'line 054321' });

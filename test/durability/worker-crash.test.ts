@@ -58,14 +58,31 @@ tasks:
       assert.equal(lines.filter((l) => l === 'last').length, 1, `last ran more than once: ${lines}`);
       assert.ok(lines.includes('slow-end'));
       assert.equal(taskOf(view, 'slow').attempts, 1, 'a lost worker must not consume an attempt');
-      // The script's lines are complete and not doubled, although it ran twice.
+      // The script's lines are complete and not doubled, although it ran twice; so are the task
+      // events, although the activity wrote its `started` line from both workers and the
+      // workflow rebuilt its event buffer by replay on the new one.
       const store = await openStore({ dataDir: env.dataDir });
       try {
         const logs = await new LogService(store).query({ runId, taskId: 'slow' });
-        assert.deepEqual(
-          logs.entries.map((e) => e.message),
-          ['tick 1', 'tick 2', 'tick 3', 'tick 4'],
-        );
+        const messages = logs.entries.map((e) => e.message);
+        assert.deepEqual(messages.slice(0, 5), ['started', 'tick 1', 'tick 2', 'tick 3', 'tick 4']);
+        assert.equal(messages.length, 6, `slow's lines: ${messages}`);
+        assert.match(messages[5] ?? '', /^completed in \d+ ms$/);
+        const events = await store.db
+          .selectFrom('logs')
+          .select(['task_id', 'attempt', 'line_id'])
+          .where('run_id', '=', runId)
+          .where('line_id', 'like', '%|event|%')
+          .orderBy('seq', 'asc')
+          .execute();
+        assert.deepEqual(events.map((e) => `${e.task_id}#${e.attempt} ${e.line_id.slice(e.line_id.lastIndexOf('|') + 1)}`).sort(), [
+          'first#1 completed',
+          'first#1 started',
+          'last#1 completed',
+          'last#1 started',
+          'slow#1 completed',
+          'slow#1 started',
+        ]);
       } finally {
         await store.close();
       }

@@ -38,8 +38,8 @@ outputs:
     assert.equal(taskOf(view, 'calc').state, 'COMPLETED');
     const lines = await env.logs.read(view.runId);
     assert.deepEqual(
-      lines.map((l) => l.message),
-      ['doubled=14'],
+      lines.map((l) => `${l.taskId}: ${l.message.replace(/^completed in \d+ ms$/, 'completed')}`),
+      ['calc: started', 'calc: completed', 'say: started', 'say: doubled=14', 'say: completed'],
     );
   });
 });

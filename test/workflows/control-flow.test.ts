@@ -145,8 +145,19 @@ finally:
     assert.ok(!view.tasks.some((t) => t.id === 'never'));
     const description = await env.client.workflow.getHandle(view.runId).describe();
     assert.equal(description.status.name, 'FAILED');
-    const lines = (await env.logs.read(view.runId)).map((l) => l.message);
-    assert.deepEqual(lines, ['caught boom: broken at 1', 'cleanup ran']);
+    const lines = (await env.logs.read(view.runId)).map((l) => `${l.level} ${l.taskId}: ${l.message.replace(/^completed in \d+ ms$/, 'completed')}`);
+    assert.deepEqual(lines, [
+      'info ok: started',
+      'info ok: completed',
+      'info boom: started',
+      'error boom: failed (FlowFailed: broken at 1)',
+      'info handler: started',
+      'info handler: caught boom: broken at 1',
+      'info handler: completed',
+      'info cleanup: started',
+      'info cleanup: cleanup ran',
+      'info cleanup: completed',
+    ]);
   });
 
   it('goes on after a task with allowFailure and records it as an allowed failure', async () => {
