@@ -137,6 +137,7 @@ export const queryLogs = defineTool({
         runId: z.string(),
         taskId: z.string(),
         iteration: z.array(z.number()).optional(),
+        attempt: z.number().optional(),
         level: z.string(),
         message: z.string(),
       }),

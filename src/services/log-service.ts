@@ -20,6 +20,8 @@ export interface LogEntry {
   runId: string;
   taskId: string;
   iteration?: number[];
+  /** The task attempt the line belongs to (1 for lines outside attempts). */
+  attempt: number;
   level: LogLevel;
   message: string;
 }
@@ -50,7 +52,7 @@ export class LogService {
   async query(input: LogQuery): Promise<{ entries: LogEntry[]; nextCursor?: string; truncated: boolean }> {
     const q = parseRequest(LogQuerySchema, input, 'log query');
     const limit = Math.max(1, Math.min(q.tail ?? q.limit ?? 100, MAX_LOG_PAGE));
-    let query = this.store.db.selectFrom('logs').select(['seq', 'ts', 'run_id', 'task_id', 'iteration', 'level', 'message']);
+    let query = this.store.db.selectFrom('logs').select(['seq', 'ts', 'run_id', 'task_id', 'iteration', 'attempt', 'level', 'message']);
     if (q.runId) query = query.where('run_id', '=', q.runId);
     if (q.flow) query = query.where('flow', '=', q.flow);
     if (q.taskId) query = query.where('task_id', '=', q.taskId);
@@ -97,6 +99,7 @@ export class LogService {
         runId: r.run_id,
         taskId: r.task_id,
         ...(r.iteration ? { iteration: r.iteration.split(',').map(Number) } : {}),
+        attempt: Number(r.attempt),
         level: r.level as LogLevel,
         message: q.maxMessageBytes === undefined ? r.message : cutMessage(r.message, q.maxMessageBytes),
       })),
