@@ -20,14 +20,7 @@ export async function runCustomTask(ctx: RunContext, task: { id: string; type: s
   const limit = (task.timeout ? parseDuration(task.timeout) : undefined) ?? DEFAULT_TIMEOUT_MS;
   const acts = ctx.activities(key, attempt, `${key}: ${task.type}`, limit + TIMEOUT_SLACK_MS);
   return acts.runCustomTask({
-    context: {
-      runId: ctx.runId,
-      flow: `${ctx.flow.namespace}/${ctx.flow.id}`,
-      taskId: task.id,
-      ...(frame.iteration ? { iteration: frame.iteration } : {}),
-      attempt,
-      ...(ctx.events.enabled ? { taskEvents: true } : {}),
-    },
+    context: ctx.taskContext(task.id, frame.iteration, attempt),
     type: task.type,
     config: renderValue(config, frame.scope(), task.id) as Record<string, unknown>,
     timeoutMs: limit,

@@ -77,14 +77,7 @@ export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame,
   const key = taskRunKey(task.id, frame.iteration);
   const acts = ctx.activities(key, attempt, `${key}: ${task.language} script`, limit + TIMEOUT_SLACK_MS);
   return acts.runScript({
-    context: {
-      runId: ctx.runId,
-      flow: `${ctx.flow.namespace}/${ctx.flow.id}`,
-      taskId: task.id,
-      ...(frame.iteration ? { iteration: frame.iteration } : {}),
-      attempt,
-      ...(ctx.events.enabled ? { taskEvents: true } : {}),
-    },
+    context: ctx.taskContext(task.id, frame.iteration, attempt),
     language: task.language,
     script: task.script,
     env: renderTextMap(task.env, scope, `${task.id}.env`),

@@ -22,14 +22,7 @@ export async function runLlm(ctx: RunContext, task: LlmTask, frame: Frame, recor
   const key = taskRunKey(task.id, frame.iteration);
   const limit = parseDuration(task.timeout ?? taskDefaults('llm').defaultTimeout ?? '5m') ?? 300_000;
   const input: LlmInput = {
-    context: {
-      runId: ctx.runId,
-      flow: `${ctx.flow.namespace}/${ctx.flow.id}`,
-      taskId: task.id,
-      ...(frame.iteration ? { iteration: frame.iteration } : {}),
-      attempt,
-      ...(ctx.events.enabled ? { taskEvents: true } : {}),
-    },
+    context: ctx.taskContext(task.id, frame.iteration, attempt),
     provider: renderText(task.provider, scope, at('provider')),
     model: renderText(task.model, scope, at('model')),
     ...(task.system !== undefined ? { system: renderText(task.system, scope, at('system')) } : {}),

@@ -3,6 +3,7 @@
 
 import { type ActivityOptions, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import type { TaskContext } from '../activities/types.js';
 import type { ApprovalOutput } from '../src/runs/run-types.js';
 import type { FlowSpec } from '../src/spec/flow-spec.js';
 import { WEFT_WAITING } from './search-attributes.js';
@@ -55,6 +56,18 @@ export class RunContext {
       retry: INFRASTRUCTURE_RETRY,
     };
     return proxyActivities<WeftActivities>(options);
+  }
+
+  /** What an I/O task's activity is told about its run, for logs and output storage. */
+  taskContext(taskId: string, iteration: number[] | undefined, attempt: number): TaskContext {
+    return {
+      runId: this.runId,
+      flow: `${this.flow.namespace}/${this.flow.id}`,
+      taskId,
+      ...(iteration ? { iteration } : {}),
+      attempt,
+      ...(this.events.enabled ? { taskEvents: true } : {}),
+    };
   }
 
   /** Short bookkeeping activities (logs, output storage, flow lookup). */

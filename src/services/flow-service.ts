@@ -80,24 +80,40 @@ export class FlowService implements FlowCatalog {
     parseRequest(FlowTextSchema, text, 'flow document');
     const parsed = parseFlow(text);
     if (!parsed.valid) throw new FlowValidationError(parsed.problems);
-    const hash = createHash('sha256').update(text).digest('hex');
+    const { namespace, id, description } = parsed.flow;
+    return this.writeRevision({ namespace, id, kind: 'declarative', source: text, spec: parsed.flow, description, message });
+  }
+
+  /** Registers a code flow or an existing workflow type; unchanged registrations make no new revision. */
+  register(target: WorkflowTarget): Promise<{ flow: string; revision: number; created: boolean }> {
+    const source = stringifyYaml({ ...target, kind: target.kind === 'code' ? 'code-flow' : 'temporal-workflow' });
+    const { namespace, id, kind, description } = target;
+    return this.writeRevision({ namespace, id, kind, source, spec: target, description, message: `registered ${kind}` });
+  }
+
+  /** Writes a new immutable revision unless the latest has the same source text. */
+  private async writeRevision(entry: {
+    namespace: string;
+    id: string;
+    kind: FlowKind;
+    source: string;
+    spec: FlowSpec | WorkflowTarget;
+    description: string | undefined;
+    message: string | undefined;
+  }): Promise<{ flow: string; revision: number; created: boolean }> {
+    const hash = createHash('sha256').update(entry.source).digest('hex');
     // Two saves of one flow at once race for the next revision number; the loser retries.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.insertRevision(parsed.flow, text, hash, message);
+        return await this.insertRevision(entry, hash);
       } catch (error) {
         if (attempt >= 5 || !isUniqueViolation(error)) throw error;
       }
     }
   }
 
-  private insertRevision(
-    spec: FlowSpec,
-    text: string,
-    hash: string,
-    message: string | undefined,
-  ): Promise<{ flow: string; revision: number; created: boolean }> {
-    const { namespace, id } = spec;
+  private insertRevision(entry: Parameters<FlowService['writeRevision']>[0], hash: string): Promise<{ flow: string; revision: number; created: boolean }> {
+    const { namespace, id } = entry;
     const now = new Date().toISOString();
     return this.store.db.transaction().execute(async (tx) => {
       const current = await tx.selectFrom('flows').selectAll().where('namespace', '=', namespace).where('id', '=', id).executeTakeFirst();
@@ -114,22 +130,24 @@ export class FlowService implements FlowCatalog {
       const revision = (current?.latest_revision ?? 0) + 1;
       await tx
         .insertInto('flow_revisions')
-        .values({ namespace, id, revision, source: text, spec: JSON.stringify(spec), content_hash: hash, message: message ?? null, created_at: now })
+        .values({
+          namespace,
+          id,
+          revision,
+          source: entry.source,
+          spec: JSON.stringify(entry.spec),
+          content_hash: hash,
+          message: entry.message ?? null,
+          created_at: now,
+        })
         .execute();
-      const description = spec.description ?? null;
-      if (current) {
-        await tx
-          .updateTable('flows')
-          .set({ latest_revision: revision, description, updated_at: now, deleted_at: null })
-          .where('namespace', '=', namespace)
-          .where('id', '=', id)
-          .execute();
-      } else {
+      const row = { latest_revision: revision, description: entry.description ?? null, kind: entry.kind, updated_at: now, deleted_at: null };
+      if (current) await tx.updateTable('flows').set(row).where('namespace', '=', namespace).where('id', '=', id).execute();
+      else
         await tx
           .insertInto('flows')
-          .values({ namespace, id, latest_revision: revision, description, kind: 'declarative', created_at: now, updated_at: now, deleted_at: null })
+          .values({ namespace, id, created_at: now, ...row })
           .execute();
-      }
       return { flow: `${namespace}/${id}`, revision, created: true };
     });
   }
@@ -223,40 +241,6 @@ export class FlowService implements FlowCatalog {
     const detail = await this.get(ref, revision);
     if (detail.kind !== 'declarative') throw new NotAFlowDocumentError(ref, detail.kind);
     return { flow: detail.spec, revision: detail.revision };
-  }
-
-  /** Registers a code flow or an existing workflow type; unchanged registrations make no new revision. */
-  async register(target: WorkflowTarget): Promise<{ flow: string; revision: number; created: boolean }> {
-    const source = stringifyYaml({ ...target, kind: target.kind === 'code' ? 'code-flow' : 'temporal-workflow' });
-    const hash = createHash('sha256').update(source).digest('hex');
-    const { namespace, id } = target;
-    const now = new Date().toISOString();
-    return this.store.db.transaction().execute(async (tx) => {
-      const current = await tx.selectFrom('flows').selectAll().where('namespace', '=', namespace).where('id', '=', id).executeTakeFirst();
-      if (current && current.deleted_at === null) {
-        const latest = await tx
-          .selectFrom('flow_revisions')
-          .select('content_hash')
-          .where('namespace', '=', namespace)
-          .where('id', '=', id)
-          .where('revision', '=', current.latest_revision)
-          .executeTakeFirst();
-        if (latest?.content_hash === hash) return { flow: `${namespace}/${id}`, revision: current.latest_revision, created: false };
-      }
-      const revision = (current?.latest_revision ?? 0) + 1;
-      await tx
-        .insertInto('flow_revisions')
-        .values({ namespace, id, revision, source, spec: JSON.stringify(target), content_hash: hash, message: `registered ${target.kind}`, created_at: now })
-        .execute();
-      const row = { latest_revision: revision, description: target.description ?? null, kind: target.kind, updated_at: now, deleted_at: null };
-      if (current) await tx.updateTable('flows').set(row).where('namespace', '=', namespace).where('id', '=', id).execute();
-      else
-        await tx
-          .insertInto('flows')
-          .values({ namespace, id, created_at: now, ...row })
-          .execute();
-      return { flow: `${namespace}/${id}`, revision, created: true };
-    });
   }
 }
 

@@ -98,24 +98,8 @@ function exampleOf(type: string): Record<string, unknown> {
   return isTaskTypeName(type) ? EXAMPLES[type] : (customTaskType(type)?.example ?? { id: 'my_task', type });
 }
 
-export function taskTypeSummaries(): TaskTypeSummary[] {
-  return allTaskTypeNames().map((type) => {
-    const info = taskTypeInfo(type);
-    return {
-      type,
-      origin: isTaskTypeName(type) ? 'builtin' : 'code',
-      description: info.description,
-      fields: Object.keys(info.config),
-      output: outputOf(type),
-      available: !info.unavailable,
-    };
-  });
-}
-
-export function taskTypeDetail(type: string): TaskTypeDetail {
+function summaryOf(type: string): TaskTypeSummary {
   const info = taskTypeInfo(type);
-  const config = z.toJSONSchema(z.strictObject(info.config), { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
-  delete config.$schema;
   return {
     type,
     origin: isTaskTypeName(type) ? 'builtin' : 'code',
@@ -123,6 +107,19 @@ export function taskTypeDetail(type: string): TaskTypeDetail {
     fields: Object.keys(info.config),
     output: outputOf(type),
     available: !info.unavailable,
+  };
+}
+
+export function taskTypeSummaries(): TaskTypeSummary[] {
+  return allTaskTypeNames().map(summaryOf);
+}
+
+export function taskTypeDetail(type: string): TaskTypeDetail {
+  const info = taskTypeInfo(type);
+  const config = z.toJSONSchema(z.strictObject(info.config), { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>;
+  delete config.$schema;
+  return {
+    ...summaryOf(type),
     config,
     commonFields: Object.keys(CommonTaskFields),
     ...(info.defaultTimeout ? { defaultTimeout: info.defaultTimeout } : {}),
