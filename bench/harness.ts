@@ -32,13 +32,7 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = await mkdtemp(join(tmpdir(), 'weft-bench-'));
   const server: DevServer = await startDevServer({ dataDir: dir, port, uiPort: false, tuned, dynamicConfig });
-  const http: Server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"ok":true}');
-  });
-  http.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/x`;
+  const { http, url } = await startOkServer();
   const weftQueue = `weft-${randomUUID()}`;
   const rawQueue = `raw-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: server.address });
@@ -75,6 +69,17 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The loopback HTTP server every http step calls: answers `{"ok":true}` at once, keeps connections alive. */
+export async function startOkServer(): Promise<{ http: Server; url: string }> {
+  const http: Server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true}');
+  });
+  http.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  return { http, url: `http://127.0.0.1:${(http.address() as { port: number }).port}/x` };
 }
 
 /** Median of the timings of `runs` calls after one warm-up call, in ms. */

@@ -3,7 +3,7 @@
 // process and its Temporal dev server) idle, and its peak while a 1,000-item foreach runs.
 
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -12,6 +12,7 @@ import { startRun, waitForRun } from '../src/runs/run-client.js';
 import { parseFlow } from '../src/spec/parse-flow.js';
 import { DEFAULT_TASK_QUEUE } from '../src/worker/weft-worker.js';
 import { freePorts } from './free-port.js';
+import { startOkServer } from './harness.js';
 import { spawnWeft, type WeftProcess } from './weft-process.js';
 import type { Measure } from './workloads.js';
 
@@ -101,13 +102,7 @@ async function waitForOutput(dev: WeftProcess, pattern: RegExp, timeoutMs: numbe
 
 export async function memoryAndStartup(idleSeconds: number, items = 1000): Promise<Measure[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'weft-bench-dev-'));
-  const http: Server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"ok":true}');
-  });
-  http.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/x`;
+  const { http, url } = await startOkServer();
   const [port, uiPort] = await freePorts(2);
   const env: Record<string, string> = { WEFT_DATA_DIR: dataDir, WEFT_LOG_LEVEL: 'warn' };
   const { TEMPORAL_ADDRESS: _address, WEFT_TASK_QUEUE: _queue, ...inherited } = process.env;

@@ -2,20 +2,12 @@
 // whether it may save or run flows with `script` tasks, which namespace it may touch, and
 // where its mutating calls are audited. The rules are src/security/tool-policy.ts's.
 
-import type { AuditLog, AuditTransport } from '../src/security/audit-log.js';
+import type { AuditLog, AuditRecordInput, AuditTransport } from '../src/security/audit-log.js';
 import type { Caller } from '../src/security/principal.js';
 import { sessionPolicy } from '../src/security/tool-policy.js';
 
-/** One audit record as the tool layer reports it; the audit log adds who, when and how. */
-export interface ToolAuditEntry {
-  tool: string;
-  arguments: unknown;
-  outcome: 'ok' | 'error';
-  errorCode?: string;
-  summary?: string;
-  runId?: string;
-  flow?: string;
-}
+/** One audit record as the tool layer reports it; the audit log adds who and how. */
+export type ToolAuditEntry = Omit<AuditRecordInput, 'actor' | 'transport'>;
 
 export interface McpAccess {
   /** Who is calling, for messages and the audit log (`local`, or `key:<prefix>`). */

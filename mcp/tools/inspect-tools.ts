@@ -63,8 +63,8 @@ export const getRun = defineTool({
   },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run({ runId, waitSeconds, detail: mode, taskId, iteration, cursor }, call, ctx) {
-    await checkRunAccess(runId, ctx);
-    const detail = waitSeconds ? await waitOnRun(runId, waitSeconds, call, ctx) : await ctx.services.runs.get(runId);
+    const checked = await checkRunAccess(runId, ctx);
+    const detail = waitSeconds ? await waitOnRun(runId, waitSeconds, call, ctx) : (checked ?? (await ctx.services.runs.get(runId)));
     let all = detail.tasks;
     if (taskId) all = all.filter((t) => t.id === taskId && (!iteration || sameIteration(t.iteration, iteration)));
     let tasks: z.infer<typeof TaskRunView>[];

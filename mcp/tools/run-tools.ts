@@ -36,9 +36,12 @@ export async function waitOnRun(runId: string, waitSeconds: number, call: ToolCa
   );
 }
 
-/** The namespace check for a run: keys bound to a namespace see only runs of its flows. */
-export async function checkRunAccess(runId: string, ctx: ToolContext): Promise<void> {
-  if (ctx.access.namespace === undefined) return;
+/**
+ * The namespace check for a run: keys bound to a namespace see only runs of its flows. Returns
+ * the run's detail when it had to read it, so the caller need not read it again.
+ */
+export async function checkRunAccess(runId: string, ctx: ToolContext): Promise<RunDetail | undefined> {
+  if (ctx.access.namespace === undefined) return undefined;
   const detail = await ctx.services.runs.get(runId);
   const namespace = detail.flow.split('/')[0] ?? '';
   if (!namespaceAllowed(ctx.access, namespace)) {
@@ -47,6 +50,7 @@ export async function checkRunAccess(runId: string, ctx: ToolContext): Promise<v
       'use runs of flows in the key’s namespace',
     );
   }
+  return detail;
 }
 
 export const runFlow = defineTool({

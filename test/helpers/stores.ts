@@ -13,6 +13,11 @@ export const STORE_KINDS: StoreKind[] = ['sqlite', 'postgres'];
 export async function openTestStore(kind: StoreKind): Promise<Store> {
   const dataDir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'store-'));
   if (kind === 'sqlite') return openStore({ url: join(dataDir, 'weft.db'), dataDir });
+  return openStore({ url: await createTestPostgresDatabase(), dataDir });
+}
+
+/** A fresh, empty database on the test PostgreSQL; its URL. */
+export async function createTestPostgresDatabase(): Promise<string> {
   const admin = process.env.WEFT_TEST_POSTGRES_URL;
   if (!admin) throw new Error('WEFT_TEST_POSTGRES_URL is not set: run tests with `npm test`, which starts PostgreSQL');
   const name = `weft_${randomUUID().replaceAll('-', '')}`;
@@ -25,5 +30,5 @@ export async function openTestStore(kind: StoreKind): Promise<Store> {
   }
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  return openStore({ url: url.toString(), dataDir });
+  return url.toString();
 }

@@ -6,24 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CONTRACT_TOOLS } from '../helpers/contract-tools.js';
 import { connectStdio, type StdioSession, structured, textOf } from '../helpers/mcp-clients.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
-
-const SPEC_TOOLS = [
-  'list_task_types',
-  'validate_flow',
-  'save_flow',
-  'list_flows',
-  'get_flow',
-  'delete_flow',
-  'run_flow',
-  'get_run',
-  'list_runs',
-  'cancel_run',
-  'respond_to_approval',
-  'query_logs',
-  'draft_flow',
-];
 
 const DOUBLE = `id: double
 namespace: mcp
@@ -71,7 +56,7 @@ describe('weft mcp over stdio', () => {
 
   it('lists every tool of the contract, titled, described, annotated, with schemas, in under 12 KB', async () => {
     const listed = await client.listTools();
-    assert.deepEqual(listed.tools.map((t) => t.name).sort(), [...SPEC_TOOLS].sort());
+    assert.deepEqual(listed.tools.map((t) => t.name).sort(), [...CONTRACT_TOOLS].sort());
     for (const tool of listed.tools) {
       assert.ok(tool.title, `${tool.name} has a title`);
       assert.ok((tool.description ?? '').length > 20, `${tool.name} has a description`);

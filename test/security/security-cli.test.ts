@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { ApiKeyInvalidError } from '../../src/security/api-key-errors.js';
 import { ApiKeyService } from '../../src/security/api-keys.js';
 import { AuditLog } from '../../src/security/audit-log.js';
 import { openStore, type Store } from '../../src/store/database.js';
-import { STORE_KINDS } from '../helpers/stores.js';
+import { createTestPostgresDatabase, STORE_KINDS } from '../helpers/stores.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'weft.js');
 
@@ -18,23 +16,6 @@ interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-/** A fresh, empty database on the test PostgreSQL; its URL. */
-async function createPostgresDatabase(): Promise<string> {
-  const admin = process.env.WEFT_TEST_POSTGRES_URL;
-  if (!admin) throw new Error('WEFT_TEST_POSTGRES_URL is not set: run tests with `npm test`, which starts PostgreSQL');
-  const name = `weft_${randomUUID().replaceAll('-', '')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 for (const kind of STORE_KINDS) {
@@ -56,7 +37,7 @@ for (const kind of STORE_KINDS) {
 
     before(async () => {
       dataDir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'security-cli-'));
-      databaseUrl = kind === 'postgres' ? await createPostgresDatabase() : undefined;
+      databaseUrl = kind === 'postgres' ? await createTestPostgresDatabase() : undefined;
       store = await openStore({ dataDir, ...(databaseUrl ? { url: databaseUrl } : {}) });
     });
     after(async () => store.close());

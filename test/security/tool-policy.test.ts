@@ -14,22 +14,7 @@ import {
   toolRule,
   toolVisible,
 } from '../../src/security/tool-policy.js';
-
-const SPEC_TOOLS = [
-  'list_task_types',
-  'validate_flow',
-  'save_flow',
-  'list_flows',
-  'get_flow',
-  'delete_flow',
-  'run_flow',
-  'get_run',
-  'list_runs',
-  'cancel_run',
-  'respond_to_approval',
-  'query_logs',
-  'draft_flow',
-];
+import { CONTRACT_TOOLS } from '../helpers/contract-tools.js';
 
 const key = (scope: Principal['scope'], extra: Partial<Principal> = {}): Principal => ({
   keyId: 'k',
@@ -40,11 +25,11 @@ const key = (scope: Principal['scope'], extra: Partial<Principal> = {}): Princip
   ...extra,
 });
 
-const visible = (caller: Principal | typeof LOCAL, options = {}) => SPEC_TOOLS.filter((t) => toolVisible(caller, t, options));
+const visible = (caller: Principal | typeof LOCAL, options = {}) => CONTRACT_TOOLS.filter((t) => toolVisible(caller, t, options));
 
 describe('tool policy', () => {
   it('has a rule for every tool of the MCP surface', () => {
-    assert.deepEqual(Object.keys(TOOL_RULES).sort(), [...SPEC_TOOLS].sort());
+    assert.deepEqual(Object.keys(TOOL_RULES).sort(), [...CONTRACT_TOOLS].sort());
   });
 
   it('shows a read key only the reading tools, a run key also the run tools, an admin key everything', () => {
@@ -53,8 +38,8 @@ describe('tool policy', () => {
     assert.ok(!toolVisible(key('read'), 'run_flow'));
     assert.deepEqual(visible(key('run')).sort(), [...reads, 'save_flow', 'run_flow', 'cancel_run', 'respond_to_approval', 'draft_flow'].sort());
     assert.ok(!toolVisible(key('run'), 'delete_flow'));
-    assert.deepEqual(visible(key('admin')).sort(), [...SPEC_TOOLS].sort());
-    assert.deepEqual(visible(LOCAL).sort(), [...SPEC_TOOLS].sort());
+    assert.deepEqual(visible(key('admin')).sort(), [...CONTRACT_TOOLS].sort());
+    assert.deepEqual(visible(LOCAL).sort(), [...CONTRACT_TOOLS].sort());
   });
 
   it('hides every mutating tool in read-only mode, for the local user and admin keys alike', () => {

@@ -1,0 +1,17 @@
+// The MCP tools of the contract (../shared/spec/mcp-tools.md) plus Weft's compatible additions.
+
+export const CONTRACT_TOOLS = [
+  'list_task_types',
+  'validate_flow',
+  'save_flow',
+  'list_flows',
+  'get_flow',
+  'delete_flow',
+  'run_flow',
+  'get_run',
+  'list_runs',
+  'cancel_run',
+  'respond_to_approval',
+  'query_logs',
+  'draft_flow',
+];
