@@ -2,13 +2,12 @@
 // also reachable through tools, since many clients never read resources.
 
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { projectPath } from '../src/config/paths.js';
 import { namespaceAllowed } from './access.js';
 import type { ToolContext } from './tool-registry.js';
 
-const FLOW_GUIDE = resolve(fileURLToPath(import.meta.url), '..', '..', 'docs', 'flows.md');
+const FLOW_GUIDE = projectPath('docs', 'flows.md');
 /** Most log lines one logs resource holds; query_logs pages through any number. */
 const RESOURCE_LOG_LINES = 1000;
 

@@ -4,13 +4,13 @@
 // (plain substitution, never evaluated).
 
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { projectPath } from '../config/paths.js';
 import { WeftError } from '../errors.js';
 
-export const PROMPTS_DIR = resolve(fileURLToPath(import.meta.url), '..', '..', '..', 'prompts');
+export const PROMPTS_DIR = projectPath('prompts');
 
 const PromptArgument = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),

@@ -5,13 +5,13 @@
 
 import { spawn } from 'node:child_process';
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../config/paths.js';
 import { WeftError } from '../errors.js';
 import { liveService, processAlive, readServiceRecord, type ServiceRecord } from './service-record.js';
 
-const WEFT_BIN = resolve(fileURLToPath(import.meta.url), '..', '..', '..', 'bin', 'weft.js');
+const WEFT_BIN = projectPath('bin', 'weft.js');
 /** A first start may build the Temporal CLI from source; later starts take seconds. */
 const START_TIMEOUT_MS = 15 * 60 * 1000;
 /** A lock older than this whose owner is gone is stale. */

@@ -5,7 +5,6 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { ConfigError, WeftError } from '../errors.js';
 import { migrationProvider } from './migrations.js';
 import type { StoreSchema } from './schema.js';
@@ -23,7 +22,7 @@ export interface Store {
 /** Opens the store named by `url` (a postgres URL, a file path, or ':memory:'), migrating it. */
 export async function openStore(options: { url?: string; dataDir: string }): Promise<Store> {
   const url = options.url ?? process.env.WEFT_DATABASE_URL;
-  const store = url && /^postgres(ql)?:\/\//.test(url) ? openPostgres(url) : await openSqlite(url ?? join(options.dataDir, 'weft.db'));
+  const store = url && /^postgres(ql)?:\/\//.test(url) ? await openPostgres(url) : await openSqlite(url ?? join(options.dataDir, 'weft.db'));
   try {
     await migrate(store);
   } catch (error) {
@@ -33,7 +32,7 @@ export async function openStore(options: { url?: string; dataDir: string }): Pro
   return store;
 }
 
-function openPostgres(url: string): Store {
+async function openPostgres(url: string): Promise<Store> {
   let location: string;
   try {
     const parsed = new URL(url);
@@ -41,6 +40,8 @@ function openPostgres(url: string): Store {
   } catch {
     throw new ConfigError('WEFT_DATABASE_URL is not a valid URL', 'write it as postgres://user:password@host:5432/database');
   }
+  // Loaded only for a PostgreSQL store, so the default SQLite setup never holds the driver.
+  const { default: pg } = await import('pg');
   const db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) });
   return { db, kind: 'postgres', location, close: () => db.destroy() };
 }

@@ -5,9 +5,8 @@
 import { readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { dataDir as defaultDataDir } from '../../config/paths.js';
+import { dataDir as defaultDataDir, projectPath } from '../../config/paths.js';
 import { ConfigError, FlowValidationError, WeftError } from '../../errors.js';
 import { startLogRetention } from '../../logging/log-retention.js';
 import { type Logger, logFailure, weftLogger } from '../../logging/logger.js';
@@ -24,8 +23,7 @@ import { progress, runCommand } from '../output.js';
 import { TEMPORAL_WAIT_HELP, useTemporalWaitOption } from '../services-context.js';
 import { readFlowFile } from './flow-commands.js';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
-const EXAMPLES = join(ROOT, 'examples');
+const EXAMPLES = projectPath('examples');
 /** MCP's usual port; when it is taken, `weft dev` serves MCP on a free one (and says which). */
 const DEFAULT_MCP_PORT = 8765;
 
@@ -134,7 +132,7 @@ async function checkBeforeStart(dir: string): Promise<void> {
 function mcpHint(dir: string, mcpUrl: string): string {
   // The assistant starts `weft mcp` without this shell's environment: name any other data dir.
   const env = dir === defaultDataDir({}) ? '' : ` -e WEFT_DATA_DIR=${dir}`;
-  return `AI assistants (MCP): claude mcp add weft${env} -- node ${join(ROOT, 'bin', 'weft.js')} mcp    or Streamable HTTP at ${mcpUrl}`;
+  return `AI assistants (MCP): claude mcp add weft${env} -- node ${projectPath('bin', 'weft.js')} mcp    or Streamable HTTP at ${mcpUrl}`;
 }
 
 /** Saves every flow file of a directory into the registry (unchanged files make no new revision). */
