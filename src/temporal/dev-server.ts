@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { cacheDir } from '../config/paths.js';
 import { TemporalSetupError } from '../errors.js';
-import { parseDynamicConfigOverrides, TUNED_DYNAMIC_CONFIG } from './dev-server-config.js';
+import { parseDynamicConfigOverrides, TUNED_DYNAMIC_CONFIG, TUNED_SQLITE_PRAGMAS } from './dev-server-config.js';
 import { registerSearchAttributes } from './search-attributes.js';
 import { findOrBuildTemporalCli } from './temporal-cli.js';
 
@@ -18,7 +18,10 @@ export interface DevServerOptions {
   port?: number;
   /** Web UI port (default 8233); `false` runs headless. */
   uiPort?: number | false;
-  /** Dynamic config on top of the tuned defaults; `tuned: false` starts from Temporal's defaults. */
+  /**
+   * Dynamic config on top of the tuned defaults; `tuned: false` starts from Temporal's defaults
+   * (dynamic config and SQLite pragmas).
+   */
   dynamicConfig?: Record<string, string>;
   tuned?: boolean;
   /** How long to wait for the server to answer, in ms (default 60 s). */
@@ -66,6 +69,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? 8233));
   args.push(...configArgs);
+  const pragmas = { ...(options.tuned === false ? {} : TUNED_SQLITE_PRAGMAS), ...parseDynamicConfigOverrides(process.env.WEFT_TEMPORAL_SQLITE_PRAGMAS) };
+  for (const [name, value] of Object.entries(pragmas)) args.push('--sqlite-pragma', `${name}=${value}`);
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
