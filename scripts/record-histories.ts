@@ -24,7 +24,7 @@ import { createWeftWorker } from '../src/worker/weft-worker.js';
 const OUT = join(import.meta.dirname, '..', 'test', 'histories');
 
 /** The newest `patched()` id of workflows/: recordings made now take its new path. */
-const NEWEST_PATCH = 'task-log-events';
+const NEWEST_PATCH = 'log-sink';
 const SUFFIX = process.argv.find((a) => a.startsWith('--suffix='))?.slice('--suffix='.length) ?? NEWEST_PATCH;
 
 function flow(yaml: string): FlowSpec {

@@ -30,7 +30,14 @@ type Executor = (task: Task, frame: Frame, record: TaskRunRecord, attempt: numbe
 export class Interpreter {
   constructor(readonly ctx: RunContext) {}
 
-  async runList(tasks: readonly Task[], frame: Frame): Promise<void> {
+  runList(tasks: readonly Task[], frame: Frame): Promise<void> {
+    // A list of one (a foreach iteration's body, a branch) is that task's own promise: one async
+    // layer fewer (see withRetry); older runs keep the layer their commands were recorded with.
+    if (tasks.length === 1 && this.ctx.sinceLogSink) return this.runTask(tasks[0] as Task, frame);
+    return this.runEach(tasks, frame);
+  }
+
+  private async runEach(tasks: readonly Task[], frame: Frame): Promise<void> {
     for (const task of tasks) await this.runTask(task, frame);
   }
 
@@ -69,11 +76,34 @@ export class Interpreter {
     }
   }
 
-  private async withRetry(task: Task, frame: Frame, record: TaskRunRecord): Promise<unknown> {
+  /**
+   * Not async on purpose: a task with one attempt and no workflow-side timeout (most tasks) hands
+   * back its executor's promise as it is. The SDK's promise hook captures a stack trace for every
+   * promise a workflow creates, so each async layer costs every task (bench/README.md).
+   */
+  private withRetry(task: Task, frame: Frame, record: TaskRunRecord): Promise<unknown> {
     const execute = this.executor(task);
     const policy = resolveRetry(this.ctx.flow.retry, task.retry, taskDefaults(task.type).nonRetryable);
     // Activities enforce their own timeout per attempt, and an approval's timeout is its wait.
     const limitMs = task.timeout && !SELF_TIMED.has(task.type) ? parseDuration(task.timeout) : undefined;
+    // Runs from before the `log-sink` patch keep the old chain of awaits, so their commands keep
+    // their recorded order wherever branches run side by side.
+    if (this.ctx.sinceLogSink && limitMs === undefined && policy.maxAttempts <= 1) {
+      record.attempts = 1;
+      this.ctx.events.record(task.id, frame.iteration, 1, 'started', 'info', startedMessage(1));
+      return execute(task, frame, record, 1);
+    }
+    return this.withAttempts(task, frame, record, execute, policy, limitMs);
+  }
+
+  private async withAttempts(
+    task: Task,
+    frame: Frame,
+    record: TaskRunRecord,
+    execute: Executor,
+    policy: ReturnType<typeof resolveRetry>,
+    limitMs: number | undefined,
+  ): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
       this.ctx.events.record(task.id, frame.iteration, attempt, 'started', 'info', startedMessage(attempt));
@@ -121,7 +151,10 @@ export class Interpreter {
       case 'sleep':
         return (t, frame, record) => this.runSleep(t as SleepTask, frame, record);
       case 'http':
-        return (t, frame, _r, attempt) => runHttp(this.ctx, t as Extract<Task, { type: 'http' }>, frame, attempt);
+        // Older runs keep the async layer they recorded their commands with.
+        return this.ctx.sinceLogSink
+          ? (t, frame, _r, attempt) => runHttp(this.ctx, t as Extract<Task, { type: 'http' }>, frame, attempt)
+          : async (t, frame, _r, attempt) => runHttp(this.ctx, t as Extract<Task, { type: 'http' }>, frame, attempt);
       case 'script':
         return (t, frame, _r, attempt) => runScript(this.ctx, t as Extract<Task, { type: 'script' }>, frame, attempt);
       case 'approval':

@@ -44,7 +44,11 @@ export async function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Pr
   return {};
 }
 
-export async function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: number): Promise<unknown> {
+/**
+ * Not async: it hands back the activity's promise itself (one promise fewer per request, see
+ * Interpreter.withRetry); a template error throws at once, inside the caller's try.
+ */
+export function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: number): Promise<unknown> {
   const scope = frame.scope();
   const url = renderText(task.url, scope, `${task.id}.url`);
   const limit = timeoutMs(task);

@@ -6,6 +6,7 @@ import type { createActivities } from '../activities/index.js';
 import type { TaskContext } from '../activities/types.js';
 import type { ApprovalOutput } from '../src/runs/run-types.js';
 import type { FlowSpec } from '../src/spec/flow-spec.js';
+import { LOG_SINK_PATCH, runLogs } from './run-log-sink.js';
 import { WEFT_WAITING } from './search-attributes.js';
 import { TaskBook } from './task-book.js';
 import { TASK_EVENTS_PATCH, TaskEvents } from './task-events.js';
@@ -29,6 +30,11 @@ export class RunContext {
   /** Task lifecycle events waiting for their write to the run logs. */
   readonly events: TaskEvents;
   private waiting = false;
+  /**
+   * Started since the `log-sink` patch: logs go through the sink, and the interpreter takes its
+   * shorter promise chain for single-attempt tasks (both change the order of work in a run).
+   */
+  readonly sinceLogSink: boolean;
 
   constructor(
     readonly runId: string,
@@ -42,8 +48,18 @@ export class RunContext {
     this.book = book ?? new TaskBook();
     // Decided once, at the start of the execution: a run that began before the patch keeps the
     // old command sequence for its whole life, even after its replay has caught up.
-    const enabled = taskEvents && patched(TASK_EVENTS_PATCH);
-    this.events = new TaskEvents(enabled, runId, `${flow.namespace}/${flow.id}`, (lines) => this.local.writeLogs(lines));
+    // Newest path first: a run that has the `log-sink` marker never asks for the older patch, so
+    // it records one marker instead of two; older runs find no such marker and take their path.
+    const viaSink = taskEvents && patched(LOG_SINK_PATCH);
+    this.sinceLogSink = viaSink;
+    const enabled = viaSink || (taskEvents && patched(TASK_EVENTS_PATCH));
+    this.events = new TaskEvents(
+      enabled,
+      runId,
+      `${flow.namespace}/${flow.id}`,
+      (lines) => this.local.writeLogs(lines),
+      viaSink ? (lines) => runLogs.write(lines) : undefined,
+    );
   }
 
   /** Activity proxy for one task attempt; the activity id and summary carry the task path. */

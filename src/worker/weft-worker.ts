@@ -2,9 +2,10 @@
 // their dependencies. Graceful shutdown is the SDK's: `worker.shutdown()` lets activities finish.
 
 import { join } from 'node:path';
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { type InjectedSinks, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { LlmRuntime } from '../../activities/llm-call.js';
+import type { RunLogSinks } from '../../workflows/run-log-sink.js';
 import { registerCodeFlows } from '../code-flows/code-flow-catalog.js';
 import { registerModule } from '../code-flows/load-modules.js';
 import type { WeftModule } from '../code-flows/weft-module.js';
@@ -14,6 +15,7 @@ import { ConcurrencyLimit } from '../llm/concurrency-limit.js';
 import { LlmCache } from '../llm/llm-cache.js';
 import { loadLlmSettings } from '../llm/provider-config.js';
 import type { LogSink } from '../logs/log-sink.js';
+import { RunLogWriter } from '../logs/run-log-writer.js';
 import { StoreLogSink } from '../logs/store-log-sink.js';
 import { OutputStore } from '../outputs/output-store.js';
 import { loadPrompts, PROMPTS_DIR, type PromptTemplate } from '../prompts/prompt-library.js';
@@ -66,16 +68,26 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
   const dir = options.dataDir ?? defaultDataDir();
   const modules = options.modules ?? [];
   for (const module of modules) registerModule(module);
+  const logs = options.logs ?? new StoreLogSink(options.store);
   const customTaskTypes = new Map(modules.flatMap((m) => (m.taskTypes ?? []).map((t) => [t.name, t] as const)));
   const weftActivities = createActivities({
     secrets: options.secrets ?? secretsFromEnv(),
-    logs: options.logs ?? new StoreLogSink(options.store),
+    logs,
     outputs: new OutputStore(join(dir, 'outputs')),
     flows: options.flows ?? new FlowService(options.store),
     llm: options.llm ?? defaultLlmRuntime(options.store),
     customTaskTypes,
   });
   const activities = Object.assign({}, ...modules.map((m) => m.activities ?? {}), weftActivities);
+  const runLogs = new RunLogWriter(logs, {
+    onLost: (lines, error) =>
+      Runtime.instance().logger.error('run log lines could not be stored and were given up', {
+        runIds: [...new Set(lines.map((l) => l.runId))],
+        lines: lines.length,
+        error: (error as Error).message,
+      }),
+  });
+  const sinks: InjectedSinks<RunLogSinks> = { runLogs: { write: { fn: (_info, lines) => runLogs.write(lines), callDuringReplay: false } } };
   const workflowsPaths = modules.flatMap((m) => (m.workflowsPath ? [m.workflowsPath] : []));
   await registerCodeFlows(options.store, modules, options.taskQueue ?? process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE);
   return Worker.create({
@@ -84,6 +96,7 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
     taskQueue: options.taskQueue ?? process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
     workflowBundle: workflowsPaths.length ? await bundleWithCodeFlows(workflowsPaths) : await loadWorkflowBundle(),
     activities,
+    sinks,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
     maxConcurrentLocalActivityExecutions: 100,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 100,

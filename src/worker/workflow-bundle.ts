@@ -3,15 +3,14 @@
 
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { cacheDir } from '../config/paths.js';
+import { cacheDir, projectPath } from '../config/paths.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = projectPath();
 export const WORKFLOWS_ENTRY = join(ROOT, 'workflows', 'index.ts');
 /** Folders whose sources end up in the bundle; their content keys the cache. */
-const BUNDLED_DIRS = ['workflows', 'src/spec', 'src/expressions', 'src/runs', 'src/errors.ts'];
+const BUNDLED_DIRS = ['workflows', 'src/spec', 'src/expressions', 'src/runs', 'src/logs', 'src/errors.ts', 'src/worker/workflow-bundle.ts'];
 
 export interface WorkflowBundle {
   code: string;
@@ -67,10 +66,27 @@ async function listFiles(path: string): Promise<string[]> {
 }
 
 /**
- * cel-js is stateless once loaded, so it is preloaded into the reusable V8 context and shared by
- * all workflows instead of being evaluated again for every new workflow (measured: see bench/).
+ * Modules loaded once into the reusable V8 context and shared by every workflow, instead of being
+ * evaluated again for each new workflow: cel-js, and the pure modules of src/ that the workflows
+ * import (no I/O, no \@temporalio/workflow, no state that changes a result). Sharing them also
+ * shares the CEL environment and the compiled-expression cache of evaluate.ts, which each new
+ * workflow otherwise built again (measured in bench/README.md, "Costs found").
  */
-export const PRELOADED_MODULES = ['@marcbachmann/cel-js'];
+export const PRELOADED_MODULES = [
+  '@marcbachmann/cel-js',
+  ...[
+    'src/errors.ts',
+    'src/expressions/evaluate.ts',
+    'src/expressions/cel-values.ts',
+    'src/logs/task-event-line.ts',
+    'src/runs/run-inputs.ts',
+    'src/runs/run-types.ts',
+    'src/spec/approval-fields.ts',
+    'src/spec/duration.ts',
+    'src/spec/limits.ts',
+    'src/spec/task-defaults.ts',
+  ].map((file) => join(ROOT, file)),
+];
 
 const quietLogger = {
   log: () => {},
