@@ -35,10 +35,18 @@ export async function performHttpRequest(
   }
   const shown = redactor.text(`${input.method} ${url.origin}${url.pathname}`);
   return withHeartbeat(async (cancelled) => {
-    const signal = AbortSignal.any([cancelled, AbortSignal.timeout(input.timeoutMs)]);
+    const { signal, dispose } = cancelledOrTimedOut(cancelled, input.timeoutMs);
+    try {
+      return await request(url, { method: input.method, headers, ...(body !== undefined ? { body } : {}), signal }, cancelled, shown);
+    } finally {
+      dispose();
+    }
+  });
+
+  async function request(url: URL, init: RequestInit, cancelled: AbortSignal, shown: string): Promise<HttpOutput> {
+    const signal = init.signal as AbortSignal;
     let response: Response;
     try {
-      const init: RequestInit = { method: input.method, headers, ...(body !== undefined ? { body } : {}), signal };
       response = allowList ? await fetchWithinAllowList(url, init, allowList, redactor) : await fetch(url, { ...init, redirect: 'follow' });
     } catch (error) {
       if (cancelled.aborted || error instanceof ApplicationFailure) throw error;
@@ -62,7 +70,26 @@ export async function performHttpRequest(
       );
     }
     return redactor.value(output);
-  });
+  }
+}
+
+/**
+ * One signal for "the activity was cancelled or the task's timeout passed". A plain controller
+ * and one timer: `AbortSignal.any` with `AbortSignal.timeout` cost several times more per request
+ * on Node 20 (they showed in the fan-out benchmark's profile).
+ */
+function cancelledOrTimedOut(cancelled: AbortSignal, timeoutMs: number): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, timeoutMs);
+  cancelled.addEventListener('abort', abort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      cancelled.removeEventListener('abort', abort);
+    },
+  };
 }
 
 /** Follows redirects by hand, so that no hop leaves the allow-list (fetch would follow them blindly). */
