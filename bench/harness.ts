@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { projectPath } from '../src/config/paths.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { type DevServer, startDevServer } from '../src/temporal/dev-server.js';
 import { createWeftWorker } from '../src/worker/weft-worker.js';
@@ -36,7 +37,7 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
   const weftQueue = `weft-${randomUUID()}`;
   const rawQueue = `raw-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: server.address });
-  rawBundle ??= bundleWorkflowCode({ workflowsPath: join(import.meta.dirname, 'raw', 'workflows.ts'), logger: new DefaultLogger('ERROR') });
+  rawBundle ??= bundleWorkflowCode({ workflowsPath: projectPath('bench', 'raw', 'workflows.ts'), logger: new DefaultLogger('ERROR') });
   const store = await openStore({ dataDir: dir });
   const weft = await createWeftWorker({
     connection,

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
+import { projectPath } from '../src/config/paths.js';
 import { freePorts } from './free-port.js';
 import { percentile } from './harness.js';
 import { ensurePrefectEnv } from './prefect/python-env.js';
 import type { Measure } from './workloads.js';
 
-const DIR = join(import.meta.dirname, 'prefect');
+const DIR = projectPath('bench', 'prefect');
 const MARK = '@@weft-bench ';
 
 /** Weft's figures for the same workloads, measured by workloads.ts in the same run. */

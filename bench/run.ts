@@ -4,6 +4,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { projectPath } from '../src/config/paths.js';
 import { startHarness } from './harness.js';
 import { mcpOverhead } from './mcp-workload.js';
 import { memoryAndStartup } from './memory-workload.js';
@@ -44,9 +45,10 @@ async function measure(tuned: boolean): Promise<Measure[]> {
     let fan100: Measure | undefined;
     if (needs(3)) {
       say('workload 3');
-      fan100 = await fanOut(h, quick ? 2 : 3, 100);
-      out.push(fan100);
-      if (!quick) out.push(await fanOut(h, 2, 1000));
+      const fan = await fanOut(h, quick ? 2 : 3, 100);
+      fan100 = fan[0];
+      out.push(...fan);
+      if (!quick) out.push(...(await fanOut(h, 2, 1000)));
     }
     const [sequential, concurrent] = quick ? [30, 50] : [100, 200];
     let small: Measure[] = [];
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
   if (defaultChain && tunedChain?.workload === defaultChain.workload)
     lines.push(`tuning effect on raw Temporal, workload 1: ${defaultChain.raw.toFixed(2)} -> ${tunedChain.raw.toFixed(2)} ms/step`);
   process.stdout.write(`${lines.join('\n')}\n`);
-  const dir = join(import.meta.dirname, 'results');
+  const dir = projectPath('bench', 'results');
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(file, JSON.stringify({ quick, node: process.version, rows }, null, 2));

@@ -2,7 +2,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../src/config/paths.js';
 
 export interface WeftProcess {
   child: ChildProcess;
@@ -11,7 +11,7 @@ export interface WeftProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const BIN = fileURLToPath(new URL('../bin/weft.js', import.meta.url));
+const BIN = projectPath('bin', 'weft.js');
 
 /** Runs `weft <args>` with `env` over `base` (default this process's environment). */
 export function spawnWeft(args: string[], env: Record<string, string>, base: NodeJS.ProcessEnv = process.env): Promise<WeftProcess> {

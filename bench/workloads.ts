@@ -13,14 +13,55 @@ function flow(yaml: string): FlowSpec {
   return parsed.flow;
 }
 
-async function runWeft(h: Harness, spec: FlowSpec, inputs: Record<string, unknown> = {}): Promise<void> {
+/** Runs the flow to completion; returns its run id (the Temporal workflow id). */
+async function runWeft(h: Harness, spec: FlowSpec, inputs: Record<string, unknown> = {}): Promise<string> {
   const { runId } = await startRun(h.client, { flow: spec, inputs, taskQueue: h.weftQueue });
   const view = await waitForRun(h.client, runId);
   if (view.state !== 'COMPLETED') throw new Error(`bench run ${runId} ended ${view.state}: ${JSON.stringify(view.error)}`);
+  return runId;
 }
 
-async function runRaw(h: Harness, type: string, args: unknown[]): Promise<void> {
-  await h.client.workflow.execute(type, { taskQueue: h.rawQueue, workflowId: `raw-${randomUUID()}`, args });
+async function runRaw(h: Harness, type: string, args: unknown[]): Promise<string> {
+  const workflowId = `raw-${randomUUID()}`;
+  await h.client.workflow.execute(type, { taskQueue: h.rawQueue, workflowId, args });
+  return workflowId;
+}
+
+/** History events of a workflow and of every child workflow it started (foreach batches). */
+async function historyEvents(h: Harness, workflowId: string): Promise<number> {
+  const events = (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  let count = events.length;
+  for (const event of events) {
+    const child = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
+    if (child) count += await historyEvents(h, child);
+  }
+  return count;
+}
+
+interface SideFigures {
+  makespanMs: number;
+  /** CPU seconds of this process (both workers, the client) per run, all threads. */
+  cpuSeconds: number;
+  historyEvents: number;
+}
+
+/**
+ * Median makespan and mean CPU per run over `runs` runs after a warm-up. The workers share this
+ * process and the two sides run one after the other, so each side's CPU is its own worker's
+ * (plus the same client work on both sides).
+ */
+async function measureSide(h: Harness, runs: number, run: () => Promise<string>): Promise<SideFigures> {
+  await run();
+  const times: number[] = [];
+  let last = '';
+  const cpuBefore = process.cpuUsage();
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    last = await run();
+    times.push(performance.now() - start);
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  return { makespanMs: percentile(times, 50), cpuSeconds: (cpu.user + cpu.system) / 1e6 / runs, historyEvents: await historyEvents(h, last) };
 }
 
 export interface Measure {
@@ -53,15 +94,21 @@ export async function pureSteps(h: Harness, runs: number, activityStepMs: number
   return { workload: '2 pure steps (200 set/if/log)', weft: weft / steps, raw: activityStepMs, unit: 'ms/step vs activity step' };
 }
 
-/** Workload 3: foreach fan-out/fan-in with concurrency 50. */
-export async function fanOut(h: Harness, runs: number, items: number): Promise<Measure> {
+/** Workload 3: foreach fan-out/fan-in with concurrency 50: makespan, tasks/s, history size, CPU. */
+export async function fanOut(h: Harness, runs: number, items: number): Promise<Measure[]> {
   const spec = flow(
     `id: fan\ninputs: [{ id: items, type: array }]\ntasks:\n  - id: each\n    type: foreach\n    items: "{{ inputs.items }}"\n    concurrency: 50\n    tasks:\n      - { id: get, type: http, url: "${h.url}/{{ item }}" }\n`,
   );
   const list = Array.from({ length: items }, (_, i) => i);
-  const weft = await medianMs(runs, () => runWeft(h, spec, { items: list }));
-  const raw = await medianMs(runs, () => runRaw(h, 'rawFanOut', [h.url, items, 50]));
-  return { workload: `3 foreach fan-out (${items} items, concurrency 50)`, weft, raw, unit: 'ms makespan' };
+  const weft = await measureSide(h, runs, () => runWeft(h, spec, { items: list }));
+  const raw = await measureSide(h, runs, () => runRaw(h, 'rawFanOut', [h.url, items, 50]));
+  const name = `3 foreach fan-out (${items} items, concurrency 50)`;
+  return [
+    { workload: name, weft: weft.makespanMs, raw: raw.makespanMs, unit: 'ms makespan' },
+    { workload: name, weft: (items / weft.makespanMs) * 1000, raw: (items / raw.makespanMs) * 1000, unit: 'tasks/s' },
+    { workload: name, weft: weft.historyEvents, raw: raw.historyEvents, unit: 'history events (children included)' },
+    { workload: name, weft: weft.cpuSeconds, raw: raw.cpuSeconds, unit: 'worker CPU-seconds per run' },
+  ];
 }
 
 /** Workload 4: many small runs (3 steps), sequential then concurrent; p50 latency. */
@@ -69,7 +116,7 @@ export async function smallRuns(h: Harness, sequential: number, concurrent: numb
   const spec = flow(
     `id: small\ntasks:\n  - { id: a, type: set, values: { x: 1 } }\n  - { id: b, type: http, url: "${h.url}/b" }\n  - { id: c, type: log, message: done }\n`,
   );
-  const timed = async (fn: () => Promise<void>) => {
+  const timed = async (fn: () => Promise<unknown>) => {
     const start = performance.now();
     await fn();
     return performance.now() - start;

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { cacheDir } from '../../src/config/paths.js';
+import { cacheDir, projectPath } from '../../src/config/paths.js';
 
 /** The Prefect release the benchmark measures. */
 export const PREFECT_VERSION = '3.9.1';
@@ -106,7 +106,7 @@ async function installPrefect(python: string, progress: (line: string) => void):
     return { skip: `pip install prefect==${PREFECT_VERSION} failed: ${lastLine(pip.output)}`, relaxed };
   const noDeps = await exec(python, [...PIP, '--no-deps', `prefect==${PREFECT_VERSION}`]);
   if (noDeps.code !== 0) return { skip: `pip install prefect==${PREFECT_VERSION} failed: ${lastLine(noDeps.output)}`, relaxed };
-  const script = join(import.meta.dirname, 'requirements.py');
+  const script = projectPath('bench', 'prefect', 'requirements.py');
   for (let attempt = 0; attempt < 5 && missing?.[1]; attempt++) {
     relaxed.push(`${missing[1]}${missing[2] ?? ''}`);
     progress(`pip: the package index has no ${missing[1]}${missing[2] ?? ''}; installing Prefect's other requirements with the newest ${missing[1]} it has`);
