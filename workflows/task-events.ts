@@ -1,74 +1,82 @@
-// The run's task lifecycle events. The interpreter records events here for free (no command).
-// Runs since the `log-sink` patch hand them to the run-log sink (run-log-sink.ts; the worker
-// writes them when the activation ends) in one call per burst of events: the SDK copies the
-// workflow's info into every sink call, so a call per event would cost more than the event.
-// Older runs buffer them and write them in ONE
-// `writeLogs` local activity: with a `log` task's own line, before a durable wait, when the
-// buffer is full, and at the end of the run.
+// The run's task lifecycle events. The interpreter records events here for free (no command);
+// they are buffered and written together: with a `log` task's own line, before a durable wait,
+// when the buffer is full, and at the end of the run. Runs since the `log-sink` patch write
+// through the run-log sink (run-log-sink.ts), which costs no command, and so also write as soon
+// as a second of workflow time has passed since their last write: a slow run's log is live, and
+// a fast one does not pay a store write in every workflow task. Older runs write with ONE
+// `writeLogs` local activity per flush.
+//
+// Events still buffered when a worker dies are not lost: the next worker replays the run, which
+// records them again, and writes them at the next flush (replays do not call the sink, so what
+// was written before is not written twice; line ids make a repeat harmless anyway).
 
 import type { LogLine, TaskContext } from '../activities/types.js';
 import { type TaskEventKind, taskEventLine } from '../src/logs/task-event-line.js';
 
-/** Events held before a flush is due (one local activity writes them all). */
+/** Events held before a flush is due. */
 export const TASK_EVENTS_PER_FLUSH = 100;
+
+/** On the sink path, workflow time after which recorded events are written without waiting for a flush point. */
+export const SINK_WRITE_AFTER_MS = 1000;
 
 /** Patch id of task events: runs started before it write no events (their commands stay as recorded). */
 export const TASK_EVENTS_PATCH = 'task-log-events';
 
 export class TaskEvents {
   private pending: LogLine[] = [];
-  private directScheduled = false;
+  private sinkWriteScheduled = false;
+  private lastWriteMs = Date.now();
 
   /**
    * @param enabled false for runs started before the `task-log-events` patch: nothing is recorded
    *   and no flush issues a command, so their histories replay unchanged.
-   * @param write the buffered path: one local activity per flush.
-   * @param direct the sink path: lines go out once the work in hand settles (a microtask, so
-   *   always within the activation that recorded them), and nothing waits for a flush point.
+   * @param write the local-activity path: one `writeLogs` per flush.
+   * @param sink the sink path: a flush is a sink call, made at once.
    */
   constructor(
     readonly enabled: boolean,
     private readonly runId: string,
     private readonly flow: string,
     private readonly write: (lines: LogLine[]) => Promise<void>,
-    private readonly direct?: (lines: LogLine[]) => void,
+    private readonly sink?: (lines: LogLine[]) => void,
   ) {}
 
   /** Records one event of a task run attempt; the time is workflow time (deterministic). */
   record(taskId: string, iteration: number[] | undefined, attempt: number, kind: TaskEventKind, level: LogLine['level'], message: string): void {
     if (!this.enabled) return;
     const context: TaskContext = { runId: this.runId, flow: this.flow, taskId, attempt, ...(iteration?.length ? { iteration } : {}) };
-    const line = taskEventLine(context, kind, level, message, new Date().toISOString());
-    this.pending.push(line);
-    if (this.direct && !this.directScheduled) {
-      this.directScheduled = true;
-      // The SDK drains microtasks before it ends an activation, so this runs within this one.
-      void Promise.resolve().then(() => {
-        this.directScheduled = false;
-        this.writeDirect([]);
-      });
-    }
+    this.pending.push(taskEventLine(context, kind, level, message, new Date().toISOString()));
+    if (!this.sink || this.sinkWriteScheduled) return;
+    if (this.pending.length < TASK_EVENTS_PER_FLUSH && Date.now() - this.lastWriteMs < SINK_WRITE_AFTER_MS) return;
+    // One sink call for the whole burst (the SDK copies the workflow's info into every call); the
+    // SDK drains microtasks before it ends an activation, so this still runs within this one.
+    this.sinkWriteScheduled = true;
+    void Promise.resolve().then(() => {
+      this.sinkWriteScheduled = false;
+      this.writeToSink([]);
+    });
   }
 
-  /** The buffer holds enough events for a flush to be due (never on the sink path). */
+  /** The buffer holds enough events for a flush to be due (the sink path writes those by itself). */
   get full(): boolean {
-    return !this.direct && this.pending.length >= TASK_EVENTS_PER_FLUSH;
+    return !this.sink && this.pending.length >= TASK_EVENTS_PER_FLUSH;
   }
 
-  private writeDirect(extra: LogLine[]): void {
+  private writeToSink(extra: LogLine[]): void {
     const lines = extra.length ? [...this.pending, ...extra] : this.pending;
     this.pending = [];
-    if (lines.length) this.direct?.(lines);
+    this.lastWriteMs = Date.now();
+    if (lines.length) this.sink?.(lines);
   }
 
   /**
-   * Writes the buffered events, followed by `extra` lines, in one local activity; does nothing
-   * when there is nothing to write. On failure (a cancelled scope) the events go back into the
-   * buffer so the run's final flush still writes them; line ids make a repeat harmless.
+   * Writes the buffered events, followed by `extra` lines; does nothing when there is nothing to
+   * write. On the local-activity path a failure (a cancelled scope) puts the events back into the
+   * buffer so the run's final flush still writes them.
    */
   async flush(extra: LogLine[] = []): Promise<void> {
-    if (this.direct) {
-      this.writeDirect(extra);
+    if (this.sink) {
+      this.writeToSink(extra);
       return;
     }
     if (this.pending.length === 0 && extra.length === 0) return;

@@ -1,7 +1,8 @@
 // The worker's side of the run-log sink (workflows/run-log-sink.ts). The SDK calls the sink once
 // per line batch a workflow hands over and awaits every call of an activation before it reports
-// the workflow task done; this writer gathers what arrives in one turn of the event loop (all of
-// one activation, and of others finishing at the same time) into one write to the store.
+// the workflow task done, so the write is on the critical path of every workflow task that logs.
+// The SDK makes all the calls of an activation at once, so this writer gathers them within one
+// microtask into one write to the store, without waiting for a later turn of the event loop.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LogLine } from '../../activities/types.js';
@@ -26,7 +27,7 @@ export class RunLogWriter {
   /** Resolves once the batch holding `lines` is stored (or, after the retry window, given up). */
   write(lines: readonly LogLine[]): Promise<void> {
     this.pending.push(...lines);
-    this.batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writeBatch());
+    this.batch ??= Promise.resolve().then(() => this.writeBatch());
     return this.batch;
   }
 
