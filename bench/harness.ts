@@ -92,8 +92,49 @@ export async function medianMs(runs: number, fn: () => Promise<unknown>): Promis
     await fn();
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? 0;
+  return percentile(times, 50);
+}
+
+export interface TimedSide<T> {
+  medianMs: number;
+  /** CPU seconds of this process per call, all threads (both workers share the process). */
+  cpuSeconds: number;
+  last: T;
+}
+
+/**
+ * Times `a` and `b` alternately, `runs` times each after one warm-up of each, so drift in the
+ * machine's load (a shared 2-core box) falls on both sides alike. Only one side runs at a time,
+ * so the CPU measured around a call is that side's worker (plus the same client work on both).
+ */
+export async function interleaved<A, B>(runs: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[TimedSide<A>, TimedSide<B>]> {
+  const time = async <T>(fn: () => Promise<T>, times: number[], cpu: number[]): Promise<T> => {
+    const cpuBefore = process.cpuUsage();
+    const start = performance.now();
+    const result = await fn();
+    times.push(performance.now() - start);
+    const used = process.cpuUsage(cpuBefore);
+    cpu.push((used.user + used.system) / 1e6);
+    return result;
+  };
+  await a();
+  await b();
+  const timesA: number[] = [];
+  const cpuA: number[] = [];
+  const timesB: number[] = [];
+  const cpuB: number[] = [];
+  let lastA: A | undefined;
+  let lastB: B | undefined;
+  for (let i = 0; i < runs; i++) {
+    lastA = await time(a, timesA, cpuA);
+    lastB = await time(b, timesB, cpuB);
+  }
+  const side = <T>(times: number[], cpu: number[], last: T): TimedSide<T> => ({
+    medianMs: percentile(times, 50),
+    cpuSeconds: cpu.reduce((x, y) => x + y, 0) / Math.max(1, cpu.length),
+    last,
+  });
+  return [side(timesA, cpuA, lastA as A), side(timesB, cpuB, lastB as B)];
 }
 
 export function percentile(values: number[], p: number): number {

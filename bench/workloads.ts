@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { startRun, waitForRun } from '../src/runs/run-client.js';
 import type { FlowSpec } from '../src/spec/flow-spec.js';
 import { parseFlow } from '../src/spec/parse-flow.js';
-import { type Harness, medianMs, percentile } from './harness.js';
+import { type Harness, interleaved, medianMs, percentile } from './harness.js';
 
 function flow(yaml: string): FlowSpec {
   const parsed = parseFlow(yaml);
@@ -38,32 +38,6 @@ async function historyEvents(h: Harness, workflowId: string): Promise<number> {
   return count;
 }
 
-interface SideFigures {
-  makespanMs: number;
-  /** CPU seconds of this process (both workers, the client) per run, all threads. */
-  cpuSeconds: number;
-  historyEvents: number;
-}
-
-/**
- * Median makespan and mean CPU per run over `runs` runs after a warm-up. The workers share this
- * process and the two sides run one after the other, so each side's CPU is its own worker's
- * (plus the same client work on both sides).
- */
-async function measureSide(h: Harness, runs: number, run: () => Promise<string>): Promise<SideFigures> {
-  await run();
-  const times: number[] = [];
-  let last = '';
-  const cpuBefore = process.cpuUsage();
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    last = await run();
-    times.push(performance.now() - start);
-  }
-  const cpu = process.cpuUsage(cpuBefore);
-  return { makespanMs: percentile(times, 50), cpuSeconds: (cpu.user + cpu.system) / 1e6 / runs, historyEvents: await historyEvents(h, last) };
-}
-
 export interface Measure {
   workload: string;
   weft: number;
@@ -75,9 +49,12 @@ export interface Measure {
 export async function sequentialChain(h: Harness, runs: number, steps = 40): Promise<Measure> {
   const tasks = Array.from({ length: steps }, (_, i) => `  - { id: s${i}, type: http, url: "${h.url}/${i}" }`).join('\n');
   const spec = flow(`id: chain\ntasks:\n${tasks}\n`);
-  const weft = await medianMs(runs, () => runWeft(h, spec));
-  const raw = await medianMs(runs, () => runRaw(h, 'rawChain', [h.url, steps]));
-  return { workload: `1 sequential chain (${steps} steps)`, weft: weft / steps, raw: raw / steps, unit: 'ms/step' };
+  const [weft, raw] = await interleaved(
+    runs,
+    () => runWeft(h, spec),
+    () => runRaw(h, 'rawChain', [h.url, steps]),
+  );
+  return { workload: `1 sequential chain (${steps} steps)`, weft: weft.medianMs / steps, raw: raw.medianMs / steps, unit: 'ms/step' };
 }
 
 /** Workload 2: 200 pure steps (set/if/log) against one activity step of workload 1. */
@@ -100,13 +77,21 @@ export async function fanOut(h: Harness, runs: number, items: number): Promise<M
     `id: fan\ninputs: [{ id: items, type: array }]\ntasks:\n  - id: each\n    type: foreach\n    items: "{{ inputs.items }}"\n    concurrency: 50\n    tasks:\n      - { id: get, type: http, url: "${h.url}/{{ item }}" }\n`,
   );
   const list = Array.from({ length: items }, (_, i) => i);
-  const weft = await measureSide(h, runs, () => runWeft(h, spec, { items: list }));
-  const raw = await measureSide(h, runs, () => runRaw(h, 'rawFanOut', [h.url, items, 50]));
+  const [weft, raw] = await interleaved(
+    runs,
+    () => runWeft(h, spec, { items: list }),
+    () => runRaw(h, 'rawFanOut', [h.url, items, 50]),
+  );
   const name = `3 foreach fan-out (${items} items, concurrency 50)`;
   return [
-    { workload: name, weft: weft.makespanMs, raw: raw.makespanMs, unit: 'ms makespan' },
-    { workload: name, weft: (items / weft.makespanMs) * 1000, raw: (items / raw.makespanMs) * 1000, unit: 'tasks/s' },
-    { workload: name, weft: weft.historyEvents, raw: raw.historyEvents, unit: 'history events (children included)' },
+    { workload: name, weft: weft.medianMs, raw: raw.medianMs, unit: 'ms makespan' },
+    { workload: name, weft: (items / weft.medianMs) * 1000, raw: (items / raw.medianMs) * 1000, unit: 'tasks/s' },
+    {
+      workload: name,
+      weft: await historyEvents(h, weft.last),
+      raw: await historyEvents(h, raw.last),
+      unit: 'history events (children included)',
+    },
     { workload: name, weft: weft.cpuSeconds, raw: raw.cpuSeconds, unit: 'worker CPU-seconds per run' },
   ];
 }
