@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// `npm run build` (also run by `npm install`, `npm start` and `npm test`): compiles the
-// TypeScript of src/, workflows/, activities/ and mcp/ into dist/, one JavaScript file per
-// source, so `weft` starts without compiling on the fly; then writes the interpreter's workflow
+// `npm run build` (also run by `npm install`, `npm start`, `npm test` and `npm run bench`):
+// compiles the TypeScript of src/, workflows/, activities/, mcp/ and bench/ into dist/, one
+// JavaScript file per source, so `weft` starts without compiling on the fly; then writes the interpreter's workflow
 // bundle into the cache, so a first `weft dev` need not run webpack in the worker's process.
 // Plain JavaScript: it runs before anything else can. Type checking stays with `tsc --noEmit`.
 //
 //   node scripts/build.mjs            compile now
 //   node scripts/build.mjs --if-stale compile only when dist/ no longer matches the sources
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { BUILD_INFO, distState, sourceFiles } from '../bin/dist-state.js';
+import { distState, sourceFiles } from '../bin/dist-state.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (line) => process.stderr.write(`[weft build] ${line}\n`);
@@ -20,21 +20,20 @@ async function main() {
   if (process.argv.includes('--if-stale') && distState(root).fresh) return;
   const started = performance.now();
   const sources = sourceFiles(root);
-  await rm(join(root, 'dist'), { recursive: true, force: true });
-  await build({
-    entryPoints: sources.files,
-    outdir: join(root, 'dist'),
-    outbase: root,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
+  // Built beside dist/ and swapped in whole, so a `weft` process starting meanwhile sees the old
+  // build or the new one (or, for an instant, none: then it runs the sources), never half of one.
+  const next = join(root, `dist-next-${process.pid}`);
+  const old = join(root, `dist-old-${process.pid}`);
+  await rm(next, { recursive: true, force: true });
+  await build({ entryPoints: sources.files, outdir: next, outbase: root, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
+  await mkdir(next, { recursive: true });
+  const info = { sources: sources.files.length, newestSourceMs: sources.newestMs, builtAt: new Date().toISOString() };
+  await writeFile(join(next, 'build-info.json'), `${JSON.stringify(info, null, 2)}\n`);
+  await rename(join(root, 'dist'), old).catch((error) => {
+    if (error.code !== 'ENOENT') throw error;
   });
-  await mkdir(join(root, 'dist'), { recursive: true });
-  await writeFile(
-    join(root, BUILD_INFO),
-    `${JSON.stringify({ sources: sources.files.length, newestSourceMs: sources.newestMs, builtAt: new Date().toISOString() }, null, 2)}\n`,
-  );
+  await rename(next, join(root, 'dist'));
+  await rm(old, { recursive: true, force: true });
   say(`compiled ${sources.files.length} files into dist/ in ${Math.round(performance.now() - started)} ms`);
   await prebuildWorkflowBundle();
 }
