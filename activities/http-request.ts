@@ -37,14 +37,14 @@ export async function performHttpRequest(
   return withHeartbeat(async (cancelled) => {
     const { signal, dispose } = cancelledOrTimedOut(cancelled, input.timeoutMs);
     try {
-      return await request(url, { method: input.method, headers, ...(body !== undefined ? { body } : {}), signal }, cancelled, shown);
+      return await request(signal, cancelled);
     } finally {
       dispose();
     }
   });
 
-  async function request(url: URL, init: RequestInit, cancelled: AbortSignal, shown: string): Promise<HttpOutput> {
-    const signal = init.signal as AbortSignal;
+  async function request(signal: AbortSignal, cancelled: AbortSignal): Promise<HttpOutput> {
+    const init: RequestInit = { method: input.method, headers, ...(body !== undefined ? { body } : {}), signal };
     let response: Response;
     try {
       response = allowList ? await fetchWithinAllowList(url, init, allowList, redactor) : await fetch(url, { ...init, redirect: 'follow' });

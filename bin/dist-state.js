@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 
 /** The folders compiled into dist/, mirrored there (dist/src, dist/workflows, ...). */
 export const SOURCE_DIRS = ['src', 'workflows', 'activities', 'mcp', 'bench'];
-export const BUILD_INFO = join('dist', 'build-info.json');
+const BUILD_INFO = join('dist', 'build-info.json');
 
 /**
  * The TypeScript sources below `root`: their count and the newest modification time.

@@ -10,7 +10,7 @@ import { cacheDir, projectPath } from '../config/paths.js';
 const ROOT = projectPath();
 export const WORKFLOWS_ENTRY = join(ROOT, 'workflows', 'index.ts');
 /** Folders whose sources end up in the bundle; their content keys the cache. */
-const BUNDLED_DIRS = ['workflows', 'src/spec', 'src/expressions', 'src/runs', 'src/logs', 'src/errors.ts', 'src/worker/workflow-bundle.ts'];
+const BUNDLED_DIRS = ['workflows', 'src/spec', 'src/expressions', 'src/runs', 'src/logs/task-event-line.ts', 'src/errors.ts', 'src/worker/workflow-bundle.ts'];
 
 export interface WorkflowBundle {
   code: string;
