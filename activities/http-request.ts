@@ -27,11 +27,12 @@ export async function performHttpRequest(
   }
   for (const [k, v] of Object.entries(input.query)) url.searchParams.append(k, v);
   if (allowList && !allowList.allows(url)) throw taskError(HTTP_HOST_NOT_ALLOWED, hostNotAllowedMessage(url, allowList), redactor);
-  const headers = new Headers(input.headers);
+  // No Headers object for a request without headers (most GETs): fetch would copy it once more.
+  const headers = Object.keys(input.headers).length || input.json !== undefined ? new Headers(input.headers) : undefined;
   let body: string | undefined = input.body;
   if (input.json !== undefined) {
     body = JSON.stringify(input.json);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    if (!headers?.has('content-type')) headers?.set('content-type', 'application/json');
   }
   const shown = redactor.text(`${input.method} ${url.origin}${url.pathname}`);
   return withHeartbeat(async (cancelled) => {
@@ -44,7 +45,7 @@ export async function performHttpRequest(
   });
 
   async function request(signal: AbortSignal, cancelled: AbortSignal): Promise<HttpOutput> {
-    const init: RequestInit = { method: input.method, headers, ...(body !== undefined ? { body } : {}), signal };
+    const init: RequestInit = { method: input.method, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}), signal };
     let response: Response;
     try {
       response = allowList ? await fetchWithinAllowList(url, init, allowList, redactor) : await fetch(url, { ...init, redirect: 'follow' });

@@ -9,7 +9,7 @@ import { startedMessage, taskEventLine } from '../src/logs/task-event-line.js';
 import type { OutputStore } from '../src/outputs/output-store.js';
 import type { StoredOutputRef } from '../src/runs/run-types.js';
 import { Redactor } from '../src/secrets/redactor.js';
-import { resolveSecretMarkers, resolveSecretsInValue, SecretNotFoundError, type SecretSource } from '../src/secrets/secret-source.js';
+import { holdsSecretMarker, resolveSecretMarkers, resolveSecretsInValue, SecretNotFoundError, type SecretSource } from '../src/secrets/secret-source.js';
 import { FLOW_LIMITS } from '../src/spec/limits.js';
 import { type CustomTaskHandlers, runCustomTaskActivity } from './custom-task.js';
 import { performHttpRequest } from './http-request.js';
@@ -58,10 +58,10 @@ export function createActivities(deps: ActivityDeps) {
    */
   const announced = async <T>(context: TaskContext, work: () => Promise<T>): Promise<T> => {
     if (!context.taskEvents) return work();
-    const startedAt = new Date().toISOString();
+    const startedAt = Date.now();
     let written: Promise<void> | undefined;
     const timer = setTimeout(() => {
-      const line = taskEventLine(context, 'started', 'info', startedMessage(context.attempt), startedAt);
+      const line = taskEventLine(context, 'started', 'info', startedMessage(context.attempt), new Date(startedAt).toISOString());
       written = deps.logs.write([line]).catch(() => undefined);
     }, STARTED_LINE_DELAY_MS);
     try {
@@ -77,14 +77,17 @@ export function createActivities(deps: ActivityDeps) {
       const used = new Set<string>();
       return announced(input.context, () =>
         asTaskErrors(used, async () => {
-          const resolved: HttpRequestInput = {
-            ...input,
-            url: await resolveSecretMarkers(input.url, deps.secrets, used),
-            headers: (await resolveSecretsInValue(input.headers, deps.secrets, used)) as Record<string, string>,
-            query: (await resolveSecretsInValue(input.query, deps.secrets, used)) as Record<string, string>,
-            ...(input.json !== undefined ? { json: await resolveSecretsInValue(input.json, deps.secrets, used) } : {}),
-            ...(input.body !== undefined ? { body: await resolveSecretMarkers(input.body, deps.secrets, used) } : {}),
-          };
+          const withSecrets = holdsSecretMarker([input.url, input.headers, input.query, input.json, input.body]);
+          const resolved: HttpRequestInput = withSecrets
+            ? {
+                ...input,
+                url: await resolveSecretMarkers(input.url, deps.secrets, used),
+                headers: (await resolveSecretsInValue(input.headers, deps.secrets, used)) as Record<string, string>,
+                query: (await resolveSecretsInValue(input.query, deps.secrets, used)) as Record<string, string>,
+                ...(input.json !== undefined ? { json: await resolveSecretsInValue(input.json, deps.secrets, used) } : {}),
+                ...(input.body !== undefined ? { body: await resolveSecretMarkers(input.body, deps.secrets, used) } : {}),
+              }
+            : input;
           return bounded(input.context, await performHttpRequest(resolved, new Redactor(used)));
         }),
       );

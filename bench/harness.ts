@@ -12,6 +12,7 @@ import { projectPath } from '../src/config/paths.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { type DevServer, startDevServer } from '../src/temporal/dev-server.js';
 import { createWeftWorker } from '../src/worker/weft-worker.js';
+import { modernWorkflowSyntax } from '../src/worker/workflow-bundle.js';
 import { createRawActivities } from './raw/activities.js';
 
 export interface Harness {
@@ -37,7 +38,12 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
   const weftQueue = `weft-${randomUUID()}`;
   const rawQueue = `raw-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: server.address });
-  rawBundle ??= bundleWorkflowCode({ workflowsPath: projectPath('bench', 'raw', 'workflows.ts'), logger: new DefaultLogger('ERROR') });
+  // Compiled as Weft's own workflow bundle is (ES2022 syntax), so neither side gains from the build.
+  rawBundle ??= bundleWorkflowCode({
+    workflowsPath: projectPath('bench', 'raw', 'workflows.ts'),
+    logger: new DefaultLogger('ERROR'),
+    webpackConfigHook: modernWorkflowSyntax,
+  });
   const store = await openStore({ dataDir: dir });
   const weft = await createWeftWorker({
     connection,

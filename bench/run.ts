@@ -54,7 +54,7 @@ async function measure(tuned: boolean): Promise<Measure[]> {
     let small: Measure[] = [];
     if (needs(4)) {
       say('workload 4');
-      small = await smallRuns(h, sequential, concurrent);
+      small = await smallRuns(h, sequential, concurrent, quick ? 2 : 3);
       out.push(...small);
     }
     if (only.has(5) && chain && fan100) {

@@ -1,6 +1,6 @@
 // Records workflow histories from real runs into test/histories/, for the replay test that
 // guards the interpreter against non-deterministic changes (see workflows/README.md).
-// Usage: npm run record-histories [-- --suffix=<name>]   (starts its own dev server; under a minute)
+// Usage: npm run record-histories [-- --suffix=<name>] [-- --only=<case>,...]   (starts its own dev server; under a minute)
 // Files are named `<case>.<suffix>.json`, the suffix defaulting to the newest patch, so recordings
 // of the paths older runs take are kept next to new ones (workflows/README.md, versioning policy).
 
@@ -24,7 +24,7 @@ import { createWeftWorker } from '../src/worker/weft-worker.js';
 const OUT = join(import.meta.dirname, '..', 'test', 'histories');
 
 /** The newest `patched()` id of workflows/: recordings made now take its new path. */
-const NEWEST_PATCH = 'log-sink';
+const NEWEST_PATCH = 'lean-tasks';
 const SUFFIX = process.argv.find((a) => a.startsWith('--suffix='))?.slice('--suffix='.length) ?? NEWEST_PATCH;
 
 function flow(yaml: string): FlowSpec {
@@ -101,6 +101,23 @@ errors: [{ id: caught, type: log, message: "{{ error.message }}" }]
 finally: [{ id: done, type: log, message: done }]
 `),
     },
+    // Enough iterations for foreach batches (child workflows) on either path: 7 tasks an
+    // iteration make batches of 57 items before `lean-tasks` and of 142 since.
+    'foreach-batches': {
+      spec: flow(`
+id: foreach-batches
+inputs: [{ id: items, type: array }]
+tasks:
+  - id: each
+    type: foreach
+    items: "{{ inputs.items }}"
+    concurrency: 20
+    tasks:
+${Array.from({ length: 7 }, (_, i) => `      - { id: s${i}, type: set, values: { v: "{{ item + ${i} }}" } }`).join('\n')}
+outputs: { last: "{{ outputs.each.iterations[149].s6.v }}" }
+`),
+      inputs: { items: Array.from({ length: 150 }, (_, i) => i) },
+    },
     approval: {
       spec: flow(
         `id: approval\ntasks:\n  - { id: gate, type: approval, message: ok?, approvers: any }\n  - { id: after, type: set, values: { ok: "{{ outputs.gate.approved }}" } }\n`,
@@ -108,8 +125,14 @@ finally: [{ id: done, type: log, message: done }]
       approve: true,
     },
   };
+  // --only=<case>[,<case>] records just those cases.
+  const only = process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   try {
     for (const [caseName, c] of Object.entries(cases)) {
+      if (only && !only.includes(caseName)) continue;
       // The replay test derives the workflow id from the file name: `record-<file name>`.
       const name = SUFFIX ? `${caseName}.${SUFFIX}` : caseName;
       const { runId } = await startRun(client, { flow: c.spec, inputs: c.inputs ?? {}, taskQueue: 'record', runId: `record-${name}` });

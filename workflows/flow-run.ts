@@ -46,8 +46,10 @@ export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
     return await interpretRun(ctx, input);
   } finally {
     // Every way out (completed, failed, timed out, cancelled) writes the events still buffered,
-    // so a closed run's logs are complete; a cancelled run's scope would cancel the write itself.
-    await CancellationScope.nonCancellable(() => ctx.events.flush());
+    // so a closed run's logs are complete. A sink write cannot be cancelled; the local activity
+    // of older runs needs a scope that a cancelled run's cancellation does not reach.
+    if (ctx.lean) ctx.events.writeNow();
+    else await CancellationScope.nonCancellable(() => ctx.events.flush());
   }
 }
 
@@ -91,7 +93,8 @@ async function interpretRun(ctx: RunContext, input: FlowRunInput): Promise<FlowR
     }
     failure = error instanceof TaskFailure ? error : new TaskFailure('(run)', undefined, toTaskError(error));
   }
-  const finallyFailure = await runFinally(interp, frame);
+  // Runs since `lean-tasks` skip the await when there is no `finally` block (one promise fewer).
+  const finallyFailure = ctx.lean && !flow.finally?.length ? undefined : await runFinally(interp, frame);
   failure ??= finallyFailure;
   if (timedOut || failure) {
     state = timedOut ? 'TIMED_OUT' : 'FAILED';

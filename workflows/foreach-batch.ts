@@ -46,7 +46,8 @@ export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBat
     return await runBatch(ctx, input);
   } finally {
     // The batch's task events belong to the parent run's logs: write them before the batch closes.
-    await CancellationScope.nonCancellable(() => ctx.events.flush());
+    if (ctx.lean) ctx.events.writeNow();
+    else await CancellationScope.nonCancellable(() => ctx.events.flush());
   }
 }
 
@@ -57,12 +58,22 @@ async function runBatch(ctx: RunContext, input: ForeachBatchInput): Promise<Fore
   outer.seedOutputs(scope.outputs);
   const iterations: Record<string, unknown>[] = new Array(input.items.length);
   try {
-    await runPool(input.items.length, input.concurrency, async (i) => {
+    const iterate = (i: number) => {
       const index = input.offset + i;
       const child = outer.child({ item: input.items[i], index }, [...input.iterationPrefix, index]);
-      await interp.runList(input.tasks, child);
       iterations[i] = child.outputsHere();
-    });
+      return interp.runList(input.tasks, child);
+    };
+    // Batches started before `lean-tasks` keep the async layer per iteration they were recorded with.
+    await runPool(
+      input.items.length,
+      input.concurrency,
+      ctx.lean
+        ? iterate
+        : async (i) => {
+            await iterate(i);
+          },
+    );
   } catch (error) {
     if (!(error instanceof TaskFailure)) throw error;
     throw ApplicationFailure.create({

@@ -15,9 +15,18 @@ import { TaskFailure } from './task-failure.js';
 
 /** Estimated history events one iteration may cost, per task it holds (activity + workflow task). */
 const EVENTS_PER_TASK = 6;
-/** History events one batch child may spend on iterations; well under Temporal's 10,240 warning. */
+/** History events one batch child may spend on iterations, and its items, in runs before `lean-tasks`. */
 const EVENTS_PER_BATCH = 2400;
 const MAX_BATCH_ITEMS = 200;
+/**
+ * The same since `lean-tasks`: a workflow holds 6,000 iteration events (1,000 one-task items) at
+ * most, well under Temporal's 10,240-event warning, so a run of a 1,000-item foreach needs no
+ * child workflows (each batch boundary drains the pool and costs a child's start and end).
+ */
+const LEAN_EVENTS_PER_BATCH = 6000;
+const LEAN_MAX_BATCH_ITEMS = 1000;
+/** History events a run may reach with inline iterations; the rest of the run keeps room under the warning. */
+const LEAN_INLINE_HISTORY = 8000;
 /** Largest scope (inputs, vars, outputs) passed inline to each batch, in bytes of JSON. */
 const INLINE_SCOPE_BYTES = 16 * 1024;
 
@@ -28,19 +37,33 @@ export async function runForeach(interp: Interpreter, task: ForeachTask, frame: 
   }
   const concurrency = task.concurrency ?? 1;
   record.progress = { done: 0, total: items.length };
-  const batchSize = foreachBatchSize(task.tasks);
-  if (items.length > batchSize && !holdsApproval(task.tasks)) {
+  const { lean } = interp.ctx;
+  const batchSize = foreachBatchSize(task.tasks, lean);
+  const inline =
+    items.length <= batchSize && (!lean || workflowInfo().historyLength + items.length * EVENTS_PER_TASK * countTasks(task.tasks) <= LEAN_INLINE_HISTORY);
+  if (!inline && !holdsApproval(task.tasks)) {
     // Batches run for a while in their own histories: write what this run recorded so far first.
     await interp.ctx.events.flush();
     return runBatched(interp, task, frame, record, items, batchSize);
   }
   const iterations: Record<string, unknown>[] = new Array(items.length);
-  await runPool(items.length, concurrency, async (i) => {
+  const iterate = (i: number) => {
     const child = frame.child({ item: items[i], index: i }, [...(frame.iteration ?? []), i]);
-    await interp.runList(task.tasks, child);
+    // The iteration's output map, filled in as its tasks complete (read only once all succeed).
     iterations[i] = child.outputsHere();
+    return interp.runList(task.tasks, child);
+  };
+  const counted = () => {
     if (record.progress) record.progress.done += 1;
-  });
+  };
+  if (lean) await runPool(items.length, concurrency, iterate, counted);
+  else {
+    // Runs before `lean-tasks`: the async layer per iteration their commands were recorded with.
+    await runPool(items.length, concurrency, async (i) => {
+      await iterate(i);
+      counted();
+    });
+  }
   const output = { iterations };
   if (JSON.stringify(output).length <= FLOW_LIMITS.maxOutputBytes) return output;
   // A local activity's input is not recorded in history, so the large value never enters it.
@@ -89,9 +112,10 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
   return ctx.local.combineIterations({ runId: ctx.runId, name: key, parts: refs, maxInlineBytes: FLOW_LIMITS.maxOutputBytes });
 }
 
-/** Items per batch child, from how many tasks one iteration holds. */
-export function foreachBatchSize(tasks: readonly Task[]): number {
-  return Math.max(1, Math.min(MAX_BATCH_ITEMS, Math.floor(EVENTS_PER_BATCH / (EVENTS_PER_TASK * countTasks(tasks)))));
+/** Items per batch child (and most items run inline), from how many tasks one iteration holds. */
+export function foreachBatchSize(tasks: readonly Task[], lean: boolean): number {
+  const [events, items] = lean ? [LEAN_EVENTS_PER_BATCH, LEAN_MAX_BATCH_ITEMS] : [EVENTS_PER_BATCH, MAX_BATCH_ITEMS];
+  return Math.max(1, Math.min(items, Math.floor(events / (EVENTS_PER_TASK * countTasks(tasks)))));
 }
 
 function countTasks(tasks: readonly Task[]): number {

@@ -14,6 +14,8 @@ export interface FrameBase {
 export class Frame {
   private readonly ownOutputs: Record<string, unknown> = {};
   private readonly ownCel: Record<string, unknown> = {};
+  /** Outputs set since the CEL form was last needed: converted when an expression reads this frame. */
+  private readonly unconverted: string[] = [];
   private readonly celLocals: Record<string, unknown>;
 
   private constructor(
@@ -41,9 +43,13 @@ export class Frame {
     return Frame.root({ ...frame.base, vars });
   }
 
+  /**
+   * Records a task's output. Its CEL form is made when an expression here next reads the scope:
+   * most outputs (the last task of a foreach iteration, say) are never read in this frame.
+   */
   setOutput(taskId: string, output: unknown): void {
     this.ownOutputs[taskId] = output;
-    this.ownCel[taskId] = toCel(output);
+    this.unconverted.push(taskId);
   }
 
   /** Seeds outputs recorded elsewhere (a parent run's outputs for a batch child). */
@@ -71,6 +77,10 @@ export class Frame {
   }
 
   private celOutputs(): Record<string, unknown> {
+    if (this.unconverted.length) {
+      for (const id of this.unconverted) this.ownCel[id] = toCel(this.ownOutputs[id]);
+      this.unconverted.length = 0;
+    }
     return this.parent ? { ...this.parent.celOutputs(), ...this.ownCel } : this.ownCel;
   }
 }

@@ -41,38 +41,96 @@ export class Interpreter {
     for (const task of tasks) await this.runTask(task, frame);
   }
 
-  async runTask(task: Task, frame: Frame): Promise<void> {
+  /** Runs one task run (all its attempts) and records it; rejects with a TaskFailure unless `allowFailure`. */
+  runTask(task: Task, frame: Frame): Promise<void> {
+    return this.ctx.lean ? this.runTaskLean(task, frame) : this.runTaskAwaiting(task, frame);
+  }
+
+  /**
+   * Runs since the `lean-tasks` patch: one promise callback instead of an async function and its
+   * awaits. The SDK's promise hook captures a stack trace for every promise a workflow creates
+   * (an `await` makes one too while hooks are on), and this is the path every task takes.
+   * The sink path never fills the event buffer (`events.full`), so there is no flush to wait for.
+   */
+  private runTaskLean(task: Task, frame: Frame): Promise<void> {
+    const record = this.ctx.book.start(task.id, task.type, frame.iteration);
+    let running: Promise<unknown>;
+    try {
+      if (this.skipped(task, frame, record)) return Promise.resolve();
+      running = this.withRetry(task, frame, record);
+    } catch (error) {
+      return this.settleFailure(task, frame, record, error);
+    }
+    return running.then(
+      (output) => {
+        try {
+          this.completed(task, frame, record, output);
+        } catch (error) {
+          this.failed(task, frame, record, error);
+        }
+      },
+      (error) => this.failed(task, frame, record, error),
+    );
+  }
+
+  /** Runs started before `lean-tasks`: the async layers their commands were recorded with. */
+  private async runTaskAwaiting(task: Task, frame: Frame): Promise<void> {
     const { events } = this.ctx;
     if (events.full) await events.flush();
     const record = this.ctx.book.start(task.id, task.type, frame.iteration);
-    const event = (kind: TaskEventKind, level: LogLine['level'], message: string) =>
-      events.record(task.id, frame.iteration, record.attempts, kind, level, message);
     try {
-      if (task.when !== undefined && !truthy(renderTemplate(task.when, frame.scope(), `${task.id}.when`))) {
-        this.ctx.book.finish(record, 'SKIPPED');
-        event('skipped', 'info', 'skipped (when is false)');
-        return;
-      }
+      if (this.skipped(task, frame, record)) return;
       const output = await this.withRetry(task, frame, record);
-      frame.setOutput(task.id, output ?? {});
-      this.ctx.outputs.set(taskRunKey(task.id, frame.iteration), output ?? {});
-      this.ctx.book.finish(record, record.cached ? 'CACHED' : 'COMPLETED');
-      event('completed', 'info', record.cached ? 'completed from cache' : `completed in ${elapsedMs(record.startedAt)} ms`);
+      this.completed(task, frame, record, output);
     } catch (error) {
-      if (isCancellation(error)) {
-        this.ctx.book.finish(record, 'CANCELLED');
-        event('cancelled', 'warn', 'cancelled');
-        throw error;
-      }
-      const taskError = toTaskError(error);
-      this.ctx.book.finish(record, 'FAILED', taskError, task.allowFailure === true);
-      const failed = `${record.attempts > 1 ? `failed after ${record.attempts} attempts` : 'failed'} (${describeError(taskError)})`;
-      if (task.allowFailure) {
-        event('failed', 'warn', `${failed}; allowFailure: the run goes on`);
-        return;
-      }
-      event('failed', 'error', failed);
-      throw error instanceof TaskFailure ? error : new TaskFailure(task.id, frame.iteration, taskError);
+      this.failed(task, frame, record, error);
+    }
+  }
+
+  private taskEvent(task: Task, frame: Frame, record: TaskRunRecord, kind: TaskEventKind, level: LogLine['level'], message: string): void {
+    this.ctx.events.record(task.id, frame.iteration, record.attempts, kind, level, message);
+  }
+
+  /** Evaluates `when`; a false one finishes the task run as SKIPPED. */
+  private skipped(task: Task, frame: Frame, record: TaskRunRecord): boolean {
+    if (task.when === undefined || truthy(renderTemplate(task.when, frame.scope(), `${task.id}.when`))) return false;
+    this.ctx.book.finish(record, 'SKIPPED');
+    this.taskEvent(task, frame, record, 'skipped', 'info', 'skipped (when is false)');
+    return true;
+  }
+
+  private completed(task: Task, frame: Frame, record: TaskRunRecord, output: unknown): void {
+    frame.setOutput(task.id, output ?? {});
+    this.ctx.outputs.set(taskRunKey(task.id, frame.iteration), output ?? {});
+    this.ctx.book.finish(record, record.cached ? 'CACHED' : 'COMPLETED');
+    this.taskEvent(task, frame, record, 'completed', 'info', record.cached ? 'completed from cache' : `completed in ${elapsedMs(record.startedAt)} ms`);
+  }
+
+  /** Records how the task run ended; returns when `allowFailure` lets the run go on, else throws. */
+  private failed(task: Task, frame: Frame, record: TaskRunRecord, error: unknown): void {
+    if (isCancellation(error)) {
+      this.ctx.book.finish(record, 'CANCELLED');
+      this.taskEvent(task, frame, record, 'cancelled', 'warn', 'cancelled');
+      throw error;
+    }
+    const taskError = toTaskError(error);
+    this.ctx.book.finish(record, 'FAILED', taskError, task.allowFailure === true);
+    const failed = `${record.attempts > 1 ? `failed after ${record.attempts} attempts` : 'failed'} (${describeError(taskError)})`;
+    if (task.allowFailure) {
+      this.taskEvent(task, frame, record, 'failed', 'warn', `${failed}; allowFailure: the run goes on`);
+      return;
+    }
+    this.taskEvent(task, frame, record, 'failed', 'error', failed);
+    throw error instanceof TaskFailure ? error : new TaskFailure(task.id, frame.iteration, taskError);
+  }
+
+  /** `failed` for an error thrown before the task's promise existed (a template, a `when`). */
+  private settleFailure(task: Task, frame: Frame, record: TaskRunRecord, error: unknown): Promise<void> {
+    try {
+      this.failed(task, frame, record, error);
+      return Promise.resolve();
+    } catch (failure) {
+      return Promise.reject(failure);
     }
   }
 

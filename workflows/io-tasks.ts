@@ -2,6 +2,7 @@
 // and hands the result to one activity. Subflows are child workflows.
 
 import { executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import type { LogLine } from '../activities/types.js';
 import { renderTemplate, renderText, renderTextMap, renderValue } from '../src/expressions/evaluate.js';
 import { resolveInputs } from '../src/runs/run-inputs.js';
 import { type FlowRunInput, type FlowRunResult, taskRunKey } from '../src/runs/run-types.js';
@@ -23,7 +24,22 @@ function timeoutMs(task: HttpTask | ScriptTask): number {
   return parseDuration(task.timeout ?? taskDefaults(task.type).defaultTimeout ?? '30s') ?? 30_000;
 }
 
-export async function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Promise<unknown> {
+/** A `log` task: its line goes out with the buffered task events (no local activity of its own). */
+export function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Promise<unknown> {
+  if (!ctx.lean) return writeLogAwaiting(ctx, task, frame);
+  ctx.events.writeNow(logLines(ctx, task, frame));
+  return Promise.resolve({});
+}
+
+/** Runs before `lean-tasks`: the awaits their commands were recorded with. */
+async function writeLogAwaiting(ctx: RunContext, task: LogTask, frame: Frame): Promise<unknown> {
+  const lines = logLines(ctx, task, frame);
+  if (ctx.events.enabled) await ctx.events.flush(lines);
+  else await ctx.local.writeLogs(lines);
+  return {};
+}
+
+function logLines(ctx: RunContext, task: LogTask, frame: Frame): LogLine[] {
   const message = renderText(task.message, frame.scope(), `${task.id}.message`);
   const key = taskRunKey(task.id, frame.iteration);
   const flow = `${ctx.flow.namespace}/${ctx.flow.id}`;
@@ -37,11 +53,7 @@ export async function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Pr
     message,
     time: new Date().toISOString(),
   };
-  const lines = [frame.iteration ? { ...line, iteration: frame.iteration } : line];
-  // The line carries the buffered task events with it: no local activity of their own.
-  if (ctx.events.enabled) await ctx.events.flush(lines);
-  else await ctx.local.writeLogs(lines);
-  return {};
+  return [frame.iteration ? { ...line, iteration: frame.iteration } : line];
 }
 
 /**

@@ -11,6 +11,9 @@ import { WEFT_WAITING } from './search-attributes.js';
 import { TaskBook } from './task-book.js';
 import { TASK_EVENTS_PATCH, TaskEvents } from './task-events.js';
 
+/** Patch id of the lean task path (see `lean` below). */
+export const LEAN_TASKS_PATCH = 'lean-tasks';
+
 export type WeftActivities = ReturnType<typeof createActivities>;
 
 /**
@@ -35,6 +38,12 @@ export class RunContext {
    * shorter promise chain for single-attempt tasks (both change the order of work in a run).
    */
   readonly sinceLogSink: boolean;
+  /**
+   * Started since the `lean-tasks` patch (which implies `log-sink`): task runs and foreach
+   * iterations are driven by promise callbacks instead of async layers, and a foreach keeps up to
+   * 1,000 items in this history instead of 200 (both change when commands are issued).
+   */
+  readonly lean: boolean;
 
   constructor(
     readonly runId: string,
@@ -48,9 +57,11 @@ export class RunContext {
     this.book = book ?? new TaskBook();
     // Decided once, at the start of the execution: a run that began before the patch keeps the
     // old command sequence for its whole life, even after its replay has caught up.
-    // Newest path first: a run that has the `log-sink` marker never asks for the older patch, so
-    // it records one marker instead of two; older runs find no such marker and take their path.
-    const viaSink = taskEvents && patched(LOG_SINK_PATCH);
+    // Newest path first: a new run records the newest marker only and never asks for the older
+    // patches (one marker, and one TemporalChangeVersion upsert, instead of several); older runs
+    // find no such marker and go on to the patch they were started under.
+    this.lean = taskEvents && patched(LEAN_TASKS_PATCH);
+    const viaSink = this.lean || (taskEvents && patched(LOG_SINK_PATCH));
     this.sinceLogSink = viaSink;
     const enabled = viaSink || (taskEvents && patched(TASK_EVENTS_PATCH));
     this.events = new TaskEvents(

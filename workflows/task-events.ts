@@ -70,6 +70,14 @@ export class TaskEvents {
   }
 
   /**
+   * The sink path's flush, synchronous: a sink call issues no command, so there is nothing to
+   * await and nothing a cancelled scope could stop (runs since `lean-tasks` call this directly).
+   */
+  writeNow(extra: LogLine[] = []): void {
+    this.writeToSink(extra);
+  }
+
+  /**
    * Writes the buffered events, followed by `extra` lines; does nothing when there is nothing to
    * write. On the local-activity path a failure (a cancelled scope) puts the events back into the
    * buffer so the run's final flush still writes them.

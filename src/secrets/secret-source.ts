@@ -26,6 +26,22 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): SecretSour
   return { get: (name) => values.get(name) };
 }
 
+/** The fixed start of every secret marker (SECRET_MARKER_PATTERN). */
+const MARKER_START = '\u27e6weft-secret:';
+
+/**
+ * Whether any string in a JSON value (keys included) holds a secret marker: a synchronous scan, so
+ * a request without secrets (most of them) skips resolution and its awaits altogether.
+ */
+export function holdsSecretMarker(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes(MARKER_START);
+  if (Array.isArray(value)) return value.some(holdsSecretMarker);
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) if (k.includes(MARKER_START) || holdsSecretMarker(v)) return true;
+  }
+  return false;
+}
+
 /** Replaces secret markers in text with values; records every value used, for redaction. */
 export async function resolveSecretMarkers(text: string, source: SecretSource, used: Set<string>): Promise<string> {
   const names = new Set([...text.matchAll(SECRET_MARKER_PATTERN)].map((m) => m[1] ?? ''));

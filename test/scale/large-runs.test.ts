@@ -75,6 +75,23 @@ outputs: { each: "{{ outputs.each }}" }
     process.stderr.write(`[scale] foreach 5000: ${lengths.size} workflows, max history ${Math.max(...lengths.values())} events, parent ${historySize} bytes\n`);
   });
 
+  it('keeps a foreach of 1,000 one-task items in the run itself, with no batch child workflows', { timeout: 600_000 }, async () => {
+    hits = 0;
+    const items = Array.from({ length: 1000 }, (_, i) => i);
+    const view = await runFlow(
+      env,
+      `id: inline-foreach\ninputs: [{ id: items, type: array }]\ntasks:\n  - id: each\n    type: foreach\n    items: "{{ inputs.items }}"\n    concurrency: 50\n    tasks:\n      - { id: get, type: http, url: "${http.url}/n/{{ item }}" }\noutputs: { n: "{{ outputs.each.iterations[999].get.body.n }}" }\n`,
+      { items },
+    );
+    assertCompleted(view);
+    assert.equal(hits, 1000);
+    assert.deepEqual(view.outputs, { n: 999 });
+    const { events } = await env.client.workflow.getHandle(view.runId).fetchHistory();
+    assert.equal(events?.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length, 0, 'no batch child workflows');
+    assert.ok((events?.length ?? 0) < HISTORY_WARN_EVENTS, `the run has ${events?.length} history events`);
+    process.stderr.write(`[scale] foreach 1000 inline: ${events?.length} history events\n`);
+  });
+
   it('runs a 1,000-step sequential flow of http tasks', { timeout: 600_000 }, async () => {
     const steps = Array.from({ length: 1000 }, (_, i) => `  - { id: s${i}, type: http, url: "${http.url}/n/${i}" }`).join('\n');
     const view = await runFlow(env, `id: long-flow\ntasks:\n${steps}\noutputs: { last: "{{ outputs.s999.body.n }}" }\n`);

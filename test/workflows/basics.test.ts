@@ -42,4 +42,18 @@ outputs:
       ['calc: started', 'calc: completed', 'say: started', 'say: doubled=14', 'say: completed'],
     );
   });
+
+  it('records one patch marker in a new run, the newest path, and not one for every older path', async () => {
+    const view = await runFlow(env, 'id: one-marker\ntasks:\n  - { id: a, type: set, values: { x: 1 } }\n');
+    assertCompleted(view);
+    const { events } = await env.client.workflow.getHandle(view.runId).fetchHistory();
+    const patches = (events ?? []).flatMap((e) => {
+      const attributes = e.markerRecordedEventAttributes;
+      if (attributes?.markerName !== 'core_patch') return [];
+      const data = attributes.details?.['patch-data']?.payloads?.[0]?.data;
+      return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
+    });
+    // Each marker costs a history event and a TemporalChangeVersion search-attribute upsert.
+    assert.deepEqual(patches, ['lean-tasks']);
+  });
 });
