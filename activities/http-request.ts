@@ -32,7 +32,7 @@ export async function performHttpRequest(
   let body: string | undefined = input.body;
   if (input.json !== undefined) {
     body = JSON.stringify(input.json);
-    if (!headers?.has('content-type')) headers?.set('content-type', 'application/json');
+    if (headers && !headers.has('content-type')) headers.set('content-type', 'application/json');
   }
   const shown = redactor.text(`${input.method} ${url.origin}${url.pathname}`);
   return withHeartbeat(async (cancelled) => {

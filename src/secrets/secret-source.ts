@@ -2,7 +2,7 @@
 // at worker start (the encrypted store arrives with the registry).
 
 import { WeftError } from '../errors.js';
-import { SECRET_MARKER_PATTERN } from '../expressions/cel-environment.js';
+import { SECRET_MARKER_PATTERN, secretMarker } from '../expressions/cel-environment.js';
 
 const ENV_PREFIX = 'WEFT_SECRET_';
 
@@ -26,8 +26,8 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): SecretSour
   return { get: (name) => values.get(name) };
 }
 
-/** The fixed start of every secret marker (SECRET_MARKER_PATTERN). */
-const MARKER_START = '\u27e6weft-secret:';
+/** The fixed start of every secret marker, taken from the marker itself (the name comes next). */
+const MARKER_START = secretMarker('').slice(0, -1);
 
 /**
  * Whether any string in a JSON value (keys included) holds a secret marker: a synchronous scan, so
