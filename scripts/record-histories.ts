@@ -24,7 +24,7 @@ import { createWeftWorker } from '../src/worker/weft-worker.js';
 const OUT = join(import.meta.dirname, '..', 'test', 'histories');
 
 /** The newest `patched()` id of workflows/: recordings made now take its new path. */
-const NEWEST_PATCH = 'lean-tasks';
+const NEWEST_PATCH = 'in-place-steps';
 const SUFFIX = process.argv.find((a) => a.startsWith('--suffix='))?.slice('--suffix='.length) ?? NEWEST_PATCH;
 
 function flow(yaml: string): FlowSpec {
@@ -117,6 +117,23 @@ ${Array.from({ length: 7 }, (_, i) => `      - { id: s${i}, type: set, values: {
 outputs: { last: "{{ outputs.each.iterations[149].s6.v }}" }
 `),
       inputs: { items: Array.from({ length: 150 }, (_, i) => i) },
+    },
+    // A branch whose first task ends in place schedules its call before the next branch does
+    // since `in-place-steps`, after it before: the recordings of both paths tell them apart.
+    'parallel-order': {
+      spec: flow(`
+id: parallel-order
+tasks:
+  - id: par
+    type: parallel
+    tasks:
+      - id: first
+        type: sequence
+        tasks:
+          - { id: prep, type: set, values: { n: 1 } }
+          - { id: one, type: http, url: "${base}/one" }
+      - { id: two, type: http, url: "${base}/two" }
+`),
     },
     approval: {
       spec: flow(

@@ -13,7 +13,7 @@ import { runApproval } from './approval.js';
 import { runCustomTask } from './custom-task.js';
 import { runForeach } from './foreach.js';
 import type { Frame } from './frame.js';
-import { runHttp, runScript, runSubflow, writeLog } from './io-tasks.js';
+import { runHttp, runScript, runSubflow, writeLog, writeLogNow } from './io-tasks.js';
 import { failureDetails, runLlm } from './llm-task.js';
 import { backoffMs, resolveRetry } from './retry-policy.js';
 import type { RunContext } from './run-context.js';
@@ -31,6 +31,7 @@ export class Interpreter {
   constructor(readonly ctx: RunContext) {}
 
   runList(tasks: readonly Task[], frame: Frame): Promise<void> {
+    if (this.ctx.inPlaceSteps) return tasks.length === 1 ? this.runTask(tasks[0] as Task, frame) : this.runSteps(tasks, frame);
     // A list of one (a foreach iteration's body, a branch) is that task's own promise: one async
     // layer fewer (see withRetry); older runs keep the layer their commands were recorded with.
     if (tasks.length === 1 && this.ctx.sinceLogSink) return this.runTask(tasks[0] as Task, frame);
@@ -43,7 +44,130 @@ export class Interpreter {
 
   /** Runs one task run (all its attempts) and records it; rejects with a TaskFailure unless `allowFailure`. */
   runTask(task: Task, frame: Frame): Promise<void> {
+    if (this.ctx.inPlaceSteps) return this.runTaskInPlace(task, frame);
     return this.ctx.lean ? this.runTaskLean(task, frame) : this.runTaskAwaiting(task, frame);
+  }
+
+  /**
+   * Runs since `in-place-steps`: the list is one promise. A task that ends in place (see
+   * `begin`) lets the loop go straight on; a task with work to wait for moves the list on from
+   * its own promise's callback. Each promise costs a stack capture by the SDK's promise hook, and
+   * a run of `set`/`log` steps used to make three per step.
+   */
+  private runSteps(tasks: readonly Task[], frame: Frame): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const from = (start: number): void => {
+        try {
+          for (let i = start; i < tasks.length; i++) {
+            const task = tasks[i] as Task;
+            const record = this.ctx.book.start(task.id, task.type, frame.iteration);
+            const work = this.begin(task, frame, record);
+            if (work) {
+              const settle = (ok: boolean, outcome: unknown) =>
+                this.moveOn(
+                  () => this.end(task, frame, record, ok, outcome),
+                  () => from(i + 1),
+                  reject,
+                );
+              work.then(
+                (output) => settle(true, output),
+                (error) => settle(false, error),
+              );
+              return;
+            }
+          }
+        } catch (failure) {
+          reject(failure);
+          return;
+        }
+        resolve();
+      };
+      from(0);
+    });
+  }
+
+  /** One task run as a promise, for branches and list items that run side by side (since `in-place-steps`). */
+  private runTaskInPlace(task: Task, frame: Frame): Promise<void> {
+    const record = this.ctx.book.start(task.id, task.type, frame.iteration);
+    let work: Promise<unknown> | undefined;
+    try {
+      work = this.begin(task, frame, record);
+    } catch (failure) {
+      return Promise.reject(failure);
+    }
+    if (!work) {
+      this.ended ??= Promise.resolve();
+      return this.ended;
+    }
+    return work.then(
+      (output) => this.end(task, frame, record, true, output),
+      (error) => this.end(task, frame, record, false, error),
+    );
+  }
+
+  /** A settled promise shared by every task that ended in place and must still hand one back. */
+  private ended: Promise<void> | undefined;
+
+  /**
+   * A task run up to its first wait: `when`, then the work. `set`, `log` and `fail` of one attempt
+   * end here (undefined); other tasks return their work's promise for `end`. Throws what `failed`
+   * throws for a task that failed here.
+   */
+  private begin(task: Task, frame: Frame, record: TaskRunRecord): Promise<unknown> | undefined {
+    try {
+      if (this.skipped(task, frame, record)) return undefined;
+      if (!this.endsInPlace(task)) return this.withRetry(task, frame, record);
+      record.attempts = 1;
+      this.ctx.events.record(task.id, frame.iteration, 1, 'started', 'info', startedMessage(1));
+      this.completed(task, frame, record, this.runInPlace(task, frame));
+    } catch (error) {
+      this.failed(task, frame, record, error);
+    }
+    return undefined;
+  }
+
+  /** Records the outcome of a task's work; throws what `failed` throws. */
+  private end(task: Task, frame: Frame, record: TaskRunRecord, ok: boolean, outcome: unknown): void {
+    if (ok) {
+      try {
+        this.completed(task, frame, record, outcome);
+        return;
+      } catch (error) {
+        outcome = error;
+      }
+    }
+    this.failed(task, frame, record, outcome);
+  }
+
+  /** Runs `end`, then `next`; a failure that stops the list goes to `fail` instead. */
+  private moveOn(end: () => void, next: () => void, fail: (failure: unknown) => void): void {
+    try {
+      end();
+    } catch (failure) {
+      fail(failure);
+      return;
+    }
+    next();
+  }
+
+  /** `set`, `log` and `fail` with one attempt and no timer: nothing to wait for. */
+  private endsInPlace(task: Task): boolean {
+    if (task.type !== 'set' && task.type !== 'log' && task.type !== 'fail') return false;
+    if (task.timeout !== undefined) return false;
+    return resolveRetry(this.ctx.flow.retry, task.retry, taskDefaults(task.type).nonRetryable).maxAttempts <= 1;
+  }
+
+  private runInPlace(task: Task, frame: Frame): unknown {
+    switch (task.type) {
+      case 'set':
+        return renderValue(task.values, frame.scope(), `${task.id}.values`);
+      case 'log':
+        return writeLogNow(this.ctx, task, frame);
+      case 'fail':
+        throw flowFailed(task, frame);
+      default:
+        throw new Error(`${task.type} tasks do not end in place`);
+    }
   }
 
   /**
@@ -203,8 +327,7 @@ export class Interpreter {
         return async (t, frame) => renderValue((t as SetTask).values, frame.scope(), `${t.id}.values`);
       case 'fail':
         return async (t, frame) => {
-          const message = String(renderTemplate((t as FailTask).message, frame.scope(), `${t.id}.message`));
-          throw new TaskFailure(t.id, frame.iteration, { type: 'FlowFailed', message });
+          throw flowFailed(t as FailTask, frame);
         };
       case 'sleep':
         return (t, frame, record) => this.runSleep(t as SleepTask, frame, record);
@@ -280,6 +403,12 @@ export class Interpreter {
     if (tasks) await this.runList(tasks, frame);
     return { case: Object.hasOwn(task.cases, key) ? key : 'default' };
   }
+}
+
+/** The failure a `fail` task ends with. */
+function flowFailed(task: FailTask, frame: Frame): TaskFailure {
+  const message = String(renderTemplate(task.message, frame.scope(), `${task.id}.message`));
+  return new TaskFailure(task.id, frame.iteration, { type: 'FlowFailed', message });
 }
 
 /** Milliseconds of workflow time since an ISO timestamp. */

@@ -27,8 +27,13 @@ function timeoutMs(task: HttpTask | ScriptTask): number {
 /** A `log` task: its line goes out with the buffered task events (no local activity of its own). */
 export function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Promise<unknown> {
   if (!ctx.lean) return writeLogAwaiting(ctx, task, frame);
+  return Promise.resolve(writeLogNow(ctx, task, frame));
+}
+
+/** The line goes to the sink at once (runs since `lean-tasks`); returns the task's output. */
+export function writeLogNow(ctx: RunContext, task: LogTask, frame: Frame): Record<string, never> {
   ctx.events.writeNow(logLines(ctx, task, frame));
-  return Promise.resolve({});
+  return {};
 }
 
 /** Runs before `lean-tasks`: the awaits their commands were recorded with. */

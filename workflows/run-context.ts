@@ -14,6 +14,9 @@ import { TASK_EVENTS_PATCH, TaskEvents } from './task-events.js';
 /** Patch id of the lean task path (see `lean` below). */
 export const LEAN_TASKS_PATCH = 'lean-tasks';
 
+/** Patch id of in-place steps (see `inPlaceSteps` below). */
+export const IN_PLACE_STEPS_PATCH = 'in-place-steps';
+
 export type WeftActivities = ReturnType<typeof createActivities>;
 
 /**
@@ -44,6 +47,12 @@ export class RunContext {
    * 1,000 items in this history instead of 200 (both change when commands are issued).
    */
   readonly lean: boolean;
+  /**
+   * Started since the `in-place-steps` patch (which implies `lean-tasks`): `set`, `log` and
+   * `fail` tasks of one attempt end in place, without a promise, and a task list is one promise
+   * that each waiting task moves on from its own callback (fewer microtasks between commands).
+   */
+  readonly inPlaceSteps: boolean;
 
   constructor(
     readonly runId: string,
@@ -60,7 +69,8 @@ export class RunContext {
     // Newest path first: a new run records the newest marker only and never asks for the older
     // patches (one marker, and one TemporalChangeVersion upsert, instead of several); older runs
     // find no such marker and go on to the patch they were started under.
-    this.lean = taskEvents && patched(LEAN_TASKS_PATCH);
+    this.inPlaceSteps = taskEvents && patched(IN_PLACE_STEPS_PATCH);
+    this.lean = this.inPlaceSteps || (taskEvents && patched(LEAN_TASKS_PATCH));
     const viaSink = this.lean || (taskEvents && patched(LOG_SINK_PATCH));
     this.sinceLogSink = viaSink;
     const enabled = viaSink || (taskEvents && patched(TASK_EVENTS_PATCH));

@@ -54,6 +54,6 @@ outputs:
       return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
     });
     // Each marker costs a history event and a TemporalChangeVersion search-attribute upsert.
-    assert.deepEqual(patches, ['lean-tasks']);
+    assert.deepEqual(patches, ['in-place-steps']);
   });
 });
