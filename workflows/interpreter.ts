@@ -117,8 +117,7 @@ export class Interpreter {
     try {
       if (this.skipped(task, frame, record)) return undefined;
       if (!this.endsInPlace(task)) return this.withRetry(task, frame, record);
-      record.attempts = 1;
-      this.ctx.events.record(task.id, frame.iteration, 1, 'started', 'info', startedMessage(1));
+      this.startOnlyAttempt(task, frame, record);
       this.completed(task, frame, record, this.runInPlace(task, frame));
     } catch (error) {
       this.failed(task, frame, record, error);
@@ -151,13 +150,11 @@ export class Interpreter {
   }
 
   /** `set`, `log` and `fail` with one attempt and no timer: nothing to wait for. */
-  private endsInPlace(task: Task): boolean {
-    if (task.type !== 'set' && task.type !== 'log' && task.type !== 'fail') return false;
-    if (task.timeout !== undefined) return false;
-    return resolveRetry(this.ctx.flow.retry, task.retry, taskDefaults(task.type).nonRetryable).maxAttempts <= 1;
+  private endsInPlace(task: Task): task is SetTask | LogTask | FailTask {
+    return (task.type === 'set' || task.type === 'log' || task.type === 'fail') && this.attemptPlan(task).single;
   }
 
-  private runInPlace(task: Task, frame: Frame): unknown {
+  private runInPlace(task: SetTask | LogTask | FailTask, frame: Frame): unknown {
     switch (task.type) {
       case 'set':
         return renderValue(task.values, frame.scope(), `${task.id}.values`);
@@ -165,8 +162,6 @@ export class Interpreter {
         return writeLogNow(this.ctx, task, frame);
       case 'fail':
         throw flowFailed(task, frame);
-      default:
-        throw new Error(`${task.type} tasks do not end in place`);
     }
   }
 
@@ -186,14 +181,8 @@ export class Interpreter {
       return this.settleFailure(task, frame, record, error);
     }
     return running.then(
-      (output) => {
-        try {
-          this.completed(task, frame, record, output);
-        } catch (error) {
-          this.failed(task, frame, record, error);
-        }
-      },
-      (error) => this.failed(task, frame, record, error),
+      (output) => this.end(task, frame, record, true, output),
+      (error) => this.end(task, frame, record, false, error),
     );
   }
 
@@ -265,17 +254,27 @@ export class Interpreter {
    */
   private withRetry(task: Task, frame: Frame, record: TaskRunRecord): Promise<unknown> {
     const execute = this.executor(task);
-    const policy = resolveRetry(this.ctx.flow.retry, task.retry, taskDefaults(task.type).nonRetryable);
-    // Activities enforce their own timeout per attempt, and an approval's timeout is its wait.
-    const limitMs = task.timeout && !SELF_TIMED.has(task.type) ? parseDuration(task.timeout) : undefined;
+    const { policy, limitMs, single } = this.attemptPlan(task);
     // Runs from before the `log-sink` patch keep the old chain of awaits, so their commands keep
     // their recorded order wherever branches run side by side.
-    if (this.ctx.sinceLogSink && limitMs === undefined && policy.maxAttempts <= 1) {
-      record.attempts = 1;
-      this.ctx.events.record(task.id, frame.iteration, 1, 'started', 'info', startedMessage(1));
+    if (this.ctx.sinceLogSink && single) {
+      this.startOnlyAttempt(task, frame, record);
       return execute(task, frame, record, 1);
     }
     return this.withAttempts(task, frame, record, execute, policy, limitMs);
+  }
+
+  /** A task's retry policy and the workflow-side timeout of each attempt; `single`: one attempt, no timer. */
+  private attemptPlan(task: Task): { policy: ReturnType<typeof resolveRetry>; limitMs: number | undefined; single: boolean } {
+    const policy = resolveRetry(this.ctx.flow.retry, task.retry, taskDefaults(task.type).nonRetryable);
+    // Activities enforce their own timeout per attempt, and an approval's timeout is its wait.
+    const limitMs = task.timeout && !SELF_TIMED.has(task.type) ? parseDuration(task.timeout) : undefined;
+    return { policy, limitMs, single: limitMs === undefined && policy.maxAttempts <= 1 };
+  }
+
+  private startOnlyAttempt(task: Task, frame: Frame, record: TaskRunRecord): void {
+    record.attempts = 1;
+    this.ctx.events.record(task.id, frame.iteration, 1, 'started', 'info', startedMessage(1));
   }
 
   private async withAttempts(
