@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { projectPath } from '../src/config/paths.js';
+import { cpuTicks, stealShare } from './cpu-steal.js';
 import { startHarness } from './harness.js';
 import { mcpOverhead } from './mcp-workload.js';
 import { memoryAndStartup } from './memory-workload.js';
@@ -72,7 +73,11 @@ async function measure(tuned: boolean): Promise<Measure[]> {
   }
 }
 
+/** Above this share of stolen CPU time the table warns that its figures are not to be trusted. */
+const STEAL_WARNING = 0.05;
+
 async function main(): Promise<void> {
+  const ticksBefore = cpuTicks();
   const tuned = await measure(true);
   const defaults = await measure(false);
   // Last, alone on the machine: `weft dev` as its own process tree.
@@ -96,11 +101,17 @@ async function main(): Promise<void> {
   const tunedChain = tuned[0];
   if (defaultChain && tunedChain?.workload === defaultChain.workload)
     lines.push(`tuning effect on raw Temporal, workload 1: ${defaultChain.raw.toFixed(2)} -> ${tunedChain.raw.toFixed(2)} ms/step`);
+  const steal = stealShare(ticksBefore, cpuTicks());
+  if (steal !== undefined) {
+    lines.push(
+      `CPU time taken by the host (steal): ${(steal * 100).toFixed(1)}%${steal > STEAL_WARNING ? ' -- over 5%: the machine was shared, run again when it is quieter' : ''}`,
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
   const dir = projectPath('bench', 'results');
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, JSON.stringify({ quick, node: process.version, rows }, null, 2));
+  await writeFile(file, JSON.stringify({ quick, node: process.version, ...(steal !== undefined ? { cpuSteal: steal } : {}), rows }, null, 2));
   say(`results written to ${file}`);
 }
 

@@ -1,16 +1,18 @@
-// The Streamable HTTP transport: one MCP session per client (so progress notifications and
-// elicitation reach it over SSE), each with the access its bearer key grants. Loopback binds
-// may run without keys; any other bind refuses to start without them. Host headers are
-// checked on loopback so a web page cannot reach the server through DNS rebinding.
+// The Streamable HTTP endpoint: one MCP session per client (so progress notifications and
+// elicitation reach it; see http-session-transport.ts), each with the access its bearer key
+// grants. Loopback binds may run without keys; any other bind refuses to start without them.
+// Host headers are checked on loopback so a web page cannot reach the server through DNS
+// rebinding.
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, WeftError } from '../src/errors.js';
 import type { McpAccess } from './access.js';
+import { header, replyError } from './http-messages.js';
+import { HttpSessionTransport } from './http-session-transport.js';
 
 /** Largest request body accepted (a flow document is at most 1 MiB; JSON-RPC adds little). */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -37,7 +39,7 @@ export interface McpHttpServer {
 }
 
 interface Session {
-  transport: StreamableHTTPServerTransport;
+  transport: HttpSessionTransport;
   server: McpServer;
   token: string | undefined;
   lastSeen: number;
@@ -59,7 +61,7 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
   const http: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       options.log?.(`mcp http: ${(error as Error).message}`);
-      if (!res.headersSent) sendError(res, 500, -32603, 'internal error');
+      if (!res.headersSent) replyError(res, 500, -32603, 'internal error');
     });
   });
 
@@ -70,11 +72,11 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
       return;
     }
     if (url.pathname !== path) {
-      sendError(res, 404, -32000, `not found; the MCP endpoint is ${path}`);
+      replyError(res, 404, -32000, `not found; the MCP endpoint is ${path}`);
       return;
     }
     if (isLoopback(options.host) && !hostAllowed(req.headers.host)) {
-      sendError(res, 403, -32000, 'host header not allowed');
+      replyError(res, 403, -32000, 'host header not allowed');
       return;
     }
     const token = bearerToken(req);
@@ -84,7 +86,7 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     } catch (error) {
       const message = error instanceof WeftError ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : 'unauthorized';
       res.setHeader('www-authenticate', 'Bearer realm="weft"');
-      sendError(res, 401, -32001, message);
+      replyError(res, 401, -32001, message);
       return;
     }
     const sessionId = header(req, 'mcp-session-id');
@@ -93,12 +95,12 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     if (sessionId) {
       const session = sessions.get(sessionId);
       if (!session) {
-        sendError(res, 404, -32001, 'unknown or expired session; initialize a new one');
+        replyError(res, 404, -32001, 'unknown or expired session; initialize a new one');
         return;
       }
       // A session belongs to the key that opened it.
       if (session.token !== token) {
-        sendError(res, 403, -32001, 'this session was opened with another API key');
+        replyError(res, 403, -32001, 'this session was opened with another API key');
         return;
       }
       session.lastSeen = Date.now();
@@ -106,13 +108,13 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
       return;
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
-      sendError(res, 400, -32000, 'no session: send an initialize request first (without mcp-session-id)');
+      replyError(res, 400, -32000, 'no session: send an initialize request first (without mcp-session-id)');
       return;
     }
     const server = options.createServer(access);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
+    const transport: HttpSessionTransport = new HttpSessionTransport({
+      newSessionId: () => randomUUID(),
+      onSessionInitialized: (id) => {
         sessions.set(id, { transport, server, token, lastSeen: Date.now() });
       },
     });
@@ -166,7 +168,9 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unkn
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > MAX_BODY_BYTES) {
-      sendError(res, 413, -32600, `request body over ${MAX_BODY_BYTES} bytes`);
+      // The rest of the body is never read, so this connection cannot carry another request.
+      res.setHeader('connection', 'close');
+      replyError(res, 413, -32600, `request body over ${MAX_BODY_BYTES} bytes`);
       return INVALID;
     }
     chunks.push(chunk as Buffer);
@@ -174,7 +178,7 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unkn
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    sendError(res, 400, -32700, 'request body is not valid JSON');
+    replyError(res, 400, -32700, 'request body is not valid JSON');
     return INVALID;
   }
 }
@@ -183,13 +187,4 @@ function bearerToken(req: IncomingMessage): string | undefined {
   const value = header(req, 'authorization');
   const match = value ? /^Bearer\s+(\S+)$/i.exec(value) : null;
   return match?.[1];
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function sendError(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }

@@ -27,17 +27,21 @@ export interface ServeHttpOptions {
 
 export function serveMcpHttp(options: ServeHttpOptions): Promise<McpHttpServer> {
   const requireKeys = options.auth === true || !isLoopback(options.host);
+  const access = (caller: Caller) =>
+    accessFor(caller, {
+      readOnly: options.readOnly,
+      disabledTools: options.disabledTools,
+      ...(options.audit ? { audit: { log: options.audit, transport: 'http' as const } } : {}),
+    });
+  // Every request is authenticated (a revoked key stops working at once); the local user's
+  // access never changes, so it is worked out once.
+  const local = access(LOCAL);
   return startMcpHttpServer({
     host: options.host,
     port: options.port,
     requireKeys,
     async authenticate(token) {
-      const caller: Caller = requireKeys || token ? await options.keys.verify(token) : LOCAL;
-      return accessFor(caller, {
-        readOnly: options.readOnly,
-        disabledTools: options.disabledTools,
-        ...(options.audit ? { audit: { log: options.audit, transport: 'http' as const } } : {}),
-      });
+      return requireKeys || token ? access(await options.keys.verify(token)) : local;
     },
     createServer: (access) => buildServer(options.services, access, options.prompts),
     ...(options.log ? { log: options.log } : {}),

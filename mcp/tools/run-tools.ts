@@ -79,7 +79,7 @@ export const runFlow = defineTool({
   async run({ flow, inputs, waitSeconds, idempotencyKey, revision }, call, ctx) {
     const entry = await ctx.services.flows.get(flow, revision);
     checkFlowAccess(entry.spec, ctx.access);
-    const { runId, started } = await ctx.services.runs.start({ flow, revision: entry.revision, inputs, idempotencyKey, trigger: 'mcp' });
+    const { runId, started } = await ctx.services.runs.start({ flow, revision: entry.revision, inputs, idempotencyKey, trigger: 'mcp' }, entry);
     const uiUrl = ctx.services.runs.uiUrl(runId);
     if (!waitSeconds) {
       return {

@@ -1,8 +1,11 @@
 // The worker's side of the run-log sink (workflows/run-log-sink.ts). The SDK calls the sink once
 // per line batch a workflow hands over and awaits every call of an activation before it reports
 // the workflow task done, so the write is on the critical path of every workflow task that logs.
-// The SDK makes all the calls of an activation at once, so this writer gathers them within one
-// microtask into one write to the store, without waiting for a later turn of the event loop.
+// This writer gathers every call made before the event loop moves on (one activation's calls,
+// and those of other activations the worker finished in the same turn, as happens when many
+// runs are busy at once) into one write to the store: one commit, so one fsync, for all of them.
+// It waits for the check phase of the current turn (setImmediate), not for a timer, so a lone
+// run's write is not delayed.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LogLine } from '../../activities/types.js';
@@ -27,7 +30,7 @@ export class RunLogWriter {
   /** Resolves once the batch holding `lines` is stored (or, after the retry window, given up). */
   write(lines: readonly LogLine[]): Promise<void> {
     this.pending.push(...lines);
-    this.batch ??= Promise.resolve().then(() => this.writeBatch());
+    this.batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writeBatch());
     return this.batch;
   }
 

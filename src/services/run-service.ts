@@ -32,7 +32,7 @@ import {
   taskRunKey,
 } from '../runs/run-types.js';
 import { problemsFromZod } from '../spec/zod-problems.js';
-import type { FlowService, WorkflowTarget } from './flow-service.js';
+import type { FlowDetail, FlowService, WorkflowTarget } from './flow-service.js';
 import { isoTime } from './iso-time.js';
 import { parseRequest, RunListFilterSchema, StartRunRequestSchema } from './service-requests.js';
 
@@ -155,10 +155,17 @@ export class RunService {
     return { tasks: view.tasks, approvals: view.pendingApprovals, waiting: view.state === 'WAITING' };
   }
 
-  /** Starts a run of a saved flow. With an idempotency key, a repeat attaches to the first run (`started: false`). */
-  async start(input: StartRunRequest): Promise<{ runId: string; started: boolean }> {
+  /**
+   * Starts a run of a saved flow. With an idempotency key, a repeat attaches to the first run
+   * (`started: false`). `read`: the revision's detail when the caller has read it already (as
+   * `run_flow` does to check access), so the store is not asked twice.
+   */
+  async start(input: StartRunRequest, read?: FlowDetail): Promise<{ runId: string; started: boolean }> {
     const request = parseRequest(StartRunRequestSchema, input, 'run request');
-    const detail = await this.flows.get(request.flow, request.revision);
+    const detail = read ?? (await this.flows.get(request.flow, request.revision));
+    if (detail.flow !== request.flow || (request.revision !== undefined && detail.revision !== request.revision)) {
+      throw new Error(`run request for ${request.flow} rev ${request.revision} was handed ${detail.flow} rev ${detail.revision}`);
+    }
     const { namespace, id } = detail.spec;
     let launch: { workflowType: string; taskQueue: string; args: unknown[]; inputs: Record<string, unknown> };
     if (detail.target) {

@@ -8,6 +8,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { ConfigError, WeftError } from '../errors.js';
 import { migrationProvider } from './migrations.js';
 import type { StoreSchema } from './schema.js';
+import { withStatementCache } from './statement-cache.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -53,7 +54,7 @@ async function openSqlite(file: string): Promise<Store> {
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { db, kind: 'sqlite', location: file, close: () => db.destroy() };
 }
 

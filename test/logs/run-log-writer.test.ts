@@ -58,6 +58,19 @@ describe('run log writer', () => {
     assert.deepEqual(sink.writes, [4, 1], 'a later turn is a batch of its own');
   });
 
+  it('gathers calls made in one turn of the event loop even when promise callbacks come between them', async () => {
+    const sink = new CountingSink(new StoreLogSink(store));
+    const writer = new RunLogWriter(sink);
+    // As when the worker finishes the activations of several runs before the loop moves on.
+    const first = writer.write([line('r5', 1)]);
+    await Promise.resolve();
+    await Promise.resolve();
+    const second = writer.write([line('r5', 2), line('r5', 3)]);
+    await Promise.all([first, second]);
+    assert.deepEqual(sink.writes, [3]);
+    assert.deepEqual(await storedIds(store, 'r5'), ['r5|t#1|event|e1', 'r5|t#1|event|e2', 'r5|t#1|event|e3']);
+  });
+
   it('retries a failing store until the write goes through, storing each line once', async () => {
     const sink = new CountingSink(new StoreLogSink(store), 2);
     const lost: LogLine[] = [];

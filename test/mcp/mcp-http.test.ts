@@ -1,6 +1,7 @@
 // `weft mcp --http`: the SDK's Client over Streamable HTTP against the real server process.
 // Progress notifications as tasks finish, approvals answered by the user through elicitation,
-// read-only mode, and the transport's guards (Host header, sessions, body size).
+// read-only mode, the transport's guards (Host header, sessions, body size), and its choice
+// of a JSON body or an event stream per call.
 
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -132,6 +133,86 @@ describe('weft mcp over Streamable HTTP', () => {
     assert.equal(stale.status, 404);
     const huge = await fetch(mcp.url, { method: 'POST', headers, body: JSON.stringify({ ...init, padding: 'p'.repeat(3 * 1024 * 1024) }) });
     assert.equal(huge.status, 413);
+  });
+
+  it('answers a call in one JSON body, streams only a call that sends something first, and ends sessions on DELETE', async () => {
+    const accept = 'application/json, text/event-stream';
+    const post = (body: unknown, sessionId?: string) =>
+      fetch(mcp.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept, ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' } : {}) },
+        body: JSON.stringify(body),
+      });
+    const opened = await post({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
+    assert.equal(opened.headers.get('content-type'), 'application/json');
+    const sessionId = opened.headers.get('mcp-session-id') ?? '';
+    assert.ok(sessionId, 'the initialize answer names the session');
+    assert.equal(((await opened.json()) as { result: { protocolVersion: string } }).result.protocolVersion, '2025-06-18');
+    assert.equal((await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, sessionId)).status, 202);
+
+    const listed = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, sessionId);
+    assert.equal(listed.status, 200);
+    assert.equal(listed.headers.get('content-type'), 'application/json');
+    assert.ok(((await listed.json()) as { result: { tools: unknown[] } }).result.tools.length > 5);
+
+    // A batch of two requests gets both answers, in one array.
+    const batch = await post(
+      [
+        { jsonrpc: '2.0', id: 3, method: 'ping' },
+        { jsonrpc: '2.0', id: 4, method: 'ping' },
+      ],
+      sessionId,
+    );
+    assert.deepEqual(((await batch.json()) as { id: number }[]).map((m) => m.id).sort(), [3, 4]);
+
+    // A call that reports progress turns into an event stream: the notices, then the answer.
+    structured(await (await mcp.connect()).callTool({ name: 'save_flow', arguments: { flow: PROGRESS_FLOW(site.url) } }));
+    const streamed = await post(
+      {
+        jsonrpc: '2.0',
+        id: 5,
+        method: 'tools/call',
+        params: { name: 'run_flow', arguments: { flow: 'web/steps', waitSeconds: 30 }, _meta: { progressToken: 'p1' } },
+      },
+      sessionId,
+    );
+    assert.equal(streamed.headers.get('content-type'), 'text/event-stream');
+    const events = (await streamed.text())
+      .split('\n\n')
+      .filter((chunk) => chunk.startsWith('event: message\ndata: '))
+      .map(
+        (chunk) =>
+          JSON.parse(chunk.slice('event: message\ndata: '.length)) as { id?: number; method?: string; result?: { structuredContent: { state: string } } },
+      );
+    assert.deepEqual(
+      events.map((e) => e.method ?? `answer ${e.id}`),
+      ['notifications/progress', 'notifications/progress', 'notifications/progress', 'answer 5'],
+    );
+    assert.equal(events.at(-1)?.result?.structuredContent.state, 'COMPLETED');
+
+    // One event stream of its own per session; a second is refused.
+    const stream = new AbortController();
+    const get = () => fetch(mcp.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId }, signal: stream.signal });
+    const first = await get();
+    assert.equal(first.headers.get('content-type'), 'text/event-stream');
+    assert.equal((await get()).status, 409);
+    stream.abort();
+
+    const wrongType = await fetch(mcp.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', accept, 'mcp-session-id': sessionId },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'ping' }),
+    });
+    assert.equal(wrongType.status, 415);
+
+    const ended = await fetch(mcp.url, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } });
+    assert.equal(ended.status, 200);
+    assert.equal((await post({ jsonrpc: '2.0', id: 7, method: 'ping' }, sessionId)).status, 404);
   });
 });
 
