@@ -163,7 +163,7 @@ export class RunService {
   async start(input: StartRunRequest, read?: FlowDetail): Promise<{ runId: string; started: boolean }> {
     const request = parseRequest(StartRunRequestSchema, input, 'run request');
     const detail = read ?? (await this.flows.get(request.flow, request.revision));
-    if (detail.flow !== request.flow || (request.revision !== undefined && detail.revision !== request.revision)) {
+    if (read && (read.flow !== request.flow || (request.revision !== undefined && read.revision !== request.revision))) {
       throw new Error(`run request for ${request.flow} rev ${request.revision} was handed ${detail.flow} rev ${detail.revision}`);
     }
     const { namespace, id } = detail.spec;
