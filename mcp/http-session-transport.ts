@@ -45,7 +45,6 @@ export class HttpSessionTransport implements Transport {
   private readonly exchanges = new Map<RequestId, Exchange>();
   /** The GET stream, for messages that belong to no request. */
   private standalone: ServerResponse | undefined;
-  private initialized = false;
   private closed = false;
 
   constructor(private readonly options: HttpSessionTransportOptions) {}
@@ -127,7 +126,7 @@ export class HttpSessionTransport implements Transport {
       return;
     }
     if (messages.some((m) => isRequest(m) && m.method === 'initialize')) {
-      if (this.initialized) {
+      if (this.sessionId !== undefined) {
         replyError(res, 400, -32600, 'Invalid Request: this session is already initialized');
         return;
       }
@@ -136,9 +135,8 @@ export class HttpSessionTransport implements Transport {
         return;
       }
       this.sessionId = this.options.newSessionId();
-      this.initialized = true;
       this.options.onSessionInitialized?.(this.sessionId);
-    } else if (!this.checkSession(req, res)) {
+    } else if (!this.checkProtocolVersion(req, res)) {
       return;
     }
     const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
@@ -163,7 +161,7 @@ export class HttpSessionTransport implements Transport {
       replyError(res, 406, -32000, 'Not Acceptable: the Accept header must list text/event-stream');
       return;
     }
-    if (!this.checkSession(req, res)) return;
+    if (!this.checkProtocolVersion(req, res)) return;
     if (this.standalone) {
       replyError(res, 409, -32000, 'Conflict: this session already has its event stream open');
       return;
@@ -176,26 +174,17 @@ export class HttpSessionTransport implements Transport {
   }
 
   private async handleDelete(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!this.checkSession(req, res)) return;
+    if (!this.checkProtocolVersion(req, res)) return;
     await this.close();
     res.writeHead(200).end();
   }
 
-  /** Whether a request after initialize names this session and a protocol version we speak. */
-  private checkSession(req: IncomingMessage, res: ServerResponse): boolean {
-    if (!this.initialized) {
-      replyError(res, 400, -32000, 'Bad Request: the session is not initialized yet');
-      return false;
-    }
-    const sessionId = header(req, 'mcp-session-id');
-    if (!sessionId) {
-      replyError(res, 400, -32000, 'Bad Request: the Mcp-Session-Id header is required');
-      return false;
-    }
-    if (sessionId !== this.sessionId) {
-      replyError(res, 404, -32001, 'unknown or expired session; initialize a new one');
-      return false;
-    }
+  /**
+   * Whether a request after initialize speaks a protocol version we do. Which session it belongs
+   * to is settled before it gets here: http-server.ts hands a transport only the requests whose
+   * Mcp-Session-Id names it, and only a session that has been initialized is registered.
+   */
+  private checkProtocolVersion(req: IncomingMessage, res: ServerResponse): boolean {
     const version = header(req, 'mcp-protocol-version');
     if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
       replyError(res, 400, -32000, `Bad Request: unsupported protocol version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`);
