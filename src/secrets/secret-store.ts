@@ -22,6 +22,9 @@ export class SecretKeyMismatchError extends WeftError {
 export class InvalidSecretError extends WeftError {}
 
 export class SecretStore implements SecretSource {
+  /** Plaintext by stored ciphertext, for `values()`; a secret that cannot be decrypted maps to undefined. */
+  private readonly decrypted = new Map<string, string | undefined>();
+
   constructor(
     private readonly store: Store,
     private readonly key: Buffer,
@@ -53,6 +56,33 @@ export class SecretStore implements SecretSource {
   async get(name: string): Promise<string | undefined> {
     const row = await this.store.db.selectFrom('secrets').select('ciphertext').where('name', '=', name).executeTakeFirst();
     return row ? this.decrypt(name, row.ciphertext) : undefined;
+  }
+
+  /**
+   * The values of every stored secret this key decrypts (one stored under another key cannot be
+   * read, so it is left out). One query per call; only a ciphertext not seen before is decrypted,
+   * and every `set` writes a new ciphertext (a fresh IV), so a changed secret is never missed.
+   */
+  async values(): Promise<string[]> {
+    const rows = await this.store.db.selectFrom('secrets').select(['name', 'ciphertext']).execute();
+    const values: string[] = [];
+    const seen = new Set<string>();
+    for (const { name, ciphertext } of rows) {
+      seen.add(ciphertext);
+      if (!this.decrypted.has(ciphertext)) this.decrypted.set(ciphertext, this.tryDecrypt(name, ciphertext));
+      const value = this.decrypted.get(ciphertext);
+      if (value) values.push(value);
+    }
+    for (const ciphertext of this.decrypted.keys()) if (!seen.has(ciphertext)) this.decrypted.delete(ciphertext);
+    return values;
+  }
+
+  private tryDecrypt(name: string, ciphertext: string): string | undefined {
+    try {
+      return this.decrypt(name, ciphertext);
+    } catch {
+      return undefined;
+    }
   }
 
   private encrypt(value: string): string {

@@ -60,19 +60,12 @@ export function boundedJson(value: unknown, maxBytes = MAX_AUDIT_ARGUMENTS_BYTES
 /** A source of the secret values to redact wherever they appear (the store's secrets, say). */
 export type SecretValues = () => Iterable<string> | Promise<Iterable<string>>;
 
-/** Values of secrets in the store that this key decrypts, and of `WEFT_SECRET_*` variables. */
-export function knownSecretValues(
-  store: { list(): Promise<Array<{ name: string }>>; get(name: string): Promise<string | undefined> } | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): SecretValues {
-  return async () => {
-    const values: string[] = [];
-    for (const [key, value] of Object.entries(env)) if (key.startsWith('WEFT_SECRET_') && value) values.push(value);
-    for (const { name } of (await store?.list()) ?? []) {
-      // A secret stored under another key cannot be read, so it cannot be in the arguments either.
-      const value = await store?.get(name).catch(() => undefined);
-      if (value) values.push(value);
-    }
-    return values;
-  };
+/**
+ * Values of secrets in the store that this key decrypts, and of `WEFT_SECRET_*` variables. The
+ * store is asked on every call (another process may have set a secret); the environment is read
+ * once, since nothing outside this process can change it.
+ */
+export function knownSecretValues(store: { values(): Promise<string[]> } | undefined, env: NodeJS.ProcessEnv = process.env): SecretValues {
+  const fromEnv = Object.entries(env).flatMap(([key, value]) => (key.startsWith('WEFT_SECRET_') && value ? [value] : []));
+  return async () => (store ? [...fromEnv, ...(await store.values())] : fromEnv);
 }

@@ -61,6 +61,22 @@ for (const kind of STORE_KINDS) {
       await assert.rejects(loadSecretKey(dir, { WEFT_SECRET_KEY: 'too-short' }), ConfigError);
     });
 
+    it('lists the values this key decrypts, seeing every change another process makes', async () => {
+      const reader = new SecretStore(store, await loadSecretKey(dir, {}));
+      const writer = new SecretStore(store, await loadSecretKey(dir, {}));
+      const foreign = new SecretStore(store, await loadSecretKey(dir, { WEFT_SECRET_KEY: Buffer.alloc(32, 9).toString('base64') }));
+      await foreign.set('FOREIGN_KEY_SECRET', 'under-another-key');
+      await writer.set('ROTATED', 'first-value-1');
+      assert.ok((await reader.values()).includes('first-value-1'));
+      await writer.set('ROTATED', 'second-value-2');
+      const after = await reader.values();
+      assert.ok(after.includes('second-value-2') && !after.includes('first-value-1'), 'a value set again replaces the old one');
+      assert.ok(!after.includes('under-another-key'), 'a secret of another key is left out');
+      await writer.delete('ROTATED');
+      assert.ok(!(await reader.values()).includes('second-value-2'));
+      await foreign.delete('FOREIGN_KEY_SECRET');
+    });
+
     it('falls back to WEFT_SECRET_<NAME> variables after the store', async () => {
       const secrets = new SecretStore(store, await loadSecretKey(dir, {}));
       await secrets.set('SHARED', 'from-store');

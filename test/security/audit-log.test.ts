@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redactor } from '../../src/secrets/redactor.js';
+import { loadSecretKey } from '../../src/secrets/secret-key.js';
+import { SecretStore } from '../../src/secrets/secret-store.js';
 import { AuditInputError, AuditLog } from '../../src/security/audit-log.js';
 import { boundedJson, knownSecretValues, MAX_AUDIT_ARGUMENTS_BYTES, redactArguments, secretKeyName } from '../../src/security/audit-redaction.js';
 import { InvalidCursorError } from '../../src/services/flow-service.js';
@@ -45,11 +50,6 @@ describe('audit redaction', () => {
     assert.ok(parsed.preview.startsWith('{"flow":"xxx'));
     assert.equal(boundedJson({ a: 1 }), '{"a":1}');
   });
-
-  it('knows the values of stored secrets and WEFT_SECRET_* variables', async () => {
-    const store = { list: async () => [{ name: 'A' }, { name: 'B' }], get: async (name: string) => (name === 'A' ? 'value-a' : undefined) };
-    assert.deepEqual([...(await knownSecretValues(store, { WEFT_SECRET_X: 'value-x', OTHER: 'no' })())].sort(), ['value-a', 'value-x']);
-  });
 });
 
 for (const kind of STORE_KINDS) {
@@ -59,6 +59,18 @@ for (const kind of STORE_KINDS) {
       store = await openTestStore(kind);
     });
     after(async () => store.close());
+
+    it('knows the values of stored secrets, set before or after it was made, and of WEFT_SECRET_* variables', async () => {
+      const secrets = new SecretStore(store, await loadSecretKey(await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'keys-')), {}));
+      await secrets.set('AUDIT_A', 'value-a');
+      const known = knownSecretValues(secrets, { WEFT_SECRET_X: 'value-x', OTHER: 'no' });
+      assert.deepEqual([...(await known())].sort(), ['value-a', 'value-x']);
+      await secrets.set('AUDIT_B', 'value-b');
+      assert.deepEqual([...(await known())].sort(), ['value-a', 'value-b', 'value-x']);
+      await secrets.delete('AUDIT_A');
+      await secrets.delete('AUDIT_B');
+      assert.deepEqual([...(await known())], ['value-x']);
+    });
 
     it('records a call with who, transport, tool, redacted arguments, outcome and target, and reads it back', async () => {
       const audit = new AuditLog(store, { secretValues: () => [STORED_SECRET] });
