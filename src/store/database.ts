@@ -52,6 +52,11 @@ async function openSqlite(file: string): Promise<Store> {
   const database = new SQLite(file);
   // WAL lets readers work while a writer commits; a busy timeout rides out short lock waits.
   database.pragma('journal_mode = WAL');
+  // Said here, not left to the build: better-sqlite3 compiles in NORMAL as the default for WAL
+  // files, and another SQLite build may differ. NORMAL in WAL survives a crash of any process
+  // (as the embedded Temporal server's database does, see dev-server-config.ts); only power loss
+  // or an operating-system crash can undo the last commits.
+  database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
