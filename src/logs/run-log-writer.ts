@@ -3,7 +3,7 @@
 // the workflow task done, so the write is on the critical path of every workflow task that logs.
 // This writer gathers every call made before the event loop moves on (one activation's calls,
 // and those of other activations the worker finished in the same turn, as happens when many
-// runs are busy at once) into one write to the store: one commit, so one fsync, for all of them.
+// runs are busy at once) into one write to the store: one commit for all of them.
 // It waits for the check phase of the current turn (setImmediate), not for a timer, so a lone
 // run's write is not delayed.
 
