@@ -2,7 +2,8 @@
 // whether it may save or run flows with `script` tasks, which namespace it may touch, and
 // where its mutating calls are audited. The rules are src/security/tool-policy.ts's.
 
-import type { AuditLog, AuditRecordInput, AuditTransport } from '../src/security/audit-log.js';
+import type { AuditRecordInput, AuditTransport } from '../src/security/audit-log.js';
+import type { AuditWriter } from '../src/security/audit-writer.js';
 import type { Caller } from '../src/security/principal.js';
 import { sessionPolicy } from '../src/security/tool-policy.js';
 
@@ -17,13 +18,14 @@ export interface McpAccess {
   scriptsAllowed: boolean;
   /** The one namespace this session may touch; absent: all of them. */
   namespace?: string;
-  audit?(entry: ToolAuditEntry): Promise<void>;
+  /** Queues the record of a mutating call; it is written just after the answer (AuditWriter). */
+  audit?(entry: ToolAuditEntry): void;
 }
 
 export interface AccessOptions {
   readOnly?: boolean;
   disabledTools?: readonly string[];
-  audit?: { log: AuditLog; transport: AuditTransport };
+  audit?: { writer: AuditWriter; transport: AuditTransport };
 }
 
 /** The access of a caller: the person at this machine (`local`) or an API key's principal. */
@@ -34,8 +36,8 @@ export function accessFor(caller: Caller, options: AccessOptions = {}): McpAcces
     ...policy,
     ...(audit
       ? {
-          async audit(entry: ToolAuditEntry) {
-            await audit.log.record({ actor: policy.caller, transport: audit.transport, ...entry });
+          audit(entry: ToolAuditEntry) {
+            audit.writer.submit({ actor: policy.caller, transport: audit.transport, ...entry });
           },
         }
       : {}),

@@ -4,7 +4,7 @@
 
 import type { PromptTemplate } from '../src/prompts/prompt-library.js';
 import type { ApiKeyService } from '../src/security/api-keys.js';
-import type { AuditLog } from '../src/security/audit-log.js';
+import type { AuditWriter } from '../src/security/audit-writer.js';
 import { type Caller, LOCAL } from '../src/security/principal.js';
 import { accessFor } from './access.js';
 import { buildServer } from './build-server.js';
@@ -19,7 +19,7 @@ export interface ServeHttpOptions {
   readOnly?: boolean;
   disabledTools?: readonly string[];
   keys: ApiKeyService;
-  audit?: AuditLog;
+  audit?: AuditWriter;
   services: McpServices;
   prompts: readonly PromptTemplate[];
   log?(line: string): void;
@@ -31,7 +31,7 @@ export function serveMcpHttp(options: ServeHttpOptions): Promise<McpHttpServer> 
     accessFor(caller, {
       readOnly: options.readOnly,
       disabledTools: options.disabledTools,
-      ...(options.audit ? { audit: { log: options.audit, transport: 'http' as const } } : {}),
+      ...(options.audit ? { audit: { writer: options.audit, transport: 'http' as const } } : {}),
     });
   // Every request is authenticated (a revoked key stops working at once); the local user's
   // access never changes, so it is worked out once.

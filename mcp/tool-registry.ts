@@ -1,8 +1,8 @@
 // One way to declare a tool: name, title, model-oriented description, described zod input and
 // output, annotations, and a handler returning structured content plus a one-line summary.
 // Registration applies the caller's access (hidden tools are never registered, so they are
-// neither listed nor callable), turns every thrown error into an `isError` result, and writes
-// mutating calls to the audit log.
+// neither listed nor callable), turns every thrown error into an `isError` result, and queues
+// a record of each mutating call for the audit log, written just after the answer.
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -72,11 +72,11 @@ export function registerTools(ctx: ToolContext, tools: readonly AnyToolDefinitio
         const mutating = tool.annotations.readOnlyHint !== true;
         try {
           const outcome = await tool.run(args as never, call, ctx);
-          if (mutating) await ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'ok', summary: outcome.summary, ...outcome.audit });
+          if (mutating) ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'ok', summary: outcome.summary, ...outcome.audit });
           return toolSuccess(outcome.structured as Record<string, unknown>, outcome.summary);
         } catch (error) {
           if (mutating) {
-            await ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'error', errorCode: error instanceof WeftError ? error.code : 'INTERNAL' });
+            ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'error', errorCode: error instanceof WeftError ? error.code : 'INTERNAL' });
           }
           return toolError(error);
         }

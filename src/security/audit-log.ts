@@ -35,6 +35,9 @@ export const AuditRecordInput = z
   .strict();
 export type AuditRecordInput = z.input<typeof AuditRecordInput>;
 
+/** A checked record with the time of its call, as `AuditLog.prepare` makes it. */
+export type AuditRecord = z.infer<typeof AuditRecordInput> & { ts: string };
+
 /** One recorded call, as read back. */
 export interface AuditEntry {
   seq: number;
@@ -89,26 +92,46 @@ export class AuditLog {
 
   /** Writes one record; throws AuditInputError for input that does not fit `AuditRecordInput`. */
   async record(input: AuditRecordInput): Promise<{ seq: number; ts: string }> {
-    const entry = parseInput(AuditRecordInput, input, 'audit record');
+    const [written] = await this.write([this.prepare(input)]);
+    return written as { seq: number; ts: string };
+  }
+
+  /**
+   * Checks a record and stamps it with the current time, ready for `write`; throws
+   * AuditInputError for input that does not fit `AuditRecordInput`.
+   */
+  prepare(input: AuditRecordInput): AuditRecord {
+    return { ...parseInput(AuditRecordInput, input, 'audit record'), ts: (this.options.now?.() ?? new Date()).toISOString() };
+  }
+
+  /** Writes records in one statement, redacted with one read of the secret values; seqs in input order. */
+  async write(records: readonly AuditRecord[]): Promise<Array<{ seq: number; ts: string }>> {
+    if (records.length === 0) return [];
     const known = new Redactor(this.options.secretValues ? await this.options.secretValues() : []);
-    const ts = (this.options.now?.() ?? new Date()).toISOString();
-    const row = await this.store.db
+    const rows = await this.store.db
       .insertInto('audit_log')
-      .values({
-        ts,
-        actor: entry.actor,
-        transport: entry.transport,
-        tool: entry.tool,
-        arguments: boundedJson(redactArguments(entry.arguments, known)),
-        outcome: entry.outcome,
-        error_code: entry.errorCode ?? null,
-        summary: entry.summary === undefined ? null : redactText(entry.summary, known).slice(0, MAX_SUMMARY_CHARS),
-        run_id: entry.runId ?? null,
-        flow: entry.flow ?? null,
-      })
+      .values(
+        records.map((record) => ({
+          ts: record.ts,
+          actor: record.actor,
+          transport: record.transport,
+          tool: record.tool,
+          arguments: boundedJson(redactArguments(record.arguments, known)),
+          outcome: record.outcome,
+          error_code: record.errorCode ?? null,
+          summary: record.summary === undefined ? null : redactText(record.summary, known).slice(0, MAX_SUMMARY_CHARS),
+          run_id: record.runId ?? null,
+          flow: record.flow ?? null,
+        })),
+      )
       .returning('seq')
-      .executeTakeFirstOrThrow();
-    return { seq: Number(row.seq), ts };
+      .execute();
+    // Neither SQLite nor PostgreSQL promises the order of RETURNING rows; seqs grow in VALUES order.
+    const seqs = rows.map((row) => Number(row.seq)).sort((a, b) => a - b);
+    if (seqs.length !== records.length) {
+      throw new WeftError('AUDIT_WRITE_FAILED', `the audit log wrote ${records.length} records but got back ${seqs.length} sequence numbers`);
+    }
+    return records.map((record, i) => ({ seq: seqs[i] as number, ts: record.ts }));
   }
 
   /** A page of entries matching every given filter, newest first. */

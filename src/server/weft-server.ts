@@ -18,6 +18,7 @@ import { layeredSecrets, SecretStore } from '../secrets/secret-store.js';
 import { ApiKeyService } from '../security/api-keys.js';
 import { AuditLog } from '../security/audit-log.js';
 import { knownSecretValues } from '../security/audit-redaction.js';
+import { AuditWriter } from '../security/audit-writer.js';
 import { FlowService } from '../services/flow-service.js';
 import { LogService } from '../services/log-service.js';
 import { RunService } from '../services/run-service.js';
@@ -77,6 +78,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   const uiUrl = devServer?.uiUrl ?? process.env.WEFT_UI_URL;
   let http: McpHttpServer | undefined;
   let client: Awaited<ReturnType<typeof connectClient>> | undefined;
+  let audit: AuditWriter | undefined;
   if (options.mcp) {
     const mcp = options.mcp;
     client = await connectClient(settings);
@@ -87,13 +89,14 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
       runs: new RunService(client, flows, taskQueue, { outputs: new OutputStore(join(dataDir, 'outputs')), ...(uiUrl ? { uiBaseUrl: uiUrl } : {}) }),
       logs: new LogService(store),
     };
+    audit = new AuditWriter(new AuditLog(store, { secretValues: knownSecretValues(secretStore) }), progress);
     http = await serveMcpHttp({
       host: mcp.host,
       port: mcp.port,
       ...(mcp.auth ? { auth: true } : {}),
       ...(mcp.readOnly ? { readOnly: true } : {}),
       keys: new ApiKeyService(store),
-      audit: new AuditLog(store, { secretValues: knownSecretValues(secretStore) }),
+      audit,
       services,
       prompts: await loadPrompts(),
       log: progress,
@@ -120,6 +123,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
       stopping ??= (async () => {
         await clearServiceRecord(dataDir);
         await http?.close();
+        await audit?.flush();
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running.catch(() => undefined);
         await client?.connection.close();

@@ -7,13 +7,27 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ApiKeyService } from '../../src/security/api-keys.js';
-import { AuditLog } from '../../src/security/audit-log.js';
+import { type AuditEntry, AuditLog, type AuditQuery } from '../../src/security/audit-log.js';
+import type { Store } from '../../src/store/database.js';
 import { connectStdio, type HttpMcpServer, startHttpMcp, structured, textOf } from '../helpers/mcp-clients.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
 
 const PLAIN = 'id: plain\nnamespace: team-a\ntasks:\n  - { id: a, type: log, message: hi }\n';
 const SCRIPTED = 'id: scripted\nnamespace: team-a\ntasks:\n  - { id: s, type: script, language: bash, script: "echo hi" }\n';
 const OTHER = 'id: other\nnamespace: team-b\ntasks:\n  - { id: a, type: log, message: hi }\n';
+
+/**
+ * The audit entries matching `query` once there are at least `count`: the server writes a call's
+ * record just after its answer, so a reader in another process may look a moment too soon.
+ */
+async function auditEntries(store: Store, query: AuditQuery, count: number): Promise<AuditEntry[]> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const { entries } = await new AuditLog(store).query(query);
+    if (entries.length >= count || Date.now() > deadline) return entries;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe('MCP over HTTP with API keys', () => {
   let env: TestEnv;
@@ -92,7 +106,7 @@ describe('MCP over HTTP with API keys', () => {
     const runner = await mcp.connect({}, tokens.run);
     structured(await runner.callTool({ name: 'run_flow', arguments: { flow: 'team-a/plain', waitSeconds: 10, idempotencyKey: 'audit-1', inputs: {} } }));
     await runner.callTool({ name: 'run_flow', arguments: { flow: 'team-a/nope', inputs: { apiToken: 'sk-live-123456' } } });
-    const entries = (await new AuditLog(env.store).query({ tool: 'run_flow' })).entries;
+    const entries = await auditEntries(env.store, { tool: 'run_flow' }, 2);
     const prefix = tokens.run?.slice(0, 13);
     const ok = entries.find((e) => e.outcome === 'ok');
     const failed = entries.find((e) => e.outcome === 'error');
@@ -111,7 +125,7 @@ describe('MCP over HTTP with API keys', () => {
     } finally {
       await session.close();
     }
-    const entries = (await new AuditLog(env.store).query({ tool: 'save_flow', actor: 'local' })).entries;
+    const entries = await auditEntries(env.store, { tool: 'save_flow', actor: 'local' }, 1);
     assert.equal(entries[0]?.flow, 'team-a/local-one');
     assert.equal(entries[0]?.transport, 'stdio');
   });

@@ -17,6 +17,7 @@ import { layeredSecrets } from '../../secrets/secret-store.js';
 import { ApiKeyService } from '../../security/api-keys.js';
 import { AuditLog } from '../../security/audit-log.js';
 import { knownSecretValues } from '../../security/audit-redaction.js';
+import { AuditWriter } from '../../security/audit-writer.js';
 import { LOCAL } from '../../security/principal.js';
 import { ensureBackgroundService } from '../../server/background-service.js';
 import { progress, runCommand } from '../output.js';
@@ -62,6 +63,7 @@ async function serveMcp(options: McpOptions): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number 0-65535 (got ${options.port})`);
   await useBackgroundServiceUnlessConfigured();
   const context = new ServicesContext();
+  let audit: AuditWriter | undefined;
   try {
     const drafter = createDrafter(layeredSecrets(await context.secrets(), secretsFromEnv()));
     const services: McpServices = {
@@ -73,14 +75,16 @@ async function serveMcp(options: McpOptions): Promise<number> {
     const prompts = await loadPrompts();
     const store = await context.database();
     const secretStore = await context.secrets();
-    const audit = new AuditLog(store, { secretValues: knownSecretValues(secretStore) });
+    audit = new AuditWriter(new AuditLog(store, { secretValues: knownSecretValues(secretStore) }), progress);
     if (!options.http) {
-      const access = accessFor(LOCAL, { readOnly: options.readOnly, disabledTools: options.disableTool, audit: { log: audit, transport: 'stdio' } });
+      const access = accessFor(LOCAL, { readOnly: options.readOnly, disabledTools: options.disableTool, audit: { writer: audit, transport: 'stdio' } });
       const server = buildServer(services, access, prompts);
       const transport = new StdioServerTransport();
       const closed = new Promise<void>((resolve) => {
         transport.onclose = resolve;
         process.stdin.once('end', resolve);
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
       });
       await server.connect(transport);
       await closed;
@@ -107,6 +111,8 @@ async function serveMcp(options: McpOptions): Promise<number> {
     await http.close();
     return 0;
   } finally {
+    // Records of the last calls may still be queued; they go before the store closes.
+    await audit?.flush();
     await context.close();
   }
 }
