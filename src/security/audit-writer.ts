@@ -12,7 +12,6 @@ const REPORTED_RECORDS = 5;
 
 export class AuditWriter {
   private queue: AuditRecord[] = [];
-  private scheduled = false;
   /** Settles when every batch taken so far is written or reported; never rejects. */
   private written: Promise<void> = Promise.resolve();
 
@@ -31,13 +30,8 @@ export class AuditWriter {
    * AuditInputError at once for input that does not fit `AuditRecordInput`.
    */
   submit(input: AuditRecordInput): void {
-    this.queue.push(this.log.prepare(input));
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.flush();
-    });
+    // The first record of a turn schedules the write; later ones of that turn join it.
+    if (this.queue.push(this.log.prepare(input)) === 1) setImmediate(() => void this.flush());
   }
 
   /** Resolves once every record submitted before this call is written (or reported lost). */

@@ -11,6 +11,7 @@ import { type AuditEntry, AuditLog, type AuditQuery } from '../../src/security/a
 import type { Store } from '../../src/store/database.js';
 import { connectStdio, type HttpMcpServer, startHttpMcp, structured, textOf } from '../helpers/mcp-clients.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const PLAIN = 'id: plain\nnamespace: team-a\ntasks:\n  - { id: a, type: log, message: hi }\n';
 const SCRIPTED = 'id: scripted\nnamespace: team-a\ntasks:\n  - { id: s, type: script, language: bash, script: "echo hi" }\n';
@@ -20,13 +21,16 @@ const OTHER = 'id: other\nnamespace: team-b\ntasks:\n  - { id: a, type: log, mes
  * The audit entries matching `query` once there are at least `count`: the server writes a call's
  * record just after its answer, so a reader in another process may look a moment too soon.
  */
-async function auditEntries(store: Store, query: AuditQuery, count: number): Promise<AuditEntry[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const { entries } = await new AuditLog(store).query(query);
-    if (entries.length >= count || Date.now() > deadline) return entries;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+function auditEntries(store: Store, query: AuditQuery, count: number): Promise<AuditEntry[]> {
+  return waitFor(
+    `${count} audit entries matching ${JSON.stringify(query)}`,
+    async () => {
+      const { entries } = await new AuditLog(store).query(query);
+      return entries.length >= count ? entries : undefined;
+    },
+    5000,
+    20,
+  );
 }
 
 describe('MCP over HTTP with API keys', () => {
