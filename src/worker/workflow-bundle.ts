@@ -30,7 +30,7 @@ async function load(env: NodeJS.ProcessEnv): Promise<WorkflowBundle> {
   try {
     return { code: await readFile(file, 'utf8') };
   } catch {
-    const bundle = await bundleWorkflowCode(BUNDLE_OPTIONS);
+    const bundle = await bundleWorkflowCode(WEFT_BUNDLE_OPTIONS);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, bundle.code);
     return bundle;
@@ -39,7 +39,7 @@ async function load(env: NodeJS.ProcessEnv): Promise<WorkflowBundle> {
 
 /** Builds the bundle and writes it to `file` (used by the test runner and `npm run build`). */
 export async function writeWorkflowBundle(file: string): Promise<void> {
-  const bundle = await bundleWorkflowCode(BUNDLE_OPTIONS);
+  const bundle = await bundleWorkflowCode(WEFT_BUNDLE_OPTIONS);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, bundle.code);
 }
@@ -120,7 +120,11 @@ export function modernWorkflowSyntax(config: WebpackConfiguration): WebpackConfi
 
 type WebpackConfiguration = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
 
-const BUNDLE_OPTIONS = { workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger, preloadModules: PRELOADED_MODULES, webpackConfigHook: modernWorkflowSyntax };
+/** Preloaded into Weft's own bundle only: a bundle with code flows keeps stack traces for the user's code. */
+const WEFT_BUNDLE_ONLY_PRELOADS = [join(ROOT, 'workflows', 'promise-stacks-off.ts')];
+
+const BUNDLE_OPTIONS = { logger: quietLogger, webpackConfigHook: modernWorkflowSyntax };
+const WEFT_BUNDLE_OPTIONS = { ...BUNDLE_OPTIONS, workflowsPath: WORKFLOWS_ENTRY, preloadModules: [...PRELOADED_MODULES, ...WEFT_BUNDLE_ONLY_PRELOADS] };
 
 /**
  * Weft's workflows plus the code flows of Weft modules, bundled together (a worker registers one
@@ -133,5 +137,5 @@ export async function bundleWithCodeFlows(workflowsPaths: readonly string[]): Pr
   const entry = join(dir, `entry-${createHash('sha256').update(workflowsPaths.join('\n')).digest('hex').slice(0, 12)}.ts`);
   const lines = [WORKFLOWS_ENTRY, ...workflowsPaths].map((path) => `export * from ${JSON.stringify(path)};`);
   await writeFile(entry, `${lines.join('\n')}\n`);
-  return bundleWorkflowCode({ ...BUNDLE_OPTIONS, workflowsPath: entry });
+  return bundleWorkflowCode({ ...BUNDLE_OPTIONS, workflowsPath: entry, preloadModules: PRELOADED_MODULES });
 }

@@ -93,6 +93,10 @@ describe('code flows, existing workflows and custom task types', () => {
         ['publish', 'approval', 'WAITING'],
       ],
     );
+    // A bundle holding code flows keeps the SDK's stack traces (Weft's own bundle turns them off,
+    // see workflows/promise-stacks-off.ts): the frames are the user's code.
+    const stack = await env.client.workflow.getHandle(waiting.runId).query<string>('__stack_trace');
+    assert.match(stack, /order-report|orderReport|workflows\.ts/, 'the code flow’s own frames');
     structured(await call('respond_to_approval', { runId: waiting.runId, taskId: 'publish', approved: true }));
     const done = structured<{ state: string; outputs: Record<string, unknown>; tasks: { id: string; state: string }[]; flow: string }>(
       await call('get_run', { runId: waiting.runId, waitSeconds: 20 }),
