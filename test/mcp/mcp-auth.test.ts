@@ -18,19 +18,25 @@ const SCRIPTED = 'id: scripted\nnamespace: team-a\ntasks:\n  - { id: s, type: sc
 const OTHER = 'id: other\nnamespace: team-b\ntasks:\n  - { id: a, type: log, message: hi }\n';
 
 /**
- * The audit entries matching `query` once there are at least `count`: the server writes a call's
- * record just after its answer, so a reader in another process may look a moment too soon.
+ * The audit entries matching `query` once `ready` holds for them: the server writes a call's
+ * record just after its answer, so a reader in another process may look a moment too soon, and
+ * earlier tests in this file leave records of their own that a bare count would take for these.
  */
-function auditEntries(store: Store, query: AuditQuery, count: number): Promise<AuditEntry[]> {
+function auditEntries(store: Store, query: AuditQuery, what: string, ready: (entries: AuditEntry[]) => boolean): Promise<AuditEntry[]> {
   return waitFor(
-    `${count} audit entries matching ${JSON.stringify(query)}`,
+    `audit entries matching ${JSON.stringify(query)}: ${what}`,
     async () => {
       const { entries } = await new AuditLog(store).query(query);
-      return entries.length >= count ? entries : undefined;
+      return ready(entries) ? entries : undefined;
     },
     5000,
     20,
   );
+}
+
+/** The `flow` argument a recorded call was given. */
+function flowArgument(entry: AuditEntry): unknown {
+  return (entry.arguments as { flow?: unknown } | null)?.flow;
 }
 
 describe('MCP over HTTP with API keys', () => {
@@ -110,10 +116,14 @@ describe('MCP over HTTP with API keys', () => {
     const runner = await mcp.connect({}, tokens.run);
     structured(await runner.callTool({ name: 'run_flow', arguments: { flow: 'team-a/plain', waitSeconds: 10, idempotencyKey: 'audit-1', inputs: {} } }));
     await runner.callTool({ name: 'run_flow', arguments: { flow: 'team-a/nope', inputs: { apiToken: 'sk-live-123456' } } });
-    const entries = await auditEntries(env.store, { tool: 'run_flow' }, 2);
+    const entries = await auditEntries(env.store, { tool: 'run_flow' }, 'the run of team-a/plain and the refused team-a/nope', (found) =>
+      ['team-a/plain', 'team-a/nope'].every((flow) => found.some((e) => flowArgument(e) === flow)),
+    );
     const prefix = tokens.run?.slice(0, 13);
-    const ok = entries.find((e) => e.outcome === 'ok');
-    const failed = entries.find((e) => e.outcome === 'error');
+    const ok = entries.find((e) => flowArgument(e) === 'team-a/plain');
+    const failed = entries.find((e) => flowArgument(e) === 'team-a/nope');
+    assert.equal(ok?.outcome, 'ok');
+    assert.equal(failed?.outcome, 'error');
     assert.equal(ok?.actor, `key:${prefix}`);
     assert.ok(ok?.runId?.startsWith('team-a.plain-'));
     assert.equal(failed?.errorCode, 'FLOW_NOT_FOUND');
@@ -129,7 +139,7 @@ describe('MCP over HTTP with API keys', () => {
     } finally {
       await session.close();
     }
-    const entries = await auditEntries(env.store, { tool: 'save_flow', actor: 'local' }, 1);
+    const entries = await auditEntries(env.store, { tool: 'save_flow', actor: 'local' }, 'the save of team-a/local-one', (found) => found.length > 0);
     assert.equal(entries[0]?.flow, 'team-a/local-one');
     assert.equal(entries[0]?.transport, 'stdio');
   });
