@@ -1,9 +1,9 @@
 // `npm run bench [-- --quick]`: measures Weft against raw Temporal on the same machine in the
 // same run, on a dev server with Weft's tuned settings and on one with Temporal's defaults.
-// Prints a table and writes bench/results/<time>.json.
+// Prints a table and writes bench/results/<time>.json (or the file given with --out=FILE).
 
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { projectPath } from '../src/config/paths.js';
 import { cpuTicks, stealShare } from './cpu-steal.js';
 import { startHarness } from './harness.js';
@@ -13,10 +13,13 @@ import { prefectComparison } from './prefect-workload.js';
 import { fanOut, type Measure, pureSteps, sequentialChain, smallRuns } from './workloads.js';
 
 const quick = process.argv.includes('--quick');
+/** `--out=FILE`: where the JSON results go instead of bench/results/<time>.json. */
+const outArgument = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+const outFile = outArgument ? resolve(outArgument) : undefined;
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 /**
- * `--only 1,6` runs just those workloads (the default-config server runs only for workload 1).
+ * `--only=1,6` runs just those workloads (the default-config server runs only for workload 1).
  * Workload 5 compares with Weft's figures of 1, 3 and 4, so it measures those too.
  */
 // --quick stays under 3 minutes: Prefect (5) and the cold start of weft dev (7) take longer, so
@@ -110,9 +113,8 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  const dir = projectPath('bench', 'results');
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = outFile ?? join(projectPath('bench', 'results'), `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await mkdir(dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify({ quick, node: process.version, ...(steal !== undefined ? { cpuSteal: steal } : {}), rows }, null, 2));
   say(`results written to ${file}`);
 }
