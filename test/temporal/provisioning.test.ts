@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -68,11 +68,12 @@ describe('Temporal provisioning', () => {
   it("falls back to the SDK's download when there is neither a CLI nor Go, and says so when that fails too", async () => {
     // In a child process: the SDK's failed download leaves a native handle that would keep this
     // test process alive. This machine reaches no download host, so the last resort fails.
+    // With -e, process.argv holds no script path: the first argument after the script is argv[1].
     const script = `
       import { startDevServer } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'src', 'temporal', 'dev-server.ts'))};
       const lines = [];
       try {
-        await startDevServer({ dataDir: process.argv[2], port: Number(process.argv[3]), uiPort: false, progress: (l) => lines.push(l) });
+        await startDevServer({ dataDir: process.argv[1], port: Number(process.argv[2]), uiPort: false, progress: (l) => lines.push(l) });
         console.log(JSON.stringify({ started: true }));
       } catch (error) {
         console.log(JSON.stringify({ name: error.name, message: error.message, hint: error.hint, lines }));
@@ -81,7 +82,8 @@ describe('Temporal provisioning', () => {
     `;
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:/nonexistent`, WEFT_CACHE_DIR: await workDir() };
     delete env.TEMPORAL_CLI_PATH;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, await workDir(), String(await freePort())], {
+    const dataDir = join(await workDir(), 'data');
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dataDir, String(await freePort())], {
       env,
       timeout: 60_000,
     });
@@ -90,5 +92,6 @@ describe('Temporal provisioning', () => {
     assert.match(result.message ?? '', /Go is not available to build it, and the SDK's download failed/);
     assert.match(result.hint ?? '', /install Go/);
     assert.ok(result.lines?.some((l) => l.includes('asking the Temporal SDK to download the dev server')));
+    assert.ok((await stat(dataDir)).isDirectory(), 'the data directory it was given, not one named after the port in the working directory');
   });
 });
