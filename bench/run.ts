@@ -13,8 +13,10 @@ import { prefectComparison } from './prefect-workload.js';
 import { fanOut, type Measure, pureSteps, sequentialChain, smallRuns } from './workloads.js';
 
 const quick = process.argv.includes('--quick');
+/** The value of `--NAME=VALUE` on the command line. */
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 /** `--out=FILE`: where the JSON results go instead of bench/results/<time>.json. */
-const outArgument = process.argv.find((a) => a.startsWith('--out='))?.slice('--out='.length);
+const outArgument = flag('out');
 const outFile = outArgument ? resolve(outArgument) : undefined;
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -25,7 +27,7 @@ const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 // --quick stays under 3 minutes: Prefect (5) and the cold start of weft dev (7) take longer, so
 // a quick run leaves them out unless --only names them.
 const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6' : '1,2,3,4,5,6,7';
-const only = new Set((process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? DEFAULT_WORKLOADS).split(',').map(Number));
+const only = new Set((flag('only') ?? DEFAULT_WORKLOADS).split(',').map(Number));
 const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
 
 async function measure(tuned: boolean): Promise<Measure[]> {

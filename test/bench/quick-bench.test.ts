@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { projectPath } from '../../src/config/paths.js';
+import { literal } from '../helpers/regexp-literal.js';
 
 const run = promisify(execFile);
 
@@ -30,7 +31,7 @@ describe('npm run bench', () => {
       timeout: 170_000,
     });
     assert.match(stderr, /\[bench\] tuned server: workload 1/);
-    assert.match(stderr, new RegExp(`results written to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.ok(stderr.includes(`results written to ${out}`), stderr);
     const results = JSON.parse(await readFile(out, 'utf8')) as { quick: boolean; rows: BenchRow[] };
     assert.equal(results.quick, true);
     assert.deepEqual(
@@ -44,7 +45,7 @@ describe('npm run bench', () => {
       assert.ok(Number.isFinite(row.raw) && row.raw > 0, `${row.workload}: baseline measured (${row.raw})`);
       assert.match(
         stdout,
-        new RegExp(`^tuned +${row.workload.replace(/[()/]/g, '\\$&')} +${row.weft.toFixed(2)} +${row.raw.toFixed(2)} +${(row.weft / row.raw).toFixed(3)}`, 'm'),
+        new RegExp(`^tuned +${literal(row.workload)} +${row.weft.toFixed(2)} +${row.raw.toFixed(2)} +${(row.weft / row.raw).toFixed(3)}`, 'm'),
       );
     }
     assert.equal(pure.raw, chain.weft, 'a pure step is compared with an activity step of the same run');

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/free-port.js';
+import { literal } from '../helpers/regexp-literal.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -54,8 +55,6 @@ function alive(pid: number): boolean {
     return false;
   }
 }
-
-const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 describe('npm start from a fresh clone', () => {
   let child: ChildProcess | undefined;

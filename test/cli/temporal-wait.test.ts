@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
 import { freePort } from '../helpers/free-port.js';
+import { literal } from '../helpers/regexp-literal.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'weft.js');
@@ -70,7 +71,7 @@ describe('waiting for Temporal', () => {
 
     assert.notEqual(worker.code, 0);
     assert.ok(worker.ms >= 2000 && worker.ms < 20_000, `worker gave up after ${worker.ms} ms`);
-    assert.match(worker.stderr, new RegExp(`^${waiting.replace(/[.()?]/g, '\\$&')}$`, 'm'));
+    assert.match(worker.stderr, new RegExp(`^${literal(waiting)}$`, 'm'));
     assert.match(worker.stderr, /^error: cannot reach Temporal at \S+ within 2 s: .+ \(hint: /m);
     assert.equal(worker.stdout, '');
     for (const result of [json, text, worker]) assert.doesNotMatch(result.stderr, STACK_LINE);
