@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { TaskTypeDefinition } from '../src/code-flows/weft-module.js';
 import type { LogSink } from '../src/logs/log-sink.js';
-import { resolveSecretsInValue, type SecretSource } from '../src/secrets/secret-source.js';
+import { type RunSecrets, resolveSecretsInValue } from '../src/secrets/secret-source.js';
 import { withHeartbeat } from './heartbeat.js';
 import type { CustomTaskInput } from './types.js';
 
@@ -14,7 +14,7 @@ export type CustomTaskHandlers = ReadonlyMap<string, TaskTypeDefinition>;
 export async function runCustomTaskActivity(
   input: CustomTaskInput,
   handlers: CustomTaskHandlers,
-  secrets: SecretSource,
+  secrets: RunSecrets,
   used: Set<string>,
   logs: LogSink,
 ): Promise<unknown> {

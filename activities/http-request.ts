@@ -1,65 +1,91 @@
-// The http task's activity: one request with a timeout, typed failures and a bounded body.
+// The http task's activity: one request with a timeout, typed failures, the egress policy on
+// every hop and a body read no further than its limit.
 
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Redactor } from '../src/secrets/redactor.js';
-import { type HostAllowList, HTTP_HOST_NOT_ALLOWED, hostAllowListFromEnv, hostNotAllowedMessage } from '../src/security/host-allow-list.js';
+import { EgressPolicy } from '../src/security/egress-policy.js';
+import { HTTP_HOST_NOT_ALLOWED, hostAllowListFromEnv } from '../src/security/host-allow-list.js';
 import { withHeartbeat } from './heartbeat.js';
+import { type PinnedResponse, sendPinned } from './http-pinned-request.js';
 import { TASK_ERROR_TYPES, taskError } from './task-errors.js';
 import type { HttpOutput, HttpRequestInput } from './types.js';
 
-/** Largest response body read, in bytes (10 MiB); larger bodies fail the task. */
-const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
-/** Most redirects followed by hand under a host allow-list (fetch's own limit). */
+/** Largest response body read, in bytes (10 MiB, decoded); reading stops there and the task fails. */
+export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+/** Most redirects followed (fetch's own limit); each hop is checked like the first request. */
 const MAX_REDIRECTS = 20;
+/** Task error type of a response body over MAX_RESPONSE_BYTES; not retryable. */
+export const HTTP_RESPONSE_TOO_LARGE = 'HttpResponseTooLarge';
 
-/** `allowList` defaults to WEFT_HTTP_ALLOWED_HOSTS; a host outside it fails with HttpHostNotAllowed. */
+interface Outgoing {
+  method: string;
+  headers: Headers;
+  body?: string | undefined;
+}
+
+/**
+ * `policy` defaults to WEFT_HTTP_ALLOWED_HOSTS or, unset, public addresses only (the worker passes
+ * its own, which also knows Weft's and Temporal's ports); a refused host fails with HttpHostNotAllowed.
+ */
 export async function performHttpRequest(
   input: HttpRequestInput,
   redactor: Redactor,
-  allowList: HostAllowList | undefined = hostAllowListFromEnv(),
+  policy: EgressPolicy = new EgressPolicy({ allowList: hostAllowListFromEnv() }),
 ): Promise<HttpOutput> {
   let url: URL;
   try {
     url = new URL(input.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`protocol ${url.protocol} is not http or https`);
+    if (url.username || url.password) throw new Error('credentials in the URL are not sent; put them in headers with secret()');
   } catch (error) {
     throw taskError(TASK_ERROR_TYPES.httpInvalid, `url ${input.url} is not a valid http(s) URL: ${(error as Error).message}`, redactor);
   }
   for (const [k, v] of Object.entries(input.query)) url.searchParams.append(k, v);
-  if (allowList && !allowList.allows(url)) throw taskError(HTTP_HOST_NOT_ALLOWED, hostNotAllowedMessage(url, allowList), redactor);
-  // No Headers object for a request without headers (most GETs): fetch would copy it once more.
-  const headers = Object.keys(input.headers).length || input.json !== undefined ? new Headers(input.headers) : undefined;
+  let headers: Headers;
+  try {
+    headers = new Headers(input.headers);
+  } catch (error) {
+    throw taskError(TASK_ERROR_TYPES.httpInvalid, `headers of ${url.origin}${url.pathname} are not valid: ${(error as Error).message}`, redactor);
+  }
   let body: string | undefined = input.body;
   if (input.json !== undefined) {
     body = JSON.stringify(input.json);
-    if (headers && !headers.has('content-type')) headers.set('content-type', 'application/json');
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
   }
   const shown = redactor.text(`${input.method} ${url.origin}${url.pathname}`);
   return withHeartbeat(async (cancelled) => {
     const { signal, dispose } = cancelledOrTimedOut(cancelled, input.timeoutMs);
     try {
-      return await request(signal, cancelled);
+      return await exchange(signal, cancelled);
     } finally {
       dispose();
     }
   });
 
-  async function request(signal: AbortSignal, cancelled: AbortSignal): Promise<HttpOutput> {
-    const init: RequestInit = { method: input.method, ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}), signal };
-    let response: Response;
+  async function exchange(signal: AbortSignal, cancelled: AbortSignal): Promise<HttpOutput> {
+    const networkFailure = (error: unknown) => {
+      if (cancelled.aborted || error instanceof ApplicationFailure) return error;
+      if (signal.aborted) return taskError(TASK_ERROR_TYPES.httpTimeout, `${shown} timed out after ${input.timeoutMs} ms`, redactor);
+      const e = error as { code?: string; cause?: { code?: string; message?: string }; message?: string };
+      // Header names or values node refuses to send: the flow's request is at fault, not the network.
+      if (e.code?.startsWith('ERR_INVALID_')) return taskError(TASK_ERROR_TYPES.httpInvalid, `${shown} is not a valid request: ${e.message}`, redactor);
+      return taskError(TASK_ERROR_TYPES.httpNetwork, `${shown} failed: ${e.code ?? e.cause?.code ?? e.cause?.message ?? e.message}`, redactor);
+    };
+    let response: PinnedResponse;
+    let bytes: Buffer | undefined;
     try {
-      response = allowList ? await fetchWithinAllowList(url, init, allowList, redactor) : await fetch(url, { ...init, redirect: 'follow' });
+      response = await followRedirects(url, { method: input.method, headers, body }, policy, signal, redactor);
+      bytes = await response.read(MAX_RESPONSE_BYTES);
     } catch (error) {
-      if (cancelled.aborted || error instanceof ApplicationFailure) throw error;
-      if (signal.aborted) throw taskError(TASK_ERROR_TYPES.httpTimeout, `${shown} timed out after ${input.timeoutMs} ms`, redactor);
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw taskError(TASK_ERROR_TYPES.httpNetwork, `${shown} failed: ${cause?.code ?? cause?.message ?? (error as Error).message}`, redactor);
+      throw networkFailure(error);
     }
-    const text = await readBody(response, shown, redactor);
+    if (bytes === undefined)
+      throw taskError(HTTP_RESPONSE_TOO_LARGE, `${shown} returned more than ${MAX_RESPONSE_BYTES} bytes; reading stopped at the limit`, redactor);
+    const text = new TextDecoder().decode(bytes);
     const output: HttpOutput = {
       status: response.status,
-      headers: Object.fromEntries(response.headers),
-      body: parseBody(text, response.headers.get('content-type'), input.responseType),
+      headers: response.headers,
+      body: parseBody(text, response.headers['content-type'] ?? null, input.responseType),
     };
     if (!statusExpected(response.status, input.expectStatus)) {
       const type = response.status >= 500 ? TASK_ERROR_TYPES.httpServer : response.status >= 400 ? TASK_ERROR_TYPES.httpClient : TASK_ERROR_TYPES.httpServer;
@@ -93,37 +119,38 @@ function cancelledOrTimedOut(cancelled: AbortSignal, timeoutMs: number): { signa
   };
 }
 
-/** Follows redirects by hand, so that no hop leaves the allow-list (fetch would follow them blindly). */
-async function fetchWithinAllowList(url: URL, init: RequestInit, allowList: HostAllowList, redactor: Redactor): Promise<Response> {
+/**
+ * Sends the request and follows redirects by hand: every hop passes the egress policy and goes
+ * to the address the policy checked, so a redirect (or a second DNS answer) cannot lead elsewhere.
+ */
+async function followRedirects(url: URL, first: Outgoing, policy: EgressPolicy, signal: AbortSignal, redactor: Redactor): Promise<PinnedResponse> {
   let target = url;
-  let request = init;
+  let request = first;
   for (let hop = 0; ; hop++) {
-    const response = await fetch(target, { ...request, redirect: 'manual' });
-    const location = response.headers.get('location');
+    const decision = await policy.admit(target);
+    if (!decision.allowed) throw taskError(HTTP_HOST_NOT_ALLOWED, hop ? `${decision.message} (redirected from ${url.host})` : decision.message, redactor);
+    const response = await sendPinned({ url: target, address: decision.address, family: decision.family, ...request, signal });
+    const location = response.headers.location;
     if (response.status < 300 || response.status > 399 || response.status === 304 || !location) return response;
-    await response.body?.cancel();
-    const shown = redactor.text(`${init.method} ${url.origin}${url.pathname}`);
+    response.discard();
+    const shown = redactor.text(`${first.method} ${url.origin}${url.pathname}`);
     if (hop === MAX_REDIRECTS) throw taskError(TASK_ERROR_TYPES.httpNetwork, `${shown} was redirected more than ${MAX_REDIRECTS} times`, redactor);
-    const next = new URL(location, target);
-    if (!allowList.allows(next)) throw taskError(HTTP_HOST_NOT_ALLOWED, `${hostNotAllowedMessage(next, allowList)} (redirected from ${target.host})`, redactor);
+    let next: URL;
+    try {
+      next = new URL(location, target);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new Error(`protocol ${next.protocol} is not http or https`);
+    } catch (error) {
+      throw taskError(TASK_ERROR_TYPES.httpNetwork, `${shown} was redirected to an invalid location: ${(error as Error).message}`, redactor);
+    }
     const headers = new Headers(request.headers);
     // What fetch does on its own: 303 (and 301/302 after POST) become a GET without body, and
     // credentials are not sent on to another origin.
     const toGet = response.status === 303 ? request.method !== 'HEAD' : (response.status === 301 || response.status === 302) && request.method === 'POST';
     if (toGet) for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
     if (next.origin !== target.origin) for (const name of ['authorization', 'cookie', 'proxy-authorization']) headers.delete(name);
-    const { body: _body, ...rest } = request;
-    request = toGet ? { ...rest, method: 'GET', headers } : { ...request, headers };
+    request = toGet ? { method: 'GET', headers } : { ...request, headers };
     target = next;
   }
-}
-
-async function readBody(response: Response, shown: string, redactor: Redactor): Promise<string> {
-  const length = Number(response.headers.get('content-length') ?? 0);
-  if (length > MAX_RESPONSE_BYTES) throw taskError('HttpResponseTooLarge', `${shown} returned ${length} bytes; the limit is ${MAX_RESPONSE_BYTES}`, redactor);
-  const text = await response.text();
-  if (text.length > MAX_RESPONSE_BYTES) throw taskError('HttpResponseTooLarge', `${shown} returned more than ${MAX_RESPONSE_BYTES} bytes`, redactor);
-  return text;
 }
 
 function parseBody(text: string, contentType: string | null, responseType: HttpRequestInput['responseType']): unknown {

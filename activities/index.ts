@@ -9,12 +9,23 @@ import { startedMessage, taskEventLine } from '../src/logs/task-event-line.js';
 import type { OutputStore } from '../src/outputs/output-store.js';
 import type { StoredOutputRef } from '../src/runs/run-types.js';
 import { Redactor } from '../src/secrets/redactor.js';
-import { holdsSecretMarker, resolveSecretMarkers, resolveSecretsInValue, SecretNotFoundError, type SecretSource } from '../src/secrets/secret-source.js';
+import {
+  holdsSecretMarker,
+  RunSecrets,
+  resolveSecretMarkers,
+  resolveSecretsInValue,
+  SecretNotFoundError,
+  type SecretSource,
+} from '../src/secrets/secret-source.js';
+import type { EgressPolicy } from '../src/security/egress-policy.js';
+import { assertRunRights } from '../src/security/tool-policy.js';
 import { FLOW_LIMITS } from '../src/spec/limits.js';
+import { StoreUnavailableError } from '../src/store/store-availability.js';
 import { type CustomTaskHandlers, runCustomTaskActivity } from './custom-task.js';
 import { performHttpRequest } from './http-request.js';
 import { type LlmRuntime, runLlmTask } from './llm-call.js';
 import { runScriptTask } from './run-script.js';
+import { type ScriptRunnerOptions, scriptRunnerFromEnv } from './script-sandbox.js';
 import { TASK_ERROR_TYPES } from './task-errors.js';
 import type {
   CustomTaskInput,
@@ -40,9 +51,14 @@ export interface ActivityDeps {
   llm: LlmRuntime;
   /** Handlers of task types registered from TypeScript, by type name. */
   customTaskTypes?: CustomTaskHandlers;
+  /** How scripts run and what they may not see (default: WEFT_SCRIPT_RUNNER, hiding the default data and cache directories). */
+  scriptRunner?: ScriptRunnerOptions;
+  /** Where http tasks may connect (default: WEFT_HTTP_ALLOWED_HOSTS, or public addresses only). */
+  egress?: EgressPolicy;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const scriptRunner = deps.scriptRunner ?? scriptRunnerFromEnv(process.env);
   /** Keeps outputs over the size bound out of history: stored, replaced by a reference. */
   const bounded = async <T>(context: TaskContext, output: T): Promise<T | StoredOutputRef> => {
     if (JSON.stringify(output).length <= FLOW_LIMITS.maxOutputBytes) return output;
@@ -75,20 +91,21 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async httpRequest(input: HttpRequestInput): Promise<HttpOutput | StoredOutputRef> {
       const used = new Set<string>();
+      const secrets = RunSecrets.of(deps.secrets, input.context);
       return announced(input.context, () =>
         asTaskErrors(used, async () => {
           const withSecrets = holdsSecretMarker([input.url, input.headers, input.query, input.json, input.body]);
           const resolved: HttpRequestInput = withSecrets
             ? {
                 ...input,
-                url: await resolveSecretMarkers(input.url, deps.secrets, used),
-                headers: (await resolveSecretsInValue(input.headers, deps.secrets, used)) as Record<string, string>,
-                query: (await resolveSecretsInValue(input.query, deps.secrets, used)) as Record<string, string>,
-                ...(input.json !== undefined ? { json: await resolveSecretsInValue(input.json, deps.secrets, used) } : {}),
-                ...(input.body !== undefined ? { body: await resolveSecretMarkers(input.body, deps.secrets, used) } : {}),
+                url: await resolveSecretMarkers(input.url, secrets, used),
+                headers: (await resolveSecretsInValue(input.headers, secrets, used)) as Record<string, string>,
+                query: (await resolveSecretsInValue(input.query, secrets, used)) as Record<string, string>,
+                ...(input.json !== undefined ? { json: await resolveSecretsInValue(input.json, secrets, used) } : {}),
+                ...(input.body !== undefined ? { body: await resolveSecretMarkers(input.body, secrets, used) } : {}),
               }
             : input;
-          return bounded(input.context, await performHttpRequest(resolved, new Redactor(used)));
+          return bounded(input.context, await performHttpRequest(resolved, new Redactor(used), deps.egress));
         }),
       );
     },
@@ -97,8 +114,8 @@ export function createActivities(deps: ActivityDeps) {
       const used = new Set<string>();
       return announced(input.context, () =>
         asTaskErrors(used, async () => {
-          const env = (await resolveSecretsInValue(input.env, deps.secrets, used)) as Record<string, string>;
-          return bounded(input.context, await runScriptTask({ ...input, env }, new Redactor(used), deps.logs));
+          const env = (await resolveSecretsInValue(input.env, RunSecrets.of(deps.secrets, input.context), used)) as Record<string, string>;
+          return bounded(input.context, await runScriptTask({ ...input, env }, new Redactor(used), deps.logs, scriptRunner));
         }),
       );
     },
@@ -106,7 +123,7 @@ export function createActivities(deps: ActivityDeps) {
     async callLlm(input: LlmInput): Promise<LlmOutput | StoredOutputRef> {
       const used = new Set<string>();
       return announced(input.context, () =>
-        asTaskErrors(used, async () => bounded(input.context, await runLlmTask(input, deps.llm, deps.secrets, used, deps.logs))),
+        asTaskErrors(used, async () => bounded(input.context, await runLlmTask(input, deps.llm, RunSecrets.of(deps.secrets, input.context), used, deps.logs))),
       );
     },
 
@@ -114,7 +131,10 @@ export function createActivities(deps: ActivityDeps) {
       const used = new Set<string>();
       return announced(input.context, () =>
         asTaskErrors(used, async () =>
-          bounded(input.context, await runCustomTaskActivity(input, deps.customTaskTypes ?? new Map(), deps.secrets, used, deps.logs)),
+          bounded(
+            input.context,
+            await runCustomTaskActivity(input, deps.customTaskTypes ?? new Map(), RunSecrets.of(deps.secrets, input.context), used, deps.logs),
+          ),
         ),
       );
     },
@@ -142,9 +162,14 @@ export function createActivities(deps: ActivityDeps) {
 
     async resolveFlow(input: ResolveFlowInput) {
       try {
-        return await deps.flows.resolve(input.flow, input.revision);
+        const resolved = await deps.flows.resolve(input.flow, input.revision);
+        // The starter's rights hold for the whole tree, checked again as each child starts.
+        assertRunRights(resolved.flow, input.rights, true);
+        return resolved;
       } catch (error) {
-        if (error instanceof WeftError) throw ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
+        // A store that is briefly away is retried like any infrastructure error.
+        if (error instanceof WeftError && !(error instanceof StoreUnavailableError))
+          throw ApplicationFailure.create({ type: error.name, message: error.message, nonRetryable: true });
         throw error;
       }
     },
@@ -158,6 +183,8 @@ async function asTaskErrors<T>(used: Set<string>, work: () => Promise<T>): Promi
     return await work();
   } catch (error) {
     if (error instanceof ApplicationFailure || error instanceof CancelledFailure) throw error;
+    // The store briefly away (a database restart) is infrastructure: retried, no attempt used.
+    if (error instanceof StoreUnavailableError) throw error;
     const redactor = new Redactor(used);
     if (error instanceof SecretNotFoundError)
       throw ApplicationFailure.create({ type: TASK_ERROR_TYPES.secretNotFound, message: error.message, nonRetryable: true });

@@ -1,6 +1,8 @@
 // Activity payload types shared by the workflow (type-only imports) and the activities.
 // They enter history: fields are only ever added, optionally.
 
+import type { RunRights } from '../src/runs/run-types.js';
+
 /** Run metadata every activity receives, for logs and output storage. */
 export interface TaskContext {
   runId: string;
@@ -11,6 +13,11 @@ export interface TaskContext {
   attempt: number;
   /** The run writes task lifecycle events: the activity writes its own `started` line at once. */
   taskEvents?: boolean;
+  /**
+   * The run's secret nonce: only `secret()` markers carrying it are resolved; any other marker
+   * text is data and stays as it is. Absent (an attempt scheduled before nonces): none resolve.
+   */
+  secretNonce?: string;
 }
 
 export interface HttpRequestInput {
@@ -64,6 +71,8 @@ export interface LogLine {
 export interface ResolveFlowInput {
   flow: string;
   revision?: number;
+  /** The rights of whoever started the top run: the subflow is refused unless they allow it. */
+  rights?: RunRights;
 }
 
 /** One message of an `llm` task's `messages`. */

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { projectPath } from '../src/config/paths.js';
+import { EgressPolicy } from '../src/security/egress-policy.js';
+import { HostAllowList } from '../src/security/host-allow-list.js';
 import { openStore, type Store } from '../src/store/database.js';
 import { type DevServer, startDevServer } from '../src/temporal/dev-server.js';
 import { createWeftWorker } from '../src/worker/weft-worker.js';
@@ -51,6 +53,8 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
     taskQueue: weftQueue,
     dataDir: dir,
     maxConcurrentActivities: WORKER_OPTIONS.maxConcurrentActivityTaskExecutions,
+    // The steps call a loopback server, which http tasks may not reach by default.
+    egress: new EgressPolicy({ allowList: HostAllowList.parse(new URL(url).host) }),
   });
   const raw = await Worker.create({ connection, taskQueue: rawQueue, workflowBundle: await rawBundle, activities: createRawActivities(), ...WORKER_OPTIONS });
   const running = Promise.all([weft.run(), raw.run()]);

@@ -108,7 +108,8 @@ export async function memoryAndStartup(idleSeconds: number, items = 1000): Promi
   const dataDir = await mkdtemp(join(tmpdir(), 'weft-bench-dev-'));
   const { http, url } = await startOkServer();
   const [port, uiPort] = await freePorts(2);
-  const env: Record<string, string> = { WEFT_DATA_DIR: dataDir, WEFT_LOG_LEVEL: 'warn' };
+  // The steps call a loopback server, which http tasks may not reach by default.
+  const env: Record<string, string> = { WEFT_DATA_DIR: dataDir, WEFT_LOG_LEVEL: 'warn', WEFT_HTTP_ALLOWED_HOSTS: new URL(url).host };
   const { TEMPORAL_ADDRESS: _address, WEFT_TASK_QUEUE: _queue, ...inherited } = process.env;
   const spawnedAt = performance.now();
   const dev = await spawnWeft(['dev', '--port', String(port), '--ui-port', String(uiPort)], env, inherited);

@@ -2,7 +2,9 @@
 // whether it may save or run flows with `script` tasks, which namespace it may touch, and
 // where its mutating calls are audited. The rules are src/security/tool-policy.ts's.
 
+import type { WeftError } from '../src/errors.js';
 import type { AuditRecordInput, AuditTransport } from '../src/security/audit-log.js';
+import { isRightsRefusal } from '../src/security/audit-refusals.js';
 import type { AuditWriter } from '../src/security/audit-writer.js';
 import type { Caller } from '../src/security/principal.js';
 import { sessionPolicy } from '../src/security/tool-policy.js';
@@ -46,4 +48,18 @@ export function accessFor(caller: Caller, options: AccessOptions = {}): McpAcces
 
 export function namespaceAllowed(access: McpAccess, namespace: string): boolean {
   return access.namespace === undefined || access.namespace === namespace;
+}
+
+/**
+ * Runs a read that is not a tool call (a prompt, a resource) and records it when it refuses the
+ * caller's rights, as the tool layer does for tools: probing another namespace is worth knowing.
+ * `name` is what the audit record shows in its tool column (`prompt:debug_run`, `resource:…`).
+ */
+export async function auditedRead<T>(access: McpAccess, name: string, args: Record<string, unknown>, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isRightsRefusal(error)) access.audit?.({ tool: name, arguments: args, outcome: 'error', errorCode: (error as WeftError).code });
+    throw error;
+  }
 }

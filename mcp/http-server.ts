@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, WeftError } from '../src/errors.js';
+import type { Refusal } from '../src/security/audit-refusals.js';
 import type { McpAccess } from './access.js';
 import { header, replyError } from './http-messages.js';
 import { HttpSessionTransport } from './http-session-transport.js';
@@ -30,6 +31,8 @@ export interface McpHttpOptions {
   authenticate(token: string | undefined): Promise<McpAccess>;
   /** Builds the server of one session. */
   createServer(access: McpAccess): McpServer;
+  /** Told of each refused request (token, session, tool out of scope), for the audit log. */
+  refused?(refusal: Refusal): void;
   log?(line: string): void;
 }
 
@@ -42,6 +45,8 @@ interface Session {
   transport: HttpSessionTransport;
   server: McpServer;
   token: string | undefined;
+  /** Who opened it, as the audit log names callers. */
+  caller: string;
   lastSeen: number;
 }
 
@@ -84,7 +89,20 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     try {
       access = await options.authenticate(token);
     } catch (error) {
+      if (error instanceof WeftError && error.code === 'STORE_UNAVAILABLE') {
+        // Not a refusal: the keys cannot be read right now. Clients retry a 503.
+        res.setHeader('retry-after', '5');
+        replyError(res, 503, -32002, `${error.message} (${error.hint})`);
+        return;
+      }
       const message = error instanceof WeftError ? `${error.message}${error.hint ? ` (${error.hint})` : ''}` : 'unauthorized';
+      options.refused?.({
+        actor: tokenActor(token),
+        tool: 'authenticate',
+        errorCode: error instanceof WeftError ? error.code : 'UNAUTHORIZED',
+        arguments: { reason: (error as { reason?: string }).reason ?? 'unknown', path: url.pathname, method: req.method ?? '' },
+        summary: error instanceof WeftError ? error.message : 'unauthorized',
+      });
       res.setHeader('www-authenticate', 'Bearer realm="weft"');
       replyError(res, 401, -32001, message);
       return;
@@ -100,10 +118,18 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
       }
       // A session belongs to the key that opened it.
       if (session.token !== token) {
+        options.refused?.({
+          actor: access.caller,
+          tool: 'session',
+          errorCode: 'SESSION_KEY_MISMATCH',
+          arguments: { sessionOwner: session.caller },
+          summary: `a session opened by ${session.caller} was used by ${access.caller}`,
+        });
         replyError(res, 403, -32001, 'this session was opened with another API key');
         return;
       }
       session.lastSeen = Date.now();
+      recordOutOfScopeCalls(access, body);
       await session.transport.handleRequest(req, res, body);
       return;
     }
@@ -115,7 +141,7 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     const transport: HttpSessionTransport = new HttpSessionTransport({
       newSessionId: () => randomUUID(),
       onSessionInitialized: (id) => {
-        sessions.set(id, { transport, server, token, lastSeen: Date.now() });
+        sessions.set(id, { transport, server, token, caller: access.caller, lastSeen: Date.now() });
       },
     });
     transport.onclose = () => {
@@ -123,6 +149,25 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     };
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
+  }
+
+  /**
+   * Records calls of tools the caller may not see (beyond its scope, disabled, or mutating in
+   * read-only mode); the session answers them itself, as calls of unknown tools.
+   */
+  function recordOutOfScopeCalls(access: McpAccess, body: unknown): void {
+    if (!options.refused) return;
+    for (const message of Array.isArray(body) ? body : [body]) {
+      const call = message as { method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
+      if (call?.method !== 'tools/call' || typeof call.params?.name !== 'string' || access.toolVisible(call.params.name)) continue;
+      options.refused({
+        actor: access.caller,
+        tool: call.params.name,
+        errorCode: 'TOOL_NOT_ALLOWED',
+        arguments: call.params.arguments ?? {},
+        summary: `${call.params.name} is not available to ${access.caller}`,
+      });
+    }
   }
 
   function hostAllowed(host: string | undefined): boolean {
@@ -181,6 +226,14 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unkn
     replyError(res, 400, -32700, 'request body is not valid JSON');
     return INVALID;
   }
+}
+
+/**
+ * How a refused token is named in the audit log: by the display prefix a real key would have, so
+ * a revoked or mistyped key can be traced; anything else is `anonymous`, never the token itself.
+ */
+function tokenActor(token: string | undefined): string {
+  return token && /^weft_[A-Za-z0-9_-]{43}$/.test(token) ? `key:${token.slice(0, 13)}` : 'anonymous';
 }
 
 function bearerToken(req: IncomingMessage): string | undefined {

@@ -5,8 +5,10 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { type PromptTemplate, renderPrompt } from '../src/prompts/prompt-library.js';
+import { auditedRead } from './access.js';
 import { boundedOutputs, summaryTimeline } from './run-view.js';
 import type { ToolContext } from './tool-registry.js';
+import { checkRunAccess } from './tools/run-tools.js';
 
 /** Warning and error lines attached to a run prompt. */
 const ATTACHED_LOG_LINES = 50;
@@ -20,19 +22,24 @@ export function registerPrompts(server: McpServer, ctx: ToolContext, templates: 
       shape[arg.name] = arg.required ? field : field.optional();
     }
     server.registerPrompt(template.name, { title: template.name, description: template.description, argsSchema: shape }, async (args) =>
-      buildPrompt(template, { ...ARGUMENT_DEFAULTS, ...dropEmpty(args as Record<string, string | undefined>) }, ctx),
+      buildPrompt(template, { ...ARGUMENT_DEFAULTS, ...sessionDefaults(ctx), ...dropEmpty(args as Record<string, string | undefined>) }, ctx),
     );
   }
 }
 
 async function buildPrompt(template: PromptTemplate, args: Record<string, string | undefined>, ctx: ToolContext): Promise<GetPromptResult> {
   const messages: GetPromptResult['messages'] = [{ role: 'user', content: { type: 'text', text: renderPrompt(template, args) } }];
-  if (args.runId) messages.push({ role: 'user', content: { type: 'text', text: await runFacts(args.runId, ctx) } });
+  const { runId } = args;
+  if (runId) {
+    const facts = await auditedRead(ctx.access, `prompt:${template.name}`, { runId }, () => runFacts(runId, ctx));
+    messages.push({ role: 'user', content: { type: 'text', text: facts } });
+  }
   return { description: template.description, messages };
 }
 
 async function runFacts(runId: string, ctx: ToolContext): Promise<string> {
-  const detail = await ctx.services.runs.get(runId);
+  // The same namespace check as get_run: a prompt is a read path like any tool.
+  const detail = (await checkRunAccess(runId, ctx)) ?? (await ctx.services.runs.get(runId));
   const logs = await ctx.services.logs.query({ runId, level: 'warn', tail: ATTACHED_LOG_LINES, maxBytes: 20_000, maxMessageBytes: 1000 });
   const facts = {
     runId: detail.runId,
@@ -50,6 +57,11 @@ async function runFacts(runId: string, ctx: ToolContext): Promise<string> {
   };
   const lines = logs.entries.map((e) => `${e.ts} ${e.level} ${e.taskId}: ${e.message}`);
   return `Run facts (JSON):\n${JSON.stringify(facts, null, 2)}\n\nWarning and error log lines (latest ${ATTACHED_LOG_LINES}):\n${lines.join('\n') || '(none)'}`;
+}
+
+/** A key bound to one namespace is steered to it rather than to `default`. */
+function sessionDefaults(ctx: ToolContext): Record<string, string> {
+  return ctx.access.namespace !== undefined ? { namespace: ctx.access.namespace } : {};
 }
 
 function dropEmpty(args: Record<string, string | undefined>): Record<string, string> {

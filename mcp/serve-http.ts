@@ -4,6 +4,7 @@
 
 import type { PromptTemplate } from '../src/prompts/prompt-library.js';
 import type { ApiKeyService } from '../src/security/api-keys.js';
+import { type Refusal, RefusalAudit } from '../src/security/audit-refusals.js';
 import type { AuditWriter } from '../src/security/audit-writer.js';
 import { type Caller, LOCAL } from '../src/security/principal.js';
 import { accessFor } from './access.js';
@@ -25,7 +26,7 @@ export interface ServeHttpOptions {
   log?(line: string): void;
 }
 
-export function serveMcpHttp(options: ServeHttpOptions): Promise<McpHttpServer> {
+export async function serveMcpHttp(options: ServeHttpOptions): Promise<McpHttpServer> {
   const requireKeys = options.auth === true || !isLoopback(options.host);
   const access = (caller: Caller) =>
     accessFor(caller, {
@@ -36,7 +37,8 @@ export function serveMcpHttp(options: ServeHttpOptions): Promise<McpHttpServer> 
   // Every request is authenticated (a revoked key stops working at once); the local user's
   // access never changes, so it is worked out once.
   const local = access(LOCAL);
-  return startMcpHttpServer({
+  const refusals = options.audit ? new RefusalAudit(options.audit, 'http') : undefined;
+  const server = await startMcpHttpServer({
     host: options.host,
     port: options.port,
     requireKeys,
@@ -44,6 +46,15 @@ export function serveMcpHttp(options: ServeHttpOptions): Promise<McpHttpServer> 
       return requireKeys || token ? access(await options.keys.verify(token)) : local;
     },
     createServer: (access) => buildServer(options.services, access, options.prompts),
+    ...(refusals ? { refused: (refusal: Refusal) => refusals.record(refusal) } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
+  return {
+    url: server.url,
+    async close() {
+      await server.close();
+      // The count of this minute's unrecorded refusals goes to the writer before it is flushed.
+      refusals?.flush();
+    },
+  };
 }

@@ -9,6 +9,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import { WeftError } from '../src/errors.js';
+import { isRightsRefusal } from '../src/security/audit-refusals.js';
 import type { McpAccess } from './access.js';
 import type { McpServices } from './services.js';
 import { toolError, toolSuccess } from './tool-result.js';
@@ -75,7 +76,8 @@ export function registerTools(ctx: ToolContext, tools: readonly AnyToolDefinitio
           if (mutating) ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'ok', summary: outcome.summary, ...outcome.audit });
           return toolSuccess(outcome.structured as Record<string, unknown>, outcome.summary);
         } catch (error) {
-          if (mutating) {
+          // Refusals of the caller's rights are recorded for read-only tools too: probing is worth knowing.
+          if (mutating || isRightsRefusal(error)) {
             ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'error', errorCode: error instanceof WeftError ? error.code : 'INTERNAL' });
           }
           return toolError(error);

@@ -50,6 +50,9 @@ async function main(): Promise<number> {
       TEMPORAL_CLI_PATH: cli,
       WEFT_TEST_WORK_DIR: work,
       WEFT_TEST_POSTGRES_URL: postgres.url,
+      // The suite's servers listen on loopback, which http tasks may not reach by default; the
+      // tests of that default set their own policy.
+      WEFT_HTTP_ALLOWED_HOSTS: process.env.WEFT_HTTP_ALLOWED_HOSTS ?? '127.0.0.1,localhost',
     };
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
     return await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));

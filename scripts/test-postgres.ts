@@ -13,6 +13,10 @@ const run = promisify(execFile);
 export interface TestPostgres {
   url: string;
   stop(): Promise<void>;
+  /** Stops the server (fast shutdown: connections are cut), keeping its data, for outage tests. */
+  pause(): Promise<void>;
+  /** Starts the paused server again on the same port and data. */
+  resume(): Promise<void>;
 }
 
 async function findBinDir(): Promise<string | undefined> {
@@ -40,9 +44,16 @@ export async function startTestPostgres(port: number): Promise<TestPostgres> {
   const data = join(dir, 'data');
   await asPg('initdb', ['-D', data, '-A', 'trust', '-U', 'weft', '--no-sync', '-E', 'UTF8']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-  await asPg('pg_ctl', ['-D', data, '-o', options, '-w', '-l', join(dir, 'log'), 'start']);
+  const start = () => asPg('pg_ctl', ['-D', data, '-o', options, '-w', '-l', join(dir, 'log'), 'start']);
+  await start();
   return {
     url: `postgres://weft@127.0.0.1:${port}/postgres`,
+    async pause() {
+      await asPg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    async resume() {
+      await start();
+    },
     async stop() {
       await asPg('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });

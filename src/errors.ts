@@ -45,6 +45,21 @@ export class ExpressionError extends WeftError {
   }
 }
 
+/** Thrown when evaluating an expression costs more than its budget (see expressions/cost-budget.ts). */
+export class ExpressionTooCostlyError extends ExpressionError {
+  readonly budget: number;
+
+  constructor(expression: string, field: string, budget: number) {
+    super(
+      expression,
+      field,
+      `evaluation cost more than the budget of ${budget} units (nested loops over long lists multiply)`,
+      'iterate fewer items, avoid nesting map/filter/exists over long lists, or move the work into a script task',
+    );
+    this.budget = budget;
+  }
+}
+
 /** Thrown when the Temporal CLI cannot be found or installed, or the dev server does not come up. */
 export class TemporalSetupError extends WeftError {
   constructor(message: string, hint?: string, cause?: unknown) {

@@ -22,7 +22,8 @@ export async function runCustomTask(ctx: RunContext, task: { id: string; type: s
   return acts.runCustomTask({
     context: ctx.taskContext(task.id, frame.iteration, attempt),
     type: task.type,
-    config: renderValue(config, frame.scope(), task.id) as Record<string, unknown>,
+    // The activity resolves markers only in the type's secretFields.
+    config: renderValue(config, ctx.secretScope(frame), task.id) as Record<string, unknown>,
     timeoutMs: limit,
   });
 }

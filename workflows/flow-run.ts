@@ -42,6 +42,7 @@ export const approvalUpdate = defineUpdate<ApprovalOutput, [ApprovalResponse]>(F
 
 export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
   const ctx = new RunContext(workflowInfo().workflowId, input.flow, input.revision, input.depth ?? 0);
+  ctx.rights = input.rights;
   try {
     return await interpretRun(ctx, input);
   } finally {

@@ -2,7 +2,7 @@
 // and stores the slice's iteration outputs outside history.
 
 import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
-import { RUN_FAILURE_TYPES, type StoredOutputRef } from '../src/runs/run-types.js';
+import { RUN_FAILURE_TYPES, type RunRights, type StoredOutputRef } from '../src/runs/run-types.js';
 import type { FlowSpec, Task } from '../src/spec/flow-spec.js';
 import { Frame, type FrameBase } from './frame.js';
 import { Interpreter } from './interpreter.js';
@@ -27,6 +27,8 @@ export interface ForeachBatchInput {
   locals?: Record<string, unknown>;
   scopeRef?: StoredOutputRef;
   iterationPrefix: number[];
+  /** The run's rights, for the subflows of its iterations (FlowRunInput.rights). */
+  rights?: RunRights;
 }
 
 /** What iterations of a batch see besides `item` and `index`. */
@@ -42,6 +44,7 @@ export interface ForeachBatchResult {
 
 export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBatchResult> {
   const ctx = new RunContext(input.runId, input.flow, input.revision, input.depth);
+  ctx.rights = input.rights;
   try {
     return await runBatch(ctx, input);
   } finally {

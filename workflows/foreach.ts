@@ -100,6 +100,7 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
       concurrency: perBatch,
       ...shared,
       iterationPrefix: frame.iteration ?? [],
+      ...(ctx.rights ? { rights: ctx.rights } : {}),
     };
     const result = (await executeChild('foreachBatch', {
       workflowId: `${workflowId}.${key}.batch${b}`,

@@ -66,20 +66,14 @@ function logLines(ctx: RunContext, task: LogTask, frame: Frame): LogLine[] {
  * Interpreter.withRetry); a template error throws at once, inside the caller's try.
  */
 export function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: number): Promise<unknown> {
-  const scope = frame.scope();
+  const scope = ctx.secretScope(frame);
   const url = renderText(task.url, scope, `${task.id}.url`);
   const limit = timeoutMs(task);
   const key = taskRunKey(task.id, frame.iteration);
   const method = task.method ?? 'GET';
   const acts = ctx.activities(key, attempt, `${key}: ${method} ${stripSecrets(url)}`, limit + TIMEOUT_SLACK_MS);
   return acts.httpRequest({
-    context: {
-      runId: ctx.runId,
-      ...(ctx.events.enabled ? { flow: `${ctx.flow.namespace}/${ctx.flow.id}`, taskEvents: true } : {}),
-      taskId: task.id,
-      ...(frame.iteration ? { iteration: frame.iteration } : {}),
-      attempt,
-    },
+    context: ctx.taskContext(task.id, frame.iteration, attempt),
     url,
     method,
     headers: renderTextMap(task.headers, scope, `${task.id}.headers`),
@@ -93,7 +87,7 @@ export function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: 
 }
 
 export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame, attempt: number): Promise<unknown> {
-  const scope = frame.scope();
+  const scope = ctx.secretScope(frame);
   const limit = timeoutMs(task);
   const key = taskRunKey(task.id, frame.iteration);
   const acts = ctx.activities(key, attempt, `${key}: ${task.language} script`, limit + TIMEOUT_SLACK_MS);
@@ -114,13 +108,14 @@ export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Fram
       message: `subflow ${task.flow} would nest ${ctx.depth + 1} deep; the limit is ${MAX_SUBFLOW_DEPTH} (does the flow call itself without end?)`,
     });
   }
-  const resolved = await ctx.local.resolveFlow({ flow: task.flow, ...(task.revision !== undefined ? { revision: task.revision } : {}) });
+  const rights = ctx.rights ? { rights: ctx.rights } : {};
+  const resolved = await ctx.local.resolveFlow({ flow: task.flow, ...(task.revision !== undefined ? { revision: task.revision } : {}), ...rights });
   const given = (task.inputs ? renderValue(task.inputs, frame.scope(), `${task.id}.inputs`) : {}) as Record<string, unknown>;
   const inputs = resolveInputs(resolved.flow, given);
   if (!inputs.valid) {
     throw new TaskFailure(task.id, frame.iteration, { type: 'InvalidInputs', message: inputs.problems.map((p) => p.message).join('; ') });
   }
-  const input: FlowRunInput = { flow: resolved.flow, revision: resolved.revision, inputs: inputs.inputs, trigger: 'subflow', depth: ctx.depth + 1 };
+  const input: FlowRunInput = { flow: resolved.flow, revision: resolved.revision, inputs: inputs.inputs, trigger: 'subflow', depth: ctx.depth + 1, ...rights };
   const workflowId = `${workflowInfo().workflowId}.${taskRunKey(task.id, frame.iteration)}`;
   const options = {
     workflowId,
@@ -140,7 +135,7 @@ export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Fram
 
 // Activity summaries are visible in the Web UI: never show a secret marker's name there either.
 function stripSecrets(text: string): string {
-  return text.replace(/\u27e6weft-secret:[A-Za-z0-9_]+\u27e7/g, '***').slice(0, 160);
+  return text.replace(/\u27e6weft-secret:[A-Za-z0-9_]+(?:@[A-Za-z0-9]+)?\u27e7/g, '***').slice(0, 160);
 }
 
 export { renderTemplate };

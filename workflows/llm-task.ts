@@ -18,12 +18,13 @@ const TIMEOUT_SLACK_MS = 30_000;
 
 export async function runLlm(ctx: RunContext, task: LlmTask, frame: Frame, record: TaskRunRecord, attempt: number): Promise<unknown> {
   const scope = frame.scope();
+  const secretScope = ctx.secretScope(frame);
   const at = (field: string) => `${task.id}.${field}`;
   const key = taskRunKey(task.id, frame.iteration);
   const limit = parseDuration(task.timeout ?? taskDefaults('llm').defaultTimeout ?? '5m') ?? 300_000;
   const input: LlmInput = {
     context: ctx.taskContext(task.id, frame.iteration, attempt),
-    provider: renderText(task.provider, scope, at('provider')),
+    provider: renderText(task.provider, secretScope, at('provider')),
     model: renderText(task.model, scope, at('model')),
     ...(task.system !== undefined ? { system: renderText(task.system, scope, at('system')) } : {}),
     ...(task.prompt !== undefined ? { prompt: renderText(task.prompt, scope, at('prompt')) } : {}),

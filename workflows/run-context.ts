@@ -1,11 +1,14 @@
 // What every part of the interpreter shares for one workflow execution: the flow, the task
 // book, activity proxies and approval answers. Deterministic state only.
 
-import { type ActivityOptions, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { type ActivityOptions, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { TaskContext } from '../activities/types.js';
-import type { ApprovalOutput } from '../src/runs/run-types.js';
+import { SECRET_NONCE_KEY } from '../src/expressions/cel-environment.js';
+import type { CelScope } from '../src/expressions/evaluate.js';
+import type { ApprovalOutput, RunRights } from '../src/runs/run-types.js';
 import type { FlowSpec } from '../src/spec/flow-spec.js';
+import type { Frame } from './frame.js';
 import { LOG_SINK_PATCH, runLogs } from './run-log-sink.js';
 import { WEFT_WAITING } from './search-attributes.js';
 import { TaskBook } from './task-book.js';
@@ -36,6 +39,9 @@ export class RunContext {
   /** Task lifecycle events waiting for their write to the run logs. */
   readonly events: TaskEvents;
   private waiting = false;
+  private nonce: string | undefined;
+  /** The rights of whoever started the top run, handed to every subflow (FlowRunInput.rights). */
+  rights: RunRights | undefined;
   /**
    * Started since the `log-sink` patch: logs go through the sink, and the interpreter takes its
    * shorter promise chain for single-attempt tasks (both change the order of work in a run).
@@ -95,7 +101,22 @@ export class RunContext {
     return proxyActivities<WeftActivities>(options);
   }
 
-  /** What an I/O task's activity is told about its run, for logs and output storage. */
+  /**
+   * This execution's secret nonce: `secret()` markers carry it and the activity resolves only
+   * markers that do. Drawn from the workflow's seeded random source (no command, the same on
+   * replay) when first needed, after the inputs are fixed, so no input can carry it.
+   */
+  get secretNonce(): string {
+    this.nonce ??= uuid4().replace(/-/g, '');
+    return this.nonce;
+  }
+
+  /** The scope of fields where `secret()` is allowed: the frame's, plus the nonce. */
+  secretScope(frame: Frame): CelScope {
+    return { ...frame.scope(), [SECRET_NONCE_KEY]: this.secretNonce };
+  }
+
+  /** What an I/O task's activity is told about its run, for logs, output storage and secrets. */
   taskContext(taskId: string, iteration: number[] | undefined, attempt: number): TaskContext {
     return {
       runId: this.runId,
@@ -104,6 +125,7 @@ export class RunContext {
       ...(iteration ? { iteration } : {}),
       attempt,
       ...(this.events.enabled ? { taskEvents: true } : {}),
+      secretNonce: this.secretNonce,
     };
   }
 

@@ -2,7 +2,7 @@
 // ApplicationFailure at the workflow boundary (any other error would stall the workflow task).
 
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure } from '@temporalio/workflow';
-import { ExpressionError, WeftError } from '../src/errors.js';
+import { ExpressionError, ExpressionTooCostlyError, WeftError } from '../src/errors.js';
 import type { TaskError } from '../src/runs/run-types.js';
 
 export class TaskFailure extends Error {
@@ -19,6 +19,7 @@ export class TaskFailure extends Error {
 /** Extracts the typed error of whatever a task threw: activity failures keep the activity's error type. */
 export function toTaskError(error: unknown): TaskError {
   if (error instanceof TaskFailure) return error.error;
+  if (error instanceof ExpressionTooCostlyError) return { type: 'ExpressionTooCostly', message: error.message };
   if (error instanceof ExpressionError) return { type: 'ExpressionError', message: error.message };
   if (error instanceof WeftError) return { type: error.name, message: error.message };
   if (error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) {

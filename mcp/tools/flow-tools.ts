@@ -25,7 +25,7 @@ export class AccessDeniedError extends WeftError {
 /** Refuses flows this session may not save or run (script tasks, foreign namespaces). */
 export function checkFlowAccess(flow: FlowSpec, access: McpAccess): void {
   if (!namespaceAllowed(access, flow.namespace)) {
-    throw new AccessDeniedError(`namespace "${flow.namespace}" is outside this API key's namespace`, 'use a flow in the namespace the key was created for');
+    throw new AccessDeniedError(`namespace "${flow.namespace}" is outside this API key's namespace`, `use flows of namespace ${access.namespace}`);
   }
   const scripts = scriptTaskPaths(flow);
   if (scripts.length > 0 && !access.scriptsAllowed) {
@@ -33,6 +33,17 @@ export function checkFlowAccess(flow: FlowSpec, access: McpAccess): void {
       `${scripts[0]} is a script task, and this API key may not save or run script tasks`,
       'use http tasks instead, or ask for a key created with --allow-scripts (or scope admin)',
     );
+  }
+}
+
+/**
+ * Refuses a flow reference (`namespace/id`) outside this session's namespace, before anything is
+ * read: a foreign flow is neither shown nor confirmed to exist.
+ */
+export function checkFlowRefAccess(ref: string, access: McpAccess): void {
+  const namespace = ref.includes('/') ? ref.slice(0, ref.indexOf('/')) : '';
+  if (!namespaceAllowed(access, namespace)) {
+    throw new AccessDeniedError(`flow ${ref} is outside this API key's namespace`, `use flows of namespace ${access.namespace}`);
   }
 }
 
@@ -151,6 +162,7 @@ export const getFlow = defineTool({
   output: { flow: z.string(), revision: z.number(), yaml: z.string(), revisions: z.number(), updatedAt: z.string(), truncated: z.boolean().optional() },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run({ flow, revision }, _call, ctx) {
+    checkFlowRefAccess(flow, ctx.access);
     const detail = await ctx.services.flows.get(flow, revision);
     const source = cutText(detail.yaml, RESPONSE_BUDGET_BYTES - 2000);
     return {
@@ -175,10 +187,7 @@ export const deleteFlow = defineTool({
   output: { deleted: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run({ flow }, _call, ctx) {
-    const namespace = flow.split('/')[0] ?? '';
-    if (!namespaceAllowed(ctx.access, namespace)) {
-      throw new AccessDeniedError(`namespace "${namespace}" is outside this API key's namespace`, 'use a flow in the namespace the key was created for');
-    }
+    checkFlowRefAccess(flow, ctx.access);
     const result = await ctx.services.flows.delete(flow);
     return { structured: result, summary: result.deleted ? `deleted ${flow}` : `${flow} was not in the catalog`, audit: { flow } };
   },

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { RUN_STATES } from '../../src/runs/run-types.js';
+import { runRightsOf } from '../../src/security/tool-policy.js';
 import type { RunDetail } from '../../src/services/run-service.js';
 import { waitForRunEnd } from '../../src/services/run-waiter.js';
 import { FLOW_LIMITS } from '../../src/spec/limits.js';
@@ -11,7 +12,7 @@ import { elicitApproval } from '../approval-elicitation.js';
 import { jsonBytes } from '../budget.js';
 import { ApprovalView, approvalView, boundedOutputs, RunErrorView, runErrorView, runSummaryLine } from '../run-view.js';
 import { defineTool, type ToolCall, type ToolContext } from '../tool-registry.js';
-import { AccessDeniedError, checkFlowAccess } from './flow-tools.js';
+import { AccessDeniedError, checkFlowAccess, checkFlowRefAccess } from './flow-tools.js';
 import { CursorField, FlowRefField, IterationField, limitField, RunIdField, TimeField, WaitSecondsField } from './tool-fields.js';
 
 const InputsField = z
@@ -47,7 +48,7 @@ export async function checkRunAccess(runId: string, ctx: ToolContext): Promise<R
   if (!namespaceAllowed(ctx.access, namespace)) {
     throw new AccessDeniedError(
       `run ${runId} belongs to namespace "${namespace}", outside this API key's namespace`,
-      'use runs of flows in the key’s namespace',
+      `use runs of flows in namespace ${ctx.access.namespace}`,
     );
   }
   return detail;
@@ -77,9 +78,11 @@ export const runFlow = defineTool({
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async run({ flow, inputs, waitSeconds, idempotencyKey, revision }, call, ctx) {
+    checkFlowRefAccess(flow, ctx.access);
     const entry = await ctx.services.flows.get(flow, revision);
     checkFlowAccess(entry.spec, ctx.access);
-    const { runId, started } = await ctx.services.runs.start({ flow, revision: entry.revision, inputs, idempotencyKey, trigger: 'mcp' }, entry);
+    const rights = runRightsOf(ctx.access);
+    const { runId, started } = await ctx.services.runs.start({ flow, revision: entry.revision, inputs, idempotencyKey, trigger: 'mcp' }, entry, rights);
     const uiUrl = ctx.services.runs.uiUrl(runId);
     if (!waitSeconds) {
       return {
@@ -128,7 +131,7 @@ export const listRuns = defineTool({
   async run(args, _call, ctx) {
     const namespace = args.namespace ?? ctx.access.namespace;
     if (!namespaceAllowed(ctx.access, namespace ?? '')) {
-      throw new AccessDeniedError(`namespace "${args.namespace}" is outside this API key's namespace`, `omit namespace or use "${namespace}"`);
+      throw new AccessDeniedError(`namespace "${args.namespace}" is outside this API key's namespace`, `omit namespace or use "${ctx.access.namespace}"`);
     }
     const page = await ctx.services.runs.list({ ...args, namespace, limit: args.limit ?? 20 });
     const counts = new Map<string, number>();

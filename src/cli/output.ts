@@ -2,13 +2,16 @@
 // stderr; errors as one line with a hint and a non-zero exit code, never a stack trace.
 
 import { FlowValidationError, WeftError } from '../errors.js';
+import { terminalText } from './terminal-text.js';
 
 export interface OutputOptions {
   json?: boolean;
 }
 
 export function printResult(options: OutputOptions, value: unknown, text: () => string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+  // Text for a person: no escape sequence from stored data reaches the terminal; fields that
+  // could add lines are escaped where they are formatted (terminalText).
+  process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${terminalText(text(), { keepNewlines: true })}\n`);
 }
 
 export function progress(line: string): void {
@@ -28,7 +31,8 @@ export async function runCommand(options: OutputOptions, body: () => Promise<num
       const problems = error instanceof FlowValidationError ? { errors: error.problems } : {};
       process.stdout.write(`${JSON.stringify({ error: { code, message, ...(weft?.hint ? { hint: weft.hint } : {}) }, ...problems }, null, 2)}\n`);
     } else {
-      process.stderr.write(`error: ${message}${weft?.hint ? ` (hint: ${weft.hint})` : ''}\n`);
+      // Errors can quote flow text (a failed run's message): one line, controls escaped.
+      process.stderr.write(`${terminalText(`error: ${message}${weft?.hint ? ` (hint: ${weft.hint})` : ''}`)}\n`);
     }
   }
 }

@@ -7,11 +7,14 @@ import { dataDir } from '../config/paths.js';
 import { OutputStore } from '../outputs/output-store.js';
 import { loadSecretKey } from '../secrets/secret-key.js';
 import { SecretStore } from '../secrets/secret-store.js';
+import { AuditLog } from '../security/audit-log.js';
+import { knownSecretValues } from '../security/audit-redaction.js';
+import { otherStoreNotice, storeIdentity } from '../server/store-identity.js';
 import { FlowService } from '../services/flow-service.js';
 import { LogService } from '../services/log-service.js';
 import { RunService } from '../services/run-service.js';
 import { openStore, type Store } from '../store/database.js';
-import { connectClient, loadConnectionSettings, temporalWaitSeconds } from '../temporal/connection-settings.js';
+import { type ConnectionSettings, connectClient, loadConnectionSettings, temporalWaitSeconds } from '../temporal/connection-settings.js';
 import { DEFAULT_TASK_QUEUE } from '../worker/weft-worker.js';
 import { progress } from './output.js';
 
@@ -31,6 +34,16 @@ export class ServicesContext {
     return new SecretStore(await this.openStore(), await loadSecretKey(dataDir()));
   }
 
+  /** The audit log of the store, redacting the values of its secrets (when the key opens them). */
+  async audit(): Promise<AuditLog> {
+    const store = await this.openStore();
+    const secrets = await loadSecretKey(dataDir()).then(
+      (key) => new SecretStore(store, key),
+      () => undefined,
+    );
+    return new AuditLog(store, { secretValues: knownSecretValues(secrets) });
+  }
+
   async runs(taskQueue = process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE): Promise<RunService> {
     return new RunService(await this.temporal(), await this.flows(), taskQueue, { outputs: new OutputStore(join(dataDir(), 'outputs')) });
   }
@@ -40,8 +53,28 @@ export class ServicesContext {
    * WEFT_TEMPORAL_WAIT_SECONDS (default 15), saying so on stderr; then TemporalUnreachableError.
    */
   async temporal(): Promise<Client> {
-    this.client ??= await connectClient(loadConnectionSettings(), { seconds: temporalWaitSeconds(), onWaiting: progress });
+    if (!this.client) {
+      const settings = loadConnectionSettings();
+      this.client = await connectClient(settings, { seconds: temporalWaitSeconds(), onWaiting: progress });
+      await this.sayIfAnotherStore(this.client, settings);
+    }
     return this.client;
+  }
+
+  /** One line on stderr when the service this command reaches serves another data directory. */
+  private async sayIfAnotherStore(client: Client, settings: ConnectionSettings): Promise<void> {
+    try {
+      const notice = await otherStoreNotice(client.workflowService, {
+        namespace: settings.namespace,
+        taskQueue: process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+        address: settings.address,
+        storeId: await storeIdentity(await this.openStore()),
+        dataDir: dataDir(),
+      });
+      if (notice) progress(notice);
+    } catch {
+      // Only a notice: a server that cannot describe queues (permissions) is no reason to fail.
+    }
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
 
 import { Environment } from '@marcbachmann/cel-js';
 import { toCel } from './cel-values.js';
+import { meterEvaluator } from './cost-budget.js';
 
 /** Variables an expression may read; which ones hold a value depends on where it runs. */
 export const SCOPE_VARIABLES = ['inputs', 'vars', 'outputs', 'run', 'item', 'index', 'error'] as const;
@@ -11,13 +12,62 @@ export const SCOPE_VARIABLES = ['inputs', 'vars', 'outputs', 'run', 'item', 'ind
 /**
  * Text that stands for a secret inside workflow code. The workflow never sees secret values:
  * `secret('X')` evaluates to this marker and the activity swaps in the value at the last moment.
+ * The marker carries the run's secret nonce (`⟦weft-secret:X@nonce⟧`), which the activity is told
+ * apart from the data, so that marker text arriving as data (an input, a response, an answer)
+ * cannot name a secret: data entered the run before the nonce was drawn or outside `secret()`.
+ * Without a nonce (a field where `secret()` is not allowed) the marker is inert text.
  */
-export function secretMarker(name: string): string {
-  return `\u27e6weft-secret:${name}\u27e7`;
+export function secretMarker(name: string, nonce?: string): string {
+  return nonce ? `\u27e6weft-secret:${name}@${nonce}\u27e7` : `\u27e6weft-secret:${name}\u27e7`;
 }
 
-/** Matches every secret marker; group 1 is the secret's name. */
-export const SECRET_MARKER_PATTERN = /\u27e6weft-secret:([A-Za-z0-9_]{1,128})\u27e7/g;
+/** Matches every secret marker, with or without a nonce; group 1 is the name, group 2 the nonce. */
+export const SECRET_MARKER_PATTERN = /\u27e6weft-secret:([A-Za-z0-9_]{1,128})(?:@([A-Za-z0-9]{1,64}))?\u27e7/g;
+
+/**
+ * Key of the run's secret nonce in an evaluation scope. Not a CEL identifier, so no expression
+ * can read it; only `secret()` does, and only the scopes of fields that allow `secret()` hold it.
+ */
+export const SECRET_NONCE_KEY = '$weftSecretNonce';
+
+/** A macro rather than a function: only a macro sees the evaluation scope, where the nonce is. */
+interface MacroArgs {
+  args: unknown[];
+}
+interface MacroChecker {
+  check(node: unknown, ctx: unknown): object;
+  getType(name: string): unknown;
+  createError(code: string, message: string, node: unknown): Error;
+}
+interface MacroEvaluator {
+  run(node: unknown, ctx: unknown): unknown;
+}
+interface MacroScope {
+  getValue(key: string): unknown;
+}
+
+function secretMacro({ args }: MacroArgs) {
+  return {
+    args,
+    async: false,
+    typeCheck(checker: MacroChecker, macro: MacroArgs, ctx: unknown) {
+      const checked = checker.check(macro.args[0], ctx) as { name?: string };
+      const type = checked.name ?? String(checked);
+      if (type !== 'string' && type !== 'dyn') {
+        throw checker.createError('no_matching_overload', `found no matching overload for 'secret(${type})'`, macro.args[0]);
+      }
+      return checker.getType('string');
+    },
+    evaluate(ev: MacroEvaluator, macro: MacroArgs, ctx: MacroScope) {
+      const name = ev.run(macro.args[0], ctx);
+      if (typeof name !== 'string' || !/^[A-Za-z0-9_]{1,128}$/.test(name)) {
+        throw new Error(`secret name "${String(name)}" must match [A-Za-z0-9_]{1,128}`);
+      }
+      const nonce = ctx.getValue(SECRET_NONCE_KEY);
+      return secretMarker(name, typeof nonce === 'string' ? nonce : undefined);
+    },
+  };
+}
 
 const ARITHMETIC = {
   '+': (a: number, b: number) => a + b,
@@ -41,13 +91,27 @@ function buildEnvironment(): Environment {
     env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
   }
   env.registerFunction('now(): google.protobuf.Timestamp', () => new Date());
-  env.registerFunction('secret(string): string', (name: string) => {
-    if (!/^[A-Za-z0-9_]{1,128}$/.test(name)) throw new Error(`secret name "${name}" must match [A-Za-z0-9_]{1,128}`);
-    return secretMarker(name);
-  });
+  env.registerFunction('secret(ast): string', secretMacro);
   env.registerFunction('toJson(dyn): string', (value: unknown) => JSON.stringify(value, bigintReplacer));
   env.registerFunction('fromJson(string): dyn', (text: string) => toCel(JSON.parse(text)));
+  meterEvaluator(evaluatorOf(env));
   return env;
+}
+
+// The library keeps its evaluator private but hands it to every node it evaluates: a probe
+// program whose root node records it gets hold of the one instance this environment uses.
+function evaluatorOf(env: Environment): Parameters<typeof meterEvaluator>[0] {
+  const probe = env.parse('null') as unknown as ((ctx: object) => unknown) & { ast: { evaluate: (ev: unknown) => unknown } };
+  let found: unknown;
+  probe.ast.evaluate = (ev: unknown) => {
+    found = ev;
+    return null;
+  };
+  probe({});
+  if (found === null || typeof found !== 'object' || typeof (found as { run?: unknown }).run !== 'function') {
+    throw new Error('the CEL evaluator was not found: the cost budget cannot be applied');
+  }
+  return found as Parameters<typeof meterEvaluator>[0];
 }
 
 function bigintReplacer(_key: string, value: unknown): unknown {

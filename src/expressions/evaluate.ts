@@ -1,9 +1,10 @@
 // Evaluates templates against a scope: typed values for a lone `{{ expr }}`, text otherwise,
 // and recursive rendering of nested maps and lists. Pure and bounded; used by the workflow.
 
-import { ExpressionError } from '../errors.js';
+import { ExpressionError, ExpressionTooCostlyError } from '../errors.js';
 import { celEnvironment } from './cel-environment.js';
 import { CelValueError, fromCel } from './cel-values.js';
+import { CostBudgetExceeded, costBudgetExceeded, EXPRESSION_COST_BUDGET, resetCostBudget } from './cost-budget.js';
 import { parseTemplate, type Template, TemplateSyntaxError } from './template.js';
 
 /** Variables visible to expressions, already in CEL form (see toCel). */
@@ -46,10 +47,15 @@ function templateOf(text: string, field: string): Template {
 export function evaluateExpression(expr: string, scope: CelScope, field: string): unknown {
   let result: unknown;
   try {
-    result = fromCel(compile(expr)(scope));
+    const program = compile(expr);
+    resetCostBudget();
+    result = fromCel(program(scope));
   } catch (error) {
+    if (isBudgetError(error) || costBudgetExceeded()) throw new ExpressionTooCostlyError(expr, field, EXPRESSION_COST_BUDGET);
     throw new ExpressionError(expr, field, reasonOf(error));
   }
+  // The library turns some errors into values (`||`, `exists`); a spent budget still fails.
+  if (costBudgetExceeded()) throw new ExpressionTooCostlyError(expr, field, EXPRESSION_COST_BUDGET);
   if (typeof result === 'string' ? result.length > MAX_EVALUATED_SIZE : jsonSize(result) > MAX_EVALUATED_SIZE) {
     throw new ExpressionError(expr, field, `result is larger than the ${MAX_EVALUATED_SIZE}-character limit`);
   }
@@ -115,6 +121,12 @@ export function textOf(value: unknown): string {
 
 function jsonSize(value: unknown): number {
   return value !== null && typeof value === 'object' ? JSON.stringify(value).length : 0;
+}
+
+// The library wraps a handler's error with the node it came from; the budget error may be the cause.
+function isBudgetError(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e instanceof CostBudgetExceeded) return true;
+  return false;
 }
 
 function reasonOf(error: unknown): string {

@@ -9,10 +9,15 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { LogLine } from '../../activities/types.js';
+import { StoreUnavailableError } from '../store/store-availability.js';
 import type { LogSink } from './log-sink.js';
 
 export interface RunLogWriterOptions {
-  /** How long a failing write is retried before its lines are given up (default 60 s). */
+  /**
+   * How long a failing write is retried before its lines are given up (default 60 s). A store
+   * that is unavailable (a database restart) is waited for without limit instead: the run pauses
+   * until its lines are written, so none is lost.
+   */
   retryForMs?: number;
   /** Told of lines given up, so the worker's own log names the runs they belong to. */
   onLost?: (lines: readonly LogLine[], error: unknown) => void;
@@ -45,7 +50,7 @@ export class RunLogWriter {
         await this.sink.write(lines);
         return;
       } catch (error) {
-        if (Date.now() + wait > deadline) {
+        if (Date.now() + wait > deadline && !(error instanceof StoreUnavailableError)) {
           this.options.onLost?.(lines, error);
           return;
         }

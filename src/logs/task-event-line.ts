@@ -34,7 +34,7 @@ export function startedMessage(attempt: number): string {
 
 /** `Type: message`, cut to a readable length, with secret markers (names) hidden. */
 export function describeError(error: { type: string; message: string }): string {
-  const text = `${error.type}: ${error.message}`.replace(/\u27e6weft-secret:[A-Za-z0-9_]+\u27e7/g, '***');
+  const text = `${error.type}: ${error.message}`.replace(/\u27e6weft-secret:[A-Za-z0-9_]+(?:@[A-Za-z0-9]+)?\u27e7/g, '***');
   return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS)}…` : text;
 }
 

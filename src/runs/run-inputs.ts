@@ -4,12 +4,16 @@
 import type { ValidationProblem } from '../errors.js';
 import type { FlowSpec } from '../spec/flow-spec.js';
 import { FLOW_LIMITS } from '../spec/limits.js';
+import { MAX_NESTING_DEPTH, valueNestingProblem } from '../spec/nesting-depth.js';
 
 export type ResolvedInputs = { valid: true; inputs: Record<string, unknown> } | { valid: false; problems: ValidationProblem[] };
 
 /** Validates `given` against the flow's inputs; unknown inputs are errors. */
 export function resolveInputs(flow: FlowSpec, given: Record<string, unknown>): ResolvedInputs {
   const problems: ValidationProblem[] = [];
+  // Before anything recurses over the value (JSON.stringify, the schema checks, toCel in the run).
+  const deep = valueNestingProblem(given, MAX_NESTING_DEPTH, 'inputs');
+  if (deep) return { valid: false, problems: [deep] };
   const size = JSON.stringify(given).length;
   if (size > FLOW_LIMITS.maxInputBytes) {
     return { valid: false, problems: [{ path: 'inputs', message: `inputs are ${size} bytes of JSON; the limit is ${FLOW_LIMITS.maxInputBytes}` }] };

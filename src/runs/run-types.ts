@@ -22,8 +22,23 @@ export interface FlowRunInput {
   trigger: string;
   /** Subflow nesting depth; 0 for a top-level run. */
   depth?: number;
+  /**
+   * The rights of whoever started the top run, handed down to every subflow and checked when each
+   * one starts; absent: unrestricted (the local user, or a key bound to nothing).
+   */
+  rights?: RunRights;
   /** Carried across continue-as-new: state of the run so far. */
   resume?: ResumeState;
+}
+
+/** What a restricted caller may run, for a whole tree of runs (enters history). */
+export interface RunRights {
+  /** Who started the top run, for messages and logs: `key:<prefix>`. */
+  caller: string;
+  /** The one namespace whose flows the tree may run; absent: any. */
+  namespace?: string;
+  /** Whether flows with `script` tasks may run in the tree. */
+  scripts: boolean;
 }
 
 /** State carried across continue-as-new (enters history). */

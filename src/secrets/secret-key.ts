@@ -2,20 +2,24 @@
 // else a key file in the data directory, created with mode 0600 on first use.
 
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { ensurePrivateDir, tightenFileModes } from '../config/paths.js';
 import { ConfigError } from '../errors.js';
 
 export async function loadSecretKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Buffer> {
   if (env.WEFT_SECRET_KEY) return parseKey(env.WEFT_SECRET_KEY, 'WEFT_SECRET_KEY');
   const file = join(dataDir, 'secret.key');
   try {
-    return parseKey((await readFile(file, 'utf8')).trim(), file);
+    const text = await readFile(file, 'utf8');
+    // A key file from an older Weft, or copied in by hand, may be readable by others.
+    await tightenFileModes(file);
+    return parseKey(text.trim(), file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const key = randomBytes(32);
-  await mkdir(dirname(file), { recursive: true });
+  await ensurePrivateDir(dirname(file));
   // 'wx' fails if another process created the file in the meantime; then read theirs.
   try {
     await writeFile(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });

@@ -1,10 +1,12 @@
-// Secrets kept in the store, encrypted with AES-256-GCM. Values are decrypted only when an
-// activity resolves `secret()`; listing shows names and dates, never values.
+// Secrets kept in the store, encrypted with AES-256-GCM, each in one namespace or global.
+// Values are decrypted only when an activity resolves `secret()`; listing shows names,
+// namespaces and dates, never values.
 
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { WeftError } from '../errors.js';
+import { NAMESPACE_PATTERN } from '../spec/schemas.js';
 import type { Store } from '../store/database.js';
-import type { SecretSource } from './secret-source.js';
+import { GLOBAL_SECRETS, type SecretSource } from './secret-source.js';
 
 const NAME = /^[A-Za-z0-9_]{1,128}$/;
 /** Largest secret value, in bytes. */
@@ -30,31 +32,51 @@ export class SecretStore implements SecretSource {
     private readonly key: Buffer,
   ) {}
 
-  async set(name: string, value: string): Promise<{ name: string; created: boolean }> {
+  /**
+   * Sets a secret of `namespace` (default: global, which flows of every namespace may read).
+   * Secrets stored before namespaces existed are global.
+   */
+  async set(name: string, value: string, namespace: string = GLOBAL_SECRETS): Promise<{ name: string; namespace: string; created: boolean }> {
     if (!NAME.test(name))
       throw new InvalidSecretError('SECRET_NAME_INVALID', `secret name "${name}" must match [A-Za-z0-9_]{1,128}`, { hint: 'e.g. GITHUB_TOKEN' });
+    checkNamespace(namespace);
     if (Buffer.byteLength(value) > MAX_SECRET_BYTES)
       throw new InvalidSecretError('SECRET_TOO_LARGE', `secret ${name} is larger than ${MAX_SECRET_BYTES} bytes`);
     const now = new Date().toISOString();
     const ciphertext = this.encrypt(value);
-    const existing = await this.store.db.selectFrom('secrets').select('name').where('name', '=', name).executeTakeFirst();
-    if (existing) await this.store.db.updateTable('secrets').set({ ciphertext, updated_at: now }).where('name', '=', name).execute();
-    else await this.store.db.insertInto('secrets').values({ name, ciphertext, created_at: now, updated_at: now }).execute();
-    return { name, created: !existing };
+    const existing = await this.store.db.selectFrom('secrets').select('name').where('namespace', '=', namespace).where('name', '=', name).executeTakeFirst();
+    if (existing)
+      await this.store.db.updateTable('secrets').set({ ciphertext, updated_at: now }).where('namespace', '=', namespace).where('name', '=', name).execute();
+    else await this.store.db.insertInto('secrets').values({ namespace, name, ciphertext, created_at: now, updated_at: now }).execute();
+    return { name, namespace, created: !existing };
   }
 
-  async list(): Promise<Array<{ name: string; updatedAt: string }>> {
-    const rows = await this.store.db.selectFrom('secrets').select(['name', 'updated_at']).orderBy('name').execute();
-    return rows.map((r) => ({ name: r.name, updatedAt: r.updated_at }));
+  /** Secrets by namespace and name; with `namespace`, that namespace's and the global ones only. */
+  async list(namespace?: string): Promise<Array<{ name: string; namespace: string; updatedAt: string }>> {
+    let query = this.store.db.selectFrom('secrets').select(['name', 'namespace', 'updated_at']);
+    if (namespace !== undefined) query = query.where('namespace', 'in', [namespace, GLOBAL_SECRETS]);
+    const rows = await query.orderBy('namespace').orderBy('name').execute();
+    return rows.map((r) => ({ name: r.name, namespace: r.namespace, updatedAt: r.updated_at }));
   }
 
-  async delete(name: string): Promise<{ deleted: boolean }> {
-    const result = await this.store.db.deleteFrom('secrets').where('name', '=', name).executeTakeFirst();
+  async delete(name: string, namespace: string = GLOBAL_SECRETS): Promise<{ deleted: boolean }> {
+    const result = await this.store.db.deleteFrom('secrets').where('namespace', '=', namespace).where('name', '=', name).executeTakeFirst();
     return { deleted: Number(result.numDeletedRows) > 0 };
   }
 
-  async get(name: string): Promise<string | undefined> {
-    const row = await this.store.db.selectFrom('secrets').select('ciphertext').where('name', '=', name).executeTakeFirst();
+  /**
+   * The value a flow of `namespace` reads as `secret(name)`: its namespace's own, else the global
+   * one; never another namespace's. Without `namespace`, the global one only.
+   */
+  async get(name: string, namespace?: string): Promise<string | undefined> {
+    const scopes = namespace !== undefined && namespace !== GLOBAL_SECRETS ? [namespace, GLOBAL_SECRETS] : [GLOBAL_SECRETS];
+    const rows = await this.store.db
+      .selectFrom('secrets')
+      .select(['namespace', 'ciphertext'])
+      .where('name', '=', name)
+      .where('namespace', 'in', scopes)
+      .execute();
+    const row = rows.find((r) => r.namespace !== GLOBAL_SECRETS) ?? rows[0];
     return row ? this.decrypt(name, row.ciphertext) : undefined;
   }
 
@@ -104,12 +126,19 @@ export class SecretStore implements SecretSource {
   }
 }
 
-/** The store first, then the `WEFT_SECRET_<NAME>` environment fallback. */
+function checkNamespace(namespace: string): void {
+  if (namespace !== GLOBAL_SECRETS && !NAMESPACE_PATTERN.test(namespace))
+    throw new InvalidSecretError('SECRET_NAMESPACE_INVALID', `secret namespace "${namespace}" must match ${NAMESPACE_PATTERN.source}`, {
+      hint: 'use the namespace of the flows that read it, e.g. team-a, or --global for every namespace',
+    });
+}
+
+/** The store first, then the `WEFT_SECRET_<NAME>` environment fallback (global). */
 export function layeredSecrets(...sources: SecretSource[]): SecretSource {
   return {
-    async get(name) {
+    async get(name, namespace) {
       for (const source of sources) {
-        const value = await source.get(name);
+        const value = await source.get(name, namespace);
         if (value !== undefined) return value;
       }
       return undefined;

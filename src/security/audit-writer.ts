@@ -3,10 +3,14 @@
 // it bought no durability: the call had already acted by then, so a crash before the insert lost
 // the record either way. Records submitted in one event-loop turn share one statement.
 
+import { setTimeout as delay } from 'node:timers/promises';
+import { StoreUnavailableError } from '../store/store-availability.js';
 import type { AuditLog, AuditRecord, AuditRecordInput } from './audit-log.js';
 
 /** Most records one INSERT carries (ten parameters each, well inside SQLite's and PostgreSQL's limits). */
 const MAX_RECORDS_PER_WRITE = 200;
+/** How long records wait for a store that is unavailable (a database restart) before they are reported lost. */
+const UNAVAILABLE_RETRY_MS = 5 * 60 * 1000;
 /** Records a lost-write report lists by name; the rest are counted. */
 const REPORTED_RECORDS = 5;
 
@@ -47,10 +51,23 @@ export class AuditWriter {
   private async writeAll(batch: readonly AuditRecord[]): Promise<void> {
     for (let start = 0; start < batch.length; start += MAX_RECORDS_PER_WRITE) {
       const part = batch.slice(start, start + MAX_RECORDS_PER_WRITE);
+      await this.writePart(part);
+    }
+  }
+
+  /** Writes one batch; a store that is away is waited for (with backoff) up to UNAVAILABLE_RETRY_MS. */
+  private async writePart(part: readonly AuditRecord[]): Promise<void> {
+    const deadline = Date.now() + UNAVAILABLE_RETRY_MS;
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
       try {
         await this.log.write(part);
+        return;
       } catch (error) {
-        this.report(lostRecordsLine(part, error));
+        if (!(error instanceof StoreUnavailableError) || Date.now() + wait > deadline) {
+          this.report(lostRecordsLine(part, error));
+          return;
+        }
+        await delay(wait);
       }
     }
   }

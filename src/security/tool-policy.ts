@@ -2,6 +2,9 @@
 // mutates (audited, hidden in read-only mode), and the rules for scripts and namespaces.
 
 import { WeftError } from '../errors.js';
+import type { RunRights } from '../runs/run-types.js';
+import type { FlowSpec } from '../spec/flow-spec.js';
+import { scriptTaskPaths } from '../spec/flow-tasks.js';
 import { type Caller, callerLabel, LOCAL, type Scope, scopeAllows } from './principal.js';
 
 export interface ToolRule {
@@ -100,8 +103,10 @@ export class NamespaceNotAllowedError extends WeftError {
     readonly namespace: string,
     readonly allowed: string,
   ) {
+    // The hint speaks to an untrusted caller: it names what the caller may touch, never the
+    // namespace it reached for nor a wider key to ask for.
     super('NAMESPACE_NOT_ALLOWED', `namespace ${namespace} is not allowed for ${caller}: it may touch only ${allowed}`, {
-      hint: `use flows of namespace ${allowed}, or a key without --namespace`,
+      hint: `use flows, runs and secrets of namespace ${allowed}`,
     });
   }
 }
@@ -134,4 +139,53 @@ export function sessionPolicy(caller: Caller, options: ToolPolicyOptions = {}): 
     scriptsAllowed: mayUseScripts(caller),
     ...(caller !== LOCAL && caller.namespace !== undefined ? { namespace: caller.namespace } : {}),
   };
+}
+
+/**
+ * The rights a run started by `caller` hands down to its subflows: undefined when the caller is
+ * unrestricted (the local user, or a key with no namespace that may use scripts).
+ */
+export function runRightsOf(caller: { caller: string; namespace?: string; scriptsAllowed: boolean }): RunRights | undefined {
+  if (caller.namespace === undefined && caller.scriptsAllowed) return undefined;
+  return { caller: caller.caller, ...(caller.namespace !== undefined ? { namespace: caller.namespace } : {}), scripts: caller.scriptsAllowed };
+}
+
+/** Thrown when a subflow of a run would do what the starter of the run may not. */
+export class SubflowNotAllowedError extends WeftError {
+  constructor(
+    readonly caller: string,
+    readonly subflow: string,
+    reason: string,
+    hint: string,
+  ) {
+    super('SUBFLOW_NOT_ALLOWED', `subflow ${subflow} is not allowed for ${caller}, who started this run: ${reason}`, { hint });
+  }
+}
+
+/**
+ * Throws unless a run holding `rights` may run `flow`: the caller's namespace and script rights
+ * apply to every run of the tree. `subflow` says the flow is reached through a subflow task.
+ */
+export function assertRunRights(flow: FlowSpec, rights: RunRights | undefined, subflow = false): void {
+  if (!rights) return;
+  const ref = `${flow.namespace}/${flow.id}`;
+  if (rights.namespace !== undefined && flow.namespace !== rights.namespace) {
+    if (!subflow) throw new NamespaceNotAllowedError(rights.caller, flow.namespace, rights.namespace);
+    throw new SubflowNotAllowedError(
+      rights.caller,
+      ref,
+      `it is in namespace ${flow.namespace}, and runs started by ${rights.caller} may run flows of namespace ${rights.namespace} only`,
+      `call only flows of namespace ${rights.namespace} from this flow`,
+    );
+  }
+  const scripts = scriptTaskPaths(flow);
+  if (scripts.length > 0 && !rights.scripts) {
+    if (!subflow) throw new ScriptsNotAllowedError(rights.caller, ref);
+    throw new SubflowNotAllowedError(
+      rights.caller,
+      ref,
+      `${scripts[0]} is a script task, and runs started by ${rights.caller} may not run script tasks`,
+      'use http tasks in the subflow instead, or start the run with an admin key or one created with --allow-scripts',
+    );
+  }
 }

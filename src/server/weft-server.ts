@@ -19,6 +19,7 @@ import { ApiKeyService } from '../security/api-keys.js';
 import { AuditLog } from '../security/audit-log.js';
 import { knownSecretValues } from '../security/audit-redaction.js';
 import { AuditWriter } from '../security/audit-writer.js';
+import { egressPolicyFromEnv, temporalEndpoints } from '../security/egress-policy.js';
 import { FlowService } from '../services/flow-service.js';
 import { LogService } from '../services/log-service.js';
 import { RunService } from '../services/run-service.js';
@@ -27,6 +28,7 @@ import { connectClient, loadConnectionSettings } from '../temporal/connection-se
 import { type DevServer, startDevServer } from '../temporal/dev-server.js';
 import { createWeftWorker, DEFAULT_TASK_QUEUE } from '../worker/weft-worker.js';
 import { clearServiceRecord, type ServiceRecord, writeServiceRecord } from './service-record.js';
+import { assertQueueFree, storeIdentity, workerIdentity } from './store-identity.js';
 
 export interface WeftServerOptions {
   dataDir: string;
@@ -61,9 +63,28 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   const store = await openStore({ dataDir });
   const flows = new FlowService(store);
   const connection = await NativeConnection.connect(settings.connectionOptions);
+  // Workers of another store on this queue would trade runs with this one: refuse, say what to do.
+  const storeId = await storeIdentity(store);
+  try {
+    await assertQueueFree(connection.workflowService, settings.namespace, taskQueue, storeId);
+  } catch (error) {
+    // Leave nothing behind, the embedded server least of all: it would outlive this process.
+    await connection.close();
+    await store.close();
+    await devServer?.stop();
+    throw error;
+  }
   const secretStore = new SecretStore(store, await loadSecretKey(dataDir));
   const secrets = layeredSecrets(secretStore, secretsFromEnv());
   if (process.env.WEFT_EXISTING_WORKFLOWS) await registerExistingWorkflows(store, process.env.WEFT_EXISTING_WORKFLOWS);
+  // Flows never call this service's own ports: Temporal's (gRPC, UI, HTTP API, metrics) now, MCP once it listens.
+  const egress = egressPolicyFromEnv(
+    temporalEndpoints(settings.address, {
+      uiPort: devServer && options.uiPort !== false ? options.uiPort : undefined,
+      httpPort: devServer?.otherPorts?.http,
+      metricsPort: devServer?.otherPorts?.metrics,
+    }),
+  );
   const worker = await createWeftWorker({
     connection,
     namespace: settings.namespace,
@@ -73,9 +94,15 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
     flows,
     secrets,
     modules: await loadWeftModules(),
+    egress,
+    identity: workerIdentity(storeId, dataDir),
   });
   const running = worker.run();
   const uiUrl = devServer?.uiUrl ?? process.env.WEFT_UI_URL;
+  if (!devServer && uiUrl && URL.canParse(uiUrl)) {
+    const ui = new URL(uiUrl);
+    egress.protect({ host: ui.hostname, port: Number(ui.port || (ui.protocol === 'https:' ? 443 : 80)), what: "the Temporal server's Web UI" });
+  }
   let http: McpHttpServer | undefined;
   let client: Awaited<ReturnType<typeof connectClient>> | undefined;
   let audit: AuditWriter | undefined;
@@ -101,6 +128,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
       prompts: await loadPrompts(),
       log: progress,
     });
+    egress.protect({ host: mcp.host, port: Number(new URL(http.url).port), what: "Weft's own MCP endpoint" });
   }
   const record: ServiceRecord = {
     pid: process.pid,

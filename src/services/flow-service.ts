@@ -102,12 +102,14 @@ export class FlowService implements FlowCatalog {
     message: string | undefined;
   }): Promise<{ flow: string; revision: number; created: boolean }> {
     const hash = createHash('sha256').update(entry.source).digest('hex');
-    // Two saves of one flow at once race for the next revision number; the loser retries.
+    // Two saves of one flow at once race for the next revision number; the loser retries. So
+    // does a save whose SQLite read snapshot went stale under another process's write (the
+    // service writing run logs): its transaction was rolled back whole.
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.insertRevision(entry, hash);
       } catch (error) {
-        if (attempt >= 5 || !isUniqueViolation(error)) throw error;
+        if (attempt >= 5 || !(isUniqueViolation(error) || isStaleSnapshot(error))) throw error;
       }
     }
   }
@@ -247,6 +249,10 @@ export class FlowService implements FlowCatalog {
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: string }).code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function isStaleSnapshot(error: unknown): boolean {
+  return (error as { code?: string }).code === 'SQLITE_BUSY_SNAPSHOT';
 }
 
 function splitRef(ref: string): [string, string] {

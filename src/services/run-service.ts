@@ -22,6 +22,7 @@ import {
   type FlowRunInput,
   type FlowRunResult,
   type PendingApproval,
+  type RunRights,
   type RunState,
   SEARCH_ATTRIBUTES,
   type StoredOutputRef,
@@ -31,6 +32,9 @@ import {
   type TokenUsageTotal,
   taskRunKey,
 } from '../runs/run-types.js';
+import { assertRunRights } from '../security/tool-policy.js';
+import type { FlowSpec, SubflowTask } from '../spec/flow-spec.js';
+import { flowTasks } from '../spec/flow-tasks.js';
 import { problemsFromZod } from '../spec/zod-problems.js';
 import type { FlowDetail, FlowService, WorkflowTarget } from './flow-service.js';
 import { isoTime } from './iso-time.js';
@@ -41,6 +45,8 @@ const INPUTS_HASH_MEMO = 'weftInputsHash';
 /** Memo key saying what a run runs: `declarative` (the interpreter), `code` or `temporal`. */
 const KIND_MEMO = 'weftKind';
 const MAX_RUN_PAGE = 200;
+/** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/io-tasks.ts). */
+const MAX_SUBFLOW_WALK = 10;
 
 export class IdempotencyConflictError extends WeftError {
   constructor(readonly runId: string) {
@@ -160,11 +166,15 @@ export class RunService {
    * (`started: false`). `read`: the revision's detail when the caller has read it already (as
    * `run_flow` does to check access), so the store is not asked twice.
    */
-  async start(input: StartRunRequest, read?: FlowDetail): Promise<{ runId: string; started: boolean }> {
+  async start(input: StartRunRequest, read?: FlowDetail, rights?: RunRights): Promise<{ runId: string; started: boolean }> {
     const request = parseRequest(StartRunRequestSchema, input, 'run request');
     const detail = read ?? (await this.flows.get(request.flow, request.revision));
     if (read && (read.flow !== request.flow || (request.revision !== undefined && read.revision !== request.revision))) {
       throw new Error(`run request for ${request.flow} rev ${request.revision} was handed ${detail.flow} rev ${detail.revision}`);
+    }
+    if (rights) {
+      assertRunRights(detail.spec, rights);
+      if (!detail.target) await this.checkSubflowRights(detail.spec, rights);
     }
     const { namespace, id } = detail.spec;
     let launch: { workflowType: string; taskQueue: string; args: unknown[]; inputs: Record<string, unknown> };
@@ -175,7 +185,13 @@ export class RunService {
     } else {
       const resolved = resolveInputs(detail.spec, request.inputs ?? {});
       if (!resolved.valid) throw new FlowValidationError(resolved.problems, 'run inputs');
-      const input: FlowRunInput = { flow: detail.spec, revision: detail.revision, inputs: resolved.inputs, trigger: request.trigger ?? 'api' };
+      const input: FlowRunInput = {
+        flow: detail.spec,
+        revision: detail.revision,
+        inputs: resolved.inputs,
+        trigger: request.trigger ?? 'api',
+        ...(rights ? { rights } : {}),
+      };
       launch = { workflowType: FLOW_RUN.workflowType, taskQueue: this.taskQueue, args: [input], inputs: resolved.inputs };
     }
     const inputsHash = createHash('sha256').update(canonicalJson(launch.inputs)).digest('hex');
@@ -200,6 +216,34 @@ export class RunService {
       if (existing.memo?.[INPUTS_HASH_MEMO] !== inputsHash) throw new IdempotencyConflictError(runId);
       return { runId, started: false };
     }
+  }
+
+  /**
+   * Walks the subflows a flow names (literally, at any depth, as saved now) and refuses the run
+   * if one breaks `rights`. The worker checks each child again when it starts (a subflow saved
+   * later, a revision changed meanwhile); this check refuses before anything runs.
+   */
+  private async checkSubflowRights(flow: FlowSpec, rights: RunRights): Promise<void> {
+    const seen = new Set<string>();
+    const walk = async (parent: FlowSpec, depth: number): Promise<void> => {
+      if (depth > MAX_SUBFLOW_WALK) return;
+      for (const { task } of flowTasks(parent)) {
+        if (task.type !== 'subflow') continue;
+        const { flow: ref, revision } = task as SubflowTask;
+        const key = `${ref}@${revision ?? 'latest'}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const child = await this.flows.resolve(ref, revision).catch((error: unknown) => {
+          // A subflow that does not resolve fails its task when it starts: nothing to check here.
+          if (error instanceof WeftError) return undefined;
+          throw error;
+        });
+        if (!child) continue;
+        assertRunRights(child.flow, rights, true);
+        await walk(child.flow, depth + 1);
+      }
+    };
+    await walk(flow, 1);
   }
 
   /** A run's state, timeline, outputs and model usage; finished runs are read from Temporal without a worker. */

@@ -2,6 +2,7 @@
 
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { ValidationProblem } from '../errors.js';
+import { unicodeProblem, yamlNestingProblem } from './document-bounds.js';
 import type { FlowSpec } from './flow-spec.js';
 import { FLOW_LIMITS } from './limits.js';
 import { validateFlow } from './validate-flow.js';
@@ -13,6 +14,8 @@ export type ParsedFlow = { valid: true; flow: FlowSpec } | { valid: false; probl
 
 /** Parses and validates flow text. YAML is a superset of JSON, so one parser serves both. */
 export function parseFlow(text: string): ParsedFlow {
+  const unicode = unicodeProblem(text);
+  if (unicode) return { valid: false, problems: [unicode] };
   const bytes = new TextEncoder().encode(text).length;
   if (bytes > FLOW_LIMITS.maxDocumentBytes) {
     return {
@@ -20,6 +23,9 @@ export function parseFlow(text: string): ParsedFlow {
       problems: [{ path: '', message: `the flow document is ${bytes} bytes; the limit is ${FLOW_LIMITS.maxDocumentBytes}`, hint: 'split it into subflows' }],
     };
   }
+  // The composer recurses per level: bound the depth on the parser's tokens before it runs.
+  const deep = yamlNestingProblem(text);
+  if (deep) return { valid: false, problems: [deep] };
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -31,9 +37,30 @@ export function parseFlow(text: string): ParsedFlow {
       }),
     };
   }
-  const result = validateFlow(doc.toJS({ maxAliasCount: 100 }));
+  let document: unknown;
+  try {
+    document = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
+  } catch (error) {
+    // The composer refuses aliases that expand past the count (a "billion laughs" document).
+    return { valid: false, problems: [aliasProblem(error)] };
+  }
+  const result = validateFlow(document);
   if (result.valid) return result;
   return { valid: false, problems: result.problems.map((p) => locate(p, doc, lines)) };
+}
+
+/** Most nodes the aliases (`*name`) of one document may expand to, counted by the YAML library. */
+const MAX_ALIAS_EXPANSION = 100;
+
+function aliasProblem(error: unknown): LocatedProblem {
+  if (!(error instanceof ReferenceError)) {
+    return { path: '', message: `the document cannot be read: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return {
+    path: '',
+    message: `the document's aliases (*name) expand to more than ${MAX_ALIAS_EXPANSION} nodes, which is refused as a resource exhaustion attack ("billion laughs")`,
+    hint: 'write the repeated values out, or compute them once in vars and refer to them with {{ vars.name }}',
+  };
 }
 
 function locate(problem: ValidationProblem, doc: ReturnType<typeof parseDocument>, lines: LineCounter): LocatedProblem {

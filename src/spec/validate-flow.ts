@@ -9,6 +9,7 @@ import { schemaError } from '../llm/response-schema.js';
 import { validateApprovalFields } from './approval-fields.js';
 import type { FlowSpec } from './flow-spec.js';
 import { FLOW_LIMITS } from './limits.js';
+import { valueNestingProblem } from './nesting-depth.js';
 import { COMMON_TASK_FIELD_NAMES, DurationText, FLOW_ID_PATTERN, FlowInput, NAMESPACE_PATTERN, RetryPolicy } from './schemas.js';
 import { closest } from './suggest.js';
 import { allTaskTypeNames, CONTROL_FIELDS, isKnownTaskType, taskSchema, taskTypeInfo } from './task-types.js';
@@ -55,6 +56,9 @@ export function validateFlow(document: unknown): FlowValidation {
       problems: [{ path: '', message: 'a flow must be a map with at least id and tasks', hint: 'start from: id: my-flow\\ntasks: [...]' }],
     };
   }
+  // Schema checks recurse per level: a document that did not come through parseFlow is bounded here.
+  const deep = valueNestingProblem(document);
+  if (deep) return { valid: false, problems: [deep] };
   const root = FlowRoot.safeParse(document, { reportInput: true });
   if (!root.success) walk.problems.push(...problemsFromZod(root.error.issues, '', ROOT_FIELDS, 'a flow'));
   const doc = document as Record<string, unknown>;

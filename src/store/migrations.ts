@@ -1,6 +1,7 @@
 // Schema migrations, written once with Kysely's schema builder so SQLite and PostgreSQL get the
 // same tables. Append new migrations; never edit one that has shipped.
 
+import { randomUUID } from 'node:crypto';
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { StoreKind } from './database.js';
 
@@ -140,6 +141,45 @@ function securityMigration(kind: StoreKind): Migration {
   };
 }
 
+/**
+ * Secrets belong to a namespace (or `*`, global): the table is rebuilt with the key (namespace,
+ * name). Secrets stored before this migration become global, so the flows that used them still
+ * find them; an admin moves one into a namespace by setting it there and deleting the global one.
+ */
+const secretNamespacesMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('secrets_scoped')
+      .addColumn('namespace', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('ciphertext', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('secrets_scoped_pk', ['namespace', 'name'])
+      .execute();
+    await sql`INSERT INTO secrets_scoped (namespace, name, ciphertext, created_at, updated_at) SELECT '*', name, ciphertext, created_at, updated_at FROM secrets`.execute(
+      db,
+    );
+    await db.schema.dropTable('secrets').execute();
+    await db.schema.alterTable('secrets_scoped').renameTo('secrets').execute();
+  },
+};
+
+/**
+ * The store's identity: one random id, made once when the store is created (or first migrated),
+ * so that processes can tell whether they share a store (see src/server/store-identity.ts).
+ */
+const storeIdentityMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('store_identity')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await sql`INSERT INTO store_identity (id, created_at) VALUES (${randomUUID()}, ${new Date().toISOString()})`.execute(db);
+  },
+};
+
 export function migrationProvider(kind: StoreKind): MigrationProvider {
   return {
     async getMigrations() {
@@ -149,6 +189,8 @@ export function migrationProvider(kind: StoreKind): MigrationProvider {
         '003_secrets': secretsMigration,
         '004_security': securityMigration(kind),
         '005_llm_cache': llmCacheMigration,
+        '006_secret_namespaces': secretNamespacesMigration,
+        '007_store_identity': storeIdentityMigration,
       };
     },
   };

@@ -44,6 +44,8 @@ export interface LogsTable {
 }
 
 export interface SecretsTable {
+  /** The namespace whose flows may read the secret, or `*`: global, every namespace (set by an admin only). */
+  namespace: string;
   name: string;
   /** base64 of iv (12 bytes) + auth tag (16 bytes) + AES-256-GCM ciphertext. */
   ciphertext: string;
@@ -98,7 +100,14 @@ export interface AuditLogTable {
   flow: string | null;
 }
 
+/** One row: the store's random identity, made when the store was created. */
+export interface StoreIdentityTable {
+  id: string;
+  created_at: string;
+}
+
 export interface StoreSchema {
+  store_identity: StoreIdentityTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   llm_cache: LlmCacheTable;

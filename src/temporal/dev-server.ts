@@ -8,6 +8,8 @@ import { Connection } from '@temporalio/client';
 import { cacheDir } from '../config/paths.js';
 import { TemporalSetupError } from '../errors.js';
 import { parseDynamicConfigOverrides, TUNED_DYNAMIC_CONFIG, TUNED_SQLITE_PRAGMAS } from './dev-server-config.js';
+import { assertPortsFree } from './dev-server-ports.js';
+import { freePort } from './loopback-ports.js';
 import { registerSearchAttributes } from './search-attributes.js';
 import { findOrBuildTemporalCli } from './temporal-cli.js';
 
@@ -33,6 +35,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl: string | undefined;
+  /** The HTTP API and metrics ports it listens on too (the CLI's server only), so flows can be kept off them. */
+  otherPorts?: { http: number; metrics: number };
   /** The CLI's process; absent when the SDK's downloaded server runs it. */
   process?: ChildProcess;
   stop(): Promise<void>;
@@ -51,6 +55,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...options.dynamicConfig,
   };
   const configArgs = Object.entries(config).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]);
+  await assertPortsFree([{ port, what: 'gRPC' }, ...(options.uiPort === false ? [] : [{ port: options.uiPort ?? 8233, what: 'Web UI' }])]);
   if (!cli) return startDownloadedDevServer(options, port, namespace, configArgs, progress);
   const args = [
     'server',
@@ -68,6 +73,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   if (options.uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? 8233));
+  // Chosen here rather than by the server, so Weft knows them and keeps http tasks off them.
+  const otherPorts = { http: await freePort(), metrics: await freePort() };
+  args.push('--http-port', String(otherPorts.http), '--metrics-port', String(otherPorts.metrics));
   args.push(...configArgs);
   const pragmas = { ...(options.tuned === false ? {} : TUNED_SQLITE_PRAGMAS), ...parseDynamicConfigOverrides(process.env.WEFT_TEMPORAL_SQLITE_PRAGMAS) };
   for (const [name, value] of Object.entries(pragmas)) args.push('--sqlite-pragma', `${name}=${value}`);
@@ -88,7 +96,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stop();
     throw error;
   }
-  return { address, uiUrl: options.uiPort === false ? undefined : `http://127.0.0.1:${options.uiPort ?? 8233}`, process: child, stop };
+  return { address, uiUrl: options.uiPort === false ? undefined : `http://127.0.0.1:${options.uiPort ?? 8233}`, otherPorts, process: child, stop };
 }
 
 // Last resort when there is neither a temporal CLI nor Go: the SDK downloads the dev server.

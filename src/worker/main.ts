@@ -15,11 +15,13 @@ import { installTemporalLogging } from '../logging/temporal-logging.js';
 import { loadSecretKey } from '../secrets/secret-key.js';
 import { secretsFromEnv } from '../secrets/secret-source.js';
 import { layeredSecrets, SecretStore } from '../secrets/secret-store.js';
+import { egressPolicyFromEnv, temporalEndpoints } from '../security/egress-policy.js';
+import { assertQueueFree, storeIdentity, workerIdentity } from '../server/store-identity.js';
 import { FlowService } from '../services/flow-service.js';
 import { LogService, logRetentionDays } from '../services/log-service.js';
 import { openStore } from '../store/database.js';
 import { connectWorkerConnection, loadConnectionSettings, temporalWaitSeconds } from '../temporal/connection-settings.js';
-import { createWeftWorker } from './weft-worker.js';
+import { createWeftWorker, DEFAULT_TASK_QUEUE } from './weft-worker.js';
 
 /** Runs a worker until it is stopped by a signal; resolves with the exit code. Failures are logged, then thrown. */
 export async function runWorker(logger: Logger = weftLogger()): Promise<number> {
@@ -40,19 +42,26 @@ async function serve(logger: Logger): Promise<number> {
     maxConcurrentActivities: positiveInt('WEFT_MAX_CONCURRENT_ACTIVITIES', 100),
     maxConcurrentWorkflowTasks: positiveInt('WEFT_MAX_CONCURRENT_WORKFLOW_TASKS', 100),
   };
+  // Read before anything starts: a malformed WEFT_HTTP_ALLOWED_HOSTS stops the worker at once.
+  const egress = egressPolicyFromEnv(temporalEndpoints(settings.address));
   const store = await openStore({ dataDir: dataDir() });
   let connection: NativeConnection | undefined;
   let retention: LogRetentionJob | undefined;
   let stop: ((signal: NodeJS.Signals) => void) | undefined;
   try {
     connection = await connectWorkerConnection(settings, { seconds: waitSeconds, onWaiting: (line) => process.stderr.write(`${line}\n`) });
+    const storeId = await storeIdentity(store);
+    // Workers of another store on this queue would trade runs with this one: refuse, say what to do.
+    await assertQueueFree(connection.workflowService, settings.namespace, process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE, storeId);
     const worker = await createWeftWorker({
       connection,
       store,
+      identity: workerIdentity(storeId, dataDir()),
       namespace: settings.namespace,
       flows: new FlowService(store),
       secrets: layeredSecrets(new SecretStore(store, await loadSecretKey(dataDir())), secretsFromEnv()),
       modules: await loadWeftModules(),
+      egress,
       ...concurrency,
     });
     // Stays subscribed while stopping: a repeated signal must not kill the process halfway.

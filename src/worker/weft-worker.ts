@@ -1,25 +1,30 @@
 // Builds a Weft worker: the prebundled interpreter workflows plus the activities wired to
 // their dependencies. Graceful shutdown is the SDK's: `worker.shutdown()` lets activities finish.
 
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type InjectedSinks, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { LlmRuntime } from '../../activities/llm-call.js';
+import { probeSandbox, type ScriptRunnerOptions, scriptRunnerFromEnv } from '../../activities/script-sandbox.js';
 import type { RunLogSinks } from '../../workflows/run-log-sink.js';
 import { registerCodeFlows } from '../code-flows/code-flow-catalog.js';
 import { registerModule } from '../code-flows/load-modules.js';
 import type { WeftModule } from '../code-flows/weft-module.js';
 import { dataDir as defaultDataDir } from '../config/paths.js';
+import { boundRegexpBacktracking } from '../expressions/regexp-backtracking.js';
 import type { FlowCatalog } from '../flows/flow-catalog.js';
 import { ConcurrencyLimit } from '../llm/concurrency-limit.js';
 import { LlmCache } from '../llm/llm-cache.js';
 import { loadLlmSettings } from '../llm/provider-config.js';
+import { CappedLogSink } from '../logs/log-caps.js';
 import type { LogSink } from '../logs/log-sink.js';
 import { RunLogWriter } from '../logs/run-log-writer.js';
 import { StoreLogSink } from '../logs/store-log-sink.js';
 import { OutputStore } from '../outputs/output-store.js';
 import { loadPrompts, PROMPTS_DIR, type PromptTemplate } from '../prompts/prompt-library.js';
 import { type SecretSource, secretsFromEnv } from '../secrets/secret-source.js';
+import { type EgressPolicy, egressPolicyFromEnv, temporalEndpoints } from '../security/egress-policy.js';
 import { FlowService } from '../services/flow-service.js';
 import type { Store } from '../store/database.js';
 import { bundleWithCodeFlows, loadWorkflowBundle } from './workflow-bundle.js';
@@ -47,6 +52,15 @@ export interface WeftWorkerOptions {
   llm?: LlmRuntime;
   /** Weft modules: code flows (bundled with the interpreter), their activities, custom task types. */
   modules?: readonly WeftModule[];
+  /** How script tasks run (default: WEFT_SCRIPT_RUNNER; the sandbox hides this worker's data and cache directories and store file). */
+  scriptRunner?: ScriptRunnerOptions;
+  /**
+   * Where http tasks may connect (default: WEFT_HTTP_ALLOWED_HOSTS or public addresses only, and
+   * never the gRPC port of TEMPORAL_ADDRESS).
+   */
+  egress?: EgressPolicy;
+  /** The identity Temporal shows for this worker; Weft's names the store it serves (src/server/store-identity.ts). */
+  identity?: string;
 }
 
 /** Providers from the environment, one concurrency limit per provider, the cache in the store, prompts from prompts/. */
@@ -68,8 +82,21 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
   const dir = options.dataDir ?? defaultDataDir();
   const modules = options.modules ?? [];
   for (const module of modules) registerModule(module);
-  const logs = options.logs ?? new StoreLogSink(options.store);
+  boundRegexpBacktracking();
+  // Every line, from activities and from workflows alike, goes through the caps.
+  const logs = new CappedLogSink(options.logs ?? new StoreLogSink(options.store));
   const customTaskTypes = new Map(modules.flatMap((m) => (m.taskTypes ?? []).map((t) => [t.name, t] as const)));
+  const scriptRunner =
+    options.scriptRunner ?? scriptRunnerFromEnv(process.env, { dataDir: dir, storeFile: options.store.kind === 'sqlite' ? options.store.location : undefined });
+  // A hidden directory must exist before the first script, or a script could create it first.
+  for (const hidden of scriptRunner.hiddenDirs) await mkdir(hidden, { recursive: true, mode: 0o700 });
+  if (scriptRunner.kind === 'process')
+    Runtime.instance().logger.warn('script tasks run unsandboxed, with this worker’s rights and files (WEFT_SCRIPT_RUNNER=process)');
+  else {
+    // Said at start too, so the operator need not wait for the first script to fail.
+    const unavailable = await probeSandbox(scriptRunner);
+    if (unavailable) Runtime.instance().logger.warn(`script tasks will be refused: ${unavailable.message}`);
+  }
   const weftActivities = createActivities({
     secrets: options.secrets ?? secretsFromEnv(),
     logs,
@@ -77,6 +104,8 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
     flows: options.flows ?? new FlowService(options.store),
     llm: options.llm ?? defaultLlmRuntime(options.store),
     customTaskTypes,
+    scriptRunner,
+    egress: options.egress ?? egressPolicyFromEnv(temporalEndpoints(process.env.TEMPORAL_ADDRESS)),
   });
   const activities = Object.assign({}, ...modules.map((m) => m.activities ?? {}), weftActivities);
   const runLogs = new RunLogWriter(logs, {
@@ -97,6 +126,7 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
     workflowBundle: workflowsPaths.length ? await bundleWithCodeFlows(workflowsPaths) : await loadWorkflowBundle(),
     activities,
     sinks,
+    ...(options.identity ? { identity: options.identity } : {}),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
     maxConcurrentLocalActivityExecutions: 100,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 100,

@@ -135,10 +135,20 @@ describe('weft CLI', () => {
   it('sets secrets from standard input and lists names, never values', async () => {
     const set = await weft(['secret', 'set', 'CLI_TOKEN', '--json'], 'tok-1234567890\n');
     assert.equal(set.code, 0, set.stderr);
-    assert.deepEqual(JSON.parse(set.stdout), { name: 'CLI_TOKEN', created: true });
+    assert.deepEqual(JSON.parse(set.stdout), { name: 'CLI_TOKEN', namespace: '*', created: true });
+    const scoped = await weft(['secret', 'set', 'CLI_TOKEN', '--namespace', 'team-a', '--json'], 'tok-team-a-123\n');
+    assert.deepEqual(JSON.parse(scoped.stdout), { name: 'CLI_TOKEN', namespace: 'team-a', created: true });
     const list = await weft(['secret', 'list', '--json']);
-    assert.match(list.stdout, /CLI_TOKEN/);
-    assert.ok(!list.stdout.includes('tok-1234567890'));
+    assert.deepEqual(
+      (JSON.parse(list.stdout) as { secrets: Array<{ name: string; namespace: string }> }).secrets.map((s) => [s.name, s.namespace]),
+      [
+        ['CLI_TOKEN', '*'],
+        ['CLI_TOKEN', 'team-a'],
+      ],
+    );
+    assert.match((await weft(['secret', 'list'])).stdout, /CLI_TOKEN {2}namespace team-a/);
+    assert.ok(!list.stdout.includes('tok-1234567890') && !list.stdout.includes('tok-team-a-123'));
+    assert.equal((await weft(['secret', 'delete', 'CLI_TOKEN', '--namespace', 'team-a'])).code, 0);
     assert.equal((await weft(['secret', 'delete', 'CLI_TOKEN'])).code, 0);
     const empty = await weft(['secret', 'set', 'EMPTY']);
     assert.equal(empty.code, 1);

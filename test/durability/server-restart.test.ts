@@ -30,7 +30,8 @@ describe('durability: a Temporal server restart during an activity', () => {
   });
 
   it('completes the run after the server comes back on the same SQLite file', async () => {
-    const marks = join(env.dataDir, 'marks.txt');
+    // Outside the data directory, which scripts cannot see.
+    const marks = join(await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'marks-')), 'marks.txt');
     const flow = flowFrom(`
 id: restart-me
 tasks:

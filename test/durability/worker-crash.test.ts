@@ -2,7 +2,8 @@
 // and a side-effect counter proves that no completed task ran twice.
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getRunningView, startRun, waitForRun } from '../../src/runs/run-client.js';
@@ -20,7 +21,8 @@ describe('durability: a worker crash during an activity', () => {
   after(async () => env.close());
 
   it('completes the run with a new worker, without re-running completed tasks or using an attempt', async () => {
-    const marks = join(env.dataDir, 'marks.txt');
+    // Outside the data directory, which scripts cannot see.
+    const marks = join(await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'marks-')), 'marks.txt');
     const flow = flowFrom(`
 id: crash-me
 tasks:

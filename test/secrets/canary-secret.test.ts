@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { secretsFromEnv } from '../../src/secrets/secret-source.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { assertCompleted, createTestEnv, runFlow, type TestEnv } from '../helpers/temporal-env.js';
 
 const CANARY = 'canary-S3cr3t/value+42=';
+// The script compares a digest: the canary itself in the flow's text would sit in history, inside
+// base64 payloads, at whatever alignment the activity input's other fields give it.
+const CANARY_SHA256 = createHash('sha256').update(CANARY).digest('hex');
 const FORMS = [CANARY, Buffer.from(CANARY).toString('base64'), Buffer.from(CANARY).toString('base64url'), encodeURIComponent(CANARY)];
 
 function assertNoCanary(where: string, text: string): void {
@@ -45,7 +49,7 @@ tasks:
       echo "plain: $TOKEN"
       echo "b64: $(printf %s "$TOKEN" | base64 -w0)"
       echo "::weft-output::{\\"echo\\": \\"$TOKEN\\"}"
-      [ "$TOKEN" = '${CANARY}' ] && echo "::weft-output::{\\"matches\\": true}"
+      [ "$(printf %s "$TOKEN" | sha256sum | cut -c1-64)" = '${CANARY_SHA256}' ] && echo "::weft-output::{\\"matches\\": true}"
   - id: denied
     type: http
     url: "${http.url}/deny"
@@ -71,6 +75,57 @@ outputs:
     const denied = view.tasks.find((t) => t.id === 'denied');
     assert.equal(denied?.error?.type, 'HttpClientError');
     assert.match(denied?.error?.message ?? '', /bad token \*\*\*/);
+  });
+
+  it('redacts the encodings a script produces without trying from its logs, outputs and errors', async () => {
+    const view = await runFlow(
+      env,
+      `
+id: encoder
+tasks:
+  - id: script
+    type: script
+    language: bash
+    env: { TOKEN: "{{ secret('API_TOKEN') }}" }
+    script: |
+      echo "hex: $(printf %s "$TOKEN" | od -An -tx1 | tr -d ' \\n')"
+      echo "HEX: $(printf %s "$TOKEN" | od -An -tx1 | tr -d ' \\n' | tr a-f A-F)"
+      echo "reversed: $(printf %s "$TOKEN" | rev)"
+      echo "shifted b64: $(printf 'x%s' "$TOKEN" | base64 -w0)"
+      echo "b64url: $(printf %s "$TOKEN" | base64 -w0 | tr '+/' '-_' | tr -d =)"
+      echo "percent: $(printf %s "$TOKEN" | od -An -tx1 | tr -d '\\n' | sed 's/ /%/g')"
+      echo "::weft-output::{\\"hex\\": \\"$(printf %s "$TOKEN" | od -An -tx1 | tr -d ' \\n')\\", \\"rev\\": \\"$(printf %s "$TOKEN" | rev)\\"}"
+      echo "failing with $(printf %s "$TOKEN" | rev)" >&2
+      exit 3
+    allowFailure: true
+`,
+    );
+    assertCompleted(view);
+    const hex = Buffer.from(CANARY).toString('hex');
+    const reversed = [...CANARY].reverse().join('');
+    const shifted = Buffer.from(`x${CANARY}`).toString('base64');
+    const leaked = [
+      hex,
+      hex.toUpperCase(),
+      reversed,
+      shifted.slice(4, 28),
+      Buffer.from(CANARY).toString('base64url'),
+      [...Buffer.from(CANARY)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''),
+    ];
+    const logs = JSON.stringify(await env.logs.read(view.runId));
+    const history = JSON.stringify(await env.client.workflow.getHandle(view.runId).fetchHistory());
+    for (const [where, text] of [
+      ['the run view', JSON.stringify(view)],
+      ['the run logs', logs],
+      ['the workflow history', history],
+    ] as const) {
+      assertNoCanary(where, text);
+      for (const form of leaked) assert.ok(!text.includes(form), `the secret (as ${form}) leaked into ${where}`);
+    }
+    // The lines were written, redacted: the script did run with the real value.
+    assert.match(logs, /hex: \*\*\*/);
+    assert.match(logs, /reversed: \*\*\*/);
+    assert.equal(view.tasks.find((t) => t.id === 'script')?.error?.type, 'ScriptExitError');
   });
 
   it('fails a task clearly when the secret is not defined, naming the variable to set', async () => {

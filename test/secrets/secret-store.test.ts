@@ -3,12 +3,17 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import { ConfigError } from '../../src/errors.js';
 import { loadSecretKey } from '../../src/secrets/secret-key.js';
-import { secretsFromEnv } from '../../src/secrets/secret-source.js';
+import { GLOBAL_SECRETS, secretsFromEnv } from '../../src/secrets/secret-source.js';
 import { InvalidSecretError, layeredSecrets, SecretKeyMismatchError, SecretStore } from '../../src/secrets/secret-store.js';
 import type { Store } from '../../src/store/database.js';
-import { openTestStore, STORE_KINDS } from '../helpers/stores.js';
+import { openStore, type StoreKind } from '../../src/store/database.js';
+import { migrationProvider } from '../../src/store/migrations.js';
+import { createTestPostgresDatabase, openTestStore, STORE_KINDS } from '../helpers/stores.js';
 
 const VALUE = 'sk-live-0123456789abcdef';
 
@@ -24,8 +29,8 @@ for (const kind of STORE_KINDS) {
 
     it('stores values encrypted, lists names only, and deletes', async () => {
       const secrets = new SecretStore(store, await loadSecretKey(dir, {}));
-      assert.deepEqual(await secrets.set('API_TOKEN', VALUE), { name: 'API_TOKEN', created: true });
-      assert.deepEqual(await secrets.set('API_TOKEN', VALUE), { name: 'API_TOKEN', created: false });
+      assert.deepEqual(await secrets.set('API_TOKEN', VALUE), { name: 'API_TOKEN', namespace: GLOBAL_SECRETS, created: true });
+      assert.deepEqual(await secrets.set('API_TOKEN', VALUE), { name: 'API_TOKEN', namespace: GLOBAL_SECRETS, created: false });
       assert.equal(await secrets.get('API_TOKEN'), VALUE);
       const row = await store.db.selectFrom('secrets').select('ciphertext').where('name', '=', 'API_TOKEN').executeTakeFirstOrThrow();
       assert.ok(!row.ciphertext.includes(VALUE) && !Buffer.from(row.ciphertext, 'base64').toString('latin1').includes(VALUE));
@@ -77,6 +82,61 @@ for (const kind of STORE_KINDS) {
       await foreign.delete('FOREIGN_KEY_SECRET');
     });
 
+    it("resolves a namespace's own secret first, then the global one, and never another namespace's", async () => {
+      const secrets = new SecretStore(store, await loadSecretKey(dir, {}));
+      await secrets.set('NS_TOKEN', 'value-of-team-a', 'team-a');
+      await secrets.set('NS_TOKEN', 'value-of-team-b', 'team-b');
+      await secrets.set('NS_TOKEN', 'value-global');
+      await secrets.set('B_ONLY', 'value-only-b', 'team-b');
+      assert.equal(await secrets.get('NS_TOKEN', 'team-a'), 'value-of-team-a');
+      assert.equal(await secrets.get('NS_TOKEN', 'team-b'), 'value-of-team-b');
+      assert.equal(await secrets.get('NS_TOKEN', 'team-c'), 'value-global', 'a namespace without its own falls back to the global one');
+      assert.equal(await secrets.get('NS_TOKEN'), 'value-global', 'without a namespace: the global one only');
+      assert.equal(await secrets.get('B_ONLY', 'team-a'), undefined, "team-b's secret is not team-a's");
+      assert.equal(await secrets.get('B_ONLY'), undefined);
+      assert.deepEqual(
+        (await secrets.list('team-a')).filter((s) => s.name === 'NS_TOKEN').map((s) => s.namespace),
+        [GLOBAL_SECRETS, 'team-a'],
+        "list of a namespace shows its own and the global ones, never another namespace's",
+      );
+      assert.ok(!(await secrets.list('team-a')).some((s) => s.name === 'B_ONLY'));
+      assert.deepEqual(await secrets.delete('NS_TOKEN', 'team-a'), { deleted: true });
+      assert.equal(await secrets.get('NS_TOKEN', 'team-a'), 'value-global');
+      await assert.rejects(
+        secrets.set('X_TOKEN', 'value', 'Not A Namespace'),
+        (e: unknown) => e instanceof InvalidSecretError && e.code === 'SECRET_NAMESPACE_INVALID',
+      );
+      for (const [name, ns] of [
+        ['NS_TOKEN', 'team-b'],
+        ['NS_TOKEN', GLOBAL_SECRETS],
+        ['B_ONLY', 'team-b'],
+      ] as const)
+        await secrets.delete(name, ns);
+    });
+
+    it('keeps secrets stored before namespaces existed as global ones', async () => {
+      const key = await loadSecretKey(dir, {});
+      const ciphertext = await ciphertextOf(store, key, 'LEGACY_TOKEN', 'legacy-value-1');
+      const old = await openUnmigrated(kind, '005_llm_cache');
+      await old.db
+        .insertInto('secrets' as never)
+        .values({ name: 'LEGACY_TOKEN', ciphertext, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' } as never)
+        .execute();
+      await old.db.destroy();
+      const migrated = await openStore({ url: old.url, dataDir: dir });
+      try {
+        const secrets = new SecretStore(migrated, key);
+        assert.equal(await secrets.get('LEGACY_TOKEN', 'team-a'), 'legacy-value-1');
+        assert.equal(await secrets.get('LEGACY_TOKEN'), 'legacy-value-1');
+        assert.deepEqual(
+          (await secrets.list()).map((s) => [s.name, s.namespace]),
+          [['LEGACY_TOKEN', GLOBAL_SECRETS]],
+        );
+      } finally {
+        await migrated.close();
+      }
+    });
+
     it('falls back to WEFT_SECRET_<NAME> variables after the store', async () => {
       const secrets = new SecretStore(store, await loadSecretKey(dir, {}));
       await secrets.set('SHARED', 'from-store');
@@ -86,4 +146,31 @@ for (const kind of STORE_KINDS) {
       assert.equal(await source.get('NOWHERE'), undefined);
     });
   });
+}
+
+/** A ciphertext of `value` under `key`, as the store writes it. */
+async function ciphertextOf(store: Store, key: Buffer, name: string, value: string): Promise<string> {
+  await new SecretStore(store, key).set(name, value, 'scratch');
+  const row = await store.db.selectFrom('secrets').select('ciphertext').where('namespace', '=', 'scratch').where('name', '=', name).executeTakeFirstOrThrow();
+  await new SecretStore(store, key).delete(name, 'scratch');
+  return row.ciphertext;
+}
+
+/** A fresh store migrated only up to `last`, as an older Weft left it. */
+async function openUnmigrated(kind: StoreKind, last: string): Promise<{ db: Kysely<unknown>; url: string }> {
+  const dataDir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'old-store-'));
+  const url = kind === 'sqlite' ? join(dataDir, 'weft.db') : await createTestPostgresDatabase();
+  const db = new Kysely<unknown>({
+    dialect:
+      kind === 'sqlite' ? new SqliteDialect({ database: new SQLite(url) }) : new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
+  });
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(kind),
+    migrationTableName: 'weft_migrations',
+    migrationLockTableName: 'weft_migrations_lock',
+  });
+  const { error } = await migrator.migrateTo(last);
+  if (error) throw error;
+  return { db, url };
 }

@@ -43,7 +43,7 @@ describe('host allow-list rules', () => {
       );
   });
 
-  it('is off when WEFT_HTTP_ALLOWED_HOSTS is unset or blank', () => {
+  it('is absent (the default policy applies) when WEFT_HTTP_ALLOWED_HOSTS is unset or blank', () => {
     assert.equal(hostAllowListFromEnv({}), undefined);
     assert.equal(hostAllowListFromEnv({ WEFT_HTTP_ALLOWED_HOSTS: '  ' }), undefined);
     assert.ok(hostAllowListFromEnv({ WEFT_HTTP_ALLOWED_HOSTS: 'a.example' })?.allows(new URL('http://a.example/')));
@@ -130,8 +130,13 @@ describe('http activity under WEFT_HTTP_ALLOWED_HOSTS, against a real loopback s
     assert.deepEqual((await call(`${http.url}/bounce`)).body, { landed: true });
   });
 
-  it('follows redirects as before when no list is set', async () => {
+  it('keeps to public addresses when no list is set: a loopback server is refused, unrequested', async () => {
     delete process.env.WEFT_HTTP_ALLOWED_HOSTS;
-    assert.deepEqual((await call(`${http.url}/bounce`)).body, { landed: true });
+    const before = http.requests.length;
+    await assert.rejects(
+      call(`${http.url}/bounce`),
+      (e: unknown) => refused(new URL(http.url).host)(e) && /127\.0\.0\.1 is a loopback address/.test((e as Error).message),
+    );
+    assert.equal(http.requests.length, before);
   });
 });

@@ -3,11 +3,14 @@ import { describe, it } from 'node:test';
 import { LOCAL, type Principal } from '../../src/security/principal.js';
 import {
   assertNamespaceAllowed,
+  assertRunRights,
   assertScriptsAllowed,
   mayUseScripts,
   NamespaceNotAllowedError,
   namespaceAllowed,
+  runRightsOf,
   ScriptsNotAllowedError,
+  SubflowNotAllowedError,
   sessionPolicy,
   TOOL_RULES,
   toolMutates,
@@ -15,6 +18,7 @@ import {
   toolVisible,
 } from '../../src/security/tool-policy.js';
 import { CONTRACT_TOOLS } from '../helpers/contract-tools.js';
+import { flowFrom } from '../helpers/temporal-env.js';
 
 const key = (scope: Principal['scope'], extra: Partial<Principal> = {}): Principal => ({
   keyId: 'k',
@@ -84,6 +88,39 @@ describe('tool policy', () => {
       () => assertNamespaceAllowed(key('run', { namespace: 'team-a' }), 'team-b'),
       (e: unknown) => e instanceof NamespaceNotAllowedError && e.message === 'namespace team-b is not allowed for key:weft_abcdefgh: it may touch only team-a',
     );
+  });
+
+  it('gives a refused caller a hint that names what it may touch, never the forbidden namespace nor a wider key', () => {
+    assert.throws(
+      () => assertNamespaceAllowed(key('run', { namespace: 'team-a' }), 'team-b'),
+      (e: unknown) =>
+        e instanceof NamespaceNotAllowedError && /team-a/.test(e.hint ?? '') && !/team-b/.test(e.hint ?? '') && !/--namespace|without/.test(e.hint ?? ''),
+    );
+  });
+
+  it('hands the rights of a restricted starter to the whole run tree, and none for an unrestricted one', () => {
+    assert.equal(runRightsOf({ caller: 'local', scriptsAllowed: true }), undefined);
+    assert.deepEqual(runRightsOf({ caller: 'key:weft_abcdefgh', namespace: 'team-a', scriptsAllowed: false }), {
+      caller: 'key:weft_abcdefgh',
+      namespace: 'team-a',
+      scripts: false,
+    });
+    const rights = { caller: 'key:weft_abcdefgh', namespace: 'team-a', scripts: false };
+    const flow = (namespace: string, tasks: string) => flowFrom(`id: f\nnamespace: ${namespace}\ntasks:\n${tasks}`);
+    const scripted = '  - { id: s, type: script, language: bash, script: "true" }\n';
+    const plain = '  - { id: l, type: log, message: hi }\n';
+    assertRunRights(flow('team-a', plain), rights, true);
+    assertRunRights(flow('team-b', scripted), undefined, true);
+    assert.throws(
+      () => assertRunRights(flow('team-b', plain), rights, true),
+      (e: unknown) => e instanceof SubflowNotAllowedError && e.code === 'SUBFLOW_NOT_ALLOWED' && /subflow team-b\/f .*namespace team-b/.test(e.message),
+    );
+    assert.throws(
+      () => assertRunRights(flow('team-a', scripted), rights, true),
+      (e: unknown) => e instanceof SubflowNotAllowedError && /tasks\[0\] is a script task/.test(e.message),
+    );
+    assert.throws(() => assertRunRights(flow('team-b', plain), rights), NamespaceNotAllowedError);
+    assert.throws(() => assertRunRights(flow('team-a', scripted), rights), ScriptsNotAllowedError);
   });
 
   it('builds the policy of a session from the caller and the server switches', () => {

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { TemporalSetupError } from '../../src/errors.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
+import { TemporalPortInUseError } from '../../src/temporal/dev-server-ports.js';
 import { findTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { freePort } from '../helpers/free-port.js';
 
@@ -48,17 +49,25 @@ describe('Temporal provisioning', () => {
     }
   });
 
-  it('fails clearly, within its bounded wait, when the port is taken', async () => {
+  it('refuses at once, saying what to do, when the port is taken (never joining what listens there)', async () => {
     // Accepted sockets are destroyed at the end: a plain TCP listener keeps them (and this test
     // process) alive after close().
     const sockets = new Set<import('node:net').Socket>();
     const blocker = createServer((socket) => sockets.add(socket));
     const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
     try {
+      const started = Date.now();
       await assert.rejects(
         startDevServer({ dataDir: await workDir(), port, uiPort: false, readyTimeoutMs: 20_000 }),
-        (error: unknown) => error instanceof TemporalSetupError && /exited with code|was not ready within/.test(error.message),
+        (error: unknown) =>
+          error instanceof TemporalPortInUseError &&
+          error.code === 'TEMPORAL_PORT_IN_USE' &&
+          error.message.includes(`gRPC port ${port} on 127.0.0.1 is already in use`) &&
+          /--port P/.test(error.hint ?? '') &&
+          (error.hint ?? '').includes(`TEMPORAL_ADDRESS=127.0.0.1:${port}`),
       );
+      assert.ok(Date.now() - started < 5000, 'refused before any wait for readiness');
+      assert.equal(sockets.size, 0, 'nothing connected to the server already on the port');
     } finally {
       for (const socket of sockets) socket.destroy();
       blocker.close();

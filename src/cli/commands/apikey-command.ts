@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander';
 import type { ApiKeyInfo } from '../../security/api-keys.js';
+import { auditedCommand } from '../../security/audit-cli.js';
 import type { Scope } from '../../security/principal.js';
 import { withSecurityServices } from '../../security/security-services.js';
 import { printResult, progress, runCommand } from '../output.js';
@@ -29,14 +30,21 @@ export function registerApiKeyCommand(program: Command): void {
     .option('--json', 'print { id, name, prefix, scope, namespace?, allowScripts, createdAt, token, note }')
     .action((options: CreateOptions) =>
       runCommand(options, () =>
-        withSecurityServices(async ({ apiKeys }) => {
-          const key = await apiKeys.create({
+        withSecurityServices(async ({ apiKeys, audit }) => {
+          const request = {
             // create() checks the scope, and names the allowed values when it is wrong.
             scope: options.scope as Scope,
             ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
             ...(options.name !== undefined ? { name: options.name } : {}),
             allowScripts: options.allowScripts ?? false,
-          });
+          };
+          // The record names the key by its prefix; the token is never in it.
+          const key = await auditedCommand(
+            async () => audit,
+            { tool: 'apikey_create', arguments: { ...request } },
+            () => apiKeys.create(request),
+            (k) => ({ summary: `created API key ${k.name} (${describeKey(k)})` }),
+          );
           if (options.json) printResult(options, { ...key, note: NOT_SHOWN_AGAIN }, () => '');
           else {
             // The token alone on stdout, so that `TOKEN=$(weft apikey create …)` works; the rest on stderr.
@@ -83,8 +91,13 @@ export function registerApiKeyCommand(program: Command): void {
     .option('--json', 'print { key, revoked } (revoked is false when it already was)')
     .action((idOrPrefix: string, options: { json?: boolean }) =>
       runCommand(options, () =>
-        withSecurityServices(async ({ apiKeys }) => {
-          const result = await apiKeys.revoke(idOrPrefix);
+        withSecurityServices(async ({ apiKeys, audit }) => {
+          const result = await auditedCommand(
+            async () => audit,
+            { tool: 'apikey_revoke', arguments: { key: idOrPrefix } },
+            () => apiKeys.revoke(idOrPrefix),
+            (r) => ({ summary: `${r.revoked ? 'revoked' : 'already revoked:'} API key ${r.key.name} (${r.key.prefix})` }),
+          );
           printResult(options, result, () =>
             result.revoked
               ? `revoked API key ${result.key.name} (${result.key.prefix})`

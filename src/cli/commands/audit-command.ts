@@ -6,6 +6,7 @@ import { WeftError } from '../../errors.js';
 import { AUDIT_PAGE, type AuditEntry } from '../../security/audit-log.js';
 import { withSecurityServices } from '../../security/security-services.js';
 import { printResult, progress, runCommand } from '../output.js';
+import { terminalText } from '../terminal-text.js';
 import { textTable } from './apikey-command.js';
 
 interface AuditOptions {
@@ -70,15 +71,18 @@ function formatEntries(entries: AuditEntry[]): string {
   if (entries.length === 0) return 'no audit entries';
   return textTable(
     ['TIME', 'ACTOR', 'VIA', 'TOOL', 'OUTCOME', 'TARGET', 'SUMMARY'],
-    entries.map((e) => [
-      e.ts,
-      e.actor,
-      e.transport,
-      e.tool,
-      e.outcome === 'ok' ? 'ok' : `error ${e.errorCode ?? ''}`.trim(),
-      e.runId ?? e.flow ?? '-',
-      shorten(e.summary ?? '', SUMMARY_WIDTH),
-    ]),
+    // Callers choose tool names, actors and summaries (refused calls are recorded too): escaped.
+    entries.map((e) =>
+      [
+        e.ts,
+        e.actor,
+        e.transport,
+        e.tool,
+        e.outcome === 'ok' ? 'ok' : `error ${e.errorCode ?? ''}`.trim(),
+        e.runId ?? e.flow ?? '-',
+        shorten(e.summary ?? '', SUMMARY_WIDTH),
+      ].map((cell) => terminalText(cell)),
+    ),
   );
 }
 

@@ -4,22 +4,30 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { FlowValidationError, WeftError } from '../../errors.js';
+import { auditedCommand } from '../../security/audit-cli.js';
 import type { FlowService } from '../../services/flow-service.js';
+import { decodeUtf8 } from '../../spec/document-bounds.js';
 import { flowJsonSchema } from '../../spec/json-schema.js';
 import { parseFlow } from '../../spec/parse-flow.js';
 import { printResult, runCommand } from '../output.js';
 import { withServices } from '../services-context.js';
+import { terminalText } from '../terminal-text.js';
 import { registerDraftCommand } from './draft-command.js';
 import { registerRegisterCommand } from './register-command.js';
 
 export async function readFlowFile(file: string): Promise<string> {
+  let bytes: Buffer;
   try {
-    return await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     throw new WeftError('FILE_UNREADABLE', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
       hint: 'give the path of a .yaml or .json flow file',
     });
   }
+  // Decoding with 'utf8' would turn bad bytes into U+FFFD silently; name the byte instead.
+  const decoded = decodeUtf8(bytes, 'the file');
+  if ('problem' in decoded) throw new FlowValidationError([decoded.problem], file);
+  return decoded.text;
 }
 
 interface SaveOptions {
@@ -104,7 +112,19 @@ export function registerFlowCommands(program: Command): void {
     .option('--dry-run', 'say what would change without saving')
     .option('--prune', 'with a directory: delete saved flows of its namespaces that have no file')
     .option('--json', 'print { saved: [{ flow, revision, created }], deleted: [...] }')
-    .action((path: string, options: SaveOptions) => runCommand(options, () => withServices(async (ctx) => saveFlows(await ctx.flows(), path, options))));
+    .action((path: string, options: SaveOptions) =>
+      runCommand(options, () =>
+        withServices(async (ctx) =>
+          options.dryRun
+            ? saveFlows(await ctx.flows(), path, options)
+            : auditedCommand(
+                () => ctx.audit(),
+                { tool: 'save_flow', arguments: { path, ...(options.message ? { message: options.message } : {}), ...(options.prune ? { prune: true } : {}) } },
+                async () => saveFlows(await ctx.flows(), path, options),
+              ),
+        ),
+      ),
+    );
   flow
     .command('list')
     .description('list saved flows')
@@ -122,7 +142,7 @@ export function registerFlowCommands(program: Command): void {
             page,
             () =>
               [
-                ...page.flows.map((f) => `${f.flow.padEnd(40)} rev ${String(f.revision).padEnd(4)} ${f.description ?? ''}`),
+                ...page.flows.map((f) => terminalText(`${f.flow.padEnd(40)} rev ${String(f.revision).padEnd(4)} ${f.description ?? ''}`)),
                 ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : []),
               ].join('\n') || 'no flows',
           );
@@ -167,7 +187,12 @@ export function registerFlowCommands(program: Command): void {
     .action((ref: string, options: { json?: boolean }) =>
       runCommand(options, () =>
         withServices(async (ctx) => {
-          const result = await (await ctx.flows()).delete(ref);
+          const result = await auditedCommand(
+            () => ctx.audit(),
+            { tool: 'delete_flow', arguments: { flow: ref }, flow: ref },
+            async () => (await ctx.flows()).delete(ref),
+            (r) => ({ summary: r.deleted ? `deleted ${ref}` : `${ref} was not saved` }),
+          );
           printResult(options, result, () => (result.deleted ? `deleted ${ref}` : `${ref} was not saved`));
           return result.deleted ? 0 : 1;
         }),

@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander';
 import { registerExistingWorkflows } from '../../code-flows/code-flow-catalog.js';
+import { auditedCommand } from '../../security/audit-cli.js';
 import { printResult, runCommand } from '../output.js';
 import { withServices } from '../services-context.js';
 
@@ -14,7 +15,12 @@ export function registerRegisterCommand(flow: Command): void {
     .action((file: string, options: { json?: boolean }) =>
       runCommand(options, () =>
         withServices(async (ctx) => {
-          const registered = await registerExistingWorkflows(await ctx.database(), file);
+          const registered = await auditedCommand(
+            () => ctx.audit(),
+            { tool: 'register_flow', arguments: { file } },
+            async () => registerExistingWorkflows(await ctx.database(), file),
+            (r) => ({ summary: `registered ${r.map((x) => x.flow).join(', ')}` }),
+          );
           printResult(options, { registered }, () =>
             registered.map((r) => `${r.flow}: ${r.created ? `registered as revision ${r.revision}` : `unchanged (revision ${r.revision})`}`).join('\n'),
           );

@@ -7,12 +7,14 @@ import type { Command } from 'commander';
 import { FlowValidationError } from '../../errors.js';
 import { startRun } from '../../runs/run-client.js';
 import type { RunState } from '../../runs/run-types.js';
+import { auditedCommand } from '../../security/audit-cli.js';
 import type { RunDetail, RunService } from '../../services/run-service.js';
 import { parseFlow } from '../../spec/parse-flow.js';
 import { DEFAULT_TASK_QUEUE } from '../../worker/weft-worker.js';
 import { printResult, progress, runCommand } from '../output.js';
 import { parseInputPairs } from '../parse-inputs.js';
 import { type ServicesContext, TEMPORAL_WAIT_HELP, useTemporalWaitOption, withServices } from '../services-context.js';
+import { terminalText } from '../terminal-text.js';
 import { readFlowFile } from './flow-commands.js';
 
 const collect = (value: string, all: string[]) => [...all, value];
@@ -75,7 +77,7 @@ export function registerRunCommand(program: Command): void {
             ...(options.cursor ? { cursor: options.cursor } : {}),
             limit: Number(options.limit),
           });
-          printResult(options, page, () => page.runs.map((r) => `${r.state.padEnd(10)} ${r.runId}  ${r.startedAt}`).join('\n') || 'no runs');
+          printResult(options, page, () => page.runs.map((r) => terminalText(`${r.state.padEnd(10)} ${r.runId}  ${r.startedAt}`)).join('\n') || 'no runs');
           return 0;
         }),
       ),
@@ -89,10 +91,13 @@ export function registerRunCommand(program: Command): void {
     .action((runId: string, options: { force?: boolean; reason?: string; json?: boolean }) =>
       runCommand(options, () =>
         withServices(async (ctx) => {
-          const result = await (await ctx.runs()).cancel(runId, {
-            ...(options.force ? { force: true } : {}),
-            ...(options.reason ? { reason: options.reason } : {}),
-          });
+          const request = { ...(options.force ? { force: true } : {}), ...(options.reason ? { reason: options.reason } : {}) };
+          const result = await auditedCommand(
+            () => ctx.audit(),
+            { tool: 'cancel_run', arguments: { runId, ...request }, runId },
+            async () => (await ctx.runs()).cancel(runId, request),
+            (r) => ({ summary: `run ${runId}: ${options.force ? 'terminated' : 'cancellation requested'} (state ${r.state})` }),
+          );
           printResult(options, result, () => `${result.runId}: ${result.state}`);
           return 0;
         }),
@@ -110,15 +115,21 @@ export function registerRunCommand(program: Command): void {
     .action((runId: string, taskId: string, options: { iteration?: string; reject?: boolean; comment?: string; data?: string; by: string; json?: boolean }) =>
       runCommand(options, () =>
         withServices(async (ctx) => {
-          const answer = await (await ctx.runs()).respondToApproval(runId, {
+          const response = {
             taskId,
             approved: !options.reject,
             by: options.by,
-            approver: 'human',
+            approver: 'human' as const,
             ...(options.iteration ? { iteration: options.iteration.split(',').map(Number) } : {}),
             ...(options.comment ? { comment: options.comment } : {}),
             ...(options.data ? { data: JSON.parse(options.data) as Record<string, unknown> } : {}),
-          });
+          };
+          const answer = await auditedCommand(
+            () => ctx.audit(),
+            { tool: 'respond_to_approval', arguments: { runId, ...response }, runId },
+            async () => (await ctx.runs()).respondToApproval(runId, response),
+            () => ({ summary: `${response.approved ? 'approved' : 'rejected'} ${taskId} of run ${runId}` }),
+          );
           printResult(options, answer, () => `${answer.approved ? 'approved' : 'rejected'} ${taskId} of ${runId}`);
           return 0;
         }),
@@ -141,10 +152,46 @@ export function registerRunCommand(program: Command): void {
 }
 
 async function start(ctx: ServicesContext, flow: string, options: StartOptions): Promise<number> {
-  const fromFile = options.inputsFile ? (JSON.parse(await readFile(options.inputsFile, 'utf8')) as Record<string, unknown>) : {};
   const runs = await ctx.runs(options.taskQueue);
+  // Recorded once the run has started (or failed to), not when it finishes.
+  const { runId, started } = await auditedCommand(
+    () => ctx.audit(),
+    {
+      tool: 'run_flow',
+      arguments: { flow, inputs: inputPairs(options.input), ...(options.inputsFile ? { inputsFile: options.inputsFile } : {}), ...pickKey(options) },
+      ...(existsSync(flow) ? {} : { flow }),
+    },
+    () => startFlow(ctx, runs, flow, options),
+    (r) => ({ runId: r.runId, ...(r.flow ? { flow: r.flow } : {}), summary: `${r.started ? 'started' : 'already started'} run ${r.runId}` }),
+  );
+  if (!options.wait && !options.watch) {
+    printResult(options, { runId, started }, () => `${started ? 'started' : 'already started'} ${runId}`);
+    return 0;
+  }
+  if (!options.json) progress(`run ${runId} ${started ? 'started' : 'already started'}`);
+  const view = await watch(runs, runId, options.watch === true && !options.json);
+  printResult(options, view, () => describeRun(view));
+  return view.state === 'COMPLETED' ? 0 : 1;
+}
+
+/** `--input k=v` pairs as an object, so the audit log redacts values by their names (`token=…`). */
+function inputPairs(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(pairs.map((pair) => (pair.includes('=') ? [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)] : [pair, ''])));
+}
+
+function pickKey(options: StartOptions): { idempotencyKey?: string } {
+  return options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {};
+}
+
+async function startFlow(
+  ctx: ServicesContext,
+  runs: RunService,
+  flow: string,
+  options: StartOptions,
+): Promise<{ runId: string; started: boolean; flow?: string }> {
+  const fromFile = options.inputsFile ? (JSON.parse(await readFile(options.inputsFile, 'utf8')) as Record<string, unknown>) : {};
   let runId: string;
-  let started = true;
+  let started: boolean;
   if (existsSync(flow)) {
     const parsed = parseFlow(await readFlowFile(flow));
     if (!parsed.valid) throw new FlowValidationError(parsed.problems, flow);
@@ -154,6 +201,7 @@ async function start(ctx: ServicesContext, flow: string, options: StartOptions):
       taskQueue: options.taskQueue,
       trigger: 'cli',
     }));
+    return { runId, started: true, flow: `${parsed.flow.namespace}/${parsed.flow.id}` };
   } else {
     const spec = (await (await ctx.flows()).get(flow)).spec;
     const result = await runs.start({
@@ -163,15 +211,8 @@ async function start(ctx: ServicesContext, flow: string, options: StartOptions):
       ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
     });
     ({ runId, started } = result);
+    return { runId, started, flow };
   }
-  if (!options.wait && !options.watch) {
-    printResult(options, { runId, started }, () => `${started ? 'started' : 'already started'} ${runId}`);
-    return 0;
-  }
-  if (!options.json) progress(`run ${runId} ${started ? 'started' : 'already started'}`);
-  const view = await watch(runs, runId, options.watch === true && !options.json);
-  printResult(options, view, () => describeRun(view));
-  return view.state === 'COMPLETED' ? 0 : 1;
 }
 
 /** Polls the run until it reaches a final state, printing task state changes when asked. */
@@ -184,7 +225,7 @@ async function watch(runs: RunService, runId: string, show: boolean): Promise<Ru
         const key = `${task.id}${task.iteration ? `[${task.iteration}]` : ''}`;
         if (seen.get(key) !== task.state) {
           seen.set(key, task.state);
-          progress(`  ${task.state.padEnd(9)} ${key}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}`);
+          progress(terminalText(`  ${task.state.padEnd(9)} ${key}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}`));
         }
       }
     }
@@ -221,8 +262,9 @@ async function logs(
   }
 }
 
+/** One log line for a terminal: the message is the flow's text, so its control characters are escaped. */
 function formatEntry(e: { ts: string; taskId: string; iteration?: number[]; level: string; message: string }): string {
-  return `${e.ts} ${e.level.toUpperCase().padEnd(5)} ${e.taskId}${e.iteration ? `[${e.iteration}]` : ''}: ${e.message}`;
+  return terminalText(`${e.ts} ${e.level.toUpperCase().padEnd(5)} ${e.taskId}${e.iteration ? `[${e.iteration}]` : ''}: ${e.message}`);
 }
 
 function describeRun(view: RunDetail): string {
@@ -237,5 +279,6 @@ function describeRun(view: RunDetail): string {
     const cost = view.usage.costUsd !== undefined ? `, about $${view.usage.costUsd.toFixed(4)}` : '';
     lines.push(`  model tokens: ${view.usage.inputTokens} in, ${view.usage.outputTokens} out${cost}`);
   }
-  return lines.join('\n');
+  // Each line is escaped on its own: the flow's messages, errors and outputs cannot add lines.
+  return lines.map((line) => terminalText(line)).join('\n');
 }

@@ -2,7 +2,6 @@
 // set, a worker, MCP over Streamable HTTP). `weft server status` and `weft server stop` manage
 // the one running for a data directory, including the background one `weft mcp` starts.
 
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
@@ -14,6 +13,7 @@ import { installTemporalLogging } from '../../logging/temporal-logging.js';
 import { liveService, processAlive } from '../../server/service-record.js';
 import { startWeftServer } from '../../server/weft-server.js';
 import { LogService, logRetentionDays } from '../../services/log-service.js';
+import { freePort, portFree } from '../../temporal/loopback-ports.js';
 import { printResult, progress, runCommand } from '../output.js';
 
 interface ServerOptions {
@@ -43,8 +43,9 @@ export function registerServerCommand(program: Command): void {
     .description('show the Weft service running for the data directory')
     .option('--data-dir <dir>', 'data directory')
     .option('--json', 'print JSON')
-    .action((options: { dataDir?: string; json?: boolean }) =>
-      runCommand(options, async () => {
+    .action((_options: SubcommandOptions, command: Command) => {
+      const options = subcommandOptions(command);
+      return runCommand(options, async () => {
         const record = await liveService(options.dataDir ? resolve(options.dataDir) : defaultDataDir());
         printResult(options, { running: Boolean(record), ...(record ? { service: record } : {}) }, () =>
           record
@@ -52,15 +53,16 @@ export function registerServerCommand(program: Command): void {
             : 'no Weft service runs for this data directory',
         );
         return record ? 0 : 3;
-      }),
-    );
+      });
+    });
   server
     .command('stop')
     .description('stop the Weft service running for the data directory (running tasks finish first)')
     .option('--data-dir <dir>', 'data directory')
     .option('--json', 'print JSON')
-    .action((options: { dataDir?: string; json?: boolean }) =>
-      runCommand(options, async () => {
+    .action((_options: SubcommandOptions, command: Command) => {
+      const options = subcommandOptions(command);
+      return runCommand(options, async () => {
         const record = await liveService(options.dataDir ? resolve(options.dataDir) : defaultDataDir());
         if (!record) {
           printResult(options, { stopped: false }, () => 'no Weft service runs for this data directory');
@@ -74,8 +76,24 @@ export function registerServerCommand(program: Command): void {
           });
         printResult(options, { stopped: true, pid: record.pid }, () => `stopped the Weft service (pid ${record.pid})`);
         return 0;
-      }),
-    );
+      });
+    });
+}
+
+interface SubcommandOptions {
+  dataDir?: string;
+  json?: boolean;
+}
+
+/**
+ * `server` itself takes `--data-dir`, and commander hands an option to the first command that
+ * declares it, so `weft server stop --data-dir DIR` would leave DIR on the parent: read both.
+ */
+function subcommandOptions(command: Command): SubcommandOptions {
+  const own = command.opts<SubcommandOptions>();
+  const parent = command.parent?.opts<SubcommandOptions>() ?? {};
+  const dataDir = own.dataDir ?? parent.dataDir;
+  return { ...(dataDir ? { dataDir } : {}), ...(own.json ? { json: true } : {}) };
 }
 
 async function serve(options: ServerOptions): Promise<number> {
@@ -131,23 +149,4 @@ function portNumber(value: string, name: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${name} must be a port number 0-65535 (got ${value})`);
   return port;
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const probe = createServer();
-    probe.once('error', () => done(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
