@@ -49,11 +49,14 @@ export class ExpressionError extends WeftError {
 export class ExpressionTooCostlyError extends ExpressionError {
   readonly budget: number;
 
-  constructor(expression: string, field: string, budget: number) {
+  /** `perActivation`: the shared budget of one workflow task ran out, not this expression's own. */
+  constructor(expression: string, field: string, budget: number, perActivation = false) {
     super(
       expression,
       field,
-      `evaluation cost more than the budget of ${budget} units (nested loops over long lists multiply)`,
+      perActivation
+        ? `evaluation pushed the expressions of one workflow task past their shared budget of ${budget} units (many costly expressions at once, e.g. in a foreach)`
+        : `evaluation cost more than the budget of ${budget} units (nested loops over long lists multiply)`,
       'iterate fewer items, avoid nesting map/filter/exists over long lists, or move the work into a script task',
     );
     this.budget = budget;

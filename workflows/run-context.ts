@@ -1,10 +1,20 @@
 // What every part of the interpreter shares for one workflow execution: the flow, the task
 // book, activity proxies and approval answers. Deterministic state only.
 
-import { type ActivityOptions, patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import {
+  type ActivityOptions,
+  inWorkflowContext,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { TaskContext } from '../activities/types.js';
 import { SECRET_NONCE_KEY } from '../src/expressions/cel-environment.js';
+import { meterActivations } from '../src/expressions/cost-budget.js';
 import type { CelScope } from '../src/expressions/evaluate.js';
 import type { ApprovalOutput, RunRights } from '../src/runs/run-types.js';
 import type { FlowSpec } from '../src/spec/flow-spec.js';
@@ -30,6 +40,14 @@ const INFRASTRUCTURE_RETRY = { initialInterval: '500ms', backoffCoefficient: 2, 
 
 /** How often a running activity must heartbeat before Temporal declares its worker lost. */
 export const HEARTBEAT_TIMEOUT = '10s';
+
+// Expressions evaluated in one workflow task share a budget (cost-budget.ts). A workflow task is
+// named by the execution and its history length, which replays the same (see foreach.ts).
+meterActivations(() => {
+  if (!inWorkflowContext()) return undefined;
+  const info = workflowInfo();
+  return `${info.workflowId}/${info.runId}#${info.historyLength}`;
+});
 
 export class RunContext {
   readonly book: TaskBook;

@@ -9,6 +9,13 @@
  */
 export const EXPRESSION_COST_BUDGET = 1_000_000;
 
+/**
+ * Most cost units all evaluations of one workflow activation may spend together (20,000,000,
+ * about a second on a slow core): a `foreach` of many iterations, each just under the budget
+ * of one expression, would otherwise add up inside one workflow task past its deadline.
+ */
+export const ACTIVATION_COST_BUDGET = 20_000_000;
+
 /** Thrown from inside an evaluation once its budget is spent; evaluate.ts reports it. */
 export class CostBudgetExceeded extends Error {
   constructor(readonly budget: number) {
@@ -31,6 +38,41 @@ interface NodeRunner {
 // async function) and each evaluation starts by resetting it, so no two evaluations interleave.
 let remaining = EXPRESSION_COST_BUDGET;
 let limit = EXPRESSION_COST_BUDGET;
+
+/**
+ * What names the current workflow activation (set by the workflow code; absent outside a
+ * workflow, where only the per-expression budget applies). Its value must replay the same:
+ * the workflow id with its history length does, as activations replay one for one.
+ */
+let activationOf: (() => string | undefined) | undefined;
+/** The activation's running total; `metered`: whether the evaluation under way is charged to it. */
+const ledger = { activation: '', spent: 0, metered: false };
+
+/** Installs what names the current activation; called once by the workflow code. */
+export function meterActivations(activation: () => string | undefined): void {
+  activationOf = activation;
+}
+
+/**
+ * The budget of the next evaluation: EXPRESSION_COST_BUDGET, or less when the activation it
+ * runs in has spent most of ACTIVATION_COST_BUDGET. `activationLimited` says which bound it is.
+ */
+export function nextEvaluationBudget(): { budget: number; activationLimited: boolean } {
+  const activation = activationOf?.();
+  ledger.metered = activation !== undefined;
+  if (activation === undefined) return { budget: EXPRESSION_COST_BUDGET, activationLimited: false };
+  if (ledger.activation !== activation) {
+    ledger.activation = activation;
+    ledger.spent = 0;
+  }
+  const left = Math.max(0, ACTIVATION_COST_BUDGET - ledger.spent);
+  return left < EXPRESSION_COST_BUDGET ? { budget: left, activationLimited: true } : { budget: EXPRESSION_COST_BUDGET, activationLimited: false };
+}
+
+/** Adds the last evaluation's spending to its activation's total. */
+export function chargeActivation(): void {
+  if (ledger.metered) ledger.spent += Math.max(0, costSpent());
+}
 
 /** Starts a new evaluation with a fresh budget (default EXPRESSION_COST_BUDGET units). */
 export function resetCostBudget(budget: number = EXPRESSION_COST_BUDGET): void {

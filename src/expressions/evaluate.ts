@@ -4,7 +4,7 @@
 import { ExpressionError, ExpressionTooCostlyError } from '../errors.js';
 import { celEnvironment } from './cel-environment.js';
 import { CelValueError, fromCel } from './cel-values.js';
-import { CostBudgetExceeded, costBudgetExceeded, EXPRESSION_COST_BUDGET, resetCostBudget } from './cost-budget.js';
+import { ACTIVATION_COST_BUDGET, CostBudgetExceeded, chargeActivation, costBudgetExceeded, nextEvaluationBudget, resetCostBudget } from './cost-budget.js';
 import { parseTemplate, type Template, TemplateSyntaxError } from './template.js';
 
 /** Variables visible to expressions, already in CEL form (see toCel). */
@@ -46,16 +46,20 @@ function templateOf(text: string, field: string): Template {
 /** Evaluates one CEL expression to a JSON value; failures become ExpressionError naming the field. */
 export function evaluateExpression(expr: string, scope: CelScope, field: string): unknown {
   let result: unknown;
+  const { budget, activationLimited } = nextEvaluationBudget();
+  const tooCostly = () => new ExpressionTooCostlyError(expr, field, activationLimited ? ACTIVATION_COST_BUDGET : budget, activationLimited);
   try {
     const program = compile(expr);
-    resetCostBudget();
+    resetCostBudget(budget);
     result = fromCel(program(scope));
   } catch (error) {
-    if (isBudgetError(error) || costBudgetExceeded()) throw new ExpressionTooCostlyError(expr, field, EXPRESSION_COST_BUDGET);
+    if (isBudgetError(error) || costBudgetExceeded()) throw tooCostly();
     throw new ExpressionError(expr, field, reasonOf(error));
+  } finally {
+    chargeActivation();
   }
   // The library turns some errors into values (`||`, `exists`); a spent budget still fails.
-  if (costBudgetExceeded()) throw new ExpressionTooCostlyError(expr, field, EXPRESSION_COST_BUDGET);
+  if (costBudgetExceeded()) throw tooCostly();
   if (typeof result === 'string' ? result.length > MAX_EVALUATED_SIZE : jsonSize(result) > MAX_EVALUATED_SIZE) {
     throw new ExpressionError(expr, field, `result is larger than the ${MAX_EVALUATED_SIZE}-character limit`);
   }

@@ -92,4 +92,39 @@ describe('expression cost on a real worker', () => {
     // 2^60 backtracking steps without the fallback to the linear-time engine.
     assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
   });
+
+  it('bounds the expressions of one workflow task together: a foreach of iterations each under the budget fails instead of holding the task', {
+    timeout: 60_000,
+  }, async () => {
+    // Each iteration costs about 800,000 units (a double map over 400 items), under the budget of
+    // one expression; 100 of them in one workflow task would be 80 million.
+    const flow = flowFrom(`
+id: many-costly
+inputs:
+  - { id: items, type: array }
+  - { id: rounds, type: array }
+tasks:
+  - id: each
+    type: foreach
+    items: "{{ inputs.rounds }}"
+    tasks:
+      - id: work
+        type: set
+        values: { n: "{{ size(inputs.items.map(a, inputs.items.map(b, a + b))) }}" }
+`);
+    const started = Date.now();
+    const { runId } = await startRun(env.client, {
+      flow,
+      inputs: { items: Array.from({ length: 400 }, (_, i) => i), rounds: Array.from({ length: 100 }, (_, i) => i) },
+      taskQueue: env.taskQueue,
+    });
+    const view = await waitForRun(env.client, runId);
+    assert.equal(view.state, 'FAILED');
+    assert.equal(view.error?.type, 'ExpressionTooCostly');
+    assert.match(view.error?.message ?? '', /shared budget of 20000000 units/);
+    const { events } = await env.client.workflow.getHandle(runId).fetchHistory();
+    const stalled = (events ?? []).filter((e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes);
+    assert.equal(stalled.length, 0, 'a workflow task failed or timed out');
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+  });
 });
