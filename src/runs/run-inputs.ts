@@ -32,7 +32,7 @@ export function resolveInputs(flow: FlowSpec, given: Record<string, unknown>): R
         });
       continue;
     }
-    const typeProblem = checkType(input.type, value);
+    const typeProblem = inputTypeProblem(input.type, value);
     if (typeProblem) problems.push({ path: `inputs.${input.id}`, message: `inputs.${input.id} ${typeProblem}` });
     else if (input.enum && !input.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
       problems.push({
@@ -53,7 +53,8 @@ export function resolveInputs(flow: FlowSpec, given: Record<string, unknown>): R
   return problems.length ? { valid: false, problems } : { valid: true, inputs };
 }
 
-function checkType(type: string, value: unknown): string | undefined {
+/** Why `value` is not of an input's `type` (`must be an integer (got "three")`), or undefined when it is. */
+export function inputTypeProblem(type: string, value: unknown): string | undefined {
   const got = `(got ${JSON.stringify(value)?.slice(0, 60)})`;
   switch (type) {
     case 'string':

@@ -6,9 +6,10 @@ import { unicodeProblem, yamlNestingProblem } from './document-bounds.js';
 import type { FlowSpec } from './flow-spec.js';
 import { FLOW_LIMITS } from './limits.js';
 import { validateFlow } from './validate-flow.js';
+import { type PositionedProblem, unquotedTemplateProblems, yamlSyntaxProblems } from './yaml-problems.js';
 
 /** A validation problem with the 1-based line of the document where it points, when known. */
-export type LocatedProblem = ValidationProblem & { line?: number };
+export type LocatedProblem = PositionedProblem;
 
 export type ParsedFlow = { valid: true; flow: FlowSpec } | { valid: false; problems: LocatedProblem[] };
 
@@ -28,15 +29,10 @@ export function parseFlow(text: string): ParsedFlow {
   if (deep) return { valid: false, problems: [deep] };
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      valid: false,
-      problems: doc.errors.map((e) => {
-        const line = e.linePos?.[0]?.line;
-        return { path: '', message: `the document is not valid YAML or JSON: ${e.message.split('\n')[0]}`, ...(line ? { line } : {}) };
-      }),
-    };
-  }
+  if (doc.errors.length > 0) return { valid: false, problems: yamlSyntaxProblems(doc.errors, text, lines) };
+  // Before toJS, which would turn such a map's key into "[object Object]"-like text.
+  const unquoted = unquotedTemplateProblems(doc, lines);
+  if (unquoted.length > 0) return { valid: false, problems: unquoted };
   let document: unknown;
   try {
     document = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });

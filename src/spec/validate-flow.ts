@@ -7,7 +7,9 @@ import { analyzeExpression } from '../expressions/references.js';
 import { parseTemplate, TemplateSyntaxError } from '../expressions/template.js';
 import { schemaError } from '../llm/response-schema.js';
 import { validateApprovalFields } from './approval-fields.js';
+import { type FlowNames, type Reader, referenceProblems, type TaskPlace } from './flow-references.js';
 import type { FlowSpec } from './flow-spec.js';
+import { inputDefaultProblems } from './input-defaults.js';
 import { FLOW_LIMITS } from './limits.js';
 import { valueNestingProblem } from './nesting-depth.js';
 import { COMMON_TASK_FIELD_NAMES, DurationText, FLOW_ID_PATTERN, FlowInput, NAMESPACE_PATTERN, RetryPolicy } from './schemas.js';
@@ -38,18 +40,23 @@ interface TemplateSite {
   path: string;
   text: string;
   secretAllowed: boolean;
+  reader: Reader;
 }
 
 interface Walk {
   problems: ValidationProblem[];
   ids: Map<string, string>;
+  /** Where each task sits, for checking that what an expression reads has run by then. */
+  places: Map<string, TaskPlace>;
   templates: TemplateSite[];
   taskCount: number;
 }
 
+const ROOT_PLACE: TaskPlace = { id: '', type: 'root', ancestors: [], slots: [] };
+
 /** Validates a parsed document (from YAML or JSON). Never throws for bad input. */
 export function validateFlow(document: unknown): FlowValidation {
-  const walk: Walk = { problems: [], ids: new Map(), templates: [], taskCount: 0 };
+  const walk: Walk = { problems: [], ids: new Map(), places: new Map(), templates: [], taskCount: 0 };
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     return {
       valid: false,
@@ -64,7 +71,7 @@ export function validateFlow(document: unknown): FlowValidation {
   const doc = document as Record<string, unknown>;
   const inputIds = validateInputs(doc.inputs, walk);
   for (const list of ['tasks', 'errors', 'finally'] as const) {
-    if (Array.isArray(doc[list])) walkTaskList(doc[list], list, 1, walk);
+    if (Array.isArray(doc[list])) walkTaskList(doc[list], list, 1, walk, ROOT_PLACE);
   }
   if (walk.taskCount > FLOW_LIMITS.maxTasks) {
     walk.problems.push({
@@ -73,9 +80,10 @@ export function validateFlow(document: unknown): FlowValidation {
       hint: 'split the flow into subflows',
     });
   }
-  collectTemplates(doc.vars, 'vars', false, walk.templates);
-  collectTemplates(doc.outputs, 'outputs', false, walk.templates);
-  checkTemplates(walk, inputIds);
+  const vars = isMap(doc.vars) ? doc.vars : {};
+  for (const [name, value] of Object.entries(vars)) collectTemplates(value, `vars.${name}`, false, { kind: 'vars', name }, walk.templates);
+  collectTemplates(doc.outputs, 'outputs', false, { kind: 'outputs' }, walk.templates);
+  checkTemplates(walk, inputIds, Object.keys(vars));
   if (walk.problems.length > 0) return { valid: false, problems: walk.problems };
   const flow = (root as { data: FlowSpec }).data;
   return { valid: true, flow: { ...(document as FlowSpec), namespace: flow.namespace } };
@@ -89,29 +97,38 @@ function validateInputs(inputs: unknown, walk: Walk): Set<string> {
     const parsed = FlowInput.safeParse(raw, { reportInput: true });
     if (!parsed.success) {
       walk.problems.push(...problemsFromZod(parsed.error.issues, path, Object.keys(FlowInput.shape), 'a flow input'));
+      // Still declared: reads of it are not reported a second time as naming nothing.
+      if (isMap(raw) && typeof raw.id === 'string') ids.add(raw.id);
       return;
     }
     if (ids.has(parsed.data.id)) walk.problems.push({ path: `${path}.id`, message: `${path}.id "${parsed.data.id}" is already used by another input` });
     ids.add(parsed.data.id);
+    walk.problems.push(...inputDefaultProblems(parsed.data, path));
   });
   return ids;
 }
 
-function walkTaskList(list: unknown[], path: string, depth: number, walk: Walk): void {
+function walkTaskList(list: unknown[], path: string, depth: number, walk: Walk, parent: TaskPlace, field = path): void {
   if (depth > FLOW_LIMITS.maxDepth) {
     walk.problems.push({ path, message: `${path} nests task lists deeper than ${FLOW_LIMITS.maxDepth} levels`, hint: 'move inner parts into a subflow' });
     return;
   }
-  for (const [i, task] of list.entries()) walkTask(task, `${path}[${i}]`, depth, walk);
+  for (const [i, task] of list.entries()) walkTask(task, `${path}[${i}]`, depth, walk, parent, { list: field, index: i });
 }
 
-function walkTask(raw: unknown, path: string, depth: number, walk: Walk): void {
+function walkTask(raw: unknown, path: string, depth: number, walk: Walk, parent: TaskPlace, slot: TaskPlace['slots'][number]): void {
   walk.taskCount += 1;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     walk.problems.push({ path, message: `${path} must be a task map with at least id and type` });
     return;
   }
   const task = raw as Record<string, unknown>;
+  const place: TaskPlace = {
+    id: typeof task.id === 'string' ? task.id : '',
+    ancestors: parent.slots.length ? [...parent.ancestors, { id: parent.id, type: parent.type }] : [],
+    slots: [...parent.slots, slot],
+    type: String(task.type),
+  };
   if (typeof task.id === 'string') {
     const first = walk.ids.get(task.id);
     if (first !== undefined) {
@@ -120,7 +137,10 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk): void {
         message: `${path}.id "${task.id}" is already used at ${first}`,
         hint: 'task ids must be unique in the whole flow, nested tasks included',
       });
-    } else walk.ids.set(task.id, `${path}.id`);
+    } else {
+      walk.ids.set(task.id, `${path}.id`);
+      walk.places.set(task.id, place);
+    }
   }
   if (!isKnownTaskType(task.type)) {
     const known = allTaskTypeNames();
@@ -143,13 +163,13 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk): void {
   checkTypeRules(type, task, path, walk);
   for (const field of info.nested) {
     const nested = task[field];
-    if (Array.isArray(nested)) walkTaskList(nested, `${path}.${field}`, depth + 1, walk);
+    if (Array.isArray(nested)) walkTaskList(nested, `${path}.${field}`, depth + 1, walk, place, field);
   }
   for (const field of info.nestedMaps ?? []) {
     const map = task[field];
     if (map && typeof map === 'object' && !Array.isArray(map)) {
       for (const [key, nested] of Object.entries(map)) {
-        if (Array.isArray(nested)) walkTaskList(nested, `${path}.${field}.${key}`, depth + 1, walk);
+        if (Array.isArray(nested)) walkTaskList(nested, `${path}.${field}.${key}`, depth + 1, walk, place, `${field}.${key}`);
       }
     }
   }
@@ -166,7 +186,8 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk): void {
   ]);
   for (const [field, value] of Object.entries(task)) {
     if (skip.has(field)) continue;
-    collectTemplates(value, `${path}.${field}`, (info.secretFields as readonly string[] | undefined)?.includes(field) ?? false, walk.templates);
+    const secretAllowed = (info.secretFields as readonly string[] | undefined)?.includes(field) ?? false;
+    collectTemplates(value, `${path}.${field}`, secretAllowed, { kind: 'task', place }, walk.templates);
   }
 }
 
@@ -219,18 +240,22 @@ function checkLlmRules(task: Record<string, unknown>, path: string, walk: Walk):
   }
 }
 
-function collectTemplates(value: unknown, path: string, secretAllowed: boolean, out: TemplateSite[]): void {
+function collectTemplates(value: unknown, path: string, secretAllowed: boolean, reader: Reader, out: TemplateSite[]): void {
   if (typeof value === 'string') {
-    if (value.includes('{{')) out.push({ path, text: value, secretAllowed });
+    if (value.includes('{{')) out.push({ path, text: value, secretAllowed, reader });
   } else if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) collectTemplates(v, `${path}[${i}]`, secretAllowed, out);
+    for (const [i, v] of value.entries()) collectTemplates(v, `${path}[${i}]`, secretAllowed, reader, out);
   } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) collectTemplates(v, `${path}.${k}`, secretAllowed, out);
+    for (const [k, v] of Object.entries(value)) collectTemplates(v, `${path}.${k}`, secretAllowed, reader, out);
   }
 }
 
-function checkTemplates(walk: Walk, _inputIds: Set<string>): void {
-  const taskIds = [...walk.ids.keys()];
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function checkTemplates(walk: Walk, inputs: Set<string>, vars: string[]): void {
+  const names: FlowNames = { tasks: walk.places, inputs, vars };
   for (const site of walk.templates) {
     let template: ReturnType<typeof parseTemplate>;
     try {
@@ -245,24 +270,20 @@ function checkTemplates(walk: Walk, _inputIds: Set<string>): void {
     if (template.kind === 'text' && (CONTROL_FIELDS as readonly string[]).includes(field)) {
       walk.problems.push({ path: site.path, message: `${site.path} must be a single "{{ expression }}", not text around one` });
     }
-    for (const expr of exprs) checkExpression(expr, site, taskIds, walk);
+    for (const expr of exprs) checkExpression(expr, site, names, walk);
   }
 }
 
-function checkExpression(expr: string, site: TemplateSite, taskIds: string[], walk: Walk): void {
+function checkExpression(expr: string, site: TemplateSite, names: FlowNames, walk: Walk): void {
   const facts = analyzeExpression(expr);
   if (facts.problem) {
-    walk.problems.push({ path: site.path, message: `${site.path} has an invalid expression {{ ${expr} }}: ${facts.problem}` });
-  }
-  for (const ref of facts.outputRefs) {
-    if (walk.ids.has(ref)) continue;
-    const guess = closest(ref, taskIds);
     walk.problems.push({
       path: site.path,
-      message: `${site.path} reads outputs.${ref}, but no task has the id "${ref}"`,
-      hint: guess ? `did you mean "outputs.${guess}"?` : `task ids in this flow: ${taskIds.slice(0, 30).join(', ')}`,
+      message: `${site.path} has an invalid expression {{ ${expr} }}: ${facts.problem}`,
+      ...(facts.hint ? { hint: facts.hint } : {}),
     });
   }
+  walk.problems.push(...referenceProblems(facts, site.path, site.reader, names));
   if (facts.secrets.length > 0 && !site.secretAllowed) {
     walk.problems.push({
       path: site.path,
