@@ -5,6 +5,7 @@
 // stays pending: silence never approves anything.
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ApprovalAlreadyDecidedError } from '../src/runs/run-client.js';
 import type { PendingApproval } from '../src/runs/run-types.js';
 import type { RunService } from '../src/services/run-service.js';
 
@@ -57,14 +58,27 @@ export async function elicitApproval(
   }
   if (result.action !== 'accept' || !result.content) return false;
   const { [decision]: approved, [commentKey]: comment, ...data } = result.content as Record<string, unknown>;
-  await runs.respondToApproval(runId, {
-    taskId: approval.taskId,
-    ...(approval.iteration ? { iteration: approval.iteration } : {}),
-    approved: approved === true,
-    by: 'user (via MCP elicitation)',
-    approver: 'human',
-    ...(typeof comment === 'string' && comment ? { comment } : {}),
-    data,
-  });
+  try {
+    await runs.respondToApproval(runId, {
+      taskId: approval.taskId,
+      ...(approval.iteration ? { iteration: approval.iteration } : {}),
+      approved: approved === true,
+      by: 'user (via MCP elicitation)',
+      approver: 'human',
+      ...(typeof comment === 'string' && comment ? { comment } : {}),
+      data,
+    });
+  } catch (error) {
+    if (!(error instanceof ApprovalAlreadyDecidedError)) throw error;
+    // Someone answered while the form was open: the run keeps that answer and goes on. The
+    // client is told the form's answer was not taken, with the decision it lost to.
+    await server.server
+      .sendLoggingMessage({
+        level: 'warning',
+        logger: 'weft',
+        data: { code: error.code, message: error.message, runId, taskId: approval.taskId, decision: error.decision },
+      })
+      .catch(() => undefined);
+  }
   return true;
 }

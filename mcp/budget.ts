@@ -2,16 +2,21 @@
 // may exceed about 25k tokens, so large values are cut to a budget and marked as cut, and the
 // caller is told where the rest is.
 
-/** Most bytes of text one tool response carries (about 25k tokens). */
+/** Most bytes one tool response carries, structured content and text together (about 25k tokens). */
 export const RESPONSE_BUDGET_BYTES = 100_000;
+/**
+ * Most bytes of one result's structured content. Its text block repeats it as JSON, escaped once
+ * more on the wire, so two copies and a summary stay within RESPONSE_BUDGET_BYTES.
+ */
+export const STRUCTURED_BUDGET_BYTES = 40_000;
 /** Budget for a run's outputs inside get_run/run_flow. */
-export const OUTPUTS_BUDGET_BYTES = 40_000;
+export const OUTPUTS_BUDGET_BYTES = 12_000;
 /** Budget for a run's inputs inside get_run. */
-export const INPUTS_BUDGET_BYTES = 20_000;
+export const INPUTS_BUDGET_BYTES = 6_000;
 /** Budget for one task's output preview in a timeline. */
 export const PREVIEW_BYTES = 200;
 /** Bytes of one task's output served per get_run page (taskId mode). */
-export const OUTPUT_PAGE_BYTES = 50_000;
+export const OUTPUT_PAGE_BYTES = 20_000;
 
 export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');

@@ -1,10 +1,11 @@
 // The `tools/list` answer, kept lean: it is sent to the model with every conversation, so each
-// byte counts (budget: 12 KB for every tool). JSON Schemas come from the same zod schemas
+// byte counts (budget: 14 KB for every tool). JSON Schemas come from the same zod schemas
 // the calls are validated with, minus what carries no meaning for a model (`$schema`, integer
 // bounds at the float limit, string key constraints of records); result schemas are shallow.
 
 import { ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { toolInputSchema } from './tool-arguments.js';
 import type { AnyToolDefinition, ToolContext } from './tool-registry.js';
 
 export function toolListing(tools: readonly AnyToolDefinition[]): Tool[] {
@@ -12,7 +13,7 @@ export function toolListing(tools: readonly AnyToolDefinition[]): Tool[] {
     name: tool.name,
     title: tool.title,
     description: tool.description,
-    inputSchema: leanSchema(z.toJSONSchema(z.object(tool.input), { io: 'input', target: 'draft-7', unrepresentable: 'any' })) as Tool['inputSchema'],
+    inputSchema: leanSchema(z.toJSONSchema(toolInputSchema(tool.input), { io: 'input', target: 'draft-7', unrepresentable: 'any' })) as Tool['inputSchema'],
     outputSchema: shallowOutput(z.toJSONSchema(z.object(tool.output), { io: 'output', target: 'draft-7', unrepresentable: 'any' })) as Tool['outputSchema'],
     annotations: tool.annotations,
   }));

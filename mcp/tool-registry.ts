@@ -1,17 +1,19 @@
 // One way to declare a tool: name, title, model-oriented description, described zod input and
 // output, annotations, and a handler returning structured content plus a one-line summary.
 // Registration applies the caller's access (hidden tools are never registered, so they are
-// neither listed nor callable), turns every thrown error into an `isError` result, and queues
-// a record of each mutating call for the audit log, written just after the answer.
+// neither listed nor callable), checks arguments against the closed input schema, turns every
+// thrown error into an `isError` result, and queues a record of each mutating call for the
+// audit log, written just after the answer.
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { WeftError } from '../src/errors.js';
 import { isRightsRefusal } from '../src/security/audit-refusals.js';
 import type { McpAccess } from './access.js';
 import type { McpServices } from './services.js';
+import { parseToolArguments, toolInputSchema } from './tool-arguments.js';
 import { toolError, toolSuccess } from './tool-result.js';
 
 /** What a handler gets besides its arguments. */
@@ -52,13 +54,21 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(def
 // biome-ignore lint/suspicious/noExplicitAny: a list of tools of different shapes
 export type AnyToolDefinition = ToolDefinition<any, any>;
 
+/**
+ * The SDK is given an open schema so that every argument reaches the handler, which checks it
+ * against the tool's closed schema: the SDK's own refusal would be a raw dump of schema issues,
+ * without the valid names or a did-you-mean.
+ */
+const UNCHECKED_ARGUMENTS = z.looseObject({});
+
 export function registerTools(ctx: ToolContext, tools: readonly AnyToolDefinition[]): string[] {
   const registered: string[] = [];
   for (const tool of tools) {
     if (!ctx.access.toolVisible(tool.name)) continue;
+    const inputSchema = toolInputSchema(tool.input);
     ctx.server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations },
+      { title: tool.title, description: tool.description, inputSchema: UNCHECKED_ARGUMENTS, outputSchema: tool.output, annotations: tool.annotations },
       async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
         const progressToken = extra._meta?.progressToken;
         const call: ToolCall = {
@@ -72,7 +82,8 @@ export function registerTools(ctx: ToolContext, tools: readonly AnyToolDefinitio
         };
         const mutating = tool.annotations.readOnlyHint !== true;
         try {
-          const outcome = await tool.run(args as never, call, ctx);
+          const checked = await parseToolArguments(tool.name, inputSchema, args);
+          const outcome = await tool.run(checked as never, call, ctx);
           if (mutating) ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'ok', summary: outcome.summary, ...outcome.audit });
           return toolSuccess(outcome.structured as Record<string, unknown>, outcome.summary);
         } catch (error) {

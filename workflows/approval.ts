@@ -1,9 +1,17 @@
 // The approval task: waits durably for an answer that arrives as a Temporal Update, addressed
 // by task id and iteration, validated before it is accepted into history.
 
-import { condition } from '@temporalio/workflow';
+import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { renderText } from '../src/expressions/evaluate.js';
-import { type ApprovalOutput, type ApprovalResponse, type PendingApproval, type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
+import {
+  APPROVAL_ALREADY_DECIDED,
+  type ApprovalDecision,
+  type ApprovalOutput,
+  type ApprovalResponse,
+  type PendingApproval,
+  type TaskRunRecord,
+  taskRunKey,
+} from '../src/runs/run-types.js';
 import { validateApprovalData } from '../src/spec/approval-fields.js';
 import { parseDuration } from '../src/spec/duration.js';
 import type { ApprovalTask } from '../src/spec/flow-spec.js';
@@ -46,6 +54,8 @@ export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Fr
     ctx.book.set(record, 'RUNNING');
   }
   const answer = answered ? ctx.approvalAnswers.get(key) : timeoutAnswer(task);
+  // A decision by timeout is a decision: a late answer is told so rather than "nothing waiting".
+  if (answer && !answered) ctx.approvalAnswers.set(key, answer);
   ctx.events.record(task.id, frame.iteration, record.attempts, 'answered', 'info', answerMessage(answer, task.timeout));
   if (!answer) throw new TaskFailure(task.id, frame.iteration, { type: 'ApprovalTimedOut', message: `no answer to approval ${key} within ${task.timeout}` });
   if (!answer.approved && (task.onReject ?? 'fail') === 'fail') {
@@ -68,15 +78,28 @@ function timeoutAnswer(task: ApprovalTask): ApprovalOutput | undefined {
   return { approved: onTimeout === 'approve', by: 'timeout', comment: null, data: {}, respondedAt: new Date().toISOString() };
 }
 
-/** Update validator: rejects an answer nobody is waiting for, from the wrong kind of approver, or with bad data. */
+/**
+ * Update validator: rejects an answer to an approval already decided (with that decision, so
+ * the caller can say who decided), nobody is waiting for, from the wrong kind of approver, or
+ * with bad data. A validator adds nothing to history, so a refused answer leaves no trace there.
+ */
 export function checkApprovalResponse(ctx: RunContext, response: ApprovalResponse): void {
   const key = taskRunKey(response.taskId, response.iteration);
+  const decided = ctx.approvalAnswers.get(key);
+  if (decided) {
+    const decision: ApprovalDecision = { approved: decided.approved, by: decided.by, respondedAt: decided.respondedAt };
+    throw ApplicationFailure.create({
+      type: APPROVAL_ALREADY_DECIDED,
+      message: `approval ${key} was already ${decided.approved ? 'approved' : 'rejected'} by ${decided.by} at ${decided.respondedAt}`,
+      details: [decision],
+      nonRetryable: true,
+    });
+  }
   const pending = ctx.book.approvals.get(key);
   if (!pending) {
     const waiting = [...ctx.book.approvals.keys()];
     throw new Error(`no approval is waiting at ${key}; waiting: ${waiting.length ? waiting.join(', ') : 'none'}`);
   }
-  if (ctx.approvalAnswers.has(key)) throw new Error(`approval ${key} has already been answered`);
   if (pending.approvers === 'human' && response.approver !== 'human') {
     throw new Error(`approval ${key} needs a person's answer (approvers: human); an agent cannot answer it`);
   }

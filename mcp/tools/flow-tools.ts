@@ -9,7 +9,7 @@ import { parseFlow } from '../../src/spec/parse-flow.js';
 import { taskTypeDetail, taskTypeSummaries } from '../../src/spec/task-catalog.js';
 import { allTaskTypeNames, isKnownTaskType } from '../../src/spec/task-types.js';
 import { type McpAccess, namespaceAllowed } from '../access.js';
-import { cutText, RESPONSE_BUDGET_BYTES } from '../budget.js';
+import { cutText, STRUCTURED_BUDGET_BYTES } from '../budget.js';
 import { defineTool } from '../tool-registry.js';
 import { CursorField, FlowRefField, FlowTextField, limitField } from './tool-fields.js';
 
@@ -164,7 +164,7 @@ export const getFlow = defineTool({
   async run({ flow, revision }, _call, ctx) {
     checkFlowRefAccess(flow, ctx.access);
     const detail = await ctx.services.flows.get(flow, revision);
-    const source = cutText(detail.yaml, RESPONSE_BUDGET_BYTES - 2000);
+    const source = cutText(detail.yaml, STRUCTURED_BUDGET_BYTES - 4000);
     return {
       structured: {
         flow: detail.flow,

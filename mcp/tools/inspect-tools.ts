@@ -26,8 +26,8 @@ import { CursorField, FlowRefField, IterationField, limitField, RunIdField, Time
 
 /** Longest log message returned whole; longer ones are cut and marked. */
 const LOG_MESSAGE_BYTES = 2000;
-/** Log page budget in bytes, below the response budget. */
-const LOG_PAGE_BYTES = 80_000;
+/** Log page budget in bytes, below the structured budget (the text block repeats the page). */
+const LOG_PAGE_BYTES = 32_000;
 
 export const getRun = defineTool({
   name: 'get_run',

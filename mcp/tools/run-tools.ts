@@ -2,6 +2,7 @@
 // answer approvals as an agent.
 
 import { z } from 'zod';
+import { ApprovalAlreadyDecidedError } from '../../src/runs/run-client.js';
 import { RUN_STATES } from '../../src/runs/run-types.js';
 import { runRightsOf } from '../../src/security/tool-policy.js';
 import type { RunDetail } from '../../src/services/run-service.js';
@@ -165,7 +166,8 @@ export const cancelRun = defineTool({
 export const respondToApproval = defineTool({
   name: 'respond_to_approval',
   title: 'Answer an approval',
-  description: 'Approves or rejects a waiting approval as an agent; only for approvers: any (approvers: human needs a person: CLI or the elicitation form).',
+  description:
+    'Approves or rejects a waiting approval as an agent; only for approvers: any (approvers: human needs a person: CLI or the elicitation form). A decided approval stays so: accepted false, code and decision.',
   input: {
     runId: RunIdField,
     taskId: z.string().min(1).max(200).describe('Approval task id (see get_run approvals)'),
@@ -174,19 +176,36 @@ export const respondToApproval = defineTool({
     comment: z.string().max(4000).optional().describe('Why'),
     data: z.record(z.string(), z.unknown()).optional().describe('Values for the approval’s fields'),
   },
-  output: { runId: z.string(), taskId: z.string(), accepted: z.boolean() },
+  output: {
+    runId: z.string(),
+    taskId: z.string(),
+    accepted: z.boolean(),
+    code: z.literal('APPROVAL_ALREADY_DECIDED').optional(),
+    decision: z.object({ approved: z.boolean(), by: z.string(), respondedAt: z.string() }).optional(),
+  },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run({ runId, taskId, iteration, approved, comment, data }, _call, ctx) {
     await checkRunAccess(runId, ctx);
-    await ctx.services.runs.respondToApproval(runId, {
-      taskId,
-      ...(iteration ? { iteration } : {}),
-      approved,
-      by: `agent (${ctx.access.caller})`,
-      approver: 'agent',
-      ...(comment ? { comment } : {}),
-      data: data ?? {},
-    });
+    try {
+      await ctx.services.runs.respondToApproval(runId, {
+        taskId,
+        ...(iteration ? { iteration } : {}),
+        approved,
+        by: `agent (${ctx.access.caller})`,
+        approver: 'agent',
+        ...(comment ? { comment } : {}),
+        data: data ?? {},
+      });
+    } catch (error) {
+      // Not a failed call: the approval has an answer, just not this one. The agent gets the
+      // decision as data to act on, and the run's audit line still names the run.
+      if (!(error instanceof ApprovalAlreadyDecidedError)) throw error;
+      return {
+        structured: { runId, taskId, accepted: false, code: 'APPROVAL_ALREADY_DECIDED' as const, decision: error.decision },
+        summary: `not accepted (${error.code}): ${error.message} (hint: ${error.hint})`,
+        audit: { runId },
+      };
+    }
     return { structured: { runId, taskId, accepted: true }, summary: `${approved ? 'approved' : 'rejected'} ${taskId} of run ${runId}`, audit: { runId } };
   },
 });

@@ -10,6 +10,8 @@ import type { FlowSpec } from '../spec/flow-spec.js';
 import { resolveInputs } from './run-inputs.js';
 import { type ExecutionStatusName, runStateOf } from './run-state.js';
 import {
+  APPROVAL_ALREADY_DECIDED,
+  type ApprovalDecision,
   type ApprovalOutput,
   type ApprovalResponse,
   approvalUpdateId,
@@ -22,6 +24,7 @@ import {
   type TaskError,
   type TaskRunRecord,
   type TaskRunsPage,
+  taskRunKey,
 } from './run-types.js';
 
 export interface StartRunOptions {
@@ -110,20 +113,51 @@ async function queryTasks(client: Client, runId: string): Promise<TaskRunRecord[
   return (await getRunningView(client, runId)).tasks;
 }
 
-/** Answers a pending approval. The update id derives from task and iteration, so a repeat is the same answer. */
+/**
+ * Answers a pending approval. The update id derives from task and iteration, so a repeat of the
+ * same answer is the same update; a different answer to a decided approval gets that decision
+ * back (from the server's record of the update, or from the run's validator) and is refused.
+ */
 export async function respondToApproval(client: Client, runId: string, response: ApprovalResponse): Promise<ApprovalOutput> {
   const handle = client.workflow.getHandle(runId);
+  const key = taskRunKey(response.taskId, response.iteration);
+  let answer: ApprovalOutput;
   try {
     const update = await handle.startUpdate<ApprovalOutput, [ApprovalResponse]>(FLOW_RUN.approvalUpdate, {
       args: [response],
       updateId: approvalUpdateId(response.taskId, response.iteration),
       waitForStage: WorkflowUpdateStage.ACCEPTED,
     });
-    return await update.result();
+    answer = await update.result();
   } catch (error) {
-    if (error instanceof WorkflowUpdateFailedError) throw new ApprovalNotAcceptedError(runId, error.cause?.message ?? error.message);
+    if (error instanceof WorkflowUpdateFailedError) {
+      const cause = error.cause;
+      if (cause instanceof ApplicationFailure && cause.type === APPROVAL_ALREADY_DECIDED) {
+        const decision = decisionOf(cause.details?.[0]);
+        if (decision) throw new ApprovalAlreadyDecidedError(runId, key, decision);
+      }
+      throw new ApprovalNotAcceptedError(runId, cause?.message ?? error.message);
+    }
     throw error;
   }
+  // The server hands an earlier update's result to a later call with the same update id.
+  if (!sameAnswer(answer, response)) throw new ApprovalAlreadyDecidedError(runId, key, decisionOf(answer) ?? answer);
+  return answer;
+}
+
+function sameAnswer(answer: ApprovalOutput, response: ApprovalResponse): boolean {
+  return (
+    answer.approved === response.approved &&
+    answer.by === response.by &&
+    answer.comment === (response.comment ?? null) &&
+    JSON.stringify(answer.data) === JSON.stringify(response.data ?? {})
+  );
+}
+
+function decisionOf(value: unknown): ApprovalDecision | undefined {
+  const v = value as Partial<ApprovalDecision> | null | undefined;
+  if (!v || typeof v.approved !== 'boolean' || typeof v.by !== 'string' || typeof v.respondedAt !== 'string') return undefined;
+  return { approved: v.approved, by: v.by, respondedAt: v.respondedAt };
 }
 
 /** Thrown when a run refuses an approval answer (nothing waiting, wrong approver, invalid data). */
@@ -135,6 +169,23 @@ export class ApprovalNotAcceptedError extends WeftError {
     super('APPROVAL_NOT_ACCEPTED', `run ${runId} did not accept the answer: ${reason}`, {
       hint: 'check the pending approvals of the run (taskId, iteration, fields)',
     });
+  }
+}
+
+/** Thrown when an approval already has a decision: the run keeps the first answer. */
+export class ApprovalAlreadyDecidedError extends WeftError {
+  readonly decision: ApprovalDecision;
+
+  constructor(
+    readonly runId: string,
+    readonly approval: string,
+    decision: ApprovalDecision,
+  ) {
+    const verb = decision.approved ? 'approved' : 'rejected';
+    super('APPROVAL_ALREADY_DECIDED', `approval ${approval} of run ${runId} was already ${verb} by ${decision.by} at ${decision.respondedAt}`, {
+      hint: `the run keeps the first answer; see get_run (or weft run get ${runId}) for where it is now`,
+    });
+    this.decision = { approved: decision.approved, by: decision.by, respondedAt: decision.respondedAt };
   }
 }
 

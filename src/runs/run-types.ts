@@ -113,6 +113,16 @@ export interface ApprovalOutput {
   respondedAt: string;
 }
 
+/** The decision an approval already has, as a refused later answer reports it. */
+export interface ApprovalDecision {
+  approved: boolean;
+  by: string;
+  respondedAt: string;
+}
+
+/** Failure type the update validator gives an answer to an approval that is already decided. */
+export const APPROVAL_ALREADY_DECIDED = 'ApprovalAlreadyDecided';
+
 /** Arguments of the paged `taskRuns` query. */
 export interface TaskRunsQuery {
   offset?: number;

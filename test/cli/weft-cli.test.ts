@@ -132,6 +132,47 @@ describe('weft CLI', () => {
     assert.match(logs.stdout, /INFO {2}t: from cli\/alpha/);
   });
 
+  it('refuses a rejection of an approval already approved: says by whom, exits non-zero, and --json gives the decision', async () => {
+    const file = join(env.dataDir, 'gated.yaml');
+    await writeFile(file, 'id: gated\nnamespace: cli\ntasks:\n  - { id: gate, type: approval, message: "go?", onReject: continue }\n');
+    assert.equal((await weft(['flow', 'save', file])).code, 0);
+    const started = await weft(['run', 'start', 'cli/gated', '--task-queue', env.taskQueue, '--json']);
+    assert.equal(started.code, 0, started.stderr);
+    const { runId } = JSON.parse(started.stdout) as { runId: string };
+    const approved = await waitFor('the approval to take the answer', async () => {
+      const answer = await weft(['run', 'approve', runId, 'gate', '--by', 'ann', '--json']);
+      return answer.code === 0 ? (JSON.parse(answer.stdout) as { approved: boolean; by: string; respondedAt: string }) : undefined;
+    });
+    assert.deepEqual([approved.approved, approved.by], [true, 'ann']);
+
+    const rejected = await weft(['run', 'approve', runId, 'gate', '--reject', '--by', 'bob']);
+    assert.equal(rejected.code, 1);
+    assert.equal(rejected.stdout, '');
+    const lines = rejected.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, rejected.stderr);
+    assert.match(lines[0] ?? '', new RegExp(`^error: approval gate of run ${runId} was already approved by ann at ${approved.respondedAt} \\(hint: .+\\)$`));
+
+    const asJson = await weft(['run', 'approve', runId, 'gate', '--reject', '--by', 'bob', '--json']);
+    assert.equal(asJson.code, 1);
+    const refusal = JSON.parse(asJson.stdout) as {
+      accepted: boolean;
+      code: string;
+      decision: unknown;
+      error: { code: string; message: string; hint?: string };
+    };
+    assert.equal(refusal.accepted, false);
+    assert.equal(refusal.code, 'APPROVAL_ALREADY_DECIDED');
+    assert.deepEqual(refusal.decision, { approved: true, by: 'ann', respondedAt: approved.respondedAt });
+    assert.equal(refusal.error.code, 'APPROVAL_ALREADY_DECIDED');
+    assert.ok(refusal.error.hint);
+
+    const done = JSON.parse((await weft(['run', 'get', runId, '--watch', '--json'])).stdout) as { state: string; tasks: Array<{ id: string; state: string }> };
+    assert.equal(done.state, 'COMPLETED');
+    const events = await weft(['run', 'logs', runId]);
+    assert.match(events.stdout, /approved by ann/);
+    assert.doesNotMatch(events.stdout, /rejected by bob/);
+  });
+
   it('sets secrets from standard input and lists names, never values', async () => {
     const set = await weft(['secret', 'set', 'CLI_TOKEN', '--json'], 'tok-1234567890\n');
     assert.equal(set.code, 0, set.stderr);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { type HttpMcpServer, startHttpMcp, structured, textOf } from '../helpers/mcp-clients.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
@@ -27,6 +27,18 @@ tasks:
     message: "Ship release 7?"
     fields: { type: object, properties: { reason: { type: string } }, required: [reason] }
 outputs: { approved: "{{ outputs.ok.approved }}", reason: "{{ outputs.ok.data.reason }}", by: "{{ outputs.ok.by }}" }
+`;
+
+const REVIEW_ANY_FLOW = `id: review-any
+namespace: web
+tasks:
+  - id: ok
+    type: approval
+    message: "Ship release 8?"
+    approvers: any
+    onReject: continue
+    fields: { type: object, properties: { reason: { type: string } } }
+outputs: { approved: "{{ outputs.ok.approved }}", by: "{{ outputs.ok.by }}" }
 `;
 
 describe('weft mcp over Streamable HTTP', () => {
@@ -105,6 +117,76 @@ describe('weft mcp over Streamable HTTP', () => {
     assert.equal(refused.isError, true);
     assert.match(textOf(refused), /approvers: human/);
     await plain.callTool({ name: 'cancel_run', arguments: { runId: run.runId, force: true } });
+  });
+
+  it("refuses an agent's answer after the user answered through elicitation: accepted false, the user's decision", async () => {
+    const client = await mcp.connect({ capabilities: { elicitation: { form: {} } } });
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { approved: true, reason: 'user says go' } }));
+    await client.callTool({ name: 'save_flow', arguments: { flow: REVIEW_ANY_FLOW } });
+    const run = structured<{ runId: string; state: string; outputs: Record<string, unknown> }>(
+      await client.callTool({ name: 'run_flow', arguments: { flow: 'web/review-any', waitSeconds: 30 } }, undefined, { timeout: 60_000 }),
+    );
+    assert.equal(run.state, 'COMPLETED');
+    const agent = await mcp.connect();
+    const late = await agent.callTool({ name: 'respond_to_approval', arguments: { runId: run.runId, taskId: 'ok', approved: false } });
+    assert.notEqual(late.isError, true);
+    const refused = structured<{ accepted: boolean; code: string; decision: { approved: boolean; by: string } }>(late);
+    assert.deepEqual(
+      [refused.accepted, refused.code, refused.decision.approved, refused.decision.by],
+      [false, 'APPROVAL_ALREADY_DECIDED', true, 'user (via MCP elicitation)'],
+    );
+    assert.match(textOf(late), /already approved by user \(via MCP elicitation\)/);
+  });
+
+  it('tells the client when the user answers a form for an approval an agent decided meanwhile; the run keeps the agent answer', async () => {
+    const client = await mcp.connect({ capabilities: { elicitation: { form: {} } } });
+    const agent = await mcp.connect();
+    const warnings: unknown[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (notice) => {
+      warnings.push(notice.params.data);
+    });
+    const agentAnswers: Array<{ accepted: boolean }> = [];
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      const runId = /Run (\S+) asks/.exec(request.params.message)?.[1] ?? '';
+      // While the form is open, an agent answers first.
+      agentAnswers.push(structured(await agent.callTool({ name: 'respond_to_approval', arguments: { runId, taskId: 'ok', approved: false } })));
+      return { action: 'accept', content: { approved: true, reason: 'too late' } };
+    });
+    await client.callTool({ name: 'save_flow', arguments: { flow: REVIEW_ANY_FLOW } });
+    const run = structured<{ runId: string; state: string; outputs: Record<string, unknown> }>(
+      await client.callTool({ name: 'run_flow', arguments: { flow: 'web/review-any', waitSeconds: 30 } }, undefined, { timeout: 60_000 }),
+    );
+    assert.deepEqual(agentAnswers, [{ runId: run.runId, taskId: 'ok', accepted: true }]);
+    assert.equal(run.state, 'COMPLETED');
+    assert.equal(run.outputs.approved, false);
+    assert.match(String(run.outputs.by), /^agent/);
+    const notice = warnings.find((w) => (w as { code?: string }).code === 'APPROVAL_ALREADY_DECIDED') as
+      | { runId: string; decision: { approved: boolean; by: string }; message: string }
+      | undefined;
+    assert.ok(notice, JSON.stringify(warnings));
+    assert.equal(notice.runId, run.runId);
+    assert.deepEqual([notice.decision.approved, /^agent/.test(notice.decision.by)], [false, true]);
+  });
+
+  it('two agents answering at the same time: exactly one is accepted, the other is told the winning decision', async () => {
+    const [one, two] = await Promise.all([mcp.connect(), mcp.connect()]);
+    await one.callTool({ name: 'save_flow', arguments: { flow: REVIEW_ANY_FLOW } });
+    const run = structured<{ runId: string; state: string }>(await one.callTool({ name: 'run_flow', arguments: { flow: 'web/review-any', waitSeconds: 3 } }));
+    assert.equal(run.state, 'WAITING');
+    const answers = await Promise.all([
+      one.callTool({ name: 'respond_to_approval', arguments: { runId: run.runId, taskId: 'ok', approved: true } }),
+      two.callTool({ name: 'respond_to_approval', arguments: { runId: run.runId, taskId: 'ok', approved: false } }),
+    ]);
+    const results = answers.map((a) => structured<{ accepted: boolean; code?: string; decision?: { approved: boolean } }>(a));
+    assert.deepEqual(results.map((r) => r.accepted).sort(), [false, true]);
+    const winner = results.findIndex((r) => r.accepted);
+    const loser = results[1 - winner];
+    assert.equal(loser?.code, 'APPROVAL_ALREADY_DECIDED');
+    assert.equal(loser?.decision?.approved, winner === 0);
+    const done = structured<{ state: string; outputs: { approved: boolean } }>(
+      await one.callTool({ name: 'get_run', arguments: { runId: run.runId, waitSeconds: 20 } }, undefined, { timeout: 60_000 }),
+    );
+    assert.deepEqual([done.state, done.outputs.approved], ['COMPLETED', winner === 0]);
   });
 
   it('refuses foreign Host headers, unknown sessions and oversized bodies', async () => {

@@ -54,7 +54,7 @@ describe('weft mcp over stdio', () => {
     await env?.close();
   });
 
-  it('lists every tool of the contract, titled, described, annotated, with schemas, in under 12 KB', async () => {
+  it('lists every tool of the contract, titled, described, annotated, with schemas, in under 14 KB', async () => {
     const listed = await client.listTools();
     assert.deepEqual(listed.tools.map((t) => t.name).sort(), [...CONTRACT_TOOLS].sort());
     for (const tool of listed.tools) {
@@ -66,7 +66,7 @@ describe('weft mcp over stdio', () => {
     assert.equal(listed.tools.find((t) => t.name === 'delete_flow')?.annotations?.destructiveHint, true);
     assert.equal(listed.tools.find((t) => t.name === 'get_run')?.annotations?.readOnlyHint, true);
     const bytes = JSON.stringify(listed).length;
-    assert.ok(bytes < 12_000, `tools/list is ${bytes} bytes`);
+    assert.ok(bytes < 14_000, `tools/list is ${bytes} bytes`);
     assert.equal(session.stderr().includes('{"jsonrpc"'), false, 'protocol stays on stdout');
   });
 
@@ -87,7 +87,7 @@ describe('weft mcp over stdio', () => {
     );
     const wrongType = await call(client, 'validate_flow', { flow: 42 });
     assert.equal(wrongType.isError, true);
-    assert.match(textOf(wrongType), /expected string.*flow/);
+    assert.match(textOf(wrongType), /INVALID_ARGUMENTS[\s\S]*flow is invalid: .*expected string/);
   });
 
   it('saves flows with revisions, refuses invalid ones without saving, lists, pages, reads and deletes them', async () => {
@@ -235,7 +235,7 @@ describe('weft mcp over stdio', () => {
       outputCursor = page.taskOutput.nextCursor;
       outputPages++;
     } while (outputCursor);
-    assert.equal(outputPages, 2);
+    assert.equal(outputPages, 4, '60 KB of output in pages of 20 KB');
     assert.deepEqual(JSON.parse(text), { blob: 'x'.repeat(60_000) });
     const badCursor = await call(client, 'get_run', { runId: done.runId, detail: 'full', cursor: 'bm9wZQ' });
     assert.equal(badCursor.isError, true);
@@ -310,6 +310,30 @@ describe('weft mcp over stdio', () => {
     const still = structured<{ state: string }>(await call(client, 'get_run', { runId: gated.runId }));
     assert.equal(still.state, 'WAITING');
     await call(client, 'cancel_run', { runId: gated.runId, force: true });
+  });
+
+  it('tells a second answer to a decided approval accepted: false, with the decision and who gave it; the run keeps the first', async () => {
+    await call(client, 'save_flow', {
+      flow: 'id: twice\nnamespace: mcp\ntasks:\n  - { id: gate, type: approval, message: "ok?", approvers: any, onReject: continue }\noutputs: { approved: "{{ outputs.gate.approved }}" }\n',
+    });
+    const run = structured<{ runId: string; state: string }>(await call(client, 'run_flow', { flow: 'mcp/twice', waitSeconds: 3 }));
+    assert.equal(run.state, 'WAITING');
+    assert.deepEqual(structured(await call(client, 'respond_to_approval', { runId: run.runId, taskId: 'gate', approved: true })), {
+      runId: run.runId,
+      taskId: 'gate',
+      accepted: true,
+    });
+    const second = await call(client, 'respond_to_approval', { runId: run.runId, taskId: 'gate', approved: false, comment: 'changed my mind' });
+    assert.notEqual(second.isError, true);
+    const refused = structured<{ accepted: boolean; code: string; decision: { approved: boolean; by: string; respondedAt: string } }>(second);
+    assert.equal(refused.accepted, false);
+    assert.equal(refused.code, 'APPROVAL_ALREADY_DECIDED');
+    assert.equal(refused.decision.approved, true);
+    assert.match(refused.decision.by, /^agent \(/);
+    assert.ok(!Number.isNaN(Date.parse(refused.decision.respondedAt)));
+    assert.match(textOf(second), /APPROVAL_ALREADY_DECIDED[\s\S]*already approved by agent/);
+    const done = structured<{ state: string; outputs: { approved: boolean } }>(await call(client, 'get_run', { runId: run.runId, waitSeconds: 20 }));
+    assert.deepEqual([done.state, done.outputs.approved], ['COMPLETED', true]);
   });
 
   it('lists runs by flow and state with cursors', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { getRunningView, respondToApproval, startRun, waitForRun } from '../../src/runs/run-client.js';
+import { ApprovalAlreadyDecidedError, getRunningView, respondToApproval, startRun, waitForRun } from '../../src/runs/run-client.js';
 import { assertCompleted, createTestEnv, flowFrom, type TestEnv, taskOf } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -97,6 +97,73 @@ describe('approval task answered through a Temporal update', () => {
     const again = await respondToApproval(env.client, runId, { taskId: 'ok', approved: true, by: 'ann', approver: 'human', data: { reason: 'a' } });
     assert.deepEqual(again, first);
     assertCompleted(await waitForRun(env.client, runId));
+  });
+
+  it('refuses a different answer to a decided approval with the decision it has; the run keeps the first', async () => {
+    const runId = await startAndWait(gate('    onReject: continue'));
+    const first = await respondToApproval(env.client, runId, { taskId: 'ok', approved: true, by: 'ann', approver: 'human', data: { reason: 'a' } });
+    const refused = await respondToApproval(env.client, runId, { taskId: 'ok', approved: false, by: 'bob', approver: 'human' }).then(
+      () => assert.fail('a second answer was accepted'),
+      (error: unknown) => error,
+    );
+    assert.ok(refused instanceof ApprovalAlreadyDecidedError, String(refused));
+    assert.equal(refused.code, 'APPROVAL_ALREADY_DECIDED');
+    assert.deepEqual(refused.decision, { approved: true, by: 'ann', respondedAt: first.respondedAt });
+    assert.match(refused.message, /^approval ok of run .+ was already approved by ann at /);
+    // The same answer again is the same update: accepted, not refused.
+    assert.deepEqual(await respondToApproval(env.client, runId, { taskId: 'ok', approved: true, by: 'ann', approver: 'human', data: { reason: 'a' } }), first);
+    const done = await waitForRun(env.client, runId);
+    assertCompleted(done);
+    assert.deepEqual(done.outputs, { approved: true, reason: 'a', by: 'ann' });
+    // After the run has ended the refusal still names the decision.
+    await assert.rejects(
+      respondToApproval(env.client, runId, { taskId: 'ok', approved: false, by: 'bob', approver: 'human' }),
+      (error: unknown) => error instanceof ApprovalAlreadyDecidedError && error.decision.by === 'ann' && error.decision.approved,
+    );
+  });
+
+  it('two different answers sent at the same time: exactly one is accepted, the other gets its decision', async () => {
+    for (let round = 0; round < 3; round++) {
+      const runId = await startAndWait(gate('    onReject: continue'));
+      const answers = [
+        { taskId: 'ok', approved: true, by: 'ann', approver: 'human' as const, data: { reason: 'go' } },
+        { taskId: 'ok', approved: false, by: 'bob', approver: 'human' as const },
+      ];
+      const settled = await Promise.allSettled(answers.map((a) => respondToApproval(env.client, runId, a)));
+      const won = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      const lost = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+      assert.equal(won.length, 1, `round ${round}: ${settled.map((s) => s.status).join(', ')}`);
+      assert.equal(lost.length, 1);
+      const winner = won[0];
+      const loser = lost[0];
+      assert.ok(winner && loser instanceof ApprovalAlreadyDecidedError, String(loser));
+      assert.deepEqual(loser.decision, { approved: winner.approved, by: winner.by, respondedAt: winner.respondedAt });
+      const done = await waitForRun(env.client, runId);
+      assertCompleted(done);
+      assert.deepEqual(done.outputs, { approved: winner.approved, reason: winner.approved ? 'go' : 'none', by: winner.by });
+    }
+  });
+
+  it('refuses an answer after the approval was decided by its timeout, naming the timeout', async () => {
+    const { runId } = await startRun(env.client, {
+      flow: flowFrom(
+        `id: t3\ntasks:\n  - { id: ok, type: approval, message: hi, timeout: 1s, onTimeout: reject, onReject: continue }\n  - { id: nap, type: sleep, duration: 1h }\n`,
+      ),
+      taskQueue: env.taskQueue,
+    });
+    await waitFor('the timeout to decide', async () => {
+      const view = await getRunningView(env.client, runId);
+      return view.tasks.some((t) => t.id === 'ok' && t.state === 'COMPLETED') ? view : undefined;
+    });
+    await assert.rejects(
+      respondToApproval(env.client, runId, { taskId: 'ok', approved: true, by: 'ann', approver: 'human' }),
+      (error: unknown) =>
+        error instanceof ApprovalAlreadyDecidedError &&
+        error.decision.by === 'timeout' &&
+        !error.decision.approved &&
+        /already rejected by timeout/.test(error.message),
+    );
+    await env.client.workflow.getHandle(runId).terminate('test done');
   });
 
   it('times out: fails by default, or approves with onTimeout: approve', async () => {

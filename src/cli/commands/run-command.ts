@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { FlowValidationError } from '../../errors.js';
-import { startRun } from '../../runs/run-client.js';
-import type { RunState } from '../../runs/run-types.js';
+import { ApprovalAlreadyDecidedError, startRun } from '../../runs/run-client.js';
+import type { ApprovalOutput, RunState } from '../../runs/run-types.js';
 import { auditedCommand } from '../../security/audit-cli.js';
 import type { RunDetail, RunService } from '../../services/run-service.js';
 import { parseFlow } from '../../spec/parse-flow.js';
@@ -124,12 +124,21 @@ export function registerRunCommand(program: Command): void {
             ...(options.comment ? { comment: options.comment } : {}),
             ...(options.data ? { data: JSON.parse(options.data) as Record<string, unknown> } : {}),
           };
-          const answer = await auditedCommand(
-            () => ctx.audit(),
-            { tool: 'respond_to_approval', arguments: { runId, ...response }, runId },
-            async () => (await ctx.runs()).respondToApproval(runId, response),
-            () => ({ summary: `${response.approved ? 'approved' : 'rejected'} ${taskId} of run ${runId}` }),
-          );
+          let answer: ApprovalOutput;
+          try {
+            answer = await auditedCommand(
+              () => ctx.audit(),
+              { tool: 'respond_to_approval', arguments: { runId, ...response }, runId },
+              async () => (await ctx.runs()).respondToApproval(runId, response),
+              () => ({ summary: `${response.approved ? 'approved' : 'rejected'} ${taskId} of run ${runId}` }),
+            );
+          } catch (error) {
+            // With --json the refusal carries the decision, as respond_to_approval gives it.
+            if (!(error instanceof ApprovalAlreadyDecidedError) || !options.json) throw error;
+            const refusal = { code: error.code, message: error.message, hint: error.hint };
+            printResult(options, { runId, taskId, accepted: false, code: error.code, decision: error.decision, error: refusal }, () => error.message);
+            return 1;
+          }
           printResult(options, answer, () => `${answer.approved ? 'approved' : 'rejected'} ${taskId} of ${runId}`);
           return 0;
         }),
