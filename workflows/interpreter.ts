@@ -23,6 +23,8 @@ import { runWithTimeout, TaskTimedOut } from './timeout-scope.js';
 
 /** Task types whose `timeout` is enforced by the task itself rather than by a workflow timer. */
 const SELF_TIMED = new Set<string>(['http', 'script', 'approval', 'llm']);
+/** Built-in types whose activities write no lines of their own (script, llm and custom types do). */
+const NO_OWN_LINES = new Set<string>(['log', 'set', 'fail', 'sleep', 'http', 'approval', 'subflow', 'sequence', 'parallel', 'if', 'switch', 'foreach']);
 
 /** Runs one task attempt and returns its output (undefined: the task has no output). */
 type Executor = (task: Task, frame: Frame, record: TaskRunRecord, attempt: number) => Promise<unknown>;
@@ -275,6 +277,7 @@ export class Interpreter {
   private startOnlyAttempt(task: Task, frame: Frame, record: TaskRunRecord): void {
     record.attempts = 1;
     this.ctx.events.record(task.id, frame.iteration, 1, 'started', 'info', startedMessage(1));
+    if (!NO_OWN_LINES.has(task.type)) this.ctx.events.writeSoon();
   }
 
   private async withAttempts(
@@ -288,6 +291,7 @@ export class Interpreter {
     for (let attempt = 1; ; attempt++) {
       record.attempts = attempt;
       this.ctx.events.record(task.id, frame.iteration, attempt, 'started', 'info', startedMessage(attempt));
+      if (!NO_OWN_LINES.has(task.type)) this.ctx.events.writeSoon();
       try {
         if (limitMs === undefined) return await execute(task, frame, record, attempt);
         let timedOut = false;

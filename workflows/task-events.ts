@@ -3,8 +3,9 @@
 // when the buffer is full, and at the end of the run. Runs since the `log-sink` patch write
 // through the run-log sink (run-log-sink.ts), which costs no command, and so also write as soon
 // as a second of workflow time has passed since their last write: a slow run's log is live, and
-// a fast one does not pay a store write in every workflow task. Older runs write with ONE
-// `writeLogs` local activity per flush.
+// a fast one does not pay a store write in every workflow task; and when a task that writes lines
+// of its own (script, llm, custom) starts, so the log reads in time order. Older runs write with
+// ONE `writeLogs` local activity per flush.
 //
 // Events still buffered when a worker dies are not lost: the next worker replays the run, which
 // records them again, and writes them at the next flush (replays do not call the sink, so what
@@ -46,8 +47,18 @@ export class TaskEvents {
     if (!this.enabled) return;
     const context: TaskContext = { runId: this.runId, flow: this.flow, taskId, attempt, ...(iteration?.length ? { iteration } : {}) };
     this.pending.push(taskEventLine(context, kind, level, message, new Date().toISOString()));
-    if (!this.sink || this.sinkWriteScheduled) return;
     if (this.pending.length < TASK_EVENTS_PER_FLUSH && Date.now() - this.lastWriteMs < SINK_WRITE_AFTER_MS) return;
+    this.writeSoon();
+  }
+
+  /**
+   * On the sink path, writes the buffered events by the end of this activation, before any
+   * activity it starts can run: called when a task that writes lines of its own starts, so its
+   * lines never reach the store ahead of its `started` line or of earlier tasks' events. No
+   * command either way; the local-activity path (older runs) keeps its flush points.
+   */
+  writeSoon(): void {
+    if (!this.sink || this.sinkWriteScheduled || this.pending.length === 0) return;
     // One sink call for the whole burst (the SDK copies the workflow's info into every call); the
     // SDK drains microtasks before it ends an activation, so this still runs within this one.
     this.sinkWriteScheduled = true;

@@ -69,6 +69,16 @@ describe('task lifecycle events in the run logs', () => {
       res.writeHead(flakyCalls === 1 ? 500 : 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ call: flakyCalls }));
     });
+    // Answers after /slow/<ms> milliseconds: an activity that takes a while and writes no lines of its own.
+    http.route('/slow', (req, res) => {
+      setTimeout(
+        () => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{}');
+        },
+        Number((req.url ?? '').split('/')[2] ?? 0),
+      );
+    });
     http.route('/broken', (req, res) => {
       // Echoes the secret header into the error body: the event must not carry it.
       res.writeHead(500, { 'content-type': 'text/plain' });
@@ -161,7 +171,7 @@ tasks:
 
   it('shows a long activity task as started while it runs (the activity writes that line itself)', async () => {
     const flow = flowFrom(
-      `id: long-task\ntasks:\n  - { id: first, type: set, values: { a: 1 } }\n  - { id: slow, type: script, language: bash, script: 'sleep 4' }\n`,
+      `id: long-task\ntasks:\n  - { id: first, type: set, values: { a: 1 } }\n  - { id: slow, type: http, url: "${http.url}/slow/4000" }\n`,
     );
     const { runId } = await startRun(env.client, { flow, taskQueue: env.taskQueue });
     const live = await waitFor('the started line of the running script', async () => {
@@ -169,7 +179,8 @@ tasks:
       return only(events, 'slow').length > 0 ? events : undefined;
     });
     // Only the activity can have written it: the workflow buffers events that follow its last
-    // write by less than a second of workflow time, until a flush point or the end of the run.
+    // write by less than a second of workflow time, until a flush point or the end of the run
+    // (or the start of a task that writes lines of its own, which an http task does not).
     assert.deepEqual(
       live.map((e) => [e.taskId, e.kind, e.attempt]),
       [['slow', 'started', 1]],
@@ -186,7 +197,7 @@ tasks:
 
   it('writes what it buffered once a second of workflow time has passed, so a slow run is followed live', async () => {
     const flow = flowFrom(
-      `id: slow-run\ntasks:\n  - { id: first, type: set, values: { a: 1 } }\n  - { id: slow1, type: script, language: bash, script: 'sleep 1.5' }\n  - { id: slow2, type: script, language: bash, script: 'sleep 4' }\n`,
+      `id: slow-run\ntasks:\n  - { id: first, type: set, values: { a: 1 } }\n  - { id: slow1, type: http, url: "${http.url}/slow/1500" }\n  - { id: slow2, type: http, url: "${http.url}/slow/4000" }\n`,
     );
     const { runId } = await startRun(env.client, { flow, taskQueue: env.taskQueue });
     // slow1 ends more than a second after the run's first workflow task: the workflow task that
