@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, WeftError } from '../../src/errors.js';
 import { createLogger, loadLoggerSettings, logFailure } from '../../src/logging/logger.js';
 import { PinoSdkLogger } from '../../src/logging/temporal-logging.js';
@@ -64,5 +65,30 @@ describe("Weft's process log", () => {
     );
     assert.deepEqual([records[1]?.level, records[1]?.runId, records[1]?.temporalRunId], [40, 'examples.hello-2', 'temporal-run-2']);
     assert.equal((records[1]?.err as { message?: string } | undefined)?.message, 'bad');
+  });
+
+  it('writes an expected task failure as one line without a stack, a bug or debug level with it', () => {
+    const meta = (error: Error) => ({ workflowId: 'examples.hello-3', activityId: 'build[2]#3', taskToken: 'tok', error });
+    const exit = () => ApplicationFailure.create({ type: 'ScriptExitError', message: 'script exited with code 1:\nline one', nonRetryable: true });
+    const bug = () => ApplicationFailure.create({ type: 'TypeError', message: 'x is not a function', nonRetryable: true });
+    const info = memoryLogger();
+    new PinoSdkLogger(info.logger).warn('Activity failed', meta(exit()));
+    new PinoSdkLogger(info.logger).warn('Activity failed', meta(bug()));
+    assert.deepEqual(
+      [info.records[0]?.msg, info.records[0]?.runId, info.records[0]?.task, info.records[0]?.attempt, info.records[0]?.errorType, info.records[0]?.err],
+      [
+        'Activity failed (run examples.hello-3 task build[2] attempt 3): ScriptExitError: script exited with code 1: | line one',
+        'examples.hello-3',
+        'build[2]',
+        3,
+        'ScriptExitError',
+        undefined,
+      ],
+    );
+    assert.match(String((info.records[1]?.err as { stack?: string } | undefined)?.stack), /x is not a function\n\s+at /);
+    const debug = memoryLogger('debug');
+    new PinoSdkLogger(debug.logger).warn('Activity failed', meta(exit()));
+    assert.match(String((debug.records[0]?.err as { stack?: string } | undefined)?.stack), /script exited with code 1/);
+    assert.equal(debug.records[0]?.msg, 'Activity failed');
   });
 });
