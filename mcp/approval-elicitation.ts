@@ -2,12 +2,15 @@
 // reaches an approval and the client can elicit, the user sees the approval's message and a
 // flat form (approve, comment, and the task's `fields`), and the answer goes to the run as a
 // person's answer. If the user declines, cancels or does not answer in time, the approval
-// stays pending: silence never approves anything.
+// stays pending: silence never approves anything. An answer that does not fit the form is
+// refused with the reason (asked again once), never sent in part.
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ApprovalAlreadyDecidedError } from '../src/runs/run-client.js';
+import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError } from '../src/runs/run-client.js';
 import type { PendingApproval } from '../src/runs/run-types.js';
 import type { RunService } from '../src/services/run-service.js';
+import { validateApprovalData } from '../src/spec/approval-fields.js';
 
 type PrimitiveSchema = Record<string, unknown> & { type: string };
 
@@ -34,7 +37,24 @@ export function approvalForm(approval: PendingApproval): {
   };
 }
 
-/** Asks the user through elicitation; answers the approval when they respond. Returns whether it was answered. */
+/** What came of offering an approval through elicitation. */
+export interface ElicitationOutcome {
+  /** The user's answer reached the run (or lost to an answer given meanwhile). */
+  answered: boolean;
+  /** Why the user's last answer was refused (it did not fit the form); the approval stays pending. */
+  refused?: string;
+}
+
+/** Asks again once after an answer that does not fit: a slip is worth a second try, a loop is not. */
+const MAX_ASKS = 2;
+const MIN_ASK_MS = 1000;
+
+/**
+ * Asks the user through elicitation and answers the approval when they respond. An answer that
+ * does not fit the form (a key it did not ask for, a value out of range) is never sent in part:
+ * the user is asked again once with the reason, then the approval stays pending and the reason
+ * is returned for the caller to report.
+ */
 export async function elicitApproval(
   server: McpServer,
   runs: RunService,
@@ -42,22 +62,76 @@ export async function elicitApproval(
   approval: PendingApproval,
   timeoutMs: number,
   signal: AbortSignal,
-): Promise<boolean> {
-  if (!server.server.getClientCapabilities()?.elicitation || timeoutMs < 1000) return false;
-  const { schema, decision } = approvalForm(approval);
-  const commentKey = 'weft_comment' in schema.properties ? 'weft_comment' : 'comment';
-  let result: Awaited<ReturnType<typeof server.server.elicitInput>>;
+): Promise<ElicitationOutcome> {
+  if (!canAskForm(server) || timeoutMs < MIN_ASK_MS) return { answered: false };
+  const form = approvalForm(approval);
+  const question = `Run ${runId} asks for approval (${approval.taskId}): ${approval.message}`;
+  const deadline = Date.now() + timeoutMs;
+  let refused: string | undefined;
+  for (let ask = 0; ask < MAX_ASKS && deadline - Date.now() >= MIN_ASK_MS; ask++) {
+    const message = refused ? `Your answer was not taken: ${refused}. ${question}` : question;
+    const content = await askForm(server, message, form.schema, deadline - Date.now(), signal);
+    if (!content) break;
+    refused = answerProblem(form, content);
+    if (refused) continue;
+    refused = await sendAnswer(server, runs, runId, approval, form, content);
+    if (!refused) return { answered: true };
+  }
+  return refused ? { answered: false, refused } : { answered: false };
+}
+
+/** Form elicitation is declared as `form`, or by an empty `elicitation` (clients older than URL mode). */
+function canAskForm(server: McpServer): boolean {
+  const elicitation = server.server.getClientCapabilities()?.elicitation as Record<string, unknown> | undefined;
+  return elicitation !== undefined && (elicitation.form !== undefined || Object.keys(elicitation).length === 0);
+}
+
+/** The user's answer, or nothing when they declined, cancelled or did not answer in time. */
+async function askForm(
+  server: McpServer,
+  message: string,
+  schema: ReturnType<typeof approvalForm>['schema'],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Record<string, unknown> | undefined> {
   try {
-    result = await server.server.elicitInput(
-      { mode: 'form', message: `Run ${runId} asks for approval (${approval.taskId}): ${approval.message}`, requestedSchema: schema as never },
-      { timeout: timeoutMs, signal },
+    // The raw request, not elicitInput: its schema check throws away an answer that does not
+    // fit without saying which field, and Weft's own check below names the field and what is valid.
+    const result = await server.server.request(
+      { method: 'elicitation/create', params: { mode: 'form', message, requestedSchema: schema as never } },
+      ElicitResultSchema,
+      {
+        timeout: timeoutMs,
+        signal,
+      },
     );
+    return result.action === 'accept' && result.content ? (result.content as Record<string, unknown>) : undefined;
   } catch {
     // No answer in time, or the client could not show the form: the approval stays pending.
-    return false;
+    return undefined;
   }
-  if (result.action !== 'accept' || !result.content) return false;
-  const { [decision]: approved, [commentKey]: comment, ...data } = result.content as Record<string, unknown>;
+}
+
+/** Why an answer does not fit the form, or undefined. A rejection need not fill the required fields. */
+export function answerProblem(form: ReturnType<typeof approvalForm>, content: Record<string, unknown>): string | undefined {
+  const approved = content[form.decision] === true;
+  const schema = approved ? form.schema : { ...form.schema, required: [form.decision] };
+  const problems = validateApprovalData(schema, content);
+  if (!problems.length) return undefined;
+  return `answer ${problems.map((p) => `${p.at.join('.')} ${p.message}`).join('; ')}`;
+}
+
+/** Sends the answer to the run; returns why the run refused it, if it did. */
+async function sendAnswer(
+  server: McpServer,
+  runs: RunService,
+  runId: string,
+  approval: PendingApproval,
+  form: ReturnType<typeof approvalForm>,
+  content: Record<string, unknown>,
+): Promise<string | undefined> {
+  const commentKey = 'weft_comment' in form.schema.properties ? 'weft_comment' : 'comment';
+  const { [form.decision]: approved, [commentKey]: comment, ...data } = content;
   try {
     await runs.respondToApproval(runId, {
       taskId: approval.taskId,
@@ -69,6 +143,9 @@ export async function elicitApproval(
       data,
     });
   } catch (error) {
+    // The run checks answers too (a pattern, a rule the form cannot show): its reason goes
+    // back to the user like ours, and the run is left waiting rather than the call failing.
+    if (error instanceof ApprovalNotAcceptedError) return error.message;
     if (!(error instanceof ApprovalAlreadyDecidedError)) throw error;
     // Someone answered while the form was open: the run keeps that answer and goes on. The
     // client is told the form's answer was not taken, with the decision it lost to.
@@ -80,5 +157,5 @@ export async function elicitApproval(
       })
       .catch(() => undefined);
   }
-  return true;
+  return undefined;
 }

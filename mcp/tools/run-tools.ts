@@ -13,6 +13,7 @@ import { elicitApproval } from '../approval-elicitation.js';
 import { jsonBytes } from '../budget.js';
 import { ApprovalView, approvalView, boundedOutputs, RunErrorView, runErrorView, runSummaryLine } from '../run-view.js';
 import { defineTool, type ToolCall, type ToolContext } from '../tool-registry.js';
+import { errorData } from '../tool-result.js';
 import { AccessDeniedError, checkFlowAccess, checkFlowRefAccess } from './flow-tools.js';
 import { CursorField, FlowRefField, IterationField, limitField, RunIdField, TimeField, WaitSecondsField } from './tool-fields.js';
 
@@ -21,8 +22,15 @@ const InputsField = z
   .refine((v) => jsonBytes(v) <= FLOW_LIMITS.maxInputBytes, `must be at most ${FLOW_LIMITS.maxInputBytes} bytes of JSON`)
   .describe('Inputs by input id');
 
-/** Waits on a run for an MCP call: progress per finished task, approvals offered through elicitation. */
-export async function waitOnRun(runId: string, waitSeconds: number, call: ToolCall, ctx: ToolContext): Promise<RunDetail> {
+/** A user's answer through elicitation that did not fit the approval's form; the approval stays pending. */
+export const RefusedAnswerView = z.object({ taskId: z.string(), iteration: z.array(z.number()).optional(), reason: z.string() });
+export type RefusedAnswerView = z.infer<typeof RefusedAnswerView>;
+
+/**
+ * Waits on a run for an MCP call: progress per finished task, approvals offered through
+ * elicitation. Answers refused because they did not fit the form are added to `refused`.
+ */
+export async function waitOnRun(runId: string, waitSeconds: number, call: ToolCall, ctx: ToolContext, refused: RefusedAnswerView[] = []): Promise<RunDetail> {
   const { runs } = ctx.services;
   return waitForRunEnd(
     runs,
@@ -32,7 +40,12 @@ export async function waitOnRun(runId: string, waitSeconds: number, call: ToolCa
       onTaskFinished: (task, done, total) => call.progress(done, total, `${task.id}${task.iteration ? `[${task.iteration.join(',')}]` : ''} ${task.state}`),
       // A run blocked on an approval nobody here answers will not end while we wait: hand the
       // caller the WAITING run now rather than at the end of waitSeconds.
-      onApproval: async (approval, remainingMs) => !(await elicitApproval(ctx.server, runs, runId, approval, remainingMs, call.signal)),
+      onApproval: async (approval, remainingMs) => {
+        const outcome = await elicitApproval(ctx.server, runs, runId, approval, remainingMs, call.signal);
+        if (outcome.refused)
+          refused.push({ taskId: approval.taskId, ...(approval.iteration ? { iteration: approval.iteration } : {}), reason: outcome.refused });
+        return !outcome.answered;
+      },
     },
     call.signal,
   );
@@ -75,6 +88,8 @@ export const runFlow = defineTool({
     outputsTruncated: z.boolean().optional(),
     error: RunErrorView.optional(),
     approvals: z.array(ApprovalView).optional(),
+    refusedAnswers: z.array(RefusedAnswerView).optional().describe("The user's form answers that did not fit; those approvals still wait"),
+    waitError: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional().describe('Waiting failed; the run goes on'),
     uiUrl: z.string(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -92,8 +107,22 @@ export const runFlow = defineTool({
         audit: { runId, flow },
       };
     }
-    const detail = await waitOnRun(runId, waitSeconds, call, ctx);
+    const refused: RefusedAnswerView[] = [];
+    let detail: RunDetail;
+    try {
+      detail = await waitOnRun(runId, waitSeconds, call, ctx, refused);
+    } catch (error) {
+      // The run started: an error result would hide its id, and a retry would start another.
+      // The agent gets the run and why waiting stopped, and follows it with get_run.
+      const state = (await ctx.services.runs.get(runId).catch(() => undefined))?.state ?? 'RUNNING';
+      return {
+        structured: { runId, state, started, waitError: errorData(error), uiUrl },
+        summary: `${started ? 'started' : 'attached to existing'} run ${runId}, but waiting on it failed (${errorData(error).message}); follow it with get_run, do not start it again`,
+        audit: { runId, flow },
+      };
+    }
     const { outputs, cut } = boundedOutputs(detail.outputs);
+    const refusedLine = refused.map((r) => `; ${r.taskId}: the user's answer was refused (${r.reason}), the approval still waits`).join('');
     return {
       structured: {
         runId,
@@ -103,9 +132,10 @@ export const runFlow = defineTool({
         ...(cut ? { outputsTruncated: true } : {}),
         error: runErrorView(detail),
         ...(detail.approvals.length ? { approvals: detail.approvals.map(approvalView) } : {}),
+        ...(refused.length ? { refusedAnswers: refused } : {}),
         uiUrl,
       },
-      summary: `${started ? '' : '(existing run) '}${runSummaryLine(detail)}${isOpen(detail) ? '; still open: call get_run with waitSeconds to keep waiting' : ''}`,
+      summary: `${started ? '' : '(existing run) '}${runSummaryLine(detail)}${refusedLine}${isOpen(detail) ? '; still open: call get_run with waitSeconds to keep waiting' : ''}`,
       audit: { runId, flow },
     };
   },
