@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RUN_STATES } from '../../src/runs/run-types.js';
 import { InvalidCursorError } from '../../src/services/flow-service.js';
 import { LOG_LEVELS, MAX_LOG_PAGE } from '../../src/services/log-service.js';
-import { cutText, fitObject, INPUTS_BUDGET_BYTES, OUTPUT_PAGE_BYTES } from '../budget.js';
+import { fitObject, INPUTS_BUDGET_BYTES, OUTPUT_PAGE_BYTES } from '../budget.js';
 import {
   ApprovalView,
   approvalView,
@@ -51,6 +51,8 @@ export const getRun = defineTool({
     inputsTruncated: z.boolean().optional(),
     outputs: z.record(z.string(), z.unknown()).optional(),
     outputsTruncated: z.boolean().optional(),
+    taskOutputs: z.record(z.string(), z.unknown()).optional(),
+    taskOutputsTruncated: z.boolean().optional(),
     error: RunErrorView.optional(),
     usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().optional() }).optional(),
     tasks: z.array(TaskRunView),
@@ -87,6 +89,8 @@ export const getRun = defineTool({
       if (summary.cut) tasksShown = { shown: tasks.length, total: all.length };
     }
     const { outputs, cut } = boundedOutputs(detail.outputs);
+    // A run that did not complete: what its completed tasks produced, under the same budget.
+    const completed = boundedOutputs(detail.taskOutputs);
     const inputs = fitObject(detail.inputs, INPUTS_BUDGET_BYTES);
     const more = tasksShown ? `; timeline shows ${tasksShown.shown} of ${tasksShown.total} task runs (detail: full pages through all)` : '';
     return {
@@ -99,6 +103,8 @@ export const getRun = defineTool({
         ...(inputs.truncated ? { inputsTruncated: true } : {}),
         outputs,
         ...(cut ? { outputsTruncated: true } : {}),
+        ...(completed.outputs ? { taskOutputs: completed.outputs } : {}),
+        ...(completed.cut ? { taskOutputsTruncated: true } : {}),
         error: runErrorView(detail),
         usage: detail.usage,
         tasks,
@@ -109,7 +115,7 @@ export const getRun = defineTool({
         endedAt: detail.endedAt,
         uiUrl: ctx.services.runs.uiUrl(detail.runId),
       },
-      summary: `${runSummaryLine(detail)}${more}${cut ? `; outputs cut to a budget (full: resource weft://runs/${detail.runId})` : ''}`,
+      summary: `${runSummaryLine(detail)}${more}${cut ? `; outputs cut to a budget (each task's output in full: get_run with taskId)` : ''}${completed.cut ? '; task outputs cut to a budget (each in full: get_run with taskId)' : ''}`,
     };
   },
 });
@@ -172,29 +178,7 @@ async function outputPage(
   if (iteration === 'many') {
     return { taskId, found: false, note: 'this task ran in several foreach iterations; pass iteration (e.g. [0]) for one output' };
   }
-  const result = await ctx.services.runs.taskOutput(runId, taskId, iteration);
-  const base = { taskId, ...(iteration ? { iteration } : {}) };
-  if (!result.found) return { ...base, found: false, note: 'no output (yet): the task has not completed, was skipped, or ran inside a batched foreach' };
-  const json = JSON.stringify(result.output) ?? 'null';
-  const bytes = Buffer.from(json, 'utf8');
-  const offset = cursor ? decodeOutputOffset(cursor) : 0;
-  if (offset === 0 && bytes.length <= OUTPUT_PAGE_BYTES) return { ...base, found: true, value: result.output, totalBytes: bytes.length };
-  const page = cutText(bytes.subarray(offset).toString('utf8'), OUTPUT_PAGE_BYTES);
-  const end = offset + Buffer.byteLength(page.text, 'utf8');
-  return {
-    ...base,
-    found: true,
-    text: page.text,
-    totalBytes: bytes.length,
-    offset,
-    ...(end < bytes.length ? { nextCursor: Buffer.from(`output:${end}`).toString('base64url') } : {}),
-  };
-}
-
-function decodeOutputOffset(cursor: string): number {
-  const match = /^output:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new InvalidCursorError();
-  return Number(match[1]);
+  return ctx.services.runs.taskOutputPage(runId, taskId, iteration, cursor, OUTPUT_PAGE_BYTES);
 }
 
 function onlyIteration(records: readonly { iteration?: number[] }[]): number[] | undefined | 'many' {

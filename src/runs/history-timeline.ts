@@ -1,8 +1,10 @@
 // Rebuilds the task timeline of a run from its Temporal history alone, with no worker: every
 // activity id is `<taskId>[<iteration>]#<attempt>`, so I/O tasks can be read back from events.
-// Tasks that ran in workflow code (set, if, ...) leave no events and are not listed here.
+// Tasks that ran in workflow code (set, if, ...) leave no events and are not listed here. Also
+// how an ended run's timeline shows the tasks it stopped.
 
 import type { temporal } from '@temporalio/proto';
+import type { ExecutionStatusName } from './run-state.js';
 import type { TaskRunRecord, TaskRunState } from './run-types.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -92,3 +94,23 @@ function activityOutcome(event: HistoryEvent): { scheduledEventId: unknown; stat
   if (event.activityTaskCanceledEventAttributes) return { scheduledEventId: event.activityTaskCanceledEventAttributes.scheduledEventId, state: 'CANCELLED' };
   return undefined;
 }
+
+/**
+ * A run that ended holds no running task: what was still going when it was terminated (or
+ * timed out in Temporal) stopped with it, so it shows CANCELLED, with why, at the run's end.
+ * A cancelled run's own tasks are already CANCELLED (the run marks them as it unwinds).
+ */
+export function endedTasks(tasks: TaskRunRecord[], status: ExecutionStatusName, endedAt: string | undefined): TaskRunRecord[] {
+  return tasks.map((task) => {
+    if (!UNFINISHED_TASK_STATES.has(task.state)) return task;
+    const why = status === 'TERMINATED' ? 'terminated' : status === 'TIMED_OUT' ? 'timed out' : 'ended';
+    return {
+      ...task,
+      state: 'CANCELLED',
+      ...(endedAt && !task.endedAt ? { endedAt } : {}),
+      error: { type: 'RunEnded', message: `the run was ${why} while this task was ${task.state}` },
+    };
+  });
+}
+
+const UNFINISHED_TASK_STATES = new Set<TaskRunState>(['PENDING', 'RUNNING', 'RETRYING', 'WAITING']);

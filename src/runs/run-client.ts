@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { runSearchAttributes } from '../../workflows/search-attributes.js';
 import { FlowValidationError, WeftError } from '../errors.js';
 import type { FlowSpec } from '../spec/flow-spec.js';
+import { endedTasks, timelineFromHistory } from './history-timeline.js';
 import { resolveInputs } from './run-inputs.js';
 import { type ExecutionStatusName, runStateOf } from './run-state.js';
 import {
@@ -91,9 +92,13 @@ async function finishedView(client: Client, runId: string, error: WorkflowFailed
       pendingApprovals: [],
     };
   }
-  const tasks = await queryTasks(client, runId).catch(() => [] as TaskRunRecord[]);
+  // Cancelled or terminated: no timeline in the failure. The worker replays the run (every task
+  // type); with none, history gives the I/O tasks. Tasks the run stopped show as it left them.
+  const status = description.status.name as ExecutionStatusName;
+  const timeline = await queryTasks(client, runId).catch(async () => timelineFromHistory((await client.workflow.getHandle(runId).fetchHistory()).events ?? []));
+  const tasks = endedTasks(timeline, status, description.closeTime?.toISOString());
   const taskError: TaskError = { type: cause?.name ?? 'Error', message: cause?.message ?? error.message };
-  return { runId, state: runStateOf(description.status.name as ExecutionStatusName), tasks, error: taskError, pendingApprovals: [] };
+  return { runId, state: runStateOf(status), tasks, error: taskError, pendingApprovals: [] };
 }
 
 /** The live view of a running run through the paged query (needs a worker). */

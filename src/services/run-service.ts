@@ -4,13 +4,13 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type PayloadConverter } from '@temporalio/common';
 import { Ajv } from 'ajv';
 import { runSearchAttributes } from '../../workflows/search-attributes.js';
 import { codeFlowInputSchema } from '../code-flows/load-modules.js';
 import { FlowValidationError, WeftError } from '../errors.js';
 import type { OutputStore } from '../outputs/output-store.js';
-import { timelineFromHistory } from '../runs/history-timeline.js';
+import { endedTasks, timelineFromHistory } from '../runs/history-timeline.js';
 import { getRunningView, respondToApproval } from '../runs/run-client.js';
 import { resolveInputs } from '../runs/run-inputs.js';
 import { type ExecutionStatusName, runStateOf } from '../runs/run-state.js';
@@ -36,9 +36,10 @@ import { assertRunRights } from '../security/tool-policy.js';
 import type { FlowSpec, SubflowTask } from '../spec/flow-spec.js';
 import { flowTasks } from '../spec/flow-tasks.js';
 import { problemsFromZod } from '../spec/zod-problems.js';
-import type { FlowDetail, FlowService, WorkflowTarget } from './flow-service.js';
+import { type FlowDetail, type FlowService, InvalidCursorError, type WorkflowTarget } from './flow-service.js';
 import { isoTime } from './iso-time.js';
 import { parseRequest, RunListFilterSchema, StartRunRequestSchema } from './service-requests.js';
+import { cutText } from './text-budget.js';
 
 /** Memo key holding a hash of a run's inputs, to tell an idempotent retry from a conflicting one. */
 const INPUTS_HASH_MEMO = 'weftInputsHash';
@@ -76,6 +77,25 @@ export interface RunDetail {
   endedAt?: string;
   /** Model tokens (and estimated cost) summed over the run's task runs; absent when none were used. */
   usage?: TokenUsageTotal;
+  /**
+   * A run that did not complete: the outputs of its top-level tasks that completed, by task id
+   * (its `outputs` are evaluated only when it completes). Outputs of foreach iterations are
+   * read one at a time (`taskOutputPage`).
+   */
+  taskOutputs?: Record<string, unknown>;
+}
+
+/** One page of a task run's output (see `RunService.taskOutputPage`). */
+export interface TaskOutputPage {
+  taskId: string;
+  iteration?: number[];
+  found: boolean;
+  value?: unknown;
+  text?: string;
+  totalBytes?: number;
+  offset?: number;
+  nextCursor?: string;
+  note?: string;
 }
 
 /** Sums the usage of task runs; undefined when no task used a model. */
@@ -125,6 +145,10 @@ export class TaskOutputUnavailableError extends WeftError {
 
 /** How long a worker gets to answer an output query before history is used instead. */
 const OUTPUT_QUERY_MS = 5000;
+/** Bytes of a task output's JSON text on one page (MCP's page is the same size). */
+export const TASK_OUTPUT_PAGE_BYTES = 20_000;
+/** Most task outputs read for a run that did not complete: each is a query, which replays the closed run on a worker. */
+const MAX_TASK_OUTPUTS = 20;
 
 export class RunService {
   private readonly uiBaseUrl: string;
@@ -205,7 +229,8 @@ export class RunService {
         args: launch.args,
         typedSearchAttributes: runSearchAttributes(detail.spec, detail.revision),
         memo: { [INPUTS_HASH_MEMO]: inputsHash, [KIND_MEMO]: detail.kind },
-        staticSummary: `${ref} rev ${detail.revision}`,
+        // Revision 0 is a flow run from a file without being saved.
+        staticSummary: `${ref}${detail.revision ? ` rev ${detail.revision}` : ' (unsaved)'}`,
         // A key names one run for as long as Temporal keeps it, even after it closed.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
@@ -216,6 +241,22 @@ export class RunService {
       if (existing.memo?.[INPUTS_HASH_MEMO] !== inputsHash) throw new IdempotencyConflictError(runId);
       return { runId, started: false };
     }
+  }
+
+  /**
+   * Starts a run of a flow that is not saved (a file run as it is) as revision 0, with the same
+   * idempotency keys, memo and checks as a saved flow's run. A key names one run per flow id,
+   * saved or not, as it does across a saved flow's revisions.
+   */
+  startUnsaved(
+    spec: FlowSpec,
+    yaml: string,
+    input: Omit<StartRunRequest, 'flow' | 'revision'>,
+    rights?: RunRights,
+  ): Promise<{ runId: string; started: boolean }> {
+    const flow = `${spec.namespace}/${spec.id}`;
+    const detail: FlowDetail = { flow, kind: 'declarative', revision: 0, yaml, spec, revisions: 0, updatedAt: new Date().toISOString() };
+    return this.start({ ...input, flow }, detail, rights);
   }
 
   /**
@@ -286,30 +327,78 @@ export class RunService {
       const result = (await handle.result()) as FlowRunResult;
       return { ...base, state: 'COMPLETED', outputs: result.outputs, tasks: result.tasks, approvals: [] };
     }
-    try {
-      await handle.result();
-    } catch (error) {
-      const cause = error instanceof WorkflowFailedError ? error.cause : undefined;
-      if (cause instanceof ApplicationFailure && cause.details?.[0]) {
-        const details = cause.details[0] as FlowRunFailureDetails;
-        const failed = details.failedTask;
-        return {
-          ...base,
-          state: runStateOf(status, cause.type ?? undefined),
-          tasks: details.tasks,
-          error: failed ? { taskId: failed.id, ...failed.error } : { type: cause.type ?? 'Error', message: cause.message },
-          approvals: [],
-        };
+    const failure = await handle.result().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const cause = failure instanceof WorkflowFailedError ? failure.cause : undefined;
+    const appFailure = cause instanceof ApplicationFailure ? cause : undefined;
+    const details = appFailure?.details?.[0] as FlowRunFailureDetails | undefined;
+    const failed = details?.failedTask;
+    // A failed or timed-out run carries its timeline in its failure; a cancelled or terminated
+    // one has none, so it is rebuilt (endedTimeline says from what).
+    const timeline = details ? { tasks: details.tasks, replayed: true } : await this.endedTimeline(runId, events);
+    const tasks = endedTasks(timeline.tasks, status, base.endedAt);
+    const taskOutputs = await this.completedOutputs(handle, events, tasks, timeline.replayed);
+    return {
+      ...base,
+      state: runStateOf(status, details ? (appFailure?.type ?? undefined) : undefined),
+      tasks,
+      ...(failed
+        ? { error: { taskId: failed.id, ...failed.error } }
+        : failure
+          ? {
+              error: details
+                ? { type: appFailure?.type ?? 'Error', message: cause?.message ?? 'run failed' }
+                : { type: cause?.name ?? status, message: cause?.message ?? `run ${status.toLowerCase()}` },
+            }
+          : {}),
+      ...(taskOutputs ? { taskOutputs } : {}),
+      approvals: [],
+    };
+  }
+
+  /**
+   * The timeline of a run that ended without a result (cancelled, terminated). A worker replays
+   * the run and answers from the same task book a completed run returns: every task type (sleep,
+   * log, set and approval run in workflow code and leave no event of their own), iterations,
+   * attempts and `finally`. Only when no worker answers is history read instead, which knows
+   * I/O tasks alone; the run log's task events are not used because a terminated run loses the
+   * events it had not written yet.
+   */
+  private async endedTimeline(runId: string, events: Parameters<typeof timelineFromHistory>[0]): Promise<{ tasks: TaskRunRecord[]; replayed: boolean }> {
+    const replayed = await this.client.connection.withDeadline(Date.now() + OUTPUT_QUERY_MS, () => getRunningView(this.client, runId)).catch(() => undefined);
+    return replayed ? { tasks: replayed.tasks, replayed: true } : { tasks: timelineFromHistory(events), replayed: false };
+  }
+
+  /**
+   * Outputs of the top-level tasks that completed in a run that did not complete, by task id:
+   * the flow's `outputs` are evaluated only at a run's end, so what its tasks produced is shown
+   * apart from them. Asked of a worker (unless none answered already); once none answers,
+   * the rest come from history.
+   */
+  private async completedOutputs(
+    handle: ReturnType<Client['workflow']['getHandle']>,
+    events: Parameters<typeof timelineFromHistory>[0],
+    tasks: readonly TaskRunRecord[],
+    askWorker: boolean,
+  ): Promise<Record<string, unknown> | undefined> {
+    const done = tasks.filter((t) => !t.iteration && (t.state === 'COMPLETED' || t.state === 'CACHED')).slice(0, MAX_TASK_OUTPUTS);
+    if (done.length === 0) return undefined;
+    const outputs: Record<string, unknown> = {};
+    let viaWorker = askWorker;
+    for (const task of done) {
+      let answer: TaskOutputResult | undefined;
+      if (viaWorker) {
+        answer = await this.client.connection
+          .withDeadline(Date.now() + OUTPUT_QUERY_MS, () => handle.query<TaskOutputResult, [TaskOutputQuery]>(FLOW_RUN.taskOutputQuery, { taskId: task.id }))
+          .catch(() => undefined);
+        if (!answer) viaWorker = false;
       }
-      return {
-        ...base,
-        state: runStateOf(status),
-        tasks: timelineFromHistory(events),
-        error: { type: cause?.name ?? status, message: cause?.message ?? `run ${status.toLowerCase()}` },
-        approvals: [],
-      };
+      answer ??= outputInHistory(events, taskRunKey(task.id), this.client.options.loadedDataConverter.payloadConverter);
+      if (answer?.found) outputs[task.id] = await this.loadStored(answer.output);
     }
-    return { ...base, state: runStateOf(status), tasks: timelineFromHistory(events), approvals: [] };
+    return Object.keys(outputs).length ? outputs : undefined;
   }
 
   /** Lists runs through Temporal visibility, newest first. */
@@ -386,20 +475,37 @@ export class RunService {
 
   private async outputFromHistory(handle: ReturnType<Client['workflow']['getHandle']>, key: string): Promise<TaskOutputResult | undefined> {
     const events = (await handle.fetchHistory()).events ?? [];
-    const prefix = `${key}#`;
-    let scheduled: { id: number; attempt: number } | undefined;
-    for (const event of events) {
-      const activityId = event.activityTaskScheduledEventAttributes?.activityId;
-      if (!activityId?.startsWith(prefix)) continue;
-      const attempt = Number(activityId.slice(prefix.length));
-      if (!scheduled || attempt > scheduled.attempt) scheduled = { id: Number(event.eventId), attempt };
-    }
-    if (!scheduled) return undefined;
-    const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === scheduled.id);
-    const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
-    if (!payload) return undefined;
-    const converter = this.client.options.loadedDataConverter.payloadConverter;
-    return { found: true, output: converter.fromPayload(payload as Parameters<typeof converter.fromPayload>[0]) };
+    return outputInHistory(events, key, this.client.options.loadedDataConverter.payloadConverter);
+  }
+
+  /**
+   * One page of a task run's output as JSON text, for every adapter (MCP `get_run` with
+   * `taskId`, `weft run get --task`): `value` too when the whole output fits one page, else
+   * `text` from the cursor's byte offset and `nextCursor` while more is left.
+   */
+  async taskOutputPage(
+    runId: string,
+    taskId: string,
+    iteration: number[] | undefined,
+    cursor: string | undefined,
+    pageBytes = TASK_OUTPUT_PAGE_BYTES,
+  ): Promise<TaskOutputPage> {
+    const offset = cursor ? decodeOutputCursor(cursor) : 0;
+    const result = await this.taskOutput(runId, taskId, iteration);
+    const base = { taskId, ...(iteration ? { iteration } : {}) };
+    if (!result.found) return { ...base, found: false, note: 'no output (yet): the task has not completed, was skipped, or ran inside a batched foreach' };
+    const bytes = Buffer.from(JSON.stringify(result.output) ?? 'null', 'utf8');
+    if (offset === 0 && bytes.length <= pageBytes) return { ...base, found: true, value: result.output, totalBytes: bytes.length };
+    const page = cutText(bytes.subarray(offset).toString('utf8'), pageBytes);
+    const end = offset + Buffer.byteLength(page.text, 'utf8');
+    return {
+      ...base,
+      found: true,
+      text: page.text,
+      totalBytes: bytes.length,
+      offset,
+      ...(end < bytes.length ? { nextCursor: Buffer.from(`output:${end}`).toString('base64url') } : {}),
+    };
   }
 
   private async loadStored(output: unknown): Promise<unknown> {
@@ -474,6 +580,29 @@ export class RunService {
       approvals: [],
     };
   }
+}
+
+/** The activity result of a task run's last attempt in history; undefined when it has none. */
+function outputInHistory(events: Parameters<typeof timelineFromHistory>[0], key: string, converter: PayloadConverter): TaskOutputResult | undefined {
+  const prefix = `${key}#`;
+  let scheduled: { id: number; attempt: number } | undefined;
+  for (const event of events) {
+    const activityId = event.activityTaskScheduledEventAttributes?.activityId;
+    if (!activityId?.startsWith(prefix)) continue;
+    const attempt = Number(activityId.slice(prefix.length));
+    if (!scheduled || attempt > scheduled.attempt) scheduled = { id: Number(event.eventId), attempt };
+  }
+  if (!scheduled) return undefined;
+  const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === scheduled.id);
+  const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+  if (!payload) return undefined;
+  return { found: true, output: converter.fromPayload(payload as Parameters<PayloadConverter['fromPayload']>[0]) };
+}
+
+function decodeOutputCursor(cursor: string): number {
+  const match = /^output:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new InvalidCursorError();
+  return Number(match[1]);
 }
 
 const STATUS_NAMES: Record<number, ExecutionStatusName> = {

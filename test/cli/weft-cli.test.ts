@@ -173,6 +173,49 @@ describe('weft CLI', () => {
     assert.doesNotMatch(events.stdout, /rejected by bob/);
   });
 
+  it("shows a failed run's completed task output, and prints a task's output with --task a page at a time", async () => {
+    const file = join(env.dataDir, 'breaks.yaml');
+    await writeFile(
+      file,
+      'id: breaks\nnamespace: cli\ninputs: [{ id: blob, type: string }]\ntasks:\n  - { id: keep, type: set, values: { blob: "{{ inputs.blob }}" } }\n  - { id: stop, type: fail, message: "on purpose" }\n',
+    );
+    assert.equal((await weft(['flow', 'save', file])).code, 0);
+    const blob = 'x'.repeat(45_000);
+    const inputs = join(env.dataDir, 'breaks-inputs.json');
+    await writeFile(inputs, JSON.stringify({ blob }));
+    const failed = await weft(['run', 'start', 'cli/breaks', '--inputs-file', inputs, '--task-queue', env.taskQueue, '--wait']);
+    assert.equal(failed.code, 1, failed.stderr);
+    const runId = /FAILED (\S+)/.exec(failed.stdout)?.[1] ?? '';
+    assert.match(failed.stdout, new RegExp(`\\n {2}output of keep: \\{"blob":"x+… \\(in full: weft run get ${runId} --task keep\\)\\n`));
+
+    let text = '';
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await weft(['run', 'get', runId, '--task', 'keep', ...(cursor ? ['--cursor', cursor] : [])]);
+      assert.equal(page.code, 0, page.stderr);
+      const [body = '', footer = ''] = page.stdout.trimEnd().split('\n');
+      const start = Buffer.byteLength(text);
+      text += body;
+      assert.match(footer, new RegExp(`^\\(bytes ${start}-${Buffer.byteLength(text)} of ${JSON.stringify({ blob }).length}`));
+      cursor = /--cursor (\S+)\)$/.exec(footer)?.[1];
+      if (cursor) assert.ok(footer.includes(`next page: weft run get ${runId} --task keep --cursor ${cursor}`), footer);
+      pages += 1;
+    } while (cursor);
+    assert.equal(pages, 3);
+    assert.deepEqual(JSON.parse(text), { blob });
+
+    const asJson = JSON.parse((await weft(['run', 'get', runId, '--task', 'keep', '--json'])).stdout) as {
+      found: boolean;
+      totalBytes: number;
+      nextCursor?: string;
+    };
+    assert.deepEqual([asJson.found, asJson.totalBytes, typeof asJson.nextCursor], [true, JSON.stringify({ blob }).length, 'string']);
+    const none = await weft(['run', 'get', runId, '--task', 'stop']);
+    assert.equal(none.code, 1);
+    assert.match(none.stdout, /^stop of .+: no output/);
+  });
+
   it('sets secrets from standard input and lists names, never values', async () => {
     const set = await weft(['secret', 'set', 'CLI_TOKEN', '--json'], 'tok-1234567890\n');
     assert.equal(set.code, 0, set.stderr);

@@ -312,6 +312,33 @@ describe('weft mcp over stdio', () => {
     await call(client, 'cancel_run', { runId: gated.runId, force: true });
   });
 
+  it('shows a cancelled run’s timeline (completed, cancelled in flight, finally) and its completed task outputs', async () => {
+    await call(client, 'save_flow', {
+      flow: 'id: halted\nnamespace: mcp\ntasks:\n  - { id: calc, type: set, values: { v: 42 } }\n  - { id: nap, type: sleep, duration: 1h }\nfinally:\n  - { id: cleanup, type: log, message: "cleaned up" }\n',
+    });
+    const { runId } = structured<{ runId: string }>(await call(client, 'run_flow', { flow: 'mcp/halted' }));
+    for (let i = 0; ; i++) {
+      const run = structured<{ tasks: { id: string; state: string }[] }>(await call(client, 'get_run', { runId }));
+      if (run.tasks.some((t) => t.id === 'nap' && t.state === 'WAITING')) break;
+      assert.ok(i < 100, 'nap never waited');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await call(client, 'cancel_run', { runId });
+    const result = await call(client, 'get_run', { runId, waitSeconds: 20 });
+    const closed = structured<{ state: string; tasks: { id: string; state: string }[]; taskOutputs?: Record<string, unknown> }>(result);
+    assert.equal(closed.state, 'CANCELLED');
+    assert.deepEqual(
+      closed.tasks.map((t) => [t.id, t.state]),
+      [
+        ['calc', 'COMPLETED'],
+        ['nap', 'CANCELLED'],
+        ['cleanup', 'COMPLETED'],
+      ],
+    );
+    assert.deepEqual(closed.taskOutputs, { calc: { v: 42 }, cleanup: {} });
+    assert.match(textOf(result), /2\/3 tasks done/);
+  });
+
   it('tells a second answer to a decided approval accepted: false, with the decision and who gave it; the run keeps the first', async () => {
     await call(client, 'save_flow', {
       flow: 'id: twice\nnamespace: mcp\ntasks:\n  - { id: gate, type: approval, message: "ok?", approvers: any, onReject: continue }\noutputs: { approved: "{{ outputs.gate.approved }}" }\n',

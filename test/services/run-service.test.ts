@@ -67,6 +67,80 @@ describe('run service on a real Temporal server', () => {
     assert.deepEqual(await runs.start({ flow: 'svc/double', inputs: { n: 2 }, idempotencyKey: 'order-17' }), { runId: first.runId, started: false });
   });
 
+  it('shows the timeline of a cancelled run: the completed task, the one cancelled in flight, and finally', async () => {
+    await flows.save(
+      `id: cancelled\nnamespace: svc\ntasks:\n  - { id: get, type: http, url: "${http.url}/ok" }\n  - { id: calc, type: set, values: { v: 7 } }\n  - { id: nap, type: sleep, duration: 1h }\nfinally:\n  - { id: cleanup, type: log, message: "cleaned up" }\n`,
+    );
+    const { runId } = await runs.start({ flow: 'svc/cancelled' });
+    await waitFor('the sleep', async () => ((await runs.get(runId)).tasks.some((t) => t.id === 'nap' && t.state === 'WAITING') ? true : undefined));
+    await runs.cancel(runId);
+    const view = await waitFor('the end', async () => {
+      const run = await runs.get(runId);
+      return run.state === 'CANCELLED' ? run : undefined;
+    });
+    assert.deepEqual(
+      view.tasks.map((t) => [t.id, t.state]),
+      [
+        ['get', 'COMPLETED'],
+        ['calc', 'COMPLETED'],
+        ['nap', 'CANCELLED'],
+        ['cleanup', 'COMPLETED'],
+      ],
+    );
+    // What the completed tasks produced stays readable: from history (http) and the worker (set).
+    assert.deepEqual((view.taskOutputs?.get as { body?: unknown } | undefined)?.body, { ok: true });
+    assert.deepEqual(view.taskOutputs?.calc, { v: 7 });
+    assert.equal(view.outputs, undefined);
+  });
+
+  it('shows the timeline of a terminated run, its task in flight CANCELLED with why', async () => {
+    const { runId } = await runs.start({ flow: 'svc/waits' });
+    await waitFor('the sleep', async () => ((await runs.get(runId)).tasks.some((t) => t.id === 'nap' && t.state === 'WAITING') ? true : undefined));
+    await runs.cancel(runId, { force: true, reason: 'test' });
+    const view = await runs.get(runId);
+    assert.equal(view.state, 'TERMINATED');
+    assert.deepEqual(
+      view.tasks.map((t) => [t.id, t.type, t.state]),
+      [
+        ['get', 'http', 'COMPLETED'],
+        ['nap', 'sleep', 'CANCELLED'],
+      ],
+    );
+    const nap = view.tasks[1];
+    assert.deepEqual(nap?.error, { type: 'RunEnded', message: 'the run was terminated while this task was WAITING' });
+    assert.equal(nap?.endedAt, view.endedAt);
+  });
+
+  it("gives a failed run's completed task outputs, and pages a task's output", async () => {
+    await flows.save(
+      `id: breaks\nnamespace: svc\ninputs: [{ id: blob, type: string }]\ntasks:\n  - { id: keep, type: set, values: { blob: "{{ inputs.blob }}" } }\n  - { id: stop, type: fail, message: "on purpose" }\noutputs: { blob: "{{ outputs.keep.blob }}" }\n`,
+    );
+    const blob = 'x'.repeat(45_000);
+    const { runId } = await runs.start({ flow: 'svc/breaks', inputs: { blob } });
+    const view = await waitFor('the failure', async () => {
+      const run = await runs.get(runId);
+      return run.state === 'FAILED' ? run : undefined;
+    });
+    assert.equal(view.error?.taskId, 'stop');
+    assert.deepEqual(view.taskOutputs, { keep: { blob } });
+    let text = '';
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await runs.taskOutputPage(runId, 'keep', undefined, cursor);
+      assert.equal(page.found, true);
+      assert.equal(page.offset, Buffer.byteLength(text));
+      text += page.text ?? '';
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+    assert.equal(pages, 3);
+    assert.deepEqual(JSON.parse(text), { blob });
+    const small = await runs.taskOutputPage(runId, 'keep', undefined, undefined, 100_000);
+    assert.deepEqual(small.value, { blob });
+    assert.equal((await runs.taskOutputPage(runId, 'stop', undefined, undefined)).found, false);
+  });
+
   it('reads finished runs with no worker running, from the result and the history', async () => {
     const completed = await runs.start({ flow: 'svc/double', inputs: { n: 5 } });
     const terminated = await runs.start({ flow: 'svc/waits' });
@@ -83,6 +157,8 @@ describe('run service on a real Temporal server', () => {
       stopped.tasks.map((t) => [t.id, t.type, t.state]),
       [['get', 'http', 'COMPLETED']],
     );
+    // With no worker to replay the run, a completed task's output still comes from history.
+    assert.deepEqual((stopped.taskOutputs?.get as { body?: unknown } | undefined)?.body, { ok: true });
     await assert.rejects(runs.get('svc.nothing-here'), RunNotFoundError);
     await env.close();
     env = await createTestEnv({ flows });

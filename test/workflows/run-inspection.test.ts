@@ -36,6 +36,20 @@ describe('run state in Temporal terms', () => {
     assert.deepEqual(lines, ['nap: started', 'nap: cancelled', 'cleanup: started', 'cleanup: cleaned up', 'cleanup: completed']);
   });
 
+  it('lists the tasks of a terminated run: the completed one, and the one it stopped as CANCELLED with why', async () => {
+    const { runId } = await startRun(env.client, {
+      flow: flowFrom(`id: stop-me\ntasks:\n  - { id: calc, type: set, values: { v: 1 } }\n  - { id: nap, type: sleep, duration: 1h }\n`),
+      taskQueue: env.taskQueue,
+    });
+    await waitFor('the sleep', async () => ((await getRunningView(env.client, runId)).tasks[1]?.state === 'WAITING' ? true : undefined));
+    await env.client.workflow.getHandle(runId).terminate('test');
+    const view = await waitForRun(env.client, runId);
+    assert.equal(view.state, 'TERMINATED');
+    assert.equal(taskOf(view, 'calc').state, 'COMPLETED');
+    assert.equal(taskOf(view, 'nap').state, 'CANCELLED');
+    assert.deepEqual(taskOf(view, 'nap').error, { type: 'RunEnded', message: 'the run was terminated while this task was WAITING' });
+  });
+
   it('marks a run WAITING with the WeftWaiting search attribute while an approval is pending', async () => {
     const { runId } = await startRun(env.client, {
       flow: flowFrom(`id: waiting\ntasks:\n  - { id: gate, type: approval, message: "go?", approvers: any }\n`),

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { FlowValidationError } from '../../errors.js';
-import { ApprovalAlreadyDecidedError, startRun } from '../../runs/run-client.js';
+import { ApprovalAlreadyDecidedError } from '../../runs/run-client.js';
 import type { ApprovalOutput, RunState } from '../../runs/run-types.js';
 import { auditedCommand } from '../../security/audit-cli.js';
 import type { RunDetail, RunService } from '../../services/run-service.js';
@@ -18,6 +18,8 @@ import { terminalText } from '../terminal-text.js';
 import { readFlowFile } from './flow-commands.js';
 
 const collect = (value: string, all: string[]) => [...all, value];
+/** A completed task's output is shown on one line up to this length; `--task` shows all of it. */
+const TASK_OUTPUT_LINE_CHARS = 500;
 const FINAL_STATES = new Set<RunState>(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
 
 interface StartOptions {
@@ -47,11 +49,15 @@ export function registerRunCommand(program: Command): void {
     .command('get <runId>')
     .description("a run's state, task timeline, outputs and pending approvals")
     .option('--watch', 'follow the run until it finishes')
-    .option('--json', 'print the run as JSON')
-    .action((runId: string, options: { watch?: boolean; json?: boolean }) =>
+    .option('--task <taskId>', "print this task's output instead, a page at a time")
+    .option('--iteration <path>', 'with --task: the foreach iteration, e.g. 3 or 3,1')
+    .option('--cursor <cursor>', 'with --task: the nextCursor of the previous page')
+    .option('--json', 'print the run as JSON (with --task: the output page)')
+    .action((runId: string, options: GetOptions) =>
       runCommand(options, () =>
         withServices(async (ctx) => {
           const runs = await ctx.runs();
+          if (options.task) return taskOutput(runs, runId, options.task, options);
           const view = options.watch ? await watch(runs, runId, !options.json) : await runs.get(runId);
           printResult(options, view, () => describeRun(view));
           return 0;
@@ -202,15 +208,16 @@ async function startFlow(
   let runId: string;
   let started: boolean;
   if (existsSync(flow)) {
-    const parsed = parseFlow(await readFlowFile(flow));
+    // Through the service like a saved flow, so that keys, memo and checks are the same.
+    const yaml = await readFlowFile(flow);
+    const parsed = parseFlow(yaml);
     if (!parsed.valid) throw new FlowValidationError(parsed.problems, flow);
-    ({ runId } = await startRun(await ctx.temporal(), {
-      flow: parsed.flow,
+    ({ runId, started } = await runs.startUnsaved(parsed.flow, yaml, {
       inputs: { ...fromFile, ...parseInputPairs(parsed.flow, options.input) },
-      taskQueue: options.taskQueue,
       trigger: 'cli',
+      ...pickKey(options),
     }));
-    return { runId, started: true, flow: `${parsed.flow.namespace}/${parsed.flow.id}` };
+    return { runId, started, flow: `${parsed.flow.namespace}/${parsed.flow.id}` };
   } else {
     const spec = (await (await ctx.flows()).get(flow)).spec;
     const result = await runs.start({
@@ -222,6 +229,35 @@ async function startFlow(
     ({ runId, started } = result);
     return { runId, started, flow };
   }
+}
+
+interface GetOptions {
+  watch?: boolean;
+  task?: string;
+  iteration?: string;
+  cursor?: string;
+  json?: boolean;
+}
+
+/**
+ * `run get --task`: one page of a task's output, the page MCP `get_run` gives with `taskId`.
+ * Whole when it fits one page (as JSON); else the page's text and the command for the next.
+ */
+async function taskOutput(runs: RunService, runId: string, taskId: string, options: GetOptions): Promise<number> {
+  const iteration = options.iteration ? options.iteration.split(',').map(Number) : undefined;
+  const page = await runs.taskOutputPage(runId, taskId, iteration, options.cursor);
+  const key = `${taskId}${iteration ? `[${iteration}]` : ''}`;
+  printResult(options, page, () => {
+    if (!page.found) return terminalText(`${key} of ${runId}: ${page.note ?? 'no output'}`);
+    if (page.text === undefined) return terminalText(JSON.stringify(page.value, null, 2) ?? 'null');
+    const end = (page.offset ?? 0) + Buffer.byteLength(page.text, 'utf8');
+    const next = page.nextCursor
+      ? `; next page: weft run get ${runId} --task ${taskId}${options.iteration ? ` --iteration ${options.iteration}` : ''} --cursor ${page.nextCursor}`
+      : '';
+    // The page is cut at a byte offset of the JSON text, so it is printed as text, not parsed.
+    return `${terminalText(page.text)}\n${terminalText(`(bytes ${page.offset ?? 0}-${end} of ${page.totalBytes}${next})`)}`;
+  });
+  return page.found ? 0 : 1;
 }
 
 /** Polls the run until it reaches a final state, printing task state changes when asked. */
@@ -284,6 +320,12 @@ function describeRun(view: RunDetail): string {
     lines.push(`  waiting for approval: ${approval.taskId}${approval.iteration ? `[${approval.iteration}]` : ''}: ${approval.message}`);
   if (view.error) lines.push(`  failed at ${view.error.taskId ?? 'run'}: ${view.error.type}: ${view.error.message}`);
   if (view.outputs && Object.keys(view.outputs).length) lines.push(`  outputs: ${JSON.stringify(view.outputs)}`);
+  for (const [taskId, output] of Object.entries(view.taskOutputs ?? {})) {
+    const text = JSON.stringify(output) ?? 'null';
+    const shown =
+      text.length > TASK_OUTPUT_LINE_CHARS ? `${text.slice(0, TASK_OUTPUT_LINE_CHARS)}… (in full: weft run get ${view.runId} --task ${taskId})` : text;
+    lines.push(`  output of ${taskId}: ${shown}`);
+  }
   if (view.usage) {
     const cost = view.usage.costUsd !== undefined ? `, about $${view.usage.costUsd.toFixed(4)}` : '';
     lines.push(`  model tokens: ${view.usage.inputTokens} in, ${view.usage.outputTokens} out${cost}`);
