@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { WeftError } from '../../src/errors.js';
+import { expressionFunctions } from '../../src/expressions/function-catalog.js';
 import type { FlowSpec } from '../../src/spec/flow-spec.js';
 import { scriptTaskPaths } from '../../src/spec/flow-tasks.js';
 import { parseFlow } from '../../src/spec/parse-flow.js';
@@ -50,9 +51,13 @@ export function checkFlowRefAccess(ref: string, access: McpAccess): void {
 export const listTaskTypes = defineTool({
   name: 'list_task_types',
   title: 'List task types',
-  description: 'Task catalog for authoring flows: every type with fields and output; with type, its config schema, defaults and an example.',
+  description:
+    'Task catalog for authoring flows: every type with fields and output, and the expression functions; with type, its config schema, defaults and an example. Guide: resource weft://docs/flow-spec.',
   input: { type: z.string().max(100).optional().describe('One type in full') },
-  output: { types: z.array(z.record(z.string(), z.unknown())) },
+  output: {
+    types: z.array(z.record(z.string(), z.unknown())),
+    functions: z.array(z.object({ name: z.string(), signatures: z.array(z.string()), description: z.string() })).optional(),
+  },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run({ type }) {
     if (type) {
@@ -63,9 +68,10 @@ export const listTaskTypes = defineTool({
       return { structured: { types: [detail as unknown as Record<string, unknown>] }, summary: `${type}: ${detail.description} Output: ${detail.output}` };
     }
     const types = taskTypeSummaries();
+    const functions = expressionFunctions();
     return {
-      structured: { types: types as unknown as Record<string, unknown>[] },
-      summary: `${types.length} task types: ${types.map((t) => t.type).join(', ')}. Call again with type for config schema and example.`,
+      structured: { types: types as unknown as Record<string, unknown>[], functions },
+      summary: `${types.length} task types: ${types.map((t) => t.type).join(', ')}; ${functions.length} expression functions. Call again with type for config schema and example.`,
     };
   },
 });
@@ -73,7 +79,7 @@ export const listTaskTypes = defineTool({
 export const validateFlow = defineTool({
   name: 'validate_flow',
   title: 'Validate a flow',
-  description: 'Checks a flow without saving: every problem with path, message and hint.',
+  description: 'Checks a flow without saving: every problem with path, message and hint. Guide: resource weft://docs/flow-spec.',
   input: { flow: FlowTextField },
   output: { valid: z.boolean(), errors: z.array(Problem), warnings: z.array(Problem) },
   annotations: { readOnlyHint: true, openWorldHint: false },
@@ -97,7 +103,8 @@ export const validateFlow = defineTool({
 export const saveFlow = defineTool({
   name: 'save_flow',
   title: 'Save a flow',
-  description: 'Creates or updates a flow (validated first). A change makes a new revision; unchanged text makes none (created: false).',
+  description:
+    'Creates or updates a flow (validated first). A change makes a new revision; unchanged text makes none (created: false). Guide: resource weft://docs/flow-spec.',
   input: { flow: FlowTextField, message: z.string().max(1000).optional().describe('What changed') },
   output: { flow: z.string(), revision: z.number(), created: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -196,7 +203,7 @@ export const deleteFlow = defineTool({
 export const draftFlowTool = defineTool({
   name: 'draft_flow',
   title: 'Draft a flow',
-  description: 'The server’s model drafts a flow for a goal, validated and repaired; returned unsaved.',
+  description: 'The server’s model drafts a flow for a goal, validated and repaired; returned unsaved. Guide: resource weft://docs/flow-spec.',
   input: {
     goal: z.string().min(3).max(4000).describe('What the flow should do'),
     model: z.string().max(200).optional().describe('provider/model (default: the server’s)'),

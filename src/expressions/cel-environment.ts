@@ -90,10 +90,11 @@ function buildEnvironment(): Environment {
     env.registerOperator(`double ${op} int`, (a: number, b: bigint) => fn(a, Number(b)));
     env.registerOperator(`int ${op} double`, (a: bigint, b: number) => fn(Number(a), b));
   }
-  env.registerFunction('now(): google.protobuf.Timestamp', () => new Date());
-  env.registerFunction('secret(ast): string', secretMacro);
-  env.registerFunction('toJson(dyn): string', (value: unknown) => JSON.stringify(value, bigintReplacer));
-  env.registerFunction('fromJson(string): dyn', (text: string) => toCel(JSON.parse(text)));
+  // Descriptions feed the function catalog agents read (function-catalog.ts).
+  env.registerFunction('now(): google.protobuf.Timestamp', () => new Date(), { description: 'the current time (the run’s time, replay-safe)' });
+  env.registerFunction('secret(ast): string', secretMacro, { description: 'a secret by name, resolved only where secrets are allowed: secret("API_KEY")' });
+  env.registerFunction('toJson(dyn): string', (value: unknown) => JSON.stringify(value, bigintReplacer), { description: 'the value as JSON text' });
+  env.registerFunction('fromJson(string): dyn', (text: string) => toCel(JSON.parse(text)), { description: 'JSON text parsed into a value' });
   meterEvaluator(evaluatorOf(env));
   return env;
 }
