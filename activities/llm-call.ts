@@ -35,6 +35,21 @@ export interface LlmFailureDetails {
 }
 
 export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: SecretSource, used: Set<string>, logs?: LogSink): Promise<LlmOutput> {
+  try {
+    return await callProvider(input, runtime, secrets, used, logs);
+  } catch (error) {
+    if (!(error instanceof LlmError)) throw error;
+    const details: LlmFailureDetails = {
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+      ...((error as { usage?: TokenUsage }).usage ? { usage: (error as { usage?: TokenUsage }).usage } : {}),
+    };
+    throw ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true, details: [details] });
+  }
+}
+
+// Everything that can fail with an LlmError (an unknown provider or a missing key included) runs
+// in here, so each reaches the workflow as its typed failure and not as an error Temporal retries.
+async function callProvider(input: LlmInput, runtime: LlmRuntime, secrets: SecretSource, used: Set<string>, logs?: LogSink): Promise<LlmOutput> {
   const provider = await resolveProvider(input.provider, runtime.settings, secrets, used);
   const request: ModelRequest = {
     model: input.model,
@@ -60,37 +75,28 @@ export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: 
     lastBeat = now;
     ctx.heartbeat();
   };
-  try {
-    const result = await withHeartbeat((signal) =>
-      runtime.limit.run(provider.name, provider.config.concurrency, () => callModel(provider, request, signal, onChunk)),
-    );
-    const cost = costOf(runtime.settings.prices, result.model, result.usage);
-    const output: LlmOutput = {
-      text: result.text,
-      json: result.json,
-      usage: { ...result.usage, ...(cost !== undefined ? { costUsd: cost } : {}) },
-      model: result.model,
-      finishReason: result.finishReason,
-    };
-    const costText = output.usage.costUsd !== undefined ? `, about $${output.usage.costUsd.toFixed(4)}` : '';
-    const repairs = result.calls > 1 ? ` over ${result.calls} calls (repair included)` : '';
-    await logUsage(
-      logs,
-      input,
-      `${input.provider}/${result.model}: ${result.usage.inputTokens} input + ${result.usage.outputTokens} output tokens${repairs}${costText}`,
-    );
-    if (cacheKey && runtime.cache && input.cacheTtlMs) {
-      await runtime.cache.put(cacheKey, { text: output.text, json: output.json, model: output.model, finishReason: output.finishReason }, input.cacheTtlMs);
-    }
-    return output;
-  } catch (error) {
-    if (!(error instanceof LlmError)) throw error;
-    const details: LlmFailureDetails = {
-      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-      ...((error as { usage?: TokenUsage }).usage ? { usage: (error as { usage?: TokenUsage }).usage } : {}),
-    };
-    throw ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true, details: [details] });
+  const result = await withHeartbeat((signal) =>
+    runtime.limit.run(provider.name, provider.config.concurrency, () => callModel(provider, request, signal, onChunk)),
+  );
+  const cost = costOf(runtime.settings.prices, result.model, result.usage);
+  const output: LlmOutput = {
+    text: result.text,
+    json: result.json,
+    usage: { ...result.usage, ...(cost !== undefined ? { costUsd: cost } : {}) },
+    model: result.model,
+    finishReason: result.finishReason,
+  };
+  const costText = output.usage.costUsd !== undefined ? `, about $${output.usage.costUsd.toFixed(4)}` : '';
+  const repairs = result.calls > 1 ? ` over ${result.calls} calls (repair included)` : '';
+  await logUsage(
+    logs,
+    input,
+    `${input.provider}/${result.model}: ${result.usage.inputTokens} input + ${result.usage.outputTokens} output tokens${repairs}${costText}`,
+  );
+  if (cacheKey && runtime.cache && input.cacheTtlMs) {
+    await runtime.cache.put(cacheKey, { text: output.text, json: output.json, model: output.model, finishReason: output.finishReason }, input.cacheTtlMs);
   }
+  return output;
 }
 
 /** One line per attempt in the run's logs saying what the call cost; its id makes a rewrite a no-op. */

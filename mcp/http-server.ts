@@ -50,6 +50,15 @@ interface Session {
   lastSeen: number;
 }
 
+/** The MCP HTTP port is taken: said with the port and how to choose another, not as a bare EADDRINUSE. */
+export class McpPortInUseError extends WeftError {
+  constructor(host: string, port: number) {
+    super('MCP_PORT_IN_USE', `the MCP HTTP port ${port} on ${host} is already in use: another process listens there`, {
+      hint: 'choose another port (weft mcp --http --port P, weft dev or weft server --mcp-port P), or stop the process that holds it',
+    });
+  }
+}
+
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost';
 }
@@ -188,7 +197,7 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
   sweeper.unref();
 
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
+    http.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new McpPortInUseError(options.host, options.port) : error));
     http.listen(options.port, options.host, () => resolve());
   });
   const address = http.address() as AddressInfo;

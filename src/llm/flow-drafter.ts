@@ -77,7 +77,7 @@ export function draftModel(value: string | undefined, env: NodeJS.ProcessEnv = p
   const text = value ?? env.WEFT_DRAFT_MODEL;
   const at = text?.indexOf('/') ?? -1;
   if (!text || at <= 0 || at === text.length - 1) {
-    throw new ConfigError('no model to draft with', 'pass a model as provider/model (e.g. anthropic/claude-sonnet-4-5) or set WEFT_DRAFT_MODEL');
+    throw new ConfigError('no model to draft with', 'pass a model as provider/model (e.g. anthropic/claude-sonnet-4-6) or set WEFT_DRAFT_MODEL');
   }
   return { provider: text.slice(0, at), model: text.slice(at + 1) };
 }

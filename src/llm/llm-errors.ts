@@ -12,7 +12,7 @@ export const LLM_ERROR_TYPES = {
   badRequest: 'LlmBadRequestError',
   authentication: 'LlmAuthenticationError',
   invalidOutput: 'LlmInvalidOutputError',
-  notConfigured: 'LlmProviderNotConfigured',
+  notConfigured: 'LlmProviderNotConfiguredError',
 } as const;
 export type LlmErrorType = (typeof LLM_ERROR_TYPES)[keyof typeof LLM_ERROR_TYPES];
 
@@ -47,6 +47,15 @@ export class LlmBadRequestError extends LlmError {
 export class LlmAuthenticationError extends LlmError {
   constructor(provider: string, keyName: string, cause?: unknown) {
     super(LLM_ERROR_TYPES.authentication, `${provider} refused the API key`, { cause, hint: `set a valid key: weft secret set ${keyName}` });
+  }
+}
+
+/** No key for a provider's hosted API: said before any call, rather than as the SDK's bare connection or auth failure. */
+export class LlmApiKeyMissingError extends LlmError {
+  constructor(provider: string, keyName: string) {
+    super(LLM_ERROR_TYPES.authentication, `llm provider "${provider}" has no API key: ${keyName} is neither a Weft secret nor an environment variable`, {
+      hint: `run weft secret set ${keyName}, or export ${keyName} where the worker runs; a local server needs a baseUrl instead`,
+    });
   }
 }
 

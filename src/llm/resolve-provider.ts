@@ -2,7 +2,7 @@
 // environment variable of that name (the SDKs' own variables, e.g. OPENAI_API_KEY).
 
 import type { SecretSource } from '../secrets/secret-source.js';
-import { LlmProviderNotConfiguredError } from './llm-errors.js';
+import { LlmApiKeyMissingError, LlmProviderNotConfiguredError } from './llm-errors.js';
 import type { ResolvedProvider } from './model-types.js';
 import type { LlmSettings } from './provider-config.js';
 
@@ -12,6 +12,9 @@ export async function resolveProvider(name: string, settings: LlmSettings, secre
   const keyName = config.apiKeyName ?? `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
   const apiKey = (await secrets.get(keyName)) ?? process.env[keyName];
   if (apiKey) used?.add(apiKey);
+  // The hosted APIs (no baseUrl) always want a key; without one the SDK would fail later with a
+  // bare connection or authentication error that does not say which setting is missing.
+  if (!apiKey && !config.baseUrl) throw new LlmApiKeyMissingError(name, keyName);
   // Local OpenAI-compatible servers often need no key; the SDK still wants a value.
   return { name, config, keyName, apiKey: apiKey ?? 'none' };
 }

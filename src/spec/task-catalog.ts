@@ -39,7 +39,7 @@ const EXAMPLES: Record<TaskTypeName, Record<string, unknown>> = {
     retry: { maxAttempts: 3, nonRetryable: ['HttpClientError'] },
   },
   script: { id: 'count', type: 'script', language: 'python', script: 'import json\nprint("::weft-output::" + json.dumps({"count": 3}))' },
-  llm: { id: 'classify', type: 'llm', provider: 'anthropic', model: 'claude-sonnet-4-5', prompt: 'Classify: {{ item.title }}' },
+  llm: { id: 'classify', type: 'llm', provider: 'anthropic', model: 'claude-sonnet-4-6', prompt: 'Classify: {{ item.title }}' },
   approval: {
     id: 'review',
     type: 'approval',

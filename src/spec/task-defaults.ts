@@ -11,7 +11,7 @@ export interface TaskDefaults {
 export const TASK_DEFAULTS: Readonly<Record<string, TaskDefaults>> = {
   http: { defaultTimeout: '30s', nonRetryable: ['HttpInvalidRequestError'] },
   script: { defaultTimeout: '10m', nonRetryable: ['ScriptSetupError'] },
-  llm: { defaultTimeout: '5m', nonRetryable: ['LlmBadRequestError', 'LlmAuthenticationError'] },
+  llm: { defaultTimeout: '5m', nonRetryable: ['LlmBadRequestError', 'LlmAuthenticationError', 'LlmProviderNotConfiguredError'] },
   approval: { nonRetryable: ['ApprovalRejected', 'ApprovalTimedOut'] },
 };
 

@@ -40,4 +40,13 @@ describe('documentation examples', async () => {
       assert.ok(parsed.valid, JSON.stringify(!parsed.valid && parsed.problems));
     });
   }
+
+  it('docs/flows.md states the id rules the validator applies: "-" in flow ids, not in task ids', async () => {
+    const guide = await readFile(join(ROOT, 'docs', 'flows.md'), 'utf8');
+    assert.match(guide, /task and input ids: letters, digits and "_", no "-"/);
+    assert.match(guide, /id: daily-report +# lowercase letters, digits, "_" and "-"/);
+    assert.ok(parseFlow('id: daily-report\ntasks:\n  - { id: fetch_data, type: log, message: hi }\n').valid);
+    const dashed = parseFlow('id: daily-report\ntasks:\n  - { id: fetch-data, type: log, message: hi }\n');
+    assert.ok(!dashed.valid && dashed.problems.some((p) => p.path === 'tasks[0].id'), JSON.stringify(!dashed.valid && dashed.problems));
+  });
 });

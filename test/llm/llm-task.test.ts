@@ -41,7 +41,11 @@ describe('llm tasks in runs', () => {
       settings: loadLlmSettings({
         OPENAI_BASE_URL: fake.openaiUrl,
         ANTHROPIC_BASE_URL: fake.url,
-        WEFT_LLM_PROVIDERS: JSON.stringify({ local: { kind: 'openai', baseUrl: local.openaiUrl, concurrency: 3, stream: false } }),
+        WEFT_LLM_PROVIDERS: JSON.stringify({
+          local: { kind: 'openai', baseUrl: local.openaiUrl, concurrency: 3, stream: false },
+          // The hosted API (no baseUrl) with a key that is set nowhere.
+          hosted: { kind: 'openai', apiKeyName: 'WEFT_TEST_KEY_SET_NOWHERE' },
+        }),
         WEFT_LLM_PRICES: JSON.stringify({ 'claude-test': { input: 3, output: 15 } }),
       }),
       limit: new ConcurrencyLimit(),
@@ -137,6 +141,33 @@ describe('llm tasks in runs', () => {
     assert.match(bad.error?.message ?? '', /unknown model/);
     assert.equal(bad.tasks[0]?.attempts, 1);
     assert.equal(fake.calls.length - before, 1, 'a bad request is sent once');
+  });
+
+  it('fails an unknown provider once, typed LlmProviderNotConfiguredError, without retrying', async () => {
+    const before = fake.calls.length + local.calls.length;
+    const done = await run(
+      'id: unknown-provider\nnamespace: llm\ntasks:\n  - { id: c, type: llm, provider: nosuch, model: m, prompt: hi, retry: { maxAttempts: 3, initialInterval: 100ms } }\n',
+    );
+    assert.equal(done.state, 'FAILED');
+    assert.equal(done.error?.type, 'LlmProviderNotConfiguredError');
+    assert.match(done.error?.message ?? '', /llm provider "nosuch" is not configured/);
+    assert.equal(done.tasks[0]?.attempts, 1, 'retrying cannot configure a provider');
+    assert.equal(fake.calls.length + local.calls.length, before);
+  });
+
+  it('says which key is missing for a hosted provider, before any call, and does not retry', async () => {
+    assert.equal(process.env.WEFT_TEST_KEY_SET_NOWHERE, undefined);
+    const done = await run(
+      'id: no-key\nnamespace: llm\ntasks:\n  - { id: c, type: llm, provider: hosted, model: m, prompt: hi, retry: { maxAttempts: 3, initialInterval: 100ms } }\n',
+    );
+    assert.equal(done.state, 'FAILED');
+    assert.equal(done.error?.type, 'LlmAuthenticationError');
+    assert.match(
+      done.error?.message ?? '',
+      /llm provider "hosted" has no API key: WEFT_TEST_KEY_SET_NOWHERE is neither a Weft secret nor an environment variable/,
+    );
+    assert.doesNotMatch(done.error?.message ?? '', /Connection error/);
+    assert.equal(done.tasks[0]?.attempts, 1);
   });
 
   it('serves a repeated call from the cache: state CACHED, no provider call, no tokens', async () => {

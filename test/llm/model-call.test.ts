@@ -2,11 +2,15 @@
 // speaking both wire formats, JSON and streaming.
 
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LlmBadRequestError, LlmError, LlmInvalidOutputError, LlmRateLimitError } from '../../src/llm/llm-errors.js';
+import { LlmApiKeyMissingError, LlmBadRequestError, LlmError, LlmInvalidOutputError, LlmRateLimitError } from '../../src/llm/llm-errors.js';
 import { callModel } from '../../src/llm/model-call.js';
 import type { ResolvedProvider } from '../../src/llm/model-types.js';
-import { ProviderConfig } from '../../src/llm/provider-config.js';
+import { loadLlmSettings, ProviderConfig } from '../../src/llm/provider-config.js';
+import { resolveProvider } from '../../src/llm/resolve-provider.js';
+import type { SecretSource } from '../../src/secrets/secret-source.js';
 import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.js';
 
 const SCHEMA = {
@@ -120,5 +124,55 @@ describe('model calls through the official SDKs', () => {
         (error: unknown) => error instanceof LlmError && error.type === 'LlmServerError',
       );
     }
+  });
+
+  it('no model the docs or examples name makes an SDK print a deprecation notice', async () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const files = [
+      'README.md',
+      ...(await readdir(join(root, 'docs'))).map((f) => `docs/${f}`),
+      ...(await readdir(join(root, 'examples'))).map((f) => `examples/${f}`),
+    ];
+    const models = new Set<string>();
+    for (const file of files.filter((f) => /\.(md|yaml)$/.test(f))) {
+      for (const m of (await readFile(join(root, file), 'utf8')).matchAll(/\b(claude-[a-z0-9-]*[a-z0-9]|gpt-[a-z0-9.-]*[a-z0-9])\b/g)) models.add(m[1] ?? '');
+    }
+    assert.ok(models.size > 0, 'the docs name models');
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(' '));
+    try {
+      for (const model of models) {
+        for (const provider of providers) {
+          fake.answer(() => ({ text: 'ok' }));
+          await callModel(provider, { model, messages: [{ role: 'user', content: 'hi' }] }, new AbortController().signal);
+        }
+      }
+    } finally {
+      console.warn = warn;
+    }
+    assert.deepEqual(warnings, [], `models named: ${[...models].join(', ')}`);
+  });
+
+  it('refuses a hosted provider without a key before any call, naming the provider and the setting', async () => {
+    const noSecrets: SecretSource = { get: () => undefined };
+    const settings = loadLlmSettings({});
+    const saved = process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_API_KEY;
+    try {
+      await assert.rejects(
+        resolveProvider('openai', settings, noSecrets),
+        (error: unknown) =>
+          error instanceof LlmApiKeyMissingError &&
+          error.type === 'LlmAuthenticationError' &&
+          /llm provider "openai" has no API key: OPENAI_API_KEY/.test(error.message) &&
+          /weft secret set OPENAI_API_KEY/.test(error.hint ?? ''),
+      );
+    } finally {
+      if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
+    }
+    // A local server (a baseUrl) may need no key at all.
+    const local = await resolveProvider('openai', loadLlmSettings({ OPENAI_BASE_URL: fake.openaiUrl }), noSecrets);
+    assert.equal(local.config.baseUrl, fake.openaiUrl);
   });
 });

@@ -83,7 +83,11 @@ export function registerRunCommand(program: Command): void {
             ...(options.cursor ? { cursor: options.cursor } : {}),
             limit: Number(options.limit),
           });
-          printResult(options, page, () => page.runs.map((r) => terminalText(`${r.state.padEnd(10)} ${r.runId}  ${r.startedAt}`)).join('\n') || 'no runs');
+          printResult(options, page, () => {
+            const lines = page.runs.map((r) => terminalText(`${r.state.padEnd(10)} ${r.runId}  ${r.startedAt}`)).join('\n') || 'no runs';
+            // A full page says so, or the reader takes the first page for all runs.
+            return page.nextCursor ? `${lines}\n(more runs: add --cursor ${page.nextCursor}, or a larger --limit)` : lines;
+          });
           return 0;
         }),
       ),
@@ -104,7 +108,13 @@ export function registerRunCommand(program: Command): void {
             async () => (await ctx.runs()).cancel(runId, request),
             (r) => ({ summary: `run ${runId}: ${options.force ? 'terminated' : 'cancellation requested'} (state ${r.state})` }),
           );
-          printResult(options, result, () => `${result.runId}: ${result.state}`);
+          // A cancel is a request: the run stays RUNNING while its finally tasks run, which read
+          // alone would look as if nothing happened.
+          printResult(options, result, () =>
+            result.state === 'RUNNING' || result.state === 'WAITING'
+              ? `${result.runId}: cancellation requested (still ${result.state} while it stops; follow it with weft run get ${result.runId} --watch)`
+              : `${result.runId}: ${result.state}`,
+          );
           return 0;
         }),
       ),
