@@ -2,13 +2,14 @@
 // way desktop assistants launch it, or over Streamable HTTP.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { after, before, describe } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client, type ClientOptions } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { freePort } from './free-port.js';
-import type { TestEnv } from './temporal-env.js';
+import { createTestEnv, type TestEnv } from './temporal-env.js';
 import { waitFor } from './wait-for.js';
 
 export const WEFT_BIN = fileURLToPath(new URL('../../bin/weft.js', import.meta.url));
@@ -104,4 +105,35 @@ export function structured<T = Record<string, unknown>>(result: CallToolResult |
 
 export function textOf(result: CallToolResult | Record<string, unknown>): string {
   return ((result as CallToolResult).content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}
+
+/**
+ * Runs the same tests over stdio and over Streamable HTTP, each with its own `weft mcp` process
+ * against one test environment (a real worker). `behaviour` registers the tests: it gets a
+ * connect function and the transport's name (for namespaces that keep the two apart).
+ */
+export function describeOverBothTransports(title: string, behaviour: (connect: () => Promise<Client>, transport: 'stdio' | 'http') => void): void {
+  describe(title, () => {
+    let env: TestEnv;
+    let stdio: StdioSession | undefined;
+    let http: HttpMcpServer | undefined;
+    before(async () => {
+      env = await createTestEnv();
+    });
+    after(async () => {
+      await stdio?.close();
+      await http?.stop();
+      await env?.close();
+    });
+    describe('over stdio', () =>
+      behaviour(async () => {
+        stdio = await connectStdio(env);
+        return stdio.client;
+      }, 'stdio'));
+    describe('over Streamable HTTP', () =>
+      behaviour(async () => {
+        http = await startHttpMcp(env);
+        return http.connect();
+      }, 'http'));
+  });
 }

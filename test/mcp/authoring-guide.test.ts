@@ -3,12 +3,11 @@
 // signatures, over stdio and Streamable HTTP, while tools/list stays within its budget.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { celEnvironment } from '../../src/expressions/cel-environment.js';
-import { connectStdio, type HttpMcpServer, type StdioSession, startHttpMcp, structured, textOf } from '../helpers/mcp-clients.js';
-import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+import { describeOverBothTransports, structured, textOf } from '../helpers/mcp-clients.js';
 
 interface CatalogFunction {
   name: string;
@@ -69,31 +68,4 @@ function behaviour(connect: () => Promise<Client>) {
   };
 }
 
-describe('authoring guide and expression function catalog', () => {
-  let env: TestEnv;
-  let stdio: StdioSession | undefined;
-  let http: HttpMcpServer | undefined;
-  before(async () => {
-    env = await createTestEnv();
-  });
-  after(async () => {
-    await stdio?.close();
-    await http?.stop();
-    await env?.close();
-  });
-
-  describe(
-    'over stdio',
-    behaviour(async () => {
-      stdio = await connectStdio(env);
-      return stdio.client;
-    }),
-  );
-  describe(
-    'over Streamable HTTP',
-    behaviour(async () => {
-      http = await startHttpMcp(env);
-      return http.connect();
-    }),
-  );
-});
+describeOverBothTransports('authoring guide and expression function catalog', (connect) => behaviour(connect)());

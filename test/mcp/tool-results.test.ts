@@ -4,11 +4,10 @@
 // schemas are closed: a misspelt argument is refused with the valid names, and nothing starts.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { connectStdio, type HttpMcpServer, type StdioSession, startHttpMcp, structured, textOf } from '../helpers/mcp-clients.js';
-import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+import { describeOverBothTransports, structured, textOf } from '../helpers/mcp-clients.js';
 
 /** Big enough to be cut in every bounded field: a 60 KB output, 3 KB log lines, a long source. */
 const BULKY = (ns: string) => `id: bulky
@@ -166,31 +165,4 @@ function behaviour(connect: () => Promise<Client>, ns: string) {
   };
 }
 
-describe('tool results and arguments', () => {
-  let env: TestEnv;
-  let stdio: StdioSession | undefined;
-  let http: HttpMcpServer | undefined;
-  before(async () => {
-    env = await createTestEnv();
-  });
-  after(async () => {
-    await stdio?.close();
-    await http?.stop();
-    await env?.close();
-  });
-
-  describe(
-    'over stdio',
-    behaviour(async () => {
-      stdio = await connectStdio(env);
-      return stdio.client;
-    }, 'textio'),
-  );
-  describe(
-    'over Streamable HTTP',
-    behaviour(async () => {
-      http = await startHttpMcp(env);
-      return http.connect();
-    }, 'texthttp'),
-  );
-});
+describeOverBothTransports('tool results and arguments', (connect, transport) => behaviour(connect, transport === 'stdio' ? 'textio' : 'texthttp')());
