@@ -17,6 +17,12 @@ export const INPUTS_BUDGET_BYTES = 6_000;
 export const PREVIEW_BYTES = 200;
 /** Bytes of one task's output served per get_run page (taskId mode). */
 export const OUTPUT_PAGE_BYTES = 20_000;
+/** Bytes of log lines one query_logs page (or the logs resource) carries. */
+export const LOG_PAGE_BYTES = 32_000;
+/** Longest log message returned whole; longer ones are cut and marked. */
+export const LOG_MESSAGE_BYTES = 2000;
+/** Bytes of flow source one get_flow answer (or one read of the flow resource) carries. */
+export const FLOW_SOURCE_BYTES = STRUCTURED_BUDGET_BYTES - 4000;
 
 export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');

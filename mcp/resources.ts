@@ -7,7 +7,16 @@ import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/serv
 import { projectPath } from '../src/config/paths.js';
 import type { RunDetail } from '../src/services/run-service.js';
 import { auditedRead } from './access.js';
-import { cutText, fitObject, INPUTS_BUDGET_BYTES, OUTPUTS_BUDGET_BYTES, STRUCTURED_BUDGET_BYTES } from './budget.js';
+import {
+  cutText,
+  FLOW_SOURCE_BYTES,
+  fitObject,
+  INPUTS_BUDGET_BYTES,
+  LOG_MESSAGE_BYTES,
+  LOG_PAGE_BYTES,
+  OUTPUTS_BUDGET_BYTES,
+  STRUCTURED_BUDGET_BYTES,
+} from './budget.js';
 import { approvalView, boundedOutputs, runErrorView, summaryTimeline, type TaskRunView } from './run-view.js';
 import type { ToolContext } from './tool-registry.js';
 import { checkFlowRefAccess } from './tools/flow-tools.js';
@@ -16,12 +25,6 @@ import { checkRunAccess } from './tools/run-tools.js';
 const FLOW_GUIDE = projectPath('docs', 'flows.md');
 /** Most log lines one logs resource holds; query_logs pages through any number. */
 const RESOURCE_LOG_LINES = 1000;
-/** Bytes of log lines one logs resource holds: query_logs' page budget. */
-export const RESOURCE_LOG_BYTES = 32_000;
-/** Longest log message a logs resource shows whole: query_logs' own. */
-const RESOURCE_LOG_MESSAGE_BYTES = 2000;
-/** Bytes of flow source one read returns: get_flow's budget; `?offset=` reads on. */
-export const RESOURCE_FLOW_BYTES = STRUCTURED_BUDGET_BYTES - 4000;
 
 export function registerResources(server: McpServer, ctx: ToolContext): void {
   server.registerResource(
@@ -35,7 +38,7 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
     new ResourceTemplate('weft://flows/{namespace}/{id}', { list: undefined }),
     {
       title: 'Flow source',
-      description: `A saved flow’s latest source (YAML or JSON as saved), ${RESOURCE_FLOW_BYTES} bytes a read; a longer one ends with a comment naming the URI (?offset=N) of the rest`,
+      description: `A saved flow’s latest source (YAML or JSON as saved), ${FLOW_SOURCE_BYTES} bytes a read; a longer one ends with a comment naming the URI (?offset=N) of the rest`,
       mimeType: 'application/yaml',
     },
     async (uri, { namespace, id }) => {
@@ -65,7 +68,7 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
     new ResourceTemplate('weft://runs/{runId}/logs', { list: undefined }),
     {
       title: 'Run logs',
-      description: `A run’s last log lines as text (at most ${RESOURCE_LOG_LINES}, ${RESOURCE_LOG_BYTES} bytes); query_logs pages through all`,
+      description: `A run’s last log lines as text (at most ${RESOURCE_LOG_LINES}, ${LOG_PAGE_BYTES} bytes); query_logs pages through all`,
       mimeType: 'text/plain',
     },
     async (uri, { runId }) => {
@@ -74,8 +77,8 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
       const page = await ctx.services.logs.query({
         runId: String(runId),
         tail: RESOURCE_LOG_LINES + 1,
-        maxBytes: RESOURCE_LOG_BYTES,
-        maxMessageBytes: RESOURCE_LOG_MESSAGE_BYTES,
+        maxBytes: LOG_PAGE_BYTES,
+        maxMessageBytes: LOG_MESSAGE_BYTES,
       });
       const earlier = page.truncated || page.entries.length > RESOURCE_LOG_LINES;
       const entries = page.entries.length > RESOURCE_LOG_LINES ? page.entries.slice(1) : page.entries;
@@ -103,7 +106,7 @@ function sourceOffset(uri: URL): number {
 function flowPart(ref: string, source: string, offset: number): { text: string; _meta?: Record<string, unknown> } {
   const bytes = Buffer.from(source, 'utf8');
   const rest = bytes.subarray(Math.min(offset, bytes.length)).toString('utf8');
-  const part = cutText(rest, RESOURCE_FLOW_BYTES);
+  const part = cutText(rest, FLOW_SOURCE_BYTES);
   if (!part.truncated && offset === 0) return { text: source };
   const end = Math.min(offset, bytes.length) + Buffer.byteLength(part.text, 'utf8');
   const next = end < bytes.length ? `weft://flows/${ref}?offset=${end}` : undefined;

@@ -10,7 +10,7 @@ import { parseFlow } from '../../src/spec/parse-flow.js';
 import { taskTypeDetail, taskTypeSummaries } from '../../src/spec/task-catalog.js';
 import { allTaskTypeNames, isKnownTaskType } from '../../src/spec/task-types.js';
 import { type McpAccess, namespaceAllowed } from '../access.js';
-import { cutText, STRUCTURED_BUDGET_BYTES } from '../budget.js';
+import { cutText, FLOW_SOURCE_BYTES } from '../budget.js';
 import { defineTool } from '../tool-registry.js';
 import { CursorField, FlowRefField, FlowTextField, limitField } from './tool-fields.js';
 
@@ -171,7 +171,7 @@ export const getFlow = defineTool({
   async run({ flow, revision }, _call, ctx) {
     checkFlowRefAccess(flow, ctx.access);
     const detail = await ctx.services.flows.get(flow, revision);
-    const source = cutText(detail.yaml, STRUCTURED_BUDGET_BYTES - 4000);
+    const source = cutText(detail.yaml, FLOW_SOURCE_BYTES);
     return {
       structured: {
         flow: detail.flow,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RUN_STATES } from '../../src/runs/run-types.js';
 import { InvalidCursorError } from '../../src/services/flow-service.js';
 import { LOG_LEVELS, MAX_LOG_PAGE } from '../../src/services/log-service.js';
-import { fitObject, INPUTS_BUDGET_BYTES, OUTPUT_PAGE_BYTES } from '../budget.js';
+import { fitObject, INPUTS_BUDGET_BYTES, LOG_MESSAGE_BYTES, LOG_PAGE_BYTES, OUTPUT_PAGE_BYTES } from '../budget.js';
 import {
   ApprovalView,
   approvalView,
@@ -23,11 +23,6 @@ import { defineTool, type ToolContext } from '../tool-registry.js';
 import { AccessDeniedError } from './flow-tools.js';
 import { checkRunAccess, waitOnRun } from './run-tools.js';
 import { CursorField, FlowRefField, IterationField, limitField, RunIdField, TimeField, WaitSecondsField } from './tool-fields.js';
-
-/** Longest log message returned whole; longer ones are cut and marked. */
-const LOG_MESSAGE_BYTES = 2000;
-/** Log page budget in bytes, below the structured budget (the text block repeats the page). */
-const LOG_PAGE_BYTES = 32_000;
 
 export const getRun = defineTool({
   name: 'get_run',

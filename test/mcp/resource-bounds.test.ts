@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { RESOURCE_FLOW_BYTES, RESOURCE_LOG_BYTES } from '../../mcp/resources.js';
+import { FLOW_SOURCE_BYTES, LOG_PAGE_BYTES } from '../../mcp/budget.js';
 import { connectStdio, type StdioSession, structured } from '../helpers/mcp-clients.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
 
@@ -90,7 +90,7 @@ outputs:
     let parts = 0;
     while (uri) {
       const { text, meta } = await read(session.client, uri);
-      assert.ok(Buffer.byteLength(text) <= RESOURCE_FLOW_BYTES + 200, `part ${parts} is ${Buffer.byteLength(text)} bytes`);
+      assert.ok(Buffer.byteLength(text) <= FLOW_SOURCE_BYTES + 200, `part ${parts} is ${Buffer.byteLength(text)} bytes`);
       const note = /\n# \[bytes (\d+)-(\d+) of (\d+) of this flow's source(?:; the rest: read (\S+))?\]\n$/.exec(text);
       assert.ok(note, `part ${parts} ends with a note: ${text.slice(-200)}`);
       assert.equal(meta?.next, note[4]);
@@ -112,7 +112,7 @@ outputs:
     const run = await call(session.client, 'run_flow', { flow: 'res/chatty', waitSeconds: 50 });
     assert.equal(run.state, 'COMPLETED');
     const { text } = await read(session.client, `weft://runs/${run.runId}/logs`);
-    assert.ok(Buffer.byteLength(text) <= RESOURCE_LOG_BYTES + 1000, `the logs resource is ${Buffer.byteLength(text)} bytes`);
+    assert.ok(Buffer.byteLength(text) <= LOG_PAGE_BYTES + 1000, `the logs resource is ${Buffer.byteLength(text)} bytes`);
     const [header, ...lines] = text.split('\n');
     assert.match(header ?? '', new RegExp(`^\\[the last ${lines.length} log lines; earlier ones: query_logs with runId "${run.runId}"`));
     assert.match(lines.at(-1) ?? '', /talk: completed/);
