@@ -3,11 +3,11 @@
 // the handler a log function that writes to the run's logs with replay-safe line ids.
 
 import { ApplicationFailure } from '@temporalio/activity';
-import type { TaskTypeDefinition } from '../src/code-flows/weft-module.js';
-import type { LogSink } from '../src/logs/log-sink.js';
-import { type RunSecrets, resolveSecretsInValue } from '../src/secrets/secret-source.js';
+import type { CustomTaskInput } from '../src/core/runs/activity-io.js';
+import type { TaskTypeDefinition } from '../src/services/code-flows/weft-module.js';
+import type { LogSink } from '../src/services/logs/log-sink.js';
+import { type RunSecrets, resolveSecretsInValue } from '../src/services/secrets/secret-source.js';
 import { withHeartbeat } from './heartbeat.js';
-import type { CustomTaskInput } from './types.js';
 
 export type CustomTaskHandlers = ReadonlyMap<string, TaskTypeDefinition>;
 

@@ -2,13 +2,13 @@
 // every hop and a body read no further than its limit.
 
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Redactor } from '../src/secrets/redactor.js';
-import { EgressPolicy } from '../src/security/egress-policy.js';
-import { HTTP_HOST_NOT_ALLOWED, hostAllowListFromEnv } from '../src/security/host-allow-list.js';
+import type { HttpOutput, HttpRequestInput } from '../src/core/runs/activity-io.js';
+import type { Redactor } from '../src/services/secrets/redactor.js';
+import { EgressPolicy } from '../src/services/security/egress-policy.js';
+import { HTTP_HOST_NOT_ALLOWED, hostAllowListFromEnv } from '../src/services/security/host-allow-list.js';
 import { withHeartbeat } from './heartbeat.js';
 import { type PinnedResponse, sendPinned } from './http-pinned-request.js';
 import { TASK_ERROR_TYPES, taskError } from './task-errors.js';
-import type { HttpOutput, HttpRequestInput } from './types.js';
 
 /** Largest response body read, in bytes (10 MiB, decoded); reading stops there and the task fails. */
 export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;

@@ -2,31 +2,8 @@
 // of `createActivities`, never this module's code.
 
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
-import { WeftError } from '../src/errors.js';
-import type { FlowCatalog } from '../src/flows/flow-catalog.js';
-import type { LogSink } from '../src/logs/log-sink.js';
-import { startedMessage, taskEventLine } from '../src/logs/task-event-line.js';
-import type { OutputStore } from '../src/outputs/output-store.js';
-import type { StoredOutputRef } from '../src/runs/run-types.js';
-import { Redactor } from '../src/secrets/redactor.js';
-import {
-  holdsSecretMarker,
-  RunSecrets,
-  resolveSecretMarkers,
-  resolveSecretsInValue,
-  SecretNotFoundError,
-  type SecretSource,
-} from '../src/secrets/secret-source.js';
-import type { EgressPolicy } from '../src/security/egress-policy.js';
-import { assertRunRights } from '../src/security/tool-policy.js';
-import { FLOW_LIMITS } from '../src/spec/limits.js';
-import { StoreUnavailableError } from '../src/store/store-availability.js';
-import { type CustomTaskHandlers, runCustomTaskActivity } from './custom-task.js';
-import { performHttpRequest } from './http-request.js';
-import { type LlmRuntime, runLlmTask } from './llm-call.js';
-import { runScriptTask } from './run-script.js';
-import { type ScriptRunnerOptions, scriptRunnerFromEnv } from './script-sandbox.js';
-import { TASK_ERROR_TYPES } from './task-errors.js';
+import { WeftError } from '../src/core/errors.js';
+import { startedMessage, taskEventLine } from '../src/core/logs/task-event-line.js';
 import type {
   CustomTaskInput,
   HttpOutput,
@@ -38,7 +15,30 @@ import type {
   ScriptInput,
   ScriptOutput,
   TaskContext,
-} from './types.js';
+} from '../src/core/runs/activity-io.js';
+import type { StoredOutputRef } from '../src/core/runs/run-types.js';
+import { FLOW_LIMITS } from '../src/core/spec/limits.js';
+import type { FlowCatalog } from '../src/services/flows/flow-catalog.js';
+import type { LogSink } from '../src/services/logs/log-sink.js';
+import type { OutputStore } from '../src/services/outputs/output-store.js';
+import { Redactor } from '../src/services/secrets/redactor.js';
+import {
+  holdsSecretMarker,
+  RunSecrets,
+  resolveSecretMarkers,
+  resolveSecretsInValue,
+  SecretNotFoundError,
+  type SecretSource,
+} from '../src/services/secrets/secret-source.js';
+import type { EgressPolicy } from '../src/services/security/egress-policy.js';
+import { assertRunRights } from '../src/services/security/tool-policy.js';
+import { StoreUnavailableError } from '../src/services/store/store-availability.js';
+import { type CustomTaskHandlers, runCustomTaskActivity } from './custom-task.js';
+import { performHttpRequest } from './http-request.js';
+import { type LlmRuntime, runLlmTask } from './llm-call.js';
+import { runScriptTask } from './run-script.js';
+import { type ScriptRunnerOptions, scriptRunnerFromEnv } from './script-sandbox.js';
+import { TASK_ERROR_TYPES } from './task-errors.js';
 
 /** How long a task activity runs before it writes its own `started` line, in ms. */
 export const STARTED_LINE_DELAY_MS = 1000;

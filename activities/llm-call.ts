@@ -5,18 +5,18 @@
 // tokens already spent travel in the failure details.
 
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ConcurrencyLimit } from '../src/llm/concurrency-limit.js';
-import { LlmCache } from '../src/llm/llm-cache.js';
-import { LlmError } from '../src/llm/llm-errors.js';
-import { callModel } from '../src/llm/model-call.js';
-import type { ChatMessage, ModelRequest, TokenUsage } from '../src/llm/model-types.js';
-import { costOf, type LlmSettings } from '../src/llm/provider-config.js';
-import { resolveProvider } from '../src/llm/resolve-provider.js';
-import type { LogSink } from '../src/logs/log-sink.js';
-import { type PromptTemplate, renderPrompt } from '../src/prompts/prompt-library.js';
-import type { SecretSource } from '../src/secrets/secret-source.js';
+import type { LlmInput, LlmOutput } from '../src/core/runs/activity-io.js';
+import type { ConcurrencyLimit } from '../src/services/llm/concurrency-limit.js';
+import { LlmCache } from '../src/services/llm/llm-cache.js';
+import { LlmError } from '../src/services/llm/llm-errors.js';
+import { callModel } from '../src/services/llm/model-call.js';
+import type { ChatMessage, ModelRequest, TokenUsage } from '../src/services/llm/model-types.js';
+import { costOf, type LlmSettings } from '../src/services/llm/provider-config.js';
+import { resolveProvider } from '../src/services/llm/resolve-provider.js';
+import type { LogSink } from '../src/services/logs/log-sink.js';
+import { type PromptTemplate, renderPrompt } from '../src/services/prompts/prompt-library.js';
+import type { SecretSource } from '../src/services/secrets/secret-source.js';
 import { withHeartbeat } from './heartbeat.js';
-import type { LlmInput, LlmOutput } from './types.js';
 
 export interface LlmRuntime {
   settings: LlmSettings;

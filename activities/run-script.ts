@@ -8,13 +8,13 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { LogSink } from '../src/logs/log-sink.js';
-import type { Redactor } from '../src/secrets/redactor.js';
+import type { LogLine, ScriptInput, ScriptOutput } from '../src/core/runs/activity-io.js';
+import type { LogSink } from '../src/services/logs/log-sink.js';
+import type { Redactor } from '../src/services/secrets/redactor.js';
 import { withHeartbeat } from './heartbeat.js';
 import { cutLineText, LineSplitter, MAX_LINE_BYTES } from './script-lines.js';
 import { hiddenDirHolding, probeSandbox, type ScriptRunnerOptions, scriptCommand } from './script-sandbox.js';
 import { TASK_ERROR_TYPES, taskError } from './task-errors.js';
-import type { LogLine, ScriptInput, ScriptOutput } from './types.js';
 
 const INTERPRETERS = { bash: ['bash', '.sh'], python: ['python3', '.py'], node: [process.execPath, '.mjs'] } as const;
 const OUTPUT_PREFIX = '::weft-output::';

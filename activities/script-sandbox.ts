@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { cacheDir, dataDir, projectPath } from '../src/config/paths.js';
-import { ConfigError } from '../src/errors.js';
+import { ConfigError } from '../src/core/errors.js';
+import { cacheDir, dataDir, projectPath } from '../src/services/config/paths.js';
 
 /** Which runner scripts use; the worker reads it once from WEFT_SCRIPT_RUNNER. */
 export const SCRIPT_RUNNERS = ['bubblewrap', 'process'] as const;

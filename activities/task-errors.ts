@@ -2,7 +2,7 @@
 // the flow's own retry policy, so only infrastructure failures are retried by Temporal.
 
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Redactor } from '../src/secrets/redactor.js';
+import type { Redactor } from '../src/services/secrets/redactor.js';
 
 /** Error types raised by I/O tasks; `retry.nonRetryable` names them. */
 export const TASK_ERROR_TYPES = {

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { projectPath } from '../src/config/paths.js';
-import { EgressPolicy } from '../src/security/egress-policy.js';
-import { HostAllowList } from '../src/security/host-allow-list.js';
-import { openStore, type Store } from '../src/store/database.js';
-import { type DevServer, startDevServer } from '../src/temporal/dev-server.js';
-import { createWeftWorker } from '../src/worker/weft-worker.js';
-import { modernWorkflowSyntax } from '../src/worker/workflow-bundle.js';
+import { createWeftWorker } from '../src/app/worker/weft-worker.js';
+import { modernWorkflowSyntax } from '../src/app/worker/workflow-bundle.js';
+import { projectPath } from '../src/services/config/paths.js';
+import { EgressPolicy } from '../src/services/security/egress-policy.js';
+import { HostAllowList } from '../src/services/security/host-allow-list.js';
+import { openStore, type Store } from '../src/services/store/database.js';
+import { type DevServer, startDevServer } from '../src/services/temporal/dev-server.js';
 import { createRawActivities } from './raw/activities.js';
 
 export interface Harness {

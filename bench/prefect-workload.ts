@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { projectPath } from '../src/config/paths.js';
+import { projectPath } from '../src/services/config/paths.js';
 import { freePorts } from './free-port.js';
 import { percentile } from './harness.js';
 import { ensurePrefectEnv } from './prefect/python-env.js';

@@ -4,7 +4,7 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { projectPath } from '../src/config/paths.js';
+import { projectPath } from '../src/services/config/paths.js';
 import { cpuTicks, stealShare } from './cpu-steal.js';
 import { startHarness } from './harness.js';
 import { mcpOverhead } from './mcp-workload.js';

@@ -1,7 +1,7 @@
 // `npm run bench:settings`: the raw Temporal sequential chain (workload 1) under each dynamic
 // config setting added one at a time, to show what each of Weft's tuned values is worth.
 
-import { TUNED_DYNAMIC_CONFIG } from '../src/temporal/dev-server-config.js';
+import { TUNED_DYNAMIC_CONFIG } from '../src/services/temporal/dev-server-config.js';
 import { startHarness } from './harness.js';
 import { sequentialChain } from './workloads.js';
 

@@ -2,7 +2,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
-import { projectPath } from '../src/config/paths.js';
+import { projectPath } from '../src/services/config/paths.js';
 
 export interface WeftProcess {
   child: ChildProcess;

@@ -2,10 +2,10 @@
 // the same run.
 
 import { randomUUID } from 'node:crypto';
-import { startRun, waitForRun } from '../src/runs/run-client.js';
-import type { FlowSpec } from '../src/spec/flow-spec.js';
-import { parseFlow } from '../src/spec/parse-flow.js';
-import { runSearchAttributes } from '../workflows/search-attributes.js';
+import { runSearchAttributes } from '../src/core/runs/search-attributes.js';
+import type { FlowSpec } from '../src/core/spec/flow-spec.js';
+import { parseFlow } from '../src/core/spec/parse-flow.js';
+import { startRun, waitForRun } from '../src/services/runs/run-client.js';
 import { type Harness, interleaved, medianMs, percentile } from './harness.js';
 
 function flow(yaml: string): FlowSpec {

@@ -15,9 +15,9 @@ if (process.env.WEFT_LOG_LEVEL === 'debug' || process.env.WEFT_LOG_LEVEL === 'tr
   process.stderr.write(`${JSON.stringify({ level: 20, time: Date.now(), pid: process.pid, msg })}\n`);
 }
 if (state.fresh) {
-  await import(pathToFileURL(join(root, 'dist', 'src', 'cli', 'main.js')).href);
+  await import(pathToFileURL(join(root, 'dist', 'src', 'app', 'cli', 'main.js')).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import('../src/cli/main.ts');
+  await import('../src/app/cli/main.ts');
 }

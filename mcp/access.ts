@@ -2,12 +2,12 @@
 // whether it may save or run flows with `script` tasks, which namespace it may touch, and
 // where its mutating calls are audited. The rules are src/security/tool-policy.ts's.
 
-import type { WeftError } from '../src/errors.js';
-import type { AuditRecordInput, AuditTransport } from '../src/security/audit-log.js';
-import { isRightsRefusal } from '../src/security/audit-refusals.js';
-import type { AuditWriter } from '../src/security/audit-writer.js';
-import type { Caller } from '../src/security/principal.js';
-import { sessionPolicy } from '../src/security/tool-policy.js';
+import type { WeftError } from '../src/core/errors.js';
+import type { AuditRecordInput, AuditTransport } from '../src/services/security/audit-log.js';
+import { isRightsRefusal } from '../src/services/security/audit-refusals.js';
+import type { AuditWriter } from '../src/services/security/audit-writer.js';
+import type { Caller } from '../src/services/security/principal.js';
+import { sessionPolicy } from '../src/services/security/tool-policy.js';
 
 /** One audit record as the tool layer reports it; the audit log adds who and how. */
 export type ToolAuditEntry = Omit<AuditRecordInput, 'actor' | 'transport'>;

@@ -7,10 +7,10 @@
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError } from '../src/runs/run-client.js';
-import type { PendingApproval } from '../src/runs/run-types.js';
+import type { PendingApproval } from '../src/core/runs/run-types.js';
+import { validateApprovalData } from '../src/core/spec/approval-fields.js';
 import type { RunService } from '../src/services/run-service.js';
-import { validateApprovalData } from '../src/spec/approval-fields.js';
+import { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError } from '../src/services/runs/run-client.js';
 
 type PrimitiveSchema = Record<string, unknown> & { type: string };
 

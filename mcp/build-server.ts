@@ -3,7 +3,7 @@
 // thin entry points over this.
 
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { PromptTemplate } from '../src/prompts/prompt-library.js';
+import type { PromptTemplate } from '../src/services/prompts/prompt-library.js';
 import type { McpAccess } from './access.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';

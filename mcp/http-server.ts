@@ -9,8 +9,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { ConfigError, WeftError } from '../src/errors.js';
-import type { Refusal } from '../src/security/audit-refusals.js';
+import { ConfigError, WeftError } from '../src/core/errors.js';
+import type { Refusal } from '../src/services/security/audit-refusals.js';
 import type { McpAccess } from './access.js';
 import { header, replyError } from './http-messages.js';
 import { HttpSessionTransport } from './http-session-transport.js';

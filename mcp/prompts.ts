@@ -4,7 +4,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { type PromptTemplate, renderPrompt } from '../src/prompts/prompt-library.js';
+import { type PromptTemplate, renderPrompt } from '../src/services/prompts/prompt-library.js';
 import { auditedRead } from './access.js';
 import { boundedOutputs, summaryTimeline } from './run-view.js';
 import type { ToolContext } from './tool-registry.js';

@@ -4,7 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { projectPath } from '../src/config/paths.js';
+import { projectPath } from '../src/services/config/paths.js';
 import type { RunDetail } from '../src/services/run-service.js';
 import { auditedRead } from './access.js';
 import {

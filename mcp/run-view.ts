@@ -2,7 +2,7 @@
 // it must be cut), outputs cut to a budget, pending approvals, and where the rest is.
 
 import { z } from 'zod';
-import type { PendingApproval, TaskRunRecord } from '../src/runs/run-types.js';
+import type { PendingApproval, TaskRunRecord } from '../src/core/runs/run-types.js';
 import type { RunDetail } from '../src/services/run-service.js';
 import { fitObject, OUTPUTS_BUDGET_BYTES } from './budget.js';
 

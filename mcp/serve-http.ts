@@ -2,11 +2,11 @@
 // Without keys required (loopback), a request without a token is the local user and a request
 // with one gets that key's rights; with keys required, a valid key is the only way in.
 
-import type { PromptTemplate } from '../src/prompts/prompt-library.js';
-import type { ApiKeyService } from '../src/security/api-keys.js';
-import { type Refusal, RefusalAudit } from '../src/security/audit-refusals.js';
-import type { AuditWriter } from '../src/security/audit-writer.js';
-import { type Caller, LOCAL } from '../src/security/principal.js';
+import type { PromptTemplate } from '../src/services/prompts/prompt-library.js';
+import type { ApiKeyService } from '../src/services/security/api-keys.js';
+import { type Refusal, RefusalAudit } from '../src/services/security/audit-refusals.js';
+import type { AuditWriter } from '../src/services/security/audit-writer.js';
+import { type Caller, LOCAL } from '../src/services/security/principal.js';
 import { accessFor } from './access.js';
 import { buildServer } from './build-server.js';
 import { isLoopback, type McpHttpServer, startMcpHttpServer } from './http-server.js';

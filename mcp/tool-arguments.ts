@@ -3,8 +3,8 @@
 // every problem names the argument, what was wrong and what would be valid.
 
 import { z } from 'zod';
-import { type ValidationProblem, WeftError } from '../src/errors.js';
-import { closest } from '../src/spec/suggest.js';
+import { type ValidationProblem, WeftError } from '../src/core/errors.js';
+import { closest } from '../src/core/spec/suggest.js';
 
 /** Thrown when a tool call's arguments do not fit the tool's input schema; carries every problem. */
 export class ToolArgumentsError extends WeftError {

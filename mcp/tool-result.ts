@@ -4,7 +4,7 @@
 // next, then the same as JSON (code, hint, problems). Never a stack trace, never a secret.
 
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { FlowValidationError, type ValidationProblem, WeftError } from '../src/errors.js';
+import { FlowValidationError, type ValidationProblem, WeftError } from '../src/core/errors.js';
 import { ToolArgumentsError } from './tool-arguments.js';
 
 /** Most validation problems listed in one error result. */

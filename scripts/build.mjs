@@ -42,7 +42,7 @@ async function main() {
 async function prebuildWorkflowBundle() {
   const started = performance.now();
   try {
-    const { loadWorkflowBundle } = await import(pathToFileURL(join(root, 'dist', 'src', 'worker', 'workflow-bundle.js')).href);
+    const { loadWorkflowBundle } = await import(pathToFileURL(join(root, 'dist', 'src', 'app', 'worker', 'workflow-bundle.js')).href);
     await loadWorkflowBundle();
     say(`workflow bundle ready in the cache (${Math.round(performance.now() - started)} ms)`);
   } catch (error) {

@@ -11,15 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { MemoryFlowCatalog } from '../src/flows/flow-catalog.js';
-import { getRunningView, respondToApproval, startRun, waitForRun } from '../src/runs/run-client.js';
-import { secretsFromEnv } from '../src/secrets/secret-source.js';
-import type { FlowSpec } from '../src/spec/flow-spec.js';
-import { parseFlow } from '../src/spec/parse-flow.js';
-import { openStore } from '../src/store/database.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
-import { ensureTemporalCli } from '../src/temporal/temporal-cli.js';
-import { createWeftWorker } from '../src/worker/weft-worker.js';
+import { createWeftWorker } from '../src/app/worker/weft-worker.js';
+import type { FlowSpec } from '../src/core/spec/flow-spec.js';
+import { parseFlow } from '../src/core/spec/parse-flow.js';
+import { MemoryFlowCatalog } from '../src/services/flows/flow-catalog.js';
+import { getRunningView, respondToApproval, startRun, waitForRun } from '../src/services/runs/run-client.js';
+import { secretsFromEnv } from '../src/services/secrets/secret-source.js';
+import { openStore } from '../src/services/store/database.js';
+import { startDevServer } from '../src/services/temporal/dev-server.js';
+import { ensureTemporalCli } from '../src/services/temporal/temporal-cli.js';
 
 const OUT = join(import.meta.dirname, '..', 'test', 'histories');
 

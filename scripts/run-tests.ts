@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startDevServer } from '../src/temporal/dev-server.js';
-import { ensureTemporalCli } from '../src/temporal/temporal-cli.js';
-import { writeWorkflowBundle } from '../src/worker/workflow-bundle.js';
+import { writeWorkflowBundle } from '../src/app/worker/workflow-bundle.js';
+import { startDevServer } from '../src/services/temporal/dev-server.js';
+import { ensureTemporalCli } from '../src/services/temporal/temporal-cli.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { startTestPostgres } from './test-postgres.js';
 

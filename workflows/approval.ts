@@ -2,7 +2,7 @@
 // by task id and iteration, validated before it is accepted into history.
 
 import { ApplicationFailure, condition } from '@temporalio/workflow';
-import { renderText } from '../src/expressions/evaluate.js';
+import { renderText } from '../src/core/expressions/evaluate.js';
 import {
   APPROVAL_ALREADY_DECIDED,
   type ApprovalDecision,
@@ -11,10 +11,10 @@ import {
   type PendingApproval,
   type TaskRunRecord,
   taskRunKey,
-} from '../src/runs/run-types.js';
-import { validateApprovalData } from '../src/spec/approval-fields.js';
-import { parseDuration } from '../src/spec/duration.js';
-import type { ApprovalTask } from '../src/spec/flow-spec.js';
+} from '../src/core/runs/run-types.js';
+import { validateApprovalData } from '../src/core/spec/approval-fields.js';
+import { parseDuration } from '../src/core/spec/duration.js';
+import type { ApprovalTask } from '../src/core/spec/flow-spec.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
 import { TaskFailure } from './task-failure.js';

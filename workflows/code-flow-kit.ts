@@ -14,10 +14,10 @@
 // Workflow code: deterministic, imports only the workflow SDK and Weft's pure modules.
 
 import { isCancellation, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import type { ApprovalOutput, TaskRunRecord } from '../src/runs/run-types.js';
-import { taskRunKey } from '../src/runs/run-types.js';
-import { parseDuration } from '../src/spec/duration.js';
-import type { ApprovalTask, FlowSpec, RetryPolicy } from '../src/spec/flow-spec.js';
+import type { ApprovalOutput, TaskRunRecord } from '../src/core/runs/run-types.js';
+import { taskRunKey } from '../src/core/runs/run-types.js';
+import { parseDuration } from '../src/core/spec/duration.js';
+import type { ApprovalTask, FlowSpec, RetryPolicy } from '../src/core/spec/flow-spec.js';
 import { checkApprovalResponse, recordApprovalResponse, runApproval } from './approval.js';
 import { approvalUpdate, taskOutputQuery, taskRunsQuery } from './flow-run.js';
 import { Frame } from './frame.js';

@@ -2,9 +2,9 @@
 // but the common ones) and hands them to the worker's custom-task activity, which runs the
 // module's handler. Validation already checked the fields against the type's schema.
 
-import { renderValue } from '../src/expressions/evaluate.js';
-import { taskRunKey } from '../src/runs/run-types.js';
-import { parseDuration } from '../src/spec/duration.js';
+import { renderValue } from '../src/core/expressions/evaluate.js';
+import { taskRunKey } from '../src/core/runs/run-types.js';
+import { parseDuration } from '../src/core/spec/duration.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
 

@@ -12,7 +12,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { renderValue } from '../src/expressions/evaluate.js';
+import { renderValue } from '../src/core/expressions/evaluate.js';
 import {
   type ApprovalOutput,
   type ApprovalResponse,
@@ -27,8 +27,8 @@ import {
   type TaskRunsPage,
   type TaskRunsQuery,
   taskRunKey,
-} from '../src/runs/run-types.js';
-import { parseDuration } from '../src/spec/duration.js';
+} from '../src/core/runs/run-types.js';
+import { parseDuration } from '../src/core/spec/duration.js';
 import { checkApprovalResponse, recordApprovalResponse } from './approval.js';
 import { Frame } from './frame.js';
 import { Interpreter } from './interpreter.js';

@@ -2,8 +2,8 @@
 // and stores the slice's iteration outputs outside history.
 
 import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
-import { RUN_FAILURE_TYPES, type RunRights, type StoredOutputRef } from '../src/runs/run-types.js';
-import type { FlowSpec, Task } from '../src/spec/flow-spec.js';
+import { RUN_FAILURE_TYPES, type RunRights, type StoredOutputRef } from '../src/core/runs/run-types.js';
+import type { FlowSpec, Task } from '../src/core/spec/flow-spec.js';
 import { Frame, type FrameBase } from './frame.js';
 import { Interpreter } from './interpreter.js';
 import { RunContext } from './run-context.js';

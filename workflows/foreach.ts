@@ -3,10 +3,10 @@
 // records only a few events per batch). Iteration outputs of batches are stored outside history.
 
 import { executeChild, workflowInfo } from '@temporalio/workflow';
-import { renderTemplate } from '../src/expressions/evaluate.js';
-import { type StoredOutputRef, type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
-import type { ForeachTask, Task } from '../src/spec/flow-spec.js';
-import { FLOW_LIMITS } from '../src/spec/limits.js';
+import { renderTemplate } from '../src/core/expressions/evaluate.js';
+import { type StoredOutputRef, type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
+import type { ForeachTask, Task } from '../src/core/spec/flow-spec.js';
+import { FLOW_LIMITS } from '../src/core/spec/limits.js';
 import type { BatchScope, ForeachBatchInput, ForeachBatchResult } from './foreach-batch.js';
 import type { Frame } from './frame.js';
 import type { Interpreter } from './interpreter.js';

@@ -1,8 +1,8 @@
 // An execution frame: what expressions see at one point of the run. Values are kept twice,
 // as JSON (to hand on to child workflows) and in CEL form (converted once, read many times).
 
-import { toCel } from '../src/expressions/cel-values.js';
-import type { CelScope } from '../src/expressions/evaluate.js';
+import { toCel } from '../src/core/expressions/cel-values.js';
+import type { CelScope } from '../src/core/expressions/evaluate.js';
 
 /** The run-wide part of the scope, as JSON. */
 export interface FrameBase {

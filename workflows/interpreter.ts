@@ -2,13 +2,13 @@
 // allowFailure, and dispatches each task type. Control flow runs here; I/O goes to activities.
 
 import { isCancellation, sleep } from '@temporalio/workflow';
-import type { LogLine } from '../activities/types.js';
-import { renderTemplate, renderValue } from '../src/expressions/evaluate.js';
-import { describeError, formatDelay, startedMessage, type TaskEventKind } from '../src/logs/task-event-line.js';
-import { type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
-import { parseDuration } from '../src/spec/duration.js';
-import type { FailTask, IfTask, LlmTask, LogTask, SetTask, SleepTask, SwitchTask, Task } from '../src/spec/flow-spec.js';
-import { taskDefaults } from '../src/spec/task-defaults.js';
+import { renderTemplate, renderValue } from '../src/core/expressions/evaluate.js';
+import { describeError, formatDelay, startedMessage, type TaskEventKind } from '../src/core/logs/task-event-line.js';
+import type { LogLine } from '../src/core/runs/activity-io.js';
+import { type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
+import { parseDuration } from '../src/core/spec/duration.js';
+import type { FailTask, IfTask, LlmTask, LogTask, SetTask, SleepTask, SwitchTask, Task } from '../src/core/spec/flow-spec.js';
+import { taskDefaults } from '../src/core/spec/task-defaults.js';
 import { runApproval } from './approval.js';
 import { runCustomTask } from './custom-task.js';
 import { runForeach } from './foreach.js';

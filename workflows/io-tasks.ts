@@ -2,16 +2,16 @@
 // and hands the result to one activity. Subflows are child workflows.
 
 import { executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
-import type { LogLine } from '../activities/types.js';
-import { renderTemplate, renderText, renderTextMap, renderValue } from '../src/expressions/evaluate.js';
-import { resolveInputs } from '../src/runs/run-inputs.js';
-import { type FlowRunInput, type FlowRunResult, taskRunKey } from '../src/runs/run-types.js';
-import { parseDuration } from '../src/spec/duration.js';
-import type { HttpTask, LogTask, ScriptTask, SubflowTask } from '../src/spec/flow-spec.js';
-import { taskDefaults } from '../src/spec/task-defaults.js';
+import { renderTemplate, renderText, renderTextMap, renderValue } from '../src/core/expressions/evaluate.js';
+import type { LogLine } from '../src/core/runs/activity-io.js';
+import { resolveInputs } from '../src/core/runs/run-inputs.js';
+import { type FlowRunInput, type FlowRunResult, taskRunKey } from '../src/core/runs/run-types.js';
+import { runSearchAttributes } from '../src/core/runs/search-attributes.js';
+import { parseDuration } from '../src/core/spec/duration.js';
+import type { HttpTask, LogTask, ScriptTask, SubflowTask } from '../src/core/spec/flow-spec.js';
+import { taskDefaults } from '../src/core/spec/task-defaults.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
-import { runSearchAttributes } from './search-attributes.js';
 import { TaskFailure } from './task-failure.js';
 
 /** Deepest subflow nesting before a run fails (a flow calling itself without bound). */

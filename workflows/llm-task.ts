@@ -4,12 +4,12 @@
 
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { LlmFailureDetails } from '../activities/llm-call.js';
-import type { LlmInput, LlmMessage, LlmOutput } from '../activities/types.js';
-import { renderText, renderValue } from '../src/expressions/evaluate.js';
-import { type TaskRunRecord, taskRunKey } from '../src/runs/run-types.js';
-import { parseDuration } from '../src/spec/duration.js';
-import type { LlmTask } from '../src/spec/flow-spec.js';
-import { taskDefaults } from '../src/spec/task-defaults.js';
+import { renderText, renderValue } from '../src/core/expressions/evaluate.js';
+import type { LlmInput, LlmMessage, LlmOutput } from '../src/core/runs/activity-io.js';
+import { type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
+import { parseDuration } from '../src/core/spec/duration.js';
+import type { LlmTask } from '../src/core/spec/flow-spec.js';
+import { taskDefaults } from '../src/core/spec/task-defaults.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
 

@@ -1,8 +1,8 @@
 // Task-level retry: counts task errors only. Infrastructure loss (a dead worker, a restarted
 // server) is retried by Temporal's activity retry below this level and never consumes an attempt.
 
-import { parseDuration } from '../src/spec/duration.js';
-import type { RetryPolicy } from '../src/spec/flow-spec.js';
+import { parseDuration } from '../src/core/spec/duration.js';
+import type { RetryPolicy } from '../src/core/spec/flow-spec.js';
 
 export interface ResolvedRetry {
   maxAttempts: number;

@@ -12,15 +12,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import type { TaskContext } from '../activities/types.js';
-import { SECRET_NONCE_KEY } from '../src/expressions/cel-environment.js';
-import { meterActivations } from '../src/expressions/cost-budget.js';
-import type { CelScope } from '../src/expressions/evaluate.js';
-import type { ApprovalOutput, RunRights } from '../src/runs/run-types.js';
-import type { FlowSpec } from '../src/spec/flow-spec.js';
+import { SECRET_NONCE_KEY } from '../src/core/expressions/cel-environment.js';
+import { meterActivations } from '../src/core/expressions/cost-budget.js';
+import type { CelScope } from '../src/core/expressions/evaluate.js';
+import type { TaskContext } from '../src/core/runs/activity-io.js';
+import type { ApprovalOutput, RunRights } from '../src/core/runs/run-types.js';
+import { WEFT_WAITING } from '../src/core/runs/search-attributes.js';
+import type { FlowSpec } from '../src/core/spec/flow-spec.js';
 import type { Frame } from './frame.js';
 import { LOG_SINK_PATCH, runLogs } from './run-log-sink.js';
-import { WEFT_WAITING } from './search-attributes.js';
 import { TaskBook } from './task-book.js';
 import { TASK_EVENTS_PATCH, TaskEvents } from './task-events.js';
 

@@ -7,7 +7,7 @@
 // Replays do not call it (their lines were written when the activation first ran).
 
 import { proxySinks, type Sinks } from '@temporalio/workflow';
-import type { LogLine } from '../activities/types.js';
+import type { LogLine } from '../src/core/runs/activity-io.js';
 
 /** Patch id of the sink: runs started before it keep writing through the local activity. */
 export const LOG_SINK_PATCH = 'log-sink';

@@ -1,8 +1,8 @@
 // The live record of a run's task runs and pending approvals, served by the paged query.
 // Workflow state only: it is rebuilt by replay, never stored elsewhere.
 
-import type { PendingApproval, TaskError, TaskRunRecord, TaskRunState } from '../src/runs/run-types.js';
-import { taskRunKey } from '../src/runs/run-types.js';
+import type { PendingApproval, TaskError, TaskRunRecord, TaskRunState } from '../src/core/runs/run-types.js';
+import { taskRunKey } from '../src/core/runs/run-types.js';
 
 /** Most task runs returned by one page of the query. */
 export const MAX_QUERY_PAGE = 500;

@@ -11,8 +11,8 @@
 // records them again, and writes them at the next flush (replays do not call the sink, so what
 // was written before is not written twice; line ids make a repeat harmless anyway).
 
-import type { LogLine, TaskContext } from '../activities/types.js';
-import { type TaskEventKind, taskEventLine } from '../src/logs/task-event-line.js';
+import { type TaskEventKind, taskEventLine } from '../src/core/logs/task-event-line.js';
+import type { LogLine, TaskContext } from '../src/core/runs/activity-io.js';
 
 /** Events held before a flush is due. */
 export const TASK_EVENTS_PER_FLUSH = 100;

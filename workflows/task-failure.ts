@@ -2,8 +2,8 @@
 // ApplicationFailure at the workflow boundary (any other error would stall the workflow task).
 
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TemporalFailure } from '@temporalio/workflow';
-import { ExpressionError, ExpressionTooCostlyError, WeftError } from '../src/errors.js';
-import type { TaskError } from '../src/runs/run-types.js';
+import { ExpressionError, ExpressionTooCostlyError, WeftError } from '../src/core/errors.js';
+import type { TaskError } from '../src/core/runs/run-types.js';
 
 export class TaskFailure extends Error {
   constructor(

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { cacheDir, projectPath } from '../../src/config/paths.js';
+import { cacheDir, projectPath } from '../../src/services/config/paths.js';
 
 /** The Prefect release the benchmark measures. */
 export const PREFECT_VERSION = '3.9.1';

@@ -3,7 +3,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { defineCodeFlow, defineTaskType, defineWeftModule } from '../../src/code-flows/weft-module.js';
+import { defineCodeFlow, defineTaskType, defineWeftModule } from '../../src/services/code-flows/weft-module.js';
 import * as activities from './activities.js';
 
 export const orderReport = defineCodeFlow({

@@ -2,13 +2,13 @@
 // reading and deleting flows.
 
 import { z } from 'zod';
-import { WeftError } from '../../src/errors.js';
-import { expressionFunctions } from '../../src/expressions/function-catalog.js';
-import type { FlowSpec } from '../../src/spec/flow-spec.js';
-import { scriptTaskPaths } from '../../src/spec/flow-tasks.js';
-import { parseFlow } from '../../src/spec/parse-flow.js';
-import { taskTypeDetail, taskTypeSummaries } from '../../src/spec/task-catalog.js';
-import { allTaskTypeNames, isKnownTaskType } from '../../src/spec/task-types.js';
+import { WeftError } from '../../src/core/errors.js';
+import { expressionFunctions } from '../../src/core/expressions/function-catalog.js';
+import type { FlowSpec } from '../../src/core/spec/flow-spec.js';
+import { scriptTaskPaths } from '../../src/core/spec/flow-tasks.js';
+import { parseFlow } from '../../src/core/spec/parse-flow.js';
+import { taskTypeDetail, taskTypeSummaries } from '../../src/core/spec/task-catalog.js';
+import { allTaskTypeNames, isKnownTaskType } from '../../src/core/spec/task-types.js';
 import { type McpAccess, namespaceAllowed } from '../access.js';
 import { cutText, FLOW_SOURCE_BYTES } from '../budget.js';
 import { defineTool } from '../tool-registry.js';

@@ -2,7 +2,7 @@
 // bounded waiting) and query_logs (search and tail of run logs).
 
 import { z } from 'zod';
-import { RUN_STATES } from '../../src/runs/run-types.js';
+import { RUN_STATES } from '../../src/core/runs/run-types.js';
 import { InvalidCursorError } from '../../src/services/flow-service.js';
 import { LOG_LEVELS, MAX_LOG_PAGE } from '../../src/services/log-service.js';
 import { fitObject, INPUTS_BUDGET_BYTES, LOG_MESSAGE_BYTES, LOG_PAGE_BYTES, OUTPUT_PAGE_BYTES } from '../budget.js';

@@ -2,12 +2,12 @@
 // answer approvals as an agent.
 
 import { z } from 'zod';
-import { ApprovalAlreadyDecidedError } from '../../src/runs/run-client.js';
-import { RUN_STATES } from '../../src/runs/run-types.js';
-import { runRightsOf } from '../../src/security/tool-policy.js';
+import { RUN_STATES } from '../../src/core/runs/run-types.js';
+import { FLOW_LIMITS } from '../../src/core/spec/limits.js';
 import type { RunDetail } from '../../src/services/run-service.js';
 import { waitForRunEnd } from '../../src/services/run-waiter.js';
-import { FLOW_LIMITS } from '../../src/spec/limits.js';
+import { ApprovalAlreadyDecidedError } from '../../src/services/runs/run-client.js';
+import { runRightsOf } from '../../src/services/security/tool-policy.js';
 import { namespaceAllowed } from '../access.js';
 import { elicitApproval } from '../approval-elicitation.js';
 import { jsonBytes } from '../budget.js';

@@ -1,7 +1,7 @@
 // Input fields several tools share, bounded and described once.
 
 import { z } from 'zod';
-import { FLOW_LIMITS } from '../../src/spec/limits.js';
+import { FLOW_LIMITS } from '../../src/core/spec/limits.js';
 
 export const FlowRefField = z
   .string()

@@ -4,12 +4,12 @@
 
 import { createHash } from 'node:crypto';
 import { stringify as stringifyYaml } from 'yaml';
-import { FlowValidationError, WeftError } from '../errors.js';
-import { type FlowCatalog, FlowNotFoundError } from '../flows/flow-catalog.js';
-import type { FlowSpec } from '../spec/flow-spec.js';
-import { type LocatedProblem, parseFlow } from '../spec/parse-flow.js';
-import type { Store } from '../store/database.js';
+import { FlowValidationError, WeftError } from '../core/errors.js';
+import type { FlowSpec } from '../core/spec/flow-spec.js';
+import { type LocatedProblem, parseFlow } from '../core/spec/parse-flow.js';
+import { type FlowCatalog, FlowNotFoundError } from './flows/flow-catalog.js';
 import { FlowListOptionsSchema, FlowTextSchema, parseRequest } from './service-requests.js';
+import type { Store } from './store/database.js';
 
 export interface FlowSummary {
   flow: string;

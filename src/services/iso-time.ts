@@ -1,6 +1,6 @@
 // Time filters given by callers (`since`, `until`): any parseable time, normalised to RFC 3339 UTC.
 
-import { WeftError } from '../errors.js';
+import { WeftError } from '../core/errors.js';
 
 export function isoTime(value: string, field: string): string {
   const ms = Date.parse(value);

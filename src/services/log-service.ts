@@ -2,11 +2,11 @@
 // with cursors; `tail` for the last lines, and cursors that let a client follow a live run.
 
 import { sql } from 'kysely';
-import { ConfigError } from '../errors.js';
-import type { Store } from '../store/database.js';
+import { ConfigError } from '../core/errors.js';
 import { InvalidCursorError } from './flow-service.js';
 import { isoTime } from './iso-time.js';
 import { LogQuerySchema, parseRequest } from './service-requests.js';
+import type { Store } from './store/database.js';
 import { cutText } from './text-budget.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;

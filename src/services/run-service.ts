@@ -6,14 +6,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, type PayloadConverter } from '@temporalio/common';
 import { Ajv } from 'ajv';
-import { runSearchAttributes } from '../../workflows/search-attributes.js';
-import { codeFlowInputSchema } from '../code-flows/load-modules.js';
-import { FlowValidationError, WeftError } from '../errors.js';
-import type { OutputStore } from '../outputs/output-store.js';
-import { endedTasks, timelineFromHistory } from '../runs/history-timeline.js';
-import { getRunningView, respondToApproval } from '../runs/run-client.js';
-import { resolveInputs } from '../runs/run-inputs.js';
-import { type ExecutionStatusName, runStateOf } from '../runs/run-state.js';
+import { FlowValidationError, WeftError } from '../core/errors.js';
+import { resolveInputs } from '../core/runs/run-inputs.js';
+import { type ExecutionStatusName, runStateOf } from '../core/runs/run-state.js';
 import {
   type ApprovalOutput,
   type ApprovalResponse,
@@ -31,13 +26,18 @@ import {
   type TaskRunRecord,
   type TokenUsageTotal,
   taskRunKey,
-} from '../runs/run-types.js';
-import { assertRunRights } from '../security/tool-policy.js';
-import type { FlowSpec, SubflowTask } from '../spec/flow-spec.js';
-import { flowTasks } from '../spec/flow-tasks.js';
-import { problemsFromZod } from '../spec/zod-problems.js';
+} from '../core/runs/run-types.js';
+import { runSearchAttributes } from '../core/runs/search-attributes.js';
+import type { FlowSpec, SubflowTask } from '../core/spec/flow-spec.js';
+import { flowTasks } from '../core/spec/flow-tasks.js';
+import { problemsFromZod } from '../core/spec/zod-problems.js';
+import { codeFlowInputSchema } from './code-flows/load-modules.js';
 import { type FlowDetail, type FlowService, InvalidCursorError, type WorkflowTarget } from './flow-service.js';
 import { isoTime } from './iso-time.js';
+import type { OutputStore } from './outputs/output-store.js';
+import { endedTasks, timelineFromHistory } from './runs/history-timeline.js';
+import { getRunningView, respondToApproval } from './runs/run-client.js';
+import { assertRunRights } from './security/tool-policy.js';
 import { parseRequest, RunListFilterSchema, StartRunRequestSchema } from './service-requests.js';
 import { cutText } from './text-budget.js';
 

@@ -4,7 +4,7 @@
 // longer than the caller allows.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { type PendingApproval, type TaskRunRecord, taskRunKey } from '../runs/run-types.js';
+import { type PendingApproval, type TaskRunRecord, taskRunKey } from '../core/runs/run-types.js';
 import type { RunDetail, RunService } from './run-service.js';
 
 const FINISHED = new Set(['COMPLETED', 'CACHED', 'SKIPPED', 'FAILED', 'CANCELLED']);

@@ -3,10 +3,10 @@
 // field-named errors, whatever checks the adapter did before.
 
 import { z } from 'zod';
-import { FlowValidationError } from '../errors.js';
-import { RUN_STATES } from '../runs/run-types.js';
-import { FLOW_LIMITS } from '../spec/limits.js';
-import { problemsFromZod } from '../spec/zod-problems.js';
+import { FlowValidationError } from '../core/errors.js';
+import { RUN_STATES } from '../core/runs/run-types.js';
+import { FLOW_LIMITS } from '../core/spec/limits.js';
+import { problemsFromZod } from '../core/spec/zod-problems.js';
 
 const FlowRef = z
   .string()

@@ -11,13 +11,13 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { executeScript, type ScriptRun } from '../../activities/run-script.js';
 import { type ScriptRunnerOptions, scriptRunnerFromEnv } from '../../activities/script-sandbox.js';
-import type { ScriptInput, ScriptOutput } from '../../activities/types.js';
-import { StoreLogSink } from '../../src/logs/store-log-sink.js';
-import { Redactor } from '../../src/secrets/redactor.js';
-import { loadSecretKey } from '../../src/secrets/secret-key.js';
-import { AuditLog } from '../../src/security/audit-log.js';
+import type { ScriptInput, ScriptOutput } from '../../src/core/runs/activity-io.js';
 import { LogService } from '../../src/services/log-service.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import { StoreLogSink } from '../../src/services/logs/store-log-sink.js';
+import { Redactor } from '../../src/services/secrets/redactor.js';
+import { loadSecretKey } from '../../src/services/secrets/secret-key.js';
+import { AuditLog } from '../../src/services/security/audit-log.js';
+import { openStore, type Store } from '../../src/services/store/database.js';
 
 const work = () => mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'sandbox-'));
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { projectPath } from '../../src/config/paths.js';
+import { projectPath } from '../../src/services/config/paths.js';
 import { literal } from '../helpers/regexp-literal.js';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AuditLog } from '../../src/security/audit-log.js';
+import { AuditLog } from '../../src/services/security/audit-log.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'weft.js');

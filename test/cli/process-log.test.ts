@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, WeftError } from '../../src/errors.js';
-import { createLogger, loadLoggerSettings, logFailure } from '../../src/logging/logger.js';
-import { PinoSdkLogger } from '../../src/logging/temporal-logging.js';
+import { ConfigError, WeftError } from '../../src/core/errors.js';
+import { createLogger, loadLoggerSettings, logFailure } from '../../src/services/logging/logger.js';
+import { PinoSdkLogger } from '../../src/services/logging/temporal-logging.js';
 
 function memoryLogger(level: 'info' | 'debug' = 'info') {
   const records: Array<Record<string, unknown>> = [];

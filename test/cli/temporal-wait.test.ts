@@ -8,7 +8,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
+import { type DevServer, startDevServer } from '../../src/services/temporal/dev-server.js';
 import { freePort } from '../helpers/free-port.js';
 import { literal } from '../helpers/regexp-literal.js';
 import { waitFor } from '../helpers/wait-for.js';

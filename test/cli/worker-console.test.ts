@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startRun, waitForRun } from '../../src/runs/run-client.js';
+import { startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import { createTestEnv, flowFrom, type TestEnv } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';

@@ -6,8 +6,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import exampleModule from '../../examples/code-flows/weft-module.js';
-import { registerModule } from '../../src/code-flows/load-modules.js';
-import { parseFlow } from '../../src/spec/parse-flow.js';
+import { parseFlow } from '../../src/core/spec/parse-flow.js';
+import { registerModule } from '../../src/services/code-flows/load-modules.js';
 
 // The code-flows guide shows a YAML flow using the example module's custom task type.
 registerModule(exampleModule);

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startRun, waitForRun } from '../../src/runs/run-client.js';
+import { startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.js';
 import { assertCompleted, createTestEnv, flowFrom, type TestEnv, taskOf } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';

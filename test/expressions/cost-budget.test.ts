@@ -3,10 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ExpressionError, ExpressionTooCostlyError } from '../../src/errors.js';
-import { toCel } from '../../src/expressions/cel-values.js';
-import { costSpent, EXPRESSION_COST_BUDGET } from '../../src/expressions/cost-budget.js';
-import { type CelScope, renderTemplate } from '../../src/expressions/evaluate.js';
+import { ExpressionError, ExpressionTooCostlyError } from '../../src/core/errors.js';
+import { toCel } from '../../src/core/expressions/cel-values.js';
+import { costSpent, EXPRESSION_COST_BUDGET } from '../../src/core/expressions/cost-budget.js';
+import { type CelScope, renderTemplate } from '../../src/core/expressions/evaluate.js';
 
 const items = Array.from({ length: 200 }, (_, i) => i);
 const scope = toCel({ inputs: { items, word: 'abcdefgh' }, vars: {}, outputs: {}, run: { id: 'r' } }) as CelScope;

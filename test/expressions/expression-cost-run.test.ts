@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { getRunningView, startRun, waitForRun } from '../../src/runs/run-client.js';
+import { getRunningView, startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import { assertCompleted, createTestEnv, flowFrom, type TestEnv, taskOf } from '../helpers/temporal-env.js';
 
 const COSTLY = `

@@ -3,11 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ExpressionError } from '../../src/errors.js';
-import { secretMarker } from '../../src/expressions/cel-environment.js';
-import { toCel } from '../../src/expressions/cel-values.js';
-import { type CelScope, MAX_EVALUATED_SIZE, renderTemplate, renderText, renderValue } from '../../src/expressions/evaluate.js';
-import { parseTemplate } from '../../src/expressions/template.js';
+import { ExpressionError } from '../../src/core/errors.js';
+import { secretMarker } from '../../src/core/expressions/cel-environment.js';
+import { toCel } from '../../src/core/expressions/cel-values.js';
+import { type CelScope, MAX_EVALUATED_SIZE, renderTemplate, renderText, renderValue } from '../../src/core/expressions/evaluate.js';
+import { parseTemplate } from '../../src/core/expressions/template.js';
 
 const scope = toCel({
   inputs: { name: 'Ada', n: 7, ratio: 1.5, big: 2 ** 52, tags: ['x', 'y'], user: { id: 3, admin: true } },

@@ -1,2 +1,2 @@
 // A TCP port that is free on loopback right now (the OS picks it).
-export { freePort } from '../../src/temporal/loopback-ports.js';
+export { freePort } from '../../src/services/temporal/loopback-ports.js';

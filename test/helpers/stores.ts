@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { openStore, type Store, type StoreKind } from '../../src/store/database.js';
+import { openStore, type Store, type StoreKind } from '../../src/services/store/database.js';
 
 export const STORE_KINDS: StoreKind[] = ['sqlite', 'postgres'];
 

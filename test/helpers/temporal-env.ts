@@ -8,15 +8,15 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { LlmRuntime } from '../../activities/llm-call.js';
-import type { WeftModule } from '../../src/code-flows/weft-module.js';
-import type { FlowCatalog } from '../../src/flows/flow-catalog.js';
-import { type RunView, startRun, waitForRun } from '../../src/runs/run-client.js';
-import type { SecretSource } from '../../src/secrets/secret-source.js';
+import { createWeftWorker } from '../../src/app/worker/weft-worker.js';
+import type { FlowSpec } from '../../src/core/spec/flow-spec.js';
+import { parseFlow } from '../../src/core/spec/parse-flow.js';
+import type { WeftModule } from '../../src/services/code-flows/weft-module.js';
+import type { FlowCatalog } from '../../src/services/flows/flow-catalog.js';
 import { type LogEntry, LogService } from '../../src/services/log-service.js';
-import type { FlowSpec } from '../../src/spec/flow-spec.js';
-import { parseFlow } from '../../src/spec/parse-flow.js';
-import { openStore, type Store } from '../../src/store/database.js';
-import { createWeftWorker } from '../../src/worker/weft-worker.js';
+import { type RunView, startRun, waitForRun } from '../../src/services/runs/run-client.js';
+import type { SecretSource } from '../../src/services/secrets/secret-source.js';
+import { openStore, type Store } from '../../src/services/store/database.js';
 import { quietRuntime } from './quiet-runtime.js';
 
 export function temporalAddress(): string {

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const ENTRY = fileURLToPath(new URL('../../src/worker/main.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../src/app/worker/main.ts', import.meta.url));
 
 export interface WorkerProcess {
   child: ChildProcess;

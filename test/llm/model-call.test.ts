@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LlmApiKeyMissingError, LlmBadRequestError, LlmError, LlmInvalidOutputError, LlmRateLimitError } from '../../src/llm/llm-errors.js';
-import { callModel } from '../../src/llm/model-call.js';
-import type { ResolvedProvider } from '../../src/llm/model-types.js';
-import { loadLlmSettings, ProviderConfig } from '../../src/llm/provider-config.js';
-import { resolveProvider } from '../../src/llm/resolve-provider.js';
-import type { SecretSource } from '../../src/secrets/secret-source.js';
+import { LlmApiKeyMissingError, LlmBadRequestError, LlmError, LlmInvalidOutputError, LlmRateLimitError } from '../../src/services/llm/llm-errors.js';
+import { callModel } from '../../src/services/llm/model-call.js';
+import type { ResolvedProvider } from '../../src/services/llm/model-types.js';
+import { loadLlmSettings, ProviderConfig } from '../../src/services/llm/provider-config.js';
+import { resolveProvider } from '../../src/services/llm/resolve-provider.js';
+import type { SecretSource } from '../../src/services/secrets/secret-source.js';
 import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.js';
 
 const SCHEMA = {

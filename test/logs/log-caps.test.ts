@@ -3,10 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { LogLine } from '../../activities/types.js';
-import { CappedLogSink, DEFAULT_LOG_CAPS, type LogCaps } from '../../src/logs/log-caps.js';
-import { StoreLogSink } from '../../src/logs/store-log-sink.js';
-import type { Store } from '../../src/store/database.js';
+import type { LogLine } from '../../src/core/runs/activity-io.js';
+import { CappedLogSink, DEFAULT_LOG_CAPS, type LogCaps } from '../../src/services/logs/log-caps.js';
+import { StoreLogSink } from '../../src/services/logs/store-log-sink.js';
+import type { Store } from '../../src/services/store/database.js';
 import { openTestStore, STORE_KINDS } from '../helpers/stores.js';
 import { assertCompleted, createTestEnv, runFlow, type TestEnv } from '../helpers/temporal-env.js';
 

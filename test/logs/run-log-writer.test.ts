@@ -3,11 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { LogLine } from '../../activities/types.js';
-import type { LogSink } from '../../src/logs/log-sink.js';
-import { RunLogWriter } from '../../src/logs/run-log-writer.js';
-import { StoreLogSink } from '../../src/logs/store-log-sink.js';
-import type { Store } from '../../src/store/database.js';
+import type { LogLine } from '../../src/core/runs/activity-io.js';
+import type { LogSink } from '../../src/services/logs/log-sink.js';
+import { RunLogWriter } from '../../src/services/logs/run-log-writer.js';
+import { StoreLogSink } from '../../src/services/logs/store-log-sink.js';
+import type { Store } from '../../src/services/store/database.js';
 import { openTestStore } from '../helpers/stores.js';
 
 function line(runId: string, n: number): LogLine {

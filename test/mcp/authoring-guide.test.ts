@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { celEnvironment } from '../../src/expressions/cel-environment.js';
+import { celEnvironment } from '../../src/core/expressions/cel-environment.js';
 import { describeOverBothTransports, structured, textOf } from '../helpers/mcp-clients.js';
 
 interface CatalogFunction {

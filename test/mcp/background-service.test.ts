@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { processAlive, readServiceRecord } from '../../src/server/service-record.js';
+import { processAlive, readServiceRecord } from '../../src/app/server/service-record.js';
 import { structured, WEFT_BIN } from '../helpers/mcp-clients.js';
 
 const run = promisify(execFile);

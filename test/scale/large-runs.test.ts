@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { isStoredOutputRef, OutputStore } from '../../src/outputs/output-store.js';
+import { isStoredOutputRef, OutputStore } from '../../src/services/outputs/output-store.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { assertCompleted, createTestEnv, runFlow, type TestEnv } from '../helpers/temporal-env.js';
 

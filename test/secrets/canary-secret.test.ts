@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { secretsFromEnv } from '../../src/secrets/secret-source.js';
+import { secretsFromEnv } from '../../src/services/secrets/secret-source.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { assertCompleted, createTestEnv, runFlow, type TestEnv } from '../helpers/temporal-env.js';
 

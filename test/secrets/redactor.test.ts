@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REDACTED, Redactor } from '../../src/secrets/redactor.js';
+import { REDACTED, Redactor } from '../../src/services/secrets/redactor.js';
 
 const SECRET = 'tök3n/"quoted" & spaced+=\\😀';
 const ASCII_SECRET = 'sk-live-51HqLw2eZvKYlo2C';

@@ -3,9 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SECRET_NONCE_KEY, secretMarker } from '../../src/expressions/cel-environment.js';
-import { renderText } from '../../src/expressions/evaluate.js';
-import { holdsSecretMarker, RunSecrets, resolveSecretMarkers, SecretNotFoundError, type SecretSource } from '../../src/secrets/secret-source.js';
+import { SECRET_NONCE_KEY, secretMarker } from '../../src/core/expressions/cel-environment.js';
+import { renderText } from '../../src/core/expressions/evaluate.js';
+import { holdsSecretMarker, RunSecrets, resolveSecretMarkers, SecretNotFoundError, type SecretSource } from '../../src/services/secrets/secret-source.js';
 
 describe('holdsSecretMarker', () => {
   it('finds a marker in a string, a nested value or a key', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApiKeyAmbiguousError, ApiKeyInvalidError, ApiKeyNotFoundError, ApiKeyOptionsError } from '../../src/security/api-key-errors.js';
-import { ApiKeyService } from '../../src/security/api-keys.js';
-import type { Store } from '../../src/store/database.js';
+import { ApiKeyAmbiguousError, ApiKeyInvalidError, ApiKeyNotFoundError, ApiKeyOptionsError } from '../../src/services/security/api-key-errors.js';
+import { ApiKeyService } from '../../src/services/security/api-keys.js';
+import type { Store } from '../../src/services/store/database.js';
 import { openTestStore, STORE_KINDS } from '../helpers/stores.js';
 
 const refused = (reason: string) => (error: unknown) => error instanceof ApiKeyInvalidError && error.code === 'API_KEY_INVALID' && error.reason === reason;

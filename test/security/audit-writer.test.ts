@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AuditInputError, AuditLog, type AuditRecord } from '../../src/security/audit-log.js';
-import { AuditWriter } from '../../src/security/audit-writer.js';
-import type { Store } from '../../src/store/database.js';
+import { AuditInputError, AuditLog, type AuditRecord } from '../../src/services/security/audit-log.js';
+import { AuditWriter } from '../../src/services/security/audit-writer.js';
+import type { Store } from '../../src/services/store/database.js';
 import { openTestStore, STORE_KINDS } from '../helpers/stores.js';
 
 const SECRET = 'sk-live-writer-0123456789';

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type AuditEntry, AuditLog } from '../../src/security/audit-log.js';
+import { type AuditEntry, AuditLog } from '../../src/services/security/audit-log.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -7,11 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { performHttpRequest } from '../../activities/http-request.js';
-import type { HttpOutput, HttpRequestInput } from '../../activities/types.js';
-import { Redactor } from '../../src/secrets/redactor.js';
-import { addressRefusal } from '../../src/security/egress-address.js';
-import { EgressPolicy, type ResolveHost, temporalEndpoints } from '../../src/security/egress-policy.js';
-import { HostAllowList } from '../../src/security/host-allow-list.js';
+import type { HttpOutput, HttpRequestInput } from '../../src/core/runs/activity-io.js';
+import { Redactor } from '../../src/services/secrets/redactor.js';
+import { addressRefusal } from '../../src/services/security/egress-address.js';
+import { EgressPolicy, type ResolveHost, temporalEndpoints } from '../../src/services/security/egress-policy.js';
+import { HostAllowList } from '../../src/services/security/host-allow-list.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { temporalAddress } from '../helpers/temporal-env.js';
 

@@ -3,10 +3,10 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { performHttpRequest } from '../../activities/http-request.js';
-import type { HttpOutput, HttpRequestInput } from '../../activities/types.js';
-import { ConfigError } from '../../src/errors.js';
-import { Redactor } from '../../src/secrets/redactor.js';
-import { HostAllowList, hostAllowListFromEnv } from '../../src/security/host-allow-list.js';
+import { ConfigError } from '../../src/core/errors.js';
+import type { HttpOutput, HttpRequestInput } from '../../src/core/runs/activity-io.js';
+import { Redactor } from '../../src/services/secrets/redactor.js';
+import { HostAllowList, hostAllowListFromEnv } from '../../src/services/security/host-allow-list.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 
 const allows = (list: string, url: string) => HostAllowList.parse(list).allows(new URL(url));

@@ -4,10 +4,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApiKeyInvalidError } from '../../src/security/api-key-errors.js';
-import { ApiKeyService } from '../../src/security/api-keys.js';
-import { AuditLog } from '../../src/security/audit-log.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import { ApiKeyInvalidError } from '../../src/services/security/api-key-errors.js';
+import { ApiKeyService } from '../../src/services/security/api-keys.js';
+import { AuditLog } from '../../src/services/security/audit-log.js';
+import { openStore, type Store } from '../../src/services/store/database.js';
 import { createTestPostgresDatabase, STORE_KINDS } from '../helpers/stores.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'weft.js');

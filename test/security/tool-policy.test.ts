@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LOCAL, type Principal } from '../../src/security/principal.js';
+import { LOCAL, type Principal } from '../../src/services/security/principal.js';
 import {
   assertNamespaceAllowed,
   assertRunRights,
@@ -16,7 +16,7 @@ import {
   toolMutates,
   toolRule,
   toolVisible,
-} from '../../src/security/tool-policy.js';
+} from '../../src/services/security/tool-policy.js';
 import { CONTRACT_TOOLS } from '../helpers/contract-tools.js';
 import { flowFrom } from '../helpers/temporal-env.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FlowValidationError } from '../../src/errors.js';
+import { FlowValidationError } from '../../src/core/errors.js';
 import { FlowService, InvalidCursorError } from '../../src/services/flow-service.js';
-import type { Store } from '../../src/store/database.js';
+import type { Store } from '../../src/services/store/database.js';
 import { openTestStore, STORE_KINDS } from '../helpers/stores.js';
 
 const flowText = (id: string, message = 'hi', namespace = 'team') =>

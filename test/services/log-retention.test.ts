@@ -3,13 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { LogLine } from '../../activities/types.js';
-import { ConfigError } from '../../src/errors.js';
-import { pruneRunLogs, startLogRetention } from '../../src/logging/log-retention.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { StoreLogSink } from '../../src/logs/store-log-sink.js';
+import { ConfigError } from '../../src/core/errors.js';
+import type { LogLine } from '../../src/core/runs/activity-io.js';
 import { DEFAULT_LOG_RETENTION_DAYS, LogService, logRetentionDays } from '../../src/services/log-service.js';
-import type { Store } from '../../src/store/database.js';
+import { pruneRunLogs, startLogRetention } from '../../src/services/logging/log-retention.js';
+import { createLogger } from '../../src/services/logging/logger.js';
+import { StoreLogSink } from '../../src/services/logs/store-log-sink.js';
+import type { Store } from '../../src/services/store/database.js';
 import { openTestStore, STORE_KINDS } from '../helpers/stores.js';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { LogLine } from '../../activities/types.js';
-import { StoreLogSink } from '../../src/logs/store-log-sink.js';
+import type { LogLine } from '../../src/core/runs/activity-io.js';
 import { InvalidCursorError } from '../../src/services/flow-service.js';
 import { LogService } from '../../src/services/log-service.js';
-import type { Store } from '../../src/store/database.js';
+import { StoreLogSink } from '../../src/services/logs/store-log-sink.js';
+import type { Store } from '../../src/services/store/database.js';
 import { openTestStore, STORE_KINDS } from '../helpers/stores.js';
 
 function line(n: number, overrides: Partial<LogLine> = {}): LogLine {

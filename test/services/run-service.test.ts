@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FlowService } from '../../src/services/flow-service.js';
 import { IdempotencyConflictError, RunNotFoundError, RunService } from '../../src/services/run-service.js';
-import type { Store } from '../../src/store/database.js';
+import type { Store } from '../../src/services/store/database.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { openTestStore } from '../helpers/stores.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';

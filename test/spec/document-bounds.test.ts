@@ -8,11 +8,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveInputs } from '../../src/runs/run-inputs.js';
-import { decodeUtf8 } from '../../src/spec/document-bounds.js';
-import { MAX_NESTING_DEPTH } from '../../src/spec/nesting-depth.js';
-import { type LocatedProblem, parseFlow } from '../../src/spec/parse-flow.js';
-import { validateFlow } from '../../src/spec/validate-flow.js';
+import { resolveInputs } from '../../src/core/runs/run-inputs.js';
+import { decodeUtf8 } from '../../src/core/spec/document-bounds.js';
+import { MAX_NESTING_DEPTH } from '../../src/core/spec/nesting-depth.js';
+import { type LocatedProblem, parseFlow } from '../../src/core/spec/parse-flow.js';
+import { validateFlow } from '../../src/core/spec/validate-flow.js';
 import { connectStdio, type StdioSession, structured } from '../helpers/mcp-clients.js';
 import { createTestEnv, flowFrom, type TestEnv } from '../helpers/temporal-env.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseFlow } from '../../src/spec/parse-flow.js';
+import { parseFlow } from '../../src/core/spec/parse-flow.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'flows');
 

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyzeExpression } from '../../src/expressions/references.js';
-import { parseFlow } from '../../src/spec/parse-flow.js';
+import { analyzeExpression } from '../../src/core/expressions/references.js';
+import { parseFlow } from '../../src/core/spec/parse-flow.js';
 
 describe('expression references', () => {
   it('collects inputs, vars, outputs and loop locals, except names a macro binds', () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { flowJsonSchema } from '../../src/spec/json-schema.js';
-import { TASK_TYPE_NAMES } from '../../src/spec/task-types.js';
+import { flowJsonSchema } from '../../src/core/spec/json-schema.js';
+import { TASK_TYPE_NAMES } from '../../src/core/spec/task-types.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { openStore, type Store } from '../../src/store/database.js';
+import { openStore, type Store } from '../../src/services/store/database.js';
 
 async function settings(store: Store): Promise<{ journal: string; synchronous: number }> {
   const journal = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(store.db);

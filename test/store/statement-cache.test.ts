@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
-import { withStatementCache } from '../../src/store/statement-cache.js';
+import { withStatementCache } from '../../src/services/store/statement-cache.js';
 
 /** A better-sqlite3 database that counts the statements it prepares. */
 function countingDatabase(file: string): { database: SqliteDatabase; prepared: string[] } {

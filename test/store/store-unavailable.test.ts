@@ -6,15 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { LogLine } from '../../activities/types.js';
 import { startTestPostgres, type TestPostgres } from '../../scripts/test-postgres.js';
-import { RunLogWriter } from '../../src/logs/run-log-writer.js';
-import { StoreLogSink } from '../../src/logs/store-log-sink.js';
-import { AuditLog } from '../../src/security/audit-log.js';
-import { AuditWriter } from '../../src/security/audit-writer.js';
+import type { LogLine } from '../../src/core/runs/activity-io.js';
 import { LogService } from '../../src/services/log-service.js';
-import { openStore, type Store } from '../../src/store/database.js';
-import { StoreUnavailableError } from '../../src/store/store-availability.js';
+import { RunLogWriter } from '../../src/services/logs/run-log-writer.js';
+import { StoreLogSink } from '../../src/services/logs/store-log-sink.js';
+import { AuditLog } from '../../src/services/security/audit-log.js';
+import { AuditWriter } from '../../src/services/security/audit-writer.js';
+import { openStore, type Store } from '../../src/services/store/database.js';
+import { StoreUnavailableError } from '../../src/services/store/store-availability.js';
 import { freePort } from '../helpers/free-port.js';
 
 function line(runId: string, n: number): LogLine {

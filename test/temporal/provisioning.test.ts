@@ -7,10 +7,10 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { TemporalSetupError } from '../../src/errors.js';
-import { startDevServer } from '../../src/temporal/dev-server.js';
-import { TemporalPortInUseError } from '../../src/temporal/dev-server-ports.js';
-import { findTemporalCli } from '../../src/temporal/temporal-cli.js';
+import { TemporalSetupError } from '../../src/core/errors.js';
+import { startDevServer } from '../../src/services/temporal/dev-server.js';
+import { TemporalPortInUseError } from '../../src/services/temporal/dev-server-ports.js';
+import { findTemporalCli } from '../../src/services/temporal/temporal-cli.js';
 import { freePort } from '../helpers/free-port.js';
 
 const run = promisify(execFile);

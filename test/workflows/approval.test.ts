@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ApprovalAlreadyDecidedError, getRunningView, respondToApproval, startRun, waitForRun } from '../../src/runs/run-client.js';
+import { ApprovalAlreadyDecidedError, getRunningView, respondToApproval, startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import { assertCompleted, createTestEnv, flowFrom, type TestEnv, taskOf } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Task } from '../../src/spec/flow-spec.js';
+import type { Task } from '../../src/core/spec/flow-spec.js';
 import { foreachBatchSize } from '../../workflows/foreach.js';
 
 const sets = (n: number): Task[] => Array.from({ length: n }, (_, i) => ({ id: `s${i}`, type: 'set', values: { v: i } }) as Task);

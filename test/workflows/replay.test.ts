@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { loadWorkflowBundle } from '../../src/worker/workflow-bundle.js';
+import { loadWorkflowBundle } from '../../src/app/worker/workflow-bundle.js';
 import { quietRuntime } from '../helpers/quiet-runtime.js';
 
 const DIR = join(import.meta.dirname, '..', 'histories');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cancelRun, getRunningView, startRun, waitForRun } from '../../src/runs/run-client.js';
+import { cancelRun, getRunningView, startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { assertCompleted, createTestEnv, flowFrom, runFlow, type TestEnv, taskOf } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';

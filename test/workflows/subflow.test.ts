@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MemoryFlowCatalog } from '../../src/flows/flow-catalog.js';
+import { MemoryFlowCatalog } from '../../src/services/flows/flow-catalog.js';
 import { assertCompleted, createTestEnv, flowFrom, runFlow, type TestEnv, taskOf } from '../helpers/temporal-env.js';
 
 describe('subflow task as a child workflow', () => {

@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { respondToApproval, startRun, waitForRun } from '../../src/runs/run-client.js';
-import { secretsFromEnv } from '../../src/secrets/secret-source.js';
 import { LogService } from '../../src/services/log-service.js';
+import { respondToApproval, startRun, waitForRun } from '../../src/services/runs/run-client.js';
+import { secretsFromEnv } from '../../src/services/secrets/secret-source.js';
 import { startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { assertCompleted, createTestEnv, flowFrom, runFlow, type TestEnv } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';

@@ -1,0 +1,210 @@
+// `weft flow validate FILE` and `weft flow schema`.
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { FlowValidationError, WeftError } from '../../core/errors.js';
+import { decodeUtf8 } from '../../core/spec/document-bounds.js';
+import { flowJsonSchema } from '../../core/spec/json-schema.js';
+import { parseFlow } from '../../core/spec/parse-flow.js';
+import type { FlowService } from '../../services/flow-service.js';
+import { auditedCommand } from '../../services/security/audit-cli.js';
+import { registerDraftCommand } from './draft-command.js';
+import { printResult, runCommand } from './output.js';
+import { registerRegisterCommand } from './register-command.js';
+import { terminalText } from './terminal-text.js';
+import { withServices } from './with-services.js';
+
+export async function readFlowFile(file: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new WeftError('FILE_UNREADABLE', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      hint: 'give the path of a .yaml or .json flow file',
+    });
+  }
+  // Decoding with 'utf8' would turn bad bytes into U+FFFD silently; name the byte instead.
+  const decoded = decodeUtf8(bytes, 'the file');
+  if ('problem' in decoded) throw new FlowValidationError([decoded.problem], file);
+  return decoded.text;
+}
+
+interface SaveOptions {
+  message?: string;
+  dryRun?: boolean;
+  prune?: boolean;
+  json?: boolean;
+}
+
+async function saveFlows(flows: FlowService, path: string, options: SaveOptions): Promise<number> {
+  const files = (await stat(path).catch(() => undefined))?.isDirectory()
+    ? (await readdir(path))
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .sort()
+        .map((f) => join(path, f))
+    : [path];
+  const parsed = await Promise.all(files.map(async (file) => ({ file, text: await readFlowFile(file) })));
+  const problems = parsed.flatMap(({ file, text }) => {
+    const result = parseFlow(text);
+    return result.valid ? [] : result.problems.map((p) => ({ ...p, message: `${file}${p.line ? `:${p.line}` : ''}: ${p.message}` }));
+  });
+  if (problems.length) throw new FlowValidationError(problems, files.length > 1 ? path : (files[0] ?? path));
+  const saved: Array<{ flow: string; revision?: number; created: boolean }> = [];
+  const refs = new Set<string>();
+  for (const { text } of parsed) {
+    const flow = (parseFlow(text) as { flow: { namespace: string; id: string } }).flow;
+    refs.add(`${flow.namespace}/${flow.id}`);
+    if (options.dryRun) {
+      const current = await flows.get(`${flow.namespace}/${flow.id}`).catch(() => undefined);
+      saved.push({ flow: `${flow.namespace}/${flow.id}`, created: current?.yaml !== text });
+    } else saved.push(await flows.save(text, options.message));
+  }
+  const deleted: string[] = [];
+  if (options.prune && files.length !== 1) {
+    for (const namespace of new Set([...refs].map((r) => r.split('/')[0] ?? ''))) {
+      for (const existing of (await flows.list({ namespace, limit: 200 })).flows) {
+        if (refs.has(existing.flow)) continue;
+        if (!options.dryRun) await flows.delete(existing.flow);
+        deleted.push(existing.flow);
+      }
+    }
+  }
+  printResult(options, { saved, deleted, dryRun: options.dryRun === true }, () =>
+    [
+      ...saved.map((s) => `${s.created ? (options.dryRun ? 'would save' : 'saved') : 'unchanged'} ${s.flow}${s.revision ? ` rev ${s.revision}` : ''}`),
+      ...deleted.map((d) => `${options.dryRun ? 'would delete' : 'deleted'} ${d}`),
+    ].join('\n'),
+  );
+  return 0;
+}
+
+function pick<T extends object, K extends keyof T>(options: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (options[key] !== undefined) out[key] = options[key];
+  return out;
+}
+
+export function registerFlowCommands(program: Command): void {
+  const flow = program.command('flow').description('validate, save, list, show, export, delete and draft flows');
+  registerDraftCommand(flow);
+  registerRegisterCommand(flow);
+  flow
+    .command('validate <file>')
+    .description('check a flow file against the spec; lists every problem at once')
+    .option('--json', 'print { valid, errors: [{ path, message, hint, line }] }')
+    .action((file: string, options: { json?: boolean }) =>
+      runCommand(options, async () => {
+        const parsed = parseFlow(await readFlowFile(file));
+        const errors = parsed.valid ? [] : parsed.problems;
+        printResult(options, { valid: parsed.valid, errors }, () =>
+          parsed.valid
+            ? `${file}: valid (${parsed.flow.namespace}/${parsed.flow.id})`
+            : errors.map((p) => `${file}${p.line ? `:${p.line}` : ''}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`).join('\n'),
+        );
+        return parsed.valid ? 0 : 1;
+      }),
+    );
+  flow
+    .command('save <path>')
+    .description('save a flow file, or sync a directory of flow files, as new revisions')
+    .option('-m, --message <text>', 'a note stored with the revision')
+    .option('--dry-run', 'say what would change without saving')
+    .option('--prune', 'with a directory: delete saved flows of its namespaces that have no file')
+    .option('--json', 'print { saved: [{ flow, revision, created }], deleted: [...] }')
+    .action((path: string, options: SaveOptions) =>
+      runCommand(options, () =>
+        withServices(async (ctx) =>
+          options.dryRun
+            ? saveFlows(await ctx.flows(), path, options)
+            : auditedCommand(
+                () => ctx.audit(),
+                { tool: 'save_flow', arguments: { path, ...(options.message ? { message: options.message } : {}), ...(options.prune ? { prune: true } : {}) } },
+                async () => saveFlows(await ctx.flows(), path, options),
+              ),
+        ),
+      ),
+    );
+  flow
+    .command('list')
+    .description('list saved flows')
+    .option('--namespace <ns>', 'only this namespace')
+    .option('--search <text>', 'match id, namespace or description')
+    .option('--limit <n>', 'page size', '50')
+    .option('--cursor <cursor>', 'the nextCursor of the previous page')
+    .option('--json', 'print { flows, nextCursor }')
+    .action((options: { namespace?: string; search?: string; limit: string; cursor?: string; json?: boolean }) =>
+      runCommand(options, () =>
+        withServices(async (ctx) => {
+          const page = await (await ctx.flows()).list({ ...pick(options, ['namespace', 'search', 'cursor']), limit: Number(options.limit) });
+          printResult(
+            options,
+            page,
+            () =>
+              [
+                ...page.flows.map((f) => terminalText(`${f.flow.padEnd(40)} rev ${String(f.revision).padEnd(4)} ${f.description ?? ''}`)),
+                ...(page.nextCursor ? [`(more: --cursor ${page.nextCursor})`] : []),
+              ].join('\n') || 'no flows',
+          );
+          return 0;
+        }),
+      ),
+    );
+  flow
+    .command('show <flow>')
+    .description('show a saved flow (namespace/id) and its revision')
+    .option('--revision <n>', 'a past revision')
+    .option('--json', 'print { flow, revision, yaml, revisions, updatedAt }')
+    .action((ref: string, options: { revision?: string; json?: boolean }) =>
+      runCommand(options, () =>
+        withServices(async (ctx) => {
+          const { spec: _spec, ...detail } = await (await ctx.flows()).get(ref, options.revision ? Number(options.revision) : undefined);
+          printResult(
+            options,
+            detail,
+            () => `# ${detail.flow} revision ${detail.revision} of ${detail.revisions}, updated ${detail.updatedAt}\n${detail.yaml.trimEnd()}`,
+          );
+          return 0;
+        }),
+      ),
+    );
+  flow
+    .command('export <flow>')
+    .description('print the source of a saved flow, to keep it in Git')
+    .option('--revision <n>', 'a past revision')
+    .action((ref: string, options: { revision?: string }) =>
+      runCommand({}, () =>
+        withServices(async (ctx) => {
+          process.stdout.write((await (await ctx.flows()).get(ref, options.revision ? Number(options.revision) : undefined)).yaml);
+          return 0;
+        }),
+      ),
+    );
+  flow
+    .command('delete <flow>')
+    .description('delete a saved flow (its runs are kept)')
+    .option('--json', 'print { deleted }')
+    .action((ref: string, options: { json?: boolean }) =>
+      runCommand(options, () =>
+        withServices(async (ctx) => {
+          const result = await auditedCommand(
+            () => ctx.audit(),
+            { tool: 'delete_flow', arguments: { flow: ref }, flow: ref },
+            async () => (await ctx.flows()).delete(ref),
+            (r) => ({ summary: r.deleted ? `deleted ${ref}` : `${ref} was not saved` }),
+          );
+          printResult(options, result, () => (result.deleted ? `deleted ${ref}` : `${ref} was not saved`));
+          return result.deleted ? 0 : 1;
+        }),
+      ),
+    );
+  flow
+    .command('schema')
+    .description('print the JSON Schema of the flow spec')
+    .action(() =>
+      runCommand({ json: true }, async () => {
+        process.stdout.write(`${JSON.stringify(flowJsonSchema(), null, 2)}\n`);
+        return 0;
+      }),
+    );
+}

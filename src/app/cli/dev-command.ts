@@ -1,0 +1,181 @@
+// `weft dev`: the all-in-one for a laptop. The Weft service (the Temporal dev server on a SQLite
+// file in the data directory unless TEMPORAL_ADDRESS points elsewhere, a worker, MCP over HTTP)
+// with the example flows; runs the hello example once and says where everything is.
+
+import { readdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { readFlowFile } from '../../adapters/cli/flow-commands.js';
+import { progress, runCommand } from '../../adapters/cli/output.js';
+import { TEMPORAL_WAIT_HELP, useTemporalWaitOption } from '../../adapters/cli/with-services.js';
+import { ConfigError, FlowValidationError, WeftError } from '../../core/errors.js';
+import { parseFlow } from '../../core/spec/parse-flow.js';
+import { dataDir as defaultDataDir, projectPath } from '../../services/config/paths.js';
+import { DEFAULT_TASK_QUEUE } from '../../services/config/task-queue.js';
+import type { FlowService } from '../../services/flow-service.js';
+import { LogService, logRetentionDays } from '../../services/log-service.js';
+import { startLogRetention } from '../../services/logging/log-retention.js';
+import { type Logger, logFailure, weftLogger } from '../../services/logging/logger.js';
+import { installTemporalLogging } from '../../services/logging/temporal-logging.js';
+import { startRun, waitForRun } from '../../services/runs/run-client.js';
+import { connectClient, loadConnectionSettings, temporalWaitSeconds } from '../../services/temporal/connection-settings.js';
+import { liveService } from '../server/service-record.js';
+import { startWeftServer } from '../server/weft-server.js';
+
+const EXAMPLES = projectPath('examples');
+/** MCP's usual port; when it is taken, `weft dev` serves MCP on a free one (and says which). */
+const DEFAULT_MCP_PORT = 8765;
+
+interface DevOptions {
+  port: string;
+  uiPort: string;
+  mcpPort?: string;
+  mcp: boolean;
+  dataDir?: string;
+  example: boolean;
+  temporalWait?: string;
+}
+
+export function registerDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description('start Temporal (embedded dev server), a worker, MCP over HTTP and the example flows')
+    .option('--port <port>', 'Temporal gRPC port', '7233')
+    .option('--ui-port <port>', 'Temporal Web UI port', '8233')
+    .option('--mcp-port <port>', `MCP Streamable HTTP port (default ${DEFAULT_MCP_PORT}, or a free one when that is taken)`)
+    .option('--no-mcp', 'serve no MCP endpoint')
+    .option('--data-dir <dir>', 'data directory (default WEFT_DATA_DIR or ~/.weft)')
+    .option('--no-example', 'do not run the hello example at start')
+    .option('--temporal-wait <seconds>', `with TEMPORAL_ADDRESS set: ${TEMPORAL_WAIT_HELP}`)
+    .action((options: DevOptions) =>
+      runCommand({}, () => {
+        useTemporalWaitOption(options.temporalWait);
+        return dev(options);
+      }),
+    );
+}
+
+async function dev(options: DevOptions): Promise<number> {
+  const logger = weftLogger();
+  try {
+    return await serveDev(options, logger);
+  } catch (error) {
+    logFailure(logger, 'weft dev failed', error);
+    throw error;
+  }
+}
+
+async function serveDev(options: DevOptions, logger: Logger): Promise<number> {
+  installTemporalLogging(logger);
+  const dir = options.dataDir ? resolve(options.dataDir) : defaultDataDir();
+  const retentionDays = logRetentionDays();
+  await checkBeforeStart(dir);
+  const service = await startWeftServer({
+    dataDir: dir,
+    temporalPort: portNumber(options.port, '--port'),
+    uiPort: portNumber(options.uiPort, '--ui-port'),
+    mcp: options.mcp ? { host: '127.0.0.1', port: await mcpPort(options.mcpPort) } : false,
+    mode: 'dev',
+    progress,
+  });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    // Stay subscribed: a second signal (npm passes the terminal's Ctrl-C on once more) would
+    // otherwise kill the process halfway through stopping.
+    if (stopping) return;
+    stopping = true;
+    progress('stopping: letting running tasks finish');
+    logger.info({ signal }, 'weft dev stopping');
+    void service.stop();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const retention = startLogRetention({ logs: new LogService(service.store), retentionDays, logger });
+  try {
+    await saveDirectory(service.flows, EXAMPLES);
+    const { temporalAddress, namespace, taskQueue, uiUrl, mcpUrl } = service.record;
+    logger.info({ dataDir: dir, temporalAddress, namespace, taskQueue, uiUrl, mcpUrl }, 'weft dev started');
+    progress(`Weft is up. Temporal at ${temporalAddress}${uiUrl ? `, Web UI at ${uiUrl}` : ''}; data in ${dir}`);
+    if (mcpUrl) progress(mcpHint(dir, mcpUrl));
+    if (options.example) await runHello();
+    progress('Run a flow:   npx weft run start examples/hello.yaml --input name=you --watch');
+    progress('Saved flows: npx weft flow list    Runs: npx weft run list    Logs: npx weft run logs <runId>');
+    progress('Validate one: npx weft flow validate my-flow.yaml');
+    progress('Stop with Ctrl-C.');
+    await service.running;
+  } finally {
+    await retention.stop();
+    await service.stop();
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  logger.info('weft dev stopped');
+  return 0;
+}
+
+/** Refuses to start a second service on the data directory; waits for a configured Temporal. */
+async function checkBeforeStart(dir: string): Promise<void> {
+  const other = await liveService(dir);
+  if (other) {
+    throw new WeftError('SERVICE_RUNNING', `a Weft service already runs for ${dir} (pid ${other.pid}, ${other.mode}, Temporal ${other.temporalAddress})`, {
+      hint: 'use it, stop it with `weft server stop`, or give weft dev another --data-dir',
+    });
+  }
+  if (process.env.TEMPORAL_ADDRESS) {
+    const client = await connectClient(loadConnectionSettings(), { seconds: temporalWaitSeconds(), onWaiting: progress });
+    await client.connection.close();
+  }
+}
+
+/** How to point an assistant at this service: `weft mcp` finds it through the data directory. */
+function mcpHint(dir: string, mcpUrl: string): string {
+  // The assistant starts `weft mcp` without this shell's environment: name any other data dir.
+  const env = dir === defaultDataDir({}) ? '' : ` -e WEFT_DATA_DIR=${dir}`;
+  return `AI assistants (MCP): claude mcp add weft${env} -- node ${projectPath('bin', 'weft.js')} mcp    or Streamable HTTP at ${mcpUrl}`;
+}
+
+/** Saves every flow file of a directory into the registry (unchanged files make no new revision). */
+async function saveDirectory(flows: FlowService, dir: string): Promise<void> {
+  for (const name of (await readdir(dir)).sort()) {
+    if (/\.(ya?ml|json)$/.test(name)) await flows.save(await readFlowFile(join(dir, name)), `loaded by weft dev from ${name}`);
+  }
+}
+
+async function runHello(): Promise<void> {
+  const parsed = parseFlow(await readFlowFile(join(EXAMPLES, 'hello.yaml')));
+  if (!parsed.valid) throw new FlowValidationError(parsed.problems, 'examples/hello.yaml');
+  const client = await connectClient(loadConnectionSettings());
+  try {
+    const { runId } = await startRun(client, {
+      flow: parsed.flow,
+      inputs: { name: 'Weft' },
+      taskQueue: process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+      trigger: 'cli',
+    });
+    const view = await waitForRun(client, runId);
+    progress(`example run ${runId}: ${view.state} ${JSON.stringify(view.outputs ?? view.error)}`);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+function portNumber(value: string, name: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${name} must be a port number 0-65535 (got ${value})`);
+  return port;
+}
+
+/** The port asked for; without one, the usual port when it is free, else 0 (the OS picks). */
+async function mcpPort(asked: string | undefined): Promise<number> {
+  if (asked !== undefined) return portNumber(asked, '--mcp-port');
+  return (await portFree(DEFAULT_MCP_PORT)) ? DEFAULT_MCP_PORT : 0;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => done(true)));
+  });
+}

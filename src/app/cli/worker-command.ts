@@ -1,0 +1,19 @@
+// `weft worker`: a worker process for an existing Temporal server (scale out by running more).
+
+import type { Command } from 'commander';
+import { runCommand } from '../../adapters/cli/output.js';
+import { TEMPORAL_WAIT_HELP, useTemporalWaitOption } from '../../adapters/cli/with-services.js';
+import { runWorker } from '../worker/main.js';
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('run a Weft worker against TEMPORAL_ADDRESS (task queue WEFT_TASK_QUEUE, default weft)')
+    .option('--temporal-wait <seconds>', TEMPORAL_WAIT_HELP)
+    .action((options: { temporalWait?: string }) =>
+      runCommand({}, () => {
+        useTemporalWaitOption(options.temporalWait);
+        return runWorker();
+      }),
+    );
+}

@@ -1,0 +1,135 @@
+// Builds a Weft worker: the prebundled interpreter workflows plus the activities wired to
+// their dependencies. Graceful shutdown is the SDK's: `worker.shutdown()` lets activities finish.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type InjectedSinks, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../../../activities/index.js';
+import type { LlmRuntime } from '../../../activities/llm-call.js';
+import { probeSandbox, type ScriptRunnerOptions, scriptRunnerFromEnv } from '../../../activities/script-sandbox.js';
+import type { RunLogSinks } from '../../../workflows/run-log-sink.js';
+import { registerCodeFlows } from '../../services/code-flows/code-flow-catalog.js';
+import { registerModule } from '../../services/code-flows/load-modules.js';
+import type { WeftModule } from '../../services/code-flows/weft-module.js';
+import { dataDir as defaultDataDir } from '../../services/config/paths.js';
+import { DEFAULT_TASK_QUEUE } from '../../services/config/task-queue.js';
+import { FlowService } from '../../services/flow-service.js';
+import type { FlowCatalog } from '../../services/flows/flow-catalog.js';
+import { ConcurrencyLimit } from '../../services/llm/concurrency-limit.js';
+import { LlmCache } from '../../services/llm/llm-cache.js';
+import { loadLlmSettings } from '../../services/llm/provider-config.js';
+import { CappedLogSink } from '../../services/logs/log-caps.js';
+import type { LogSink } from '../../services/logs/log-sink.js';
+import { RunLogWriter } from '../../services/logs/run-log-writer.js';
+import { StoreLogSink } from '../../services/logs/store-log-sink.js';
+import { OutputStore } from '../../services/outputs/output-store.js';
+import { loadPrompts, PROMPTS_DIR, type PromptTemplate } from '../../services/prompts/prompt-library.js';
+import { type SecretSource, secretsFromEnv } from '../../services/secrets/secret-source.js';
+import { type EgressPolicy, egressPolicyFromEnv, temporalEndpoints } from '../../services/security/egress-policy.js';
+import type { Store } from '../../services/store/database.js';
+import { boundRegexpBacktracking } from './regexp-backtracking.js';
+import { bundleWithCodeFlows, loadWorkflowBundle } from './workflow-bundle.js';
+
+/** Task queue Weft's worker polls unless told otherwise (WEFT_TASK_QUEUE). */
+
+export interface WeftWorkerOptions {
+  connection: NativeConnection;
+  /** The store: run logs go there, and saved flows are the default catalog for subflows. */
+  store: Store;
+  namespace?: string;
+  taskQueue?: string;
+  dataDir?: string;
+  flows?: FlowCatalog;
+  secrets?: SecretSource;
+  logs?: LogSink;
+  /** Most activities (http, script) at once on this worker (default 100). */
+  maxConcurrentActivities?: number;
+  /** Most workflow tasks at once (default 100). */
+  maxConcurrentWorkflowTasks?: number;
+  /** Seconds running activities get to finish on shutdown before they are cancelled (default 10). */
+  shutdownGraceSeconds?: number;
+  /** Model providers, their limits and the answer cache (default: from the environment, cache in the store). */
+  llm?: LlmRuntime;
+  /** Weft modules: code flows (bundled with the interpreter), their activities, custom task types. */
+  modules?: readonly WeftModule[];
+  /** How script tasks run (default: WEFT_SCRIPT_RUNNER; the sandbox hides this worker's data and cache directories and store file). */
+  scriptRunner?: ScriptRunnerOptions;
+  /**
+   * Where http tasks may connect (default: WEFT_HTTP_ALLOWED_HOSTS or public addresses only, and
+   * never the gRPC port of TEMPORAL_ADDRESS).
+   */
+  egress?: EgressPolicy;
+  /** The identity Temporal shows for this worker; Weft's names the store it serves (src/server/store-identity.ts). */
+  identity?: string;
+}
+
+/** Providers from the environment, one concurrency limit per provider, the cache in the store, prompts from prompts/. */
+export function defaultLlmRuntime(store: Store, env: NodeJS.ProcessEnv = process.env): LlmRuntime {
+  const settings = loadLlmSettings(env);
+  let prompts: Promise<PromptTemplate[]> | undefined;
+  return {
+    settings,
+    limit: new ConcurrencyLimit(),
+    cache: new LlmCache(store),
+    prompts: () => {
+      prompts ??= loadPrompts(env.WEFT_PROMPTS_DIR ?? PROMPTS_DIR);
+      return prompts;
+    },
+  };
+}
+
+export async function createWeftWorker(options: WeftWorkerOptions): Promise<Worker> {
+  const dir = options.dataDir ?? defaultDataDir();
+  const modules = options.modules ?? [];
+  for (const module of modules) registerModule(module);
+  boundRegexpBacktracking();
+  // Every line, from activities and from workflows alike, goes through the caps.
+  const logs = new CappedLogSink(options.logs ?? new StoreLogSink(options.store));
+  const customTaskTypes = new Map(modules.flatMap((m) => (m.taskTypes ?? []).map((t) => [t.name, t] as const)));
+  const scriptRunner =
+    options.scriptRunner ?? scriptRunnerFromEnv(process.env, { dataDir: dir, storeFile: options.store.kind === 'sqlite' ? options.store.location : undefined });
+  // A hidden directory must exist before the first script, or a script could create it first.
+  for (const hidden of scriptRunner.hiddenDirs) await mkdir(hidden, { recursive: true, mode: 0o700 });
+  if (scriptRunner.kind === 'process')
+    Runtime.instance().logger.warn('script tasks run unsandboxed, with this worker’s rights and files (WEFT_SCRIPT_RUNNER=process)');
+  else {
+    // Said at start too, so the operator need not wait for the first script to fail.
+    const unavailable = await probeSandbox(scriptRunner);
+    if (unavailable) Runtime.instance().logger.warn(`script tasks will be refused: ${unavailable.message}`);
+  }
+  const weftActivities = createActivities({
+    secrets: options.secrets ?? secretsFromEnv(),
+    logs,
+    outputs: new OutputStore(join(dir, 'outputs')),
+    flows: options.flows ?? new FlowService(options.store),
+    llm: options.llm ?? defaultLlmRuntime(options.store),
+    customTaskTypes,
+    scriptRunner,
+    egress: options.egress ?? egressPolicyFromEnv(temporalEndpoints(process.env.TEMPORAL_ADDRESS)),
+  });
+  const activities = Object.assign({}, ...modules.map((m) => m.activities ?? {}), weftActivities);
+  const runLogs = new RunLogWriter(logs, {
+    onLost: (lines, error) =>
+      Runtime.instance().logger.error('run log lines could not be stored and were given up', {
+        runIds: [...new Set(lines.map((l) => l.runId))],
+        lines: lines.length,
+        error: (error as Error).message,
+      }),
+  });
+  const sinks: InjectedSinks<RunLogSinks> = { runLogs: { write: { fn: (_info, lines) => runLogs.write(lines), callDuringReplay: false } } };
+  const workflowsPaths = modules.flatMap((m) => (m.workflowsPath ? [m.workflowsPath] : []));
+  await registerCodeFlows(options.store, modules, options.taskQueue ?? process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE);
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    workflowBundle: workflowsPaths.length ? await bundleWithCodeFlows(workflowsPaths) : await loadWorkflowBundle(),
+    activities,
+    sinks,
+    ...(options.identity ? { identity: options.identity } : {}),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
+    maxConcurrentLocalActivityExecutions: 100,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 100,
+    shutdownGraceTime: `${options.shutdownGraceSeconds ?? 10}s`,
+  });
+}

@@ -1,0 +1,124 @@
+// Activity payload types shared by the workflow (type-only imports) and the activities.
+// They enter history: fields are only ever added, optionally.
+
+import type { RunRights } from './run-types.js';
+
+/** Run metadata every activity receives, for logs and output storage. */
+export interface TaskContext {
+  runId: string;
+  /** `namespace/id` of the flow, for logs. */
+  flow?: string;
+  taskId: string;
+  iteration?: number[];
+  attempt: number;
+  /** The run writes task lifecycle events: the activity writes its own `started` line at once. */
+  taskEvents?: boolean;
+  /**
+   * The run's secret nonce: only `secret()` markers carrying it are resolved; any other marker
+   * text is data and stays as it is. Absent (an attempt scheduled before nonces): none resolve.
+   */
+  secretNonce?: string;
+}
+
+export interface HttpRequestInput {
+  context: TaskContext;
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  json?: unknown;
+  body?: string;
+  expectStatus?: number | string | Array<number | string>;
+  responseType: 'auto' | 'json' | 'text';
+  timeoutMs: number;
+}
+
+export interface HttpOutput {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface ScriptInput {
+  context: TaskContext;
+  language: 'bash' | 'python' | 'node';
+  script: string;
+  env: Record<string, string>;
+  workingDir?: string;
+  timeoutMs: number;
+}
+
+export interface ScriptOutput {
+  exitCode: number;
+  outputs: Record<string, unknown>;
+  stdoutTail: string;
+  stderrTail: string;
+}
+
+export interface LogLine {
+  /** Deterministic: the same line written again (a retried write, a re-run after a crash) is stored once. */
+  id: string;
+  runId: string;
+  flow: string;
+  taskId: string;
+  iteration?: number[];
+  attempt: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  time: string;
+}
+
+export interface ResolveFlowInput {
+  flow: string;
+  revision?: number;
+  /** The rights of whoever started the top run: the subflow is refused unless they allow it. */
+  rights?: RunRights;
+}
+
+/** One message of an `llm` task's `messages`. */
+export interface LlmMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface LlmInput {
+  context: TaskContext;
+  provider: string;
+  model: string;
+  system?: string;
+  prompt?: string;
+  messages?: LlmMessage[];
+  /** A prompt file of `prompts/` (by its front-matter name), filled with `promptArgs`. */
+  promptTemplate?: string;
+  promptArgs?: Record<string, unknown>;
+  responseSchema?: Record<string, unknown>;
+  temperature?: number;
+  maxTokens?: number;
+  /** `cache: { ttl }` of the task, in ms. */
+  cacheTtlMs?: number;
+}
+
+export interface LlmUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Estimated USD, when the price table knows the model. */
+  costUsd?: number;
+}
+
+export interface LlmOutput {
+  text: string;
+  json: unknown;
+  usage: LlmUsage;
+  model: string;
+  finishReason: string;
+  /** Served from the cache: no provider call, no cost. */
+  cached?: boolean;
+}
+
+/** A task of a type registered from TypeScript, its fields rendered (secrets still markers). */
+export interface CustomTaskInput {
+  context: TaskContext;
+  type: string;
+  config: Record<string, unknown>;
+  timeoutMs: number;
+}
