@@ -2,6 +2,7 @@
 // every hop and a body read no further than its limit.
 
 import { ApplicationFailure } from '@temporalio/activity';
+import { flowErrorType } from '../src/core/errors.js';
 import type { HttpOutput, HttpRequestInput } from '../src/core/runs/activity-io.js';
 import type { Redactor } from '../src/services/secrets/redactor.js';
 import { EgressPolicy } from '../src/services/security/egress-policy.js';
@@ -15,7 +16,7 @@ export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 /** Most redirects followed (fetch's own limit); each hop is checked like the first request. */
 const MAX_REDIRECTS = 20;
 /** Task error type of a response body over MAX_RESPONSE_BYTES; not retryable. */
-export const HTTP_RESPONSE_TOO_LARGE = 'HttpResponseTooLarge';
+export const HTTP_RESPONSE_TOO_LARGE = flowErrorType('HttpResponseTooLarge');
 
 interface Outgoing {
   method: string;

@@ -18,6 +18,7 @@ import type {
 } from '../src/core/runs/activity-io.js';
 import type { StoredOutputRef } from '../src/core/runs/run-types.js';
 import { FLOW_LIMITS } from '../src/core/spec/limits.js';
+import { flowTaskDefaults } from '../src/core/task-types/flow-defaults.js';
 import type { FlowCatalog } from '../src/services/flows/flow-catalog.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
 import type { OutputStore } from '../src/services/outputs/output-store.js';
@@ -165,7 +166,8 @@ export function createActivities(deps: ActivityDeps) {
         const resolved = await deps.flows.resolve(input.flow, input.revision);
         // The starter's rights hold for the whole tree, checked again as each child starts.
         assertRunRights(resolved.flow, input.rights, true);
-        return resolved;
+        // The child run starts with its own flow's type defaults, read here from the descriptors.
+        return { ...resolved, taskDefaults: flowTaskDefaults(resolved.flow) };
       } catch (error) {
         // A store that is briefly away is retried like any infrastructure error.
         if (error instanceof WeftError && !(error instanceof StoreUnavailableError))

@@ -7,10 +7,9 @@ import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ConfigError } from '../src/core/errors.js';
 import { cacheDir, dataDir, projectPath } from '../src/services/config/paths.js';
+import { SCRIPT_RUNNERS, type ScriptRunnerKind } from '../src/services/config/weft-config.js';
 
-/** Which runner scripts use; the worker reads it once from WEFT_SCRIPT_RUNNER. */
-export const SCRIPT_RUNNERS = ['bubblewrap', 'process'] as const;
-export type ScriptRunnerKind = (typeof SCRIPT_RUNNERS)[number];
+export type { ScriptRunnerKind };
 
 export interface ScriptRunnerOptions {
   /** `bubblewrap` (the default) or `process` (no sandbox: the operator's explicit choice). */
@@ -51,13 +50,13 @@ export function scriptRunnerFromEnv(env: NodeJS.ProcessEnv, paths: { dataDir?: s
       `WEFT_SCRIPT_RUNNER must be one of ${SCRIPT_RUNNERS.join(', ')} (got "${kind}")`,
       'leave it unset to run scripts in the bubblewrap sandbox, or set process to run them unsandboxed',
     );
+  return scriptRunnerOptions(kind as ScriptRunnerKind, { dataDir: paths.dataDir ?? dataDir(env), cacheDir: cacheDir(env), storeFile: paths.storeFile });
+}
+
+/** A runner of `kind` that hides Weft's data and cache directories and store file from scripts. */
+export function scriptRunnerOptions(kind: ScriptRunnerKind, paths: { dataDir: string; cacheDir: string; storeFile?: string | undefined }): ScriptRunnerOptions {
   const store = paths.storeFile && paths.storeFile !== ':memory:' ? [paths.storeFile, `${paths.storeFile}-wal`, `${paths.storeFile}-shm`] : [];
-  return {
-    kind: kind as ScriptRunnerKind,
-    hiddenDirs: [paths.dataDir ?? dataDir(env), cacheDir(env)],
-    hiddenFiles: store,
-    readOnlyDirs: [projectPath()],
-  };
+  return { kind, hiddenDirs: [paths.dataDir, paths.cacheDir], hiddenFiles: store, readOnlyDirs: [projectPath()] };
 }
 
 /** The command that runs `command args` for a script: bare, or wrapped in the sandbox. */

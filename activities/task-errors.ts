@@ -2,6 +2,7 @@
 // the flow's own retry policy, so only infrastructure failures are retried by Temporal.
 
 import { ApplicationFailure } from '@temporalio/activity';
+import type { FlowErrorType } from '../src/core/errors.js';
 import type { Redactor } from '../src/services/secrets/redactor.js';
 
 /** Error types raised by I/O tasks; `retry.nonRetryable` names them. */
@@ -16,7 +17,7 @@ export const TASK_ERROR_TYPES = {
   scriptSetup: 'ScriptSetupError',
   secretNotFound: 'SecretNotFound',
   outputTooLarge: 'OutputTooLarge',
-} as const;
+} as const satisfies Record<string, FlowErrorType>;
 
 /** A task error with a redacted message; `details` must already be redacted. */
 export function taskError(type: string, message: string, redactor: Redactor, details?: unknown): ApplicationFailure {

@@ -11,6 +11,8 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { createWeftWorker } from '../src/app/worker/weft-worker.js';
 import { modernWorkflowSyntax } from '../src/app/worker/workflow-bundle.js';
 import { projectPath } from '../src/services/config/paths.js';
+import { FlowService } from '../src/services/flow-service.js';
+import { RunService } from '../src/services/run-service.js';
 import { EgressPolicy } from '../src/services/security/egress-policy.js';
 import { HostAllowList } from '../src/services/security/host-allow-list.js';
 import { openStore, type Store } from '../src/services/store/database.js';
@@ -19,6 +21,8 @@ import { createRawActivities } from './raw/activities.js';
 
 export interface Harness {
   client: Client;
+  /** Weft's runs go through the run service, as every adapter's do. */
+  runs: RunService;
   /** The dev server's address, the data directory and store the Weft worker uses. */
   address: string;
   dataDir: string;
@@ -61,6 +65,7 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   return {
     client,
+    runs: new RunService(client, new FlowService(store), weftQueue),
     address: server.address,
     dataDir: dir,
     store,

@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { loadWorkflowBundle } from '../src/app/worker/workflow-bundle.js';
-import { parseFlow } from '../src/core/spec/parse-flow.js';
 import { DEFAULT_TASK_QUEUE } from '../src/services/config/task-queue.js';
-import { startRun, waitForRun } from '../src/services/runs/run-client.js';
+import { FlowService, validFlow } from '../src/services/flow-service.js';
+import { RunService } from '../src/services/run-service.js';
+import { openStore, type Store } from '../src/services/store/database.js';
 import { freePorts } from './free-port.js';
 import { startOkServer } from './harness.js';
 import { spawnWeft, type WeftProcess } from './weft-process.js';
@@ -114,6 +115,7 @@ export async function memoryAndStartup(idleSeconds: number, items = 1000): Promi
   const spawnedAt = performance.now();
   const dev = await spawnWeft(['dev', '--port', String(port), '--ui-port', String(uiPort)], env, inherited);
   let client: Client | undefined;
+  let store: Store | undefined;
   try {
     await waitForOutput(dev, /Weft is up/, 180_000);
     const upMs = performance.now() - spawnedAt;
@@ -125,16 +127,16 @@ export async function memoryAndStartup(idleSeconds: number, items = 1000): Promi
     const idle = await peakDuring(root, delay(idleSeconds * 1000));
 
     client = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${port}` }) });
-    const parsed = parseFlow(
-      `id: fan\ninputs: [{ id: items, type: array }]\ntasks:\n  - id: each\n    type: foreach\n    items: "{{ inputs.items }}"\n    concurrency: 50\n    tasks:\n      - { id: get, type: http, url: "${url}/{{ item }}" }\n`,
-    );
-    if (!parsed.valid) throw new Error(JSON.stringify(parsed.problems));
-    const c = client;
+    // Through the run service on the service's data directory, as `weft run start FILE` is.
+    store = await openStore({ dataDir });
+    const runs = new RunService(client, new FlowService(store), DEFAULT_TASK_QUEUE);
+    const yaml = `id: fan\ninputs: [{ id: items, type: array }]\ntasks:\n  - id: each\n    type: foreach\n    items: "{{ inputs.items }}"\n    concurrency: 50\n    tasks:\n      - { id: get, type: http, url: "${url}/{{ item }}" }\n`;
+    const spec = validFlow(yaml, 'bench flow');
     const fanStart = performance.now();
     const run = (async () => {
-      const { runId } = await startRun(c, { flow: parsed.flow, inputs: { items: Array.from({ length: items }, (_, i) => i) }, taskQueue: DEFAULT_TASK_QUEUE });
-      const view = await waitForRun(c, runId);
-      if (view.state !== 'COMPLETED') throw new Error(`bench run ${runId} ended ${view.state}: ${JSON.stringify(view.error)}`);
+      const { runId } = await runs.startUnsaved(spec, yaml, { inputs: { items: Array.from({ length: items }, (_, i) => i) } });
+      const state = await runs.waitForClose(runId);
+      if (state !== 'COMPLETED') throw new Error(`bench run ${runId} ended ${state}: ${JSON.stringify((await runs.get(runId)).error)}`);
     })();
     const busy = await peakDuring(root, run);
     const fanMs = performance.now() - fanStart;
@@ -147,6 +149,7 @@ export async function memoryAndStartup(idleSeconds: number, items = 1000): Promi
     ];
   } finally {
     await client?.connection.close();
+    await store?.close();
     await dev.stop('SIGINT');
     http.closeAllConnections();
     http.close();

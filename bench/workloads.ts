@@ -4,28 +4,34 @@
 import { randomUUID } from 'node:crypto';
 import { runSearchAttributes } from '../src/core/runs/search-attributes.js';
 import type { FlowSpec } from '../src/core/spec/flow-spec.js';
-import { parseFlow } from '../src/core/spec/parse-flow.js';
-import { startRun, waitForRun } from '../src/services/runs/run-client.js';
+import { validFlow } from '../src/services/flow-service.js';
 import { type Harness, interleaved, medianMs, percentile } from './harness.js';
 
-function flow(yaml: string): FlowSpec {
-  const parsed = parseFlow(yaml);
-  if (!parsed.valid) throw new Error(JSON.stringify(parsed.problems));
-  return parsed.flow;
+/** A bench flow: its text and its checked spec. */
+interface BenchFlow {
+  yaml: string;
+  spec: FlowSpec;
 }
 
-/** Runs the flow to completion; returns its run id (the Temporal workflow id). */
-async function runWeft(h: Harness, spec: FlowSpec, inputs: Record<string, unknown> = {}): Promise<string> {
-  const { runId } = await startRun(h.client, { flow: spec, inputs, taskQueue: h.weftQueue });
-  const view = await waitForRun(h.client, runId);
-  if (view.state !== 'COMPLETED') throw new Error(`bench run ${runId} ended ${view.state}: ${JSON.stringify(view.error)}`);
+function flow(yaml: string): BenchFlow {
+  return { yaml, spec: validFlow(yaml, 'bench flow') };
+}
+
+/**
+ * Runs the flow to completion through the run service, as `weft run start FILE --wait` does
+ * (the state only; the run is read in full only when it failed); returns its run id.
+ */
+async function runWeft(h: Harness, flow: BenchFlow, inputs: Record<string, unknown> = {}): Promise<string> {
+  const { runId } = await h.runs.startUnsaved(flow.spec, flow.yaml, { inputs });
+  const state = await h.runs.waitForClose(runId);
+  if (state !== 'COMPLETED') throw new Error(`bench run ${runId} ended ${state}: ${JSON.stringify((await h.runs.get(runId)).error)}`);
   return runId;
 }
 
 /** `attributesOf`: start the raw run with the search attributes Weft gives a run of that flow. */
-async function runRaw(h: Harness, type: string, args: unknown[], attributesOf?: FlowSpec): Promise<string> {
+async function runRaw(h: Harness, type: string, args: unknown[], attributesOf?: BenchFlow): Promise<string> {
   const workflowId = `raw-${randomUUID()}`;
-  const typedSearchAttributes = attributesOf ? runSearchAttributes(attributesOf, 0) : undefined;
+  const typedSearchAttributes = attributesOf ? runSearchAttributes(attributesOf.spec, 0) : undefined;
   await h.client.workflow.execute(type, { taskQueue: h.rawQueue, workflowId, args, typedSearchAttributes });
   return workflowId;
 }

@@ -9,8 +9,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { PendingApproval } from '../src/core/runs/run-types.js';
 import { validateApprovalData } from '../src/core/spec/approval-fields.js';
-import type { RunService } from '../src/services/run-service.js';
-import { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError } from '../src/services/runs/run-client.js';
+import { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, type RunService } from '../src/services/run-service.js';
 
 type PrimitiveSchema = Record<string, unknown> & { type: string };
 

@@ -3,6 +3,7 @@
 // thin entry points over this.
 
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WEFT_VERSION } from '../src/services/config/version.js';
 import type { PromptTemplate } from '../src/services/prompts/prompt-library.js';
 import type { McpAccess } from './access.js';
 import { registerPrompts } from './prompts.js';
@@ -13,14 +14,15 @@ import { type AnyToolDefinition, registerTools, type ToolContext } from './tool-
 import { FLOW_TOOLS } from './tools/flow-tools.js';
 import { getRun, queryLogs } from './tools/inspect-tools.js';
 import { cancelRun, listRuns, respondToApproval, runFlow } from './tools/run-tools.js';
+import { TRIGGER_TOOLS } from './tools/trigger-tools.js';
 
-export const WEFT_TOOLS: readonly AnyToolDefinition[] = [...FLOW_TOOLS, runFlow, getRun, listRuns, cancelRun, respondToApproval, queryLogs];
+export const WEFT_TOOLS: readonly AnyToolDefinition[] = [...FLOW_TOOLS, runFlow, getRun, listRuns, cancelRun, respondToApproval, queryLogs, ...TRIGGER_TOOLS];
 
 const INSTRUCTIONS =
   'Weft runs durable workflows (flows) on Temporal. Author: list_task_types, validate_flow, save_flow. Run: run_flow (waitSeconds up to 50, idempotencyKey for safe retries). Inspect: get_run, list_runs, query_logs. Approvals: respond_to_approval (approvers: any only).';
 
 export function buildServer(services: McpServices, access: McpAccess, prompts: readonly PromptTemplate[]): McpServer {
-  const server = new McpServer({ name: 'weft', version: '0.1.0' }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
+  const server = new McpServer({ name: 'weft', version: WEFT_VERSION }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
   const ctx: ToolContext = { server, services, access };
   const registered = new Set(registerTools(ctx, WEFT_TOOLS));
   serveLeanToolList(

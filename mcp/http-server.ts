@@ -1,19 +1,22 @@
 // The Streamable HTTP endpoint: one MCP session per client (so progress notifications and
 // elicitation reach it; see http-session-transport.ts), each with the access its bearer key
 // grants. Loopback binds may run without keys; any other bind refuses to start without them.
-// Host headers are checked on loopback so a web page cannot reach the server through DNS
-// rebinding.
+// A web page cannot reach the server through DNS rebinding: the Origin header of a browser's
+// request must be the server's own or an allowed one, and on loopback the Host header too.
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ConfigError, WeftError } from '../src/core/errors.js';
+import { ALLOWED_ORIGINS_VARIABLE } from '../src/services/security/allowed-origins.js';
 import type { Refusal } from '../src/services/security/audit-refusals.js';
 import type { McpAccess } from './access.js';
-import { header, replyError } from './http-messages.js';
+import { header, INVALID_REQUEST, isErrorAnswer, type PostMessages, readMessages, replyError } from './http-messages.js';
 import { HttpSessionTransport } from './http-session-transport.js';
+import { invalidParams } from './protocol-errors.js';
+import { GuardedTransport } from './request-guard.js';
 
 /** Largest request body accepted (a flow document is at most 1 MiB; JSON-RPC adds little). */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -27,6 +30,8 @@ export interface McpHttpOptions {
   path?: string;
   /** Whether requests must carry a valid bearer key (always true off loopback). */
   requireKeys: boolean;
+  /** Web origins besides the server's own whose pages may call it (normalised, as `URL.origin`). */
+  allowedOrigins?: readonly string[];
   /** Access of a request: from its bearer token when keys are required, local access otherwise. */
   authenticate(token: string | undefined): Promise<McpAccess>;
   /** Builds the server of one session. */
@@ -72,6 +77,9 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
   }
   const path = options.path ?? '/mcp';
   const sessions = new Map<string, Session>();
+  const allowedOrigins: ReadonlySet<string> = new Set(options.allowedOrigins ?? []);
+  /** The port listened on, once known (a request cannot come before). */
+  let boundPort = options.port;
   const http: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       options.log?.(`mcp http: ${(error as Error).message}`);
@@ -87,6 +95,11 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     }
     if (url.pathname !== path) {
       replyError(res, 404, -32000, `not found; the MCP endpoint is ${path}`);
+      return;
+    }
+    const origin = header(req, 'origin');
+    if (origin !== undefined && !originAllowed(origin)) {
+      replyError(res, 403, -32000, `Forbidden: Origin ${origin} is not this server's; allow a web client's origin with ${ALLOWED_ORIGINS_VARIABLE}`);
       return;
     }
     if (isLoopback(options.host) && !hostAllowed(req.headers.host)) {
@@ -117,8 +130,8 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
       return;
     }
     const sessionId = header(req, 'mcp-session-id');
-    const body = req.method === 'POST' ? await readJson(req, res) : undefined;
-    if (body === INVALID) return;
+    const post = req.method === 'POST' ? await readPost(req, res) : undefined;
+    if (post === INVALID) return;
     if (sessionId) {
       const session = sessions.get(sessionId);
       if (!session) {
@@ -138,14 +151,11 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
         return;
       }
       session.lastSeen = Date.now();
-      recordOutOfScopeCalls(access, body);
-      await session.transport.handleRequest(req, res, body);
+      if (post) recordOutOfScopeCalls(access, post.messages);
+      await session.transport.handleRequest(req, res, post);
       return;
     }
-    if (req.method !== 'POST' || !isInitializeRequest(body)) {
-      replyError(res, 400, -32000, 'no session: send an initialize request first (without mcp-session-id)');
-      return;
-    }
+    if (!post || !opensSession(post, res)) return;
     const server = options.createServer(access);
     const transport: HttpSessionTransport = new HttpSessionTransport({
       newSessionId: () => randomUUID(),
@@ -156,17 +166,36 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    await server.connect(transport);
-    await transport.handleRequest(req, res, body);
+    await server.connect(new GuardedTransport(transport));
+    await transport.handleRequest(req, res, post);
+  }
+
+  /** Whether a POST without a session is an initialize request that may open one; answers it if not. */
+  function opensSession(post: PostMessages, res: ServerResponse): boolean {
+    const initialize = post.messages.find((m) => 'method' in m && m.method === 'initialize' && 'id' in m);
+    if (!initialize) {
+      replyError(res, 400, -32000, 'no session: send an initialize request first (without mcp-session-id)');
+      return false;
+    }
+    if (post.batch) {
+      replyError(res, 400, INVALID_REQUEST, 'Invalid Request: an initialize request must not be part of a batch');
+      return false;
+    }
+    const problem = invalidParams(initialize as { method: string; params?: unknown });
+    if (problem) {
+      replyError(res, 400, ErrorCode.InvalidParams, problem, (initialize as { id: string | number }).id);
+      return false;
+    }
+    return true;
   }
 
   /**
    * Records calls of tools the caller may not see (beyond its scope, disabled, or mutating in
    * read-only mode); the session answers them itself, as calls of unknown tools.
    */
-  function recordOutOfScopeCalls(access: McpAccess, body: unknown): void {
+  function recordOutOfScopeCalls(access: McpAccess, messages: readonly JSONRPCMessage[]): void {
     if (!options.refused) return;
-    for (const message of Array.isArray(body) ? body : [body]) {
+    for (const message of messages) {
       const call = message as { method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
       if (call?.method !== 'tools/call' || typeof call.params?.name !== 'string' || access.toolVisible(call.params.name)) continue;
       options.refused({
@@ -177,6 +206,20 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
         summary: `${call.params.name} is not available to ${access.caller}`,
       });
     }
+  }
+
+  /**
+   * A browser names the calling page's origin; a page whose DNS name was rebound to this address
+   * carries its own. Allowed: the bound address (on loopback, any loopback name at the bound
+   * port, all of which are this server) and the configured list.
+   */
+  function originAllowed(origin: string): boolean {
+    if (allowedOrigins.has(origin)) return true;
+    if (!URL.canParse(origin)) return false;
+    const url = new URL(origin);
+    if (url.origin !== origin || url.protocol !== 'http:' || Number(url.port || 80) !== boundPort) return false;
+    const name = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    return name === options.host || (isLoopback(options.host) && isLoopback(name));
   }
 
   function hostAllowed(host: string | undefined): boolean {
@@ -201,6 +244,7 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     http.listen(options.port, options.host, () => resolve());
   });
   const address = http.address() as AddressInfo;
+  boundPort = address.port;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}${path}`,
@@ -216,7 +260,20 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
 
 const INVALID = Symbol('invalid body');
 
-async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+/**
+ * A POST's body as JSON-RPC messages, once its headers say it is JSON from a client that takes
+ * both answer forms; each refusal is answered here.
+ */
+async function readPost(req: IncomingMessage, res: ServerResponse): Promise<PostMessages | typeof INVALID> {
+  const accept = header(req, 'accept') ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+    replyError(res, 406, -32000, 'Not Acceptable: the Accept header must list application/json and text/event-stream');
+    return INVALID;
+  }
+  if (!isJsonContentType(header(req, 'content-type'))) {
+    replyError(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+    return INVALID;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -224,17 +281,29 @@ async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unkn
     if (size > MAX_BODY_BYTES) {
       // The rest of the body is never read, so this connection cannot carry another request.
       res.setHeader('connection', 'close');
-      replyError(res, 413, -32600, `request body over ${MAX_BODY_BYTES} bytes`);
+      replyError(res, 413, INVALID_REQUEST, `request body over ${MAX_BODY_BYTES} bytes`);
       return INVALID;
     }
     chunks.push(chunk as Buffer);
   }
+  let body: unknown;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    replyError(res, 400, -32700, 'request body is not valid JSON');
+    replyError(res, 400, ErrorCode.ParseError, 'Parse error: the request body is not valid JSON');
     return INVALID;
   }
+  const read = readMessages(body);
+  if (isErrorAnswer(read)) {
+    replyError(res, 400, read.error.code, read.error.message, read.id);
+    return INVALID;
+  }
+  return read;
+}
+
+/** A media type check, not a substring one: `application/json; charset=utf-8` passes, `application/jsonp` does not. */
+function isJsonContentType(value: string | undefined): boolean {
+  return value?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
 /**

@@ -3,28 +3,32 @@
 // progress notification, an elicitation request): then that response turns into an event
 // stream. The SDK's own transport picks one mode for every request of a session, so a server
 // that may ever stream pays for an event stream on every call, on both ends (see
-// bench/README.md, workload 6).
+// bench/README.md, workload 6). Batches are answered as JSON-RPC 2.0 asks, under the protocol
+// versions that have them; a request reusing the id of one still in flight is refused.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
+  DEFAULT_NEGOTIATED_PROTOCOL_VERSION,
   type JSONRPCMessage,
-  JSONRPCMessageSchema,
   type JSONRPCRequest,
   type MessageExtraInfo,
   type RequestId,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from '@modelcontextprotocol/sdk/types.js';
-import { header, replyError } from './http-messages.js';
+import { type ErrorAnswer, header, INVALID_REQUEST, type PostMessages, replyError } from './http-messages.js';
+import { errorAnswer } from './protocol-errors.js';
 
-/** Most messages one POST may carry. */
-const MAX_BATCH_MESSAGES = 100;
+/** The first protocol revision without JSON-RPC batches (its changelog: "Remove support for JSON-RPC batching"). */
+const FIRST_VERSION_WITHOUT_BATCHES = '2025-06-18';
 
 /** A POST that carries requests: its HTTP response and the answers it still waits for. */
 interface Exchange {
   res: ServerResponse;
+  /** Whether the POST was a batch, so its answers go back as an array. */
+  batch: boolean;
   open: Set<RequestId>;
-  answers: JSONRPCMessage[];
+  answers: (JSONRPCMessage | ErrorAnswer)[];
   /** Whether the response has become an event stream. */
   streaming: boolean;
   done: boolean;
@@ -46,14 +50,21 @@ export class HttpSessionTransport implements Transport {
   /** The GET stream, for messages that belong to no request. */
   private standalone: ServerResponse | undefined;
   private closed = false;
+  /** The initialize request's id until it is answered, to learn the version the server chose. */
+  private initializeId: RequestId | undefined;
+  /** The protocol version this session negotiated; what the spec says to assume until then. */
+  private protocolVersion = DEFAULT_NEGOTIATED_PROTOCOL_VERSION;
 
   constructor(private readonly options: HttpSessionTransportOptions) {}
 
   async start(): Promise<void> {}
 
-  /** Serves one HTTP request of this session; `body` is the parsed JSON of a POST. */
-  async handleRequest(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-    if (req.method === 'POST') return this.handlePost(req, res, body);
+  /**
+   * Serves one HTTP request of this session; `post` holds the messages of a POST, whose headers
+   * and JSON http-server.ts has checked.
+   */
+  async handleRequest(req: IncomingMessage, res: ServerResponse, post?: PostMessages): Promise<void> {
+    if (req.method === 'POST' && post) return this.handlePost(req, res, post);
     if (req.method === 'GET') return this.handleGet(req, res);
     if (req.method === 'DELETE') return this.handleDelete(req, res);
     res.setHeader('allow', 'GET, POST, DELETE');
@@ -68,9 +79,13 @@ export class HttpSessionTransport implements Transport {
       if (!isAnswer && this.standalone) writeEvent(this.standalone, message);
       return;
     }
-    // Gone when the client hung up on that request; nobody is left to tell.
     const exchange = this.exchanges.get(id);
     if (!exchange) return;
+    if (exchange.done) {
+      // The client hung up on that request; nobody is left to tell. Its id is free once answered.
+      if (isAnswer) this.exchanges.delete(id);
+      return;
+    }
     if (!isAnswer) {
       this.stream(exchange);
       writeEvent(exchange.res, message);
@@ -78,6 +93,11 @@ export class HttpSessionTransport implements Transport {
     }
     exchange.open.delete(id);
     this.exchanges.delete(id);
+    if (id === this.initializeId) {
+      this.initializeId = undefined;
+      const version = (message as { result?: { protocolVersion?: unknown } }).result?.protocolVersion;
+      if (typeof version === 'string') this.protocolVersion = version;
+    }
     if (exchange.streaming) writeEvent(exchange.res, message);
     else exchange.answers.push(message);
     if (exchange.open.size === 0) this.finish(exchange);
@@ -87,6 +107,7 @@ export class HttpSessionTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     for (const exchange of new Set(this.exchanges.values())) {
+      if (exchange.done) continue;
       exchange.done = true;
       if (exchange.res.headersSent) exchange.res.end();
       else replyError(exchange.res, 404, -32001, 'session closed; initialize a new one');
@@ -97,63 +118,74 @@ export class HttpSessionTransport implements Transport {
     this.onclose?.();
   }
 
-  private handlePost(req: IncomingMessage, res: ServerResponse, body: unknown): void {
-    const accept = header(req, 'accept') ?? '';
-    if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-      replyError(res, 406, -32000, 'Not Acceptable: the Accept header must list application/json and text/event-stream');
-      return;
-    }
-    if (!isJsonContentType(header(req, 'content-type'))) {
-      replyError(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
-      return;
-    }
-    const raw = Array.isArray(body) ? body : [body];
-    if (raw.length > MAX_BATCH_MESSAGES) {
-      replyError(res, 400, -32600, `Invalid Request: a batch holds at most ${MAX_BATCH_MESSAGES} messages`);
-      return;
-    }
-    const messages: JSONRPCMessage[] = [];
-    for (const item of raw) {
-      const parsed = JSONRPCMessageSchema.safeParse(item);
-      if (!parsed.success) {
-        replyError(res, 400, -32700, 'Parse error: the body is not a JSON-RPC message');
-        return;
-      }
-      messages.push(parsed.data);
-    }
+  private handlePost(req: IncomingMessage, res: ServerResponse, post: PostMessages): void {
     if (this.closed) {
       replyError(res, 404, -32001, 'session closed; initialize a new one');
       return;
     }
+    const { messages } = post;
     if (messages.some((m) => isRequest(m) && m.method === 'initialize')) {
       if (this.sessionId !== undefined) {
-        replyError(res, 400, -32600, 'Invalid Request: this session is already initialized');
+        replyError(res, 400, INVALID_REQUEST, 'Invalid Request: this session is already initialized');
         return;
       }
-      if (messages.length > 1) {
-        replyError(res, 400, -32600, 'Invalid Request: an initialize request must come alone');
+      if (post.batch) {
+        replyError(res, 400, INVALID_REQUEST, 'Invalid Request: an initialize request must not be part of a batch');
         return;
       }
       this.sessionId = this.options.newSessionId();
       this.options.onSessionInitialized?.(this.sessionId);
     } else if (!this.checkProtocolVersion(req, res)) {
       return;
-    }
-    const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
-    const requests = messages.filter(isRequest);
-    if (requests.length === 0) {
-      res.writeHead(202).end();
-      for (const message of messages) this.onmessage?.(message, extra);
+    } else if (post.batch && !batchesAllowed(this.protocolVersion)) {
+      replyError(
+        res,
+        400,
+        INVALID_REQUEST,
+        `Invalid Request: a JSON-RPC batch, which protocol ${this.protocolVersion} (this session's) does not allow: send one message per POST`,
+      );
       return;
     }
-    const exchange: Exchange = { res, open: new Set(requests.map((r) => r.id)), answers: [], streaming: false, done: false };
-    for (const request of requests) this.exchanges.set(request.id, exchange);
+    const extra: MessageExtraInfo = { requestInfo: { headers: req.headers } };
+    const exchange: Exchange = { res, batch: post.batch, open: new Set(), answers: [...post.invalid], streaming: false, done: false };
+    const delivered: JSONRPCMessage[] = [];
+    for (const message of messages) {
+      if (isRequest(message)) {
+        // An id is the client's handle on its answer: a second request under an id still in
+        // flight would take the first one's answer, so it is refused and the first keeps it.
+        if (this.exchanges.has(message.id)) {
+          exchange.answers.push(
+            errorAnswer(
+              message.id,
+              INVALID_REQUEST,
+              `Invalid Request: id ${JSON.stringify(message.id)} is in use by a request still in flight in this session`,
+            ),
+          );
+          continue;
+        }
+        if (message.method === 'initialize') this.initializeId = message.id;
+        exchange.open.add(message.id);
+        this.exchanges.set(message.id, exchange);
+      } else if ('method' in message && message.method === 'notifications/cancelled') this.forgetAbandoned(message.params?.requestId);
+      delivered.push(message);
+    }
+    if (exchange.open.size === 0) {
+      if (exchange.answers.length > 0) this.finish(exchange);
+      else res.writeHead(202).end();
+      for (const message of delivered) this.onmessage?.(message, extra);
+      return;
+    }
+    // A request the client hung up on keeps its id until the server answers it, so a new request
+    // under that id cannot receive the old one's answer.
     res.on('close', () => {
-      if (exchange.done) return;
       exchange.done = true;
-      for (const id of exchange.open) this.exchanges.delete(id);
     });
-    for (const message of messages) this.onmessage?.(message, extra);
+    for (const message of delivered) this.onmessage?.(message, extra);
+  }
+
+  /** A cancelled request is never answered: if its client has hung up, its id is free now. */
+  private forgetAbandoned(id: unknown): void {
+    if ((typeof id === 'string' || typeof id === 'number') && this.exchanges.get(id)?.done) this.exchanges.delete(id);
   }
 
   private handleGet(req: IncomingMessage, res: ServerResponse): void {
@@ -208,7 +240,7 @@ export class HttpSessionTransport implements Transport {
       exchange.res.end();
       return;
     }
-    const body = JSON.stringify(exchange.answers.length === 1 ? exchange.answers[0] : exchange.answers);
+    const body = JSON.stringify(exchange.batch ? exchange.answers : exchange.answers[0]);
     exchange.res.writeHead(200, { ...this.headers('application/json'), 'content-length': Buffer.byteLength(body) }).end(body);
   }
 
@@ -230,11 +262,14 @@ function isAnswerMessage(message: JSONRPCMessage): message is JSONRPCMessage & {
   return !('method' in message) && 'id' in message;
 }
 
-function writeEvent(res: ServerResponse, message: JSONRPCMessage): void {
+function writeEvent(res: ServerResponse, message: JSONRPCMessage | ErrorAnswer): void {
   res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
 }
 
-/** A media type check, not a substring one: `application/json; charset=utf-8` passes, `application/jsonp` does not. */
-function isJsonContentType(value: string | undefined): boolean {
-  return value?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+/**
+ * Whether `version` has JSON-RPC batches: JSON-RPC 2.0 has them, 2025-03-26 named them, and
+ * 2025-06-18 removed them (a POST body is then one message). Versions are dates, so they sort.
+ */
+function batchesAllowed(version: string): boolean {
+  return version < FIRST_VERSION_WITHOUT_BATCHES;
 }

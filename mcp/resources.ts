@@ -17,6 +17,7 @@ import {
   OUTPUTS_BUDGET_BYTES,
   STRUCTURED_BUDGET_BYTES,
 } from './budget.js';
+import { readOrNotFound } from './protocol-errors.js';
 import { approvalView, boundedOutputs, runErrorView, summaryTimeline, type TaskRunView } from './run-view.js';
 import type { ToolContext } from './tool-registry.js';
 import { checkFlowRefAccess } from './tools/flow-tools.js';
@@ -45,7 +46,7 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
       // `{id}` takes the query too: the offset of a later part is read from the URI itself.
       const ref = `${namespace}/${String(id).split('?')[0]}`;
       await auditedRead(ctx.access, 'resource:weft://flows', { flow: ref }, async () => checkFlowRefAccess(ref, ctx.access));
-      const flow = await ctx.services.flows.get(ref);
+      const flow = await readOrNotFound(uri, () => ctx.services.flows.get(ref));
       return { contents: [{ uri: uri.href, mimeType: 'application/yaml', ...flowPart(ref, flow.yaml, sourceOffset(uri)) }] };
     },
   );
@@ -58,8 +59,10 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
       mimeType: 'application/json',
     },
     async (uri, { runId }) => {
-      const checked = await auditedRead(ctx.access, 'resource:weft://runs', { runId }, () => checkRunAccess(String(runId), ctx));
-      const detail = checked ?? (await ctx.services.runs.get(String(runId)));
+      const detail = await readOrNotFound(uri, async () => {
+        const checked = await auditedRead(ctx.access, 'resource:weft://runs', { runId }, () => checkRunAccess(String(runId), ctx));
+        return checked ?? (await ctx.services.runs.get(String(runId)));
+      });
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: runText(detail, ctx.services.runs.uiUrl(detail.runId)) }] };
     },
   );

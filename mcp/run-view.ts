@@ -1,9 +1,11 @@
 // How a run is shown to an assistant: a bounded timeline (failures and live tasks first when
-// it must be cut), outputs cut to a budget, pending approvals, and where the rest is.
+// it must be cut), outputs cut to a budget, pending approvals, and where the rest is. The
+// schemas describe the service's run detail (src/services/runs/run-detail.ts); the checks at
+// the end of this file fail the build when a field is added on one side and not the other.
 
 import { z } from 'zod';
 import type { PendingApproval, TaskRunRecord } from '../src/core/runs/run-types.js';
-import type { RunDetail } from '../src/services/run-service.js';
+import type { RunDetail, RunError, TaskOutputPage } from '../src/services/run-service.js';
 import { fitObject, OUTPUTS_BUDGET_BYTES } from './budget.js';
 
 /** Task runs shown by `get_run` in summary mode; `detail: full` pages through all of them. */
@@ -98,7 +100,9 @@ export function boundedOutputs(outputs: Record<string, unknown> | undefined): { 
 }
 
 export function runErrorView(detail: RunDetail): z.infer<typeof RunErrorView> | undefined {
-  return detail.error ? { taskId: detail.error.taskId, type: detail.error.type, message: detail.error.message } : undefined;
+  if (!detail.error) return undefined;
+  const { taskId, type, message } = detail.error;
+  return { taskId, type, message };
 }
 
 /** One line saying where a run is: state, progress, the failing task, what is waiting. */
@@ -113,3 +117,25 @@ export function runSummaryLine(detail: RunDetail): string {
   }
   return parts.join('; ');
 }
+
+/**
+ * Compile-time agreement of a view with the service type it shows: `true` when both have the same
+ * fields, else a type naming the fields only one side has (so the assignment below fails).
+ */
+type SameFields<View, Service> = [Exclude<keyof View, keyof Service>, Exclude<keyof Service, keyof View>] extends [never, never]
+  ? true
+  : { onlyInView: Exclude<keyof View, keyof Service>; onlyInService: Exclude<keyof Service, keyof View> };
+
+// `cached` is left out on purpose: the task run's state (CACHED) says it. `durationMs` is derived.
+const taskRunFields: SameFields<TaskRunView, Omit<TaskRunRecord, 'cached'> & { durationMs?: number }> = true;
+const approvalFields: SameFields<z.infer<typeof ApprovalView>, PendingApproval> = true;
+// The failing iteration is left out of the error to keep tools/list small: the timeline shows
+// the FAILED task run with its iteration.
+const runErrorFields: SameFields<z.infer<typeof RunErrorView>, Omit<RunError, 'iteration'>> = true;
+const taskOutputFields: SameFields<z.infer<typeof TaskOutputView>, TaskOutputPage> = true;
+/** The run fields `get_run` shows as they are (the rest are cut to budgets or shaped above). */
+const runFields: SameFields<
+  Pick<RunDetail, 'runId' | 'flow' | 'revision' | 'state' | 'startedAt' | 'endedAt' | 'usage' | 'trigger'>,
+  Omit<RunDetail, 'inputs' | 'outputs' | 'taskOutputs' | 'error' | 'tasks' | 'approvals' | 'event'>
+> = true;
+void [taskRunFields, approvalFields, runErrorFields, taskOutputFields, runFields];

@@ -19,6 +19,8 @@ export interface ServeHttpOptions {
   auth?: boolean;
   readOnly?: boolean;
   disabledTools?: readonly string[];
+  /** Web origins besides the endpoint's own that may call it (WEFT_ALLOWED_ORIGINS). */
+  allowedOrigins?: readonly string[];
   keys: ApiKeyService;
   audit?: AuditWriter;
   services: McpServices;
@@ -42,6 +44,7 @@ export async function serveMcpHttp(options: ServeHttpOptions): Promise<McpHttpSe
     host: options.host,
     port: options.port,
     requireKeys,
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     async authenticate(token) {
       return requireKeys || token ? access(await options.keys.verify(token)) : local;
     },

@@ -5,11 +5,27 @@ import type { FlowService } from '../src/services/flow-service.js';
 import type { FlowDraft } from '../src/services/llm/flow-drafter.js';
 import type { LogService } from '../src/services/log-service.js';
 import type { RunService } from '../src/services/run-service.js';
+import type { ServicesContext } from '../src/services/services-context.js';
+import type { TriggerService } from '../src/services/triggers/trigger-service.js';
 
 export interface McpServices {
   flows: FlowService;
   runs: RunService;
   logs: LogService;
+  /** Schedule triggers (list_triggers, operate_trigger); absent where no Temporal service backs them. */
+  triggers?: TriggerService;
   /** Drafts a flow with the configured model (`provider/model`, default WEFT_DRAFT_MODEL). */
   draft?(goal: string, model: string | undefined, signal: AbortSignal): Promise<FlowDraft>;
+}
+
+/** The MCP server's services, from the process's services (the Temporal client is connected here). */
+export async function mcpServices(ctx: ServicesContext): Promise<McpServices> {
+  const drafter = await ctx.drafter();
+  return {
+    flows: await ctx.flows(),
+    runs: await ctx.runs(),
+    logs: await ctx.logs(),
+    triggers: await ctx.triggers(),
+    draft: (goal, model, signal) => drafter(goal, model, signal),
+  };
 }

@@ -1,8 +1,9 @@
 // Records workflow histories from real runs into test/histories/, for the replay test that
 // guards the interpreter against non-deterministic changes (see workflows/README.md).
-// Usage: npm run record-histories [-- --suffix=<name>] [-- --only=<case>,...]   (starts its own dev server; under a minute)
-// Files are named `<case>.<suffix>.json`, the suffix defaulting to the newest patch, so recordings
-// of the paths older runs take are kept next to new ones (workflows/README.md, versioning policy).
+// Usage: npm run record-histories [-- --suffix=<patch>] [-- --only=<case>,...]   (starts its own dev server; under a minute)
+// Files are named `<case>.json`. When a change goes behind `patched('<patch>')`, record its new
+// path with `--suffix=<patch>` (`<case>.<patch>.json`) and keep the old files, so both paths
+// replay until the old one is removed (workflows/README.md, versioning policy).
 
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,15 +18,14 @@ import { parseFlow } from '../src/core/spec/parse-flow.js';
 import { MemoryFlowCatalog } from '../src/services/flows/flow-catalog.js';
 import { getRunningView, respondToApproval, startRun, waitForRun } from '../src/services/runs/run-client.js';
 import { secretsFromEnv } from '../src/services/secrets/secret-source.js';
+import { egressPolicyFromEnv } from '../src/services/security/egress-policy.js';
 import { openStore } from '../src/services/store/database.js';
 import { startDevServer } from '../src/services/temporal/dev-server.js';
 import { ensureTemporalCli } from '../src/services/temporal/temporal-cli.js';
 
 const OUT = join(import.meta.dirname, '..', 'test', 'histories');
 
-/** The newest `patched()` id of workflows/: recordings made now take its new path. */
-const NEWEST_PATCH = 'in-place-steps';
-const SUFFIX = process.argv.find((a) => a.startsWith('--suffix='))?.slice('--suffix='.length) ?? NEWEST_PATCH;
+const SUFFIX = process.argv.find((a) => a.startsWith('--suffix='))?.slice('--suffix='.length);
 
 function flow(yaml: string): FlowSpec {
   const parsed = parseFlow(yaml);
@@ -60,6 +60,8 @@ async function main(): Promise<void> {
     dataDir: work,
     flows: catalog,
     secrets: secretsFromEnv({ WEFT_SECRET_TOKEN: 'recorded-secret' }),
+    // The cases call an HTTP server on loopback, which http tasks may not reach by default.
+    egress: egressPolicyFromEnv([], { WEFT_HTTP_ALLOWED_HOSTS: '127.0.0.1' }),
   });
   const running = worker.run();
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
@@ -101,8 +103,8 @@ errors: [{ id: caught, type: log, message: "{{ error.message }}" }]
 finally: [{ id: done, type: log, message: done }]
 `),
     },
-    // Enough iterations for foreach batches (child workflows) on either path: 7 tasks an
-    // iteration make batches of 57 items before `lean-tasks` and of 142 since.
+    // Enough iterations for foreach batches (child workflows): 7 tasks an iteration make
+    // batches of 142 items.
     'foreach-batches': {
       spec: flow(`
 id: foreach-batches
@@ -118,8 +120,9 @@ outputs: { last: "{{ outputs.each.iterations[149].s6.v }}" }
 `),
       inputs: { items: Array.from({ length: 150 }, (_, i) => i) },
     },
-    // A branch whose first task ends in place schedules its call before the next branch does
-    // since `in-place-steps`, after it before: the recordings of both paths tell them apart.
+    // A branch whose first task ends in place (a `set`) schedules its call before the next
+    // branch does: the recording pins the order of commands of branches that run side by side,
+    // which is what a change to the interpreter's promise chain most easily moves.
     'parallel-order': {
       spec: flow(`
 id: parallel-order
@@ -156,7 +159,7 @@ tasks:
       if (c.approve) {
         for (;;) {
           const view = await getRunningView(client, runId);
-          if (view.pendingApprovals.length) break;
+          if (view.approvals.length) break;
           await new Promise((r) => setTimeout(r, 100));
         }
         await respondToApproval(client, runId, { taskId: 'gate', approved: true, by: 'recorder', approver: 'agent' });

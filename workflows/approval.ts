@@ -42,7 +42,7 @@ export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Fr
   let answered: boolean;
   try {
     // A follower sees the wait while it lasts, not when it ends.
-    await ctx.events.flush();
+    ctx.events.writeNow();
     const hasAnswer = () => ctx.approvalAnswers.has(key);
     if (timeoutMs === undefined) {
       await condition(hasAnswer);

@@ -30,6 +30,7 @@ import {
 } from '../src/core/runs/run-types.js';
 import { parseDuration } from '../src/core/spec/duration.js';
 import { checkApprovalResponse, recordApprovalResponse } from './approval.js';
+import { resolveFiredRun } from './fired-run.js';
 import { Frame } from './frame.js';
 import { Interpreter } from './interpreter.js';
 import { RunContext } from './run-context.js';
@@ -40,17 +41,19 @@ export const taskRunsQuery = defineQuery<TaskRunsPage, [TaskRunsQuery?]>(FLOW_RU
 export const taskOutputQuery = defineQuery<TaskOutputResult, [TaskOutputQuery]>(FLOW_RUN.taskOutputQuery);
 export const approvalUpdate = defineUpdate<ApprovalOutput, [ApprovalResponse]>(FLOW_RUN.approvalUpdate);
 
-export async function flowRun(input: FlowRunInput): Promise<FlowRunResult> {
+export async function flowRun(given: FlowRunInput): Promise<FlowRunResult> {
+  // Triggers (H5): a Schedule's start names only its flow and trigger; resolve what runs.
+  const input = given.fire ? await resolveFiredRun(given) : given;
+  if (!input) return { state: 'COMPLETED', outputs: {}, tasks: [] };
   const ctx = new RunContext(workflowInfo().workflowId, input.flow, input.revision, input.depth ?? 0);
   ctx.rights = input.rights;
+  ctx.taskDefaults = input.taskDefaults;
   try {
     return await interpretRun(ctx, input);
   } finally {
     // Every way out (completed, failed, timed out, cancelled) writes the events still buffered,
-    // so a closed run's logs are complete. A sink write cannot be cancelled; the local activity
-    // of older runs needs a scope that a cancelled run's cancellation does not reach.
-    if (ctx.lean) ctx.events.writeNow();
-    else await CancellationScope.nonCancellable(() => ctx.events.flush());
+    // so a closed run's logs are complete; a sink write issues no command, so no cancellation stops it.
+    ctx.events.writeNow();
   }
 }
 
@@ -77,6 +80,7 @@ async function interpretRun(ctx: RunContext, input: FlowRunInput): Promise<FlowR
     revision: input.revision,
     startedAt: info.startTime.toISOString(),
     trigger: input.trigger,
+    event: input.event ?? {},
   };
   let frame = Frame.root({ inputs: input.inputs, vars: {}, run });
   let failure: TaskFailure | undefined;
@@ -94,8 +98,8 @@ async function interpretRun(ctx: RunContext, input: FlowRunInput): Promise<FlowR
     }
     failure = error instanceof TaskFailure ? error : new TaskFailure('(run)', undefined, toTaskError(error));
   }
-  // Runs since `lean-tasks` skip the await when there is no `finally` block (one promise fewer).
-  const finallyFailure = ctx.lean && !flow.finally?.length ? undefined : await runFinally(interp, frame);
+  // No await without a `finally` block: one promise fewer.
+  const finallyFailure = flow.finally?.length ? await runFinally(interp, frame) : undefined;
   failure ??= finallyFailure;
   if (timedOut || failure) {
     state = timedOut ? 'TIMED_OUT' : 'FAILED';

@@ -1,9 +1,10 @@
 // `foreachBatch`: runs a slice of a large foreach as a child workflow with its own history,
 // and stores the slice's iteration outputs outside history.
 
-import { ApplicationFailure, CancellationScope, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import { RUN_FAILURE_TYPES, type RunRights, type StoredOutputRef } from '../src/core/runs/run-types.js';
 import type { FlowSpec, Task } from '../src/core/spec/flow-spec.js';
+import type { TaskDefaultsTable } from '../src/core/task-types/run-defaults.js';
 import { Frame, type FrameBase } from './frame.js';
 import { Interpreter } from './interpreter.js';
 import { RunContext } from './run-context.js';
@@ -29,6 +30,8 @@ export interface ForeachBatchInput {
   iterationPrefix: number[];
   /** The run's rights, for the subflows of its iterations (FlowRunInput.rights). */
   rights?: RunRights;
+  /** The run's task-type defaults (FlowRunInput.taskDefaults), for the tasks of its iterations. */
+  taskDefaults?: TaskDefaultsTable;
 }
 
 /** What iterations of a batch see besides `item` and `index`. */
@@ -45,12 +48,12 @@ export interface ForeachBatchResult {
 export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBatchResult> {
   const ctx = new RunContext(input.runId, input.flow, input.revision, input.depth);
   ctx.rights = input.rights;
+  ctx.taskDefaults = input.taskDefaults;
   try {
     return await runBatch(ctx, input);
   } finally {
     // The batch's task events belong to the parent run's logs: write them before the batch closes.
-    if (ctx.lean) ctx.events.writeNow();
-    else await CancellationScope.nonCancellable(() => ctx.events.flush());
+    ctx.events.writeNow();
   }
 }
 
@@ -67,16 +70,7 @@ async function runBatch(ctx: RunContext, input: ForeachBatchInput): Promise<Fore
       iterations[i] = child.outputsHere();
       return interp.runList(input.tasks, child);
     };
-    // Batches started before `lean-tasks` keep the async layer per iteration they were recorded with.
-    await runPool(
-      input.items.length,
-      input.concurrency,
-      ctx.lean
-        ? iterate
-        : async (i) => {
-            await iterate(i);
-          },
-    );
+    await runPool(input.items.length, input.concurrency, iterate);
   } catch (error) {
     if (!(error instanceof TaskFailure)) throw error;
     throw ApplicationFailure.create({

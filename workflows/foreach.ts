@@ -15,18 +15,15 @@ import { TaskFailure } from './task-failure.js';
 
 /** Estimated history events one iteration may cost, per task it holds (activity + workflow task). */
 const EVENTS_PER_TASK = 6;
-/** History events one batch child may spend on iterations, and its items, in runs before `lean-tasks`. */
-const EVENTS_PER_BATCH = 2400;
-const MAX_BATCH_ITEMS = 200;
 /**
- * The same since `lean-tasks`: a workflow holds 6,000 iteration events (1,000 one-task items) at
- * most, well under Temporal's 10,240-event warning, so a run of a 1,000-item foreach needs no
- * child workflows (each batch boundary drains the pool and costs a child's start and end).
+ * History events one workflow spends on iterations, and its items: 6,000 events (1,000 one-task
+ * items) at most, well under Temporal's 10,240-event warning, so a run of a 1,000-item foreach
+ * needs no child workflows (each batch boundary drains the pool and costs a child's start and end).
  */
-const LEAN_EVENTS_PER_BATCH = 6000;
-const LEAN_MAX_BATCH_ITEMS = 1000;
+const EVENTS_PER_BATCH = 6000;
+const MAX_BATCH_ITEMS = 1000;
 /** History events a run may reach with inline iterations; the rest of the run keeps room under the warning. */
-const LEAN_INLINE_HISTORY = 8000;
+const INLINE_HISTORY = 8000;
 /** Largest scope (inputs, vars, outputs) passed inline to each batch, in bytes of JSON. */
 const INLINE_SCOPE_BYTES = 16 * 1024;
 
@@ -37,13 +34,12 @@ export async function runForeach(interp: Interpreter, task: ForeachTask, frame: 
   }
   const concurrency = task.concurrency ?? 1;
   record.progress = { done: 0, total: items.length };
-  const { lean } = interp.ctx;
-  const batchSize = foreachBatchSize(task.tasks, lean);
-  const inline =
-    items.length <= batchSize && (!lean || workflowInfo().historyLength + items.length * EVENTS_PER_TASK * countTasks(task.tasks) <= LEAN_INLINE_HISTORY);
+  const batchSize = foreachBatchSize(task.tasks);
+  // historyLength replays the same, so the choice does too.
+  const inline = items.length <= batchSize && workflowInfo().historyLength + items.length * EVENTS_PER_TASK * countTasks(task.tasks) <= INLINE_HISTORY;
   if (!inline && !holdsApproval(task.tasks)) {
     // Batches run for a while in their own histories: write what this run recorded so far first.
-    await interp.ctx.events.flush();
+    interp.ctx.events.writeNow();
     return runBatched(interp, task, frame, record, items, batchSize);
   }
   const iterations: Record<string, unknown>[] = new Array(items.length);
@@ -56,14 +52,7 @@ export async function runForeach(interp: Interpreter, task: ForeachTask, frame: 
   const counted = () => {
     if (record.progress) record.progress.done += 1;
   };
-  if (lean) await runPool(items.length, concurrency, iterate, counted);
-  else {
-    // Runs before `lean-tasks`: the async layer per iteration their commands were recorded with.
-    await runPool(items.length, concurrency, async (i) => {
-      await iterate(i);
-      counted();
-    });
-  }
+  await runPool(items.length, concurrency, iterate, counted);
   const output = { iterations };
   if (JSON.stringify(output).length <= FLOW_LIMITS.maxOutputBytes) return output;
   // A local activity's input is not recorded in history, so the large value never enters it.
@@ -101,6 +90,7 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
       ...shared,
       iterationPrefix: frame.iteration ?? [],
       ...(ctx.rights ? { rights: ctx.rights } : {}),
+      ...(ctx.taskDefaults ? { taskDefaults: ctx.taskDefaults } : {}),
     };
     const result = (await executeChild('foreachBatch', {
       workflowId: `${workflowId}.${key}.batch${b}`,
@@ -114,9 +104,8 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
 }
 
 /** Items per batch child (and most items run inline), from how many tasks one iteration holds. */
-export function foreachBatchSize(tasks: readonly Task[], lean: boolean): number {
-  const [events, items] = lean ? [LEAN_EVENTS_PER_BATCH, LEAN_MAX_BATCH_ITEMS] : [EVENTS_PER_BATCH, MAX_BATCH_ITEMS];
-  return Math.max(1, Math.min(items, Math.floor(events / (EVENTS_PER_TASK * countTasks(tasks)))));
+export function foreachBatchSize(tasks: readonly Task[]): number {
+  return Math.max(1, Math.min(MAX_BATCH_ITEMS, Math.floor(EVENTS_PER_BATCH / (EVENTS_PER_TASK * countTasks(tasks)))));
 }
 
 function countTasks(tasks: readonly Task[]): number {

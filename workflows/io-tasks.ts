@@ -9,7 +9,7 @@ import { type FlowRunInput, type FlowRunResult, taskRunKey } from '../src/core/r
 import { runSearchAttributes } from '../src/core/runs/search-attributes.js';
 import { parseDuration } from '../src/core/spec/duration.js';
 import type { HttpTask, LogTask, ScriptTask, SubflowTask } from '../src/core/spec/flow-spec.js';
-import { taskDefaults } from '../src/core/spec/task-defaults.js';
+import { defaultsOf } from '../src/core/task-types/run-defaults.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
 import { TaskFailure } from './task-failure.js';
@@ -20,27 +20,13 @@ export const MAX_SUBFLOW_DEPTH = 10;
 /** Extra time Temporal allows past the task's own timeout, which the activity enforces itself. */
 const TIMEOUT_SLACK_MS = 30_000;
 
-function timeoutMs(task: HttpTask | ScriptTask): number {
-  return parseDuration(task.timeout ?? taskDefaults(task.type).defaultTimeout ?? '30s') ?? 30_000;
+function timeoutMs(ctx: RunContext, task: HttpTask | ScriptTask): number {
+  return parseDuration(task.timeout ?? defaultsOf(ctx.taskDefaults, task.type).defaultTimeout ?? '30s') ?? 30_000;
 }
 
-/** A `log` task: its line goes out with the buffered task events (no local activity of its own). */
-export function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Promise<unknown> {
-  if (!ctx.lean) return writeLogAwaiting(ctx, task, frame);
-  return Promise.resolve(writeLogNow(ctx, task, frame));
-}
-
-/** The line goes to the sink at once (runs since `lean-tasks`); returns the task's output. */
-export function writeLogNow(ctx: RunContext, task: LogTask, frame: Frame): Record<string, never> {
+/** A `log` task: its line goes to the run-log sink at once, after the buffered task events; returns the task's output. */
+export function writeLog(ctx: RunContext, task: LogTask, frame: Frame): Record<string, never> {
   ctx.events.writeNow(logLines(ctx, task, frame));
-  return {};
-}
-
-/** Runs before `lean-tasks`: the awaits their commands were recorded with. */
-async function writeLogAwaiting(ctx: RunContext, task: LogTask, frame: Frame): Promise<unknown> {
-  const lines = logLines(ctx, task, frame);
-  if (ctx.events.enabled) await ctx.events.flush(lines);
-  else await ctx.local.writeLogs(lines);
   return {};
 }
 
@@ -68,7 +54,7 @@ function logLines(ctx: RunContext, task: LogTask, frame: Frame): LogLine[] {
 export function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: number): Promise<unknown> {
   const scope = ctx.secretScope(frame);
   const url = renderText(task.url, scope, `${task.id}.url`);
-  const limit = timeoutMs(task);
+  const limit = timeoutMs(ctx, task);
   const key = taskRunKey(task.id, frame.iteration);
   const method = task.method ?? 'GET';
   const acts = ctx.activities(key, attempt, `${key}: ${method} ${stripSecrets(url)}`, limit + TIMEOUT_SLACK_MS);
@@ -88,7 +74,7 @@ export function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: 
 
 export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame, attempt: number): Promise<unknown> {
   const scope = ctx.secretScope(frame);
-  const limit = timeoutMs(task);
+  const limit = timeoutMs(ctx, task);
   const key = taskRunKey(task.id, frame.iteration);
   const acts = ctx.activities(key, attempt, `${key}: ${task.language} script`, limit + TIMEOUT_SLACK_MS);
   return acts.runScript({
@@ -116,6 +102,7 @@ export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Fram
     throw new TaskFailure(task.id, frame.iteration, { type: 'InvalidInputs', message: inputs.problems.map((p) => p.message).join('; ') });
   }
   const input: FlowRunInput = { flow: resolved.flow, revision: resolved.revision, inputs: inputs.inputs, trigger: 'subflow', depth: ctx.depth + 1, ...rights };
+  if (resolved.taskDefaults) input.taskDefaults = resolved.taskDefaults;
   const workflowId = `${workflowInfo().workflowId}.${taskRunKey(task.id, frame.iteration)}`;
   const options = {
     workflowId,
@@ -128,7 +115,7 @@ export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Fram
     return { runId: workflowId, state: 'RUNNING', outputs: {} };
   }
   // The child may wait for hours (approvals): show what happened so far before waiting on it.
-  await ctx.events.flush();
+  ctx.events.writeNow();
   const result = (await executeChild('flowRun', options)) as FlowRunResult;
   return { runId: workflowId, state: result.state, outputs: result.outputs };
 }

@@ -9,7 +9,7 @@ import type { LlmInput, LlmMessage, LlmOutput } from '../src/core/runs/activity-
 import { type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
 import { parseDuration } from '../src/core/spec/duration.js';
 import type { LlmTask } from '../src/core/spec/flow-spec.js';
-import { taskDefaults } from '../src/core/spec/task-defaults.js';
+import { defaultsOf } from '../src/core/task-types/run-defaults.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
 
@@ -21,7 +21,7 @@ export async function runLlm(ctx: RunContext, task: LlmTask, frame: Frame, recor
   const secretScope = ctx.secretScope(frame);
   const at = (field: string) => `${task.id}.${field}`;
   const key = taskRunKey(task.id, frame.iteration);
-  const limit = parseDuration(task.timeout ?? taskDefaults('llm').defaultTimeout ?? '5m') ?? 300_000;
+  const limit = parseDuration(task.timeout ?? defaultsOf(ctx.taskDefaults, 'llm').defaultTimeout ?? '5m') ?? 300_000;
   const input: LlmInput = {
     context: ctx.taskContext(task.id, frame.iteration, attempt),
     provider: renderText(task.provider, secretScope, at('provider')),

@@ -4,7 +4,6 @@
 import {
   type ActivityOptions,
   inWorkflowContext,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
@@ -19,16 +18,11 @@ import type { TaskContext } from '../src/core/runs/activity-io.js';
 import type { ApprovalOutput, RunRights } from '../src/core/runs/run-types.js';
 import { WEFT_WAITING } from '../src/core/runs/search-attributes.js';
 import type { FlowSpec } from '../src/core/spec/flow-spec.js';
+import type { TaskDefaultsTable } from '../src/core/task-types/run-defaults.js';
 import type { Frame } from './frame.js';
-import { LOG_SINK_PATCH, runLogs } from './run-log-sink.js';
+import { runLogs } from './run-log-sink.js';
 import { TaskBook } from './task-book.js';
-import { TASK_EVENTS_PATCH, TaskEvents } from './task-events.js';
-
-/** Patch id of the lean task path (see `lean` below). */
-export const LEAN_TASKS_PATCH = 'lean-tasks';
-
-/** Patch id of in-place steps (see `inPlaceSteps` below). */
-export const IN_PLACE_STEPS_PATCH = 'in-place-steps';
+import { TaskEvents } from './task-events.js';
 
 export type WeftActivities = ReturnType<typeof createActivities>;
 
@@ -60,23 +54,8 @@ export class RunContext {
   private nonce: string | undefined;
   /** The rights of whoever started the top run, handed to every subflow (FlowRunInput.rights). */
   rights: RunRights | undefined;
-  /**
-   * Started since the `log-sink` patch: logs go through the sink, and the interpreter takes its
-   * shorter promise chain for single-attempt tasks (both change the order of work in a run).
-   */
-  readonly sinceLogSink: boolean;
-  /**
-   * Started since the `lean-tasks` patch (which implies `log-sink`): task runs and foreach
-   * iterations are driven by promise callbacks instead of async layers, and a foreach keeps up to
-   * 1,000 items in this history instead of 200 (both change when commands are issued).
-   */
-  readonly lean: boolean;
-  /**
-   * Started since the `in-place-steps` patch (which implies `lean-tasks`): `set`, `log` and
-   * `fail` tasks of one attempt end in place, without a promise, and a task list is one promise
-   * that each waiting task moves on from its own callback (fewer microtasks between commands).
-   */
-  readonly inPlaceSteps: boolean;
+  /** Per-type defaults the run started with (FlowRunInput.taskDefaults); read with `defaultsOf`. */
+  taskDefaults: TaskDefaultsTable | undefined;
 
   constructor(
     readonly runId: string,
@@ -88,23 +67,7 @@ export class RunContext {
     taskEvents = true,
   ) {
     this.book = book ?? new TaskBook();
-    // Decided once, at the start of the execution: a run that began before the patch keeps the
-    // old command sequence for its whole life, even after its replay has caught up.
-    // Newest path first: a new run records the newest marker only and never asks for the older
-    // patches (one marker, and one TemporalChangeVersion upsert, instead of several); older runs
-    // find no such marker and go on to the patch they were started under.
-    this.inPlaceSteps = taskEvents && patched(IN_PLACE_STEPS_PATCH);
-    this.lean = this.inPlaceSteps || (taskEvents && patched(LEAN_TASKS_PATCH));
-    const viaSink = this.lean || (taskEvents && patched(LOG_SINK_PATCH));
-    this.sinceLogSink = viaSink;
-    const enabled = viaSink || (taskEvents && patched(TASK_EVENTS_PATCH));
-    this.events = new TaskEvents(
-      enabled,
-      runId,
-      `${flow.namespace}/${flow.id}`,
-      (lines) => this.local.writeLogs(lines),
-      viaSink ? (lines) => runLogs.write(lines) : undefined,
-    );
+    this.events = new TaskEvents(taskEvents, runId, `${flow.namespace}/${flow.id}`, (lines) => runLogs.write(lines));
   }
 
   /** Activity proxy for one task attempt; the activity id and summary carry the task path. */
@@ -147,7 +110,7 @@ export class RunContext {
     };
   }
 
-  /** Short bookkeeping activities (logs, output storage, flow lookup). */
+  /** Short bookkeeping activities (output storage, flow lookup). */
   readonly local = proxyLocalActivities<WeftActivities>({ startToCloseTimeout: '30s', retry: INFRASTRUCTURE_RETRY });
 
   /** Keeps the WeftWaiting search attribute in step with pending approvals. */

@@ -6,9 +6,9 @@ import { WeftError } from '../../src/core/errors.js';
 import { expressionFunctions } from '../../src/core/expressions/function-catalog.js';
 import type { FlowSpec } from '../../src/core/spec/flow-spec.js';
 import { scriptTaskPaths } from '../../src/core/spec/flow-tasks.js';
-import { parseFlow } from '../../src/core/spec/parse-flow.js';
 import { taskTypeDetail, taskTypeSummaries } from '../../src/core/spec/task-catalog.js';
-import { allTaskTypeNames, isKnownTaskType } from '../../src/core/spec/task-types.js';
+import { allTaskTypeNames, isKnownTaskType } from '../../src/core/task-types/registry.js';
+import { checkFlow } from '../../src/services/flow-service.js';
 import { type McpAccess, namespaceAllowed } from '../access.js';
 import { cutText, FLOW_SOURCE_BYTES } from '../budget.js';
 import { defineTool } from '../tool-registry.js';
@@ -84,7 +84,7 @@ export const validateFlow = defineTool({
   output: { valid: z.boolean(), errors: z.array(Problem), warnings: z.array(Problem) },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run({ flow }, _call, ctx) {
-    const parsed = parseFlow(flow);
+    const parsed = checkFlow(flow);
     const errors = parsed.valid ? [] : parsed.problems;
     const warnings: z.infer<typeof Problem>[] = [];
     if (parsed.valid) {
@@ -109,7 +109,7 @@ export const saveFlow = defineTool({
   output: { flow: z.string(), revision: z.number(), created: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run({ flow, message }, _call, ctx) {
-    const parsed = parseFlow(flow);
+    const parsed = checkFlow(flow);
     if (parsed.valid) checkFlowAccess(parsed.flow, ctx.access);
     const saved = await ctx.services.flows.save(flow, message);
     return {

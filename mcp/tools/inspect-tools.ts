@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { RUN_STATES } from '../../src/core/runs/run-types.js';
-import { InvalidCursorError } from '../../src/services/flow-service.js';
+import { TASK_PAGE_CURSOR } from '../../src/services/cursor.js';
 import { LOG_LEVELS, MAX_LOG_PAGE } from '../../src/services/log-service.js';
 import { fitObject, INPUTS_BUDGET_BYTES, LOG_MESSAGE_BYTES, LOG_PAGE_BYTES, OUTPUT_PAGE_BYTES } from '../budget.js';
 import {
@@ -44,6 +44,8 @@ export const getRun = defineTool({
     state: z.enum(RUN_STATES),
     inputs: z.record(z.string(), z.unknown()),
     inputsTruncated: z.boolean().optional(),
+    trigger: z.string().optional(),
+    event: z.record(z.string(), z.unknown()).optional(),
     outputs: z.record(z.string(), z.unknown()).optional(),
     outputsTruncated: z.boolean().optional(),
     taskOutputs: z.record(z.string(), z.unknown()).optional(),
@@ -73,10 +75,10 @@ export const getRun = defineTool({
       if (all.length > tasks.length) tasksShown = { shown: tasks.length, total: all.length };
       taskOutput = await outputPage(ctx, runId, taskId, iteration ?? onlyIteration(all), cursor);
     } else if (mode === 'full') {
-      const offset = cursor ? decodeOffset(cursor) : 0;
+      const offset = cursor ? TASK_PAGE_CURSOR.decode(cursor) : 0;
       const page = all.slice(offset, offset + FULL_TASK_PAGE);
       tasks = page.map(taskRunView);
-      const next = offset + page.length < all.length ? encodeOffset(offset + page.length) : undefined;
+      const next = offset + page.length < all.length ? TASK_PAGE_CURSOR.encode(offset + page.length) : undefined;
       if (next || offset > 0) tasksShown = { shown: page.length, total: all.length, nextCursor: next };
     } else {
       const summary = summaryTimeline(all);
@@ -96,6 +98,8 @@ export const getRun = defineTool({
         state: detail.state,
         inputs: inputs.value,
         ...(inputs.truncated ? { inputsTruncated: true } : {}),
+        ...(detail.trigger ? { trigger: detail.trigger } : {}),
+        ...(detail.event ? { event: fitObject(detail.event, INPUTS_BUDGET_BYTES).value } : {}),
         outputs,
         ...(cut ? { outputsTruncated: true } : {}),
         ...(completed.outputs ? { taskOutputs: completed.outputs } : {}),
@@ -184,14 +188,4 @@ function onlyIteration(records: readonly { iteration?: number[] }[]): number[] |
 
 function sameIteration(a: number[] | undefined, b: number[]): boolean {
   return (a ?? []).join(',') === b.join(',');
-}
-
-function encodeOffset(offset: number): string {
-  return Buffer.from(`tasks:${offset}`).toString('base64url');
-}
-
-function decodeOffset(cursor: string): number {
-  const match = /^tasks:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new InvalidCursorError();
-  return Number(match[1]);
 }

@@ -4,9 +4,8 @@
 import { z } from 'zod';
 import { RUN_STATES } from '../../src/core/runs/run-types.js';
 import { FLOW_LIMITS } from '../../src/core/spec/limits.js';
-import type { RunDetail } from '../../src/services/run-service.js';
+import { ApprovalAlreadyDecidedError, type RunDetail } from '../../src/services/run-service.js';
 import { waitForRunEnd } from '../../src/services/run-waiter.js';
-import { ApprovalAlreadyDecidedError } from '../../src/services/runs/run-client.js';
 import { runRightsOf } from '../../src/services/security/tool-policy.js';
 import { namespaceAllowed } from '../access.js';
 import { elicitApproval } from '../approval-elicitation.js';

@@ -1,6 +1,56 @@
 // Typed errors with stable codes. Messages follow `<subject> <problem>: <detail>` and are
 // written for the person who must fix the problem; `hint` says what would be valid.
 
+/**
+ * Every error type a flow author can meet: the `error.type` of a failed task run, and what a
+ * task's `retry.nonRetryable` names. The one list: code that raises a type names it through
+ * `FlowErrorType`, and the table in docs/flows.md lists exactly these (test/docs/error-types.test.ts).
+ */
+export const FLOW_ERROR_TYPES = {
+  HttpClientError: 'an http task got a 4xx status',
+  HttpServerError: 'an http task got a 5xx or an unexpected status',
+  HttpTimeoutError: 'an http request took longer than its timeout',
+  HttpNetworkError: 'an http request could not connect, was reset, or was redirected too often',
+  HttpInvalidRequestError: 'an http task rendered an invalid URL or headers (never retried)',
+  HttpHostNotAllowed: "the egress policy refused the http task's host",
+  HttpResponseTooLarge: 'an http response was larger than the limit',
+  ScriptExitError: 'a script ended with a non-zero exit status',
+  ScriptTimeoutError: 'a script ran longer than its timeout',
+  ScriptSetupError: 'a script could not be started or sandboxed (never retried)',
+  OutputTooLarge: "a script's $WEFT_OUTPUT file was larger than the limit",
+  LlmRateLimitError: 'the model provider answered 429; its retry-after is waited out',
+  LlmServerError: 'the model provider failed (5xx)',
+  LlmTimeoutError: 'the model call took longer than its timeout',
+  LlmConnectionError: 'the model provider could not be reached',
+  LlmBadRequestError: 'the model provider refused the request (never retried)',
+  LlmAuthenticationError: 'the model provider refused the key, or no key is set (never retried)',
+  LlmInvalidOutputError: 'the answer did not match responseSchema after one repair round',
+  LlmProviderNotConfiguredError: 'the task names a provider the worker does not know (never retried)',
+  ApprovalRejected: 'an approval was answered with a rejection (never retried)',
+  ApprovalTimedOut: 'nobody answered an approval within its timeout (never retried)',
+  SecretNotFound: 'a secret() the task reads is not set',
+  ExpressionError: 'an expression failed to evaluate',
+  ExpressionTooCostly: 'an expression cost more than its evaluation budget',
+  FlowFailed: 'a fail task ended the run on purpose',
+  TaskTimedOut: 'a sequence, parallel, foreach, if, switch, sleep or subflow task ran past its timeout',
+  InvalidItems: "a foreach task's items did not evaluate to a list",
+  InvalidTimestamp: "a sleep task's until did not evaluate to an RFC 3339 timestamp",
+  InvalidInputs: "a subflow task's inputs do not fit the subflow's inputs",
+  SubflowDepthExceeded: 'subflows nested deeper than the limit',
+  FlowNotFoundError: 'a subflow task names a flow (or revision) that is not saved',
+  TaskTypeNotRegistered: 'no module loaded by the worker defines the custom task type',
+  ActivityTimedOut: 'an I/O task timed out, as read from history when no worker answered',
+  RunEnded: 'the run was cancelled or terminated while this task was running',
+} as const satisfies Record<string, string>;
+
+/** A stable error type name a flow author can see (see `FLOW_ERROR_TYPES`). */
+export type FlowErrorType = keyof typeof FLOW_ERROR_TYPES;
+
+/** Names an error type at the place that raises it, checked against the one list at compile time. */
+export function flowErrorType<T extends FlowErrorType>(type: T): T {
+  return type;
+}
+
 /** Base class of every error Weft throws on purpose. `code` is stable; match on it, never on text. */
 export class WeftError extends Error {
   readonly code: string;

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { stringify as stringifyYaml } from 'yaml';
 import { FlowValidationError, WeftError } from '../core/errors.js';
 import type { FlowSpec } from '../core/spec/flow-spec.js';
-import { type LocatedProblem, parseFlow } from '../core/spec/parse-flow.js';
+import { type ParsedFlow, parseFlow } from '../core/spec/parse-flow.js';
+import { FLOW_CURSOR } from './cursor.js';
 import { type FlowCatalog, FlowNotFoundError } from './flows/flow-catalog.js';
 import { FlowListOptionsSchema, FlowTextSchema, parseRequest } from './service-requests.js';
 import type { Store } from './store/database.js';
@@ -61,27 +62,49 @@ export class NotAFlowDocumentError extends WeftError {
 /** Most flows one page of `list` returns. */
 export const MAX_FLOW_PAGE = 200;
 
-export class InvalidCursorError extends WeftError {
-  constructor() {
-    super('INVALID_CURSOR', 'cursor is not one this server issued', { hint: 'pass nextCursor from the previous page unchanged, or omit it to start over' });
-  }
+/**
+ * The one validate entry of every adapter (MCP `validate_flow` and `save_flow`, `weft flow
+ * validate|save`, `weft run start FILE`, `weft dev`'s example, the bench): size bounds, YAML or
+ * JSON syntax, the spec, and what each expression references; every problem at once, each with
+ * its line when known. Needs no store, so adapters that only check call it without services.
+ */
+export function checkFlow(text: string): ParsedFlow {
+  return parseFlow(text);
+}
+
+/** `checkFlow` for callers that go on only with a valid flow: every problem in one error, named by `subject` (a file). */
+export function validFlow(text: string, subject = 'flow'): FlowSpec {
+  const parsed = checkFlow(text);
+  if (!parsed.valid) throw new FlowValidationError(parsed.problems, subject);
+  return parsed.flow;
+}
+
+/** Told after a flow's store write, to bring what lives outside the store along (Temporal Schedules of its triggers). */
+export interface FlowChangeObserver {
+  flowSaved(flow: string): Promise<void>;
+  /** `spec`: the flow's last revision, which names the triggers it had. */
+  flowDeleted(flow: string, spec: FlowSpec | undefined): Promise<void>;
 }
 
 export class FlowService implements FlowCatalog {
+  private observer: FlowChangeObserver | undefined;
+
   constructor(private readonly store: Store) {}
 
-  validate(text: string): { valid: boolean; errors: LocatedProblem[] } {
-    const parsed = parseFlow(text);
-    return { valid: parsed.valid, errors: parsed.valid ? [] : parsed.problems };
+  /** Sets who hears of saves and deletes (the trigger service, where a Temporal client exists). */
+  observe(observer: FlowChangeObserver): void {
+    this.observer = observer;
   }
 
   /** Saves a flow; unchanged text makes no new revision (`created: false`). */
   async save(text: string, message?: string): Promise<{ flow: string; revision: number; created: boolean }> {
     parseRequest(FlowTextSchema, text, 'flow document');
-    const parsed = parseFlow(text);
-    if (!parsed.valid) throw new FlowValidationError(parsed.problems);
-    const { namespace, id, description } = parsed.flow;
-    return this.writeRevision({ namespace, id, kind: 'declarative', source: text, spec: parsed.flow, description, message });
+    const spec = validFlow(text);
+    const { namespace, id, description } = spec;
+    const saved = await this.writeRevision({ namespace, id, kind: 'declarative', source: text, spec, description, message });
+    // Also for unchanged text: a save is how a user mends a Schedule a failed call left behind.
+    await this.observer?.flowSaved(saved.flow);
+    return saved;
   }
 
   /** Registers a code flow or an existing workflow type; unchanged registrations make no new revision. */
@@ -170,7 +193,7 @@ export class FlowService implements FlowCatalog {
       );
     }
     if (options.cursor) {
-      const [ns, id] = decodeCursor(options.cursor);
+      const [ns = '', id = ''] = FLOW_CURSOR.decode(options.cursor);
       query = query.where((eb) => eb.or([eb('namespace', '>', ns), eb.and([eb('namespace', '=', ns), eb('id', '>', id)])]));
     }
     const rows = await query
@@ -188,7 +211,7 @@ export class FlowService implements FlowCatalog {
         revision: r.latest_revision,
         updatedAt: r.updated_at,
       })),
-      ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.namespace, last.id) } : {}),
+      ...(rows.length > limit && last ? { nextCursor: FLOW_CURSOR.encode([last.namespace, last.id]) } : {}),
     };
   }
 
@@ -228,6 +251,7 @@ export class FlowService implements FlowCatalog {
   /** Deletes a flow; its revisions stay so runs that used them can still be explained. */
   async delete(ref: string): Promise<{ deleted: boolean }> {
     const [namespace, id] = splitRef(ref);
+    const last = this.observer ? await this.get(ref).catch(() => undefined) : undefined;
     const result = await this.store.db
       .updateTable('flows')
       .set({ deleted_at: new Date().toISOString() })
@@ -235,7 +259,9 @@ export class FlowService implements FlowCatalog {
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
-    return { deleted: Number(result.numUpdatedRows) > 0 };
+    const deleted = Number(result.numUpdatedRows) > 0;
+    if (deleted) await this.observer?.flowDeleted(ref, last?.spec);
+    return { deleted };
   }
 
   /** FlowCatalog: the spec of a revision (default: the latest), for subflows and runs. */
@@ -259,18 +285,4 @@ function splitRef(ref: string): [string, string] {
   const at = ref.indexOf('/');
   if (at <= 0 || at === ref.length - 1) throw new WeftError('FLOW_REF_INVALID', `flow "${ref}" must be written namespace/id`, { hint: 'e.g. default/my-flow' });
   return [ref.slice(0, at), ref.slice(at + 1)];
-}
-
-function encodeCursor(namespace: string, id: string): string {
-  return Buffer.from(JSON.stringify([namespace, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursorError();
 }

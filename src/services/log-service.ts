@@ -3,7 +3,7 @@
 
 import { sql } from 'kysely';
 import { ConfigError } from '../core/errors.js';
-import { InvalidCursorError } from './flow-service.js';
+import { LOG_CURSOR } from './cursor.js';
 import { isoTime } from './iso-time.js';
 import { LogQuerySchema, parseRequest } from './service-requests.js';
 import type { Store } from './store/database.js';
@@ -71,7 +71,7 @@ export class LogService {
                 .where(sql<boolean>`logs_fts MATCH ${ftsPhrase(words)}`),
             );
     }
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const after = q.cursor ? LOG_CURSOR.decode(q.cursor) : undefined;
     if (after !== undefined) query = query.where('seq', '>', after);
     const rows =
       q.tail !== undefined && after === undefined
@@ -104,7 +104,7 @@ export class LogService {
         message: q.maxMessageBytes === undefined ? r.message : cutMessage(r.message, q.maxMessageBytes),
       })),
       // Always given, so a follower can ask for what comes next even when nothing came yet.
-      ...(lastSeq !== undefined ? { nextCursor: encodeCursor(lastSeq) } : {}),
+      ...(lastSeq !== undefined ? { nextCursor: LOG_CURSOR.encode(lastSeq) } : {}),
       truncated,
     };
   }
@@ -159,15 +159,4 @@ function ftsPhrase(words: string): string {
     .filter(Boolean)
     .map((w) => `"${w.replace(/"/g, '""')}"`)
     .join(' ');
-}
-
-function encodeCursor(seq: number): string {
-  return Buffer.from(`log:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^log:(\d+)$/.exec(text);
-  if (!match) throw new InvalidCursorError();
-  return Number(match[1]);
 }

@@ -3,15 +3,16 @@
 // source of truth for run state; nothing about runs is kept in the store.
 
 import { createHash, randomUUID } from 'node:crypto';
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, type PayloadConverter } from '@temporalio/common';
 import { Ajv } from 'ajv';
 import { FlowValidationError, WeftError } from '../core/errors.js';
-import { resolveInputs } from '../core/runs/run-inputs.js';
 import { type ExecutionStatusName, runStateOf } from '../core/runs/run-state.js';
 import {
   type ApprovalOutput,
   type ApprovalResponse,
+  FIRED_RUN_MEMO,
+  type FiredRunMemo,
   FLOW_RUN,
   type FlowRunFailureDetails,
   type FlowRunInput,
@@ -19,7 +20,6 @@ import {
   type PendingApproval,
   type RunRights,
   type RunState,
-  SEARCH_ATTRIBUTES,
   type StoredOutputRef,
   type TaskOutputQuery,
   type TaskOutputResult,
@@ -27,35 +27,27 @@ import {
   type TokenUsageTotal,
   taskRunKey,
 } from '../core/runs/run-types.js';
-import { runSearchAttributes } from '../core/runs/search-attributes.js';
+import { runSearchAttributes, WEFT_FLOW, WEFT_REVISION } from '../core/runs/search-attributes.js';
 import type { FlowSpec, SubflowTask } from '../core/spec/flow-spec.js';
 import { flowTasks } from '../core/spec/flow-tasks.js';
 import { problemsFromZod } from '../core/spec/zod-problems.js';
 import { codeFlowInputSchema } from './code-flows/load-modules.js';
-import { type FlowDetail, type FlowService, InvalidCursorError, type WorkflowTarget } from './flow-service.js';
+import { OUTPUT_CURSOR, RUN_CURSOR } from './cursor.js';
+import type { FlowDetail, FlowService, WorkflowTarget } from './flow-service.js';
 import { isoTime } from './iso-time.js';
 import type { OutputStore } from './outputs/output-store.js';
 import { endedTasks, timelineFromHistory } from './runs/history-timeline.js';
-import { getRunningView, respondToApproval } from './runs/run-client.js';
+import { flowRunLaunch, getRunningView, launchRun, RUN_MEMO, respondToApproval } from './runs/run-client.js';
+import type { RunDetail } from './runs/run-detail.js';
 import { assertRunRights } from './security/tool-policy.js';
 import { parseRequest, RunListFilterSchema, StartRunRequestSchema } from './service-requests.js';
 import { cutText } from './text-budget.js';
 
-/** Memo key holding a hash of a run's inputs, to tell an idempotent retry from a conflicting one. */
-const INPUTS_HASH_MEMO = 'weftInputsHash';
-/** Memo key saying what a run runs: `declarative` (the interpreter), `code` or `temporal`. */
-const KIND_MEMO = 'weftKind';
 const MAX_RUN_PAGE = 200;
 /** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/io-tasks.ts). */
 const MAX_SUBFLOW_WALK = 10;
 
-export class IdempotencyConflictError extends WeftError {
-  constructor(readonly runId: string) {
-    super('IDEMPOTENCY_CONFLICT', `idempotency key already started run ${runId} with different inputs`, {
-      hint: 'use a new idempotencyKey for different inputs, or repeat the original inputs to attach to that run',
-    });
-  }
-}
+export { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, IdempotencyConflictError } from './runs/run-client.js';
 
 export class RunNotFoundError extends WeftError {
   constructor(readonly runId: string) {
@@ -63,27 +55,7 @@ export class RunNotFoundError extends WeftError {
   }
 }
 
-export interface RunDetail {
-  runId: string;
-  flow: string;
-  revision: number;
-  state: RunState;
-  inputs: Record<string, unknown>;
-  outputs?: Record<string, unknown>;
-  error?: { taskId?: string; type: string; message: string };
-  tasks: TaskRunRecord[];
-  approvals: PendingApproval[];
-  startedAt: string;
-  endedAt?: string;
-  /** Model tokens (and estimated cost) summed over the run's task runs; absent when none were used. */
-  usage?: TokenUsageTotal;
-  /**
-   * A run that did not complete: the outputs of its top-level tasks that completed, by task id
-   * (its `outputs` are evaluated only when it completes). Outputs of foreach iterations are
-   * read one at a time (`taskOutputPage`).
-   */
-  taskOutputs?: Record<string, unknown>;
-}
+export type { RunDetail, RunError } from './runs/run-detail.js';
 
 /** One page of a task run's output (see `RunService.taskOutputPage`). */
 export interface TaskOutputPage {
@@ -161,7 +133,7 @@ export class RunService {
     options: RunServiceOptions = {},
   ) {
     this.outputs = options.outputs;
-    this.uiBaseUrl = (options.uiBaseUrl ?? process.env.WEFT_UI_URL ?? 'http://127.0.0.1:8233').replace(/\/+$/, '');
+    this.uiBaseUrl = (options.uiBaseUrl ?? 'http://127.0.0.1:8233').replace(/\/+$/, '');
   }
 
   /** Where the run is shown in the Temporal Web UI. */
@@ -182,7 +154,7 @@ export class RunService {
   /** The live task timeline and pending approvals of a running run (asks its worker). */
   async live(runId: string): Promise<{ tasks: TaskRunRecord[]; approvals: PendingApproval[]; waiting: boolean }> {
     const view = await getRunningView(this.client, runId);
-    return { tasks: view.tasks, approvals: view.pendingApprovals, waiting: view.state === 'WAITING' };
+    return { tasks: view.tasks, approvals: view.approvals, waiting: view.state === 'WAITING' };
   }
 
   /**
@@ -201,45 +173,56 @@ export class RunService {
       if (!detail.target) await this.checkSubflowRights(detail.spec, rights);
     }
     const { namespace, id } = detail.spec;
-    let launch: { workflowType: string; taskQueue: string; args: unknown[]; inputs: Record<string, unknown> };
-    if (detail.target) {
-      const inputs = checkTargetInputs(detail.target, request.inputs ?? {});
-      const args = detail.target.argOrder ? detail.target.argOrder.map((key) => inputs[key]) : [inputs];
-      launch = { workflowType: detail.target.workflowType, taskQueue: detail.target.taskQueue, args, inputs };
-    } else {
-      const resolved = resolveInputs(detail.spec, request.inputs ?? {});
-      if (!resolved.valid) throw new FlowValidationError(resolved.problems, 'run inputs');
-      const input: FlowRunInput = {
-        flow: detail.spec,
-        revision: detail.revision,
-        inputs: resolved.inputs,
-        trigger: request.trigger ?? 'api',
-        ...(rights ? { rights } : {}),
-      };
-      launch = { workflowType: FLOW_RUN.workflowType, taskQueue: this.taskQueue, args: [input], inputs: resolved.inputs };
-    }
-    const inputsHash = createHash('sha256').update(canonicalJson(launch.inputs)).digest('hex');
     const ref = `${namespace}/${id}`;
     const suffix = request.idempotencyKey ? `k${createHash('sha256').update(`${ref}\n${request.idempotencyKey}`).digest('hex').slice(0, 24)}` : randomUUID();
     const runId = `${namespace}.${id}-${suffix}`;
+    const idempotent = request.idempotencyKey !== undefined;
+    if (!detail.target) {
+      const launch = flowRunLaunch(
+        {
+          flow: detail.spec,
+          revision: detail.revision,
+          inputs: request.inputs ?? {},
+          taskQueue: this.taskQueue,
+          trigger: request.trigger ?? 'api',
+          runId,
+          idempotent,
+        },
+        rights ? { rights } : {},
+      );
+      return launchRun(this.client, launch);
+    }
+    const { target } = detail;
+    const inputs = checkTargetInputs(target, request.inputs ?? {});
+    return launchRun(this.client, {
+      runId,
+      workflowType: target.workflowType,
+      taskQueue: target.taskQueue,
+      args: target.argOrder ? target.argOrder.map((key) => inputs[key]) : [inputs],
+      inputs,
+      kind: detail.kind,
+      searchAttributes: runSearchAttributes(detail.spec, detail.revision),
+      summary: `${ref} rev ${detail.revision}`,
+      idempotent,
+    });
+  }
+
+  /**
+   * Waits, without a deadline, for Temporal to close the run and returns its final state: one
+   * long poll, no history read (`get` reads the rest). For callers that wait for the end anyway
+   * (`weft dev`'s example run, the bench); bounded waits with progress use run-waiter.ts.
+   */
+  async waitForClose(runId: string): Promise<RunState> {
+    const handle = this.client.workflow.getHandle(runId);
     try {
-      await this.client.workflow.start(launch.workflowType, {
-        taskQueue: launch.taskQueue,
-        workflowId: runId,
-        args: launch.args,
-        typedSearchAttributes: runSearchAttributes(detail.spec, detail.revision),
-        memo: { [INPUTS_HASH_MEMO]: inputsHash, [KIND_MEMO]: detail.kind },
-        // Revision 0 is a flow run from a file without being saved.
-        staticSummary: `${ref}${detail.revision ? ` rev ${detail.revision}` : ' (unsaved)'}`,
-        // A key names one run for as long as Temporal keeps it, even after it closed.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-      return { runId, started: true };
+      await handle.result();
+      return 'COMPLETED';
     } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError) || !request.idempotencyKey) throw error;
-      const existing = await this.client.workflow.getHandle(runId).describe();
-      if (existing.memo?.[INPUTS_HASH_MEMO] !== inputsHash) throw new IdempotencyConflictError(runId);
-      return { runId, started: false };
+      if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
+      if (!(error instanceof WorkflowFailedError)) throw error;
+      const cause = error.cause;
+      const status = (await handle.describe()).status.name as ExecutionStatusName;
+      return runStateOf(status, cause instanceof ApplicationFailure && cause.details?.[0] ? (cause.type ?? undefined) : undefined);
     }
   }
 
@@ -306,14 +289,17 @@ export class RunService {
     const status = description.status.name as ExecutionStatusName;
     const history = await handle.fetchHistory();
     const events = history.events ?? [];
-    const kind = description.memo?.[KIND_MEMO];
+    const kind = description.memo?.[RUN_MEMO.kind];
     if (kind === 'code' || kind === 'temporal') return this.readWorkflowRun(handle, description, status, events);
     const input = this.startInput(events) as FlowRunInput | undefined;
+    // A run a Schedule started holds placeholders in its start input; its memo says what it ran.
+    const fired = description.memo?.[FIRED_RUN_MEMO] as FiredRunMemo | undefined;
     const base = {
       runId,
-      flow: input ? `${input.flow.namespace}/${input.flow.id}` : '',
-      revision: input?.revision ?? 0,
-      inputs: input?.inputs ?? {},
+      flow: input?.fire ? input.fire.flow : input ? `${input.flow.namespace}/${input.flow.id}` : '',
+      revision: fired?.revision ?? input?.revision ?? 0,
+      inputs: fired?.inputs ?? input?.inputs ?? {},
+      ...(input ? { trigger: input.trigger, event: fired?.event ?? input.event ?? {} } : {}),
       startedAt: description.startTime.toISOString(),
       ...(description.closeTime ? { endedAt: description.closeTime.toISOString() } : {}),
     };
@@ -321,7 +307,7 @@ export class RunService {
       const live = await getRunningView(this.client, runId);
       // The query can answer after the last task but before Temporal closes the run: until
       // Temporal says the run is closed, it is running (or waiting).
-      return { ...base, state: live.state === 'WAITING' ? 'WAITING' : 'RUNNING', tasks: live.tasks, approvals: live.pendingApprovals };
+      return { ...base, state: live.state === 'WAITING' ? 'WAITING' : 'RUNNING', tasks: live.tasks, approvals: live.approvals };
     }
     if (status === 'COMPLETED') {
       const result = (await handle.result()) as FlowRunResult;
@@ -345,7 +331,7 @@ export class RunService {
       state: runStateOf(status, details ? (appFailure?.type ?? undefined) : undefined),
       tasks,
       ...(failed
-        ? { error: { taskId: failed.id, ...failed.error } }
+        ? { error: { taskId: failed.id, ...(failed.iteration ? { iteration: failed.iteration } : {}), ...failed.error } }
         : failure
           ? {
               error: details
@@ -407,7 +393,7 @@ export class RunService {
   ): Promise<{ runs: RunSummary[]; nextCursor?: string }> {
     const filter = parseRequest(RunListFilterSchema, input, 'run filter');
     // Every run Weft starts carries WeftFlow: flow documents, code flows and existing workflow types.
-    const clauses = [`${SEARCH_ATTRIBUTES.flow} IS NOT NULL`];
+    const clauses = [`${WEFT_FLOW.name} IS NOT NULL`];
     if (filter.flow) clauses.push(`WeftFlow = ${quote(filter.flow)}`);
     if (filter.namespace) clauses.push(`WeftNamespace = ${quote(filter.namespace)}`);
     if (filter.since) clauses.push(`StartTime >= ${quote(isoTime(filter.since, 'since'))}`);
@@ -419,7 +405,7 @@ export class RunService {
         namespace: this.client.options.namespace,
         query: clauses.join(' AND '),
         pageSize: Math.max(1, Math.min(filter.limit ?? 50, MAX_RUN_PAGE)),
-        ...(filter.cursor ? { nextPageToken: Buffer.from(filter.cursor, 'base64url') } : {}),
+        ...(filter.cursor ? { nextPageToken: RUN_CURSOR.decode(filter.cursor) } : {}),
       });
     } catch (error) {
       // A namespace without Weft's search attributes holds no Weft run (a start sets them, and
@@ -440,7 +426,7 @@ export class RunService {
       } as RunSummary;
     });
     const token = response.nextPageToken;
-    return { runs, ...(token && token.length > 0 ? { nextCursor: Buffer.from(token).toString('base64url') } : {}) };
+    return { runs, ...(token && token.length > 0 ? { nextCursor: RUN_CURSOR.encode(token) } : {}) };
   }
 
   /** Cancels a run (its finally tasks run); `force` terminates it at once. */
@@ -490,7 +476,7 @@ export class RunService {
     cursor: string | undefined,
     pageBytes = TASK_OUTPUT_PAGE_BYTES,
   ): Promise<TaskOutputPage> {
-    const offset = cursor ? decodeOutputCursor(cursor) : 0;
+    const offset = cursor ? OUTPUT_CURSOR.decode(cursor) : 0;
     const result = await this.taskOutput(runId, taskId, iteration);
     const base = { taskId, ...(iteration ? { iteration } : {}) };
     if (!result.found) return { ...base, found: false, note: 'no output (yet): the task has not completed, was skipped, or ran inside a batched foreach' };
@@ -504,7 +490,7 @@ export class RunService {
       text: page.text,
       totalBytes: bytes.length,
       offset,
-      ...(end < bytes.length ? { nextCursor: Buffer.from(`output:${end}`).toString('base64url') } : {}),
+      ...(end < bytes.length ? { nextCursor: OUTPUT_CURSOR.encode(end) } : {}),
     };
   }
 
@@ -543,8 +529,8 @@ export class RunService {
     const attrs = description.searchAttributes ?? {};
     const base = {
       runId: description.workflowId,
-      flow: String((attrs[SEARCH_ATTRIBUTES.flow] as unknown[] | undefined)?.[0] ?? ''),
-      revision: Number((attrs[SEARCH_ATTRIBUTES.revision] as unknown[] | undefined)?.[0] ?? 0),
+      flow: String((attrs[WEFT_FLOW.name] as unknown[] | undefined)?.[0] ?? ''),
+      revision: Number((attrs[WEFT_REVISION.name] as unknown[] | undefined)?.[0] ?? 0),
       inputs: args.length === 1 && isPlainObject(first) ? first : { args },
       startedAt: description.startTime.toISOString(),
       ...(description.closeTime ? { endedAt: description.closeTime.toISOString() } : {}),
@@ -555,7 +541,7 @@ export class RunService {
       const live = await this.client.connection
         .withDeadline(Date.now() + OUTPUT_QUERY_MS, () => getRunningView(this.client, base.runId))
         .catch(() => undefined);
-      if (live) return { ...base, state: live.state === 'WAITING' ? 'WAITING' : 'RUNNING', tasks: live.tasks, approvals: live.pendingApprovals };
+      if (live) return { ...base, state: live.state === 'WAITING' ? 'WAITING' : 'RUNNING', tasks: live.tasks, approvals: live.approvals };
       return { ...base, state: 'RUNNING', tasks: historyTasks(), approvals: [] };
     }
     // A closed code flow still answers the query (its worker replays it): approvals and steps
@@ -597,12 +583,6 @@ function outputInHistory(events: Parameters<typeof timelineFromHistory>[0], key:
   const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
   if (!payload) return undefined;
   return { found: true, output: converter.fromPayload(payload as Parameters<PayloadConverter['fromPayload']>[0]) };
-}
-
-function decodeOutputCursor(cursor: string): number {
-  const match = /^output:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new InvalidCursorError();
-  return Number(match[1]);
 }
 
 const STATUS_NAMES: Record<number, ExecutionStatusName> = {
@@ -651,17 +631,6 @@ type StartEvent = { workflowExecutionStartedEventAttributes?: { input?: { payloa
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 const inputChecker = new Ajv({ allErrors: true, strict: false });

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -49,11 +49,12 @@ describe('compiled CLI freshness', () => {
   it('runs the compiled CLI in this checkout (npm test builds it first), and the sources when told to load Weft modules', async () => {
     const run = (env: NodeJS.ProcessEnv) =>
       promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'weft.js'), '--version'], { env: { ...process.env, ...env } });
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const compiled = await run({ WEFT_LOG_LEVEL: 'debug' });
-    assert.equal(compiled.stdout.trim(), '0.1.0');
+    assert.equal(compiled.stdout.trim(), version);
     assert.match(compiled.stderr, /"msg":"running the compiled CLI from dist\/"/);
     const sources = await run({ WEFT_LOG_LEVEL: 'debug', WEFT_MODULES: join(ROOT, 'examples', 'code-flows', 'weft-module.ts') });
-    assert.equal(sources.stdout.trim(), '0.1.0');
+    assert.equal(sources.stdout.trim(), version);
     assert.match(sources.stderr, /running the TypeScript sources through tsx: WEFT_MODULES is set/);
   });
 });

@@ -13,5 +13,7 @@ export const CONTRACT_TOOLS = [
   'cancel_run',
   'respond_to_approval',
   'query_logs',
+  'list_triggers',
+  'operate_trigger',
   'draft_flow',
 ];

@@ -156,21 +156,16 @@ describe('model calls through the official SDKs', () => {
 
   it('refuses a hosted provider without a key before any call, naming the provider and the setting', async () => {
     const noSecrets: SecretSource = { get: () => undefined };
+    // The settings hold the keys of the environment they were read from: none here.
     const settings = loadLlmSettings({});
-    const saved = process.env.OPENAI_API_KEY;
-    delete process.env.OPENAI_API_KEY;
-    try {
-      await assert.rejects(
-        resolveProvider('openai', settings, noSecrets),
-        (error: unknown) =>
-          error instanceof LlmApiKeyMissingError &&
-          error.type === 'LlmAuthenticationError' &&
-          /llm provider "openai" has no API key: OPENAI_API_KEY/.test(error.message) &&
-          /weft secret set OPENAI_API_KEY/.test(error.hint ?? ''),
-      );
-    } finally {
-      if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
-    }
+    await assert.rejects(
+      resolveProvider('openai', settings, noSecrets),
+      (error: unknown) =>
+        error instanceof LlmApiKeyMissingError &&
+        error.type === 'LlmAuthenticationError' &&
+        /llm provider "openai" has no API key: OPENAI_API_KEY/.test(error.message) &&
+        /weft secret set OPENAI_API_KEY/.test(error.hint ?? ''),
+    );
     // A local server (a baseUrl) may need no key at all.
     const local = await resolveProvider('openai', loadLlmSettings({ OPENAI_BASE_URL: fake.openaiUrl }), noSecrets);
     assert.equal(local.config.baseUrl, fake.openaiUrl);

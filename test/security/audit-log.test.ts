@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { InvalidCursorError } from '../../src/services/flow-service.js';
+import { InvalidCursorError } from '../../src/services/cursor.js';
 import { Redactor } from '../../src/services/secrets/redactor.js';
 import { loadSecretKey } from '../../src/services/secrets/secret-key.js';
 import { SecretStore } from '../../src/services/secrets/secret-store.js';

@@ -127,7 +127,7 @@ describe('tenants stay apart', () => {
       const refused = (await teamA.callTool({ name: 'run_flow', arguments: { flow: 'team-a/calls-b', waitSeconds: 5 } })) as CallToolResult;
       assert.equal(refused.isError, true);
       assert.match(textOf(refused), /SUBFLOW_NOT_ALLOWED/);
-      assert.match(textOf(refused), /subflow team-b\/target is not allowed for key:weft_\w+, who started this run: it is in namespace team-b/);
+      assert.match(textOf(refused), /subflow team-b\/target is not allowed for key:weft_[\w-]+, who started this run: it is in namespace team-b/);
       assert.doesNotMatch(/hint: (.*)$/m.exec(textOf(refused))?.[1] ?? '', /team-b/, 'the hint does not point at the forbidden namespace');
       assert.deepEqual(await runsOf('team-a/calls-b'), [], 'the parent never started');
       assert.deepEqual(await runsOf('team-b/target'), before, 'no run of team-b started');

@@ -37,10 +37,13 @@ describe('tool policy', () => {
   });
 
   it('shows a read key only the reading tools, a run key also the run tools, an admin key everything', () => {
-    const reads = ['list_task_types', 'validate_flow', 'list_flows', 'get_flow', 'get_run', 'list_runs', 'query_logs'];
+    const reads = ['list_task_types', 'validate_flow', 'list_flows', 'get_flow', 'get_run', 'list_runs', 'query_logs', 'list_triggers'];
     assert.deepEqual(visible(key('read')).sort(), [...reads].sort());
     assert.ok(!toolVisible(key('read'), 'run_flow'));
-    assert.deepEqual(visible(key('run')).sort(), [...reads, 'save_flow', 'run_flow', 'cancel_run', 'respond_to_approval', 'draft_flow'].sort());
+    assert.deepEqual(
+      visible(key('run')).sort(),
+      [...reads, 'save_flow', 'run_flow', 'cancel_run', 'respond_to_approval', 'draft_flow', 'operate_trigger'].sort(),
+    );
     assert.ok(!toolVisible(key('run'), 'delete_flow'));
     assert.deepEqual(visible(key('admin')).sort(), [...CONTRACT_TOOLS].sort());
     assert.deepEqual(visible(LOCAL).sort(), [...CONTRACT_TOOLS].sort());

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FlowValidationError } from '../../src/core/errors.js';
-import { FlowService, InvalidCursorError } from '../../src/services/flow-service.js';
+import { InvalidCursorError } from '../../src/services/cursor.js';
+import { checkFlow, FlowService, validFlow } from '../../src/services/flow-service.js';
 import type { Store } from '../../src/services/store/database.js';
 import { openTestStore, STORE_KINDS } from '../helpers/stores.js';
 
@@ -77,3 +78,25 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('the one validate entry', () => {
+  it('checks syntax, the spec and references at once, with lines; validFlow throws them named by the file', () => {
+    const text = 'id: refs\ninputs: [{ id: name, type: string }]\ntasks:\n  - { id: a, type: log, message: "{{ inputs.nmae }}" }\n  - { id: b, type: nope }\n';
+    const checked = checkFlow(text);
+    assert.equal(checked.valid, false);
+    const problems = checked.valid ? [] : checked.problems;
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.line, p.message]),
+      [
+        ['tasks[1].type', 5, 'tasks[1].type "nope" is not a task type'],
+        ['tasks[0].message', 4, 'tasks[0].message reads inputs.nmae, but the flow declares no input "nmae"'],
+      ],
+    );
+    assert.throws(
+      () => validFlow(text, 'flows/refs.yaml'),
+      (error: unknown) =>
+        error instanceof FlowValidationError && error.problems.length === problems.length && error.message.startsWith('flows/refs.yaml is invalid: '),
+    );
+    assert.equal(validFlow(flowText('fine')).id, 'fine');
+  });
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LogLine } from '../../src/core/runs/activity-io.js';
-import { InvalidCursorError } from '../../src/services/flow-service.js';
+import { InvalidCursorError } from '../../src/services/cursor.js';
 import { LogService } from '../../src/services/log-service.js';
 import { StoreLogSink } from '../../src/services/logs/store-log-sink.js';
 import type { Store } from '../../src/services/store/database.js';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { InvalidCursorError } from '../../src/services/cursor.js';
 import { FlowService } from '../../src/services/flow-service.js';
 import { IdempotencyConflictError, RunNotFoundError, RunService } from '../../src/services/run-service.js';
 import type { Store } from '../../src/services/store/database.js';
@@ -139,6 +140,25 @@ describe('run service on a real Temporal server', () => {
     const small = await runs.taskOutputPage(runId, 'keep', undefined, undefined, 100_000);
     assert.deepEqual(small.value, { blob });
     assert.equal((await runs.taskOutputPage(runId, 'stop', undefined, undefined)).found, false);
+  });
+
+  it('waits for a run to close and says how it ended; a failing foreach iteration is named in the run error', async () => {
+    await flows.save(
+      `id: picky\nnamespace: svc\ninputs: [{ id: items, type: array }]\ntasks:\n  - id: each\n    type: foreach\n    items: "{{ inputs.items }}"\n    tasks:\n      - { id: check, type: fail, when: "{{ item == 2 }}", message: "two is refused" }\n`,
+    );
+    const ok = await runs.start({ flow: 'svc/double', inputs: { n: 4 } });
+    const bad = await runs.start({ flow: 'svc/picky', inputs: { items: [1, 2, 3] } });
+    assert.deepEqual(await Promise.all([runs.waitForClose(ok.runId), runs.waitForClose(bad.runId)]), ['COMPLETED', 'FAILED']);
+    const failed = await runs.get(bad.runId);
+    assert.deepEqual(failed.error, { taskId: 'check', iteration: [1], type: 'FlowFailed', message: 'two is refused' });
+    await assert.rejects(runs.waitForClose('svc.nothing-here'), RunNotFoundError);
+  });
+
+  it("refuses a cursor of another list as a run page's cursor", async () => {
+    const flowPage = await flows.list({ limit: 1 });
+    assert.ok(flowPage.nextCursor, 'a flow page cursor to hand over');
+    await assert.rejects(runs.list({ cursor: flowPage.nextCursor }), (error: unknown) => error instanceof InvalidCursorError && error.kind === 'runs');
+    await assert.rejects(runs.taskOutputPage('svc.any', 'task', undefined, flowPage.nextCursor), InvalidCursorError);
   });
 
   it('reads finished runs with no worker running, from the result and the history', async () => {

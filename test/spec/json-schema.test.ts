@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { flowJsonSchema } from '../../src/core/spec/json-schema.js';
-import { TASK_TYPE_NAMES } from '../../src/core/spec/task-types.js';
+import { BUILTIN_TASK_TYPES } from '../../src/core/task-types/builtin.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -15,7 +15,7 @@ describe('exported JSON Schema of the flow spec', () => {
 
   it('defines every task type and points nested task lists back at the task definition', () => {
     const defs = schema.$defs as Record<string, { properties?: Record<string, unknown> }>;
-    for (const type of TASK_TYPE_NAMES) assert.ok(defs[`${type}Task`], `${type}Task missing`);
+    for (const { name: type } of BUILTIN_TASK_TYPES) assert.ok(defs[`${type}Task`], `${type}Task missing`);
     assert.deepEqual(defs.foreachTask?.properties?.tasks, { type: 'array', items: { $ref: '#/$defs/task' }, minItems: 1 });
     assert.deepEqual((defs.switchTask?.properties?.cases as { additionalProperties: unknown } | undefined)?.additionalProperties, {
       type: 'array',

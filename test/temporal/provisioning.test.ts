@@ -79,7 +79,7 @@ describe('Temporal provisioning', () => {
     // test process alive. This machine reaches no download host, so the last resort fails.
     // With -e, process.argv holds no script path: the first argument after the script is argv[1].
     const script = `
-      import { startDevServer } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'src', 'temporal', 'dev-server.ts'))};
+      import { startDevServer } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'src', 'services', 'temporal', 'dev-server.ts'))};
       const lines = [];
       try {
         await startDevServer({ dataDir: process.argv[1], port: Number(process.argv[2]), uiPort: false, progress: (l) => lines.push(l) });

@@ -34,7 +34,7 @@ describe('approval task answered through a Temporal update', () => {
     const { runId } = await startRun(env.client, { flow: flowFrom(yaml), taskQueue: env.taskQueue });
     await waitFor('the approval to be pending', async () => {
       const view = await getRunningView(env.client, runId);
-      return view.state === 'WAITING' && view.pendingApprovals.length > 0 ? view : undefined;
+      return view.state === 'WAITING' && view.approvals.length > 0 ? view : undefined;
     });
     return runId;
   }
@@ -44,7 +44,7 @@ describe('approval task answered through a Temporal update', () => {
     // Weft's own bundle captures no promise stacks (workflows/promise-stacks-off.ts): the
     // stack-trace query answers without a frame; where the run waits is in its task runs.
     assert.doesNotMatch(await env.client.workflow.getHandle(runId).query<string>('__stack_trace'), /\bat /);
-    const pending = (await getRunningView(env.client, runId)).pendingApprovals[0];
+    const pending = (await getRunningView(env.client, runId)).approvals[0];
     assert.equal(pending?.taskId, 'ok');
     assert.equal(pending?.message, 'Ship it?');
     await assert.rejects(
@@ -200,9 +200,9 @@ outputs: { answers: "{{ outputs.each.iterations.map(i, i.check.approved) }}" }
     });
     const view = await waitFor('three pending approvals', async () => {
       const v = await getRunningView(env.client, runId);
-      return v.pendingApprovals.length === 3 ? v : undefined;
+      return v.approvals.length === 3 ? v : undefined;
     });
-    assert.deepEqual(view.pendingApprovals.map((p) => [p.iteration, p.message]).sort(), [
+    assert.deepEqual(view.approvals.map((p) => [p.iteration, p.message]).sort(), [
       [[0], 'item a?'],
       [[1], 'item b?'],
       [[2], 'item c?'],

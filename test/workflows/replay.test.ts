@@ -1,6 +1,7 @@
 // Replays histories recorded from real runs (npm run record-histories) against the current
 // workflow code: a change that alters the commands of an existing run fails here, and must
-// be guarded with patched() as workflows/README.md says.
+// be guarded with patched() as workflows/README.md says. Files are `<case>.json`, or
+// `<case>.<patch>.json` for the new path of a patch while its old path is still kept.
 
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -12,6 +13,11 @@ import { quietRuntime } from '../helpers/quiet-runtime.js';
 
 const DIR = join(import.meta.dirname, '..', 'histories');
 
+/** The part of a recorded history event this test edits. */
+interface ScheduledEvent {
+  activityTaskScheduledEventAttributes?: { activityId: string };
+}
+
 describe('recorded histories replay on the current interpreter', async () => {
   quietRuntime();
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json'));
@@ -19,8 +25,26 @@ describe('recorded histories replay on the current interpreter', async () => {
     const bundle = await loadWorkflowBundle();
     assert.ok(!bundle.code.includes('node_modules/zod/'), 'zod was bundled into the workflow code');
   });
-  it('has recorded histories to replay', () => {
-    assert.ok(files.length >= 3, `expected recorded histories in ${DIR}`);
+  it('has a recorded history of every case the recorder runs', () => {
+    const cases = new Set(files.map((f) => f.split('.')[0]));
+    for (const name of ['control-flow', 'failure-paths', 'foreach-batches', 'parallel-order', 'approval']) {
+      assert.ok(cases.has(name), `test/histories has no recording of ${name} (npm run record-histories)`);
+    }
+  });
+  it('fails a replay whose branches scheduled their calls in the other order (parallel-order, the two activity ids swapped)', async () => {
+    const history = JSON.parse(await readFile(join(DIR, 'parallel-order.json'), 'utf8')) as { events: ScheduledEvent[] };
+    const scheduled = history.events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes);
+    assert.deepEqual(
+      scheduled.map((a) => a?.activityId),
+      ['one#1', 'two#1'],
+      'the branch whose first task ends in place schedules its call first',
+    );
+    for (const a of scheduled) if (a) a.activityId = a.activityId === 'one#1' ? 'two#1' : 'one#1';
+    const sinks = { runLogs: { write: { fn: () => {} } } };
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(), sinks }, history, 'record-parallel-order'),
+      (error: Error) => error.name === 'DeterminismViolationError',
+    );
   });
   for (const file of files) {
     it(`replays ${file} without non-determinism`, async () => {

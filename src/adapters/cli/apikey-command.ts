@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import type { ApiKeyInfo } from '../../services/security/api-keys.js';
 import { auditedCommand } from '../../services/security/audit-cli.js';
 import type { Scope } from '../../services/security/principal.js';
-import { withSecurityServices } from '../../services/security/security-services.js';
 import { printResult, progress, runCommand } from './output.js';
+import { withServices } from './with-services.js';
 
 interface CreateOptions {
   scope?: string;
@@ -30,7 +30,8 @@ export function registerApiKeyCommand(program: Command): void {
     .option('--json', 'print { id, name, prefix, scope, namespace?, allowScripts, createdAt, token, note }')
     .action((options: CreateOptions) =>
       runCommand(options, () =>
-        withSecurityServices(async ({ apiKeys, audit }) => {
+        withServices(async (ctx) => {
+          const { apiKeys, audit } = await ctx.security();
           const request = {
             // create() checks the scope, and names the allowed values when it is wrong.
             scope: options.scope as Scope,
@@ -61,7 +62,8 @@ export function registerApiKeyCommand(program: Command): void {
     .option('--json', 'print { keys: [{ id, name, prefix, scope, namespace?, allowScripts, createdAt, lastUsedAt?, revokedAt? }] }')
     .action((options: { json?: boolean }) =>
       runCommand(options, () =>
-        withSecurityServices(async ({ apiKeys }) => {
+        withServices(async (ctx) => {
+          const { apiKeys } = await ctx.security();
           const keys = await apiKeys.list();
           printResult(options, { keys }, () =>
             keys.length === 0
@@ -91,7 +93,8 @@ export function registerApiKeyCommand(program: Command): void {
     .option('--json', 'print { key, revoked } (revoked is false when it already was)')
     .action((idOrPrefix: string, options: { json?: boolean }) =>
       runCommand(options, () =>
-        withSecurityServices(async ({ apiKeys, audit }) => {
+        withServices(async (ctx) => {
+          const { apiKeys, audit } = await ctx.security();
           const result = await auditedCommand(
             async () => audit,
             { tool: 'apikey_revoke', arguments: { key: idOrPrefix } },

@@ -4,10 +4,11 @@
 import type { Command } from 'commander';
 import { WeftError } from '../../core/errors.js';
 import { AUDIT_PAGE, type AuditEntry } from '../../services/security/audit-log.js';
-import { withSecurityServices } from '../../services/security/security-services.js';
+
 import { textTable } from './apikey-command.js';
 import { printResult, progress, runCommand } from './output.js';
 import { terminalText } from './terminal-text.js';
+import { withServices } from './with-services.js';
 
 interface AuditOptions {
   tool?: string;
@@ -39,7 +40,8 @@ export function registerAuditCommand(program: Command): void {
     .option('--json', 'print { entries: [{ seq, ts, actor, transport, tool, arguments, outcome, errorCode?, summary?, runId?, flow? }], nextCursor? }')
     .action((options: AuditOptions) =>
       runCommand(options, () =>
-        withSecurityServices(async ({ audit }) => {
+        withServices(async (ctx) => {
+          const { audit } = await ctx.security();
           const page = await audit.query({
             limit: parseLimit(options.limit),
             ...pick(options, ['tool', 'actor', 'since', 'until', 'cursor', 'flow']),

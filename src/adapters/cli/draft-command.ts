@@ -4,9 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
-import { createDrafter, draftModel, MAX_DRAFT_ROUNDS } from '../../services/llm/flow-drafter.js';
-import { secretsFromEnv } from '../../services/secrets/secret-source.js';
-import { layeredSecrets } from '../../services/secrets/secret-store.js';
+import { draftModel, MAX_DRAFT_ROUNDS } from '../../services/llm/flow-drafter.js';
 import { printResult, progress, runCommand } from './output.js';
 import { withServices } from './with-services.js';
 
@@ -28,11 +26,11 @@ export function registerDraftCommand(flow: Command): void {
     .action((goal: string, options: DraftOptions) =>
       runCommand(options, () =>
         withServices(async (ctx) => {
-          const { provider, model } = draftModel(options.model);
+          const { provider, model } = draftModel(options.model, ctx.config.draftModel);
           const rounds = Number(options.rounds);
           if (!Number.isInteger(rounds) || rounds < 1 || rounds > MAX_DRAFT_ROUNDS)
             throw new ConfigError(`--rounds must be 1-${MAX_DRAFT_ROUNDS} (got ${options.rounds})`);
-          const drafter = createDrafter(layeredSecrets(await ctx.secrets(), secretsFromEnv()));
+          const drafter = await ctx.drafter();
           if (!options.json) progress(`drafting with ${provider}/${model} (up to ${rounds} rounds)`);
           const draft = await drafter(goal, `${provider}/${model}`, new AbortController().signal, rounds);
           if (options.out) await writeFile(options.out, `${draft.flow}\n`);

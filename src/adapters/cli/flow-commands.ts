@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { FlowValidationError, WeftError } from '../../core/errors.js';
 import { decodeUtf8 } from '../../core/spec/document-bounds.js';
+import type { FlowSpec } from '../../core/spec/flow-spec.js';
 import { flowJsonSchema } from '../../core/spec/json-schema.js';
-import { parseFlow } from '../../core/spec/parse-flow.js';
-import type { FlowService } from '../../services/flow-service.js';
+import { checkFlow, type FlowService } from '../../services/flow-service.js';
 import { auditedCommand } from '../../services/security/audit-cli.js';
+import type { ServicesContext } from '../../services/services-context.js';
 import { registerDraftCommand } from './draft-command.js';
-import { printResult, runCommand } from './output.js';
+import { printResult, progress, runCommand } from './output.js';
 import { registerRegisterCommand } from './register-command.js';
 import { terminalText } from './terminal-text.js';
 import { withServices } from './with-services.js';
@@ -37,7 +38,7 @@ interface SaveOptions {
   json?: boolean;
 }
 
-async function saveFlows(flows: FlowService, path: string, options: SaveOptions): Promise<number> {
+async function saveFlows(ctx: ServicesContext, path: string, options: SaveOptions): Promise<number> {
   const files = (await stat(path).catch(() => undefined))?.isDirectory()
     ? (await readdir(path))
         .filter((f) => /\.(ya?ml|json)$/.test(f))
@@ -45,15 +46,18 @@ async function saveFlows(flows: FlowService, path: string, options: SaveOptions)
         .map((f) => join(path, f))
     : [path];
   const parsed = await Promise.all(files.map(async (file) => ({ file, text: await readFlowFile(file) })));
-  const problems = parsed.flatMap(({ file, text }) => {
-    const result = parseFlow(text);
-    return result.valid ? [] : result.problems.map((p) => ({ ...p, message: `${file}${p.line ? `:${p.line}` : ''}: ${p.message}` }));
-  });
+  const checked = parsed.map(({ file, text }) => ({ file, text, result: checkFlow(text) }));
+  const problems = checked.flatMap(({ file, result }) =>
+    result.valid ? [] : result.problems.map((p) => ({ ...p, message: `${file}${p.line ? `:${p.line}` : ''}: ${p.message}` })),
+  );
   if (problems.length) throw new FlowValidationError(problems, files.length > 1 ? path : (files[0] ?? path));
+  const specs = checked.flatMap(({ result }) => (result.valid ? [result.flow] : []));
+  const flows = options.dryRun ? await ctx.flows() : await flowsKeepingSchedules(ctx, specs, options.prune === true);
   const saved: Array<{ flow: string; revision?: number; created: boolean }> = [];
   const refs = new Set<string>();
-  for (const { text } of parsed) {
-    const flow = (parseFlow(text) as { flow: { namespace: string; id: string } }).flow;
+  for (const { text, result } of checked) {
+    if (!result.valid) continue;
+    const { flow } = result;
     refs.add(`${flow.namespace}/${flow.id}`);
     if (options.dryRun) {
       const current = await flows.get(`${flow.namespace}/${flow.id}`).catch(() => undefined);
@@ -79,6 +83,33 @@ async function saveFlows(flows: FlowService, path: string, options: SaveOptions)
   return 0;
 }
 
+/**
+ * The flow service for a save or delete. When a flow involved has triggers (in the file or in its
+ * saved revision, or any flow a prune may delete), its Temporal Schedules follow at once through the
+ * trigger service; a Temporal service that does not answer leaves that to the server, which brings
+ * store and Schedules in line when it starts, and the command says so. Flows without triggers never
+ * wait for Temporal.
+ */
+async function flowsKeepingSchedules(ctx: ServicesContext, specs: FlowSpec[], prune: boolean, refs: string[] = []): Promise<FlowService> {
+  const flows = await ctx.flows();
+  const saved = await Promise.all(
+    [...refs, ...specs.map((spec) => `${spec.namespace}/${spec.id}`)].map((ref) =>
+      flows.get(ref).then(
+        (detail) => detail.spec,
+        () => undefined,
+      ),
+    ),
+  );
+  const hasTriggers = (spec: FlowSpec | undefined) => (spec?.triggers?.length ?? 0) > 0;
+  if (!prune && !specs.some(hasTriggers) && !saved.some(hasTriggers)) return flows;
+  try {
+    await ctx.triggers();
+  } catch (error) {
+    progress(`the flows are saved, but their schedules follow when \`weft server\` or \`weft dev\` starts: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return flows;
+}
+
 function pick<T extends object, K extends keyof T>(options: T, keys: K[]): Partial<Pick<T, K>> {
   const out: Partial<Pick<T, K>> = {};
   for (const key of keys) if (options[key] !== undefined) out[key] = options[key];
@@ -95,7 +126,7 @@ export function registerFlowCommands(program: Command): void {
     .option('--json', 'print { valid, errors: [{ path, message, hint, line }] }')
     .action((file: string, options: { json?: boolean }) =>
       runCommand(options, async () => {
-        const parsed = parseFlow(await readFlowFile(file));
+        const parsed = checkFlow(await readFlowFile(file));
         const errors = parsed.valid ? [] : parsed.problems;
         printResult(options, { valid: parsed.valid, errors }, () =>
           parsed.valid
@@ -116,11 +147,11 @@ export function registerFlowCommands(program: Command): void {
       runCommand(options, () =>
         withServices(async (ctx) =>
           options.dryRun
-            ? saveFlows(await ctx.flows(), path, options)
+            ? saveFlows(ctx, path, options)
             : auditedCommand(
                 () => ctx.audit(),
                 { tool: 'save_flow', arguments: { path, ...(options.message ? { message: options.message } : {}), ...(options.prune ? { prune: true } : {}) } },
-                async () => saveFlows(await ctx.flows(), path, options),
+                async () => saveFlows(ctx, path, options),
               ),
         ),
       ),
@@ -190,7 +221,7 @@ export function registerFlowCommands(program: Command): void {
           const result = await auditedCommand(
             () => ctx.audit(),
             { tool: 'delete_flow', arguments: { flow: ref }, flow: ref },
-            async () => (await ctx.flows()).delete(ref),
+            async () => (await flowsKeepingSchedules(ctx, [], false, [ref])).delete(ref),
             (r) => ({ summary: r.deleted ? `deleted ${ref}` : `${ref} was not saved` }),
           );
           printResult(options, result, () => (result.deleted ? `deleted ${ref}` : `${ref} was not saved`));

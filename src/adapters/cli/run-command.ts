@@ -4,12 +4,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { FlowValidationError } from '../../core/errors.js';
 import type { ApprovalOutput, RunState } from '../../core/runs/run-types.js';
-import { parseFlow } from '../../core/spec/parse-flow.js';
 import { DEFAULT_TASK_QUEUE } from '../../services/config/task-queue.js';
-import type { RunDetail, RunService } from '../../services/run-service.js';
-import { ApprovalAlreadyDecidedError } from '../../services/runs/run-client.js';
+import { validFlow } from '../../services/flow-service.js';
+import { ApprovalAlreadyDecidedError, type RunDetail, type RunService } from '../../services/run-service.js';
 import { auditedCommand } from '../../services/security/audit-cli.js';
 import type { ServicesContext } from '../../services/services-context.js';
 import { readFlowFile } from './flow-commands.js';
@@ -221,14 +219,13 @@ async function startFlow(
   if (existsSync(flow)) {
     // Through the service like a saved flow, so that keys, memo and checks are the same.
     const yaml = await readFlowFile(flow);
-    const parsed = parseFlow(yaml);
-    if (!parsed.valid) throw new FlowValidationError(parsed.problems, flow);
-    ({ runId, started } = await runs.startUnsaved(parsed.flow, yaml, {
-      inputs: { ...fromFile, ...parseInputPairs(parsed.flow, options.input) },
+    const spec = validFlow(yaml, flow);
+    ({ runId, started } = await runs.startUnsaved(spec, yaml, {
+      inputs: { ...fromFile, ...parseInputPairs(spec, options.input) },
       trigger: 'cli',
       ...pickKey(options),
     }));
-    return { runId, started, flow: `${parsed.flow.namespace}/${parsed.flow.id}` };
+    return { runId, started, flow: `${spec.namespace}/${spec.id}` };
   } else {
     const spec = (await (await ctx.flows()).get(flow)).spec;
     const result = await runs.start({

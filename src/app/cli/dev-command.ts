@@ -4,22 +4,21 @@
 
 import { readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readFlowFile } from '../../adapters/cli/flow-commands.js';
 import { progress, runCommand } from '../../adapters/cli/output.js';
-import { TEMPORAL_WAIT_HELP, useTemporalWaitOption } from '../../adapters/cli/with-services.js';
-import { ConfigError, FlowValidationError, WeftError } from '../../core/errors.js';
-import { parseFlow } from '../../core/spec/parse-flow.js';
-import { dataDir as defaultDataDir, projectPath } from '../../services/config/paths.js';
-import { DEFAULT_TASK_QUEUE } from '../../services/config/task-queue.js';
+import { cliConfig, TEMPORAL_WAIT_HELP } from '../../adapters/cli/with-services.js';
+import { ConfigError, WeftError } from '../../core/errors.js';
+import { projectPath } from '../../services/config/paths.js';
+import { loadConfig, type WeftConfig } from '../../services/config/weft-config.js';
 import type { FlowService } from '../../services/flow-service.js';
-import { LogService, logRetentionDays } from '../../services/log-service.js';
+import { LogService } from '../../services/log-service.js';
 import { startLogRetention } from '../../services/logging/log-retention.js';
 import { type Logger, logFailure, weftLogger } from '../../services/logging/logger.js';
 import { installTemporalLogging } from '../../services/logging/temporal-logging.js';
-import { startRun, waitForRun } from '../../services/runs/run-client.js';
-import { connectClient, loadConnectionSettings, temporalWaitSeconds } from '../../services/temporal/connection-settings.js';
+import type { ServicesContext } from '../../services/services-context.js';
+import { connectClient } from '../../services/temporal/connection-settings.js';
 import { liveService } from '../server/service-record.js';
 import { startWeftServer } from '../server/weft-server.js';
 
@@ -48,12 +47,7 @@ export function registerDevCommand(program: Command): void {
     .option('--data-dir <dir>', 'data directory (default WEFT_DATA_DIR or ~/.weft)')
     .option('--no-example', 'do not run the hello example at start')
     .option('--temporal-wait <seconds>', `with TEMPORAL_ADDRESS set: ${TEMPORAL_WAIT_HELP}`)
-    .action((options: DevOptions) =>
-      runCommand({}, () => {
-        useTemporalWaitOption(options.temporalWait);
-        return dev(options);
-      }),
-    );
+    .action((options: DevOptions) => runCommand({}, () => dev(options)));
 }
 
 async function dev(options: DevOptions): Promise<number> {
@@ -68,11 +62,11 @@ async function dev(options: DevOptions): Promise<number> {
 
 async function serveDev(options: DevOptions, logger: Logger): Promise<number> {
   installTemporalLogging(logger);
-  const dir = options.dataDir ? resolve(options.dataDir) : defaultDataDir();
-  const retentionDays = logRetentionDays();
-  await checkBeforeStart(dir);
+  const config = cliConfig({ dataDir: options.dataDir, temporalWait: options.temporalWait });
+  const dir = config.dataDir;
+  await checkBeforeStart(config);
   const service = await startWeftServer({
-    dataDir: dir,
+    config,
     temporalPort: portNumber(options.port, '--port'),
     uiPort: portNumber(options.uiPort, '--ui-port'),
     mcp: options.mcp ? { host: '127.0.0.1', port: await mcpPort(options.mcpPort) } : false,
@@ -91,14 +85,14 @@ async function serveDev(options: DevOptions, logger: Logger): Promise<number> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const retention = startLogRetention({ logs: new LogService(service.store), retentionDays, logger });
+  const retention = startLogRetention({ logs: new LogService(service.store), retentionDays: config.logRetentionDays, logger });
   try {
     await saveDirectory(service.flows, EXAMPLES);
     const { temporalAddress, namespace, taskQueue, uiUrl, mcpUrl } = service.record;
     logger.info({ dataDir: dir, temporalAddress, namespace, taskQueue, uiUrl, mcpUrl }, 'weft dev started');
     progress(`Weft is up. Temporal at ${temporalAddress}${uiUrl ? `, Web UI at ${uiUrl}` : ''}; data in ${dir}`);
     if (mcpUrl) progress(mcpHint(dir, mcpUrl));
-    if (options.example) await runHello();
+    if (options.example) await runHello(service.services);
     progress('Run a flow:   npx weft run start examples/hello.yaml --input name=you --watch');
     progress('Saved flows: npx weft flow list    Runs: npx weft run list    Logs: npx weft run logs <runId>');
     progress('Validate one: npx weft flow validate my-flow.yaml');
@@ -115,15 +109,16 @@ async function serveDev(options: DevOptions, logger: Logger): Promise<number> {
 }
 
 /** Refuses to start a second service on the data directory; waits for a configured Temporal. */
-async function checkBeforeStart(dir: string): Promise<void> {
+async function checkBeforeStart(config: WeftConfig): Promise<void> {
+  const dir = config.dataDir;
   const other = await liveService(dir);
   if (other) {
     throw new WeftError('SERVICE_RUNNING', `a Weft service already runs for ${dir} (pid ${other.pid}, ${other.mode}, Temporal ${other.temporalAddress})`, {
       hint: 'use it, stop it with `weft server stop`, or give weft dev another --data-dir',
     });
   }
-  if (process.env.TEMPORAL_ADDRESS) {
-    const client = await connectClient(loadConnectionSettings(), { seconds: temporalWaitSeconds(), onWaiting: progress });
+  if (config.temporal.addressGiven) {
+    const client = await connectClient(config.temporal.connection, { seconds: config.temporal.waitSeconds, onWaiting: progress });
     await client.connection.close();
   }
 }
@@ -131,7 +126,7 @@ async function checkBeforeStart(dir: string): Promise<void> {
 /** How to point an assistant at this service: `weft mcp` finds it through the data directory. */
 function mcpHint(dir: string, mcpUrl: string): string {
   // The assistant starts `weft mcp` without this shell's environment: name any other data dir.
-  const env = dir === defaultDataDir({}) ? '' : ` -e WEFT_DATA_DIR=${dir}`;
+  const env = dir === loadConfig({}).dataDir ? '' : ` -e WEFT_DATA_DIR=${dir}`;
   return `AI assistants (MCP): claude mcp add weft${env} -- node ${projectPath('bin', 'weft.js')} mcp    or Streamable HTTP at ${mcpUrl}`;
 }
 
@@ -142,22 +137,13 @@ async function saveDirectory(flows: FlowService, dir: string): Promise<void> {
   }
 }
 
-async function runHello(): Promise<void> {
-  const parsed = parseFlow(await readFlowFile(join(EXAMPLES, 'hello.yaml')));
-  if (!parsed.valid) throw new FlowValidationError(parsed.problems, 'examples/hello.yaml');
-  const client = await connectClient(loadConnectionSettings());
-  try {
-    const { runId } = await startRun(client, {
-      flow: parsed.flow,
-      inputs: { name: 'Weft' },
-      taskQueue: process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-      trigger: 'cli',
-    });
-    const view = await waitForRun(client, runId);
-    progress(`example run ${runId}: ${view.state} ${JSON.stringify(view.outputs ?? view.error)}`);
-  } finally {
-    await client.connection.close();
-  }
+/** Runs the saved hello example through the run service, as `weft run start examples/hello` would. */
+async function runHello(services: ServicesContext): Promise<void> {
+  const runs = await services.runs();
+  const { runId } = await runs.start({ flow: 'examples/hello', inputs: { name: 'Weft' }, trigger: 'cli' });
+  await runs.waitForClose(runId);
+  const view = await runs.get(runId);
+  progress(`example run ${runId}: ${view.state} ${JSON.stringify(view.outputs ?? view.error)}`);
 }
 
 function portNumber(value: string, name: string): number {

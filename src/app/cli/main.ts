@@ -7,7 +7,10 @@ import { registerFlowCommands } from '../../adapters/cli/flow-commands.js';
 import { runCommand } from '../../adapters/cli/output.js';
 import { registerRunCommand } from '../../adapters/cli/run-command.js';
 import { registerSecretCommand } from '../../adapters/cli/secret-command.js';
+import { registerTriggerCommand } from '../../adapters/cli/trigger-command.js';
+import { cliConfig } from '../../adapters/cli/with-services.js';
 import { loadWeftModules } from '../../services/code-flows/load-modules.js';
+import { WEFT_VERSION } from '../../services/config/version.js';
 import { registerDevCommand } from './dev-command.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerServerCommand } from './server-command.js';
@@ -15,7 +18,7 @@ import { registerWorkerCommand } from './worker-command.js';
 
 const program = new Command('weft')
   .description('Durable workflows for AI assistants, on Temporal')
-  .version('0.1.0')
+  .version(WEFT_VERSION)
   .showHelpAfterError('(run weft --help for usage)');
 registerDevCommand(program);
 registerServerCommand(program);
@@ -26,9 +29,11 @@ registerSecretCommand(program);
 registerMcpCommand(program);
 registerApiKeyCommand(program);
 registerAuditCommand(program);
-// Task types from WEFT_MODULES must be known before any command validates a flow.
+registerTriggerCommand(program);
+// Task types from WEFT_MODULES must be known before any command validates a flow; reading the
+// configuration here also stops every command at once on a malformed setting.
 await runCommand({ json: process.argv.includes('--json') }, async () => {
-  await loadWeftModules();
+  await loadWeftModules(cliConfig().modules);
   return 0;
 });
 if (process.exitCode === 1) process.exit(1);

@@ -6,21 +6,18 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Command } from 'commander';
 import { accessFor } from '../../../mcp/access.js';
 import { buildServer } from '../../../mcp/build-server.js';
+import { GuardedTransport } from '../../../mcp/request-guard.js';
 import { serveMcpHttp } from '../../../mcp/serve-http.js';
-import type { McpServices } from '../../../mcp/services.js';
+import { mcpServices } from '../../../mcp/services.js';
 import { progress, runCommand } from '../../adapters/cli/output.js';
+import { cliConfig } from '../../adapters/cli/with-services.js';
 import { ConfigError } from '../../core/errors.js';
-import { dataDir } from '../../services/config/paths.js';
-import { createDrafter } from '../../services/llm/flow-drafter.js';
+import { type WeftConfig, withTemporalService } from '../../services/config/weft-config.js';
 import { loadPrompts } from '../../services/prompts/prompt-library.js';
-import { secretsFromEnv } from '../../services/secrets/secret-source.js';
-import { layeredSecrets } from '../../services/secrets/secret-store.js';
 import { ApiKeyService } from '../../services/security/api-keys.js';
-import { AuditLog } from '../../services/security/audit-log.js';
-import { knownSecretValues } from '../../services/security/audit-redaction.js';
 import { AuditWriter } from '../../services/security/audit-writer.js';
 import { LOCAL } from '../../services/security/principal.js';
-import { ServicesContext } from '../../services/services-context.js';
+import { buildServices } from '../../services/services-context.js';
 import { ensureBackgroundService } from '../server/background-service.js';
 
 interface McpOptions {
@@ -49,33 +46,22 @@ export function registerMcpCommand(program: Command): void {
  * With no Temporal server configured, share the data directory's background service (started
  * now if none runs), so one line of client config is enough and runs outlive the assistant.
  */
-async function useBackgroundServiceUnlessConfigured(): Promise<void> {
-  if (process.env.TEMPORAL_ADDRESS || process.env.TEMPORAL_PROFILE) return;
-  const record = await ensureBackgroundService(dataDir(), progress);
-  process.env.TEMPORAL_ADDRESS = record.temporalAddress;
-  process.env.TEMPORAL_NAMESPACE ??= record.namespace;
-  process.env.WEFT_TASK_QUEUE ??= record.taskQueue;
-  if (record.uiUrl) process.env.WEFT_UI_URL ??= record.uiUrl;
+async function useBackgroundServiceUnlessConfigured(config: WeftConfig): Promise<WeftConfig> {
+  if (config.temporal.addressGiven || config.temporal.profileGiven) return config;
+  const record = await ensureBackgroundService(config.dataDir, progress);
+  return withTemporalService(config, { address: record.temporalAddress, namespace: record.namespace, taskQueue: record.taskQueue, uiUrl: record.uiUrl });
 }
 
 async function serveMcp(options: McpOptions): Promise<number> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number 0-65535 (got ${options.port})`);
-  await useBackgroundServiceUnlessConfigured();
-  const context = new ServicesContext();
+  const context = buildServices(await useBackgroundServiceUnlessConfigured(cliConfig()));
   let audit: AuditWriter | undefined;
   try {
-    const drafter = createDrafter(layeredSecrets(await context.secrets(), secretsFromEnv()));
-    const services: McpServices = {
-      flows: await context.flows(),
-      runs: await context.runs(),
-      logs: await context.logs(),
-      draft: (goal, model, signal) => drafter(goal, model, signal),
-    };
+    const services = await mcpServices(context);
     const prompts = await loadPrompts();
     const store = await context.database();
-    const secretStore = await context.secrets();
-    audit = new AuditWriter(new AuditLog(store, { secretValues: knownSecretValues(secretStore) }), progress);
+    audit = new AuditWriter(await context.audit(), progress);
     if (!options.http) {
       const access = accessFor(LOCAL, { readOnly: options.readOnly, disabledTools: options.disableTool, audit: { writer: audit, transport: 'stdio' } });
       const server = buildServer(services, access, prompts);
@@ -86,7 +72,7 @@ async function serveMcp(options: McpOptions): Promise<number> {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      await server.connect(transport);
+      await server.connect(new GuardedTransport(transport));
       await closed;
       await server.close().catch(() => undefined);
       return 0;
@@ -97,6 +83,7 @@ async function serveMcp(options: McpOptions): Promise<number> {
       auth: options.auth,
       readOnly: options.readOnly,
       disabledTools: options.disableTool,
+      allowedOrigins: context.config.mcpAllowedOrigins,
       keys: new ApiKeyService(store),
       audit,
       services,

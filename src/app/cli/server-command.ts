@@ -2,13 +2,12 @@
 // set, a worker, MCP over Streamable HTTP). `weft server status` and `weft server stop` manage
 // the one running for a data directory, including the background one `weft mcp` starts.
 
-import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { printResult, progress, runCommand } from '../../adapters/cli/output.js';
+import { cliConfig } from '../../adapters/cli/with-services.js';
 import { ConfigError, WeftError } from '../../core/errors.js';
-import { dataDir as defaultDataDir } from '../../services/config/paths.js';
-import { LogService, logRetentionDays } from '../../services/log-service.js';
+import { LogService } from '../../services/log-service.js';
 import { startLogRetention } from '../../services/logging/log-retention.js';
 import { weftLogger } from '../../services/logging/logger.js';
 import { installTemporalLogging } from '../../services/logging/temporal-logging.js';
@@ -46,7 +45,7 @@ export function registerServerCommand(program: Command): void {
     .action((_options: SubcommandOptions, command: Command) => {
       const options = subcommandOptions(command);
       return runCommand(options, async () => {
-        const record = await liveService(options.dataDir ? resolve(options.dataDir) : defaultDataDir());
+        const record = await liveService(cliConfig({ dataDir: options.dataDir }).dataDir);
         printResult(options, { running: Boolean(record), ...(record ? { service: record } : {}) }, () =>
           record
             ? `running (pid ${record.pid}, ${record.mode}): Temporal ${record.temporalAddress}${record.uiUrl ? `, UI ${record.uiUrl}` : ''}${record.mcpUrl ? `, MCP ${record.mcpUrl}` : ''}`
@@ -63,7 +62,7 @@ export function registerServerCommand(program: Command): void {
     .action((_options: SubcommandOptions, command: Command) => {
       const options = subcommandOptions(command);
       return runCommand(options, async () => {
-        const record = await liveService(options.dataDir ? resolve(options.dataDir) : defaultDataDir());
+        const record = await liveService(cliConfig({ dataDir: options.dataDir }).dataDir);
         if (!record) {
           printResult(options, { stopped: false }, () => 'no Weft service runs for this data directory');
           return 0;
@@ -97,7 +96,8 @@ function subcommandOptions(command: Command): SubcommandOptions {
 }
 
 async function serve(options: ServerOptions): Promise<number> {
-  const dir = options.dataDir ? resolve(options.dataDir) : defaultDataDir();
+  const config = cliConfig({ dataDir: options.dataDir });
+  const dir = config.dataDir;
   const running = await liveService(dir);
   if (running) {
     throw new WeftError('SERVICE_RUNNING', `a Weft service already runs for ${dir} (pid ${running.pid}, Temporal ${running.temporalAddress})`, {
@@ -112,16 +112,15 @@ async function serve(options: ServerOptions): Promise<number> {
   const uiPort = (await pick(options.uiPort, '--ui-port')) || (await freePort());
   const logger = weftLogger();
   installTemporalLogging(logger);
-  const retentionDays = logRetentionDays();
   const service = await startWeftServer({
-    dataDir: dir,
+    config,
     temporalPort,
     uiPort,
     mcp: options.mcp ? { host: options.mcpHost, port: await pick(options.mcpPort, '--mcp-port') } : false,
     mode: options.background ? 'background' : 'server',
     progress,
   });
-  const retention = startLogRetention({ logs: new LogService(service.store), retentionDays, logger });
+  const retention = startLogRetention({ logs: new LogService(service.store), retentionDays: config.logRetentionDays, logger });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     // A second signal while stopping (npm and terminals repeat Ctrl-C) must not cut the stop short.

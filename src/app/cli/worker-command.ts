@@ -2,7 +2,8 @@
 
 import type { Command } from 'commander';
 import { runCommand } from '../../adapters/cli/output.js';
-import { TEMPORAL_WAIT_HELP, useTemporalWaitOption } from '../../adapters/cli/with-services.js';
+import { TEMPORAL_WAIT_HELP } from '../../adapters/cli/with-services.js';
+import { weftLogger } from '../../services/logging/logger.js';
 import { runWorker } from '../worker/main.js';
 
 export function registerWorkerCommand(program: Command): void {
@@ -10,10 +11,5 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('run a Weft worker against TEMPORAL_ADDRESS (task queue WEFT_TASK_QUEUE, default weft)')
     .option('--temporal-wait <seconds>', TEMPORAL_WAIT_HELP)
-    .action((options: { temporalWait?: string }) =>
-      runCommand({}, () => {
-        useTemporalWaitOption(options.temporalWait);
-        return runWorker();
-      }),
-    );
+    .action((options: { temporalWait?: string }) => runCommand({}, () => runWorker(weftLogger(), { temporalWait: options.temporalWait })));
 }

@@ -6,33 +6,27 @@ import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import type { McpHttpServer } from '../../../mcp/http-server.js';
 import { serveMcpHttp } from '../../../mcp/serve-http.js';
-import type { McpServices } from '../../../mcp/services.js';
+import { mcpServices } from '../../../mcp/services.js';
 import { registerExistingWorkflows } from '../../services/code-flows/code-flow-catalog.js';
 import { loadWeftModules } from '../../services/code-flows/load-modules.js';
-import { DEFAULT_TASK_QUEUE } from '../../services/config/task-queue.js';
-import { FlowService } from '../../services/flow-service.js';
-import { createDrafter } from '../../services/llm/flow-drafter.js';
-import { LogService } from '../../services/log-service.js';
-import { OutputStore } from '../../services/outputs/output-store.js';
+import { type WeftConfig, withTemporalService } from '../../services/config/weft-config.js';
+import type { FlowService } from '../../services/flow-service.js';
 import { loadPrompts } from '../../services/prompts/prompt-library.js';
-import { RunService } from '../../services/run-service.js';
-import { loadSecretKey } from '../../services/secrets/secret-key.js';
-import { secretsFromEnv } from '../../services/secrets/secret-source.js';
-import { layeredSecrets, SecretStore } from '../../services/secrets/secret-store.js';
 import { ApiKeyService } from '../../services/security/api-keys.js';
-import { AuditLog } from '../../services/security/audit-log.js';
-import { knownSecretValues } from '../../services/security/audit-redaction.js';
 import { AuditWriter } from '../../services/security/audit-writer.js';
-import { egressPolicyFromEnv, temporalEndpoints } from '../../services/security/egress-policy.js';
-import { openStore, type Store } from '../../services/store/database.js';
-import { connectClient, loadConnectionSettings } from '../../services/temporal/connection-settings.js';
+import { temporalEndpoints } from '../../services/security/egress-policy.js';
+import { buildServices, type ServicesContext } from '../../services/services-context.js';
+import type { Store } from '../../services/store/database.js';
 import { type DevServer, startDevServer } from '../../services/temporal/dev-server.js';
 import { assertQueueFree, storeIdentity, workerIdentity } from '../../services/temporal/store-identity.js';
+import { startTriggers } from '../../services/triggers/start-triggers.js';
 import { createWeftWorker } from '../worker/weft-worker.js';
+import { egressPolicyOf, workerOptionsOf } from '../worker/worker-options.js';
 import { clearServiceRecord, type ServiceRecord, writeServiceRecord } from './service-record.js';
 
 export interface WeftServerOptions {
-  dataDir: string;
+  /** The configuration; its data directory is the service's. */
+  config: WeftConfig;
   /** Embedded Temporal's gRPC and Web UI ports (ignored when TEMPORAL_ADDRESS is set). */
   temporalPort: number;
   uiPort: number | false;
@@ -44,6 +38,10 @@ export interface WeftServerOptions {
 
 export interface WeftServer {
   record: ServiceRecord;
+  /** The configuration in effect: an embedded server's address and Web UI in place of the configured ones. */
+  config: WeftConfig;
+  /** The services of this configuration (run starts reach this service's Temporal). */
+  services: ServicesContext;
   store: Store;
   flows: FlowService;
   /** Resolves when the worker has stopped. */
@@ -53,16 +51,26 @@ export interface WeftServer {
 }
 
 export async function startWeftServer(options: WeftServerOptions): Promise<WeftServer> {
-  const { dataDir, progress } = options;
+  const { progress } = options;
+  const { dataDir } = options.config;
   let devServer: DevServer | undefined;
-  if (!process.env.TEMPORAL_ADDRESS) {
-    devServer = await startDevServer({ dataDir: join(dataDir, 'temporal'), port: options.temporalPort, uiPort: options.uiPort, progress });
-    process.env.TEMPORAL_ADDRESS = devServer.address;
+  if (!options.config.temporal.addressGiven) {
+    devServer = await startDevServer({
+      dataDir: join(dataDir, 'temporal'),
+      port: options.temporalPort,
+      uiPort: options.uiPort,
+      overrides: options.config.temporal.embedded,
+      progress,
+    });
   }
-  const settings = loadConnectionSettings();
-  const taskQueue = process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
-  const store = await openStore({ dataDir });
-  const flows = new FlowService(store);
+  // The embedded server's address and Web UI replace the configured ones, for this service only.
+  const config = devServer ? withTemporalService(options.config, { address: devServer.address, uiUrl: devServer.uiUrl }) : options.config;
+  const settings = config.temporal.connection;
+  const { taskQueue, uiUrl } = config;
+  // A service is the service others are told about, not one to warn about.
+  const services = buildServices(config, { noticeOtherStore: false });
+  const store = await services.database();
+  const flows = await services.flows();
   const connection = await NativeConnection.connect(settings.connectionOptions);
   // Workers of another store on this queue would trade runs with this one: refuse, say what to do.
   const storeId = await storeIdentity(store);
@@ -71,15 +79,14 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   } catch (error) {
     // Leave nothing behind, the embedded server least of all: it would outlive this process.
     await connection.close();
-    await store.close();
+    await services.close();
     await devServer?.stop();
     throw error;
   }
-  const secretStore = new SecretStore(store, await loadSecretKey(dataDir));
-  const secrets = layeredSecrets(secretStore, secretsFromEnv());
-  if (process.env.WEFT_EXISTING_WORKFLOWS) await registerExistingWorkflows(store, process.env.WEFT_EXISTING_WORKFLOWS);
+  if (config.existingWorkflows) await registerExistingWorkflows(store, config.existingWorkflows);
   // Flows never call this service's own ports: Temporal's (gRPC, UI, HTTP API, metrics) now, MCP once it listens.
-  const egress = egressPolicyFromEnv(
+  const egress = egressPolicyOf(
+    config,
     temporalEndpoints(settings.address, {
       uiPort: devServer && options.uiPort !== false ? options.uiPort : undefined,
       httpPort: devServer?.otherPorts?.http,
@@ -87,45 +94,32 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
     }),
   );
   const worker = await createWeftWorker({
+    ...(await workerOptionsOf(services)),
     connection,
-    namespace: settings.namespace,
-    taskQueue,
-    dataDir,
-    store,
-    flows,
-    secrets,
-    modules: await loadWeftModules(),
+    modules: await loadWeftModules(config.modules),
     egress,
     identity: workerIdentity(storeId, dataDir),
   });
   const running = worker.run();
-  const uiUrl = devServer?.uiUrl ?? process.env.WEFT_UI_URL;
+  await startTriggers(services, progress);
   if (!devServer && uiUrl && URL.canParse(uiUrl)) {
     const ui = new URL(uiUrl);
     egress.protect({ host: ui.hostname, port: Number(ui.port || (ui.protocol === 'https:' ? 443 : 80)), what: "the Temporal server's Web UI" });
   }
   let http: McpHttpServer | undefined;
-  let client: Awaited<ReturnType<typeof connectClient>> | undefined;
   let audit: AuditWriter | undefined;
   if (options.mcp) {
     const mcp = options.mcp;
-    client = await connectClient(settings);
-    const drafter = createDrafter(secrets);
-    const services: McpServices = {
-      draft: (goal, model, signal) => drafter(goal, model, signal),
-      flows,
-      runs: new RunService(client, flows, taskQueue, { outputs: new OutputStore(join(dataDir, 'outputs')), ...(uiUrl ? { uiBaseUrl: uiUrl } : {}) }),
-      logs: new LogService(store),
-    };
-    audit = new AuditWriter(new AuditLog(store, { secretValues: knownSecretValues(secretStore) }), progress);
+    audit = new AuditWriter(await services.audit(), progress);
     http = await serveMcpHttp({
       host: mcp.host,
       port: mcp.port,
       ...(mcp.auth ? { auth: true } : {}),
       ...(mcp.readOnly ? { readOnly: true } : {}),
+      allowedOrigins: config.mcpAllowedOrigins,
       keys: new ApiKeyService(store),
       audit,
-      services,
+      services: await mcpServices(services),
       prompts: await loadPrompts(),
       log: progress,
     });
@@ -145,6 +139,8 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   let stopping: Promise<void> | undefined;
   return {
     record,
+    config,
+    services,
     store,
     flows,
     running,
@@ -155,9 +151,8 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
         await audit?.flush();
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running.catch(() => undefined);
-        await client?.connection.close();
         await connection.close();
-        await store.close();
+        await services.close();
         await devServer?.stop();
       })();
       return stopping;

@@ -6,31 +6,28 @@ import { join } from 'node:path';
 import { type InjectedSinks, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../../activities/index.js';
 import type { LlmRuntime } from '../../../activities/llm-call.js';
-import { probeSandbox, type ScriptRunnerOptions, scriptRunnerFromEnv } from '../../../activities/script-sandbox.js';
+import { probeSandbox, type ScriptRunnerOptions } from '../../../activities/script-sandbox.js';
 import type { RunLogSinks } from '../../../workflows/run-log-sink.js';
 import { registerCodeFlows } from '../../services/code-flows/code-flow-catalog.js';
 import { registerModule } from '../../services/code-flows/load-modules.js';
 import type { WeftModule } from '../../services/code-flows/weft-module.js';
-import { dataDir as defaultDataDir } from '../../services/config/paths.js';
-import { DEFAULT_TASK_QUEUE } from '../../services/config/task-queue.js';
+import { loadConfig, type WeftConfig } from '../../services/config/weft-config.js';
 import { FlowService } from '../../services/flow-service.js';
 import type { FlowCatalog } from '../../services/flows/flow-catalog.js';
 import { ConcurrencyLimit } from '../../services/llm/concurrency-limit.js';
 import { LlmCache } from '../../services/llm/llm-cache.js';
-import { loadLlmSettings } from '../../services/llm/provider-config.js';
 import { CappedLogSink } from '../../services/logs/log-caps.js';
 import type { LogSink } from '../../services/logs/log-sink.js';
 import { RunLogWriter } from '../../services/logs/run-log-writer.js';
 import { StoreLogSink } from '../../services/logs/store-log-sink.js';
 import { OutputStore } from '../../services/outputs/output-store.js';
 import { loadPrompts, PROMPTS_DIR, type PromptTemplate } from '../../services/prompts/prompt-library.js';
-import { type SecretSource, secretsFromEnv } from '../../services/secrets/secret-source.js';
-import { type EgressPolicy, egressPolicyFromEnv, temporalEndpoints } from '../../services/security/egress-policy.js';
+import type { SecretSource } from '../../services/secrets/secret-source.js';
+import { type EgressPolicy, temporalEndpoints } from '../../services/security/egress-policy.js';
 import type { Store } from '../../services/store/database.js';
 import { boundRegexpBacktracking } from './regexp-backtracking.js';
-import { bundleWithCodeFlows, loadWorkflowBundle } from './workflow-bundle.js';
-
-/** Task queue Weft's worker polls unless told otherwise (WEFT_TASK_QUEUE). */
+import { egressPolicyOf, scriptRunnerOf } from './worker-options.js';
+import { bundleSource, bundleWithCodeFlows, loadWorkflowBundle } from './workflow-bundle.js';
 
 export interface WeftWorkerOptions {
   connection: NativeConnection;
@@ -59,27 +56,31 @@ export interface WeftWorkerOptions {
    * never the gRPC port of TEMPORAL_ADDRESS).
    */
   egress?: EgressPolicy;
+  /** Where every default above comes from (default: read from this process's environment). */
+  config?: WeftConfig;
   /** The identity Temporal shows for this worker; Weft's names the store it serves (src/server/store-identity.ts). */
   identity?: string;
 }
 
-/** Providers from the environment, one concurrency limit per provider, the cache in the store, prompts from prompts/. */
-export function defaultLlmRuntime(store: Store, env: NodeJS.ProcessEnv = process.env): LlmRuntime {
-  const settings = loadLlmSettings(env);
+/** The configured providers, one concurrency limit per provider, the cache in the store, prompts from WEFT_PROMPTS_DIR or prompts/. */
+export function defaultLlmRuntime(store: Store, config: WeftConfig): LlmRuntime {
   let prompts: Promise<PromptTemplate[]> | undefined;
   return {
-    settings,
+    settings: config.llm,
     limit: new ConcurrencyLimit(),
     cache: new LlmCache(store),
     prompts: () => {
-      prompts ??= loadPrompts(env.WEFT_PROMPTS_DIR ?? PROMPTS_DIR);
+      prompts ??= loadPrompts(config.promptsDir ?? PROMPTS_DIR);
       return prompts;
     },
   };
 }
 
 export async function createWeftWorker(options: WeftWorkerOptions): Promise<Worker> {
-  const dir = options.dataDir ?? defaultDataDir();
+  // What the options leave out comes from the configuration: the one given, else this process's.
+  const config = options.config ?? loadConfig(process.env);
+  const dir = options.dataDir ?? config.dataDir;
+  const taskQueue = options.taskQueue ?? config.taskQueue;
   const modules = options.modules ?? [];
   for (const module of modules) registerModule(module);
   boundRegexpBacktracking();
@@ -87,7 +88,7 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
   const logs = new CappedLogSink(options.logs ?? new StoreLogSink(options.store));
   const customTaskTypes = new Map(modules.flatMap((m) => (m.taskTypes ?? []).map((t) => [t.name, t] as const)));
   const scriptRunner =
-    options.scriptRunner ?? scriptRunnerFromEnv(process.env, { dataDir: dir, storeFile: options.store.kind === 'sqlite' ? options.store.location : undefined });
+    options.scriptRunner ?? scriptRunnerOf(config, { dataDir: dir, storeFile: options.store.kind === 'sqlite' ? options.store.location : undefined });
   // A hidden directory must exist before the first script, or a script could create it first.
   for (const hidden of scriptRunner.hiddenDirs) await mkdir(hidden, { recursive: true, mode: 0o700 });
   if (scriptRunner.kind === 'process')
@@ -98,14 +99,14 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
     if (unavailable) Runtime.instance().logger.warn(`script tasks will be refused: ${unavailable.message}`);
   }
   const weftActivities = createActivities({
-    secrets: options.secrets ?? secretsFromEnv(),
+    secrets: options.secrets ?? config.envSecrets,
     logs,
     outputs: new OutputStore(join(dir, 'outputs')),
     flows: options.flows ?? new FlowService(options.store),
-    llm: options.llm ?? defaultLlmRuntime(options.store),
+    llm: options.llm ?? defaultLlmRuntime(options.store, config),
     customTaskTypes,
     scriptRunner,
-    egress: options.egress ?? egressPolicyFromEnv(temporalEndpoints(process.env.TEMPORAL_ADDRESS)),
+    egress: options.egress ?? egressPolicyOf(config, temporalEndpoints(config.temporal.connection.address)),
   });
   const activities = Object.assign({}, ...modules.map((m) => m.activities ?? {}), weftActivities);
   const runLogs = new RunLogWriter(logs, {
@@ -118,12 +119,12 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
   });
   const sinks: InjectedSinks<RunLogSinks> = { runLogs: { write: { fn: (_info, lines) => runLogs.write(lines), callDuringReplay: false } } };
   const workflowsPaths = modules.flatMap((m) => (m.workflowsPath ? [m.workflowsPath] : []));
-  await registerCodeFlows(options.store, modules, options.taskQueue ?? process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE);
+  await registerCodeFlows(options.store, modules, taskQueue);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
-    taskQueue: options.taskQueue ?? process.env.WEFT_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-    workflowBundle: workflowsPaths.length ? await bundleWithCodeFlows(workflowsPaths) : await loadWorkflowBundle(),
+    taskQueue,
+    workflowBundle: workflowsPaths.length ? await bundleWithCodeFlows(workflowsPaths) : await loadWorkflowBundle(bundleSource(config)),
     activities,
     sinks,
     ...(options.identity ? { identity: options.identity } : {}),

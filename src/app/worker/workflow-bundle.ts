@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type BundleOptions, bundleWorkflowCode } from '@temporalio/worker';
-import { cacheDir, projectPath } from '../../services/config/paths.js';
+import { projectPath } from '../../services/config/paths.js';
+import { loadConfig, type WeftConfig } from '../../services/config/weft-config.js';
 
 const ROOT = projectPath();
 export const WORKFLOWS_ENTRY = join(ROOT, 'workflows', 'index.ts');
@@ -18,15 +19,26 @@ export interface WorkflowBundle {
 
 let inProcess: Promise<WorkflowBundle> | undefined;
 
-/** The bundle: from WEFT_WORKFLOW_BUNDLE, else the cache keyed by source content, else built now. */
-export function loadWorkflowBundle(env: NodeJS.ProcessEnv = process.env): Promise<WorkflowBundle> {
-  inProcess ??= load(env);
+/** Where a prebuilt bundle is: a file (WEFT_WORKFLOW_BUNDLE), else the cache directory. */
+export interface BundleSource {
+  file?: string | undefined;
+  cacheDir: string;
+}
+
+/** The bundle: from the configured file, else the cache keyed by source content, else built now. */
+export function loadWorkflowBundle(source: BundleSource = bundleSource(loadConfig(process.env))): Promise<WorkflowBundle> {
+  inProcess ??= load(source);
   return inProcess;
 }
 
-async function load(env: NodeJS.ProcessEnv): Promise<WorkflowBundle> {
-  if (env.WEFT_WORKFLOW_BUNDLE) return { code: await readFile(env.WEFT_WORKFLOW_BUNDLE, 'utf8') };
-  const file = join(cacheDir(env), 'bundles', `workflows-${await sourceHash()}.js`);
+/** The bundle source of a configuration. */
+export function bundleSource(config: WeftConfig): BundleSource {
+  return { file: config.workflowBundle, cacheDir: config.cacheDir };
+}
+
+async function load(source: BundleSource): Promise<WorkflowBundle> {
+  if (source.file) return { code: await readFile(source.file, 'utf8') };
+  const file = join(source.cacheDir, 'bundles', `workflows-${await sourceHash()}.js`);
   try {
     return { code: await readFile(file, 'utf8') };
   } catch {
@@ -84,7 +96,7 @@ export const PRELOADED_MODULES = [
     'src/core/spec/approval-fields.ts',
     'src/core/spec/duration.ts',
     'src/core/spec/limits.ts',
-    'src/core/spec/task-defaults.ts',
+    'src/core/task-types/run-defaults.ts',
   ].map((file) => join(ROOT, file)),
 ];
 

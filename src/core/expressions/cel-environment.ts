@@ -7,7 +7,7 @@ import { toCel } from './cel-values.js';
 import { meterEvaluator } from './cost-budget.js';
 
 /** Variables an expression may read; which ones hold a value depends on where it runs. */
-export const SCOPE_VARIABLES = ['inputs', 'vars', 'outputs', 'run', 'item', 'index', 'error'] as const;
+export const SCOPE_VARIABLES = ['inputs', 'vars', 'outputs', 'run', 'item', 'index', 'error', 'trigger'] as const;
 
 /**
  * Text that stands for a secret inside workflow code. The workflow never sees secret values:

@@ -2,6 +2,7 @@
 // arguments and activity payloads. They enter history, so fields are only ever added, optionally.
 
 import type { FlowSpec } from '../spec/flow-spec.js';
+import type { TaskDefaultsTable } from '../task-types/run-defaults.js';
 
 /** Run states of the spec. */
 export const RUN_STATES = ['RUNNING', 'WAITING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'] as const;
@@ -22,13 +23,44 @@ export interface FlowRunInput {
   trigger: string;
   /** Subflow nesting depth; 0 for a top-level run. */
   depth?: number;
+  /** What started the run, in detail: `run.event` (spec, Triggers); absent: `{}`. */
+  event?: Record<string, unknown>;
+  /**
+   * Set by a schedule trigger's Temporal Schedule: `flow`, `revision` and `inputs` are then
+   * placeholders, and the run's first step resolves the flow's latest revision and the trigger's
+   * inputs (workflows/fired-run.ts).
+   */
+  fire?: FireRequest;
   /**
    * The rights of whoever started the top run, handed down to every subflow and checked when each
    * one starts; absent: unrestricted (the local user, or a key bound to nothing).
    */
   rights?: RunRights;
+  /**
+   * Timeout and never-retried error types of each task type the flow uses, read from the types'
+   * descriptors when the run starts (flowTaskDefaults), so the workflow needs no registry and a
+   * run keeps the defaults it started with. Absent: no type defaults.
+   */
+  taskDefaults?: TaskDefaultsTable;
   /** Carried across continue-as-new: state of the run so far. */
   resume?: ResumeState;
+}
+
+/** Memo key under which a fired run records what it resolved (FiredRunMemo). */
+export const FIRED_RUN_MEMO = 'weftFired';
+
+/** What a run started by a Schedule resolved in its first step, kept in its memo for get_run (enters history). */
+export interface FiredRunMemo {
+  revision: number;
+  inputs: Record<string, unknown>;
+  event: Record<string, unknown>;
+}
+
+/** Which trigger of which flow a scheduled start fires (enters history). */
+export interface FireRequest {
+  /** `namespace/id` of the flow. */
+  flow: string;
+  triggerId: string;
 }
 
 /** What a restricted caller may run, for a whole tree of runs (enters history). */
@@ -180,13 +212,6 @@ export const FLOW_RUN = {
   taskRunsQuery: 'taskRuns',
   taskOutputQuery: 'taskOutput',
   approvalUpdate: 'respondToApproval',
-} as const;
-
-export const SEARCH_ATTRIBUTES = {
-  flow: 'WeftFlow',
-  namespace: 'WeftNamespace',
-  revision: 'WeftRevision',
-  waiting: 'WeftWaiting',
 } as const;
 
 /** The deterministic update id of an approval answer, so a repeated answer is the same update. */

@@ -1,131 +1,49 @@
 // The typed model of a validated flow (spec version 1). Values of these types enter Temporal
 // history as workflow input, so fields may only ever be added, and only as optional.
 
-import type { FlowInput, RetryPolicy } from './schemas.js';
+import type { z } from 'zod';
+import type { approval } from '../task-types/approval.js';
+import type { BuiltinTaskType } from '../task-types/builtin.js';
+import type { TaskOf } from '../task-types/descriptor.js';
+import type { fail } from '../task-types/fail.js';
+import type { foreach } from '../task-types/foreach.js';
+import type { http } from '../task-types/http.js';
+import type { ifTask } from '../task-types/if.js';
+import type { llm } from '../task-types/llm.js';
+import type { log } from '../task-types/log.js';
+import type { parallel } from '../task-types/parallel.js';
+import type { script } from '../task-types/script.js';
+import type { sequence } from '../task-types/sequence.js';
+import type { set } from '../task-types/set.js';
+import type { sleep } from '../task-types/sleep.js';
+import type { subflow } from '../task-types/subflow.js';
+import type { switchTask } from '../task-types/switch.js';
+import type { CommonTaskFields, FlowInput, RetryPolicy } from './schemas.js';
+import type { Trigger } from './triggers.js';
 
 export type { FlowInput, RetryPolicy };
 
-/** Fields every task carries. */
-export interface TaskBase {
-  id: string;
-  description?: string;
-  when?: string;
-  retry?: RetryPolicy;
-  timeout?: string;
-  allowFailure?: boolean;
-  cache?: { ttl: string };
-}
+/** Fields every task carries, whatever its type (inferred from `CommonTaskFields`). */
+export type TaskBase = Omit<z.infer<z.ZodObject<typeof CommonTaskFields>>, 'type'>;
 
-type TextMap = Record<string, string | number | boolean>;
+// Each task type's TypeScript type is inferred from its descriptor's zod config (task-types/).
+export type LogTask = TaskOf<typeof log>;
+export type SetTask = TaskOf<typeof set>;
+export type FailTask = TaskOf<typeof fail>;
+export type SleepTask = TaskOf<typeof sleep>;
+export type HttpTask = TaskOf<typeof http>;
+export type ScriptTask = TaskOf<typeof script>;
+export type LlmTask = TaskOf<typeof llm>;
+export type ApprovalTask = TaskOf<typeof approval>;
+export type SubflowTask = TaskOf<typeof subflow>;
+export type SequenceTask = TaskOf<typeof sequence>;
+export type ParallelTask = TaskOf<typeof parallel>;
+export type IfTask = TaskOf<typeof ifTask>;
+export type SwitchTask = TaskOf<typeof switchTask>;
+export type ForeachTask = TaskOf<typeof foreach>;
 
-export interface LogTask extends TaskBase {
-  type: 'log';
-  message: string;
-  level?: 'debug' | 'info' | 'warn' | 'error';
-}
-export interface SetTask extends TaskBase {
-  type: 'set';
-  values: Record<string, unknown>;
-}
-export interface FailTask extends TaskBase {
-  type: 'fail';
-  message: string;
-}
-export interface SleepTask extends TaskBase {
-  type: 'sleep';
-  duration?: string;
-  until?: string;
-}
-export interface HttpTask extends TaskBase {
-  type: 'http';
-  url: string;
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
-  headers?: TextMap;
-  query?: TextMap;
-  json?: unknown;
-  body?: string;
-  expectStatus?: number | string | Array<number | string>;
-  responseType?: 'auto' | 'json' | 'text';
-}
-export interface ScriptTask extends TaskBase {
-  type: 'script';
-  language: 'bash' | 'python' | 'node';
-  script: string;
-  env?: TextMap;
-  workingDir?: string;
-}
-export interface LlmTask extends TaskBase {
-  type: 'llm';
-  provider: string;
-  model: string;
-  system?: string;
-  prompt?: string;
-  messages?: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
-  promptTemplate?: string;
-  promptArgs?: Record<string, unknown>;
-  responseSchema?: Record<string, unknown>;
-  temperature?: number;
-  maxTokens?: number;
-}
-export interface ApprovalTask extends TaskBase {
-  type: 'approval';
-  message: string;
-  timeout?: string;
-  onTimeout?: 'fail' | 'approve' | 'reject';
-  onReject?: 'fail' | 'continue';
-  approvers?: 'human' | 'any';
-  fields?: Record<string, unknown>;
-}
-export interface SubflowTask extends TaskBase {
-  type: 'subflow';
-  flow: string;
-  revision?: number;
-  inputs?: Record<string, unknown>;
-  wait?: boolean;
-}
-export interface SequenceTask extends TaskBase {
-  type: 'sequence';
-  tasks: Task[];
-}
-export interface ParallelTask extends TaskBase {
-  type: 'parallel';
-  tasks: Task[];
-  concurrency?: number;
-}
-export interface IfTask extends TaskBase {
-  type: 'if';
-  condition: string;
-  then: Task[];
-  else?: Task[];
-}
-export interface SwitchTask extends TaskBase {
-  type: 'switch';
-  value: string;
-  cases: Record<string, Task[]>;
-  default?: Task[];
-}
-export interface ForeachTask extends TaskBase {
-  type: 'foreach';
-  items: string | unknown[];
-  concurrency?: number;
-  tasks: Task[];
-}
-
-export type Task =
-  | LogTask
-  | SetTask
-  | FailTask
-  | SleepTask
-  | HttpTask
-  | ScriptTask
-  | LlmTask
-  | ApprovalTask
-  | SubflowTask
-  | SequenceTask
-  | ParallelTask
-  | IfTask
-  | SwitchTask
-  | ForeachTask;
+/** A task of any built-in type; `type` tells them apart. */
+export type Task = TaskOf<BuiltinTaskType>;
 
 /** A validated flow document. */
 export interface FlowSpec {
@@ -141,6 +59,8 @@ export interface FlowSpec {
   outputs?: Record<string, unknown>;
   retry?: RetryPolicy;
   timeout?: string;
+  /** What starts runs without a caller (spec, Triggers). */
+  triggers?: Trigger[];
 }
 
 /** `namespace/id`, how flows are referenced everywhere. */

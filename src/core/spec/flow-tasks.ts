@@ -1,8 +1,8 @@
 // Every task of a validated flow, nested ones included, with its spec path. For questions
 // asked of a whole flow ("does it run scripts?", "which hosts does it call?").
 
+import { taskTypeOf } from '../task-types/registry.js';
 import type { FlowSpec, Task } from './flow-spec.js';
-import { taskTypeInfo } from './task-types.js';
 
 export function* flowTasks(flow: FlowSpec): Generator<{ task: Task; path: string }> {
   for (const list of ['tasks', 'errors', 'finally'] as const) {
@@ -15,9 +15,9 @@ function* listTasks(tasks: readonly Task[], path: string): Generator<{ task: Tas
   for (const [index, task] of tasks.entries()) {
     const at = `${path}[${index}]`;
     yield { task, path: at };
-    const info = taskTypeInfo(task.type);
+    const info = taskTypeOf(task.type);
     const fields = task as unknown as Record<string, unknown>;
-    for (const field of info.nested) {
+    for (const field of info.nested ?? []) {
       const nested = fields[field];
       if (Array.isArray(nested)) yield* listTasks(nested as Task[], `${at}.${field}`);
     }

@@ -2,8 +2,8 @@
 // schemas the validator uses. Nested task lists point back at the task definition.
 
 import { z } from 'zod';
+import { allTaskTypeNames, taskSchema, taskTypeOf } from '../task-types/registry.js';
 import { FlowInput, RetryPolicy } from './schemas.js';
-import { allTaskTypeNames, taskSchema, taskTypeInfo } from './task-types.js';
 
 type JsonObject = Record<string, unknown>;
 const TASK_REF = { $ref: '#/$defs/task' };
@@ -19,10 +19,10 @@ function toSchema(schema: z.ZodType): JsonObject {
 export function flowJsonSchema(): JsonObject {
   const defs: Record<string, JsonObject> = {};
   for (const type of allTaskTypeNames()) {
-    const info = taskTypeInfo(type);
+    const info = taskTypeOf(type);
     const schema = toSchema(taskSchema(type));
     const properties = schema.properties as Record<string, unknown>;
-    for (const field of info.nested) properties[field] = TASK_LIST;
+    for (const field of info.nested ?? []) properties[field] = TASK_LIST;
     for (const field of info.nestedMaps ?? []) properties[field] = { type: 'object', additionalProperties: TASK_LIST };
     schema.description = info.description;
     defs[`${type}Task`] = schema;

@@ -1,5 +1,6 @@
 // zod schemas for the parts of a flow that are not task lists: ids, durations, retry, inputs.
-// Task-type configs live in task-types.ts; the walker in validate-flow.ts ties them together.
+// Task-type configs live in ../task-types/ (one descriptor per type); the walker in
+// validate-flow.ts ties them together.
 
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
@@ -59,3 +60,6 @@ export const CommonTaskFields = {
   cache: CacheConfig.optional(),
 };
 export const COMMON_TASK_FIELD_NAMES = Object.keys(CommonTaskFields);
+
+/** Control fields that must be a single `{{ expr }}` and are evaluated for their value. */
+export const CONTROL_FIELDS = ['when', 'condition', 'items', 'value'] as const;

@@ -5,17 +5,16 @@ import { z } from 'zod';
 import type { ValidationProblem } from '../errors.js';
 import { analyzeExpression } from '../expressions/references.js';
 import { parseTemplate, TemplateSyntaxError } from '../expressions/template.js';
-import { validateApprovalFields } from './approval-fields.js';
+import { allTaskTypeNames, isKnownTaskType, taskSchema, taskTypeOf } from '../task-types/registry.js';
 import { type FlowNames, type Reader, referenceProblems, type TaskPlace } from './flow-references.js';
 import type { FlowSpec } from './flow-spec.js';
 import { inputDefaultProblems } from './input-defaults.js';
 import { FLOW_LIMITS } from './limits.js';
 import { valueNestingProblem } from './nesting-depth.js';
-import { schemaError } from './response-schema.js';
-import { COMMON_TASK_FIELD_NAMES, DurationText, FLOW_ID_PATTERN, FlowInput, NAMESPACE_PATTERN, RetryPolicy } from './schemas.js';
+import { COMMON_TASK_FIELD_NAMES, CONTROL_FIELDS, DurationText, FLOW_ID_PATTERN, FlowInput, NAMESPACE_PATTERN, RetryPolicy } from './schemas.js';
 import { closest } from './suggest.js';
-import { allTaskTypeNames, CONTROL_FIELDS, isKnownTaskType, taskSchema, taskTypeInfo } from './task-types.js';
-import { formatPath, problemsFromZod } from './zod-problems.js';
+import { triggerProblems } from './triggers.js';
+import { problemsFromZod } from './zod-problems.js';
 
 const FlowRoot = z.strictObject({
   id: z.string().regex(FLOW_ID_PATTERN, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lowercase letters, digits, "_" and "-")'),
@@ -30,6 +29,7 @@ const FlowRoot = z.strictObject({
   outputs: z.record(z.string(), z.unknown()).optional(),
   retry: RetryPolicy.optional(),
   timeout: DurationText.optional(),
+  triggers: z.array(z.unknown()).optional(),
 });
 const ROOT_FIELDS = Object.keys(FlowRoot.shape);
 
@@ -84,6 +84,7 @@ export function validateFlow(document: unknown): FlowValidation {
   for (const [name, value] of Object.entries(vars)) collectTemplates(value, `vars.${name}`, false, { kind: 'vars', name }, walk.templates);
   collectTemplates(doc.outputs, 'outputs', false, { kind: 'outputs' }, walk.templates);
   checkTemplates(walk, inputIds, Object.keys(vars));
+  walk.problems.push(...triggerProblems(doc.triggers, Array.isArray(doc.inputs) ? doc.inputs.filter(isMap).map((i) => i as FlowInput) : []));
   if (walk.problems.length > 0) return { valid: false, problems: walk.problems };
   const flow = (root as { data: FlowSpec }).data;
   return { valid: true, flow: { ...(document as FlowSpec), namespace: flow.namespace } };
@@ -154,14 +155,14 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk, parent:
     return;
   }
   const type = task.type;
-  const info = taskTypeInfo(type);
+  const info = taskTypeOf(type);
   if (info.unavailable) walk.problems.push({ path: `${path}.type`, message: `${path}.type "${type}": ${info.unavailable}` });
   const allowed = [...COMMON_TASK_FIELD_NAMES, ...Object.keys(info.config)];
   const parsed = taskSchema(type).safeParse(task, { reportInput: true });
   if (!parsed.success)
     walk.problems.push(...problemsFromZod(parsed.error.issues, path, allowed, `${/^[aeiou]|^http$|^llm$/.test(type) ? 'an' : 'a'} ${type} task`));
   checkTypeRules(type, task, path, walk);
-  for (const field of info.nested) {
+  for (const field of info.nested ?? []) {
     const nested = task[field];
     if (Array.isArray(nested)) walkTaskList(nested, `${path}.${field}`, depth + 1, walk, place, field);
   }
@@ -180,7 +181,7 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk, parent:
     'timeout',
     'cache',
     'allowFailure',
-    ...info.nested,
+    ...(info.nested ?? []),
     ...(info.nestedMaps ?? []),
     ...(info.rawFields ?? []),
   ]);
@@ -192,51 +193,14 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk, parent:
 }
 
 function checkTypeRules(type: string, task: Record<string, unknown>, path: string, walk: Walk): void {
-  if (type === 'sleep' && (task.duration === undefined) === (task.until === undefined)) {
-    walk.problems.push({ path, message: `${path} needs exactly one of duration or until`, hint: 'e.g. duration: 5m, or until: "{{ inputs.at }}"' });
-  }
-  if (type === 'http' && task.json !== undefined && task.body !== undefined) {
-    walk.problems.push({ path: `${path}.body`, message: `${path} sets both json and body; use one` });
-  }
-  const method = typeof task.method === 'string' ? task.method : 'GET';
-  if (type === 'http' && (method === 'GET' || method === 'HEAD') && (task.json !== undefined || task.body !== undefined)) {
-    const field = task.json !== undefined ? 'json' : 'body';
+  walk.problems.push(...(taskTypeOf(type).check?.(task, path) ?? []));
+  if (task.cache !== undefined && !taskTypeOf(type).cacheable) {
+    const cacheable = allTaskTypeNames().filter((name) => taskTypeOf(name).cacheable);
     walk.problems.push({
-      path: `${path}.${field}`,
-      message: `${path}.${field} is a request body, which a ${method} request cannot carry`,
-      hint: 'set method: POST (or PUT, PATCH)',
+      path: `${path}.cache`,
+      message: `${path}.cache is not supported on ${type} tasks`,
+      hint: `cache applies to ${cacheable.join(', ')} tasks`,
     });
-  }
-  if (task.cache !== undefined && type !== 'llm') {
-    walk.problems.push({ path: `${path}.cache`, message: `${path}.cache is not supported on ${type} tasks`, hint: 'cache applies to llm tasks' });
-  }
-  if (type === 'llm') checkLlmRules(task, path, walk);
-  if (type === 'approval' && task.fields !== undefined) {
-    for (const problem of validateApprovalFields(task.fields)) {
-      walk.problems.push({ path: formatPath(`${path}.fields`, problem.at), message: `${formatPath(`${path}.fields`, problem.at)} ${problem.message}` });
-    }
-  }
-}
-
-function checkLlmRules(task: Record<string, unknown>, path: string, walk: Walk): void {
-  const given = (['prompt', 'messages', 'promptTemplate'] as const).filter((f) => task[f] !== undefined);
-  if (given.length !== 1 && !(given.length === 2 && given.includes('messages') && given.includes('prompt'))) {
-    walk.problems.push({
-      path,
-      message: `${path} needs one of prompt, messages or promptTemplate${given.length ? ` (got ${given.join(' and ')})` : ''}`,
-      hint: 'e.g. prompt: "Summarise {{ outputs.fetch.body }}"; messages may be followed by a final prompt',
-    });
-  }
-  if (task.promptArgs !== undefined && task.promptTemplate === undefined) {
-    walk.problems.push({
-      path: `${path}.promptArgs`,
-      message: `${path}.promptArgs needs promptTemplate`,
-      hint: 'name a prompt file of prompts/ in promptTemplate',
-    });
-  }
-  if (task.responseSchema !== undefined) {
-    const problem = schemaError(task.responseSchema as Record<string, unknown>);
-    if (problem) walk.problems.push({ path: `${path}.responseSchema`, message: `${path}.responseSchema is not a valid JSON Schema: ${problem}` });
   }
 }
 

@@ -4,18 +4,16 @@
 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
-import { registerCustomTaskType } from '../../core/spec/custom-task-types.js';
-import { isTaskTypeName } from '../../core/spec/task-types.js';
+import { registerTaskType } from '../../core/task-types/registry.js';
 import type { WeftModule } from './weft-module.js';
 
-const TYPE_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 let loaded: Promise<WeftModule[]> | undefined;
 
-/** The modules of WEFT_MODULES, loaded once per process. */
-export function loadWeftModules(env: NodeJS.ProcessEnv = process.env): Promise<WeftModule[]> {
-  loaded ??= load(env.WEFT_MODULES ?? '');
+/** The modules of WEFT_MODULES (`config.modules`), loaded once per process. */
+export function loadWeftModules(paths: readonly string[]): Promise<WeftModule[]> {
+  loaded ??= load(paths.join(','));
   return loaded;
 }
 
@@ -51,18 +49,6 @@ export function codeFlowInputSchema(ref: string): z.ZodType | undefined {
 /** Registers a module's task types with the validator and the catalog, and its code flows' input schemas. */
 export function registerModule(module: WeftModule): void {
   for (const flow of module.flows ?? []) codeFlowInputs.set(`${flow.namespace}/${flow.id}`, flow.input);
-  for (const type of module.taskTypes ?? []) {
-    if (!TYPE_NAME.test(type.name)) throw new ConfigError(`task type name "${type.name}" is invalid`, 'use lowercase letters, digits, _ and -');
-    if (isTaskTypeName(type.name)) throw new ConfigError(`task type "${type.name}" is built in and cannot be replaced`, 'choose another name');
-    z.object(type.config);
-    registerCustomTaskType({
-      name: type.name,
-      description: type.description,
-      config: type.config as Record<string, z.ZodType>,
-      output: type.output,
-      ...(type.example ? { example: type.example } : {}),
-      ...(type.defaultTimeout ? { defaultTimeout: type.defaultTimeout } : {}),
-      ...(type.secretFields ? { secretFields: type.secretFields } : {}),
-    });
-  }
+  // The descriptor is the handler's definition minus `run`; the registry checks it.
+  for (const { run: _run, ...descriptor } of module.taskTypes ?? []) registerTaskType(descriptor);
 }

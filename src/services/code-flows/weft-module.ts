@@ -3,6 +3,7 @@
 // can use. A project exports one `defineWeftModule({...})`; `WEFT_MODULES` names the files.
 
 import type { z } from 'zod';
+import type { TaskTypeDescriptor } from '../../core/task-types/descriptor.js';
 
 /** What a custom task's handler receives besides its (validated, rendered) config. */
 export interface CustomTaskContext {
@@ -16,18 +17,12 @@ export interface CustomTaskContext {
   log(message: string, level?: 'debug' | 'info' | 'warn' | 'error'): Promise<void>;
 }
 
-export interface TaskTypeDefinition<S extends z.ZodRawShape = z.ZodRawShape> {
-  /** The `type` YAML flows use; lowercase letters, digits, `_` and `-`. */
-  name: string;
-  description: string;
-  /** zod fields of the task's config (besides id, when, retry, timeout, ...). */
-  config: S;
-  /** The output shape in words, for the task catalog. */
-  output: string;
-  example?: Record<string, unknown>;
-  defaultTimeout?: string;
-  /** Config fields whose templates may call `secret()`; resolved before `run` sees them. */
-  secretFields?: Array<keyof S & string>;
+/**
+ * A task type a module adds: the same descriptor as a built-in type (core/task-types/) plus the
+ * handler the worker's custom-task activity runs. Its `activity` is always the custom-task one.
+ */
+export interface TaskTypeDefinition<S extends z.ZodRawShape = z.ZodRawShape>
+  extends Omit<TaskTypeDescriptor<S>, 'activity' | 'cacheable' | 'nested' | 'nestedMaps'> {
   run(config: z.infer<z.ZodObject<S>>, context: CustomTaskContext): Promise<unknown>;
 }
 

@@ -8,13 +8,16 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The data directory of an environment (loadConfig reads it into `config.dataDir`); empty means unset. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.WEFT_DATA_DIR ?? join(homedir(), '.weft'));
+  return resolve(env.WEFT_DATA_DIR?.trim() || join(homedir(), '.weft'));
 }
 
+/** The cache directory of an environment (loadConfig reads it into `config.cacheDir`); empty means unset. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.WEFT_CACHE_DIR) return resolve(env.WEFT_CACHE_DIR);
-  return resolve(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'weft');
+  const own = env.WEFT_CACHE_DIR?.trim();
+  if (own) return resolve(own);
+  return resolve(env.XDG_CACHE_HOME?.trim() || join(homedir(), '.cache'), 'weft');
 }
 
 /**

@@ -1,11 +1,12 @@
-// Anthropic Messages through the official SDK, retries off. Structured output is a forced tool
-// call whose input schema is the response schema (Anthropic's native mechanism). `max_tokens`
+// Anthropic Messages through the official SDK, with the client of provider-client.ts. Structured
+// output is a forced tool call whose input schema is the response schema (Anthropic's native mechanism). `max_tokens`
 // is required by the API, so the provider's default applies when the task sets none.
 
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import type { ProviderSchema } from '../../core/spec/response-schema.js';
 import type { ChunkListener, ModelReply, ModelRequest, ResolvedProvider } from './model-types.js';
+import { anthropicClient } from './provider-client.js';
 
 const TOOL_NAME = 'respond';
 
@@ -16,12 +17,7 @@ export async function anthropicMessages(
   signal: AbortSignal,
   onChunk: ChunkListener,
 ): Promise<ModelReply> {
-  const client = new Anthropic({
-    apiKey: provider.apiKey,
-    maxRetries: 0,
-    timeout: provider.config.timeoutMs,
-    ...(provider.config.baseUrl ? { baseURL: provider.config.baseUrl } : {}),
-  });
+  const client = await anthropicClient(provider);
   // System messages are a top-level field in this API.
   const system = [request.system, ...request.messages.filter((m) => m.role === 'system').map((m) => m.content)].filter(Boolean).join('\n\n');
   const params: MessageCreateParamsNonStreaming = {

@@ -8,7 +8,7 @@ import { taskTypeSummaries } from '../../core/spec/task-catalog.js';
 import type { SecretSource } from '../secrets/secret-source.js';
 import { callModel } from './model-call.js';
 import type { ChatMessage, ResolvedProvider, TokenUsage } from './model-types.js';
-import { loadLlmSettings } from './provider-config.js';
+import type { LlmSettings } from './provider-config.js';
 import { resolveProvider } from './resolve-provider.js';
 
 /** Most model rounds a draft may take (the first answer plus repairs). */
@@ -72,9 +72,9 @@ export async function draftFlow(goal: string, provider: ResolvedProvider, model:
   return last as FlowDraft;
 }
 
-/** `provider/model` from a value or WEFT_DRAFT_MODEL. */
-export function draftModel(value: string | undefined, env: NodeJS.ProcessEnv = process.env): { provider: string; model: string } {
-  const text = value ?? env.WEFT_DRAFT_MODEL;
+/** `provider/model` from a value, else the configured default (WEFT_DRAFT_MODEL). */
+export function draftModel(value: string | undefined, configured: string | undefined): { provider: string; model: string } {
+  const text = value ?? configured;
   const at = text?.indexOf('/') ?? -1;
   if (!text || at <= 0 || at === text.length - 1) {
     throw new ConfigError('no model to draft with', 'pass a model as provider/model (e.g. anthropic/claude-sonnet-4-6) or set WEFT_DRAFT_MODEL');
@@ -82,10 +82,13 @@ export function draftModel(value: string | undefined, env: NodeJS.ProcessEnv = p
   return { provider: text.slice(0, at), model: text.slice(at + 1) };
 }
 
-/** A drafter bound to a secret source (for API keys) and the provider settings. */
-export function createDrafter(secrets: SecretSource, settings = loadLlmSettings()) {
-  return async (goal: string, model: string | undefined, signal: AbortSignal, rounds = MAX_DRAFT_ROUNDS): Promise<FlowDraft> => {
-    const chosen = draftModel(model);
+/** Drafts a flow for a goal with a model (`provider/model`, else the configured default). */
+export type FlowDrafter = (goal: string, model: string | undefined, signal: AbortSignal, rounds?: number) => Promise<FlowDraft>;
+
+/** A drafter bound to a secret source (for API keys), the provider settings and the default model. */
+export function createDrafter(secrets: SecretSource, settings: LlmSettings, defaultModel?: string): FlowDrafter {
+  return async (goal, model, signal, rounds = MAX_DRAFT_ROUNDS) => {
+    const chosen = draftModel(model, defaultModel);
     const provider = await resolveProvider(chosen.provider, settings, secrets);
     return draftFlow(goal, provider, chosen.model, signal, rounds);
   };

@@ -2,7 +2,7 @@
 // `retry.nonRetryable` names and what the engine's retry decision goes by; `retryAfterMs`
 // carries a provider's retry-after so the next attempt waits at least that long.
 
-import { WeftError } from '../../core/errors.js';
+import { type FlowErrorType, WeftError } from '../../core/errors.js';
 
 export const LLM_ERROR_TYPES = {
   rateLimit: 'LlmRateLimitError',
@@ -13,7 +13,7 @@ export const LLM_ERROR_TYPES = {
   authentication: 'LlmAuthenticationError',
   invalidOutput: 'LlmInvalidOutputError',
   notConfigured: 'LlmProviderNotConfiguredError',
-} as const;
+} as const satisfies Record<string, FlowErrorType>;
 export type LlmErrorType = (typeof LLM_ERROR_TYPES)[keyof typeof LLM_ERROR_TYPES];
 
 export class LlmError extends WeftError {

@@ -1,11 +1,10 @@
-// OpenAI Chat Completions (and OpenAI-compatible servers) through the official SDK. The SDK's
-// own retries are off: the engine owns retries. Structured output uses `response_format`
-// json_schema in strict mode.
+// OpenAI Chat Completions (and OpenAI-compatible servers) through the official SDK, with the
+// client of provider-client.ts. Structured output uses `response_format` json_schema in strict mode.
 
-import OpenAI from 'openai';
 import type { ChatCompletionCreateParams } from 'openai/resources/chat/completions';
 import type { ProviderSchema } from '../../core/spec/response-schema.js';
 import type { ChunkListener, ModelReply, ModelRequest, ResolvedProvider } from './model-types.js';
+import { openAiClient } from './provider-client.js';
 
 export async function openAiChat(
   provider: ResolvedProvider,
@@ -14,12 +13,7 @@ export async function openAiChat(
   signal: AbortSignal,
   onChunk: ChunkListener,
 ): Promise<ModelReply> {
-  const client = new OpenAI({
-    apiKey: provider.apiKey,
-    maxRetries: 0,
-    timeout: provider.config.timeoutMs,
-    ...(provider.config.baseUrl ? { baseURL: provider.config.baseUrl } : {}),
-  });
+  const client = await openAiClient(provider);
   const messages = [...(request.system ? [{ role: 'system' as const, content: request.system }] : []), ...request.messages];
   const params: ChatCompletionCreateParams = {
     model: request.model,

@@ -32,10 +32,17 @@ export type PriceTable = z.infer<typeof PriceTable>;
 export interface LlmSettings {
   providers: Record<string, ProviderConfig>;
   prices: PriceTable;
+  /** The providers' API keys found in the environment, by key name (a Weft secret of that name wins). */
+  envKeys: Record<string, string>;
 }
 
-/** Reads provider settings from the environment (WEFT_LLM_PROVIDERS, WEFT_LLM_PRICES, the SDKs' variables). */
-export function loadLlmSettings(env: NodeJS.ProcessEnv = process.env): LlmSettings {
+/** The name of the secret (or variable) holding a provider's API key. */
+export function apiKeyName(name: string, config: ProviderConfig): string {
+  return config.apiKeyName ?? `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
+}
+
+/** Reads provider settings from an environment (WEFT_LLM_PROVIDERS, WEFT_LLM_PRICES, the SDKs' variables); loadConfig calls it. */
+export function loadLlmSettings(env: NodeJS.ProcessEnv): LlmSettings {
   const providers: Record<string, ProviderConfig> = {
     openai: ProviderConfig.parse({ kind: 'openai', apiKeyName: 'OPENAI_API_KEY', ...(env.OPENAI_BASE_URL ? { baseUrl: env.OPENAI_BASE_URL } : {}) }),
     anthropic: ProviderConfig.parse({
@@ -58,7 +65,13 @@ export function loadLlmSettings(env: NodeJS.ProcessEnv = process.env): LlmSettin
     providers[name] = parsed.data;
   }
   const prices = parseJsonSetting(env.WEFT_LLM_PRICES, 'WEFT_LLM_PRICES', PriceTable) ?? {};
-  return { providers, prices };
+  const envKeys: Record<string, string> = {};
+  for (const [name, config] of Object.entries(providers)) {
+    const key = apiKeyName(name, config);
+    const value = env[key];
+    if (value) envKeys[key] = value;
+  }
+  return { providers, prices, envKeys };
 }
 
 function parseJsonSetting<T>(text: string | undefined, name: string, schema: z.ZodType<T>): T | undefined {

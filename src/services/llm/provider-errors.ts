@@ -15,10 +15,10 @@ interface ApiErrorLike {
 export function toLlmError(provider: string, keyName: string, error: unknown): unknown {
   if (error instanceof LlmError) return error;
   const e = (error ?? {}) as ApiErrorLike;
-  const name = e.name ?? '';
-  if (name === 'APIUserAbortError' || name === 'AbortError') return error;
-  if (name === 'APIConnectionTimeoutError') return new LlmError(LLM_ERROR_TYPES.timeout, `${provider} did not answer in time`, { cause: error });
-  if (name === 'APIConnectionError') return new LlmError(LLM_ERROR_TYPES.connection, `cannot reach ${provider}: ${firstLine(e.message)}`, { cause: error });
+  const kinds = errorClassNames(error);
+  if (kinds.has('APIUserAbortError') || kinds.has('AbortError')) return error;
+  if (kinds.has('APIConnectionTimeoutError')) return new LlmError(LLM_ERROR_TYPES.timeout, `${provider} did not answer in time`, { cause: error });
+  if (kinds.has('APIConnectionError')) return new LlmError(LLM_ERROR_TYPES.connection, `cannot reach ${provider}: ${firstLine(e.message)}`, { cause: error });
   const status = e.status;
   if (status === undefined) return error;
   if (status === 429) return new LlmRateLimitError(provider, retryAfterMs(e.headers), error);
@@ -53,4 +53,20 @@ export function retryAfterMs(headers: ApiErrorLike['headers']): number | undefin
 function firstLine(text: string | undefined): string {
   const line = (text ?? '').split('\n')[0] ?? '';
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/**
+ * The error's `name` and the names of its classes. The SDKs load lazily (no `instanceof` against
+ * their classes here), and some of their errors keep the `name` "Error" (openai's timeout does).
+ */
+function errorClassNames(error: unknown): Set<string> {
+  const names = new Set<string>();
+  if (!error || typeof error !== 'object') return names;
+  const own = (error as { name?: unknown }).name;
+  if (typeof own === 'string') names.add(own);
+  for (let proto = Object.getPrototypeOf(error); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    const name = (proto as { constructor?: { name?: string } }).constructor?.name;
+    if (name) names.add(name);
+  }
+  return names;
 }

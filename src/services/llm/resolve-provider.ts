@@ -4,13 +4,13 @@
 import type { SecretSource } from '../secrets/secret-source.js';
 import { LlmApiKeyMissingError, LlmProviderNotConfiguredError } from './llm-errors.js';
 import type { ResolvedProvider } from './model-types.js';
-import type { LlmSettings } from './provider-config.js';
+import { apiKeyName, type LlmSettings } from './provider-config.js';
 
 export async function resolveProvider(name: string, settings: LlmSettings, secrets: SecretSource, used?: Set<string>): Promise<ResolvedProvider> {
   const config = settings.providers[name];
   if (!config) throw new LlmProviderNotConfiguredError(name, Object.keys(settings.providers));
-  const keyName = config.apiKeyName ?? `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_API_KEY`;
-  const apiKey = (await secrets.get(keyName)) ?? process.env[keyName];
+  const keyName = apiKeyName(name, config);
+  const apiKey = (await secrets.get(keyName)) ?? settings.envKeys[keyName];
   if (apiKey) used?.add(apiKey);
   // The hosted APIs (no baseUrl) always want a key; without one the SDK would fail later with a
   // bare connection or authentication error that does not say which setting is missing.

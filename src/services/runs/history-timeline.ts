@@ -4,12 +4,14 @@
 // how an ended run's timeline shows the tasks it stopped.
 
 import type { temporal } from '@temporalio/proto';
+import { flowErrorType } from '../../core/errors.js';
 import type { ExecutionStatusName } from '../../core/runs/run-state.js';
 import type { TaskRunRecord, TaskRunState } from '../../core/runs/run-types.js';
+import { taskTypesByActivity } from '../../core/task-types/registry.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const ACTIVITY_TASK_TYPES: Record<string, string> = { httpRequest: 'http', runScript: 'script', callLlm: 'llm', runCustomTask: 'custom' };
+const ACTIVITY_TASK_TYPES = taskTypesByActivity();
 const ACTIVITY_ID = /^([A-Za-z_][A-Za-z0-9_]*)(?:\[([\d,]+)\])?#(\d+)$/;
 
 function timeOf(event: HistoryEvent): string | undefined {
@@ -89,7 +91,7 @@ function activityOutcome(event: HistoryEvent): { scheduledEventId: unknown; stat
     return {
       scheduledEventId: event.activityTaskTimedOutEventAttributes.scheduledEventId,
       state: 'FAILED',
-      error: { type: 'ActivityTimedOut', message: 'the task timed out' },
+      error: { type: flowErrorType('ActivityTimedOut'), message: 'the task timed out' },
     };
   if (event.activityTaskCanceledEventAttributes) return { scheduledEventId: event.activityTaskCanceledEventAttributes.scheduledEventId, state: 'CANCELLED' };
   return undefined;
@@ -108,7 +110,7 @@ export function endedTasks(tasks: TaskRunRecord[], status: ExecutionStatusName, 
       ...task,
       state: 'CANCELLED',
       ...(endedAt && !task.endedAt ? { endedAt } : {}),
-      error: { type: 'RunEnded', message: `the run was ${why} while this task was ${task.state}` },
+      error: { type: flowErrorType('RunEnded'), message: `the run was ${why} while this task was ${task.state}` },
     };
   });
 }

@@ -1,9 +1,11 @@
-// Starting and inspecting runs through a Temporal client. The service layer (registry issue)
-// wraps these; tests and the CLI use them directly for now.
+// Starting and reading runs through a Temporal client, under RunService. `launchRun` is the one
+// place a flow run's workflow is started: memo, search attributes, summary and idempotency are
+// set here for every run. Adapters go through RunService; `startRun` and `waitForRun` serve
+// the tests and the history recorder, which run flows on a bare worker without a flow catalog.
 
-import { randomUUID } from 'node:crypto';
-import { type Client, WorkflowFailedError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { ApplicationFailure, type TypedSearchAttributes } from '@temporalio/common';
 import { FlowValidationError, WeftError } from '../../core/errors.js';
 import { resolveInputs } from '../../core/runs/run-inputs.js';
 import { type ExecutionStatusName, runStateOf } from '../../core/runs/run-state.js';
@@ -17,16 +19,98 @@ import {
   type FlowRunFailureDetails,
   type FlowRunInput,
   type FlowRunResult,
-  type PendingApproval,
-  type RunState,
-  type TaskError,
   type TaskRunRecord,
   type TaskRunsPage,
   taskRunKey,
 } from '../../core/runs/run-types.js';
 import { runSearchAttributes } from '../../core/runs/search-attributes.js';
 import type { FlowSpec } from '../../core/spec/flow-spec.js';
+import { flowTaskDefaults } from '../../core/task-types/flow-defaults.js';
 import { endedTasks, timelineFromHistory } from './history-timeline.js';
+import type { LiveRun, RunError, RunView } from './run-detail.js';
+
+export type { LiveRun, RunView } from './run-detail.js';
+
+/** Memo keys of every run Weft starts. */
+export const RUN_MEMO = {
+  /** A hash of the run's inputs, to tell an idempotent repeat from a conflicting one. */
+  inputsHash: 'weftInputsHash',
+  /** What the run runs: `declarative` (the interpreter), `code` or `temporal`. */
+  kind: 'weftKind',
+} as const;
+
+/** Thrown when an idempotency key names a run that was started with other inputs. */
+export class IdempotencyConflictError extends WeftError {
+  constructor(readonly runId: string) {
+    super('IDEMPOTENCY_CONFLICT', `idempotency key already started run ${runId} with different inputs`, {
+      hint: 'use a new idempotencyKey for different inputs, or repeat the original inputs to attach to that run',
+    });
+  }
+}
+
+/** Everything a start of a run's workflow needs, checked by the caller. */
+export interface RunLaunch {
+  /** Weft's run id (the Temporal workflow id). */
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  args: unknown[];
+  /** The checked inputs; their hash goes into the memo. */
+  inputs: Record<string, unknown>;
+  kind: 'declarative' | 'code' | 'temporal';
+  searchAttributes: TypedSearchAttributes;
+  /** One line the Temporal Web UI shows for the run. */
+  summary: string;
+  /** The run id came from an idempotency key: a repeat with the same inputs attaches (`started: false`). */
+  idempotent: boolean;
+}
+
+/** Starts a run's workflow; with `idempotent`, a repeat attaches to the first run or is refused when its inputs differ. */
+export async function launchRun(client: Client, launch: RunLaunch): Promise<{ runId: string; started: boolean }> {
+  const inputsHash = createHash('sha256').update(canonicalJson(launch.inputs)).digest('hex');
+  try {
+    await client.workflow.start(launch.workflowType, {
+      taskQueue: launch.taskQueue,
+      workflowId: launch.runId,
+      args: launch.args,
+      typedSearchAttributes: launch.searchAttributes,
+      memo: { [RUN_MEMO.inputsHash]: inputsHash, [RUN_MEMO.kind]: launch.kind },
+      staticSummary: launch.summary,
+      // A key names one run for as long as Temporal keeps it, even after it closed.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    return { runId: launch.runId, started: true };
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError) || !launch.idempotent) throw error;
+    const existing = await client.workflow.getHandle(launch.runId).describe();
+    if (existing.memo?.[RUN_MEMO.inputsHash] !== inputsHash) throw new IdempotencyConflictError(launch.runId);
+    return { runId: launch.runId, started: false };
+  }
+}
+
+/** The launch of a flow document's run: inputs resolved against the flow's declarations. */
+export function flowRunLaunch(
+  options: { flow: FlowSpec; revision: number; inputs: Record<string, unknown>; taskQueue: string; trigger: string; runId: string; idempotent: boolean },
+  extra: Pick<FlowRunInput, 'rights'> = {},
+): RunLaunch {
+  const { flow, revision } = options;
+  const resolved = resolveInputs(flow, options.inputs);
+  if (!resolved.valid) throw new FlowValidationError(resolved.problems, 'run inputs');
+  const input: FlowRunInput = { flow, revision, inputs: resolved.inputs, trigger: options.trigger, ...extra, taskDefaults: flowTaskDefaults(flow) };
+  const ref = `${flow.namespace}/${flow.id}`;
+  return {
+    runId: options.runId,
+    workflowType: FLOW_RUN.workflowType,
+    taskQueue: options.taskQueue,
+    args: [input],
+    inputs: resolved.inputs,
+    kind: 'declarative',
+    searchAttributes: runSearchAttributes(flow, revision),
+    // Revision 0 is a flow run from a file without being saved.
+    summary: `${ref}${revision ? ` rev ${revision}` : ' (unsaved)'}`,
+    idempotent: options.idempotent,
+  };
+}
 
 export interface StartRunOptions {
   flow: FlowSpec;
@@ -38,38 +122,26 @@ export interface StartRunOptions {
   trigger?: string;
 }
 
-/** A run as clients see it, running or finished. */
-export interface RunView {
-  runId: string;
-  state: RunState;
-  outputs?: Record<string, unknown>;
-  tasks: TaskRunRecord[];
-  error?: { taskId?: string; iteration?: number[]; type: string; message: string };
-  pendingApprovals: PendingApproval[];
-}
-
+/** Starts a run of a flow on a task queue, without the flow catalog (tests, the history recorder). */
 export async function startRun(client: Client, options: StartRunOptions): Promise<{ runId: string }> {
-  const resolved = resolveInputs(options.flow, options.inputs ?? {});
-  if (!resolved.valid) throw new FlowValidationError(resolved.problems, 'run inputs');
-  const runId = options.runId ?? `${options.flow.namespace}.${options.flow.id}-${randomUUID()}`;
-  const revision = options.revision ?? 0;
-  const input: FlowRunInput = { flow: options.flow, revision, inputs: resolved.inputs, trigger: options.trigger ?? 'api' };
-  await client.workflow.start(FLOW_RUN.workflowType, {
+  const launch = flowRunLaunch({
+    flow: options.flow,
+    revision: options.revision ?? 0,
+    inputs: options.inputs ?? {},
     taskQueue: options.taskQueue,
-    workflowId: runId,
-    args: [input],
-    typedSearchAttributes: runSearchAttributes(options.flow, revision),
-    staticSummary: `${options.flow.namespace}/${options.flow.id}${revision ? ` rev ${revision}` : ''}`,
+    trigger: options.trigger ?? 'api',
+    runId: options.runId ?? `${options.flow.namespace}.${options.flow.id}-${randomUUID()}`,
+    idempotent: false,
   });
-  return { runId };
+  return launchRun(client, launch);
 }
 
-/** Waits for the run to close and returns its final view. */
+/** Waits for the run to close and returns what it ended with. */
 export async function waitForRun(client: Client, runId: string): Promise<RunView> {
   const handle = client.workflow.getHandle(runId);
   try {
     const result = (await handle.result()) as FlowRunResult;
-    return { runId, state: 'COMPLETED', outputs: result.outputs, tasks: result.tasks, pendingApprovals: [] };
+    return { runId, state: 'COMPLETED', outputs: result.outputs, tasks: result.tasks, approvals: [] };
   } catch (error) {
     if (!(error instanceof WorkflowFailedError)) throw error;
     return finishedView(client, runId, error);
@@ -89,7 +161,7 @@ async function finishedView(client: Client, runId: string, error: WorkflowFailed
       error: failed
         ? { taskId: failed.id, ...(failed.iteration ? { iteration: failed.iteration } : {}), ...failed.error }
         : { type: cause.type ?? 'Error', message: cause.message },
-      pendingApprovals: [],
+      approvals: [],
     };
   }
   // Cancelled or terminated: no timeline in the failure. The worker replays the run (every task
@@ -97,12 +169,12 @@ async function finishedView(client: Client, runId: string, error: WorkflowFailed
   const status = description.status.name as ExecutionStatusName;
   const timeline = await queryTasks(client, runId).catch(async () => timelineFromHistory((await client.workflow.getHandle(runId).fetchHistory()).events ?? []));
   const tasks = endedTasks(timeline, status, description.closeTime?.toISOString());
-  const taskError: TaskError = { type: cause?.name ?? 'Error', message: cause?.message ?? error.message };
-  return { runId, state: runStateOf(status), tasks, error: taskError, pendingApprovals: [] };
+  const runError: RunError = { type: cause?.name ?? 'Error', message: cause?.message ?? error.message };
+  return { runId, state: runStateOf(status), tasks, error: runError, approvals: [] };
 }
 
-/** The live view of a running run through the paged query (needs a worker). */
-export async function getRunningView(client: Client, runId: string): Promise<RunView> {
+/** Where a running run is, through the paged query (needs a worker; a closed run is replayed). */
+export async function getRunningView(client: Client, runId: string): Promise<LiveRun> {
   const handle = client.workflow.getHandle(runId);
   const first = await handle.query<TaskRunsPage, [{ offset: number; limit: number }]>(FLOW_RUN.taskRunsQuery, { offset: 0, limit: 500 });
   const tasks = [...first.tasks];
@@ -111,11 +183,23 @@ export async function getRunningView(client: Client, runId: string): Promise<Run
     if (page.tasks.length === 0) break;
     tasks.push(...page.tasks);
   }
-  return { runId, state: first.state, tasks, pendingApprovals: first.pendingApprovals };
+  return { runId, state: first.state, tasks, approvals: first.pendingApprovals };
 }
 
 async function queryTasks(client: Client, runId: string): Promise<TaskRunRecord[]> {
   return (await getRunningView(client, runId)).tasks;
+}
+
+/** JSON with object keys sorted, so equal inputs hash equally whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /**

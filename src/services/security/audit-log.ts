@@ -4,7 +4,7 @@
 import type { Selectable } from 'kysely';
 import { z } from 'zod';
 import { WeftError } from '../../core/errors.js';
-import { InvalidCursorError } from '../flow-service.js';
+import { AUDIT_CURSOR } from '../cursor.js';
 import { isoTime } from '../iso-time.js';
 import { Redactor } from '../secrets/redactor.js';
 import type { Store } from '../store/database.js';
@@ -146,14 +146,14 @@ export class AuditLog {
     if (q.runId !== undefined) query = query.where('run_id', '=', q.runId);
     if (q.flow !== undefined) query = query.where('flow', '=', q.flow);
     if (q.outcome !== undefined) query = query.where('outcome', '=', q.outcome);
-    if (q.cursor !== undefined) query = query.where('seq', '<', decodeCursor(q.cursor));
+    if (q.cursor !== undefined) query = query.where('seq', '<', AUDIT_CURSOR.decode(q.cursor));
     const rows = await query
       .orderBy('seq', 'desc')
       .limit(limit + 1)
       .execute();
     const page = rows.slice(0, limit).map(toEntry);
     const last = page.at(-1);
-    return { entries: page, ...(rows.length > limit && last ? { nextCursor: encodeCursor(last.seq) } : {}) };
+    return { entries: page, ...(rows.length > limit && last ? { nextCursor: AUDIT_CURSOR.encode(last.seq) } : {}) };
   }
 }
 
@@ -185,15 +185,4 @@ function toEntry(row: Selectable<AuditLogTable>): AuditEntry {
     ...(row.run_id !== null ? { runId: row.run_id } : {}),
     ...(row.flow !== null ? { flow: row.flow } : {}),
   };
-}
-
-// The cursor is the last seq shown; the next page holds older entries. Opaque to callers.
-function encodeCursor(seq: number): string {
-  return Buffer.from(`audit:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const match = /^audit:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new InvalidCursorError();
-  return Number(match[1]);
 }

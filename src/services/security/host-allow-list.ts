@@ -2,12 +2,12 @@
 // comma-separated host names, `*.example.org` for any subdomain, `host:port` for one port only.
 // Without it, egress-policy.ts allows public addresses only.
 
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, flowErrorType } from '../../core/errors.js';
 
 /** The environment variable that holds the allow-list; unset or empty: public addresses only. */
 export const HTTP_ALLOWED_HOSTS_VARIABLE = 'WEFT_HTTP_ALLOWED_HOSTS';
 /** Task error type of a request to a host outside the list; not retryable. */
-export const HTTP_HOST_NOT_ALLOWED = 'HttpHostNotAllowed';
+export const HTTP_HOST_NOT_ALLOWED = flowErrorType('HttpHostNotAllowed');
 
 interface HostPattern {
   /** Normalised host name (lower case, punycode, IPv6 in brackets); for a wildcard, the suffix after `*.`. */

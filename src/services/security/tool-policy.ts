@@ -30,11 +30,14 @@ export const TOOL_RULES = {
   get_run: { scope: 'read', mutates: false },
   list_runs: { scope: 'read', mutates: false },
   query_logs: { scope: 'read', mutates: false },
+  list_triggers: { scope: 'read', mutates: false },
   draft_flow: { scope: 'run', mutates: false },
   save_flow: { scope: 'run', mutates: true },
   run_flow: { scope: 'run', mutates: true },
   cancel_run: { scope: 'run', mutates: true },
   respond_to_approval: { scope: 'run', mutates: true },
+  // Pausing or backfilling starts or stops runs, like run_flow and cancel_run.
+  operate_trigger: { scope: 'run', mutates: true },
   delete_flow: { scope: 'admin', mutates: true },
 } as const satisfies Record<string, ToolRule>;
 

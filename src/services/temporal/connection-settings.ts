@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, WeftError } from '../../core/errors.js';
+import { WeftError } from '../../core/errors.js';
 
 export interface ConnectionSettings {
   address: string;
@@ -14,28 +14,11 @@ export interface ConnectionSettings {
   connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
 }
 
-/** Reads settings from the environment and the envconfig profile (TEMPORAL_PROFILE). */
-export function loadConnectionSettings(env: NodeJS.ProcessEnv = process.env): ConnectionSettings {
+/** Reads settings from an environment and its envconfig profile (TEMPORAL_PROFILE); loadConfig calls it. */
+export function loadConnectionSettings(env: NodeJS.ProcessEnv): ConnectionSettings {
   const loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
   const address = loaded.connectionOptions.address ?? '127.0.0.1:7233';
   return { address, namespace: loaded.namespace ?? 'default', connectionOptions: { ...loaded.connectionOptions, address } };
-}
-
-/** Seconds a command waits for Temporal to answer unless told otherwise. */
-export const DEFAULT_TEMPORAL_WAIT_SECONDS = 15;
-
-/** WEFT_TEMPORAL_WAIT_SECONDS: how long commands wait for Temporal (default 15; 0 tries once). */
-export function temporalWaitSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const text = env.WEFT_TEMPORAL_WAIT_SECONDS?.trim();
-  if (!text) return DEFAULT_TEMPORAL_WAIT_SECONDS;
-  const seconds = Number(text);
-  if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new ConfigError(
-      `WEFT_TEMPORAL_WAIT_SECONDS (--temporal-wait) must be a number of seconds >= 0 (got "${env.WEFT_TEMPORAL_WAIT_SECONDS}")`,
-      '0 tries once',
-    );
-  }
-  return seconds;
 }
 
 /** Thrown when Temporal does not answer within the wait, or refuses the connection outright. */

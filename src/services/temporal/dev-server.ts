@@ -26,6 +26,11 @@ export interface DevServerOptions {
    */
   dynamicConfig?: Record<string, string>;
   tuned?: boolean;
+  /**
+   * The operator's overrides of the tuned values (config.temporal.embedded: WEFT_TEMPORAL_DYNAMIC_CONFIG,
+   * WEFT_TEMPORAL_SQLITE_PRAGMAS); scripts and tests that start a server without a configuration read them from the environment.
+   */
+  overrides?: { dynamicConfig: Record<string, string>; sqlitePragmas: Record<string, string> };
   /** How long to wait for the server to answer, in ms (default 60 s). */
   readyTimeoutMs?: number;
   namespace?: string;
@@ -51,7 +56,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const namespace = options.namespace ?? 'default';
   const config = {
     ...(options.tuned === false ? {} : TUNED_DYNAMIC_CONFIG),
-    ...parseDynamicConfigOverrides(process.env.WEFT_TEMPORAL_DYNAMIC_CONFIG),
+    ...(options.overrides?.dynamicConfig ?? parseDynamicConfigOverrides(process.env.WEFT_TEMPORAL_DYNAMIC_CONFIG)),
     ...options.dynamicConfig,
   };
   const configArgs = Object.entries(config).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]);
@@ -77,7 +82,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const otherPorts = { http: await freePort(), metrics: await freePort() };
   args.push('--http-port', String(otherPorts.http), '--metrics-port', String(otherPorts.metrics));
   args.push(...configArgs);
-  const pragmas = { ...(options.tuned === false ? {} : TUNED_SQLITE_PRAGMAS), ...parseDynamicConfigOverrides(process.env.WEFT_TEMPORAL_SQLITE_PRAGMAS) };
+  const pragmas = {
+    ...(options.tuned === false ? {} : TUNED_SQLITE_PRAGMAS),
+    ...(options.overrides?.sqlitePragmas ?? parseDynamicConfigOverrides(process.env.WEFT_TEMPORAL_SQLITE_PRAGMAS)),
+  };
   for (const [name, value] of Object.entries(pragmas)) args.push('--sqlite-pragma', `${name}=${value}`);
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

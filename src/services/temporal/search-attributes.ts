@@ -2,17 +2,23 @@
 // start-dev flags, because start-dev ignores those flags on an existing database.
 
 import type { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../../core/runs/run-types.js';
+import { WEFT_SEARCH_ATTRIBUTES } from '../../core/runs/search-attributes.js';
 
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 
-const WANTED = {
-  [SEARCH_ATTRIBUTES.flow]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  [SEARCH_ATTRIBUTES.namespace]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  [SEARCH_ATTRIBUTES.revision]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  [SEARCH_ATTRIBUTES.waiting]: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+const INDEXED_TYPE: Record<SearchAttributeType, proto.temporal.api.enums.v1.IndexedValueType> = {
+  [SearchAttributeType.TEXT]: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.INT]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  [SearchAttributeType.DOUBLE]: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  [SearchAttributeType.BOOL]: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  [SearchAttributeType.DATETIME]: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  [SearchAttributeType.KEYWORD_LIST]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
+
+const WANTED = Object.fromEntries(WEFT_SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_TYPE[key.type]]));
 
 /** Adds whichever Weft search attributes the namespace lacks; a no-op when all are there. */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {

@@ -1,0 +1,112 @@
+// The trigger surfaces over a real MCP SDK client (in-memory transport) and real services:
+// save_flow creates the Schedule, list_triggers and operate_trigger operate it, and get_run of a
+// fired run shows its trigger and event.
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { buildServer } from '../../mcp/build-server.js';
+import { FlowService } from '../../src/services/flow-service.js';
+import { LogService } from '../../src/services/log-service.js';
+import { OutputStore } from '../../src/services/outputs/output-store.js';
+import { RunService } from '../../src/services/run-service.js';
+import { storeIdentity } from '../../src/services/temporal/store-identity.js';
+import { scheduleIdOf } from '../../src/services/triggers/schedule-names.js';
+import { TriggerService } from '../../src/services/triggers/trigger-service.js';
+import { structured, textOf } from '../helpers/mcp-clients.js';
+import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+describe('list_triggers and operate_trigger over MCP', () => {
+  let env: TestEnv;
+  let client: Client;
+  const namespace = `mcp-trig-${randomUUID().slice(0, 8)}`;
+  const ref = `${namespace}/ticker`;
+
+  before(async () => {
+    env = await createTestEnv();
+    const flows = new FlowService(env.store);
+    const triggers = new TriggerService(env.client, flows, { namespace: 'default', taskQueue: env.taskQueue, storeId: await storeIdentity(env.store) });
+    flows.observe(triggers);
+    const runs = new RunService(env.client, flows, env.taskQueue, { outputs: new OutputStore(join(env.dataDir, 'outputs')) });
+    const server = buildServer(
+      { flows, runs, logs: new LogService(env.store), triggers },
+      { caller: 'local', toolVisible: () => true, scriptsAllowed: true },
+      [],
+    );
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    client = new Client({ name: 'weft-test', version: '1.0.0' });
+    await client.connect(clientSide);
+  });
+
+  after(async () => {
+    await client?.close();
+    await env.client.schedule
+      .getHandle(scheduleIdOf(ref, 'tick'))
+      .delete()
+      .catch(() => undefined);
+    await env.close();
+  });
+
+  const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+
+  it('saves a flow whose schedule fires, lists and operates the trigger, and get_run shows trigger and event', async () => {
+    const flow = `id: ticker
+namespace: ${namespace}
+inputs: [{ id: at, type: string }]
+tasks: [{ id: say, type: log, message: "at {{ inputs.at }}" }]
+triggers:
+  - { id: tick, type: schedule, every: 1s, inputs: { at: "{{ trigger.scheduledAt }}" } }
+`;
+    structured(await call('save_flow', { flow }));
+    const listed = structured<{ triggers: Array<{ id: string; paused: boolean; lastFire?: { scheduledAt: string; runId: string } }> }>(
+      await waitFor('a fire in list_triggers', async () => {
+        const result = await call('list_triggers', { flow: ref });
+        return structured<{ triggers: Array<{ lastFire?: unknown }> }>(result).triggers[0]?.lastFire ? result : undefined;
+      }),
+    );
+    const [tick] = listed.triggers;
+    assert.equal(tick?.paused, false);
+    const lastFire = tick?.lastFire;
+    assert.ok(lastFire);
+    const run = structured<{ trigger: string; event: { id: string; scheduledAt: string }; inputs: { at: string }; revision: number; flow: string }>(
+      await call('get_run', { runId: lastFire.runId, waitSeconds: 20 }),
+    );
+    assert.equal(run.flow, ref);
+    assert.equal(run.trigger, 'schedule');
+    assert.equal(run.revision, 1);
+    assert.deepEqual(run.event, { id: 'tick', scheduledAt: lastFire.scheduledAt });
+    assert.equal(run.inputs.at, lastFire.scheduledAt);
+
+    const paused = structured<{ trigger: { paused: boolean } }>(await call('operate_trigger', { flow: ref, triggerId: 'tick', action: 'pause' }));
+    assert.equal(paused.trigger.paused, true);
+    assert.equal(structured<{ triggers: Array<{ paused: boolean }> }>(await call('list_triggers', { flow: ref })).triggers[0]?.paused, true);
+    const preview = structured<{ trigger: { fires: Array<{ at: string }> } }>(
+      await call('operate_trigger', { flow: ref, triggerId: 'tick', action: 'preview', count: 3 }),
+    );
+    assert.equal(preview.trigger.fires.length, 3);
+    const to = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    const dry = structured<{ backfill: { runs: number; started: boolean } }>(
+      await call('operate_trigger', {
+        flow: ref,
+        triggerId: 'tick',
+        action: 'backfill',
+        from: new Date(to.getTime() - 9_000).toISOString(),
+        to: to.toISOString(),
+        dryRun: true,
+      }),
+    );
+    assert.deepEqual(dry.backfill, { runs: 10, started: false });
+
+    const unknown = await call('operate_trigger', { flow: ref, triggerId: 'tock', action: 'pause' });
+    assert.equal(unknown.isError, true);
+    assert.match(textOf(unknown), /has no trigger "tock"/);
+    assert.match(textOf(unknown), /triggers of .*: tick/);
+    structured(await call('delete_flow', { flow: ref }));
+  });
+});
