@@ -16,12 +16,9 @@ import type {
   ScriptOutput,
   TaskContext,
 } from '../src/core/runs/activity-io.js';
-import type { StoredOutputRef } from '../src/core/runs/run-types.js';
-import { FLOW_LIMITS } from '../src/core/spec/limits.js';
 import { flowTaskDefaults } from '../src/core/task-types/flow-defaults.js';
 import type { FlowCatalog } from '../src/services/flows/flow-catalog.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
-import type { OutputStore } from '../src/services/outputs/output-store.js';
 import { Redactor } from '../src/services/secrets/redactor.js';
 import {
   holdsSecretMarker,
@@ -34,6 +31,7 @@ import {
 import type { EgressPolicy } from '../src/services/security/egress-policy.js';
 import { assertRunRights } from '../src/services/security/tool-policy.js';
 import { StoreUnavailableError } from '../src/services/store/store-availability.js';
+import { MAX_PAYLOAD_BYTES } from '../src/services/temporal/claim-check-codec.js';
 import { type CustomTaskHandlers, runCustomTaskActivity } from './custom-task.js';
 import { performHttpRequest } from './http-request.js';
 import { type LlmRuntime, runLlmTask } from './llm-call.js';
@@ -47,7 +45,6 @@ export const STARTED_LINE_DELAY_MS = 1000;
 export interface ActivityDeps {
   secrets: SecretSource;
   logs: LogSink;
-  outputs: OutputStore;
   flows: FlowCatalog;
   llm: LlmRuntime;
   /** Handlers of task types registered from TypeScript, by type name. */
@@ -60,11 +57,21 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const scriptRunner = deps.scriptRunner ?? scriptRunnerFromEnv(process.env);
-  /** Keeps outputs over the size bound out of history: stored, replaced by a reference. */
-  const bounded = async <T>(context: TaskContext, output: T): Promise<T | StoredOutputRef> => {
-    if (JSON.stringify(output).length <= FLOW_LIMITS.maxOutputBytes) return output;
-    const name = `${context.taskId}${context.iteration ? `[${context.iteration.join(',')}]` : ''}`;
-    return deps.outputs.put(context.runId, name, output);
+  /**
+   * Refuses an output over the payload bound as a task error: the claim-check codec keeps every
+   * output up to it out of history, and a larger one would otherwise fail the encoding on each retry.
+   */
+  const bounded = <T>(output: T): T => {
+    const text = JSON.stringify(output);
+    // A JSON string's UTF-8 is at most three bytes a character: most outputs need no byte count.
+    if (text !== undefined && text.length * 3 > MAX_PAYLOAD_BYTES && Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) {
+      throw ApplicationFailure.create({
+        type: TASK_ERROR_TYPES.outputTooLarge,
+        message: `task output is ${Buffer.byteLength(text)} bytes of JSON, over the ${MAX_PAYLOAD_BYTES}-byte bound: return only the fields later tasks need`,
+        nonRetryable: true,
+      });
+    }
+    return output;
   };
 
   /**
@@ -90,7 +97,7 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
-    async httpRequest(input: HttpRequestInput): Promise<HttpOutput | StoredOutputRef> {
+    async httpRequest(input: HttpRequestInput): Promise<HttpOutput> {
       const used = new Set<string>();
       const secrets = RunSecrets.of(deps.secrets, input.context);
       return announced(input.context, () =>
@@ -106,25 +113,25 @@ export function createActivities(deps: ActivityDeps) {
                 ...(input.body !== undefined ? { body: await resolveSecretMarkers(input.body, secrets, used) } : {}),
               }
             : input;
-          return bounded(input.context, await performHttpRequest(resolved, new Redactor(used), deps.egress));
+          return bounded(await performHttpRequest(resolved, new Redactor(used), deps.egress));
         }),
       );
     },
 
-    async runScript(input: ScriptInput): Promise<ScriptOutput | StoredOutputRef> {
+    async runScript(input: ScriptInput): Promise<ScriptOutput> {
       const used = new Set<string>();
       return announced(input.context, () =>
         asTaskErrors(used, async () => {
           const env = (await resolveSecretsInValue(input.env, RunSecrets.of(deps.secrets, input.context), used)) as Record<string, string>;
-          return bounded(input.context, await runScriptTask({ ...input, env }, new Redactor(used), deps.logs, scriptRunner));
+          return bounded(await runScriptTask({ ...input, env }, new Redactor(used), deps.logs, scriptRunner));
         }),
       );
     },
 
-    async callLlm(input: LlmInput): Promise<LlmOutput | StoredOutputRef> {
+    async callLlm(input: LlmInput): Promise<LlmOutput> {
       const used = new Set<string>();
       return announced(input.context, () =>
-        asTaskErrors(used, async () => bounded(input.context, await runLlmTask(input, deps.llm, RunSecrets.of(deps.secrets, input.context), used, deps.logs))),
+        asTaskErrors(used, async () => bounded(await runLlmTask(input, deps.llm, RunSecrets.of(deps.secrets, input.context), used, deps.logs))),
       );
     },
 
@@ -132,33 +139,13 @@ export function createActivities(deps: ActivityDeps) {
       const used = new Set<string>();
       return announced(input.context, () =>
         asTaskErrors(used, async () =>
-          bounded(
-            input.context,
-            await runCustomTaskActivity(input, deps.customTaskTypes ?? new Map(), RunSecrets.of(deps.secrets, input.context), used, deps.logs),
-          ),
+          bounded(await runCustomTaskActivity(input, deps.customTaskTypes ?? new Map(), RunSecrets.of(deps.secrets, input.context), used, deps.logs)),
         ),
       );
     },
 
     async writeLogs(lines: LogLine[]): Promise<void> {
       await deps.logs.write(lines);
-    },
-
-    async storeOutput(input: { runId: string; name: string; value: unknown }): Promise<StoredOutputRef> {
-      return deps.outputs.put(input.runId, input.name, input.value);
-    },
-
-    async loadOutput(input: { ref: string }): Promise<unknown> {
-      return deps.outputs.get(input.ref);
-    },
-
-    /** Joins the stored iteration slices of a batched foreach; inline when small enough. */
-    async combineIterations(input: { runId: string; name: string; parts: StoredOutputRef[]; maxInlineBytes: number }): Promise<unknown> {
-      const iterations: unknown[] = [];
-      for (const part of input.parts) iterations.push(...((await deps.outputs.get(part.$weftOutputRef)) as unknown[]));
-      const output = { iterations };
-      if (JSON.stringify(output).length <= input.maxInlineBytes) return output;
-      return deps.outputs.put(input.runId, input.name, output);
     },
 
     async resolveFlow(input: ResolveFlowInput) {

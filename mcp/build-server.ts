@@ -6,9 +6,11 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WEFT_VERSION } from '../src/services/config/version.js';
 import type { PromptTemplate } from '../src/services/prompts/prompt-library.js';
 import type { McpAccess } from './access.js';
+import { registerCompletions } from './completions.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import type { McpServices } from './services.js';
+import { registerSubscriptions } from './subscriptions.js';
 import { serveLeanToolList } from './tool-listing.js';
 import { type AnyToolDefinition, registerTools, type ToolContext } from './tool-registry.js';
 import { FLOW_TOOLS } from './tools/flow-tools.js';
@@ -30,6 +32,8 @@ export function buildServer(services: McpServices, access: McpAccess, prompts: r
     WEFT_TOOLS.filter((t) => registered.has(t.name)),
   );
   registerResources(server, ctx);
+  registerSubscriptions(server, ctx);
   registerPrompts(server, ctx, prompts);
+  registerCompletions(server, ctx, prompts);
   return server;
 }

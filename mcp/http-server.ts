@@ -39,6 +39,17 @@ export interface McpHttpOptions {
   /** Told of each refused request (token, session, tool out of scope), for the audit log. */
   refused?(refusal: Refusal): void;
   log?(line: string): void;
+  /**
+   * Other routes served on the same port, by path prefix, before any MCP check: they
+   * authenticate requests themselves (webhooks carry their trigger's signature or token).
+   */
+  routes?: readonly HttpRoute[];
+}
+
+/** A handler of every request whose path starts with `prefix`. */
+export interface HttpRoute {
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
 export interface McpHttpServer {
@@ -91,6 +102,11 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     const url = new URL(req.url ?? '/', 'http://placeholder');
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      return;
+    }
+    const route = options.routes?.find((r) => url.pathname.startsWith(r.prefix));
+    if (route) {
+      await route.handle(req, res);
       return;
     }
     if (url.pathname !== path) {

@@ -24,6 +24,12 @@ import { checkFlowRefAccess } from './tools/flow-tools.js';
 import { checkRunAccess } from './tools/run-tools.js';
 
 const FLOW_GUIDE = projectPath('docs', 'flows.md');
+/** The URI templates of Weft's resources (completion/complete names them in `ref.uri`). */
+export const RESOURCE_TEMPLATES = {
+  flow: 'weft://flows/{namespace}/{id}',
+  run: 'weft://runs/{runId}',
+  runLogs: 'weft://runs/{runId}/logs',
+} as const;
 /** Most log lines one logs resource holds; query_logs pages through any number. */
 const RESOURCE_LOG_LINES = 1000;
 
@@ -36,7 +42,7 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
   );
   server.registerResource(
     'flow',
-    new ResourceTemplate('weft://flows/{namespace}/{id}', { list: undefined }),
+    new ResourceTemplate(RESOURCE_TEMPLATES.flow, { list: undefined }),
     {
       title: 'Flow source',
       description: `A saved flow’s latest source (YAML or JSON as saved), ${FLOW_SOURCE_BYTES} bytes a read; a longer one ends with a comment naming the URI (?offset=N) of the rest`,
@@ -52,7 +58,7 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
   );
   server.registerResource(
     'run',
-    new ResourceTemplate('weft://runs/{runId}', { list: undefined }),
+    new ResourceTemplate(RESOURCE_TEMPLATES.run, { list: undefined }),
     {
       title: 'Run',
       description: 'A run: state, inputs, outputs, timeline, approvals (JSON), within get_run’s budgets; `more` says which tool pages what was cut',
@@ -68,7 +74,7 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
   );
   server.registerResource(
     'run-logs',
-    new ResourceTemplate('weft://runs/{runId}/logs', { list: undefined }),
+    new ResourceTemplate(RESOURCE_TEMPLATES.runLogs, { list: undefined }),
     {
       title: 'Run logs',
       description: `A run’s last log lines as text (at most ${RESOURCE_LOG_LINES}, ${LOG_PAGE_BYTES} bytes); query_logs pages through all`,

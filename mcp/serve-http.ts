@@ -9,7 +9,7 @@ import type { AuditWriter } from '../src/services/security/audit-writer.js';
 import { type Caller, LOCAL } from '../src/services/security/principal.js';
 import { accessFor } from './access.js';
 import { buildServer } from './build-server.js';
-import { isLoopback, type McpHttpServer, startMcpHttpServer } from './http-server.js';
+import { type HttpRoute, isLoopback, type McpHttpServer, startMcpHttpServer } from './http-server.js';
 import type { McpServices } from './services.js';
 
 export interface ServeHttpOptions {
@@ -26,6 +26,8 @@ export interface ServeHttpOptions {
   services: McpServices;
   prompts: readonly PromptTemplate[];
   log?(line: string): void;
+  /** Routes besides MCP on the same port (webhooks). */
+  routes?: readonly HttpRoute[];
 }
 
 export async function serveMcpHttp(options: ServeHttpOptions): Promise<McpHttpServer> {
@@ -51,6 +53,7 @@ export async function serveMcpHttp(options: ServeHttpOptions): Promise<McpHttpSe
     createServer: (access) => buildServer(options.services, access, options.prompts),
     ...(refusals ? { refused: (refusal: Refusal) => refusals.record(refusal) } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.routes ? { routes: options.routes } : {}),
   });
   return {
     url: server.url,

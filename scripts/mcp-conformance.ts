@@ -55,8 +55,8 @@ export const NOT_APPLICABLE: Record<string, NotApplicable> = {
   'prompts-get-embedded-resource': fixture('prompt test_prompt_with_embedded_resource'),
   'prompts-get-with-image': fixture('prompt test_prompt_with_image'),
   'completion-complete': fixture('prompt test_prompt_with_arguments, whose argument it completes'),
-  'resources-subscribe': { reason: 'resource subscriptions are not advertised by Weft', unlessCapability: ['resources', 'subscribe'] },
-  'resources-unsubscribe': { reason: 'resource subscriptions are not advertised by Weft', unlessCapability: ['resources', 'subscribe'] },
+  'resources-subscribe': fixture('resource test://watched-resource (Weft’s subscriptions: weft://runs/{runId}, test/mcp/resource-subscriptions.test.ts)'),
+  'resources-unsubscribe': fixture('resource test://watched-resource (Weft’s subscriptions: weft://runs/{runId}, test/mcp/resource-subscriptions.test.ts)'),
 };
 
 interface Check {

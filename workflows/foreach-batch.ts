@@ -1,8 +1,8 @@
-// `foreachBatch`: runs a slice of a large foreach as a child workflow with its own history,
-// and stores the slice's iteration outputs outside history.
+// `foreachBatch`: runs a slice of a large foreach as a child workflow with its own history, and
+// returns the slice's iteration outputs (the claim-check codec keeps a large result out of history).
 
-import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import { RUN_FAILURE_TYPES, type RunRights, type StoredOutputRef } from '../src/core/runs/run-types.js';
+import { ApplicationFailure } from '@temporalio/workflow';
+import { RUN_FAILURE_TYPES, type RunRights } from '../src/core/runs/run-types.js';
 import type { FlowSpec, Task } from '../src/core/spec/flow-spec.js';
 import type { TaskDefaultsTable } from '../src/core/task-types/run-defaults.js';
 import { Frame, type FrameBase } from './frame.js';
@@ -22,11 +22,10 @@ export interface ForeachBatchInput {
   items: unknown[];
   offset: number;
   concurrency: number;
-  /** The scope inline, or (when large) a reference to it in the output store. */
-  base?: FrameBase;
-  outputs?: Record<string, unknown>;
-  locals?: Record<string, unknown>;
-  scopeRef?: StoredOutputRef;
+  /** What the iterations see besides `item` and `index` (the codec keeps a large one out of history). */
+  base: FrameBase;
+  outputs: Record<string, unknown>;
+  locals: Record<string, unknown>;
   iterationPrefix: number[];
   /** The run's rights, for the subflows of its iterations (FlowRunInput.rights). */
   rights?: RunRights;
@@ -41,8 +40,9 @@ export interface BatchScope {
   locals: Record<string, unknown>;
 }
 
+/** Workflow result of `foreachBatch` (enters history): the iteration outputs. */
 export interface ForeachBatchResult {
-  stored: StoredOutputRef;
+  iterations: Record<string, unknown>[];
 }
 
 export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBatchResult> {
@@ -59,9 +59,8 @@ export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBat
 
 async function runBatch(ctx: RunContext, input: ForeachBatchInput): Promise<ForeachBatchResult> {
   const interp = new Interpreter(ctx);
-  const scope = input.scopeRef ? ((await ctx.local.loadOutput({ ref: input.scopeRef.$weftOutputRef })) as BatchScope) : (input as BatchScope);
-  const outer = Frame.root(scope.base).child(scope.locals, input.iterationPrefix.length ? input.iterationPrefix : undefined);
-  outer.seedOutputs(scope.outputs);
+  const outer = Frame.root(input.base).child(input.locals, input.iterationPrefix.length ? input.iterationPrefix : undefined);
+  outer.seedOutputs(input.outputs);
   const iterations: Record<string, unknown>[] = new Array(input.items.length);
   try {
     const iterate = (i: number) => {
@@ -80,6 +79,5 @@ async function runBatch(ctx: RunContext, input: ForeachBatchInput): Promise<Fore
       details: [{ taskId: error.taskId, iteration: error.iteration, error: error.error }],
     });
   }
-  const stored = await ctx.local.storeOutput({ runId: input.runId, name: `${workflowInfo().workflowId}`, value: iterations });
-  return { stored: stored as StoredOutputRef };
+  return { iterations };
 }

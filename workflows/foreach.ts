@@ -1,12 +1,12 @@
 // The foreach task. Small lists run inline; large ones run in batches of child workflows so
 // no single history nears Temporal's limits (a child's history is its own, and the parent
-// records only a few events per batch). Iteration outputs of batches are stored outside history.
+// records only a few events per batch). Large outputs and scopes pass inline: the claim-check
+// codec keeps every payload over its threshold out of history.
 
 import { executeChild, workflowInfo } from '@temporalio/workflow';
 import { renderTemplate } from '../src/core/expressions/evaluate.js';
-import { type StoredOutputRef, type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
+import { type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
 import type { ForeachTask, Task } from '../src/core/spec/flow-spec.js';
-import { FLOW_LIMITS } from '../src/core/spec/limits.js';
 import type { BatchScope, ForeachBatchInput, ForeachBatchResult } from './foreach-batch.js';
 import type { Frame } from './frame.js';
 import type { Interpreter } from './interpreter.js';
@@ -24,8 +24,6 @@ const EVENTS_PER_BATCH = 6000;
 const MAX_BATCH_ITEMS = 1000;
 /** History events a run may reach with inline iterations; the rest of the run keeps room under the warning. */
 const INLINE_HISTORY = 8000;
-/** Largest scope (inputs, vars, outputs) passed inline to each batch, in bytes of JSON. */
-const INLINE_SCOPE_BYTES = 16 * 1024;
 
 export async function runForeach(interp: Interpreter, task: ForeachTask, frame: Frame, record: TaskRunRecord): Promise<unknown> {
   const items = Array.isArray(task.items) ? task.items : renderTemplate(task.items, frame.scope(), `${task.id}.items`);
@@ -53,10 +51,7 @@ export async function runForeach(interp: Interpreter, task: ForeachTask, frame: 
     if (record.progress) record.progress.done += 1;
   };
   await runPool(items.length, concurrency, iterate, counted);
-  const output = { iterations };
-  if (JSON.stringify(output).length <= FLOW_LIMITS.maxOutputBytes) return output;
-  // A local activity's input is not recorded in history, so the large value never enters it.
-  return interp.ctx.local.storeOutput({ runId: interp.ctx.runId, name: taskRunKey(task.id, frame.iteration), value: output });
+  return { iterations };
 }
 
 async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, record: TaskRunRecord, items: unknown[], batchSize: number): Promise<unknown> {
@@ -65,16 +60,11 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
   const perBatch = Math.min(concurrency, batchSize);
   const batchesAtOnce = Math.max(1, Math.floor(concurrency / perBatch));
   const batchCount = Math.ceil(items.length / batchSize);
-  const refs: StoredOutputRef[] = new Array(batchCount);
+  const parts: Record<string, unknown>[][] = new Array(batchCount);
   const { workflowId } = workflowInfo();
   const key = taskRunKey(task.id, frame.iteration);
   const scope: BatchScope = { base: frame.jsonBase(), outputs: frame.visibleOutputs(), locals: frame.locals };
-  // Every batch needs the scope; a large one (say, inputs holding the item list) is stored once
-  // instead of being copied into the parent's history with every batch start.
-  const shared: BatchScope | { scopeRef: StoredOutputRef } =
-    JSON.stringify(scope).length > INLINE_SCOPE_BYTES
-      ? { scopeRef: await ctx.local.storeOutput({ runId: ctx.runId, name: `${key}.scope`, value: scope }) }
-      : scope;
+  // A large scope goes into each batch's input as one claim-checked payload, stored once (content-addressed).
   await runPool(batchCount, batchesAtOnce, async (b) => {
     const offset = b * batchSize;
     const input: ForeachBatchInput = {
@@ -87,7 +77,7 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
       items: items.slice(offset, offset + batchSize),
       offset,
       concurrency: perBatch,
-      ...shared,
+      ...scope,
       iterationPrefix: frame.iteration ?? [],
       ...(ctx.rights ? { rights: ctx.rights } : {}),
       ...(ctx.taskDefaults ? { taskDefaults: ctx.taskDefaults } : {}),
@@ -97,10 +87,10 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
       args: [input],
       staticSummary: `${key}: items ${offset}..${offset + input.items.length - 1}`,
     })) as ForeachBatchResult;
-    refs[b] = result.stored;
+    parts[b] = result.iterations;
     if (record.progress) record.progress.done += input.items.length;
   });
-  return ctx.local.combineIterations({ runId: ctx.runId, name: key, parts: refs, maxInlineBytes: FLOW_LIMITS.maxOutputBytes });
+  return { iterations: parts.flat() };
 }
 
 /** Items per batch child (and most items run inline), from how many tasks one iteration holds. */

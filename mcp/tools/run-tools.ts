@@ -183,12 +183,16 @@ export const cancelRun = defineTool({
     reason: z.string().max(1000).optional(),
     force: z.boolean().optional().describe('Terminate at once'),
   },
-  output: { runId: z.string(), state: z.enum(RUN_STATES) },
+  output: { runId: z.string(), state: z.enum(RUN_STATES), cancelRequested: z.boolean().optional() },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async run({ runId, reason, force }, _call, ctx) {
     await checkRunAccess(runId, ctx);
+    // The service waits briefly for the end: the answer is the run's state, not a guess.
     const result = await ctx.services.runs.cancel(runId, { reason, force });
-    return { structured: result, summary: `run ${runId}: ${force ? 'terminated' : 'cancellation requested'} (state ${result.state})`, audit: { runId } };
+    const summary = result.cancelRequested
+      ? `run ${runId}: cancellation requested, still ${result.state} while its finally tasks run; follow it with get_run (waitSeconds)`
+      : `run ${runId}: ${result.state}`;
+    return { structured: result, summary, audit: { runId } };
   },
 });
 

@@ -17,7 +17,7 @@ export const FLOW_ERROR_TYPES = {
   ScriptExitError: 'a script ended with a non-zero exit status',
   ScriptTimeoutError: 'a script ran longer than its timeout',
   ScriptSetupError: 'a script could not be started or sandboxed (never retried)',
-  OutputTooLarge: "a script's $WEFT_OUTPUT file was larger than the limit",
+  OutputTooLarge: "a script's $WEFT_OUTPUT file was larger than the limit, or a task output over 64 MiB of JSON (never retried)",
   LlmRateLimitError: 'the model provider answered 429; its retry-after is waited out',
   LlmServerError: 'the model provider failed (5xx)',
   LlmTimeoutError: 'the model call took longer than its timeout',

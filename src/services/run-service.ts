@@ -3,8 +3,9 @@
 // source of truth for run state; nothing about runs is kept in the store.
 
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure, type PayloadConverter } from '@temporalio/common';
+import { ApplicationFailure, type LoadedDataConverter } from '@temporalio/common';
 import { Ajv } from 'ajv';
 import { FlowValidationError, WeftError } from '../core/errors.js';
 import { type ExecutionStatusName, runStateOf } from '../core/runs/run-state.js';
@@ -27,7 +28,7 @@ import {
   type TokenUsageTotal,
   taskRunKey,
 } from '../core/runs/run-types.js';
-import { runSearchAttributes, WEFT_FLOW, WEFT_REVISION } from '../core/runs/search-attributes.js';
+import { runSearchAttributes, WEFT_FLOW, WEFT_REVISION, WEFT_WAITING } from '../core/runs/search-attributes.js';
 import type { FlowSpec, SubflowTask } from '../core/spec/flow-spec.js';
 import { flowTasks } from '../core/spec/flow-tasks.js';
 import { problemsFromZod } from '../core/spec/zod-problems.js';
@@ -41,9 +42,12 @@ import { flowRunLaunch, getRunningView, launchRun, RUN_MEMO, respondToApproval }
 import type { RunDetail } from './runs/run-detail.js';
 import { assertRunRights } from './security/tool-policy.js';
 import { parseRequest, RunListFilterSchema, StartRunRequestSchema } from './service-requests.js';
+import { historyValues } from './temporal/history-payloads.js';
 import { cutText } from './text-budget.js';
 
 const MAX_RUN_PAGE = 200;
+/** How long `cancel` waits for the run to close before answering that cancellation is requested (ms). */
+const CANCEL_WAIT_MS = 2000;
 /** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/io-tasks.ts). */
 const MAX_SUBFLOW_WALK = 10;
 
@@ -83,6 +87,14 @@ export function runUsage(tasks: readonly TaskRunRecord[]): TokenUsageTotal | und
   return total;
 }
 
+/** What a cancel answers: the run's state, and `cancelRequested` while it is still stopping. */
+export interface CancelRunResult {
+  runId: string;
+  state: RunState;
+  /** The run is still open (its finally tasks run); it ends CANCELLED (or TERMINATED) later. */
+  cancelRequested?: true;
+}
+
 export interface RunSummary {
   runId: string;
   flow: string;
@@ -97,6 +109,8 @@ export interface StartRunRequest {
   inputs?: Record<string, unknown>;
   idempotencyKey?: string;
   trigger?: string;
+  /** `run.event` of the run (a trigger's details); absent: `{}`. */
+  event?: Record<string, unknown>;
 }
 
 export interface RunServiceOptions {
@@ -185,6 +199,7 @@ export class RunService {
           inputs: request.inputs ?? {},
           taskQueue: this.taskQueue,
           trigger: request.trigger ?? 'api',
+          ...(request.event ? { event: request.event } : {}),
           runId,
           idempotent,
         },
@@ -291,7 +306,7 @@ export class RunService {
     const events = history.events ?? [];
     const kind = description.memo?.[RUN_MEMO.kind];
     if (kind === 'code' || kind === 'temporal') return this.readWorkflowRun(handle, description, status, events);
-    const input = this.startInput(events) as FlowRunInput | undefined;
+    const input = (await this.startInput(events)) as FlowRunInput | undefined;
     // A run a Schedule started holds placeholders in its start input; its memo says what it ran.
     const fired = description.memo?.[FIRED_RUN_MEMO] as FiredRunMemo | undefined;
     const base = {
@@ -381,7 +396,7 @@ export class RunService {
           .catch(() => undefined);
         if (!answer) viaWorker = false;
       }
-      answer ??= outputInHistory(events, taskRunKey(task.id), this.client.options.loadedDataConverter.payloadConverter);
+      answer ??= await outputInHistory(events, taskRunKey(task.id), this.client.options.loadedDataConverter);
       if (answer?.found) outputs[task.id] = await this.loadStored(answer.output);
     }
     return Object.keys(outputs).length ? outputs : undefined;
@@ -429,12 +444,38 @@ export class RunService {
     return { runs, ...(token && token.length > 0 ? { nextCursor: RUN_CURSOR.encode(token) } : {}) };
   }
 
-  /** Cancels a run (its finally tasks run); `force` terminates it at once. */
-  async cancel(runId: string, options: { reason?: string; force?: boolean } = {}): Promise<{ runId: string; state: RunState }> {
+  /**
+   * Cancels a run (its finally tasks run); `force` terminates it at once. Answers the state the
+   * run is in: it waits up to `waitMs` (default 2000 ms) for the run to close, and a run still
+   * open then (finally tasks running) is answered with `cancelRequested: true`.
+   */
+  async cancel(runId: string, options: { reason?: string; force?: boolean; waitMs?: number } = {}): Promise<CancelRunResult> {
     const handle = this.client.workflow.getHandle(runId);
-    if (options.force) await handle.terminate(options.reason ?? 'terminated by request');
-    else await handle.cancel();
-    return { runId, state: options.force ? 'TERMINATED' : (await this.get(runId)).state };
+    try {
+      if (options.force) await handle.terminate(options.reason ?? 'terminated by request');
+      else await handle.cancel();
+    } catch (error) {
+      if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
+      throw error;
+    }
+    const deadline = Date.now() + Math.max(0, options.waitMs ?? CANCEL_WAIT_MS);
+    let pause = 20;
+    let state = await this.currentState(runId);
+    while ((state === 'RUNNING' || state === 'WAITING') && Date.now() < deadline) {
+      await delay(Math.min(pause, deadline - Date.now()));
+      pause = Math.min(250, pause * 2);
+      state = await this.currentState(runId);
+    }
+    return state === 'RUNNING' || state === 'WAITING' ? { runId, state, cancelRequested: true } : { runId, state };
+  }
+
+  /** A run's state from one describe call: no history, no worker. */
+  private async currentState(runId: string): Promise<RunState> {
+    const description = await this.client.workflow.getHandle(runId).describe();
+    const status = description.status.name as ExecutionStatusName;
+    // Only a failure's type tells FAILED from TIMED_OUT, and that is in the result, not the description.
+    if (status === 'FAILED') return (await this.get(runId)).state;
+    return runStateOf(status, undefined, description.typedSearchAttributes.get(WEFT_WAITING) === true);
   }
 
   /**
@@ -461,7 +502,7 @@ export class RunService {
 
   private async outputFromHistory(handle: ReturnType<Client['workflow']['getHandle']>, key: string): Promise<TaskOutputResult | undefined> {
     const events = (await handle.fetchHistory()).events ?? [];
-    return outputInHistory(events, key, this.client.options.loadedDataConverter.payloadConverter);
+    return outputInHistory(events, key, this.client.options.loadedDataConverter);
   }
 
   /**
@@ -504,14 +545,13 @@ export class RunService {
     return respondToApproval(this.client, runId, response);
   }
 
-  private startInput(events: readonly StartEvent[]): unknown {
-    return this.startArgs(events)[0];
+  private async startInput(events: readonly StartEvent[]): Promise<unknown> {
+    return (await this.startArgs(events))[0];
   }
 
-  private startArgs(events: readonly StartEvent[]): unknown[] {
-    const converter = this.client.options.loadedDataConverter.payloadConverter;
-    const payloads = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
-    return payloads.map((p) => converter.fromPayload(p as Parameters<typeof converter.fromPayload>[0]));
+  private startArgs(events: readonly StartEvent[]): Promise<unknown[]> {
+    // A large start input is a claim-check reference in history: decoded by the client's codecs.
+    return historyValues(this.client.options.loadedDataConverter, events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? []);
   }
 
   /**
@@ -524,7 +564,7 @@ export class RunService {
     status: ExecutionStatusName,
     events: readonly StartEvent[],
   ): Promise<RunDetail> {
-    const args = this.startArgs(events);
+    const args = await this.startArgs(events);
     const first = args[0];
     const attrs = description.searchAttributes ?? {};
     const base = {
@@ -569,7 +609,11 @@ export class RunService {
 }
 
 /** The activity result of a task run's last attempt in history; undefined when it has none. */
-function outputInHistory(events: Parameters<typeof timelineFromHistory>[0], key: string, converter: PayloadConverter): TaskOutputResult | undefined {
+async function outputInHistory(
+  events: Parameters<typeof timelineFromHistory>[0],
+  key: string,
+  converter: LoadedDataConverter,
+): Promise<TaskOutputResult | undefined> {
   const prefix = `${key}#`;
   let scheduled: { id: number; attempt: number } | undefined;
   for (const event of events) {
@@ -582,7 +626,7 @@ function outputInHistory(events: Parameters<typeof timelineFromHistory>[0], key:
   const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === scheduled.id);
   const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
   if (!payload) return undefined;
-  return { found: true, output: converter.fromPayload(payload as Parameters<PayloadConverter['fromPayload']>[0]) };
+  return { found: true, output: (await historyValues(converter, [payload]))[0] };
 }
 
 const STATUS_NAMES: Record<number, ExecutionStatusName> = {

@@ -25,6 +25,8 @@ export const StartRunRequestSchema = z.strictObject({
     .optional(),
   idempotencyKey: z.string().min(1).max(200).optional(),
   trigger: z.string().max(50).optional(),
+  /** `run.event`: what started the run, in detail (spec, Triggers). */
+  event: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const RunListFilterSchema = z.strictObject({

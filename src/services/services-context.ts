@@ -9,6 +9,7 @@ import type { WeftConfig } from './config/weft-config.js';
 import { FlowService } from './flow-service.js';
 import { createDrafter, type FlowDrafter } from './llm/flow-drafter.js';
 import { LogService } from './log-service.js';
+import { ClaimCheckStore } from './outputs/claim-check-store.js';
 import { OutputStore } from './outputs/output-store.js';
 import { RunService } from './run-service.js';
 import { loadSecretKey } from './secrets/secret-key.js';
@@ -18,6 +19,7 @@ import { ApiKeyService } from './security/api-keys.js';
 import { AuditLog } from './security/audit-log.js';
 import { knownSecretValues } from './security/audit-redaction.js';
 import { openStore, type Store } from './store/database.js';
+import { claimCheckDataConverter } from './temporal/claim-check-codec.js';
 import { connectClient } from './temporal/connection-settings.js';
 import { otherStoreNotice, storeIdentity } from './temporal/store-identity.js';
 import { TriggerService } from './triggers/trigger-service.js';
@@ -127,7 +129,9 @@ export class ServicesContext {
 
   private async connect(): Promise<Client> {
     const { connection, waitSeconds } = this.config.temporal;
-    const client = await connectClient(connection, { seconds: waitSeconds, onWaiting: this.progress });
+    // Payloads over the history bound live in the store, so the client reads them from there.
+    const dataConverter = claimCheckDataConverter(new ClaimCheckStore(await this.database()));
+    const client = await connectClient(connection, { seconds: waitSeconds, onWaiting: this.progress }, dataConverter);
     if (this.options.noticeOtherStore !== false) await this.sayIfAnotherStore(client);
     return client;
   }

@@ -58,7 +58,7 @@ describe('weft run list and cancel text', () => {
     const file = join(env.dataDir, 'slow.yaml');
     await writeFile(
       file,
-      'id: slow\nnamespace: textcheck\ntasks:\n  - { id: wait, type: sleep, duration: 1h }\nfinally:\n  - { id: tidy, type: sleep, duration: 2s }\n',
+      'id: slow\nnamespace: textcheck\ntasks:\n  - { id: wait, type: sleep, duration: 1h }\nfinally:\n  - { id: tidy, type: sleep, duration: 10s }\n',
     );
     const started = await weft(['run', 'start', file]);
     const runId = /^started (\S+)$/m.exec(started.stdout)?.[1];
@@ -71,5 +71,16 @@ describe('weft run list and cancel text', () => {
         `^${runId.replace(/[.]/g, '\\.')}: cancellation requested \\(still (RUNNING|WAITING) while it stops; follow it with weft run get \\S+ --watch\\)`,
       ),
     );
+  });
+
+  it('run cancel prints CANCELLED when the run has stopped by the time it answers', async () => {
+    const file = join(env.dataDir, 'napper.yaml');
+    await writeFile(file, 'id: napper\nnamespace: textcheck\ntasks:\n  - { id: wait, type: sleep, duration: 1h }\n');
+    const started = await weft(['run', 'start', file]);
+    const runId = /^started (\S+)$/m.exec(started.stdout)?.[1];
+    assert.ok(runId, started.stdout + started.stderr);
+    const cancelled = await weft(['run', 'cancel', runId, '--json']);
+    assert.equal(cancelled.code, 0, cancelled.stderr);
+    assert.deepEqual(JSON.parse(cancelled.stdout), { runId, state: 'CANCELLED' });
   });
 });

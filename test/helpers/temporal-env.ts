@@ -14,9 +14,11 @@ import { parseFlow } from '../../src/core/spec/parse-flow.js';
 import type { WeftModule } from '../../src/services/code-flows/weft-module.js';
 import type { FlowCatalog } from '../../src/services/flows/flow-catalog.js';
 import { type LogEntry, LogService } from '../../src/services/log-service.js';
+import { ClaimCheckStore } from '../../src/services/outputs/claim-check-store.js';
 import { type RunView, startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import type { SecretSource } from '../../src/services/secrets/secret-source.js';
 import { openStore, type Store } from '../../src/services/store/database.js';
+import { claimCheckDataConverter } from '../../src/services/temporal/claim-check-codec.js';
 import { quietRuntime } from './quiet-runtime.js';
 
 export function temporalAddress(): string {
@@ -55,9 +57,10 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
   quietRuntime();
   const address = options.address ?? temporalAddress();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
   const dataDir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'data-'));
   const store = await openStore({ dataDir });
+  // As every Weft client: payloads over the history bound are read from the store.
+  const client = new Client({ connection, namespace: 'default', dataConverter: claimCheckDataConverter(new ClaimCheckStore(store)) });
   const logService = new LogService(store);
   const env: TestEnv = {
     client,

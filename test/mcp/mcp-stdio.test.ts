@@ -278,7 +278,7 @@ describe('weft mcp over stdio', () => {
     });
     const napping = structured<{ runId: string }>(await call(client, 'run_flow', { flow: 'mcp/napper' }));
     const cancelled = structured<{ state: string }>(await call(client, 'cancel_run', { runId: napping.runId, reason: 'test' }));
-    assert.ok(['CANCELLED', 'RUNNING'].includes(cancelled.state));
+    assert.equal(cancelled.state, 'CANCELLED', 'no finally tasks: the run is closed by the time cancel_run answers');
     const closed = structured<{ state: string }>(await call(client, 'get_run', { runId: napping.runId, waitSeconds: 20 }));
     assert.equal(closed.state, 'CANCELLED');
 

@@ -96,7 +96,7 @@ export function registerRunCommand(program: Command): void {
     .description('cancel a run (its finally tasks run); --force terminates at once')
     .option('--force', 'terminate without running finally')
     .option('--reason <text>', 'why, recorded in Temporal')
-    .option('--json', 'print { runId, state }')
+    .option('--json', 'print { runId, state, cancelRequested? }')
     .action((runId: string, options: { force?: boolean; reason?: string; json?: boolean }) =>
       runCommand(options, () =>
         withServices(async (ctx) => {
@@ -105,12 +105,12 @@ export function registerRunCommand(program: Command): void {
             () => ctx.audit(),
             { tool: 'cancel_run', arguments: { runId, ...request }, runId },
             async () => (await ctx.runs()).cancel(runId, request),
-            (r) => ({ summary: `run ${runId}: ${options.force ? 'terminated' : 'cancellation requested'} (state ${r.state})` }),
+            (r) => ({ summary: `run ${runId}: ${r.cancelRequested ? 'cancellation requested' : r.state} (state ${r.state})` }),
           );
-          // A cancel is a request: the run stays RUNNING while its finally tasks run, which read
-          // alone would look as if nothing happened.
+          // The service waited briefly for the end; a run still stopping (finally tasks) says so,
+          // since a bare RUNNING would read as if nothing happened.
           printResult(options, result, () =>
-            result.state === 'RUNNING' || result.state === 'WAITING'
+            result.cancelRequested
               ? `${result.runId}: cancellation requested (still ${result.state} while it stops; follow it with weft run get ${result.runId} --watch)`
               : `${result.runId}: ${result.state}`,
           );

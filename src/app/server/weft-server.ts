@@ -1,5 +1,5 @@
 // A running Weft service: Temporal (the embedded dev server unless TEMPORAL_ADDRESS points at
-// one), a worker, and the MCP endpoint over Streamable HTTP. `weft server`, `weft dev` and
+// one), a worker, and the MCP endpoint over Streamable HTTP (webhooks on the same port). `weft server`, `weft dev` and
 // the background service that `weft mcp` starts are all this, with different faces.
 
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { McpHttpServer } from '../../../mcp/http-server.js';
 import { serveMcpHttp } from '../../../mcp/serve-http.js';
 import { mcpServices } from '../../../mcp/services.js';
+import { HOOKS_PREFIX, webhookRoute } from '../../adapters/http/webhook-route.js';
 import { registerExistingWorkflows } from '../../services/code-flows/code-flow-catalog.js';
 import { loadWeftModules } from '../../services/code-flows/load-modules.js';
 import { type WeftConfig, withTemporalService } from '../../services/config/weft-config.js';
@@ -20,6 +21,7 @@ import type { Store } from '../../services/store/database.js';
 import { type DevServer, startDevServer } from '../../services/temporal/dev-server.js';
 import { assertQueueFree, storeIdentity, workerIdentity } from '../../services/temporal/store-identity.js';
 import { startTriggers } from '../../services/triggers/start-triggers.js';
+import { WebhookService } from '../../services/triggers/webhook-service.js';
 import { createWeftWorker } from '../worker/weft-worker.js';
 import { egressPolicyOf, workerOptionsOf } from '../worker/worker-options.js';
 import { clearServiceRecord, type ServiceRecord, writeServiceRecord } from './service-record.js';
@@ -122,6 +124,12 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
       services: await mcpServices(services),
       prompts: await loadPrompts(),
       log: progress,
+      routes: [
+        {
+          prefix: HOOKS_PREFIX,
+          handle: webhookRoute(new WebhookService(flows, await services.runs(), await services.secretSource(), { log: progress }), progress),
+        },
+      ],
     });
     egress.protect({ host: mcp.host, port: Number(new URL(http.url).port), what: "Weft's own MCP endpoint" });
   }

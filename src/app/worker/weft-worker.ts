@@ -2,7 +2,6 @@
 // their dependencies. Graceful shutdown is the SDK's: `worker.shutdown()` lets activities finish.
 
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type InjectedSinks, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../../activities/index.js';
 import type { LlmRuntime } from '../../../activities/llm-call.js';
@@ -20,11 +19,12 @@ import { CappedLogSink } from '../../services/logs/log-caps.js';
 import type { LogSink } from '../../services/logs/log-sink.js';
 import { RunLogWriter } from '../../services/logs/run-log-writer.js';
 import { StoreLogSink } from '../../services/logs/store-log-sink.js';
-import { OutputStore } from '../../services/outputs/output-store.js';
+import { ClaimCheckStore } from '../../services/outputs/claim-check-store.js';
 import { loadPrompts, PROMPTS_DIR, type PromptTemplate } from '../../services/prompts/prompt-library.js';
 import type { SecretSource } from '../../services/secrets/secret-source.js';
 import { type EgressPolicy, temporalEndpoints } from '../../services/security/egress-policy.js';
 import type { Store } from '../../services/store/database.js';
+import { claimCheckDataConverter } from '../../services/temporal/claim-check-codec.js';
 import { boundRegexpBacktracking } from './regexp-backtracking.js';
 import { egressPolicyOf, scriptRunnerOf } from './worker-options.js';
 import { bundleSource, bundleWithCodeFlows, loadWorkflowBundle } from './workflow-bundle.js';
@@ -101,7 +101,6 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
   const weftActivities = createActivities({
     secrets: options.secrets ?? config.envSecrets,
     logs,
-    outputs: new OutputStore(join(dir, 'outputs')),
     flows: options.flows ?? new FlowService(options.store),
     llm: options.llm ?? defaultLlmRuntime(options.store, config),
     customTaskTypes,
@@ -127,6 +126,8 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
     workflowBundle: workflowsPaths.length ? await bundleWithCodeFlows(workflowsPaths) : await loadWorkflowBundle(bundleSource(config)),
     activities,
     sinks,
+    // Payloads over the history bound live in the store: any worker sharing it reads them.
+    dataConverter: claimCheckDataConverter(new ClaimCheckStore(options.store)),
     ...(options.identity ? { identity: options.identity } : {}),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
     maxConcurrentLocalActivityExecutions: 100,

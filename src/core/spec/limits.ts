@@ -10,6 +10,4 @@ export const FLOW_LIMITS = {
   maxDepth: 32,
   /** Largest run inputs, in bytes of JSON. */
   maxInputBytes: 1024 * 1024,
-  /** Largest task output kept in history, in bytes of JSON; larger ones are stored outside. */
-  maxOutputBytes: 256 * 1024,
 } as const;

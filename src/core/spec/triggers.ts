@@ -24,10 +24,11 @@ export const SCHEDULE_DEFAULTS = { timezone: 'UTC', overlap: 'skip', catchupWind
 export const MIN_CATCHUP_MS = 10_000;
 /** Longest a webhook response may wait for its run, in ms. */
 export const MAX_WEBHOOK_WAIT_MS = 60_000;
+/** Largest webhook request body accepted, in bytes (1 MiB). */
+export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
 /** Trigger types in the spec that this build cannot serve yet, and why (no silent acceptance). */
 const UNAVAILABLE: Partial<Record<(typeof TRIGGER_TYPES)[number], string>> = {
-  webhook: 'webhook triggers are not available in this build yet; start runs with weft run start, run_flow or a schedule trigger',
   flow: 'flow triggers are not available in this build yet; start the downstream flow from the upstream one with a subflow task',
 };
 

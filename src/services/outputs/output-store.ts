@@ -1,5 +1,6 @@
-// Task outputs too large for Temporal history live here, one JSON file each, addressed by a
-// reference that replaces the output in history.
+// Where 0.1.0 runs stored large outputs: one JSON file each in the worker's data directory,
+// addressed by a `$weftOutputRef` in history. 0.2.0 runs keep large values in the store instead
+// (claim-check-store.ts); the run service reads these so that such a run can still be shown.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -90,13 +90,30 @@ export async function launchRun(client: Client, launch: RunLaunch): Promise<{ ru
 
 /** The launch of a flow document's run: inputs resolved against the flow's declarations. */
 export function flowRunLaunch(
-  options: { flow: FlowSpec; revision: number; inputs: Record<string, unknown>; taskQueue: string; trigger: string; runId: string; idempotent: boolean },
+  options: {
+    flow: FlowSpec;
+    revision: number;
+    inputs: Record<string, unknown>;
+    taskQueue: string;
+    trigger: string;
+    event?: Record<string, unknown>;
+    runId: string;
+    idempotent: boolean;
+  },
   extra: Pick<FlowRunInput, 'rights'> = {},
 ): RunLaunch {
   const { flow, revision } = options;
   const resolved = resolveInputs(flow, options.inputs);
   if (!resolved.valid) throw new FlowValidationError(resolved.problems, 'run inputs');
-  const input: FlowRunInput = { flow, revision, inputs: resolved.inputs, trigger: options.trigger, ...extra, taskDefaults: flowTaskDefaults(flow) };
+  const input: FlowRunInput = {
+    flow,
+    revision,
+    inputs: resolved.inputs,
+    trigger: options.trigger,
+    ...(options.event ? { event: options.event } : {}),
+    ...extra,
+    taskDefaults: flowTaskDefaults(flow),
+  };
   const ref = `${flow.namespace}/${flow.id}`;
   return {
     runId: options.runId,

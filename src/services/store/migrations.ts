@@ -180,6 +180,27 @@ const storeIdentityMigration: Migration = {
   },
 };
 
+/**
+ * Payloads too large for Temporal history (the claim-check codec, services/temporal/claim-check-codec.ts),
+ * keyed by the sha256 of their bytes so a repeat is stored once; `touched_at` says when one was last
+ * stored or read, for pruning (services/outputs/claim-check-store.ts).
+ */
+function claimChecksMigration(kind: StoreKind): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('claim_checks')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('data', kind === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('touched_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('claim_checks_touched').on('claim_checks').columns(['touched_at']).execute();
+    },
+  };
+}
+
 export function migrationProvider(kind: StoreKind): MigrationProvider {
   return {
     async getMigrations() {
@@ -191,6 +212,7 @@ export function migrationProvider(kind: StoreKind): MigrationProvider {
         '005_llm_cache': llmCacheMigration,
         '006_secret_namespaces': secretNamespacesMigration,
         '007_store_identity': storeIdentityMigration,
+        '008_claim_checks': claimChecksMigration(kind),
       };
     },
   };

@@ -106,7 +106,20 @@ export interface StoreIdentityTable {
   created_at: string;
 }
 
+/** Payloads kept out of Temporal history by the claim-check codec, content-addressed. */
+export interface ClaimChecksTable {
+  /** sha256 of `data`, hex. */
+  key: string;
+  /** The Temporal payload (metadata and data), protobuf-encoded. */
+  data: Uint8Array;
+  bytes: number;
+  created_at: string;
+  /** Last time the payload was stored again or read (reads refresh it at most hourly). */
+  touched_at: string;
+}
+
 export interface StoreSchema {
+  claim_checks: ClaimChecksTable;
   store_identity: StoreIdentityTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;

@@ -4,6 +4,7 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { WeftError } from '../../core/errors.js';
@@ -42,8 +43,11 @@ export interface TemporalWait {
   onWaiting?: (line: string) => void;
 }
 
-/** A client; with `wait`, retries until Temporal answers or the wait is over. */
-export async function connectClient(settings: ConnectionSettings, wait: TemporalWait = {}): Promise<Client> {
+/**
+ * A client; with `wait`, retries until Temporal answers or the wait is over. `dataConverter` is
+ * Weft's claim-check codec (claim-check-codec.ts) wherever the process has a store.
+ */
+export async function connectClient(settings: ConnectionSettings, wait: TemporalWait = {}, dataConverter?: DataConverter): Promise<Client> {
   const connection = await untilReachable(settings, wait, async (timeoutMs) => {
     // A lazy connection can be closed when connecting fails; a failed Connection.connect would
     // leave its channel open and keep the process alive.
@@ -59,7 +63,7 @@ export async function connectClient(settings: ConnectionSettings, wait: Temporal
       throw error;
     }
   });
-  return new Client({ connection, namespace: settings.namespace });
+  return new Client({ connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) });
 }
 
 /** A worker's connection; with `wait`, retries until Temporal answers or the wait is over. */

@@ -1,5 +1,5 @@
-// Errors of trigger operations: a trigger that does not exist, or an action its type or state
-// does not allow. Each names the flow and trigger and says what would be valid.
+// Errors of trigger operations: a trigger that does not exist, an action its type or state does
+// not allow, or a webhook delivery refused. Each names the flow and trigger and says what would be valid.
 
 import { WeftError } from '../../core/errors.js';
 
@@ -31,5 +31,34 @@ export class TriggerSyncError extends WeftError {
       `flow ${flow} is saved, but its schedules could not be updated in Temporal: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`,
       { hint: 'the server reconciles schedules with the saved flows when it next starts; or save the flow again once Temporal answers', cause },
     );
+  }
+}
+
+/** Thrown when a delivery's signature or token is missing or wrong; nothing starts. */
+export class WebhookUnauthorizedError extends WeftError {
+  constructor(
+    flow: string,
+    triggerId: string,
+    readonly reason: string,
+  ) {
+    super('WEBHOOK_UNAUTHORIZED', `webhook ${flow}/${triggerId} refused the request: ${reason}`, {
+      hint: 'sign the raw body with HMAC-SHA256 of the secret (X-Weft-Signature: sha256=<hex>), or send Authorization: Bearer <token>, as the trigger says',
+    });
+  }
+}
+
+/** Thrown when a delivery reaches a trigger that is disabled (`enabled: false`); nothing starts. */
+export class WebhookDisabledError extends WeftError {
+  constructor(flow: string, triggerId: string) {
+    super('TRIGGER_DISABLED', `webhook ${flow}/${triggerId} is disabled (enabled: false)`, {
+      hint: 'set enabled: true (or remove the line) and save the flow',
+    });
+  }
+}
+
+/** Thrown when a delivery's body holds values nested too deeply for expressions. */
+export class WebhookBodyError extends WeftError {
+  constructor(message: string) {
+    super('WEBHOOK_BODY_INVALID', message, { hint: 'send a JSON body nested at most 128 levels deep' });
   }
 }
