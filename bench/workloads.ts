@@ -31,7 +31,7 @@ async function runWeft(h: Harness, flow: BenchFlow, inputs: Record<string, unkno
 /** `attributesOf`: start the raw run with the search attributes Weft gives a run of that flow. */
 async function runRaw(h: Harness, type: string, args: unknown[], attributesOf?: BenchFlow): Promise<string> {
   const workflowId = `raw-${randomUUID()}`;
-  const typedSearchAttributes = attributesOf ? runSearchAttributes(attributesOf.spec, 0) : undefined;
+  const typedSearchAttributes = attributesOf ? runSearchAttributes(attributesOf.spec, 0, 'api') : undefined;
   await h.client.workflow.execute(type, { taskQueue: h.rawQueue, workflowId, args, typedSearchAttributes });
   return workflowId;
 }

@@ -9,6 +9,7 @@ import type { McpAccess } from './access.js';
 import { registerCompletions } from './completions.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
+import { RUN_TASKS_CAPABILITY, RunTaskStore, serveRunTasks } from './run-tasks.js';
 import type { McpServices } from './services.js';
 import { registerSubscriptions } from './subscriptions.js';
 import { serveLeanToolList } from './tool-listing.js';
@@ -24,9 +25,14 @@ const INSTRUCTIONS =
   'Weft runs durable workflows (flows) on Temporal. Author: list_task_types, validate_flow, save_flow. Run: run_flow (waitSeconds up to 50, idempotencyKey for safe retries). Inspect: get_run, list_runs, query_logs. Approvals: respond_to_approval (approvers: any only).';
 
 export function buildServer(services: McpServices, access: McpAccess, prompts: readonly PromptTemplate[]): McpServer {
-  const server = new McpServer({ name: 'weft', version: WEFT_VERSION }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
+  const tasks = new RunTaskStore(() => ctx);
+  const server = new McpServer(
+    { name: 'weft', version: WEFT_VERSION },
+    { instructions: INSTRUCTIONS, capabilities: { logging: {}, tasks: RUN_TASKS_CAPABILITY }, taskStore: tasks },
+  );
   const ctx: ToolContext = { server, services, access };
   const registered = new Set(registerTools(ctx, WEFT_TOOLS));
+  serveRunTasks(ctx, tasks);
   serveLeanToolList(
     ctx,
     WEFT_TOOLS.filter((t) => registered.has(t.name)),

@@ -89,6 +89,8 @@ export function registerResources(server: McpServer, ctx: ToolContext): void {
         maxBytes: LOG_PAGE_BYTES,
         maxMessageBytes: LOG_MESSAGE_BYTES,
       });
+      // No line at all: a run that does not exist is an unknown resource (-32002), not an empty log.
+      if (page.entries.length === 0) await readOrNotFound(uri, () => ctx.services.runs.get(String(runId)));
       const earlier = page.truncated || page.entries.length > RESOURCE_LOG_LINES;
       const entries = page.entries.length > RESOURCE_LOG_LINES ? page.entries.slice(1) : page.entries;
       const lines = entries.map(

@@ -16,6 +16,7 @@ export function toolListing(tools: readonly AnyToolDefinition[]): Tool[] {
     inputSchema: leanSchema(z.toJSONSchema(toolInputSchema(tool.input), { io: 'input', target: 'draft-7', unrepresentable: 'any' })) as Tool['inputSchema'],
     outputSchema: shallowOutput(z.toJSONSchema(z.object(tool.output), { io: 'output', target: 'draft-7', unrepresentable: 'any' })) as Tool['outputSchema'],
     annotations: tool.annotations,
+    ...(tool.execution ? { execution: tool.execution } : {}),
   }));
 }
 

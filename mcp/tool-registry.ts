@@ -38,6 +38,8 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   input: I;
   output: O;
   annotations: ToolAnnotations;
+  /** `taskSupport: 'optional'` for tools a client may call as an MCP task (served by run-tasks.ts, not the SDK). */
+  execution?: { taskSupport: 'optional' };
   run(args: z.infer<z.ZodObject<I>>, call: ToolCall, ctx: ToolContext): Promise<ToolOutcome<z.infer<z.ZodObject<O>>>>;
 }
 

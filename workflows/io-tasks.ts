@@ -107,7 +107,7 @@ export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Fram
   const options = {
     workflowId,
     args: [input] as [FlowRunInput],
-    typedSearchAttributes: runSearchAttributes(resolved.flow, resolved.revision),
+    typedSearchAttributes: runSearchAttributes(resolved.flow, resolved.revision, input.trigger),
     staticSummary: `subflow ${task.flow}`,
   };
   if (task.wait === false) {

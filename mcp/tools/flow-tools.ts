@@ -52,7 +52,7 @@ export const listTaskTypes = defineTool({
   name: 'list_task_types',
   title: 'List task types',
   description:
-    'Task catalog for authoring flows: every type with fields and output, and the expression functions; with type, its config schema, defaults and an example. Guide: resource weft://docs/flow-spec.',
+    'Task catalog: every type with fields and output, and the expression functions; with type: its config schema, defaults and an example. Guide: weft://docs/flow-spec.',
   input: { type: z.string().max(100).optional().describe('One type in full') },
   output: {
     types: z.array(z.record(z.string(), z.unknown())),
@@ -79,7 +79,7 @@ export const listTaskTypes = defineTool({
 export const validateFlow = defineTool({
   name: 'validate_flow',
   title: 'Validate a flow',
-  description: 'Checks a flow without saving: every problem with path, message and hint. Guide: resource weft://docs/flow-spec.',
+  description: 'Checks a flow without saving: every problem with path, message and hint. Guide: weft://docs/flow-spec.',
   input: { flow: FlowTextField },
   output: { valid: z.boolean(), errors: z.array(Problem), warnings: z.array(Problem) },
   annotations: { readOnlyHint: true, openWorldHint: false },
@@ -104,7 +104,7 @@ export const saveFlow = defineTool({
   name: 'save_flow',
   title: 'Save a flow',
   description:
-    'Creates or updates a flow (validated first). A change makes a new revision; unchanged text makes none (created: false). Guide: resource weft://docs/flow-spec.',
+    'Creates or updates a flow (validated first). A change makes a new revision; unchanged text makes none (created: false). Guide: weft://docs/flow-spec.',
   input: { flow: FlowTextField, message: z.string().max(1000).optional().describe('What changed') },
   output: { flow: z.string(), revision: z.number(), created: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -203,7 +203,7 @@ export const deleteFlow = defineTool({
 export const draftFlowTool = defineTool({
   name: 'draft_flow',
   title: 'Draft a flow',
-  description: 'The server’s model drafts a flow for a goal, validated and repaired; returned unsaved. Guide: resource weft://docs/flow-spec.',
+  description: 'The server’s model drafts a flow for a goal, validated and repaired; returned unsaved. Guide: weft://docs/flow-spec.',
   input: {
     goal: z.string().min(3).max(4000).describe('What the flow should do'),
     model: z.string().max(200).optional().describe('provider/model (default: the server’s)'),

@@ -28,7 +28,7 @@ export const getRun = defineTool({
   name: 'get_run',
   title: 'Get a run',
   description:
-    'A run’s state, task timeline, outputs, error and pending approvals; waitSeconds waits for the end first. detail: full pages the whole timeline; taskId shows one task’s runs.',
+    'A run’s state, trigger, task timeline, outputs, error and pending approvals; waitSeconds waits for the end first. detail: full pages the whole timeline; taskId: one task’s runs.',
   input: {
     runId: RunIdField,
     waitSeconds: WaitSecondsField.optional(),
@@ -128,7 +128,7 @@ export const queryLogs = defineTool({
     flow: FlowRefField.optional(),
     taskId: z.string().max(200).optional(),
     level: z.enum(LOG_LEVELS).optional().describe('Minimum level'),
-    contains: z.string().max(500).optional().describe('Words to find (full-text)'),
+    contains: z.string().max(500).optional().describe('Full-text words'),
     since: TimeField.optional(),
     until: TimeField.optional(),
     tail: z.number().int().min(1).max(MAX_LOG_PAGE).optional(),

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { RUN_STATES } from '../../src/core/runs/run-types.js';
+import { RUN_TRIGGERS } from '../../src/core/runs/search-attributes.js';
 import { FLOW_LIMITS } from '../../src/core/spec/limits.js';
 import { ApprovalAlreadyDecidedError, type RunDetail } from '../../src/services/run-service.js';
 import { waitForRunEnd } from '../../src/services/run-waiter.js';
@@ -19,7 +20,7 @@ import { CursorField, FlowRefField, IterationField, limitField, RunIdField, Time
 const InputsField = z
   .record(z.string(), z.unknown())
   .refine((v) => jsonBytes(v) <= FLOW_LIMITS.maxInputBytes, `must be at most ${FLOW_LIMITS.maxInputBytes} bytes of JSON`)
-  .describe('Inputs by input id');
+  .describe('By input id');
 
 /** A user's answer through elicitation that did not fit the approval's form; the approval stays pending. */
 export const RefusedAnswerView = z.object({ taskId: z.string(), iteration: z.array(z.number()).optional(), reason: z.string() });
@@ -76,8 +77,8 @@ export const runFlow = defineTool({
     flow: FlowRefField,
     inputs: InputsField.optional(),
     waitSeconds: WaitSecondsField.optional(),
-    idempotencyKey: z.string().min(1).max(200).optional().describe('Same key returns the same run'),
-    revision: z.number().int().min(1).optional().describe('Revision (default latest)'),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+    revision: z.number().int().min(1).optional().describe('Default latest'),
   },
   output: {
     runId: z.string(),
@@ -92,13 +93,9 @@ export const runFlow = defineTool({
     uiUrl: z.string(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  execution: { taskSupport: 'optional' },
   async run({ flow, inputs, waitSeconds, idempotencyKey, revision }, call, ctx) {
-    checkFlowRefAccess(flow, ctx.access);
-    const entry = await ctx.services.flows.get(flow, revision);
-    checkFlowAccess(entry.spec, ctx.access);
-    const rights = runRightsOf(ctx.access);
-    const { runId, started } = await ctx.services.runs.start({ flow, revision: entry.revision, inputs, idempotencyKey, trigger: 'mcp' }, entry, rights);
-    const uiUrl = ctx.services.runs.uiUrl(runId);
+    const { runId, started, uiUrl } = await startRun({ flow, inputs, idempotencyKey, revision }, ctx);
     if (!waitSeconds) {
       return {
         structured: { runId, state: 'RUNNING' as const, started, uiUrl },
@@ -120,34 +117,56 @@ export const runFlow = defineTool({
         audit: { runId, flow },
       };
     }
-    const { outputs, cut } = boundedOutputs(detail.outputs);
-    const refusedLine = refused.map((r) => `; ${r.taskId}: the user's answer was refused (${r.reason}), the approval still waits`).join('');
-    return {
-      structured: {
-        runId,
-        state: detail.state,
-        started,
-        outputs,
-        ...(cut ? { outputsTruncated: true } : {}),
-        error: runErrorView(detail),
-        ...(detail.approvals.length ? { approvals: detail.approvals.map(approvalView) } : {}),
-        ...(refused.length ? { refusedAnswers: refused } : {}),
-        uiUrl,
-      },
-      summary: `${started ? '' : '(existing run) '}${runSummaryLine(detail)}${refusedLine}${isOpen(detail) ? '; still open: call get_run with waitSeconds to keep waiting' : ''}`,
-      audit: { runId, flow },
-    };
+    return { ...runFlowResult(detail, started, uiUrl, refused), audit: { runId, flow } };
   },
 });
+
+/** Starts (or, with the same idempotency key, finds) a run of a flow the caller may run. */
+export async function startRun(
+  args: { flow: string; inputs?: Record<string, unknown>; idempotencyKey?: string; revision?: number },
+  ctx: ToolContext,
+): Promise<{ runId: string; started: boolean; uiUrl: string }> {
+  checkFlowRefAccess(args.flow, ctx.access);
+  const entry = await ctx.services.flows.get(args.flow, args.revision);
+  checkFlowAccess(entry.spec, ctx.access);
+  const rights = runRightsOf(ctx.access);
+  const { runId, started } = await ctx.services.runs.start(
+    { flow: args.flow, revision: entry.revision, inputs: args.inputs, idempotencyKey: args.idempotencyKey, trigger: 'mcp' },
+    entry,
+    rights,
+  );
+  return { runId, started, uiUrl: ctx.services.runs.uiUrl(runId) };
+}
+
+/** `run_flow`'s result for a run it waited on; also the result of a `run_flow` MCP task. */
+export function runFlowResult(detail: RunDetail, started: boolean, uiUrl: string, refused: RefusedAnswerView[] = []) {
+  const { outputs, cut } = boundedOutputs(detail.outputs);
+  const refusedLine = refused.map((r) => `; ${r.taskId}: the user's answer was refused (${r.reason}), the approval still waits`).join('');
+  return {
+    structured: {
+      runId: detail.runId,
+      state: detail.state,
+      started,
+      outputs,
+      ...(cut ? { outputsTruncated: true } : {}),
+      error: runErrorView(detail),
+      ...(detail.approvals.length ? { approvals: detail.approvals.map(approvalView) } : {}),
+      ...(refused.length ? { refusedAnswers: refused } : {}),
+      uiUrl,
+    },
+    summary: `${started ? '' : '(existing run) '}${runSummaryLine(detail)}${refusedLine}${isOpen(detail) ? '; still open: call get_run with waitSeconds to keep waiting' : ''}`,
+  };
+}
 
 export const listRuns = defineTool({
   name: 'list_runs',
   title: 'List runs',
-  description: 'Finds runs, newest first, by flow, namespace, state and start time.',
+  description: 'Finds runs, newest first, by flow, namespace, state, trigger and start time.',
   input: {
     flow: FlowRefField.optional(),
     namespace: z.string().max(128).optional(),
     state: z.enum(RUN_STATES).optional(),
+    trigger: z.enum(RUN_TRIGGERS).optional(),
     since: TimeField.optional().describe('Started at or after'),
     until: TimeField.optional().describe('Started at or before'),
     cursor: CursorField.optional(),
@@ -181,7 +200,7 @@ export const cancelRun = defineTool({
   input: {
     runId: RunIdField,
     reason: z.string().max(1000).optional(),
-    force: z.boolean().optional().describe('Terminate at once'),
+    force: z.boolean().optional(),
   },
   output: { runId: z.string(), state: z.enum(RUN_STATES), cancelRequested: z.boolean().optional() },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
@@ -203,9 +222,9 @@ export const respondToApproval = defineTool({
     'Approves or rejects a waiting approval as an agent; only for approvers: any (approvers: human needs a person: CLI or the elicitation form). A decided approval stays so: accepted false, code and decision.',
   input: {
     runId: RunIdField,
-    taskId: z.string().min(1).max(200).describe('Approval task id (see get_run approvals)'),
+    taskId: z.string().min(1).max(200).describe('See get_run approvals'),
     iteration: IterationField.optional(),
-    approved: z.boolean().describe('true approves, false rejects'),
+    approved: z.boolean(),
     comment: z.string().max(4000).optional().describe('Why'),
     data: z.record(z.string(), z.unknown()).optional().describe('Values for the approval’s fields'),
   },

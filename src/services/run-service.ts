@@ -28,7 +28,7 @@ import {
   type TokenUsageTotal,
   taskRunKey,
 } from '../core/runs/run-types.js';
-import { runSearchAttributes, WEFT_FLOW, WEFT_REVISION, WEFT_WAITING } from '../core/runs/search-attributes.js';
+import { runSearchAttributes, WEFT_FLOW, WEFT_REVISION, WEFT_TRIGGER, WEFT_WAITING } from '../core/runs/search-attributes.js';
 import type { FlowSpec, SubflowTask } from '../core/spec/flow-spec.js';
 import { flowTasks } from '../core/spec/flow-tasks.js';
 import { problemsFromZod } from '../core/spec/zod-problems.js';
@@ -216,7 +216,7 @@ export class RunService {
       args: target.argOrder ? target.argOrder.map((key) => inputs[key]) : [inputs],
       inputs,
       kind: detail.kind,
-      searchAttributes: runSearchAttributes(detail.spec, detail.revision),
+      searchAttributes: runSearchAttributes(detail.spec, detail.revision, request.trigger ?? 'api'),
       summary: `${ref} rev ${detail.revision}`,
       idempotent,
     });
@@ -404,13 +404,14 @@ export class RunService {
 
   /** Lists runs through Temporal visibility, newest first. */
   async list(
-    input: { flow?: string; namespace?: string; state?: RunState; since?: string; until?: string; cursor?: string; limit?: number } = {},
+    input: { flow?: string; namespace?: string; state?: RunState; trigger?: string; since?: string; until?: string; cursor?: string; limit?: number } = {},
   ): Promise<{ runs: RunSummary[]; nextCursor?: string }> {
     const filter = parseRequest(RunListFilterSchema, input, 'run filter');
     // Every run Weft starts carries WeftFlow: flow documents, code flows and existing workflow types.
     const clauses = [`${WEFT_FLOW.name} IS NOT NULL`];
     if (filter.flow) clauses.push(`WeftFlow = ${quote(filter.flow)}`);
     if (filter.namespace) clauses.push(`WeftNamespace = ${quote(filter.namespace)}`);
+    if (filter.trigger) clauses.push(`${WEFT_TRIGGER.name} = ${quote(filter.trigger)}`);
     if (filter.since) clauses.push(`StartTime >= ${quote(isoTime(filter.since, 'since'))}`);
     if (filter.until) clauses.push(`StartTime <= ${quote(isoTime(filter.until, 'until'))}`);
     if (filter.state) clauses.push(stateClause(filter.state));

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { FlowValidationError } from '../core/errors.js';
 import { RUN_STATES } from '../core/runs/run-types.js';
+import { RUN_TRIGGERS } from '../core/runs/search-attributes.js';
 import { FLOW_LIMITS } from '../core/spec/limits.js';
 import { problemsFromZod } from '../core/spec/zod-problems.js';
 
@@ -33,6 +34,8 @@ export const RunListFilterSchema = z.strictObject({
   flow: FlowRef.optional(),
   namespace: z.string().max(128).optional(),
   state: z.enum(RUN_STATES).optional(),
+  /** What started the run (`run.trigger`); runs started before Weft recorded it match no value. */
+  trigger: z.enum(RUN_TRIGGERS).optional(),
   since: Time.optional(),
   until: Time.optional(),
   cursor: Cursor.optional(),
@@ -65,7 +68,8 @@ export const FlowTextSchema = z.string().min(1).max(FLOW_LIMITS.maxDocumentBytes
 
 /** Checks a request at the service's edge; every problem, named by field, in one error. */
 export function parseRequest<T extends z.ZodType>(schema: T, value: unknown, subject: string): z.output<T> {
-  const parsed = schema.safeParse(value);
+  // The input in the issues lets a message name the value it refused (short scalars only).
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
   const fields = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   throw new FlowValidationError(problemsFromZod(parsed.error.issues, '', fields, subject), subject);

@@ -175,7 +175,7 @@ describe('Streamable HTTP protocol edges', () => {
 
   it('answers resources/read of an unknown resource with -32002 and the uri', async () => {
     const session = await open('2025-11-25');
-    for (const uri of ['weft://runs/no-such-run', 'weft://nothing/here', 'weft://flows/edges/no-such-flow']) {
+    for (const uri of ['weft://runs/no-such-run', 'weft://runs/no-such-run/logs', 'weft://nothing/here', 'weft://flows/edges/no-such-flow']) {
       const error = oneError(await post({ jsonrpc: '2.0', id: 7, method: 'resources/read', params: { uri } }, session), 200, -32002);
       assert.equal(error.error.data?.uri, uri);
       assert.ok(error.error.message.includes(uri), error.error.message);

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { ApprovalOutput, RunState } from '../../core/runs/run-types.js';
+import { RUN_TRIGGERS } from '../../core/runs/search-attributes.js';
 import { DEFAULT_TASK_QUEUE } from '../../services/config/task-queue.js';
 import { validFlow } from '../../services/flow-service.js';
 import { ApprovalAlreadyDecidedError, type RunDetail, type RunService } from '../../services/run-service.js';
@@ -69,16 +70,18 @@ export function registerRunCommand(program: Command): void {
     .option('--flow <flow>', 'only runs of this flow (namespace/id)')
     .option('--namespace <ns>', 'only runs of flows in this namespace')
     .option('--state <state>', 'RUNNING, WAITING, COMPLETED, FAILED, CANCELLED, TERMINATED or TIMED_OUT')
+    .option('--trigger <trigger>', `only runs started by this trigger: ${RUN_TRIGGERS.join(', ')}`)
     .option('--limit <n>', 'page size', '20')
     .option('--cursor <cursor>', 'the nextCursor of the previous page')
     .option('--json', 'print { runs, nextCursor }')
-    .action((options: { flow?: string; namespace?: string; state?: string; limit: string; cursor?: string; json?: boolean }) =>
+    .action((options: { flow?: string; namespace?: string; state?: string; trigger?: string; limit: string; cursor?: string; json?: boolean }) =>
       runCommand(options, () =>
         withServices(async (ctx) => {
           const page = await (await ctx.runs()).list({
             ...(options.flow ? { flow: options.flow } : {}),
             ...(options.namespace ? { namespace: options.namespace } : {}),
             ...(options.state ? { state: options.state.toUpperCase() as RunState } : {}),
+            ...(options.trigger ? { trigger: options.trigger } : {}),
             ...(options.cursor ? { cursor: options.cursor } : {}),
             limit: Number(options.limit),
           });

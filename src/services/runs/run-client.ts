@@ -122,7 +122,7 @@ export function flowRunLaunch(
     args: [input],
     inputs: resolved.inputs,
     kind: 'declarative',
-    searchAttributes: runSearchAttributes(flow, revision),
+    searchAttributes: runSearchAttributes(flow, revision, options.trigger),
     // Revision 0 is a flow run from a file without being saved.
     summary: `${ref}${revision ? ` rev ${revision}` : ' (unsaved)'}`,
     idempotent: options.idempotent,

@@ -60,7 +60,7 @@ export function scheduleActionOf(flow: FlowSpec, revision: number, trigger: Sche
     taskQueue,
     workflowId: runIdPrefixOf(ref, trigger.id, role),
     args: [input],
-    typedSearchAttributes: runSearchAttributes(flow, revision),
+    typedSearchAttributes: runSearchAttributes(flow, revision, input.trigger),
     staticSummary: `${ref} ${role === 'backfill' ? 'backfill of' : 'trigger'} ${trigger.id}`,
   };
 }
