@@ -68,7 +68,27 @@ export async function connectClient(settings: ConnectionSettings, wait: Temporal
 
 /** A worker's connection; with `wait`, retries until Temporal answers or the wait is over. */
 export async function connectWorkerConnection(settings: ConnectionSettings, wait: TemporalWait = {}): Promise<NativeConnection> {
-  return untilReachable(settings, wait, () => NativeConnection.connect(settings.connectionOptions));
+  return untilReachable(settings, wait, async () => {
+    const connection = await NativeConnection.connect(settings.connectionOptions);
+    try {
+      // A server that is still starting answers before its namespace exists; a worker that went on
+      // then would fail its first call. While the wait lasts, a missing namespace is waited for too.
+      await connection.workflowService.describeNamespace({ namespace: settings.namespace });
+      return connection;
+    } catch (error) {
+      // Anything else (a key that may not describe namespaces, say) is for the worker's own calls to report.
+      if (!(isGrpcServiceError(error) && error.code === NOT_FOUND && wait.seconds)) return connection;
+      await connection.close().catch(() => undefined);
+      throw new NamespaceNotYetThere(settings.namespace, error);
+    }
+  });
+}
+
+/** Raised while waiting for a namespace that a starting server has not registered yet (worth another attempt). */
+class NamespaceNotYetThere extends Error {
+  constructor(namespace: string, cause: unknown) {
+    super(`namespace ${namespace} is not there (yet)`, { cause });
+  }
 }
 
 /** Longest single attempt while waiting, in ms: a server that comes up is found within about this. */
@@ -77,6 +97,7 @@ const PAUSE_MS = 250;
 // gRPC status codes that mean "not there (yet)"; anything else (auth, TLS) will not improve by waiting.
 const UNAVAILABLE = 14;
 const DEADLINE_EXCEEDED = 4;
+const NOT_FOUND = 5;
 
 async function untilReachable<T>(settings: ConnectionSettings, wait: TemporalWait, attempt: (timeoutMs: number | undefined) => Promise<T>): Promise<T> {
   const seconds = wait.seconds ?? 0;
