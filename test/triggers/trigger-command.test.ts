@@ -9,12 +9,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { FlowService } from '../../src/services/flow-service.js';
-import { storeIdentity } from '../../src/services/temporal/store-identity.js';
 import { scheduleIdOf } from '../../src/services/triggers/schedule-names.js';
-import { TriggerService } from '../../src/services/triggers/trigger-service.js';
 import { WEFT_BIN, weftEnv } from '../helpers/mcp-clients.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+import { triggerServices } from '../helpers/trigger-services.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const run = promisify(execFile);
@@ -37,8 +35,7 @@ describe('weft trigger', () => {
   before(async () => {
     env = await createTestEnv();
     // The flow is saved the way the server saves it: the Schedule follows the save.
-    const flows = new FlowService(env.store);
-    flows.observe(new TriggerService(env.client, flows, { namespace: 'default', taskQueue: env.taskQueue, storeId: await storeIdentity(env.store) }));
+    const { flows } = await triggerServices(env);
     await flows.save(`id: nightly
 namespace: ${namespace}
 tasks: [{ id: say, type: log, message: "{{ run.event.scheduledAt }}" }]

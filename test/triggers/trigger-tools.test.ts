@@ -4,21 +4,13 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { buildServer } from '../../mcp/build-server.js';
-import { FlowService } from '../../src/services/flow-service.js';
-import { LogService } from '../../src/services/log-service.js';
-import { OutputStore } from '../../src/services/outputs/output-store.js';
-import { RunService } from '../../src/services/run-service.js';
-import { storeIdentity } from '../../src/services/temporal/store-identity.js';
 import { scheduleIdOf } from '../../src/services/triggers/schedule-names.js';
-import { TriggerService } from '../../src/services/triggers/trigger-service.js';
 import { structured, textOf } from '../helpers/mcp-clients.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+import { triggerMcpClient } from '../helpers/trigger-services.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 describe('list_triggers and operate_trigger over MCP', () => {
@@ -29,19 +21,7 @@ describe('list_triggers and operate_trigger over MCP', () => {
 
   before(async () => {
     env = await createTestEnv();
-    const flows = new FlowService(env.store);
-    const triggers = new TriggerService(env.client, flows, { namespace: 'default', taskQueue: env.taskQueue, storeId: await storeIdentity(env.store) });
-    flows.observe(triggers);
-    const runs = new RunService(env.client, flows, env.taskQueue, { outputs: new OutputStore(join(env.dataDir, 'outputs')) });
-    const server = buildServer(
-      { flows, runs, logs: new LogService(env.store), triggers },
-      { caller: 'local', toolVisible: () => true, scriptsAllowed: true },
-      [],
-    );
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverSide);
-    client = new Client({ name: 'weft-test', version: '1.0.0' });
-    await client.connect(clientSide);
+    client = await triggerMcpClient(env);
   });
 
   after(async () => {
