@@ -15,8 +15,8 @@ import { RunService } from '../src/services/run-service.js';
 import { openStore, type Store } from '../src/services/store/database.js';
 import { freePorts } from './free-port.js';
 import { startOkServer } from './harness.js';
+import type { Measure } from './measure.js';
 import { spawnWeft, type WeftProcess } from './weft-process.js';
-import type { Measure } from './workloads.js';
 
 const MB = 1024 * 1024;
 

@@ -10,9 +10,9 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { projectPath } from '../src/services/config/paths.js';
 import { freePorts } from './free-port.js';
-import { percentile } from './harness.js';
+import type { Measure } from './measure.js';
+import { median as medianOf, percentile } from './measure.js';
 import { ensurePrefectEnv } from './prefect/python-env.js';
-import type { Measure } from './workloads.js';
 
 const DIR = projectPath('bench', 'prefect');
 const MARK = '@@weft-bench ';
@@ -171,7 +171,7 @@ async function waitForDeployments(call: (c: object) => Promise<Answer>, url: str
   }
 }
 
-const median = (v: number[]) => percentile(v, 50);
+const median = (v: number[]) => medianOf(v);
 
 type Call = (c: object) => Promise<Answer>;
 

@@ -1,80 +1,146 @@
 // `npm run bench [-- --quick]`: measures Weft against raw Temporal on the same machine in the
 // same run, on a dev server with Weft's tuned settings and on one with Temporal's defaults.
-// Prints a table and writes bench/results/<time>.json (or the file given with --out=FILE).
+// Prints a table and writes the JSON: bench/results/<date>-<rev>.json for a full run (what
+// `npm run bench:summary` reads), the temp directory for a quick one, or the file of --out=FILE.
 
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { projectPath } from '../src/services/config/paths.js';
+import { cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { cpuTicks, stealShare } from './cpu-steal.js';
 import { startHarness } from './harness.js';
 import { mcpOverhead } from './mcp-workload.js';
+import { type Measure, spreadText } from './measure.js';
 import { memoryAndStartup } from './memory-workload.js';
 import { prefectComparison } from './prefect-workload.js';
-import { fanOut, type Measure, pureSteps, sequentialChain, smallRuns } from './workloads.js';
+import { recoveryTime } from './recovery-workload.js';
+import { defaultResultsFile, sourceRevision } from './results-file.js';
+import { scalingSvg } from './scaling-plot.js';
+import { type ScalingPoint, scalingCurve } from './scaling-workload.js';
+import { scheduleLatency } from './schedule-workload.js';
+import { sustainedLoad } from './sustained-workload.js';
+import { webhookLatency } from './webhook-workload.js';
+import { fanOut, type Pace, pureSteps, sequentialChain, smallRuns } from './workloads.js';
 
+const USAGE = 'usage: npm run bench [-- --quick] [--only=1,2,...] [--out=FILE]';
+// Anything else (--help too) stops here: a mistyped flag would otherwise start a full run of most of an hour.
+const unknown = process.argv.slice(2).filter((a) => a !== '--quick' && !/^--(only|out)=./.test(a));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown argument ${unknown.join(' ')}\n${USAGE}\n`);
+  process.exit(2);
+}
 const quick = process.argv.includes('--quick');
 /** The value of `--NAME=VALUE` on the command line. */
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-/** `--out=FILE`: where the JSON results go instead of bench/results/<time>.json. */
+/** `--out=FILE`: where the JSON results go instead of the default file. */
 const outArgument = flag('out');
 const outFile = outArgument ? resolve(outArgument) : undefined;
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 /**
+ * How much each workload samples. Full: enough for a median with its interquartile range and, for
+ * latencies, a p99 of at least 100 samples; quick: enough to produce every row.
+ */
+const COUNTS = quick
+  ? { chainRuns: 3, fanOutRuns: 2, sequential: 30, concurrent: 50, bursts: 2, mcpCalls: 30, webhooks: 20, scheduleFires: 3, recoveryRounds: 1, idleSeconds: 3 }
+  : {
+      chainRuns: 15,
+      fanOutRuns: 7,
+      sequential: 100,
+      concurrent: 200,
+      bursts: 7,
+      mcpCalls: 1000,
+      webhooks: 200,
+      scheduleFires: 15,
+      recoveryRounds: 3,
+      idleSeconds: 10,
+    };
+/** The wait before each timed call for the previous one's aftermath (visibility writes, a collection). */
+const PACE: Pace = { settleMs: quick ? 20 : 200 };
+
+/**
  * `--only=1,6` runs just those workloads (the default-config server runs only for workload 1).
  * Workload 5 compares with Weft's figures of 1, 3 and 4, so it measures those too.
  */
-// --quick stays under 3 minutes: Prefect (5) and the cold start of weft dev (7) take longer, so
-// a quick run leaves them out unless --only names them.
-const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6' : '1,2,3,4,5,6,7';
+// --quick stays near 3 minutes: Prefect (5), the cold start of weft dev (7), recovery (11, about
+// 15 s a side) and sustained load (12, 30 s) take longer, so a quick run leaves them out unless
+// --only names them.
+const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10' : '1,2,3,4,5,6,7,8,9,10,11,12';
 const only = new Set((flag('only') ?? DEFAULT_WORKLOADS).split(',').map(Number));
 const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
 
-async function measure(tuned: boolean): Promise<Measure[]> {
-  if (!tuned && !only.has(1)) return [];
-  if (![1, 2, 3, 4, 5, 6].some(needs)) return [];
+interface Measured {
+  rows: Measure[];
+  scaling: ScalingPoint[];
+}
+
+async function measure(tuned: boolean): Promise<Measured> {
+  const none = { rows: [], scaling: [] };
+  if (!tuned && !only.has(1)) return none;
+  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12].some(needs)) return none;
   const h = await startHarness(tuned, tuned ? 7411 : 7412);
   try {
-    const runs = quick ? 3 : 7;
     const out: Measure[] = [];
     let chain: Measure | undefined;
     if (needs(1) || only.has(2)) {
       say(`${tuned ? 'tuned' : 'default'} server: workload 1`);
-      chain = await sequentialChain(h, runs);
+      chain = await sequentialChain(h, COUNTS.chainRuns, PACE);
       out.push(chain);
     }
-    if (!tuned) return out;
+    if (!tuned) return { rows: out, scaling: [] };
     if (only.has(2) && chain) {
       say('workload 2');
-      out.push(await pureSteps(h, runs, chain.weft));
+      out.push(await pureSteps(h, COUNTS.chainRuns, chain.weft));
     }
     let fan100: Measure | undefined;
     if (needs(3)) {
       say('workload 3');
-      const fan = await fanOut(h, quick ? 2 : 3, 100);
+      const fan = await fanOut(h, COUNTS.fanOutRuns, 100, PACE);
       fan100 = fan[0];
       out.push(...fan);
-      // Three runs a side at 1,000 items: two gave a median that swung by 0.06 between runs.
-      if (!quick) out.push(...(await fanOut(h, 3, 1000)));
+      if (!quick) out.push(...(await fanOut(h, COUNTS.fanOutRuns, 1000, PACE)));
     }
-    const [sequential, concurrent] = quick ? [30, 50] : [100, 200];
     let small: Measure[] = [];
     if (needs(4)) {
       say('workload 4');
-      // Five bursts a side: the median of three moved by about 0.05 from one run to the next.
-      small = await smallRuns(h, sequential, concurrent, quick ? 2 : 5);
+      small = await smallRuns(h, COUNTS.sequential, COUNTS.concurrent, COUNTS.bursts, PACE);
       out.push(...small);
     }
     if (only.has(5) && chain && fan100) {
       say('workload 5 (Prefect)');
-      const options = { url: h.url, runs, fanOutRuns: quick ? 2 : 3, items: 100, sequential, concurrent, say };
+      const options = {
+        url: h.url,
+        runs: COUNTS.chainRuns,
+        fanOutRuns: COUNTS.fanOutRuns,
+        items: 100,
+        sequential: COUNTS.sequential,
+        concurrent: COUNTS.concurrent,
+        say,
+      };
       out.push(...(await prefectComparison({ chain, fanOut: fan100, small }, options)));
     }
     if (only.has(6)) {
       say('workload 6 (MCP)');
-      out.push(...(await mcpOverhead(h, quick ? 30 : 100)));
+      out.push(...(await mcpOverhead(h, COUNTS.mcpCalls)));
     }
-    return out;
+    let scaling: ScalingPoint[] = [];
+    if (only.has(8)) {
+      const curve = await scalingCurve(h, { ...PACE, quick, say });
+      out.push(...curve.rows);
+      scaling = curve.points;
+    }
+    if (only.has(10)) {
+      say('workload 10 (schedule fire to first task)');
+      out.push(...(await scheduleLatency(h, COUNTS.scheduleFires, say)));
+    }
+    if (only.has(11)) {
+      say('workload 11 (recovery after a worker SIGKILL)');
+      out.push(...(await recoveryTime(h, COUNTS.recoveryRounds, say)));
+    }
+    if (only.has(12)) {
+      say('workload 12 (sustained load)');
+      out.push(...(await sustainedLoad(h, { quick, say })));
+    }
+    return { rows: out, scaling };
   } finally {
     await h.close();
   }
@@ -83,29 +149,48 @@ async function measure(tuned: boolean): Promise<Measure[]> {
 /** Above this share of stolen CPU time the table warns that its figures are not to be trusted. */
 const STEAL_WARNING = 0.05;
 
+const num = (v: number | undefined, width: number, digits = 2) => (v === undefined ? ''.padStart(width) : v.toFixed(digits).padStart(width));
+
+/** The table: Weft, raw (same design) and raw best, their ratios, the unit and the spread. */
+function table(rows: Array<Measure & { server: string }>): string[] {
+  const lines = [`server   ${'workload'.padEnd(60)}      weft        raw   weft/raw   raw best  weft/best  unit`];
+  for (const r of rows) {
+    const best = r.rawBest === undefined ? undefined : r.weft / r.rawBest;
+    const spread = spreadText(r);
+    const added = r.unit.includes('weft - raw') ? ` = +${(r.weft - r.raw).toFixed(2)} ms` : '';
+    lines.push(
+      `${r.server.padEnd(8)} ${r.workload.padEnd(60)} ${num(r.weft, 9)} ${num(r.raw, 10)} ${num(r.weft / r.raw, 10, 3)} ${num(r.rawBest, 10)} ${num(best, 10, 3)}  ${r.unit}${added}${spread ? `  [${spread}]` : ''}`,
+    );
+  }
+  return lines;
+}
+
 async function main(): Promise<void> {
+  const startedAt = new Date();
   const ticksBefore = cpuTicks();
   const tuned = await measure(true);
+  // Each spawns its own Temporal server, so it runs with the harness's stopped.
+  let webhooks: Measure[] = [];
+  if (only.has(9)) {
+    say('workload 9 (webhook request to run started)');
+    webhooks = await webhookLatency(COUNTS.webhooks);
+  }
   const defaults = await measure(false);
   // Last, alone on the machine: `weft dev` as its own process tree.
   let dev: Measure[] = [];
   if (only.has(7)) {
     say('workload 7 (weft dev memory and start-up)');
-    dev = await memoryAndStartup(quick ? 3 : 10);
+    dev = await memoryAndStartup(COUNTS.idleSeconds);
   }
   const rows = [
-    ...tuned.map((m) => ({ server: 'tuned', ...m })),
-    ...defaults.map((m) => ({ server: 'default', ...m })),
+    ...tuned.rows.map((m) => ({ server: 'tuned', ...m })),
+    ...webhooks.map((m) => ({ server: 'server', ...m })),
+    ...defaults.rows.map((m) => ({ server: 'default', ...m })),
     ...dev.map((m) => ({ server: 'dev', ...m })),
   ];
-  const lines = [`server   ${'workload'.padEnd(52)}      weft        raw   weft/raw  unit`];
-  for (const r of rows) {
-    lines.push(
-      `${r.server.padEnd(8)} ${r.workload.padEnd(52)} ${r.weft.toFixed(2).padStart(9)} ${r.raw.toFixed(2).padStart(10)} ${(r.weft / r.raw).toFixed(3).padStart(9)}  ${r.unit}`,
-    );
-  }
-  const defaultChain = defaults[0];
-  const tunedChain = tuned[0];
+  const lines = table(rows);
+  const defaultChain = defaults.rows[0];
+  const tunedChain = tuned.rows[0];
   if (defaultChain && tunedChain?.workload === defaultChain.workload)
     lines.push(`tuning effect on raw Temporal, workload 1: ${defaultChain.raw.toFixed(2)} -> ${tunedChain.raw.toFixed(2)} ms/step`);
   const steal = stealShare(ticksBefore, cpuTicks());
@@ -115,10 +200,29 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  const file = outFile ?? join(projectPath('bench', 'results'), `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const revision = sourceRevision();
+  const file = outFile ?? defaultResultsFile(quick, revision, startedAt);
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify({ quick, node: process.version, ...(steal !== undefined ? { cpuSteal: steal } : {}), rows }, null, 2));
+  const host = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryMb: Math.round(totalmem() / 2 ** 20) };
+  const results = {
+    quick,
+    revision,
+    startedAt: startedAt.toISOString(),
+    node: process.version,
+    host,
+    counts: COUNTS,
+    settleMs: PACE.settleMs,
+    ...(steal !== undefined ? { cpuSteal: steal } : {}),
+    rows,
+    scaling: tuned.scaling,
+  };
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   say(`results written to ${file}`);
+  if (tuned.scaling.length > 0) {
+    const svg = file.replace(/\.json$/, '') + '.svg';
+    await writeFile(svg, scalingSvg(tuned.scaling, `Cost per item as the work grows (${revision}, ${startedAt.toISOString().slice(0, 10)})`));
+    say(`scaling plot written to ${svg}`);
+  }
 }
 
 main().catch((error) => {

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   for (const [label, config] of steps) {
     const h = await startHarness(false, 7431, config);
     try {
-      const m = await sequentialChain(h, 3);
+      const m = await sequentialChain(h, 3, { settleMs: 100 });
       process.stdout.write(`${label.padEnd(60)} raw ${m.raw.toFixed(1).padStart(6)} ms/step   weft ${m.weft.toFixed(1).padStart(6)} ms/step\n`);
     } finally {
       await h.close();

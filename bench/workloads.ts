@@ -2,18 +2,20 @@
 // the same run.
 
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { runSearchAttributes } from '../src/core/runs/search-attributes.js';
 import type { FlowSpec } from '../src/core/spec/flow-spec.js';
 import { validFlow } from '../src/services/flow-service.js';
-import { type Harness, interleaved, medianMs, percentile } from './harness.js';
+import { alternate, type Harness, medianMs, type SideSamples } from './harness.js';
+import { type Measure, median, percentile, type Spread, spreadOf } from './measure.js';
 
 /** A bench flow: its text and its checked spec. */
-interface BenchFlow {
+export interface BenchFlow {
   yaml: string;
   spec: FlowSpec;
 }
 
-function flow(yaml: string): BenchFlow {
+export function flow(yaml: string): BenchFlow {
   return { yaml, spec: validFlow(yaml, 'bench flow') };
 }
 
@@ -21,7 +23,7 @@ function flow(yaml: string): BenchFlow {
  * Runs the flow to completion through the run service, as `weft run start FILE --wait` does
  * (the state only; the run is read in full only when it failed); returns its run id.
  */
-async function runWeft(h: Harness, flow: BenchFlow, inputs: Record<string, unknown> = {}): Promise<string> {
+export async function runWeft(h: Harness, flow: BenchFlow, inputs: Record<string, unknown> = {}): Promise<string> {
   const { runId } = await h.runs.startUnsaved(flow.spec, flow.yaml, { inputs });
   const state = await h.runs.waitForClose(runId);
   if (state !== 'COMPLETED') throw new Error(`bench run ${runId} ended ${state}: ${JSON.stringify((await h.runs.get(runId)).error)}`);
@@ -29,7 +31,7 @@ async function runWeft(h: Harness, flow: BenchFlow, inputs: Record<string, unkno
 }
 
 /** `attributesOf`: start the raw run with the search attributes Weft gives a run of that flow. */
-async function runRaw(h: Harness, type: string, args: unknown[], attributesOf?: BenchFlow): Promise<string> {
+export async function runRaw(h: Harness, type: string, args: unknown[], attributesOf?: BenchFlow): Promise<string> {
   const workflowId = `raw-${randomUUID()}`;
   const typedSearchAttributes = attributesOf ? runSearchAttributes(attributesOf.spec, 0, 'api') : undefined;
   await h.client.workflow.execute(type, { taskQueue: h.rawQueue, workflowId, args, typedSearchAttributes });
@@ -37,7 +39,7 @@ async function runRaw(h: Harness, type: string, args: unknown[], attributesOf?: 
 }
 
 /** History events of a workflow and of every child workflow it started (foreach batches). */
-async function historyEvents(h: Harness, workflowId: string): Promise<number> {
+export async function historyEvents(h: Harness, workflowId: string): Promise<number> {
   const events = (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   let count = events.length;
   for (const event of events) {
@@ -47,23 +49,51 @@ async function historyEvents(h: Harness, workflowId: string): Promise<number> {
   return count;
 }
 
-export interface Measure {
-  workload: string;
-  weft: number;
-  raw: number;
-  unit: string;
+/** ms to wait before each timed call, for the previous call's aftermath to settle (`alternate`). */
+export interface Pace {
+  settleMs: number;
+  /** One untimed call of each side first (default true). */
+  warmUp?: boolean;
 }
 
-/** Workload 1: 40 sequential activity steps. */
-export async function sequentialChain(h: Harness, runs: number, steps = 40): Promise<Measure> {
+/** The three sides of workloads 1 and 3: Weft, raw with Weft's design, raw best. */
+type Sides = { weft: SideSamples<string>; raw: SideSamples<string>; rawBest: SideSamples<string> };
+
+/** A row whose figure is the median of each side's samples, `per` turning a sample into the row's unit. */
+function medianRow(workload: string, unit: string, sides: Sides, pick: (s: SideSamples<string>) => number[], per: (v: number) => number = (v) => v): Measure {
+  const spread = (s: SideSamples<string>): Spread => spreadOf(pick(s).map(per));
+  const weft = spread(sides.weft);
+  const raw = spread(sides.raw);
+  const rawBest = spread(sides.rawBest);
+  return { workload, weft: weft.median, raw: raw.median, rawBest: rawBest.median, unit, spread: { weft, raw, rawBest } };
+}
+
+/** Workload 1: `steps` sequential activity steps (40 by default, the widely cited chain). */
+export async function sequentialChain(h: Harness, runs: number, pace: Pace, steps = 40): Promise<Measure> {
+  const sides = await chainSides(h, runs, pace, steps);
+  return medianRow(
+    `1 sequential chain (${steps} steps)`,
+    'ms/step',
+    sides,
+    (s) => s.ms,
+    (ms) => ms / steps,
+  );
+}
+
+/** Samples of a chain of `steps` on each side, in ABBA order. */
+export function chainSides(h: Harness, runs: number, pace: Pace, steps: number): Promise<Sides> {
   const tasks = Array.from({ length: steps }, (_, i) => `  - { id: s${i}, type: http, url: "${h.url}/${i}" }`).join('\n');
   const spec = flow(`id: chain\ntasks:\n${tasks}\n`);
-  const [weft, raw] = await interleaved(
+  return alternate(
     runs,
-    () => runWeft(h, spec),
-    () => runRaw(h, 'rawChain', [h.url, steps]),
+    {
+      weft: () => runWeft(h, spec),
+      raw: () => runRaw(h, 'rawChain', [h.url, steps]),
+      rawBest: () => runRaw(h, 'rawChainBest', [h.url, steps]),
+    },
+    pace.settleMs,
+    pace.warmUp ?? true,
   );
-  return { workload: `1 sequential chain (${steps} steps)`, weft: weft.medianMs / steps, raw: raw.medianMs / steps, unit: 'ms/step' };
 }
 
 /** Workload 2: 200 pure steps (set/if/log) against one activity step of workload 1. */
@@ -80,83 +110,120 @@ export async function pureSteps(h: Harness, runs: number, activityStepMs: number
   return { workload: '2 pure steps (200 set/if/log)', weft: weft / steps, raw: activityStepMs, unit: 'ms/step vs activity step' };
 }
 
-/** Workload 3: foreach fan-out/fan-in with concurrency 50: makespan, tasks/s, history size, CPU. */
-export async function fanOut(h: Harness, runs: number, items: number): Promise<Measure[]> {
+/** Samples of a foreach fan-out of `items` with concurrency 50 on each side, in ABBA order. */
+export function fanOutSides(h: Harness, runs: number, pace: Pace, items: number): Promise<Sides> {
   const spec = flow(
     `id: fan\ninputs: [{ id: items, type: array }]\ntasks:\n  - id: each\n    type: foreach\n    items: "{{ inputs.items }}"\n    concurrency: 50\n    tasks:\n      - { id: get, type: http, url: "${h.url}/{{ item }}" }\n`,
   );
   const list = Array.from({ length: items }, (_, i) => i);
-  const [weft, raw] = await interleaved(
+  return alternate(
     runs,
-    () => runWeft(h, spec, { items: list }),
-    () => runRaw(h, 'rawFanOut', [h.url, items, 50]),
-  );
-  const name = `3 foreach fan-out (${items} items, concurrency 50)`;
-  return [
-    { workload: name, weft: weft.medianMs, raw: raw.medianMs, unit: 'ms makespan' },
-    { workload: name, weft: (items / weft.medianMs) * 1000, raw: (items / raw.medianMs) * 1000, unit: 'tasks/s' },
     {
-      workload: name,
-      weft: await historyEvents(h, weft.last),
-      raw: await historyEvents(h, raw.last),
-      unit: 'history events (children included)',
+      weft: () => runWeft(h, spec, { items: list }),
+      raw: () => runRaw(h, 'rawFanOut', [h.url, items, 50]),
+      rawBest: () => runRaw(h, 'rawFanOutBest', [h.url, items, 50]),
     },
-    { workload: name, weft: weft.cpuSeconds, raw: raw.cpuSeconds, unit: 'worker CPU-seconds per run' },
+    pace.settleMs,
+    pace.warmUp ?? true,
+  );
+}
+
+/** Workload 3: foreach fan-out/fan-in with concurrency 50: makespan, tasks/s, history size, CPU. */
+export async function fanOut(h: Harness, runs: number, items: number, pace: Pace): Promise<Measure[]> {
+  const sides = await fanOutSides(h, runs, pace, items);
+  const name = `3 foreach fan-out (${items} items, concurrency 50)`;
+  const [weftEvents, rawEvents, bestEvents] = await Promise.all([sides.weft, sides.raw, sides.rawBest].map((s) => historyEvents(h, s.last)));
+  return [
+    medianRow(name, 'ms makespan', sides, (s) => s.ms),
+    medianRow(
+      name,
+      'tasks/s',
+      sides,
+      (s) => s.ms,
+      (ms) => (items / ms) * 1000,
+    ),
+    { workload: name, weft: weftEvents ?? 0, raw: rawEvents ?? 0, rawBest: bestEvents, unit: 'history events (children included)' },
+    medianRow(name, 'worker CPU-seconds per run', sides, (s) => s.cpuSeconds),
   ];
 }
 
-/** Workload 4: many small runs (3 steps), sequential then in concurrent bursts; p50 latency, runs/s. */
-export async function smallRuns(h: Harness, sequential: number, concurrent: number, bursts: number): Promise<Measure[]> {
+/** Workload 4: many small runs (3 steps), sequential then in concurrent bursts; latency, runs/s. */
+export async function smallRuns(h: Harness, sequential: number, concurrent: number, bursts: number, pace: Pace): Promise<Measure[]> {
   const spec = flow(
     `id: small\ntasks:\n  - { id: a, type: set, values: { x: 1 } }\n  - { id: b, type: http, url: "${h.url}/b" }\n  - { id: c, type: log, message: done }\n`,
   );
-  const timed = async (fn: () => Promise<unknown>) => {
-    const start = performance.now();
-    await fn();
-    return performance.now() - start;
-  };
-  // Three sides: Weft, raw, and raw started with Weft's search attributes (which the server
-  // indexes on every start and close), so the table separates what the interpreter costs from
-  // what listing runs by flow costs the server.
+  // Four sides: Weft, raw, raw started with Weft's search attributes (which the server indexes
+  // on every start and close, so the table separates what the interpreter costs from what
+  // listing runs by flow costs the server), and raw best (a local activity).
   const sides = {
     weft: () => runWeft(h, spec),
     raw: () => runRaw(h, 'rawChain', [h.url, 1]),
     rawIndexed: () => runRaw(h, 'rawChain', [h.url, 1], spec),
+    rawBest: () => runRaw(h, 'rawChainBest', [h.url, 1]),
   };
   type Side = keyof typeof sides;
   const names = Object.keys(sides) as Side[];
-  const seq: Record<Side, number[]> = { weft: [], raw: [], rawIndexed: [] };
-  for (let i = 0; i < sequential; i++) for (const side of names) seq[side].push(await timed(sides[side]));
+  const seq = await alternate(sequential, sides, pace.settleMs / 4);
+  const latencies: Record<Side, number[]> = { weft: [], raw: [], rawIndexed: [], rawBest: [] };
   // Bursts of `concurrent` runs, the sides taking turns and the order rotating each round, so
   // what one burst leaves behind on the machine (the server's visibility and history work, a
   // collection) does not always fall on the same side.
-  const burst = async (one: () => Promise<unknown>) => {
+  const burst = async (side: Side) => {
+    await delay(pace.settleMs);
     const start = performance.now();
-    const latencies = await Promise.all(Array.from({ length: concurrent }, () => timed(one)));
-    return { runsPerSecond: (concurrent / (performance.now() - start)) * 1000, p50: percentile(latencies, 50) };
+    const times = await Promise.all(Array.from({ length: concurrent }, () => timed(sides[side])));
+    latencies[side].push(...times);
+    return { runsPerSecond: (concurrent / (performance.now() - start)) * 1000, p50: median(times) };
   };
-  const bursted: Record<Side, { runsPerSecond: number; p50: number }[]> = { weft: [], raw: [], rawIndexed: [] };
+  const bursted: Record<Side, { runsPerSecond: number; p50: number }[]> = { weft: [], raw: [], rawIndexed: [], rawBest: [] };
   for (let round = 0; round < bursts; round++) {
     for (let k = 0; k < names.length; k++) {
       const side = names[(round + k) % names.length] as Side;
-      bursted[side].push(await burst(sides[side]));
+      bursted[side].push(await burst(side));
     }
   }
-  const median = (side: Side, key: 'runsPerSecond' | 'p50') =>
-    percentile(
-      bursted[side].map((b) => b[key]),
-      50,
-    );
+  const burstSpread = (side: Side, key: 'runsPerSecond' | 'p50') => spreadOf(bursted[side].map((b) => b[key]));
+  const row = (workload: string, unit: string, of: (side: Side) => Spread, base: Side = 'raw'): Measure => {
+    const weft = of('weft');
+    const raw = of(base);
+    const rawBest = of('rawBest');
+    return { workload, weft: weft.median, raw: raw.median, rawBest: rawBest.median, unit, spread: { weft, raw, rawBest } };
+  };
+  const p99Row = (workload: string, unit: string, samples: Record<Side, number[]>): Measure => {
+    const [weft, raw, rawBest] = (['weft', 'raw', 'rawBest'] as const).map((side) => spreadOf(samples[side]).p99);
+    const n = samples.weft.length;
+    if (weft === null || weft === undefined)
+      return { workload, weft: Number.NaN, raw: Number.NaN, rawBest: Number.NaN, unit: `${unit}: n too small (${n} < 100)` };
+    return { workload, weft, raw: raw ?? Number.NaN, rawBest: rawBest ?? Number.NaN, unit: `${unit} (n=${n})` };
+  };
+  const seqMs = (side: Side) => seq[side].ms;
+  const seqSamples = { weft: seqMs('weft'), raw: seqMs('raw'), rawIndexed: seqMs('rawIndexed'), rawBest: seqMs('rawBest') };
   const indexed = "raw with Weft's search attributes";
   const sequentialRow = `4 small runs, ${sequential} sequential`;
   const concurrentRow = `4 small runs, ${concurrent} concurrent`;
   const perSecond = `runs/s (median of ${bursts} bursts)`;
+  const seqSpread = (side: Side) => spreadOf(seqMs(side));
   return [
-    { workload: sequentialRow, weft: percentile(seq.weft, 50), raw: percentile(seq.raw, 50), unit: 'ms p50' },
-    { workload: sequentialRow, weft: percentile(seq.weft, 95), raw: percentile(seq.raw, 95), unit: 'ms p95' },
-    { workload: concurrentRow, weft: median('weft', 'runsPerSecond'), raw: median('raw', 'runsPerSecond'), unit: perSecond },
-    { workload: concurrentRow, weft: median('weft', 'p50'), raw: median('raw', 'p50'), unit: 'ms p50 (median of bursts)' },
-    { workload: sequentialRow, weft: percentile(seq.weft, 50), raw: percentile(seq.rawIndexed, 50), unit: `ms p50, ${indexed}` },
-    { workload: concurrentRow, weft: median('weft', 'runsPerSecond'), raw: median('rawIndexed', 'runsPerSecond'), unit: `${perSecond}, ${indexed}` },
+    // The first four rows, in this order, are what workload 5 compares Prefect with.
+    row(sequentialRow, 'ms p50', seqSpread),
+    {
+      workload: sequentialRow,
+      weft: percentile(seqMs('weft'), 95),
+      raw: percentile(seqMs('raw'), 95),
+      rawBest: percentile(seqMs('rawBest'), 95),
+      unit: 'ms p95',
+    },
+    row(concurrentRow, perSecond, (side) => burstSpread(side, 'runsPerSecond')),
+    row(concurrentRow, `ms p50 (median of ${bursts} bursts)`, (side) => burstSpread(side, 'p50')),
+    p99Row(sequentialRow, 'ms p99', seqSamples),
+    p99Row(concurrentRow, `ms p99 of all ${bursts} bursts' runs`, latencies),
+    row(sequentialRow, `ms p50, ${indexed}`, seqSpread, 'rawIndexed'),
+    row(concurrentRow, `${perSecond}, ${indexed}`, (side) => burstSpread(side, 'runsPerSecond'), 'rawIndexed'),
   ];
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
 }

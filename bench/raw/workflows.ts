@@ -1,12 +1,19 @@
-// Hand-written Temporal workflows: the raw baseline Weft is measured against.
-import { proxyActivities } from '@temporalio/workflow';
+// Hand-written Temporal workflows: the raw baseline Weft is measured against. Two designs: the
+// same as Weft's (an activity per call, large fan-outs in child workflows of 1,000 items run one
+// after another, as Weft's foreach batches do), and "best": what a Temporal expert would write for
+// sub-millisecond calls, local activities, which skip the activity task round trip.
+import { executeChild, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createRawActivities } from './activities.js';
 
-const { callUrl } = proxyActivities<ReturnType<typeof createRawActivities>>({
-  startToCloseTimeout: '30s',
-  heartbeatTimeout: '10s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
+type RawActivities = ReturnType<typeof createRawActivities>;
+const RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
+
+// The same timeouts and retry as a Weft task's activity (workflows/run-context.ts).
+const { callUrl, callUrlHeartbeating } = proxyActivities<RawActivities>({ startToCloseTimeout: '30s', heartbeatTimeout: '10s', retry: RETRY });
+const local = proxyLocalActivities<RawActivities>({ startToCloseTimeout: '30s', retry: RETRY });
+
+/** Items per child workflow of a large fan-out: Weft's foreach batch size for one http task. */
+const BATCH_ITEMS = 1000;
 
 /** Calls `url` `steps` times, one activity after another. */
 export async function rawChain(url: string, steps: number): Promise<number> {
@@ -15,17 +22,48 @@ export async function rawChain(url: string, steps: number): Promise<number> {
   return total;
 }
 
-/** Calls `url` once per item, at most `concurrency` at once. */
-export async function rawFanOut(url: string, items: number, concurrency: number): Promise<number> {
+/** rawChain with local activities. */
+export async function rawChainBest(url: string, steps: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < steps; i++) total += (await local.callUrl(`${url}/${i}`)).status;
+  return total;
+}
+
+/** Calls `url` once per item, at most `concurrency` at once; past 1,000 items, in child workflows. */
+export async function rawFanOut(url: string, items: number, concurrency: number, offset = 0): Promise<number> {
+  if (items > BATCH_ITEMS) return batched('rawFanOut', url, items, concurrency);
+  return lanes(items, concurrency, (i) => callUrl(`${url}/${offset + i}`));
+}
+
+/** rawFanOut with local activities. */
+export async function rawFanOutBest(url: string, items: number, concurrency: number, offset = 0): Promise<number> {
+  if (items > BATCH_ITEMS) return batched('rawFanOutBest', url, items, concurrency);
+  return lanes(items, concurrency, (i) => local.callUrl(`${url}/${offset + i}`));
+}
+
+/** One call that heartbeats while it waits, as Weft's http task does (the recovery workload). */
+export async function rawHeartbeatingCall(url: string): Promise<number> {
+  return (await callUrlHeartbeating(url)).status;
+}
+
+async function lanes(items: number, concurrency: number, call: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   let done = 0;
   const lane = async () => {
     while (next < items) {
-      const i = next++;
-      await callUrl(`${url}/${i}`);
+      await call(next++);
       done++;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
+  return done;
+}
+
+async function batched(type: 'rawFanOut' | 'rawFanOutBest', url: string, items: number, concurrency: number): Promise<number> {
+  let done = 0;
+  for (let offset = 0; offset < items; offset += BATCH_ITEMS) {
+    const count = Math.min(BATCH_ITEMS, items - offset);
+    done += await executeChild<typeof rawFanOut>(type, { args: [url, count, concurrency, offset] });
+  }
   return done;
 }
