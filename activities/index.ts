@@ -5,6 +5,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { WeftError } from '../src/core/errors.js';
 import { startedMessage, taskEventLine } from '../src/core/logs/task-event-line.js';
 import type {
+  CachedAnswer,
   CustomTaskInput,
   HttpOutput,
   HttpRequestInput,
@@ -14,9 +15,15 @@ import type {
   ResolveFlowInput,
   ScriptInput,
   ScriptOutput,
+  SubflowCacheEntry,
+  SubflowCacheQuery,
   TaskContext,
 } from '../src/core/runs/activity-io.js';
+import type { FireFlowTriggersInput, FireFlowTriggersResult } from '../src/core/runs/flow-trigger-io.js';
+import type { CacheOrigin } from '../src/core/runs/run-types.js';
 import { flowTaskDefaults } from '../src/core/task-types/flow-defaults.js';
+import { cacheSubjectOf, taskCacheKey } from '../src/services/cache/cache-key.js';
+import type { TaskCache } from '../src/services/cache/task-cache.js';
 import type { FlowCatalog } from '../src/services/flows/flow-catalog.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
 import { Redactor } from '../src/services/secrets/redactor.js';
@@ -33,10 +40,12 @@ import { assertRunRights } from '../src/services/security/tool-policy.js';
 import { StoreUnavailableError } from '../src/services/store/store-availability.js';
 import { MAX_PAYLOAD_BYTES } from '../src/services/temporal/claim-check-codec.js';
 import { type CustomTaskHandlers, runCustomTaskActivity } from './custom-task.js';
+import { type FlowTriggerDeps, fireFlowTriggersActivity } from './fire-flow-triggers.js';
 import { performHttpRequest } from './http-request.js';
 import { type LlmRuntime, runLlmTask } from './llm-call.js';
 import { runScriptTask } from './run-script.js';
 import { type ScriptRunnerOptions, scriptRunnerFromEnv } from './script-sandbox.js';
+import { storeQuietly, throughCache, writerOf } from './task-cache.js';
 import { TASK_ERROR_TYPES } from './task-errors.js';
 
 /** How long a task activity runs before it writes its own `started` line, in ms. */
@@ -47,16 +56,21 @@ export interface ActivityDeps {
   logs: LogSink;
   flows: FlowCatalog;
   llm: LlmRuntime;
+  /** Cached task outputs (`cache:` on a task); absent: every task runs, nothing is stored. */
+  cache?: TaskCache;
   /** Handlers of task types registered from TypeScript, by type name. */
   customTaskTypes?: CustomTaskHandlers;
   /** How scripts run and what they may not see (default: WEFT_SCRIPT_RUNNER, hiding the default data and cache directories). */
   scriptRunner?: ScriptRunnerOptions;
   /** Where http tasks may connect (default: WEFT_HTTP_ALLOWED_HOSTS, or public addresses only). */
   egress?: EgressPolicy;
+  /** Where an ending run finds and starts the runs its flow triggers fire (absent: it starts none). */
+  flowTriggers?: FlowTriggerDeps;
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const scriptRunner = deps.scriptRunner ?? scriptRunnerFromEnv(process.env);
+  // A script's network grant goes through the http tasks' egress policy (its proxy admits only what that allows).
+  const scriptRunner = { ...(deps.egress ? { egress: deps.egress } : {}), ...(deps.scriptRunner ?? scriptRunnerFromEnv(process.env)) };
   /**
    * Refuses an output over the payload bound as a task error: the claim-check codec keeps every
    * output up to it out of history, and a larger one would otherwise fail the encoding on each retry.
@@ -97,55 +111,82 @@ export function createActivities(deps: ActivityDeps) {
   };
 
   return {
-    async httpRequest(input: HttpRequestInput): Promise<HttpOutput> {
+    /** Answers a CachedAnswer when the input has `cache`. */
+    async httpRequest(input: HttpRequestInput): Promise<HttpOutput | CachedAnswer<HttpOutput>> {
       const used = new Set<string>();
       const secrets = RunSecrets.of(deps.secrets, input.context);
       return announced(input.context, () =>
-        asTaskErrors(used, async () => {
-          const withSecrets = holdsSecretMarker([input.url, input.headers, input.query, input.json, input.body]);
-          const resolved: HttpRequestInput = withSecrets
-            ? {
-                ...input,
-                url: await resolveSecretMarkers(input.url, secrets, used),
-                headers: (await resolveSecretsInValue(input.headers, secrets, used)) as Record<string, string>,
-                query: (await resolveSecretsInValue(input.query, secrets, used)) as Record<string, string>,
-                ...(input.json !== undefined ? { json: await resolveSecretsInValue(input.json, secrets, used) } : {}),
-                ...(input.body !== undefined ? { body: await resolveSecretMarkers(input.body, secrets, used) } : {}),
-              }
-            : input;
-          return bounded(await performHttpRequest(resolved, new Redactor(used), deps.egress));
-        }),
+        throughCache(deps.cache, input, 'http', () =>
+          asTaskErrors(used, async () => {
+            const withSecrets = holdsSecretMarker([input.url, input.headers, input.query, input.json, input.body]);
+            const resolved: HttpRequestInput = withSecrets
+              ? {
+                  ...input,
+                  url: await resolveSecretMarkers(input.url, secrets, used),
+                  headers: (await resolveSecretsInValue(input.headers, secrets, used)) as Record<string, string>,
+                  query: (await resolveSecretsInValue(input.query, secrets, used)) as Record<string, string>,
+                  ...(input.json !== undefined ? { json: await resolveSecretsInValue(input.json, secrets, used) } : {}),
+                  ...(input.body !== undefined ? { body: await resolveSecretMarkers(input.body, secrets, used) } : {}),
+                }
+              : input;
+            return bounded(await performHttpRequest(resolved, new Redactor(used), deps.egress));
+          }),
+        ),
       );
     },
 
-    async runScript(input: ScriptInput): Promise<ScriptOutput> {
+    /** Answers a CachedAnswer when the input has `cache`. */
+    async runScript(input: ScriptInput): Promise<ScriptOutput | CachedAnswer<ScriptOutput>> {
       const used = new Set<string>();
       return announced(input.context, () =>
-        asTaskErrors(used, async () => {
-          const env = (await resolveSecretsInValue(input.env, RunSecrets.of(deps.secrets, input.context), used)) as Record<string, string>;
-          return bounded(await runScriptTask({ ...input, env }, new Redactor(used), deps.logs, scriptRunner));
-        }),
+        throughCache(deps.cache, input, 'script', () =>
+          asTaskErrors(used, async () => {
+            const env = (await resolveSecretsInValue(input.env, RunSecrets.of(deps.secrets, input.context), used)) as Record<string, string>;
+            return bounded(await runScriptTask({ ...input, env }, new Redactor(used), deps.logs, scriptRunner));
+          }),
+        ),
       );
     },
 
     async callLlm(input: LlmInput): Promise<LlmOutput> {
       const used = new Set<string>();
       return announced(input.context, () =>
-        asTaskErrors(used, async () => bounded(await runLlmTask(input, deps.llm, RunSecrets.of(deps.secrets, input.context), used, deps.logs))),
+        asTaskErrors(used, async () => bounded(await runLlmTask(input, deps.llm, RunSecrets.of(deps.secrets, input.context), used, deps.logs, deps.cache))),
       );
     },
 
+    /** Answers a CachedAnswer when the input has `cache`. */
     async runCustomTask(input: CustomTaskInput): Promise<unknown> {
       const used = new Set<string>();
       return announced(input.context, () =>
-        asTaskErrors(used, async () =>
-          bounded(await runCustomTaskActivity(input, deps.customTaskTypes ?? new Map(), RunSecrets.of(deps.secrets, input.context), used, deps.logs)),
+        throughCache(deps.cache, input, 'custom', () =>
+          asTaskErrors(used, async () =>
+            bounded(await runCustomTaskActivity(input, deps.customTaskTypes ?? new Map(), RunSecrets.of(deps.secrets, input.context), used, deps.logs)),
+          ),
         ),
       );
     },
 
+    /** Local activity of a subflow with `cache`, before its child starts: the fresh entry, or null. */
+    async lookupSubflowCache(query: SubflowCacheQuery): Promise<{ output: unknown; cachedFrom: CacheOrigin } | null> {
+      if (!deps.cache) return null;
+      const hit = await deps.cache.lookup(taskCacheKey(cacheSubjectOf(query.context), query.cache, 'subflow', query.config));
+      return hit ? { output: hit.output, cachedFrom: hit.origin } : null;
+    },
+
+    /** Local activity of a subflow with `cache`, after its child completed: stores the outcome. */
+    async storeSubflowCache(entry: SubflowCacheEntry): Promise<void> {
+      if (!deps.cache) return;
+      const key = taskCacheKey(cacheSubjectOf(entry.context), entry.cache, 'subflow', entry.config);
+      await storeQuietly(deps.cache, key, writerOf(entry.context), entry.output, entry.cache.ttlMs);
+    },
+
     async writeLogs(lines: LogLine[]): Promise<void> {
       await deps.logs.write(lines);
+    },
+
+    fireFlowTriggers(input: FireFlowTriggersInput): Promise<FireFlowTriggersResult> {
+      return fireFlowTriggersActivity(deps.flowTriggers, input);
     },
 
     async resolveFlow(input: ResolveFlowInput) {
@@ -153,8 +194,10 @@ export function createActivities(deps: ActivityDeps) {
         const resolved = await deps.flows.resolve(input.flow, input.revision);
         // The starter's rights hold for the whole tree, checked again as each child starts.
         assertRunRights(resolved.flow, input.rights, true);
-        // The child run starts with its own flow's type defaults, read here from the descriptors.
-        return { ...resolved, taskDefaults: flowTaskDefaults(resolved.flow) };
+        // The child run starts with its own flow's type defaults, read here from the descriptors,
+        // and knows whether flow triggers listen to its flow (FlowRunInput.downstream).
+        const downstream = (await deps.flows.listenedTo?.(input.flow)) === true;
+        return { ...resolved, taskDefaults: flowTaskDefaults(resolved.flow), ...(downstream ? { downstream } : {}) };
       } catch (error) {
         // A store that is briefly away is retried like any infrastructure error.
         if (error instanceof WeftError && !(error instanceof StoreUnavailableError))

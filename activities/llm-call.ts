@@ -5,9 +5,10 @@
 // tokens already spent travel in the failure details.
 
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { LlmInput, LlmOutput } from '../src/core/runs/activity-io.js';
+import type { CacheRequest, LlmInput, LlmOutput } from '../src/core/runs/activity-io.js';
+import { cacheSubjectOf, taskCacheKey } from '../src/services/cache/cache-key.js';
+import type { TaskCache } from '../src/services/cache/task-cache.js';
 import type { ConcurrencyLimit } from '../src/services/llm/concurrency-limit.js';
-import { LlmCache } from '../src/services/llm/llm-cache.js';
 import { LlmError } from '../src/services/llm/llm-errors.js';
 import { callModel } from '../src/services/llm/model-call.js';
 import type { ChatMessage, ModelRequest, TokenUsage } from '../src/services/llm/model-types.js';
@@ -17,11 +18,11 @@ import type { LogSink } from '../src/services/logs/log-sink.js';
 import { type PromptTemplate, renderPrompt } from '../src/services/prompts/prompt-library.js';
 import type { SecretSource } from '../src/services/secrets/secret-source.js';
 import { withHeartbeat } from './heartbeat.js';
+import { storeQuietly, writerOf } from './task-cache.js';
 
 export interface LlmRuntime {
   settings: LlmSettings;
   limit: ConcurrencyLimit;
-  cache?: LlmCache;
   prompts(): Promise<readonly PromptTemplate[]>;
 }
 
@@ -34,9 +35,25 @@ export interface LlmFailureDetails {
   usage?: TokenUsage;
 }
 
-export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: SecretSource, used: Set<string>, logs?: LogSink): Promise<LlmOutput> {
+/** What an llm attempt uses besides its input: provider settings, secrets, logs and the task cache. */
+interface LlmCall {
+  runtime: LlmRuntime;
+  secrets: SecretSource;
+  used: Set<string>;
+  logs: LogSink | undefined;
+  cache: TaskCache | undefined;
+}
+
+export async function runLlmTask(
+  input: LlmInput,
+  runtime: LlmRuntime,
+  secrets: SecretSource,
+  used: Set<string>,
+  logs?: LogSink,
+  cache?: TaskCache,
+): Promise<LlmOutput> {
   try {
-    return await callProvider(input, runtime, secrets, used, logs);
+    return await callProvider(input, { runtime, secrets, used, logs, cache });
   } catch (error) {
     if (!(error instanceof LlmError)) throw error;
     const details: LlmFailureDetails = {
@@ -49,8 +66,9 @@ export async function runLlmTask(input: LlmInput, runtime: LlmRuntime, secrets: 
 
 // Everything that can fail with an LlmError (an unknown provider or a missing key included) runs
 // in here, so each reaches the workflow as its typed failure and not as an error Temporal retries.
-async function callProvider(input: LlmInput, runtime: LlmRuntime, secrets: SecretSource, used: Set<string>, logs?: LogSink): Promise<LlmOutput> {
-  const provider = await resolveProvider(input.provider, runtime.settings, secrets, used);
+async function callProvider(input: LlmInput, call: LlmCall): Promise<LlmOutput> {
+  const { runtime, logs, cache } = call;
+  const provider = await resolveProvider(input.provider, runtime.settings, call.secrets, call.used);
   const request: ModelRequest = {
     model: input.model,
     ...(input.system ? { system: input.system } : {}),
@@ -59,12 +77,15 @@ async function callProvider(input: LlmInput, runtime: LlmRuntime, secrets: Secre
     ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
     ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
   };
-  const cacheKey = input.cacheTtlMs && runtime.cache ? LlmCache.key(input.provider, request) : undefined;
-  if (cacheKey && runtime.cache) {
-    const hit = await runtime.cache.get(cacheKey);
+  const cacheRequest = cacheRequestOf(input);
+  // The built request (a prompt template's text included), not the task's fields: an edited template misses.
+  const cacheKey = cacheRequest && cache ? taskCacheKey(cacheSubjectOf(input.context), cacheRequest, 'llm', { provider: input.provider, request }) : undefined;
+  if (cacheKey && cache) {
+    const hit = await cache.lookup(cacheKey);
     if (hit) {
-      await logUsage(logs, input, `${input.provider}/${hit.model}: answered from the cache (no tokens)`);
-      return { ...hit, usage: { inputTokens: 0, outputTokens: 0 }, cached: true };
+      const answer = hit.output as CachedModelAnswer;
+      await logUsage(logs, input, `${input.provider}/${answer.model}: answered from the cache (no tokens)`);
+      return { ...answer, usage: { inputTokens: 0, outputTokens: 0 }, cached: true, cachedFrom: hit.origin };
     }
   }
   const ctx = Context.current();
@@ -93,10 +114,20 @@ async function callProvider(input: LlmInput, runtime: LlmRuntime, secrets: Secre
     input,
     `${input.provider}/${result.model}: ${result.usage.inputTokens} input + ${result.usage.outputTokens} output tokens${repairs}${costText}`,
   );
-  if (cacheKey && runtime.cache && input.cacheTtlMs) {
-    await runtime.cache.put(cacheKey, { text: output.text, json: output.json, model: output.model, finishReason: output.finishReason }, input.cacheTtlMs);
+  if (cacheKey && cache && cacheRequest) {
+    const answer: CachedModelAnswer = { text: output.text, json: output.json, model: output.model, finishReason: output.finishReason };
+    await storeQuietly(cache, cacheKey, writerOf(input.context), answer, cacheRequest.ttlMs);
   }
   return output;
+}
+
+/** What a cache entry of an llm task holds: the answer without its usage (a hit costs nothing). */
+type CachedModelAnswer = Pick<LlmOutput, 'text' | 'json' | 'model' | 'finishReason'>;
+
+/** The task's `cache`; an attempt scheduled before `cache` carried only its ttl. */
+function cacheRequestOf(input: LlmInput): CacheRequest | undefined {
+  if (input.cache) return input.cache;
+  return input.cacheTtlMs ? { ttlMs: input.cacheTtlMs } : undefined;
 }
 
 /** One line per attempt in the run's logs saying what the call cost; its id makes a rewrite a no-op. */

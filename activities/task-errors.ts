@@ -15,6 +15,9 @@ export const TASK_ERROR_TYPES = {
   scriptExit: 'ScriptExitError',
   scriptTimeout: 'ScriptTimeoutError',
   scriptSetup: 'ScriptSetupError',
+  scriptMemory: 'ScriptMemoryExceeded',
+  scriptCpuTime: 'ScriptCpuTimeExceeded',
+  scriptDependency: 'ScriptDependencyError',
   secretNotFound: 'SecretNotFound',
   outputTooLarge: 'OutputTooLarge',
 } as const satisfies Record<string, FlowErrorType>;

@@ -6,7 +6,7 @@ import type { WeftError } from '../src/core/errors.js';
 import type { AuditRecordInput, AuditTransport } from '../src/services/security/audit-log.js';
 import { isRightsRefusal } from '../src/services/security/audit-refusals.js';
 import type { AuditWriter } from '../src/services/security/audit-writer.js';
-import type { Caller } from '../src/services/security/principal.js';
+import { type Caller, LOCAL } from '../src/services/security/principal.js';
 import { sessionPolicy } from '../src/services/security/tool-policy.js';
 
 /** One audit record as the tool layer reports it; the audit log adds who and how. */
@@ -20,6 +20,8 @@ export interface McpAccess {
   scriptsAllowed: boolean;
   /** The one namespace this session may touch; absent: all of them. */
   namespace?: string;
+  /** The person's name when the caller holds a person's key (`weft apikey create --person`). */
+  person?: string;
   /** Queues the record of a mutating call; it is written just after the answer (AuditWriter). */
   audit?(entry: ToolAuditEntry): void;
 }
@@ -36,6 +38,7 @@ export function accessFor(caller: Caller, options: AccessOptions = {}): McpAcces
   const audit = options.audit;
   return {
     ...policy,
+    ...(caller !== LOCAL && caller.person ? { person: caller.name } : {}),
     ...(audit
       ? {
           audit(entry: ToolAuditEntry) {

@@ -13,13 +13,26 @@ import { RUN_TASKS_CAPABILITY, RunTaskStore, serveRunTasks } from './run-tasks.j
 import type { McpServices } from './services.js';
 import { registerSubscriptions } from './subscriptions.js';
 import { serveLeanToolList } from './tool-listing.js';
-import { type AnyToolDefinition, registerTools, type ToolContext } from './tool-registry.js';
+import { type AnyToolDefinition, type McpToolContext, registerTools } from './tool-registry.js';
 import { FLOW_TOOLS } from './tools/flow-tools.js';
 import { getRun, queryLogs } from './tools/inspect-tools.js';
+import { LIMIT_TOOLS } from './tools/limit-tools.js';
+import { restartRunTool } from './tools/restart-tools.js';
 import { cancelRun, listRuns, respondToApproval, runFlow } from './tools/run-tools.js';
 import { TRIGGER_TOOLS } from './tools/trigger-tools.js';
 
-export const WEFT_TOOLS: readonly AnyToolDefinition[] = [...FLOW_TOOLS, runFlow, getRun, listRuns, cancelRun, respondToApproval, queryLogs, ...TRIGGER_TOOLS];
+export const WEFT_TOOLS: readonly AnyToolDefinition[] = [
+  ...FLOW_TOOLS,
+  runFlow,
+  restartRunTool,
+  getRun,
+  listRuns,
+  cancelRun,
+  respondToApproval,
+  queryLogs,
+  ...TRIGGER_TOOLS,
+  ...LIMIT_TOOLS,
+];
 
 const INSTRUCTIONS =
   'Weft runs durable workflows (flows) on Temporal. Author: list_task_types, validate_flow, save_flow. Run: run_flow (waitSeconds up to 50, idempotencyKey for safe retries). Inspect: get_run, list_runs, query_logs. Approvals: respond_to_approval (approvers: any only).';
@@ -30,7 +43,7 @@ export function buildServer(services: McpServices, access: McpAccess, prompts: r
     { name: 'weft', version: WEFT_VERSION },
     { instructions: INSTRUCTIONS, capabilities: { logging: {}, tasks: RUN_TASKS_CAPABILITY }, taskStore: tasks },
   );
-  const ctx: ToolContext = { server, services, access };
+  const ctx: McpToolContext = { server, services, access };
   const registered = new Set(registerTools(ctx, WEFT_TOOLS));
   serveRunTasks(ctx, tasks);
   serveLeanToolList(

@@ -49,7 +49,19 @@ export interface McpHttpOptions {
 /** A handler of every request whose path starts with `prefix`. */
 export interface HttpRoute {
   prefix: string;
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  handle(req: IncomingMessage, res: ServerResponse, checks: RouteChecks): Promise<void>;
+}
+
+/** The server's own checks, for routes that authenticate like MCP (the JSON API). */
+export interface RouteChecks {
+  /** Whether a browser's `Origin` is this server's own or an allowed one. */
+  originAllowed(origin: string): boolean;
+  /** Whether the `Host` header is acceptable: on a loopback bind, only a loopback name. */
+  hostAllowed(host: string | undefined): boolean;
+  /** Access of a bearer token (or of none), as for an MCP session; throws to refuse. */
+  authenticate(token: string | undefined): Promise<McpAccess>;
+  /** Told of each refused request, for the audit log. */
+  refused?(refusal: Refusal): void;
 }
 
 export interface McpHttpServer {
@@ -106,7 +118,7 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     }
     const route = options.routes?.find((r) => url.pathname.startsWith(r.prefix));
     if (route) {
-      await route.handle(req, res);
+      await route.handle(req, res, checks);
       return;
     }
     if (url.pathname !== path) {
@@ -244,6 +256,13 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     return isLoopback(name);
   }
 
+  const checks: RouteChecks = {
+    originAllowed,
+    hostAllowed: (host) => !isLoopback(options.host) || hostAllowed(host),
+    authenticate: options.authenticate,
+    ...(options.refused ? { refused: options.refused } : {}),
+  };
+
   const sweeper = setInterval(() => {
     const now = Date.now();
     for (const [id, session] of sessions) {
@@ -326,11 +345,11 @@ function isJsonContentType(value: string | undefined): boolean {
  * How a refused token is named in the audit log: by the display prefix a real key would have, so
  * a revoked or mistyped key can be traced; anything else is `anonymous`, never the token itself.
  */
-function tokenActor(token: string | undefined): string {
+export function tokenActor(token: string | undefined): string {
   return token && /^weft_[A-Za-z0-9_-]{43}$/.test(token) ? `key:${token.slice(0, 13)}` : 'anonymous';
 }
 
-function bearerToken(req: IncomingMessage): string | undefined {
+export function bearerToken(req: IncomingMessage): string | undefined {
   const value = header(req, 'authorization');
   const match = value ? /^Bearer\s+(\S+)$/i.exec(value) : null;
   return match?.[1];

@@ -1,7 +1,7 @@
-// MCP tasks for `run_flow`: a client that asks for a task (task-augmented `tools/call`) gets one
-// whose id is the run id, so the task is as durable as the run and needs no store of its own.
-// `tasks/get` reads the run's state, `tasks/result` waits for its end and answers what
-// `run_flow` answers, `tasks/cancel` cancels the run. Ordinary calls never come here: `run_flow`
+// MCP tasks for `run_flow` and `restart_run`: a client that asks for a task (task-augmented
+// `tools/call`) gets one whose id is the run id, so the task is as durable as the run and needs
+// no store of its own. `tasks/get` reads the run's state, `tasks/result` waits for its end and
+// answers what the tool answers, `tasks/cancel` cancels the run. Ordinary calls never come here: `run_flow`
 // stays an ordinary tool, since the SDK's path for task-capable tools turns a call without a
 // task into a wait until the task ends, which would ignore `waitSeconds`.
 
@@ -10,8 +10,9 @@ import { WeftError } from '../src/core/errors.js';
 import type { RunState } from '../src/core/runs/run-types.js';
 import { type RunDetail, RunNotFoundError } from '../src/services/run-service.js';
 import { parseToolArguments, toolInputSchema } from './tool-arguments.js';
-import type { ToolContext } from './tool-registry.js';
+import type { McpToolContext, ToolContext } from './tool-registry.js';
 import { toolSuccess } from './tool-result.js';
+import { restartResult, restartRunTool, startRestart } from './tools/restart-tools.js';
 import { checkRunAccess, runFlow, runFlowResult, startRun } from './tools/run-tools.js';
 
 type TaskStore = NonNullable<ConstructorParameters<typeof import('@modelcontextprotocol/sdk/server/mcp.js').McpServer>[1]>['taskStore'];
@@ -57,6 +58,8 @@ function taskOf(detail: RunDetail): Task {
 export class RunTaskStore implements NonNullable<TaskStore> {
   /** Whether this session's task call started its run or found it by idempotency key. */
   private readonly startedByTask = new Map<string, boolean>();
+  /** Runs this session's `restart_run` task calls started: what they restart and may reuse. */
+  private readonly restarts = new Map<string, { restartOf: string; reusable: string[] }>();
 
   // The store must exist before the server it serves, so it reaches the session's context late.
   constructor(private readonly context: () => ToolContext) {}
@@ -67,6 +70,10 @@ export class RunTaskStore implements NonNullable<TaskStore> {
 
   noteStarted(runId: string, started: boolean): void {
     this.startedByTask.set(runId, started);
+  }
+
+  noteRestart(runId: string, restart: { restartOf: string; reusable: string[] }): void {
+    this.restarts.set(runId, restart);
   }
 
   async createTask(): Promise<Task> {
@@ -92,6 +99,11 @@ export class RunTaskStore implements NonNullable<TaskStore> {
   async getTaskResult(taskId: string): Promise<Result> {
     const detail = await this.detail(taskId);
     if (!detail) throw new McpError(ErrorCode.InvalidParams, `Task not found: ${taskId}`);
+    const restart = this.restarts.get(taskId) ?? (detail.restartOf ? { restartOf: detail.restartOf, reusable: [] } : undefined);
+    if (restart) {
+      const answer = restartResult(detail, restart.restartOf, restart.reusable, this.ctx.services.runs.uiUrl(taskId));
+      return toolSuccess(answer.structured as Record<string, unknown>, answer.summary);
+    }
     const { structured, summary } = runFlowResult(detail, this.startedByTask.get(taskId) ?? true, this.ctx.services.runs.uiUrl(taskId));
     return toolSuccess(structured as Record<string, unknown>, summary);
   }
@@ -127,16 +139,19 @@ export class RunTaskStore implements NonNullable<TaskStore> {
  * Answers task-augmented `run_flow` calls with a task whose id is the run id; every other call
  * goes to the handler the SDK installed for registered tools.
  */
-export function serveRunTasks(ctx: ToolContext, store: RunTaskStore): void {
+export function serveRunTasks(ctx: McpToolContext, store: RunTaskStore): void {
   // The SDK keeps its tools/call handler private and offers no way to wrap it; taken once, here.
   const handlers = (ctx.server.server as unknown as { _requestHandlers: Map<string, RequestHandler> })._requestHandlers;
   const toolCall = handlers.get('tools/call');
   // No tool registered for this session: nothing to call, as a task or otherwise.
   if (!toolCall) return;
   const inputSchema = toolInputSchema(runFlow.input);
+  const restartSchema = toolInputSchema(restartRunTool.input);
   ctx.server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    if (!request.params.task || request.params.name !== runFlow.name || !ctx.access.toolVisible(runFlow.name)) return toolCall(request, extra);
+    const { name } = request.params;
+    if (!request.params.task || (name !== runFlow.name && name !== restartRunTool.name) || !ctx.access.toolVisible(name)) return toolCall(request, extra);
     const args = request.params.arguments ?? {};
+    if (name === restartRunTool.name) return restartAsTask(ctx, store, restartSchema, args);
     try {
       const checked = (await parseToolArguments(runFlow.name, inputSchema, args)) as {
         flow: string;
@@ -165,4 +180,33 @@ export function serveRunTasks(ctx: ToolContext, store: RunTaskStore): void {
       throw new McpError(ErrorCode.InvalidParams, error instanceof WeftError ? `${error.code}: ${error.message}` : String(error), data);
     }
   });
+}
+
+/** A task-augmented `restart_run` call: the new run is the task. */
+async function restartAsTask(
+  ctx: ToolContext,
+  store: RunTaskStore,
+  schema: ReturnType<typeof toolInputSchema>,
+  args: Record<string, unknown>,
+): Promise<Result> {
+  try {
+    const checked = (await parseToolArguments(restartRunTool.name, schema, args)) as Parameters<typeof startRestart>[0];
+    const restarted = await startRestart(checked, ctx);
+    store.noteRestart(restarted.runId, restarted);
+    ctx.access.audit?.({
+      tool: restartRunTool.name,
+      arguments: args,
+      outcome: 'ok',
+      summary: `restarted ${restarted.restartOf} as run ${restarted.runId} as a task`,
+      runId: restarted.runId,
+    });
+    const task = await store.getTask(restarted.runId);
+    if (!task) throw new RunNotFoundError(restarted.runId);
+    return { task };
+  } catch (error) {
+    ctx.access.audit?.({ tool: restartRunTool.name, arguments: args, outcome: 'error', errorCode: error instanceof WeftError ? error.code : 'INTERNAL' });
+    if (error instanceof McpError) throw error;
+    const data = error instanceof WeftError ? { code: error.code, ...(error.hint ? { hint: error.hint } : {}) } : undefined;
+    throw new McpError(ErrorCode.InvalidParams, error instanceof WeftError ? `${error.code}: ${error.message}` : String(error), data);
+  }
 }

@@ -25,6 +25,9 @@ export const TaskRunView = z.object({
   error: z.object({ type: z.string(), message: z.string() }).optional(),
   progress: z.object({ done: z.number(), total: z.number() }).optional(),
   usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().optional() }).optional(),
+  reusedFrom: z.string().optional(),
+  cachedFrom: z.object({ runId: z.string(), taskId: z.string(), iteration: z.array(z.number()).optional(), at: z.string() }).optional(),
+  waitingFor: z.string().optional(),
 });
 export type TaskRunView = z.infer<typeof TaskRunView>;
 
@@ -69,6 +72,9 @@ export function taskRunView(task: TaskRunRecord): TaskRunView {
     error: task.error,
     progress: task.progress,
     usage: task.usage,
+    reusedFrom: task.reusedFrom,
+    cachedFrom: task.cachedFrom,
+    waitingFor: task.waitingFor,
   };
 }
 
@@ -126,8 +132,9 @@ type SameFields<View, Service> = [Exclude<keyof View, keyof Service>, Exclude<ke
   ? true
   : { onlyInView: Exclude<keyof View, keyof Service>; onlyInService: Exclude<keyof Service, keyof View> };
 
-// `cached` is left out on purpose: the task run's state (CACHED) says it. `durationMs` is derived.
-const taskRunFields: SameFields<TaskRunView, Omit<TaskRunRecord, 'cached'> & { durationMs?: number }> = true;
+// `cached` is left out on purpose: the task run's state (CACHED) says it; `digest` is for restarts
+// only. `durationMs` is derived.
+const taskRunFields: SameFields<TaskRunView, Omit<TaskRunRecord, 'cached' | 'digest'> & { durationMs?: number }> = true;
 const approvalFields: SameFields<z.infer<typeof ApprovalView>, PendingApproval> = true;
 // The failing iteration is left out of the error to keep tools/list small: the timeline shows
 // the FAILED task run with its iteration.
@@ -135,7 +142,7 @@ const runErrorFields: SameFields<z.infer<typeof RunErrorView>, Omit<RunError, 'i
 const taskOutputFields: SameFields<z.infer<typeof TaskOutputView>, TaskOutputPage> = true;
 /** The run fields `get_run` shows as they are (the rest are cut to budgets or shaped above). */
 const runFields: SameFields<
-  Pick<RunDetail, 'runId' | 'flow' | 'revision' | 'state' | 'startedAt' | 'endedAt' | 'usage' | 'trigger'>,
+  Pick<RunDetail, 'runId' | 'flow' | 'revision' | 'state' | 'startedAt' | 'endedAt' | 'usage' | 'trigger' | 'waitingFor' | 'restartOf' | 'restarts'>,
   Omit<RunDetail, 'inputs' | 'outputs' | 'taskOutputs' | 'error' | 'tasks' | 'approvals' | 'event'>
 > = true;
 void [taskRunFields, approvalFields, runErrorFields, taskOutputFields, runFields];

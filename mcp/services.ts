@@ -2,6 +2,7 @@
 // never reach the Temporal client or the store directly.
 
 import type { FlowService } from '../src/services/flow-service.js';
+import type { LimitService } from '../src/services/limits/limit-service.js';
 import type { FlowDraft } from '../src/services/llm/flow-drafter.js';
 import type { LogService } from '../src/services/log-service.js';
 import type { RunService } from '../src/services/run-service.js';
@@ -14,6 +15,8 @@ export interface McpServices {
   logs: LogService;
   /** Schedule triggers (list_triggers, operate_trigger); absent where no Temporal service backs them. */
   triggers?: TriggerService;
+  /** Named limits (list_limits, set_limit, validate_flow's warnings); absent where no store backs them. */
+  limits?: LimitService;
   /** Drafts a flow with the configured model (`provider/model`, default WEFT_DRAFT_MODEL). */
   draft?(goal: string, model: string | undefined, signal: AbortSignal): Promise<FlowDraft>;
 }
@@ -26,6 +29,7 @@ export async function mcpServices(ctx: ServicesContext): Promise<McpServices> {
     runs: await ctx.runs(),
     logs: await ctx.logs(),
     triggers: await ctx.triggers(),
+    limits: await ctx.limits(),
     draft: (goal, model, signal) => drafter(goal, model, signal),
   };
 }

@@ -1,9 +1,9 @@
 // One way to declare a tool: name, title, model-oriented description, described zod input and
 // output, annotations, and a handler returning structured content plus a one-line summary.
 // Registration applies the caller's access (hidden tools are never registered, so they are
-// neither listed nor callable), checks arguments against the closed input schema, turns every
-// thrown error into an `isError` result, and queues a record of each mutating call for the
-// audit log, written just after the answer.
+// neither listed nor callable) and turns every thrown error into an `isError` result; `callTool`,
+// shared with the JSON API, checks arguments against the closed input schema and queues a record
+// of each mutating call for the audit log, written just after the answer.
 
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -44,10 +44,16 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
 }
 
 export interface ToolContext {
-  server: McpServer;
+  /** The MCP session's server; absent for calls through the JSON API (no elicitation, no notifications). */
+  server?: McpServer;
   services: McpServices;
   access: McpAccess;
+  /** The surface the call came through; runs it starts carry it as their trigger. Default `mcp`. */
+  surface?: 'mcp' | 'api';
 }
+
+/** The context of a call within an MCP session, which always has its server. */
+export type McpToolContext = ToolContext & { server: McpServer };
 
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(definition: ToolDefinition<I, O>): ToolDefinition<I, O> {
   return definition;
@@ -63,11 +69,44 @@ export type AnyToolDefinition = ToolDefinition<any, any>;
  */
 const UNCHECKED_ARGUMENTS = z.looseObject({});
 
-export function registerTools(ctx: ToolContext, tools: readonly AnyToolDefinition[]): string[] {
+const inputSchemas = new WeakMap<AnyToolDefinition, z.ZodObject>();
+
+/** The closed input schema of a tool, built once. */
+function inputSchemaOf(tool: AnyToolDefinition): z.ZodObject {
+  let schema = inputSchemas.get(tool);
+  if (!schema) {
+    schema = toolInputSchema(tool.input);
+    inputSchemas.set(tool, schema);
+  }
+  return schema;
+}
+
+/**
+ * Calls a tool the way every surface does (MCP and the JSON API): arguments checked against its
+ * closed schema, then its handler; mutating calls, and any call refused for the caller's rights,
+ * are queued for the audit log. The caller's access to the tool itself is checked by the caller.
+ * Throws what the check or the handler throws: each surface answers errors in its own shape.
+ */
+export async function callTool(tool: AnyToolDefinition, args: unknown, call: ToolCall, ctx: ToolContext): Promise<ToolOutcome<Record<string, unknown>>> {
+  const mutating = tool.annotations.readOnlyHint !== true;
+  try {
+    const checked = await parseToolArguments(tool.name, inputSchemaOf(tool), args);
+    const outcome = await tool.run(checked as never, call, ctx);
+    if (mutating) ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'ok', summary: outcome.summary, ...outcome.audit });
+    return outcome;
+  } catch (error) {
+    // Refusals of the caller's rights are recorded for read-only tools too: probing is worth knowing.
+    if (mutating || isRightsRefusal(error)) {
+      ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'error', errorCode: error instanceof WeftError ? error.code : 'INTERNAL' });
+    }
+    throw error;
+  }
+}
+
+export function registerTools(ctx: McpToolContext, tools: readonly AnyToolDefinition[]): string[] {
   const registered: string[] = [];
   for (const tool of tools) {
     if (!ctx.access.toolVisible(tool.name)) continue;
-    const inputSchema = toolInputSchema(tool.input);
     ctx.server.registerTool(
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: UNCHECKED_ARGUMENTS, outputSchema: tool.output, annotations: tool.annotations },
@@ -82,17 +121,10 @@ export function registerTools(ctx: ToolContext, tools: readonly AnyToolDefinitio
               .catch(() => undefined);
           },
         };
-        const mutating = tool.annotations.readOnlyHint !== true;
         try {
-          const checked = await parseToolArguments(tool.name, inputSchema, args);
-          const outcome = await tool.run(checked as never, call, ctx);
-          if (mutating) ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'ok', summary: outcome.summary, ...outcome.audit });
-          return toolSuccess(outcome.structured as Record<string, unknown>, outcome.summary);
+          const outcome = await callTool(tool, args, call, ctx);
+          return toolSuccess(outcome.structured, outcome.summary);
         } catch (error) {
-          // Refusals of the caller's rights are recorded for read-only tools too: probing is worth knowing.
-          if (mutating || isRightsRefusal(error)) {
-            ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'error', errorCode: error instanceof WeftError ? error.code : 'INTERNAL' });
-          }
           return toolError(error);
         }
       },

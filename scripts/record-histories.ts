@@ -15,6 +15,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createWeftWorker } from '../src/app/worker/weft-worker.js';
 import type { FlowSpec } from '../src/core/spec/flow-spec.js';
 import { parseFlow } from '../src/core/spec/parse-flow.js';
+import { FlowService } from '../src/services/flow-service.js';
 import { MemoryFlowCatalog } from '../src/services/flows/flow-catalog.js';
 import { getRunningView, respondToApproval, startRun, waitForRun } from '../src/services/runs/run-client.js';
 import { secretsFromEnv } from '../src/services/secrets/secret-source.js';
@@ -65,7 +66,11 @@ async function main(): Promise<void> {
   });
   const running = worker.run();
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  const cases: Record<string, { spec: FlowSpec; inputs?: Record<string, unknown>; approve?: boolean }> = {
+  // A saved flow whose flow trigger listens to the `flow-trigger` case: that run's last step starts it.
+  await new FlowService(store).save(
+    'id: listener\nnamespace: lib\ninputs: [{ id: rows, type: integer }]\ntasks: [{ id: got, type: log, message: "{{ inputs.rows }}" }]\ntriggers:\n  - { id: after, type: flow, flows: [default/flow-trigger], states: [COMPLETED], inputs: { rows: "{{ trigger.outputs.rows }}" } }\n',
+  );
+  const cases: Record<string, { spec: FlowSpec; inputs?: Record<string, unknown>; approve?: boolean; downstream?: boolean }> = {
     'control-flow': {
       spec: flow(`
 id: control-flow
@@ -144,6 +149,11 @@ tasks:
       ),
       approve: true,
     },
+    // The run's end fires the flow trigger of `lib/listener` (one local activity, workflows/flow-trigger-fire.ts).
+    'flow-trigger': {
+      spec: flow(`id: flow-trigger\ntasks:\n  - { id: make, type: set, values: { rows: 3 } }\noutputs: { rows: "{{ outputs.make.rows }}" }\n`),
+      downstream: true,
+    },
   };
   // --only=<case>[,<case>] records just those cases.
   const only = process.argv
@@ -155,7 +165,13 @@ tasks:
       if (only && !only.includes(caseName)) continue;
       // The replay test derives the workflow id from the file name: `record-<file name>`.
       const name = SUFFIX ? `${caseName}.${SUFFIX}` : caseName;
-      const { runId } = await startRun(client, { flow: c.spec, inputs: c.inputs ?? {}, taskQueue: 'record', runId: `record-${name}` });
+      const { runId } = await startRun(client, {
+        flow: c.spec,
+        inputs: c.inputs ?? {},
+        taskQueue: 'record',
+        runId: `record-${name}`,
+        ...(c.downstream ? { downstream: true } : {}),
+      });
       if (c.approve) {
         for (;;) {
           const view = await getRunningView(client, runId);

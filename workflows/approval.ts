@@ -3,6 +3,7 @@
 
 import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { renderText } from '../src/core/expressions/evaluate.js';
+import { approvalConfigDigest } from '../src/core/runs/restart-digest.js';
 import {
   APPROVAL_ALREADY_DECIDED,
   type ApprovalDecision,
@@ -35,6 +36,10 @@ export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Fr
     ...(task.fields ? { fields: task.fields } : {}),
     ...(timeoutMs !== undefined ? { expiresAt: new Date(now + timeoutMs).toISOString() } : {}),
   };
+  // What the approval asks, so a restart asks again only when that changed (restart-seed.ts).
+  record.digest = approvalConfigDigest({ message: pending.message, approvers: pending.approvers, fields: task.fields, onReject: task.onReject });
+  const reused = ctx.restart?.match(key, () => record.digest as string);
+  if (reused) return reused.output as ApprovalOutput;
   ctx.book.approvals.set(key, pending);
   ctx.updateWaiting();
   ctx.book.set(record, 'WAITING');

@@ -3,7 +3,8 @@
 
 import { sleep } from '@temporalio/workflow';
 import { renderTemplate } from '../src/core/expressions/evaluate.js';
-import type { TaskRunRecord } from '../src/core/runs/run-types.js';
+import { sleepConfigDigest } from '../src/core/runs/restart-digest.js';
+import { type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
 import { parseDuration } from '../src/core/spec/duration.js';
 import type { FailTask, IfTask, ParallelTask, SequenceTask, SleepTask, SwitchTask, Task } from '../src/core/spec/flow-spec.js';
 import type { Frame } from './frame.js';
@@ -14,9 +15,17 @@ import { TaskFailure } from './task-failure.js';
 
 export async function runSleep(ctx: RunContext, task: SleepTask, frame: Frame, record: TaskRunRecord): Promise<unknown> {
   let ms: number;
-  if (task.duration !== undefined) ms = parseDuration(task.duration) ?? 0;
-  else {
+  // What the sleep waits for, so a restart sleeps again only when that changed (restart-seed.ts).
+  const reusable = (until?: unknown) => {
+    record.digest = sleepConfigDigest({ duration: task.duration, until });
+    return ctx.restart?.match(taskRunKey(task.id, frame.iteration), () => record.digest as string) !== undefined;
+  };
+  if (task.duration !== undefined) {
+    if (reusable()) return {};
+    ms = parseDuration(task.duration) ?? 0;
+  } else {
     const until = renderTemplate(task.until ?? '', frame.scope(), `${task.id}.until`);
+    if (reusable(until)) return {};
     const at = typeof until === 'string' ? Date.parse(until) : Number.NaN;
     if (Number.isNaN(at))
       throw new TaskFailure(task.id, frame.iteration, {

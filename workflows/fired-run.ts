@@ -51,7 +51,16 @@ export async function resolveFiredRun(input: FlowRunInput): Promise<FlowRunInput
     const memo: FiredRunMemo = { revision: latest.revision, inputs: resolved.inputs, event };
     upsertMemo({ [FIRED_RUN_MEMO]: memo });
     upsertSearchAttributes([{ key: WEFT_REVISION, value: latest.revision }]);
-    return { ...input, flow: latest.flow, revision: latest.revision, inputs: resolved.inputs, event, fire: undefined, taskDefaults: latest.taskDefaults };
+    return {
+      ...input,
+      flow: latest.flow,
+      revision: latest.revision,
+      inputs: resolved.inputs,
+      event,
+      fire: undefined,
+      taskDefaults: latest.taskDefaults,
+      ...(latest.downstream ? { downstream: true } : {}),
+    };
   } catch (error) {
     // Only an ApplicationFailure fails a run; any other error would stall the workflow task.
     if (error instanceof WeftError) throw ApplicationFailure.create({ type: TRIGGER_FAILED, message: error.message, nonRetryable: true });

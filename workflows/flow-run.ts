@@ -31,9 +31,12 @@ import {
 import { parseDuration } from '../src/core/spec/duration.js';
 import { checkApprovalResponse, recordApprovalResponse } from './approval.js';
 import { resolveFiredRun } from './fired-run.js';
+import { settleWithFlowTriggers } from './flow-trigger-fire.js';
 import { Frame } from './frame.js';
 import { Interpreter } from './interpreter.js';
+import { RestartBook } from './restart-seed.js';
 import { RunContext } from './run-context.js';
+import { admitRun, releasingRunSlot } from './run-slot.js';
 import { TaskFailure, toTaskError } from './task-failure.js';
 import { runWithTimeout } from './timeout-scope.js';
 
@@ -48,8 +51,12 @@ export async function flowRun(given: FlowRunInput): Promise<FlowRunResult> {
   const ctx = new RunContext(workflowInfo().workflowId, input.flow, input.revision, input.depth ?? 0);
   ctx.rights = input.rights;
   ctx.taskDefaults = input.taskDefaults;
+  if (input.restart) ctx.restart = new RestartBook(input.restart);
   try {
-    return await interpretRun(ctx, input);
+    // Flow triggers listening to this flow fire as the run's last step (none listening: no step).
+    return await settleWithFlowTriggers(input, () =>
+      input.flow.concurrency ? releasingRunSlot(ctx, () => interpretRun(ctx, input)) : interpretRun(ctx, input),
+    );
   } finally {
     // Every way out (completed, failed, timed out, cancelled) writes the events still buffered,
     // so a closed run's logs are complete; a sink write issues no command, so no cancellation stops it.
@@ -61,16 +68,30 @@ async function interpretRun(ctx: RunContext, input: FlowRunInput): Promise<FlowR
   const { flow } = input;
   const info = workflowInfo();
   let state: RunState = 'RUNNING';
+  let waitingFor: string | undefined;
   setHandler(taskRunsQuery, (query) => {
     const page = ctx.book.page(query?.offset, query?.limit);
     const live = state === 'RUNNING' && ctx.book.approvals.size > 0 ? 'WAITING' : state;
-    return { state: live, offset: query?.offset ?? 0, ...page, pendingApprovals: [...ctx.book.approvals.values()] };
+    return { state: live, offset: query?.offset ?? 0, ...page, pendingApprovals: [...ctx.book.approvals.values()], ...(waitingFor ? { waitingFor } : {}) };
   });
   setHandler(taskOutputQuery, ({ taskId, iteration }) => {
     const key = taskRunKey(taskId, iteration);
     return ctx.outputs.has(key) ? { found: true, output: ctx.outputs.get(key) } : { found: false };
   });
   setHandler(approvalUpdate, (response) => recordApprovalResponse(ctx, response), { validator: (response) => checkApprovalResponse(ctx, response) });
+  // Concurrency (docs/limits.md): the slot first, before vars, the timeout and any task.
+  const admitted = flow.concurrency
+    ? await admitRun(ctx, input, {
+        onQueued: (what) => {
+          state = 'QUEUED';
+          waitingFor = what;
+        },
+        onAdmitted: () => {
+          state = 'RUNNING';
+          waitingFor = undefined;
+        },
+      })
+    : undefined;
 
   const interp = new Interpreter(ctx);
   const run = {
@@ -78,7 +99,7 @@ async function interpretRun(ctx: RunContext, input: FlowRunInput): Promise<FlowR
     flow: `${flow.namespace}/${flow.id}`,
     namespace: flow.namespace,
     revision: input.revision,
-    startedAt: info.startTime.toISOString(),
+    startedAt: admitted?.admittedAt ?? info.startTime.toISOString(),
     trigger: input.trigger,
     event: input.event ?? {},
   };

@@ -2,11 +2,12 @@
 // returns the slice's iteration outputs (the claim-check codec keeps a large result out of history).
 
 import { ApplicationFailure } from '@temporalio/workflow';
-import { RUN_FAILURE_TYPES, type RunRights } from '../src/core/runs/run-types.js';
+import { type RestartSeed, RUN_FAILURE_TYPES, type RunRights } from '../src/core/runs/run-types.js';
 import type { FlowSpec, Task } from '../src/core/spec/flow-spec.js';
 import type { TaskDefaultsTable } from '../src/core/task-types/run-defaults.js';
 import { Frame, type FrameBase } from './frame.js';
 import { Interpreter } from './interpreter.js';
+import { RestartBook } from './restart-seed.js';
 import { RunContext } from './run-context.js';
 import { runPool } from './run-pool.js';
 import { TaskFailure } from './task-failure.js';
@@ -31,6 +32,8 @@ export interface ForeachBatchInput {
   rights?: RunRights;
   /** The run's task-type defaults (FlowRunInput.taskDefaults), for the tasks of its iterations. */
   taskDefaults?: TaskDefaultsTable;
+  /** In a restarted run: the reusable task runs of this batch's iterations (FlowRunInput.restart). */
+  restart?: RestartSeed;
 }
 
 /** What iterations of a batch see besides `item` and `index`. */
@@ -49,6 +52,7 @@ export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBat
   const ctx = new RunContext(input.runId, input.flow, input.revision, input.depth);
   ctx.rights = input.rights;
   ctx.taskDefaults = input.taskDefaults;
+  if (input.restart) ctx.restart = new RestartBook(input.restart);
   try {
     return await runBatch(ctx, input);
   } finally {

@@ -81,6 +81,7 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
       iterationPrefix: frame.iteration ?? [],
       ...(ctx.rights ? { rights: ctx.rights } : {}),
       ...(ctx.taskDefaults ? { taskDefaults: ctx.taskDefaults } : {}),
+      ...(ctx.restart ? { restart: ctx.restart.forBatch(frame.iteration ?? [], offset, batchSize) } : {}),
     };
     const result = (await executeChild('foreachBatch', {
       workflowId: `${workflowId}.${key}.batch${b}`,

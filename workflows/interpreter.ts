@@ -12,6 +12,7 @@ import { defaultsOf } from '../src/core/task-types/run-defaults.js';
 import { truthy } from './control-tasks.js';
 import type { Frame } from './frame.js';
 import { failureDetails } from './llm-task.js';
+import { underLimits } from './named-limits.js';
 import { backoffMs, resolveRetry } from './retry-policy.js';
 import type { RunContext } from './run-context.js';
 import { executorOf, runAttempt, runNow } from './task-executors.js';
@@ -108,6 +109,7 @@ export class Interpreter {
   private begin(task: Task, frame: Frame, record: TaskRunRecord): Promise<unknown> | undefined {
     try {
       if (this.skipped(task, frame, record)) return undefined;
+      if (task.limits) return underLimits(this.ctx, task, frame, record, () => this.limitedWork(task, frame, record));
       const plan = this.attemptPlan(task);
       if (!plan.single) return this.withAttempts(task, frame, record, plan);
       this.startAttempt(task, frame, record, 1);
@@ -117,6 +119,14 @@ export class Interpreter {
       this.failed(task, frame, record, error);
     }
     return undefined;
+  }
+
+  /** The work of a task that holds its named limits' slots: every attempt, as one promise or value. */
+  private limitedWork(task: Task, frame: Frame, record: TaskRunRecord): unknown {
+    const plan = this.attemptPlan(task);
+    if (!plan.single) return this.withAttempts(task, frame, record, plan);
+    this.startAttempt(task, frame, record, 1);
+    return executorOf(task).now ? runNow(this, task.type, task, frame) : runAttempt(this, task.type, task, frame, record, 1);
   }
 
   /** Records the outcome of a task's work; throws what `failed` throws. */
@@ -141,10 +151,12 @@ export class Interpreter {
   }
 
   private completed(task: Task, frame: Frame, record: TaskRunRecord, output: unknown): void {
+    const key = taskRunKey(task.id, frame.iteration);
     frame.setOutput(task.id, output ?? {});
-    this.ctx.outputs.set(taskRunKey(task.id, frame.iteration), output ?? {});
+    this.ctx.outputs.set(key, output ?? {});
+    const reusedFrom = this.ctx.restart?.markReused(key, record);
     this.ctx.book.finish(record, record.cached ? 'CACHED' : 'COMPLETED');
-    const message = record.cached ? 'completed from cache' : `completed in ${elapsedMs(record.startedAt)} ms`;
+    const message = reusedFrom ? `reused from run ${reusedFrom}` : record.cached ? 'completed from cache' : `completed in ${elapsedMs(record.startedAt)} ms`;
     this.ctx.events.record(task.id, frame.iteration, record.attempts, 'completed', 'info', message);
   }
 

@@ -4,14 +4,17 @@
 import { executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 import { renderTemplate, renderText, renderTextMap, renderValue } from '../src/core/expressions/evaluate.js';
 import type { LogLine } from '../src/core/runs/activity-io.js';
+import { subflowConfigDigest } from '../src/core/runs/restart-digest.js';
 import { resolveInputs } from '../src/core/runs/run-inputs.js';
-import { type FlowRunInput, type FlowRunResult, taskRunKey } from '../src/core/runs/run-types.js';
+import { type FlowRunInput, type FlowRunResult, type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
 import { runSearchAttributes } from '../src/core/runs/search-attributes.js';
 import { parseDuration } from '../src/core/spec/duration.js';
 import type { HttpTask, LogTask, ScriptTask, SubflowTask } from '../src/core/spec/flow-spec.js';
 import { defaultsOf } from '../src/core/task-types/run-defaults.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
+import { cachedSubflowOutcome, storeSubflowOutcome, subflowCacheQuery } from './subflow-cache.js';
+import { cacheRequestOf, outputOf } from './task-cache.js';
 import { TaskFailure } from './task-failure.js';
 
 /** Deepest subflow nesting before a run fails (a flow calling itself without bound). */
@@ -51,14 +54,15 @@ function logLines(ctx: RunContext, task: LogTask, frame: Frame): LogLine[] {
  * Not async: it hands back the activity's promise itself (one promise fewer per request, see
  * Interpreter.withRetry); a template error throws at once, inside the caller's try.
  */
-export function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: number): Promise<unknown> {
+export function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: number, record: TaskRunRecord): Promise<unknown> {
   const scope = ctx.secretScope(frame);
   const url = renderText(task.url, scope, `${task.id}.url`);
   const limit = timeoutMs(ctx, task);
   const key = taskRunKey(task.id, frame.iteration);
   const method = task.method ?? 'GET';
+  const cache = cacheRequestOf(task, frame);
   const acts = ctx.activities(key, attempt, `${key}: ${method} ${stripSecrets(url)}`, limit + TIMEOUT_SLACK_MS);
-  return acts.httpRequest({
+  const call = acts.httpRequest({
     context: ctx.taskContext(task.id, frame.iteration, attempt),
     url,
     method,
@@ -69,25 +73,33 @@ export function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: 
     ...(task.expectStatus !== undefined ? { expectStatus: task.expectStatus } : {}),
     responseType: task.responseType ?? 'auto',
     timeoutMs: limit,
+    ...(cache ? { cache } : {}),
   });
+  return cache ? call.then((answer) => outputOf(record, answer)) : call;
 }
 
-export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame, attempt: number): Promise<unknown> {
+export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame, attempt: number, record: TaskRunRecord): Promise<unknown> {
   const scope = ctx.secretScope(frame);
   const limit = timeoutMs(ctx, task);
   const key = taskRunKey(task.id, frame.iteration);
+  const cache = cacheRequestOf(task, frame);
   const acts = ctx.activities(key, attempt, `${key}: ${task.language} script`, limit + TIMEOUT_SLACK_MS);
-  return acts.runScript({
+  const answer = await acts.runScript({
     context: ctx.taskContext(task.id, frame.iteration, attempt),
     language: task.language,
     script: task.script,
     env: renderTextMap(task.env, scope, `${task.id}.env`),
     ...(task.workingDir !== undefined ? { workingDir: renderText(task.workingDir, scope, `${task.id}.workingDir`) } : {}),
+    ...(task.network !== undefined ? { network: task.network } : {}),
+    ...(task.resources !== undefined ? { resources: task.resources } : {}),
+    ...(task.dependencies !== undefined ? { dependencies: task.dependencies } : {}),
     timeoutMs: limit,
+    ...(cache ? { cache } : {}),
   });
+  return cache ? outputOf(record, answer) : answer;
 }
 
-export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Frame): Promise<unknown> {
+export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Frame, record: TaskRunRecord): Promise<unknown> {
   if (ctx.depth + 1 > MAX_SUBFLOW_DEPTH) {
     throw new TaskFailure(task.id, frame.iteration, {
       type: 'SubflowDepthExceeded',
@@ -103,6 +115,17 @@ export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Fram
   }
   const input: FlowRunInput = { flow: resolved.flow, revision: resolved.revision, inputs: inputs.inputs, trigger: 'subflow', depth: ctx.depth + 1, ...rights };
   if (resolved.taskDefaults) input.taskDefaults = resolved.taskDefaults;
+  const reused = ctx.restart?.match(taskRunKey(task.id, frame.iteration), () =>
+    subflowConfigDigest({ flow: `${resolved.flow.namespace}/${resolved.flow.id}`, revision: resolved.revision, inputs: inputs.inputs }),
+  );
+  if (reused) return reused.output;
+  const cache = task.wait === false ? undefined : cacheRequestOf(task, frame);
+  const cacheQuery = cache ? subflowCacheQuery(ctx, task, frame, record, cache, { revision: resolved.revision, inputs: inputs.inputs }) : undefined;
+  if (cacheQuery) {
+    const cached = await cachedSubflowOutcome(ctx, cacheQuery, record);
+    if (cached !== undefined) return cached;
+  }
+  if (resolved.downstream) input.downstream = true;
   const workflowId = `${workflowInfo().workflowId}.${taskRunKey(task.id, frame.iteration)}`;
   const options = {
     workflowId,
@@ -117,7 +140,9 @@ export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Fram
   // The child may wait for hours (approvals): show what happened so far before waiting on it.
   ctx.events.writeNow();
   const result = (await executeChild('flowRun', options)) as FlowRunResult;
-  return { runId: workflowId, state: result.state, outputs: result.outputs };
+  const output = { runId: workflowId, state: result.state, outputs: result.outputs };
+  if (cacheQuery) await storeSubflowOutcome(ctx, cacheQuery, output);
+  return output;
 }
 
 // Activity summaries are visible in the Web UI: never show a secret marker's name there either.

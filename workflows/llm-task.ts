@@ -12,6 +12,7 @@ import type { LlmTask } from '../src/core/spec/flow-spec.js';
 import { defaultsOf } from '../src/core/task-types/run-defaults.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
+import { cacheRequestOf } from './task-cache.js';
 
 /** Extra time Temporal allows past the call's own timeout. */
 const TIMEOUT_SLACK_MS = 30_000;
@@ -34,14 +35,15 @@ export async function runLlm(ctx: RunContext, task: LlmTask, frame: Frame, recor
     ...(task.responseSchema !== undefined ? { responseSchema: task.responseSchema } : {}),
     ...(task.temperature !== undefined ? { temperature: task.temperature } : {}),
     ...(task.maxTokens !== undefined ? { maxTokens: task.maxTokens } : {}),
-    ...(task.cache ? { cacheTtlMs: parseDuration(task.cache.ttl) ?? 0 } : {}),
+    ...(task.cache ? { cache: cacheRequestOf(task, frame) } : {}),
   };
   const acts = ctx.activities(key, attempt, `${key}: ${input.provider} ${input.model}`, limit + TIMEOUT_SLACK_MS);
   try {
     const output = (await acts.callLlm(input)) as LlmOutput;
     addUsage(record, output.usage);
     if (output.cached) record.cached = true;
-    const { cached: _cached, ...shown } = output;
+    if (output.cachedFrom) record.cachedFrom = output.cachedFrom;
+    const { cached: _cached, cachedFrom: _cachedFrom, ...shown } = output;
     return shown;
   } catch (error) {
     const details = failureDetails(error);

@@ -20,6 +20,7 @@ import { WEFT_WAITING } from '../src/core/runs/search-attributes.js';
 import type { FlowSpec } from '../src/core/spec/flow-spec.js';
 import type { TaskDefaultsTable } from '../src/core/task-types/run-defaults.js';
 import type { Frame } from './frame.js';
+import type { RestartBook } from './restart-seed.js';
 import { runLogs } from './run-log-sink.js';
 import { TaskBook } from './task-book.js';
 import { TaskEvents } from './task-events.js';
@@ -56,6 +57,8 @@ export class RunContext {
   rights: RunRights | undefined;
   /** Per-type defaults the run started with (FlowRunInput.taskDefaults); read with `defaultsOf`. */
   taskDefaults: TaskDefaultsTable | undefined;
+  /** Set in a restarted run: the task runs it may reuse (FlowRunInput.restart). */
+  restart: RestartBook | undefined;
 
   constructor(
     readonly runId: string,
@@ -79,7 +82,8 @@ export class RunContext {
       heartbeatTimeout: HEARTBEAT_TIMEOUT,
       retry: INFRASTRUCTURE_RETRY,
     };
-    return proxyActivities<WeftActivities>(options);
+    const acts = proxyActivities<WeftActivities>(options);
+    return this.restart ? this.restart.activities(acts, key, attempt) : acts;
   }
 
   /**

@@ -50,11 +50,11 @@ const EXECUTORS: ExecutorRegistry = {
   }),
   sleep: { run: (interp, task, frame, record) => runSleep(interp.ctx, task, frame, record) },
   // Not wrapped: the activity's promise is the task's promise (one promise fewer per request).
-  http: { run: (interp, task, frame, _record, attempt) => runHttp(interp.ctx, task, frame, attempt), selfTimed: true },
-  script: { run: (interp, task, frame, _record, attempt) => runScript(interp.ctx, task, frame, attempt), selfTimed: true, ownLines: true },
+  http: { run: (interp, task, frame, record, attempt) => runHttp(interp.ctx, task, frame, attempt, record), selfTimed: true },
+  script: { run: (interp, task, frame, record, attempt) => runScript(interp.ctx, task, frame, attempt, record), selfTimed: true, ownLines: true },
   llm: { run: (interp, task, frame, record, attempt) => runLlm(interp.ctx, task, frame, record, attempt), selfTimed: true, ownLines: true },
   approval: { run: (interp, task, frame, record) => runApproval(interp.ctx, task, frame, record), selfTimed: true },
-  subflow: { run: (interp, task, frame) => runSubflow(interp.ctx, task, frame) },
+  subflow: { run: (interp, task, frame, record) => runSubflow(interp.ctx, task, frame, record) },
   sequence: { run: (interp, task, frame) => runSequence(interp, task, frame) },
   parallel: { run: (interp, task, frame) => runParallel(interp, task, frame) },
   if: { run: (interp, task, frame) => runIf(interp, task, frame) },
@@ -63,7 +63,7 @@ const EXECUTORS: ExecutorRegistry = {
 };
 
 const CUSTOM_EXECUTOR: Executor<CustomTask> = {
-  run: (interp, task, frame, _record, attempt) => runCustomTask(interp.ctx, task, frame, attempt),
+  run: (interp, task, frame, record, attempt) => runCustomTask(interp.ctx, task, frame, attempt, record),
   ownLines: true,
 };
 

@@ -9,6 +9,7 @@ import { scriptTaskPaths } from '../../src/core/spec/flow-tasks.js';
 import { taskTypeDetail, taskTypeSummaries } from '../../src/core/spec/task-catalog.js';
 import { allTaskTypeNames, isKnownTaskType } from '../../src/core/task-types/registry.js';
 import { checkFlow } from '../../src/services/flow-service.js';
+import { assertUpstreamsReadable, flowTriggerWarnings } from '../../src/services/triggers/flow-triggers.js';
 import { type McpAccess, namespaceAllowed } from '../access.js';
 import { cutText, FLOW_SOURCE_BYTES } from '../budget.js';
 import { defineTool } from '../tool-registry.js';
@@ -92,6 +93,7 @@ export const validateFlow = defineTool({
       for (const path of scriptTaskPaths(parsed.flow)) {
         if (!ctx.access.scriptsAllowed) warnings.push({ path, message: 'is a script task; this session may not save or run script tasks' });
       }
+      if (ctx.services.limits) warnings.push(...(await ctx.services.limits.warnings(parsed.flow)));
     }
     const summary = parsed.valid
       ? `valid${warnings.length ? ` (${warnings.length} warning${warnings.length > 1 ? 's' : ''})` : ''}`
@@ -110,11 +112,17 @@ export const saveFlow = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run({ flow, message }, _call, ctx) {
     const parsed = checkFlow(flow);
-    if (parsed.valid) checkFlowAccess(parsed.flow, ctx.access);
+    if (parsed.valid) {
+      checkFlowAccess(parsed.flow, ctx.access);
+      // A flow trigger hands the upstream run's outputs to this flow: only a reader of the upstream may save one.
+      assertUpstreamsReadable(parsed.flow, (namespace) => namespaceAllowed(ctx.access, namespace), `namespace ${ctx.access.namespace}`);
+    }
     const saved = await ctx.services.flows.save(flow, message);
+    const warnings = parsed.valid ? await flowTriggerWarnings(ctx.services.flows, parsed.flow) : [];
+    const done = saved.created ? `saved ${saved.flow} as revision ${saved.revision}` : `${saved.flow} unchanged (revision ${saved.revision})`;
     return {
       structured: saved,
-      summary: saved.created ? `saved ${saved.flow} as revision ${saved.revision}` : `${saved.flow} unchanged (revision ${saved.revision})`,
+      summary: [done, ...warnings.map((w) => `warning: ${w}`)].join('; '),
       audit: { flow: saved.flow },
     };
   },

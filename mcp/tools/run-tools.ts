@@ -2,7 +2,7 @@
 // answer approvals as an agent.
 
 import { z } from 'zod';
-import { RUN_STATES } from '../../src/core/runs/run-types.js';
+import { RUN_STATES, type RunState } from '../../src/core/runs/run-types.js';
 import { RUN_TRIGGERS } from '../../src/core/runs/search-attributes.js';
 import { FLOW_LIMITS } from '../../src/core/spec/limits.js';
 import { ApprovalAlreadyDecidedError, type RunDetail } from '../../src/services/run-service.js';
@@ -17,7 +17,7 @@ import { errorData } from '../tool-result.js';
 import { AccessDeniedError, checkFlowAccess, checkFlowRefAccess } from './flow-tools.js';
 import { CursorField, FlowRefField, IterationField, limitField, RunIdField, TimeField, WaitSecondsField } from './tool-fields.js';
 
-const InputsField = z
+export const InputsField = z
   .record(z.string(), z.unknown())
   .refine((v) => jsonBytes(v) <= FLOW_LIMITS.maxInputBytes, `must be at most ${FLOW_LIMITS.maxInputBytes} bytes of JSON`)
   .describe('By input id');
@@ -41,6 +41,8 @@ export async function waitOnRun(runId: string, waitSeconds: number, call: ToolCa
       // A run blocked on an approval nobody here answers will not end while we wait: hand the
       // caller the WAITING run now rather than at the end of waitSeconds.
       onApproval: async (approval, remainingMs) => {
+        // Without an MCP session (the JSON API) nobody can be asked: the caller gets the WAITING run.
+        if (!ctx.server) return true;
         const outcome = await elicitApproval(ctx.server, runs, runId, approval, remainingMs, call.signal);
         if (outcome.refused)
           refused.push({ taskId: approval.taskId, ...(approval.iteration ? { iteration: approval.iteration } : {}), reason: outcome.refused });
@@ -72,7 +74,7 @@ export const runFlow = defineTool({
   name: 'run_flow',
   title: 'Run a flow',
   description:
-    'Starts a run of a saved flow. With waitSeconds it waits for the end (outputs or error); else, or when time is up, follow the runId with get_run. idempotencyKey makes retries safe: same key, same run (started: false).',
+    'Starts a run of a saved flow; waitSeconds waits for the end (outputs or error), else follow runId with get_run. Same idempotencyKey, same run (started: false).',
   input: {
     flow: FlowRefField,
     inputs: InputsField.optional(),
@@ -95,10 +97,10 @@ export const runFlow = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   execution: { taskSupport: 'optional' },
   async run({ flow, inputs, waitSeconds, idempotencyKey, revision }, call, ctx) {
-    const { runId, started, uiUrl } = await startRun({ flow, inputs, idempotencyKey, revision }, ctx);
+    const { runId, started, uiUrl, state } = await startRun({ flow, inputs, idempotencyKey, revision }, ctx);
     if (!waitSeconds) {
       return {
-        structured: { runId, state: 'RUNNING' as const, started, uiUrl },
+        structured: { runId, state: state ?? ('RUNNING' as const), started, uiUrl },
         summary: `${started ? 'started' : 'attached to existing'} run ${runId}; follow it with get_run (waitSeconds up to 50)`,
         audit: { runId, flow },
       };
@@ -125,17 +127,17 @@ export const runFlow = defineTool({
 export async function startRun(
   args: { flow: string; inputs?: Record<string, unknown>; idempotencyKey?: string; revision?: number },
   ctx: ToolContext,
-): Promise<{ runId: string; started: boolean; uiUrl: string }> {
+): Promise<{ runId: string; started: boolean; uiUrl: string; state?: RunState }> {
   checkFlowRefAccess(args.flow, ctx.access);
   const entry = await ctx.services.flows.get(args.flow, args.revision);
   checkFlowAccess(entry.spec, ctx.access);
   const rights = runRightsOf(ctx.access);
-  const { runId, started } = await ctx.services.runs.start(
-    { flow: args.flow, revision: entry.revision, inputs: args.inputs, idempotencyKey: args.idempotencyKey, trigger: 'mcp' },
+  const { runId, started, state } = await ctx.services.runs.start(
+    { flow: args.flow, revision: entry.revision, inputs: args.inputs, idempotencyKey: args.idempotencyKey, trigger: ctx.surface ?? 'mcp' },
     entry,
     rights,
   );
-  return { runId, started, uiUrl: ctx.services.runs.uiUrl(runId) };
+  return { runId, started, uiUrl: ctx.services.runs.uiUrl(runId), ...(state ? { state } : {}) };
 }
 
 /** `run_flow`'s result for a run it waited on; also the result of a `run_flow` MCP task. */
@@ -219,7 +221,7 @@ export const respondToApproval = defineTool({
   name: 'respond_to_approval',
   title: 'Answer an approval',
   description:
-    'Approves or rejects a waiting approval as an agent; only for approvers: any (approvers: human needs a person: CLI or the elicitation form). A decided approval stays so: accepted false, code and decision.',
+    'Answers a waiting approval as an agent (approvers: any only; human needs a person: CLI or the form). An already decided one: accepted false, code, decision.',
   input: {
     runId: RunIdField,
     taskId: z.string().min(1).max(200).describe('See get_run approvals'),
@@ -238,13 +240,15 @@ export const respondToApproval = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async run({ runId, taskId, iteration, approved, comment, data }, _call, ctx) {
     await checkRunAccess(runId, ctx);
+    // A person's key answers as that person through the JSON API only: every MCP call is an agent's.
+    const person = ctx.surface === 'api' ? ctx.access.person : undefined;
     try {
       await ctx.services.runs.respondToApproval(runId, {
         taskId,
         ...(iteration ? { iteration } : {}),
         approved,
-        by: `agent (${ctx.access.caller})`,
-        approver: 'agent',
+        by: person ? `${person} (${ctx.access.caller})` : `agent (${ctx.access.caller})`,
+        approver: person ? 'human' : 'agent',
         ...(comment ? { comment } : {}),
         data: data ?? {},
       });

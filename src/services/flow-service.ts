@@ -11,6 +11,7 @@ import { FLOW_CURSOR } from './cursor.js';
 import { type FlowCatalog, FlowNotFoundError } from './flows/flow-catalog.js';
 import { FlowListOptionsSchema, FlowTextSchema, parseRequest } from './service-requests.js';
 import type { Store } from './store/database.js';
+import { isListenedTo, lastFlowTriggerFire, writeFlowTriggerLinks } from './triggers/flow-trigger-links.js';
 
 export interface FlowSummary {
   flow: string;
@@ -173,6 +174,8 @@ export class FlowService implements FlowCatalog {
           .insertInto('flows')
           .values({ namespace, id, created_at: now, ...row })
           .execute();
+      // With the revision, so a run never sees a revision whose flow triggers are not indexed.
+      await writeFlowTriggerLinks(tx, namespace, id, entry.kind === 'declarative' ? (entry.spec as FlowSpec) : undefined);
       return { flow: `${namespace}/${id}`, revision, created: true };
     });
   }
@@ -262,6 +265,16 @@ export class FlowService implements FlowCatalog {
     const deleted = Number(result.numUpdatedRows) > 0;
     if (deleted) await this.observer?.flowDeleted(ref, last?.spec);
     return { deleted };
+  }
+
+  /** The run a flow trigger of `ref` last started (or attached to), and when. */
+  lastFlowTriggerFire(ref: string, triggerId: string): Promise<{ firedAt: string; runId: string } | undefined> {
+    return lastFlowTriggerFire(this.store.db, ref, triggerId);
+  }
+
+  /** FlowCatalog: whether a flow trigger of a saved flow listens to `ref` (one indexed read). */
+  listenedTo(ref: string): Promise<boolean> {
+    return isListenedTo(this.store.db, ref);
   }
 
   /** FlowCatalog: the spec of a revision (default: the latest), for subflows and runs. */

@@ -8,6 +8,7 @@ import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, type LoadedDataConverter } from '@temporalio/common';
 import { Ajv } from 'ajv';
 import { FlowValidationError, WeftError } from '../core/errors.js';
+import { ADMISSION_UPDATE, ADMITTED_AT_MEMO } from '../core/runs/limit-types.js';
 import { type ExecutionStatusName, runStateOf } from '../core/runs/run-state.js';
 import {
   type ApprovalOutput,
@@ -28,7 +29,7 @@ import {
   type TokenUsageTotal,
   taskRunKey,
 } from '../core/runs/run-types.js';
-import { runSearchAttributes, WEFT_FLOW, WEFT_REVISION, WEFT_TRIGGER, WEFT_WAITING } from '../core/runs/search-attributes.js';
+import { runSearchAttributes, WEFT_FLOW, WEFT_QUEUED, WEFT_REVISION, WEFT_TRIGGER, WEFT_WAITING } from '../core/runs/search-attributes.js';
 import type { FlowSpec, SubflowTask } from '../core/spec/flow-spec.js';
 import { flowTasks } from '../core/spec/flow-tasks.js';
 import { problemsFromZod } from '../core/spec/zod-problems.js';
@@ -38,6 +39,7 @@ import type { FlowDetail, FlowService, WorkflowTarget } from './flow-service.js'
 import { isoTime } from './iso-time.js';
 import type { OutputStore } from './outputs/output-store.js';
 import { endedTasks, timelineFromHistory } from './runs/history-timeline.js';
+import { listRestarts, type RestartRunRequest, type RestartRunResult, restartRun } from './runs/restart-service.js';
 import { flowRunLaunch, getRunningView, launchRun, RUN_MEMO, respondToApproval } from './runs/run-client.js';
 import type { RunDetail } from './runs/run-detail.js';
 import { assertRunRights } from './security/tool-policy.js';
@@ -46,6 +48,8 @@ import { historyValues } from './temporal/history-payloads.js';
 import { cutText } from './text-budget.js';
 
 const MAX_RUN_PAGE = 200;
+/** How long a start waits for a run under a concurrency limit to learn whether it runs or waits (ms). */
+const ADMISSION_WAIT_MS = 5000;
 /** How long `cancel` waits for the run to close before answering that cancellation is requested (ms). */
 const CANCEL_WAIT_MS = 2000;
 /** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/io-tasks.ts). */
@@ -53,12 +57,18 @@ const MAX_SUBFLOW_WALK = 10;
 
 export { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, IdempotencyConflictError } from './runs/run-client.js';
 
+/** The run id an idempotency key names for flow `namespace/id`: the same key, the same run, for as long as Temporal keeps it. */
+export function keyedRunId(namespace: string, id: string, key: string): string {
+  return `${namespace}.${id}-k${createHash('sha256').update(`${namespace}/${id}\n${key}`).digest('hex').slice(0, 24)}`;
+}
+
 export class RunNotFoundError extends WeftError {
   constructor(readonly runId: string) {
     super('RUN_NOT_FOUND', `run ${runId} does not exist`, { hint: 'list runs to find its id; runs are kept as long as the Temporal namespace retains them' });
   }
 }
 
+export type { RestartRunRequest, RestartRunResult } from './runs/restart-service.js';
 export type { RunDetail, RunError } from './runs/run-detail.js';
 
 /** One page of a task run's output (see `RunService.taskOutputPage`). */
@@ -176,7 +186,7 @@ export class RunService {
    * (`started: false`). `read`: the revision's detail when the caller has read it already (as
    * `run_flow` does to check access), so the store is not asked twice.
    */
-  async start(input: StartRunRequest, read?: FlowDetail, rights?: RunRights): Promise<{ runId: string; started: boolean }> {
+  async start(input: StartRunRequest, read?: FlowDetail, rights?: RunRights): Promise<{ runId: string; started: boolean; state?: RunState }> {
     const request = parseRequest(StartRunRequestSchema, input, 'run request');
     const detail = read ?? (await this.flows.get(request.flow, request.revision));
     if (read && (read.flow !== request.flow || (request.revision !== undefined && read.revision !== request.revision))) {
@@ -188,10 +198,11 @@ export class RunService {
     }
     const { namespace, id } = detail.spec;
     const ref = `${namespace}/${id}`;
-    const suffix = request.idempotencyKey ? `k${createHash('sha256').update(`${ref}\n${request.idempotencyKey}`).digest('hex').slice(0, 24)}` : randomUUID();
-    const runId = `${namespace}.${id}-${suffix}`;
+    const runId = request.idempotencyKey ? keyedRunId(namespace, id, request.idempotencyKey) : `${namespace}.${id}-${randomUUID()}`;
     const idempotent = request.idempotencyKey !== undefined;
     if (!detail.target) {
+      // Only a run some flow trigger listens to ends by firing them: one indexed read here.
+      const downstream = await this.flows.listenedTo(ref);
       const launch = flowRunLaunch(
         {
           flow: detail.spec,
@@ -203,9 +214,11 @@ export class RunService {
           runId,
           idempotent,
         },
-        rights ? { rights } : {},
+        { ...(rights ? { rights } : {}), ...(downstream ? { downstream } : {}) },
       );
-      return launchRun(this.client, launch);
+      const launched = await launchRun(this.client, launch);
+      // Under a concurrency limit the run may wait or end at once: answer its real state.
+      return detail.spec.concurrency ? { ...launched, state: await this.admissionState(runId) } : launched;
     }
     const { target } = detail;
     const inputs = checkTargetInputs(target, request.inputs ?? {});
@@ -289,7 +302,17 @@ export class RunService {
   async get(runId: string): Promise<RunDetail> {
     const detail = await this.readRun(runId);
     const usage = runUsage(detail.tasks);
-    return usage ? { ...detail, usage } : detail;
+    // Only an ended run can be restarted: a running one has no restarts to look for.
+    const restarts = detail.state === 'RUNNING' || detail.state === 'WAITING' || detail.state === 'QUEUED' ? [] : await listRestarts(this.client, runId);
+    return { ...detail, ...(usage ? { usage } : {}), ...(restarts.length ? { restarts } : {}) };
+  }
+
+  /**
+   * Starts a run that restarts an ended one from a task, reusing what completed before it
+   * (flow-spec.md, Restart; services/runs/restart-service.ts).
+   */
+  restartRun(request: RestartRunRequest, rights?: RunRights): Promise<RestartRunResult> {
+    return restartRun({ client: this.client, flows: this.flows, taskQueue: this.taskQueue, readRun: (id) => this.readRun(id) }, request, rights);
   }
 
   private async readRun(runId: string): Promise<RunDetail> {
@@ -315,14 +338,17 @@ export class RunService {
       revision: fired?.revision ?? input?.revision ?? 0,
       inputs: fired?.inputs ?? input?.inputs ?? {},
       ...(input ? { trigger: input.trigger, event: fired?.event ?? input.event ?? {} } : {}),
-      startedAt: description.startTime.toISOString(),
+      ...(input?.restart ? { restartOf: input.restart.restartOf } : {}),
+      // A run that waited for its concurrency slot started when it got it (queue time is not run time).
+      startedAt: (description.memo?.[ADMITTED_AT_MEMO] as string | undefined) ?? description.startTime.toISOString(),
       ...(description.closeTime ? { endedAt: description.closeTime.toISOString() } : {}),
     };
     if (status === 'RUNNING') {
       const live = await getRunningView(this.client, runId);
       // The query can answer after the last task but before Temporal closes the run: until
-      // Temporal says the run is closed, it is running (or waiting).
-      return { ...base, state: live.state === 'WAITING' ? 'WAITING' : 'RUNNING', tasks: live.tasks, approvals: live.approvals };
+      // Temporal says the run is closed, it is running (or waiting, or queued).
+      const state = live.state === 'WAITING' || live.state === 'QUEUED' ? live.state : 'RUNNING';
+      return { ...base, state, tasks: live.tasks, approvals: live.approvals, ...(live.waitingFor ? { waitingFor: live.waitingFor } : {}) };
     }
     if (status === 'COMPLETED') {
       const result = (await handle.result()) as FlowRunResult;
@@ -433,10 +459,12 @@ export class RunService {
       const status = statusName(e.status);
       const flowAttr = e.searchAttributes?.indexedFields?.WeftFlow;
       const waiting = e.searchAttributes?.indexedFields?.WeftWaiting;
+      const queued = e.searchAttributes?.indexedFields?.[WEFT_QUEUED.name];
+      const state = runStateOf(status, undefined, waiting?.data ? Buffer.from(waiting.data).toString() === 'true' : false);
       return {
         runId: e.execution?.workflowId ?? '',
         flow: flowAttr?.data ? (JSON.parse(Buffer.from(flowAttr.data).toString()) as string) : '',
-        state: runStateOf(status, undefined, waiting?.data ? Buffer.from(waiting.data).toString() === 'true' : false),
+        state: state === 'RUNNING' && queued?.data && Buffer.from(queued.data).toString() === 'true' ? 'QUEUED' : state,
         startedAt: toIso(e.startTime) ?? '',
         ...(e.closeTime ? { endedAt: toIso(e.closeTime) } : {}),
       } as RunSummary;
@@ -470,13 +498,28 @@ export class RunService {
     return state === 'RUNNING' || state === 'WAITING' ? { runId, state, cancelRequested: true } : { runId, state };
   }
 
+  /**
+   * The state of a run of a flow with concurrency once its slot is decided: RUNNING or QUEUED as
+   * the run answers, or how it ended (refused: CANCELLED or FAILED). Bounded: a run no worker
+   * has picked up yet is answered with its state as Temporal describes it.
+   */
+  private async admissionState(runId: string): Promise<RunState> {
+    const handle = this.client.workflow.getHandle(runId);
+    try {
+      return await this.client.connection.withDeadline(Date.now() + ADMISSION_WAIT_MS, () => handle.executeUpdate<RunState, []>(ADMISSION_UPDATE));
+    } catch {
+      return this.currentState(runId);
+    }
+  }
+
   /** A run's state from one describe call: no history, no worker. */
   private async currentState(runId: string): Promise<RunState> {
     const description = await this.client.workflow.getHandle(runId).describe();
     const status = description.status.name as ExecutionStatusName;
     // Only a failure's type tells FAILED from TIMED_OUT, and that is in the result, not the description.
     if (status === 'FAILED') return (await this.get(runId)).state;
-    return runStateOf(status, undefined, description.typedSearchAttributes.get(WEFT_WAITING) === true);
+    const state = runStateOf(status, undefined, description.typedSearchAttributes.get(WEFT_WAITING) === true);
+    return state === 'RUNNING' && description.typedSearchAttributes.get(WEFT_QUEUED) === true ? 'QUEUED' : state;
   }
 
   /**
@@ -646,8 +689,10 @@ function statusName(status: unknown): ExecutionStatusName {
 
 function stateClause(state: RunState): string {
   switch (state) {
+    case 'QUEUED':
+      return `ExecutionStatus = 'Running' AND ${WEFT_QUEUED.name} = true`;
     case 'RUNNING':
-      return `ExecutionStatus = 'Running' AND WeftWaiting = false`;
+      return `ExecutionStatus = 'Running' AND WeftWaiting = false AND (${WEFT_QUEUED.name} IS NULL OR ${WEFT_QUEUED.name} = false)`;
     case 'WAITING':
       return `ExecutionStatus = 'Running' AND WeftWaiting = true`;
     case 'COMPLETED':

@@ -5,8 +5,11 @@
 
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { CacheService } from './cache/cache-service.js';
 import type { WeftConfig } from './config/weft-config.js';
 import { FlowService } from './flow-service.js';
+import { keeperLink, LimitService } from './limits/limit-service.js';
+import { LimitStore } from './limits/limit-store.js';
 import { createDrafter, type FlowDrafter } from './llm/flow-drafter.js';
 import { LogService } from './log-service.js';
 import { ClaimCheckStore } from './outputs/claim-check-store.js';
@@ -77,6 +80,11 @@ export class ServicesContext {
     return new AuditLog(await this.database(), { secretValues: knownSecretValues(secrets) });
   }
 
+  /** The task cache of the store (`weft cache clear`). */
+  async cache(): Promise<CacheService> {
+    return new CacheService(await this.database());
+  }
+
   /**
    * API keys and the audit log, for the commands that manage keys and read the log. This audit log
    * does not load the secret key (it redacts nothing): those commands record no secret values.
@@ -107,6 +115,11 @@ export class ServicesContext {
       return triggers;
     })();
     return this.triggerService;
+  }
+
+  /** Named limits: sizes in the store, holders and waiters from their keepers on the configured task queue. */
+  async limits(): Promise<LimitService> {
+    return new LimitService(new LimitStore(await this.database()), async () => keeperLink(await this.temporal(), this.config.taskQueue));
   }
 
   /** Runs on the configured task queue (or `taskQueue`), with links to the configured Web UI. */

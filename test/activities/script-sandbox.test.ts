@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -58,6 +58,7 @@ describe('scripts in the sandbox', () => {
   let logStore: Store;
   let weftStore: Store;
   let runner: ScriptRunnerOptions;
+  let shared: string;
 
   before(async () => {
     dataDir = await work();
@@ -68,7 +69,10 @@ describe('scripts in the sandbox', () => {
     await writeFile(join(cache, 'temporal-build'), 'cached');
     // The run logs live in a store outside the data directory, hidden as a file.
     logStore = await openStore({ dataDir: await work() });
-    runner = scriptRunnerFromEnv({ ...process.env, WEFT_CACHE_DIR: cache }, { dataDir, storeFile: logStore.location });
+    shared = await work();
+    // A script run by a root worker runs as nobody: the directory it may write is writable for it.
+    await chmod(shared, 0o777);
+    runner = scriptRunnerFromEnv({ ...process.env, WEFT_CACHE_DIR: cache, WEFT_SCRIPT_WORKING_DIRS: shared }, { dataDir, storeFile: logStore.location });
   });
   after(async () => {
     await weftStore.close();
@@ -119,11 +123,13 @@ describe('scripts in the sandbox', () => {
     assert.equal(Number(audit.n), 1, 'the audit record is still there');
   });
 
-  it('keeps the rest of the file system and loopback as before: scripts write their own files and workingDir', async () => {
-    const dir = await work();
+  it('writes its own files in a workingDir the operator allows, with HOME its private work dir', async () => {
+    const dir = join(shared, 'job');
+    await mkdir(dir);
+    await chmod(dir, 0o777);
     const out = await run(script('echo made > made.txt; echo "::weft-output::{\\"home\\": \\"$HOME\\"}"', { workingDir: dir }));
     assert.equal((await readFile(join(dir, 'made.txt'), 'utf8')).trim(), 'made');
-    assert.equal(out.outputs.home, process.env.HOME);
+    assert.match(String(out.outputs.home), /\/weft-script-[^/]+\/work$/);
   });
 
   it('kills background and setsid children when the script exits', async () => {

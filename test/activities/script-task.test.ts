@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,14 +11,19 @@ import { spawnWorker } from '../helpers/worker-process.js';
 
 describe('script task in a real subprocess', () => {
   let env: TestEnv;
+  let shared: string;
   before(async () => {
-    env = await createTestEnv();
+    // A sandboxed script writes only its private work dir and a workingDir under these.
+    shared = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'shared-'));
+    // A script run by a root worker runs as nobody: the directory it may write is writable for it.
+    await chmod(shared, 0o777);
+    env = await createTestEnv({ workerEnv: { WEFT_SCRIPT_WORKING_DIRS: shared } });
   });
   after(async () => env.close());
 
   it('fails twice then succeeds under retry, counting attempts', async () => {
-    // Not in the data directory: scripts cannot see that one.
-    const counter = join(await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'counter-')), 'attempts.txt');
+    // In a workingDir the operator allows: each attempt's private work dir starts empty.
+    const counter = join(shared, 'attempts.txt');
     const view = await runFlow(
       env,
       `
@@ -28,6 +33,7 @@ tasks:
     type: script
     language: bash
     env: { COUNTER: "${counter}" }
+    workingDir: "${shared}"
     retry: { maxAttempts: 4, initialInterval: 100ms }
     script: |
       n=$(( $(cat "$COUNTER" 2>/dev/null || echo 0) + 1 ))

@@ -77,7 +77,7 @@ describe('the shell commands of docs/code-flows.md and docs/flows.md', () => {
   });
 
   it('runs every shell block the two docs hold', () => {
-    const known = [/^export WEFT_MODULES=/, /^claude mcp add /, /^printf %s "\$HOOK_SECRET" \| weft secret set /];
+    const known = [/^export WEFT_MODULES=/, /^claude mcp add /, /^printf %s "\$HOOK_SECRET" \| weft secret set /, /^weft flow save issue-followup\.yaml/];
     for (const block of blocks) {
       const first = commandLines(block)[0] ?? '';
       assert.ok(
@@ -201,5 +201,43 @@ describe('the shell commands of docs/code-flows.md and docs/flows.md', () => {
     const answer = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as { runId: string; [k: string]: unknown };
     assert.ok(answer.runId.startsWith(expected.runId), `${answer.runId} starts like the doc's ${expected.runId}`);
     assert.deepEqual({ ...answer, runId: expected.runId }, expected);
+  });
+
+  it('flows.md "Flow triggers": the downstream flow saved, the upstream run, and the run it fired', { timeout: 120_000 }, async () => {
+    const block = find('docs/flows.md', /^weft flow save issue-followup\.yaml/);
+    assert.equal(block.previous?.lang, 'yaml', 'the downstream flow is the block before');
+    const flowFile = join(dataDir, 'issue-followup.yaml');
+    await writeFile(flowFile, block.previous?.text ?? '');
+    for (const line of commandLines(block)) {
+      const command = line.replace(/^weft /, `${WEFT} `).replace('issue-followup.yaml', flowFile);
+      const shown = shownOutput(line);
+      assert.ok(shown, `${line}: the doc shows its output`);
+      // The fired run shows in Temporal's visibility a moment after the upstream run closed.
+      let last = '';
+      await waitFor(`"${line}" to print ${shown}`, async () => {
+        const r = await sh(command, env);
+        assert.equal(r.code, 0, `${line}\n${r.stderr}`);
+        last = r.stdout;
+        return shown.test(r.stdout) ? true : undefined;
+      }).catch((error: unknown) => assert.fail(`${(error as Error).message}; it printed:\n${last}`));
+    }
+    const listed = JSON.parse((await sh(`${WEFT} run list --flow team.support/issue-followup --trigger flow --json`, env)).stdout) as {
+      runs: { runId: string }[];
+    };
+    assert.equal(listed.runs.length, 1, JSON.stringify(listed));
+    const run = JSON.parse((await sh(`${WEFT} run get ${listed.runs[0]?.runId} --json`, env)).stdout) as { trigger: string; event: Record<string, unknown> };
+    assert.equal(run.trigger, 'flow');
+    assert.deepEqual(
+      { ...run.event, runId: typeof run.event.runId },
+      {
+        id: 'after-triage',
+        flow: 'team.support/on-issue',
+        runId: 'string',
+        state: 'COMPLETED',
+        outputs: { title: 'Crash on load' },
+        inputs: { title: 'Crash on load' },
+        depth: 1,
+      },
+    );
   });
 });

@@ -15,6 +15,7 @@ const INTERNAL_NAMES: Record<string, string> = {
   TaskFailure: "the interpreter's carrier of a task's error; the error inside it is what a flow sees",
   SandboxUnavailable: 'turned into ScriptSetupError before it leaves the activity',
   CostBudgetExceeded: 'turned into ExpressionTooCostly where the expression is evaluated',
+  WeftApiError: "the API client's error, raised in the calling program, never inside a run",
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {

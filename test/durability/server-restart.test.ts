@@ -2,7 +2,7 @@
 // the run completes and no completed task runs twice.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,24 +30,32 @@ describe('durability: a Temporal server restart during an activity', () => {
   });
 
   it('completes the run after the server comes back on the same SQLite file', async () => {
-    // Outside the data directory, which scripts cannot see.
-    const marks = join(await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'marks-')), 'marks.txt');
+    // The scripts' workingDir, which the worker allows (WEFT_SCRIPT_WORKING_DIRS): in the sandbox
+    // the rest of the file system is read-only, and under a root worker a script runs as nobody.
+    const marksDir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'marks-'));
+    await chmod(marksDir, 0o777);
+    const marks = join(marksDir, 'marks.txt');
     const flow = flowFrom(`
 id: restart-me
 tasks:
-  - { id: first, type: script, language: bash, env: { MARKS: "${marks}" }, script: 'echo first >> "$MARKS"' }
+  - { id: first, type: script, language: bash, workingDir: "${marksDir}", script: 'echo first >> marks.txt' }
   - id: slow
     type: script
     language: bash
     retry: { maxAttempts: 1 }
-    env: { MARKS: "${marks}" }
+    workingDir: "${marksDir}"
     script: |
-      echo slow-start >> "$MARKS"
+      echo slow-start >> marks.txt
       sleep 5
-      echo slow-end >> "$MARKS"
-  - { id: last, type: script, language: bash, env: { MARKS: "${marks}" }, script: 'echo last >> "$MARKS"' }
+      echo slow-end >> marks.txt
+  - { id: last, type: script, language: bash, workingDir: "${marksDir}", script: 'echo last >> marks.txt' }
 `);
-    const worker = spawnWorker({ TEMPORAL_ADDRESS: server.address, WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir });
+    const worker = spawnWorker({
+      TEMPORAL_ADDRESS: server.address,
+      WEFT_TASK_QUEUE: env.taskQueue,
+      WEFT_DATA_DIR: env.dataDir,
+      WEFT_SCRIPT_WORKING_DIRS: marksDir,
+    });
     try {
       const { runId } = await startRun(env.client, { flow, taskQueue: env.taskQueue });
       await waitFor(

@@ -2,7 +2,7 @@
 // and a side-effect counter proves that no completed task ran twice.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,32 +21,35 @@ describe('durability: a worker crash during an activity', () => {
   after(async () => env.close());
 
   it('completes the run with a new worker, without re-running completed tasks or using an attempt', async () => {
-    // Outside the data directory, which scripts cannot see.
-    const marks = join(await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'marks-')), 'marks.txt');
+    // The scripts' workingDir, which the worker allows (WEFT_SCRIPT_WORKING_DIRS): in the sandbox
+    // the rest of the file system is read-only, and under a root worker a script runs as nobody.
+    const marksDir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'marks-'));
+    await chmod(marksDir, 0o777);
+    const marks = join(marksDir, 'marks.txt');
     const flow = flowFrom(`
 id: crash-me
 tasks:
   - id: first
     type: script
     language: bash
-    env: { MARKS: "${marks}" }
-    script: echo first >> "$MARKS"
+    workingDir: "${marksDir}"
+    script: echo first >> marks.txt
   - id: slow
     type: script
     language: bash
     retry: { maxAttempts: 1 }
-    env: { MARKS: "${marks}" }
+    workingDir: "${marksDir}"
     script: |
-      echo slow-start >> "$MARKS"
+      echo slow-start >> marks.txt
       for i in 1 2 3 4; do echo "tick $i"; sleep 1; done
-      echo slow-end >> "$MARKS"
+      echo slow-end >> marks.txt
   - id: last
     type: script
     language: bash
-    env: { MARKS: "${marks}" }
-    script: echo last >> "$MARKS"
+    workingDir: "${marksDir}"
+    script: echo last >> marks.txt
 `);
-    const workerEnv = { WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir };
+    const workerEnv = { WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir, WEFT_SCRIPT_WORKING_DIRS: marksDir };
     const first = spawnWorker(workerEnv);
     const { runId } = await startRun(env.client, { flow, taskQueue: env.taskQueue });
     await waitFor('the slow script to start', async () => ((await readFile(marks, 'utf8').catch(() => '')).includes('slow-start') ? true : undefined), 60_000);

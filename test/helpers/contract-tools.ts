@@ -11,6 +11,7 @@ export const CONTRACT_TOOLS = [
   'get_run',
   'list_runs',
   'cancel_run',
+  'restart_run',
   'respond_to_approval',
   'query_logs',
   'list_triggers',

@@ -12,6 +12,7 @@ import { createWeftWorker } from '../../src/app/worker/weft-worker.js';
 import type { FlowSpec } from '../../src/core/spec/flow-spec.js';
 import { parseFlow } from '../../src/core/spec/parse-flow.js';
 import type { WeftModule } from '../../src/services/code-flows/weft-module.js';
+import { loadConfig } from '../../src/services/config/weft-config.js';
 import type { FlowCatalog } from '../../src/services/flows/flow-catalog.js';
 import { type LogEntry, LogService } from '../../src/services/log-service.js';
 import { ClaimCheckStore } from '../../src/services/outputs/claim-check-store.js';
@@ -50,6 +51,8 @@ export interface TestEnvOptions {
   secrets?: SecretSource;
   startWorker?: boolean;
   address?: string;
+  /** Variables the worker's configuration reads over this process's (e.g. WEFT_SCRIPT_WORKING_DIRS). */
+  workerEnv?: Record<string, string>;
 }
 
 /** A client plus (by default) a running worker on a fresh task queue and data directory. */
@@ -89,6 +92,7 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
       ...(options.secrets ? { secrets: options.secrets } : {}),
       ...(options.llm ? { llm: options.llm(store) } : {}),
       ...(options.modules ? { modules: options.modules } : {}),
+      ...(options.workerEnv ? { config: loadConfig({ ...process.env, ...options.workerEnv }) } : {}),
     });
     env.running = env.worker.run().finally(() => workerConnection.close());
   }

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FlowService } from '../../src/services/flow-service.js';
 import { ConcurrencyLimit } from '../../src/services/llm/concurrency-limit.js';
-import { LlmCache } from '../../src/services/llm/llm-cache.js';
 import { loadLlmSettings } from '../../src/services/llm/provider-config.js';
 import { loadPrompts } from '../../src/services/prompts/prompt-library.js';
 import { type RunDetail, RunService } from '../../src/services/run-service.js';
@@ -31,10 +30,9 @@ describe('llm examples', () => {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Weft</h1><p>Durable flows.</p>');
     });
     env = await createTestEnv({
-      llm: (store) => ({
+      llm: () => ({
         settings: loadLlmSettings({ OPENAI_BASE_URL: fake.openaiUrl, ANTHROPIC_BASE_URL: fake.url }),
         limit: new ConcurrencyLimit(),
-        cache: new LlmCache(store),
         prompts: () => loadPrompts(),
       }),
     });

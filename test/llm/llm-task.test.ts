@@ -9,11 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import type { LlmRuntime } from '../../activities/llm-call.js';
 import { FlowService } from '../../src/services/flow-service.js';
 import { ConcurrencyLimit } from '../../src/services/llm/concurrency-limit.js';
-import { LlmCache } from '../../src/services/llm/llm-cache.js';
 import { loadLlmSettings } from '../../src/services/llm/provider-config.js';
 import { loadPrompts } from '../../src/services/prompts/prompt-library.js';
 import { RunService } from '../../src/services/run-service.js';
-import type { Store } from '../../src/services/store/database.js';
 import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -37,7 +35,7 @@ describe('llm tasks in runs', () => {
       join(promptsDir, 'triage.md'),
       '---\nname: triage\ndescription: Triage an issue\narguments:\n  - { name: title, description: Issue title, required: true }\n---\nTriage: {{ title }}\n',
     );
-    const runtime = (store: Store): LlmRuntime => ({
+    const runtime = (): LlmRuntime => ({
       settings: loadLlmSettings({
         OPENAI_BASE_URL: fake.openaiUrl,
         ANTHROPIC_BASE_URL: fake.url,
@@ -49,7 +47,6 @@ describe('llm tasks in runs', () => {
         WEFT_LLM_PRICES: JSON.stringify({ 'claude-test': { input: 3, output: 15 } }),
       }),
       limit: new ConcurrencyLimit(),
-      cache: new LlmCache(store),
       prompts: () => loadPrompts(promptsDir),
     });
     env = await createTestEnv({ llm: runtime });
@@ -170,7 +167,7 @@ describe('llm tasks in runs', () => {
     assert.equal(done.tasks[0]?.attempts, 1);
   });
 
-  it('serves a repeated call from the cache: state CACHED, no provider call, no tokens', async () => {
+  it('serves a repeated call from the cache: state CACHED with the run it came from, no provider call, no tokens', async () => {
     fake.answer(() => ({ text: 'cached answer', usage: { input: 40, output: 4 } }));
     const yaml =
       'id: cached\nnamespace: llm\ntasks:\n  - { id: c, type: llm, provider: anthropic, model: claude-test, prompt: "same question", cache: { ttl: 1h } }\noutputs: { text: "{{ outputs.c.text }}" }\n';
@@ -179,6 +176,7 @@ describe('llm tasks in runs', () => {
     const second = await run(yaml);
     assert.equal(first.tasks[0]?.state, 'COMPLETED');
     assert.equal(second.tasks[0]?.state, 'CACHED');
+    assert.equal(second.tasks[0]?.cachedFrom?.runId, first.runId);
     assert.deepEqual(second.outputs, { text: 'cached answer' });
     assert.equal(fake.calls.length, calls, 'the provider was not called again');
     assert.equal(second.usage?.inputTokens ?? 0, 0);

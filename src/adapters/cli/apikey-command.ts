@@ -13,6 +13,7 @@ interface CreateOptions {
   namespace?: string;
   name?: string;
   allowScripts?: boolean;
+  person?: boolean;
   json?: boolean;
 }
 
@@ -27,6 +28,7 @@ export function registerApiKeyCommand(program: Command): void {
     .option('--namespace <namespace>', 'limit the key to flows and runs of one namespace')
     .option('--name <name>', 'a label for the key (default: its prefix)')
     .option('--allow-scripts', 'let a read or run key save and run flows with script tasks (admin keys always may)')
+    .option('--person', "a person's key, named by --name: through the HTTP API it answers approvals as that person")
     .option('--json', 'print { id, name, prefix, scope, namespace?, allowScripts, createdAt, token, note }')
     .action((options: CreateOptions) =>
       runCommand(options, () =>
@@ -38,6 +40,7 @@ export function registerApiKeyCommand(program: Command): void {
             ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
             ...(options.name !== undefined ? { name: options.name } : {}),
             allowScripts: options.allowScripts ?? false,
+            ...(options.person ? { person: true } : {}),
           };
           // The record names the key by its prefix; the token is never in it.
           const key = await auditedCommand(
@@ -114,7 +117,7 @@ export function registerApiKeyCommand(program: Command): void {
 
 function describeKey(key: ApiKeyInfo): string {
   const scripts = key.scope === 'admin' || key.allowScripts ? 'scripts allowed' : 'no scripts';
-  return `${key.prefix}, scope ${key.scope}, ${key.namespace ? `namespace ${key.namespace}` : 'all namespaces'}, ${scripts}`;
+  return `${key.prefix}, scope ${key.scope}, ${key.namespace ? `namespace ${key.namespace}` : 'all namespaces'}, ${scripts}${key.person ? ', a person' : ''}`;
 }
 
 /** Rows as left-aligned columns under a header, two spaces apart; the last column is not padded. */

@@ -1,4 +1,4 @@
-// `weft run start|get|list|cancel|approve|logs`: runs through the service layer. `start`
+// `weft run start|get|list|cancel|approve|logs|restart`: runs through the service layer. `start`
 // takes a saved flow (namespace/id) or a flow file, which runs without being saved.
 
 import { existsSync } from 'node:fs';
@@ -14,6 +14,7 @@ import type { ServicesContext } from '../../services/services-context.js';
 import { readFlowFile } from './flow-commands.js';
 import { printResult, progress, runCommand } from './output.js';
 import { parseInputPairs } from './parse-inputs.js';
+import { registerRunRestart } from './run-restart-command.js';
 import { terminalText } from './terminal-text.js';
 import { TEMPORAL_WAIT_HELP, useTemporalWaitOption, withServices } from './with-services.js';
 
@@ -174,6 +175,7 @@ export function registerRunCommand(program: Command): void {
     .action((runId: string, options: { task?: string; level?: string; contains?: string; tail?: string; follow?: boolean; json?: boolean }) =>
       runCommand(options, () => withServices((ctx) => logs(ctx, runId, options))),
     );
+  registerRunRestart(run, { watch, describeRun });
   for (const command of run.commands) command.option('--temporal-wait <seconds>', TEMPORAL_WAIT_HELP);
   run.hook('preAction', (_run, action) => useTemporalWaitOption(action.opts().temporalWait));
 }
@@ -323,10 +325,21 @@ function formatEntry(e: { ts: string; taskId: string; iteration?: number[]; leve
   return terminalText(`${e.ts} ${e.level.toUpperCase().padEnd(5)} ${e.taskId}${e.iteration ? `[${e.iteration}]` : ''}: ${e.message}`);
 }
 
+/** Where a CACHED task run's entry came from, for the run view. */
+function cachedFromText(task: RunDetail['tasks'][number]): string {
+  const from = task.cachedFrom;
+  if (!from) return '';
+  return ` (cached from run ${from.runId}, task ${from.taskId}${from.iteration ? `[${from.iteration}]` : ''}, ${from.at})`;
+}
+
 function describeRun(view: RunDetail): string {
   const lines = [`${view.state} ${view.runId}${view.flow ? ` (${view.flow}${view.revision ? ` rev ${view.revision}` : ''})` : ''}`];
   for (const task of view.tasks.filter((t) => !t.iteration))
-    lines.push(`  ${task.state.padEnd(9)} ${task.id}${task.attempts > 1 ? ` (${task.attempts} attempts)` : ''}`);
+    lines.push(
+      `  ${task.state.padEnd(9)} ${task.id}${task.attempts > 1 ? ` (${task.attempts} attempts)` : ''}${cachedFromText(task)}${task.reusedFrom ? ` (reused from ${task.reusedFrom})` : ''}`,
+    );
+  if (view.restartOf) lines.push(`  restart of ${view.restartOf}`);
+  if (view.restarts?.length) lines.push(`  restarted as ${view.restarts.join(', ')}`);
   for (const approval of view.approvals)
     lines.push(`  waiting for approval: ${approval.taskId}${approval.iteration ? `[${approval.iteration}]` : ''}: ${approval.message}`);
   if (view.error) lines.push(`  failed at ${view.error.taskId ?? 'run'}: ${view.error.type}: ${view.error.message}`);

@@ -88,10 +88,11 @@ async function serveDev(options: DevOptions, logger: Logger): Promise<number> {
   const retention = startLogRetention({ logs: new LogService(service.store), retentionDays: config.logRetentionDays, logger });
   try {
     await saveDirectory(service.flows, EXAMPLES);
-    const { temporalAddress, namespace, taskQueue, uiUrl, mcpUrl } = service.record;
-    logger.info({ dataDir: dir, temporalAddress, namespace, taskQueue, uiUrl, mcpUrl }, 'weft dev started');
+    const { temporalAddress, namespace, taskQueue, uiUrl, mcpUrl, apiUrl } = service.record;
+    logger.info({ dataDir: dir, temporalAddress, namespace, taskQueue, uiUrl, mcpUrl, apiUrl }, 'weft dev started');
     progress(`Weft is up. Temporal at ${temporalAddress}${uiUrl ? `, Web UI at ${uiUrl}` : ''}; data in ${dir}`);
     if (mcpUrl) progress(mcpHint(dir, mcpUrl));
+    if (apiUrl) progress(`HTTP API: ${apiUrl} (OpenAPI at ${apiUrl}/openapi.json)`);
     if (options.example) await runHello(service.services);
     progress('Run a flow:   npx weft run start examples/hello.yaml --input name=you --watch');
     progress('Saved flows: npx weft flow list    Runs: npx weft run list    Logs: npx weft run logs <runId>');

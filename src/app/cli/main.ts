@@ -3,7 +3,9 @@
 import { Command } from 'commander';
 import { registerApiKeyCommand } from '../../adapters/cli/apikey-command.js';
 import { registerAuditCommand } from '../../adapters/cli/audit-command.js';
+import { registerCacheCommand } from '../../adapters/cli/cache-command.js';
 import { registerFlowCommands } from '../../adapters/cli/flow-commands.js';
+import { registerLimitCommand } from '../../adapters/cli/limit-command.js';
 import { runCommand } from '../../adapters/cli/output.js';
 import { registerRunCommand } from '../../adapters/cli/run-command.js';
 import { registerSecretCommand } from '../../adapters/cli/secret-command.js';
@@ -26,9 +28,11 @@ registerWorkerCommand(program);
 registerFlowCommands(program);
 registerRunCommand(program);
 registerSecretCommand(program);
+registerLimitCommand(program);
 registerMcpCommand(program);
 registerApiKeyCommand(program);
 registerAuditCommand(program);
+registerCacheCommand(program);
 registerTriggerCommand(program);
 // Task types from WEFT_MODULES must be known before any command validates a flow; reading the
 // configuration here also stops every command at once on a malformed setting.

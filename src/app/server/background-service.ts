@@ -90,7 +90,9 @@ async function spawnService(dataDir: string, progress: (line: string) => void, d
     if (exitCode !== null) throw new BackgroundServiceError(`the background Weft service exited at start (code ${exitCode})`, logFile);
     const record = await readServiceRecord(dataDir);
     if (record && record.pid === child.pid && (await liveService(dataDir))) {
-      progress(`weft: background service ready (Temporal ${record.temporalAddress}${record.uiUrl ? `, Web UI ${record.uiUrl}` : ''})`);
+      progress(
+        `weft: background service ready (Temporal ${record.temporalAddress}${record.uiUrl ? `, Web UI ${record.uiUrl}` : ''}${record.apiUrl ? `, API ${record.apiUrl}` : ''})`,
+      );
       return record;
     }
     await delay(200);

@@ -13,6 +13,8 @@ export const ServiceRecord = z.object({
   taskQueue: z.string(),
   uiUrl: z.string().optional(),
   mcpUrl: z.string().optional(),
+  /** The JSON API's base URL (`…/api/v1`), on the MCP endpoint's port. */
+  apiUrl: z.string().optional(),
   startedAt: z.string(),
   /** What started it: `server` (foreground), `background` (started by weft mcp), `dev`. */
   mode: z.string(),

@@ -1,12 +1,16 @@
 // A running Weft service: Temporal (the embedded dev server unless TEMPORAL_ADDRESS points at
-// one), a worker, and the MCP endpoint over Streamable HTTP (webhooks on the same port). `weft server`, `weft dev` and
-// the background service that `weft mcp` starts are all this, with different faces.
+// one), a worker, and the MCP endpoint over Streamable HTTP (webhooks and the JSON API on the
+// same port). `weft server`, `weft dev` and the background service that `weft mcp` starts are
+// all this, with different faces.
 
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
+import { WEFT_TOOLS } from '../../../mcp/build-server.js';
 import type { McpHttpServer } from '../../../mcp/http-server.js';
 import { serveMcpHttp } from '../../../mcp/serve-http.js';
 import { mcpServices } from '../../../mcp/services.js';
+import { apiRoute } from '../../adapters/http/api/api-handler.js';
+import { API_PREFIX } from '../../adapters/http/api/api-routes.js';
 import { HOOKS_PREFIX, webhookRoute } from '../../adapters/http/webhook-route.js';
 import { registerExistingWorkflows } from '../../services/code-flows/code-flow-catalog.js';
 import { loadWeftModules } from '../../services/code-flows/load-modules.js';
@@ -113,6 +117,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   if (options.mcp) {
     const mcp = options.mcp;
     audit = new AuditWriter(await services.audit(), progress);
+    const served = await mcpServices(services);
     http = await serveMcpHttp({
       host: mcp.host,
       port: mcp.port,
@@ -121,7 +126,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
       allowedOrigins: config.mcpAllowedOrigins,
       keys: new ApiKeyService(store),
       audit,
-      services: await mcpServices(services),
+      services: served,
       prompts: await loadPrompts(),
       log: progress,
       routes: [
@@ -129,6 +134,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
           prefix: HOOKS_PREFIX,
           handle: webhookRoute(new WebhookService(flows, await services.runs(), await services.secretSource(), { log: progress }), progress),
         },
+        apiRoute({ services: served, tools: WEFT_TOOLS, log: progress }),
       ],
     });
     egress.protect({ host: mcp.host, port: Number(new URL(http.url).port), what: "Weft's own MCP endpoint" });
@@ -139,7 +145,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
     namespace: settings.namespace,
     taskQueue,
     ...(uiUrl ? { uiUrl } : {}),
-    ...(http ? { mcpUrl: http.url } : {}),
+    ...(http ? { mcpUrl: http.url, apiUrl: new URL(API_PREFIX, http.url).href } : {}),
     startedAt: new Date().toISOString(),
     mode: options.mode,
   };

@@ -2,19 +2,23 @@
 // their dependencies. Graceful shutdown is the SDK's: `worker.shutdown()` lets activities finish.
 
 import { mkdir } from 'node:fs/promises';
+import { Client } from '@temporalio/client';
 import { type InjectedSinks, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../../activities/index.js';
+import { createLimitActivities } from '../../../activities/limit-activities.js';
 import type { LlmRuntime } from '../../../activities/llm-call.js';
+import { detectCgroups } from '../../../activities/script-cgroup.js';
 import { probeSandbox, type ScriptRunnerOptions } from '../../../activities/script-sandbox.js';
 import type { RunLogSinks } from '../../../workflows/run-log-sink.js';
+import { TaskCache } from '../../services/cache/task-cache.js';
 import { registerCodeFlows } from '../../services/code-flows/code-flow-catalog.js';
 import { registerModule } from '../../services/code-flows/load-modules.js';
 import type { WeftModule } from '../../services/code-flows/weft-module.js';
 import { loadConfig, type WeftConfig } from '../../services/config/weft-config.js';
 import { FlowService } from '../../services/flow-service.js';
 import type { FlowCatalog } from '../../services/flows/flow-catalog.js';
+import { LimitStore } from '../../services/limits/limit-store.js';
 import { ConcurrencyLimit } from '../../services/llm/concurrency-limit.js';
-import { LlmCache } from '../../services/llm/llm-cache.js';
 import { CappedLogSink } from '../../services/logs/log-caps.js';
 import type { LogSink } from '../../services/logs/log-sink.js';
 import { RunLogWriter } from '../../services/logs/run-log-writer.js';
@@ -25,6 +29,7 @@ import type { SecretSource } from '../../services/secrets/secret-source.js';
 import { type EgressPolicy, temporalEndpoints } from '../../services/security/egress-policy.js';
 import type { Store } from '../../services/store/database.js';
 import { claimCheckDataConverter } from '../../services/temporal/claim-check-codec.js';
+import { FlowTriggerFirer } from '../../services/triggers/flow-triggers.js';
 import { boundRegexpBacktracking } from './regexp-backtracking.js';
 import { egressPolicyOf, scriptRunnerOf } from './worker-options.js';
 import { bundleSource, bundleWithCodeFlows, loadWorkflowBundle } from './workflow-bundle.js';
@@ -62,13 +67,12 @@ export interface WeftWorkerOptions {
   identity?: string;
 }
 
-/** The configured providers, one concurrency limit per provider, the cache in the store, prompts from WEFT_PROMPTS_DIR or prompts/. */
-export function defaultLlmRuntime(store: Store, config: WeftConfig): LlmRuntime {
+/** The configured providers, one concurrency limit per provider, prompts from WEFT_PROMPTS_DIR or prompts/. */
+export function defaultLlmRuntime(config: WeftConfig): LlmRuntime {
   let prompts: Promise<PromptTemplate[]> | undefined;
   return {
     settings: config.llm,
     limit: new ConcurrencyLimit(),
-    cache: new LlmCache(store),
     prompts: () => {
       prompts ??= loadPrompts(config.promptsDir ?? PROMPTS_DIR);
       return prompts;
@@ -97,17 +101,30 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
     // Said at start too, so the operator need not wait for the first script to fail.
     const unavailable = await probeSandbox(scriptRunner);
     if (unavailable) Runtime.instance().logger.warn(`script tasks will be refused: ${unavailable.message}`);
+    // Also where the worker moves itself into a leaf cgroup on cgroup v2, before any script runs.
+    const cgroups = await detectCgroups();
+    if (cgroups.missing.length) Runtime.instance().logger.warn(`script limits not enforced on this worker: ${cgroups.missing.join('; ')}`);
   }
+  const flowService = new FlowService(options.store);
   const weftActivities = createActivities({
     secrets: options.secrets ?? config.envSecrets,
     logs,
-    flows: options.flows ?? new FlowService(options.store),
-    llm: options.llm ?? defaultLlmRuntime(options.store, config),
+    flows: options.flows ?? flowService,
+    llm: options.llm ?? defaultLlmRuntime(config),
+    cache: new TaskCache(options.store),
     customTaskTypes,
     scriptRunner,
     egress: options.egress ?? egressPolicyOf(config, temporalEndpoints(config.temporal.connection.address)),
+    flowTriggers: { firer: new FlowTriggerFirer(options.store, flowService, logs), flows: flowService },
   });
-  const activities = Object.assign({}, ...modules.map((m) => m.activities ?? {}), weftActivities);
+  // Limits' keepers and the runs they watch are reached through a client of the worker's own connection.
+  const limitClient = new Client({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    dataConverter: claimCheckDataConverter(new ClaimCheckStore(options.store)),
+  });
+  const limitActivities = createLimitActivities({ client: limitClient, limits: new LimitStore(options.store) });
+  const activities = Object.assign({}, ...modules.map((m) => m.activities ?? {}), weftActivities, limitActivities);
   const runLogs = new RunLogWriter(logs, {
     onLost: (lines, error) =>
       Runtime.instance().logger.error('run log lines could not be stored and were given up', {

@@ -14,7 +14,7 @@ export function egressPolicyOf(config: WeftConfig, protectedEndpoints: readonly 
 
 /** How script tasks run: the configured runner, hiding this worker's data and cache directories and store file. */
 export function scriptRunnerOf(config: WeftConfig, paths: { dataDir: string; storeFile?: string | undefined }): ScriptRunnerOptions {
-  return scriptRunnerOptions(config.scriptRunner, { ...paths, cacheDir: config.cacheDir });
+  return scriptRunnerOptions(config.scriptRunner, { ...paths, cacheDir: config.cacheDir }, config.script);
 }
 
 /** The options every Weft worker of a process shares; the caller adds its connection and identity. */

@@ -17,6 +17,8 @@ export interface ExpressionFacts {
   inputRefs: string[];
   /** Var names read as `vars.<name>` or `vars["<name>"]`. */
   varRefs: string[];
+  /** Fields of a trigger's event read as `trigger.<field>` or `trigger["<field>"]` (triggers' own expressions). */
+  triggerRefs: string[];
   /** Scope locals read (`item`, `index`, `error`) that no macro binds here. */
   locals: string[];
   /** Names passed to `secret()`; non-empty means the expression reads a secret. */
@@ -29,7 +31,7 @@ interface AstNode {
 }
 
 const MACROS_WITH_BINDING = new Set(['map', 'filter', 'all', 'exists', 'exists_one', 'bind', 'transformList', 'transformMap']);
-const MAPS_READ = { outputs: 'outputRefs', inputs: 'inputRefs', vars: 'varRefs' } as const;
+const MAPS_READ = { outputs: 'outputRefs', inputs: 'inputRefs', vars: 'varRefs', trigger: 'triggerRefs' } as const;
 const LOCALS = new Set(['item', 'index', 'error']);
 
 /** Parses and checks an expression, then walks its AST for references, `secret()` calls and unknown functions. */
@@ -39,9 +41,9 @@ export function analyzeExpression(expr: string): ExpressionFacts {
   try {
     ast = (env.parse(expr) as unknown as { ast: AstNode }).ast;
   } catch (error) {
-    return { problem: firstLine(error), outputRefs: [], inputRefs: [], varRefs: [], locals: [], secrets: [] };
+    return { problem: firstLine(error), outputRefs: [], inputRefs: [], varRefs: [], triggerRefs: [], locals: [], secrets: [] };
   }
-  const facts: ExpressionFacts = { outputRefs: [], inputRefs: [], varRefs: [], locals: [], secrets: [] };
+  const facts: ExpressionFacts = { outputRefs: [], inputRefs: [], varRefs: [], triggerRefs: [], locals: [], secrets: [] };
   const unknown: Array<{ name: string; method: boolean }> = [];
   walk(ast, facts, new Set(), unknown);
   const checked = env.check(expr);

@@ -1,7 +1,7 @@
 // Activity payload types shared by the workflow (type-only imports) and the activities.
 // They enter history: fields are only ever added, optionally.
 
-import type { RunRights } from './run-types.js';
+import type { CacheOrigin, RunRights } from './run-types.js';
 
 /** Run metadata every activity receives, for logs and output storage. */
 export interface TaskContext {
@@ -20,6 +20,21 @@ export interface TaskContext {
   secretNonce?: string;
 }
 
+/** `cache` of a task as its activity receives it: ttl in ms, and the rendered `key` when the task set one. */
+export interface CacheRequest {
+  ttlMs: number;
+  key?: string;
+}
+
+/**
+ * What the activity of a task with `cache` answers (http, script and module types): the task's
+ * output, and where it came from when it was a hit. Tasks without `cache` get the bare output.
+ */
+export interface CachedAnswer<T = unknown> {
+  output: T;
+  cachedFrom?: CacheOrigin;
+}
+
 export interface HttpRequestInput {
   context: TaskContext;
   url: string;
@@ -31,6 +46,8 @@ export interface HttpRequestInput {
   expectStatus?: number | string | Array<number | string>;
   responseType: 'auto' | 'json' | 'text';
   timeoutMs: number;
+  /** Set for a task with `cache`: the activity answers a CachedAnswer. */
+  cache?: CacheRequest;
 }
 
 export interface HttpOutput {
@@ -45,7 +62,15 @@ export interface ScriptInput {
   script: string;
   env: Record<string, string>;
   workingDir?: string;
+  /** Network grant: true for any host the worker's egress policy allows, or a list of hosts. Optional: added for the sandbox. */
+  network?: boolean | string[];
+  /** Per-task limits as written in the flow (sizes as bytes or `256Mi`, cpuTime a duration). Optional: added for the sandbox. */
+  resources?: { memory?: number | string | undefined; cpuTime?: string | undefined; processes?: number | undefined; outputBytes?: number | string | undefined };
+  /** pip requirements of a python script, installed once per set outside the sandbox. Optional: added for the sandbox. */
+  dependencies?: string[];
   timeoutMs: number;
+  /** Set for a task with `cache`: the activity answers a CachedAnswer. */
+  cache?: CacheRequest;
 }
 
 export interface ScriptOutput {
@@ -94,8 +119,10 @@ export interface LlmInput {
   responseSchema?: Record<string, unknown>;
   temperature?: number;
   maxTokens?: number;
-  /** `cache: { ttl }` of the task, in ms. */
+  /** `cache: { ttl }` of the task, in ms, as runs scheduled before `cache` asked for it. */
   cacheTtlMs?: number;
+  /** `cache` of the task: a hit answers with `cached` and `cachedFrom` set. */
+  cache?: CacheRequest;
 }
 
 export interface LlmUsage {
@@ -113,6 +140,8 @@ export interface LlmOutput {
   finishReason: string;
   /** Served from the cache: no provider call, no cost. */
   cached?: boolean;
+  /** Where the cached answer came from (absent on answers cached before the task cache). */
+  cachedFrom?: CacheOrigin;
 }
 
 /** A task of a type registered from TypeScript, its fields rendered (secrets still markers). */
@@ -121,4 +150,18 @@ export interface CustomTaskInput {
   type: string;
   config: Record<string, unknown>;
   timeoutMs: number;
+  /** Set for a task with `cache`: the activity answers a CachedAnswer. */
+  cache?: CacheRequest;
+}
+
+/** A subflow with `cache`: what identifies its outcome (the rendered inputs and the revision run). */
+export interface SubflowCacheQuery {
+  context: TaskContext;
+  cache: CacheRequest;
+  config: { flow: string; revision: number; inputs: Record<string, unknown> };
+}
+
+/** Stores a subflow's outcome under the key of its SubflowCacheQuery. */
+export interface SubflowCacheEntry extends SubflowCacheQuery {
+  output: unknown;
 }

@@ -5,11 +5,11 @@ import type { FlowSpec } from '../spec/flow-spec.js';
 import type { TaskDefaultsTable } from '../task-types/run-defaults.js';
 
 /** Run states of the spec. */
-export const RUN_STATES = ['RUNNING', 'WAITING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'] as const;
+export const RUN_STATES = ['QUEUED', 'RUNNING', 'WAITING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
 /** Task run states of the spec. */
-export const TASK_RUN_STATES = ['PENDING', 'RUNNING', 'RETRYING', 'WAITING', 'COMPLETED', 'CACHED', 'SKIPPED', 'FAILED', 'CANCELLED'] as const;
+export const TASK_RUN_STATES = ['PENDING', 'QUEUED', 'RUNNING', 'RETRYING', 'WAITING', 'COMPLETED', 'CACHED', 'SKIPPED', 'FAILED', 'CANCELLED'] as const;
 export type TaskRunState = (typeof TASK_RUN_STATES)[number];
 
 /** Workflow input of `flowRun` (enters history). */
@@ -42,8 +42,39 @@ export interface FlowRunInput {
    * run keeps the defaults it started with. Absent: no type defaults.
    */
   taskDefaults?: TaskDefaultsTable;
+  /**
+   * Set when the run starts if a saved flow's flow trigger listens to this flow (or a signal says
+   * one was saved since): only then does the run end by firing them (workflows/flow-trigger-fire.ts),
+   * so a run nobody listens to records no step for them. Absent: none listened.
+   */
+  downstream?: boolean;
+  /** Set for a run that restarts another (flow-spec.md, Restart): what it may reuse. Absent: none. */
+  restart?: RestartSeed;
   /** Carried across continue-as-new: state of the run so far. */
   resume?: ResumeState;
+}
+
+/**
+ * What a restarted run starts with (FlowRunInput.restart; enters history). A large seed is
+ * claim-checked with the rest of the start input, so history holds a reference.
+ */
+export interface RestartSeed {
+  /** The run this one restarts. */
+  restartOf: string;
+  /** Where it restarts: tasks from here on run again. Absent: after the last task. */
+  from?: { taskId: string; iteration?: number[] };
+  /** Task runs that completed before the restart point, by task run key; reused when their configuration digests the same. */
+  reuse: Record<string, ReusableTaskRun>;
+}
+
+/** A task run a restart may reuse (enters history). */
+export interface ReusableTaskRun {
+  /** configDigest of the configuration it ran with (src/core/runs/restart-digest.ts). */
+  digest: string;
+  /** What its activity (child run, approval) answered. */
+  output: unknown;
+  /** The run that actually ran it, across restarts of restarts. */
+  reusedFrom: string;
 }
 
 /** Memo key under which a fired run records what it resolved (FiredRunMemo). */
@@ -105,6 +136,22 @@ export interface TaskRunRecord {
   usage?: TokenUsageTotal;
   /** Set when the task's answer came from the cache; the task run ends CACHED. */
   cached?: boolean;
+  /** Set when a restart reused this task run: the run that actually ran it; the task run ends COMPLETED. */
+  reusedFrom?: string;
+  /** An approval's or a sleep's configDigest (restart-digest.ts), so a restart can tell whether it asks or waits the same. */
+  digest?: string;
+  /** For a CACHED task run: the run and task run that stored the entry, and when. */
+  cachedFrom?: CacheOrigin;
+  /** While QUEUED: the named limit the task waits for. */
+  waitingFor?: string;
+}
+
+/** Where a cache entry came from: the run and task run that stored it, and when (ISO 8601; enters history). */
+export interface CacheOrigin {
+  runId: string;
+  taskId: string;
+  iteration?: number[];
+  at: string;
 }
 
 /** Tokens and estimated cost, per task run and summed per run. */
@@ -168,6 +215,8 @@ export interface TaskRunsPage {
   offset: number;
   tasks: TaskRunRecord[];
   pendingApprovals: PendingApproval[];
+  /** While the run is QUEUED: what it waits for (its flow's concurrency slot). */
+  waitingFor?: string;
 }
 
 /** Arguments of the `taskOutput` query: one task run's output. */

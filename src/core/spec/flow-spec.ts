@@ -18,10 +18,10 @@ import type { set } from '../task-types/set.js';
 import type { sleep } from '../task-types/sleep.js';
 import type { subflow } from '../task-types/subflow.js';
 import type { switchTask } from '../task-types/switch.js';
-import type { CommonTaskFields, FlowInput, RetryPolicy } from './schemas.js';
+import type { CommonTaskFields, ConcurrencyConfig, FlowInput, RetryPolicy } from './schemas.js';
 import type { Trigger } from './triggers.js';
 
-export type { FlowInput, RetryPolicy };
+export type { ConcurrencyConfig, FlowInput, RetryPolicy };
 
 /** Fields every task carries, whatever its type (inferred from `CommonTaskFields`). */
 export type TaskBase = Omit<z.infer<z.ZodObject<typeof CommonTaskFields>>, 'type'>;
@@ -61,6 +61,8 @@ export interface FlowSpec {
   timeout?: string;
   /** What starts runs without a caller (spec, Triggers). */
   triggers?: Trigger[];
+  /** How many runs of this flow at once (spec, Concurrency and limits). */
+  concurrency?: ConcurrencyConfig;
 }
 
 /** `namespace/id`, how flows are referenced everywhere. */

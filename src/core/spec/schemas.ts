@@ -46,7 +46,15 @@ export const FlowInput = z.strictObject({
 });
 export type FlowInput = z.infer<typeof FlowInput>;
 
-export const CacheConfig = z.strictObject({ ttl: DurationText });
+/**
+ * `cache` of an I/O task: a hit within `ttl` ends the task CACHED with the stored output. `key`
+ * (a template, rendered like the task's fields) shares entries across the namespace; absent, the
+ * key is the flow, the task id and the rendered configuration.
+ */
+export const CacheConfig = z.strictObject({
+  ttl: DurationText,
+  key: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters').optional(),
+});
 
 /** Fields every task may carry, whatever its type. */
 export const CommonTaskFields = {
@@ -58,7 +66,20 @@ export const CommonTaskFields = {
   timeout: DurationText.optional(),
   allowFailure: z.boolean().optional(),
   cache: CacheConfig.optional(),
+  limits: z
+    .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be a limit name: letters, digits, "_", "." and "-", at most 64'))
+    .min(1, 'must name at least one limit')
+    .max(8, 'may name at most 8 limits')
+    .optional(),
 };
+
+/** A flow's `concurrency`: how many of its runs at once, per key value, and what a run over it does. */
+export const ConcurrencyConfig = z.strictObject({
+  limit: z.number().int('must be an integer').min(1, 'must be an integer >= 1').max(10_000, 'must be at most 10000'),
+  key: z.string().min(1).max(1000).optional(),
+  onLimit: z.enum(['queue', 'cancel', 'fail']).optional(),
+});
+export type ConcurrencyConfig = z.infer<typeof ConcurrencyConfig>;
 export const COMMON_TASK_FIELD_NAMES = Object.keys(CommonTaskFields);
 
 /** Control fields that must be a single `{{ expr }}` and are evaluated for their value. */

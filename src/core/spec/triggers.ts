@@ -10,6 +10,7 @@ import { parseCron, shortestCronGapMs } from './cron.js';
 import { parseDuration } from './duration.js';
 import type { FlowInput } from './schemas.js';
 import { DurationText, FLOW_ID_PATTERN, NAMESPACE_PATTERN, SingleExpression } from './schemas.js';
+import { closest } from './suggest.js';
 import { problemsFromZod } from './zod-problems.js';
 
 export const TRIGGER_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -27,10 +28,12 @@ export const MAX_WEBHOOK_WAIT_MS = 60_000;
 /** Largest webhook request body accepted, in bytes (1 MiB). */
 export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
 
-/** Trigger types in the spec that this build cannot serve yet, and why (no silent acceptance). */
-const UNAVAILABLE: Partial<Record<(typeof TRIGGER_TYPES)[number], string>> = {
-  flow: 'flow triggers are not available in this build yet; start the downstream flow from the upstream one with a subflow task',
-};
+/** The fields of `trigger` (= `run.event`) each trigger type's expressions can read (flow-spec.md, Triggers). */
+export const TRIGGER_EVENT_FIELDS = {
+  schedule: ['id', 'scheduledAt'],
+  webhook: ['id', 'method', 'headers', 'query', 'body'],
+  flow: ['id', 'flow', 'runId', 'state', 'outputs', 'inputs', 'depth'],
+} as const satisfies Record<(typeof TRIGGER_TYPES)[number], readonly string[]>;
 
 const TriggerId = z.string().max(64, 'must be at most 64 characters').regex(TRIGGER_ID_PATTERN, 'must match ^[A-Za-z_][A-Za-z0-9_-]*$');
 const Common = {
@@ -131,17 +134,15 @@ function oneTriggerProblems(t: Record<string, unknown>, path: string, inputs: re
   const kind = type as (typeof TRIGGER_TYPES)[number];
   const schema = SCHEMAS[kind];
   const problems: ValidationProblem[] = [];
-  const unavailable = UNAVAILABLE[kind];
-  if (unavailable) problems.push({ path: `${path}.type`, message: `${path}.type "${kind}": ${unavailable}` });
   const parsed = schema.safeParse(t, { reportInput: true });
   if (!parsed.success) problems.push(...problemsFromZod(parsed.error.issues, path, Object.keys(schema.shape), `a ${kind} trigger`));
   if (kind === 'schedule') problems.push(...scheduleProblems(t, path));
   if (kind === 'webhook') problems.push(...webhookProblems(t, path));
   problems.push(...inputProblems(t, path, inputs));
   for (const field of ['when', 'idempotencyKey'] as const) {
-    if (typeof t[field] === 'string') problems.push(...templateProblems(t[field], `${path}.${field}`));
+    if (typeof t[field] === 'string') problems.push(...templateProblems(t[field], `${path}.${field}`, kind));
   }
-  if (isMap(t.inputs)) for (const [name, value] of Object.entries(t.inputs)) problems.push(...valueTemplateProblems(value, `${path}.inputs.${name}`));
+  if (isMap(t.inputs)) for (const [name, value] of Object.entries(t.inputs)) problems.push(...valueTemplateProblems(value, `${path}.inputs.${name}`, kind));
   return problems;
 }
 
@@ -245,15 +246,17 @@ function inputProblems(t: Record<string, unknown>, path: string, inputs: readonl
   return problems;
 }
 
-function valueTemplateProblems(value: unknown, path: string): ValidationProblem[] {
-  if (typeof value === 'string') return templateProblems(value, path);
-  if (Array.isArray(value)) return value.flatMap((v, i) => valueTemplateProblems(v, `${path}[${i}]`));
-  if (isMap(value)) return Object.entries(value).flatMap(([k, v]) => valueTemplateProblems(v, `${path}.${k}`));
+type TriggerKind = (typeof TRIGGER_TYPES)[number];
+
+function valueTemplateProblems(value: unknown, path: string, kind: TriggerKind): ValidationProblem[] {
+  if (typeof value === 'string') return templateProblems(value, path, kind);
+  if (Array.isArray(value)) return value.flatMap((v, i) => valueTemplateProblems(v, `${path}[${i}]`, kind));
+  if (isMap(value)) return Object.entries(value).flatMap(([k, v]) => valueTemplateProblems(v, `${path}.${k}`, kind));
   return [];
 }
 
 /** Trigger templates run before the run exists: they may read `trigger` and nothing of the run. */
-function templateProblems(text: string, path: string): ValidationProblem[] {
+function templateProblems(text: string, path: string, kind: TriggerKind): ValidationProblem[] {
   if (!text.includes('{{')) return [];
   let template: ReturnType<typeof parseTemplate>;
   try {
@@ -281,8 +284,24 @@ function templateProblems(text: string, path: string): ValidationProblem[] {
         hint: 'e.g. {{ trigger.scheduledAt }}; the run does not exist yet',
       });
     if (facts.secrets.length) problems.push({ path, message: `${path} calls secret(), which is not allowed in a trigger` });
+    problems.push(...triggerFieldProblems(facts.triggerRefs, path, kind));
   }
   return problems;
+}
+
+/** `trigger.x` where x is not a field of this trigger type's event: a typo, or a field of another type. */
+function triggerFieldProblems(refs: readonly string[], path: string, kind: TriggerKind): ValidationProblem[] {
+  const fields: readonly string[] = TRIGGER_EVENT_FIELDS[kind];
+  return [...new Set(refs)]
+    .filter((ref) => !fields.includes(ref))
+    .map((ref) => {
+      const guess = closest(ref, fields);
+      return {
+        path,
+        message: `${path} reads trigger.${ref}, but a ${kind} trigger's event has no field "${ref}"`,
+        hint: `${guess ? `did you mean "trigger.${guess}"? ` : ''}fields of a ${kind} trigger: ${fields.join(', ')}`,
+      };
+    });
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

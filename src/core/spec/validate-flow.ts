@@ -11,7 +11,16 @@ import type { FlowSpec } from './flow-spec.js';
 import { inputDefaultProblems } from './input-defaults.js';
 import { FLOW_LIMITS } from './limits.js';
 import { valueNestingProblem } from './nesting-depth.js';
-import { COMMON_TASK_FIELD_NAMES, CONTROL_FIELDS, DurationText, FLOW_ID_PATTERN, FlowInput, NAMESPACE_PATTERN, RetryPolicy } from './schemas.js';
+import {
+  COMMON_TASK_FIELD_NAMES,
+  CONTROL_FIELDS,
+  ConcurrencyConfig,
+  DurationText,
+  FLOW_ID_PATTERN,
+  FlowInput,
+  NAMESPACE_PATTERN,
+  RetryPolicy,
+} from './schemas.js';
 import { closest } from './suggest.js';
 import { triggerProblems } from './triggers.js';
 import { problemsFromZod } from './zod-problems.js';
@@ -30,6 +39,7 @@ const FlowRoot = z.strictObject({
   retry: RetryPolicy.optional(),
   timeout: DurationText.optional(),
   triggers: z.array(z.unknown()).optional(),
+  concurrency: ConcurrencyConfig.optional(),
 });
 const ROOT_FIELDS = Object.keys(FlowRoot.shape);
 
@@ -83,6 +93,8 @@ export function validateFlow(document: unknown): FlowValidation {
   const vars = isMap(doc.vars) ? doc.vars : {};
   for (const [name, value] of Object.entries(vars)) collectTemplates(value, `vars.${name}`, false, { kind: 'vars', name }, walk.templates);
   collectTemplates(doc.outputs, 'outputs', false, { kind: 'outputs' }, walk.templates);
+  // The key is rendered before vars, from the run's inputs: it decides whether the run may start.
+  if (isMap(doc.concurrency)) collectTemplates(doc.concurrency.key, 'concurrency.key', false, { kind: 'vars', name: '' }, walk.templates);
   checkTemplates(walk, inputIds, Object.keys(vars));
   walk.problems.push(...triggerProblems(doc.triggers, Array.isArray(doc.inputs) ? doc.inputs.filter(isMap).map((i) => i as FlowInput) : []));
   if (walk.problems.length > 0) return { valid: false, problems: walk.problems };
@@ -190,6 +202,9 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk, parent:
     const secretAllowed = (info.secretFields as readonly string[] | undefined)?.includes(field) ?? false;
     collectTemplates(value, `${path}.${field}`, secretAllowed, { kind: 'task', place }, walk.templates);
   }
+  // A cache key is rendered like the task's fields, but never with secrets: it is stored as it reads.
+  const cache = task.cache as { key?: unknown } | undefined;
+  if (cache && typeof cache === 'object') collectTemplates(cache.key, `${path}.cache.key`, false, { kind: 'task', place }, walk.templates);
 }
 
 function checkTypeRules(type: string, task: Record<string, unknown>, path: string, walk: Walk): void {

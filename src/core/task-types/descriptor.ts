@@ -22,7 +22,11 @@ export interface TaskTypeDescriptor<S extends z.ZodRawShape = z.ZodRawShape, N e
   defaultTimeout?: string;
   /** Error types never retried, added to each task's own `retry.nonRetryable`. */
   nonRetryable?: readonly string[];
-  /** Whether a task of this type may set `cache` (its output kept by input hash for `cache.ttl`). */
+  /**
+   * Whether a task of this type may set `cache` (its output kept by its rendered configuration for
+   * `cache.ttl`). Built-in types say so; a module's type may be cached unless it sets `false`
+   * (a handler whose result must never be reused, such as one that sends a message).
+   */
   cacheable?: boolean;
   /** The activity that does this type's I/O; absent: the workflow runs it (control flow, waits, child runs). */
   activity?: string;

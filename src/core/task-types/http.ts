@@ -40,6 +40,7 @@ export const http = describeTaskType({
   defaultTimeout: '30s',
   nonRetryable: ['HttpInvalidRequestError'],
   activity: 'httpRequest',
+  cacheable: true,
   secretFields: ['url', 'headers', 'query', 'json', 'body'],
   rawFields: ['expectStatus', 'responseType', 'method'],
   check: checkBody,

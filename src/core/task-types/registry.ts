@@ -52,8 +52,9 @@ export function taskSchema(name: string): z.ZodObject {
 /**
  * Adds a task type from a module; a second registration of the same name replaces the first.
  * Throws ConfigError when the descriptor could not work: a bad or built-in name, nested task
- * lists (a module's type runs as one activity), `cacheable` (its activity keeps no cache), a bad
- * default timeout, a secret or raw field its config lacks, or an example its own schema refuses.
+ * lists (a module's type runs as one activity), a bad default timeout, a secret or raw field its
+ * config lacks, or an example its own schema refuses. Unless it sets `cacheable: false`, its tasks
+ * may set `cache`.
  */
 export function registerTaskType(descriptor: AnyTaskTypeDescriptor): void {
   const { name } = descriptor;
@@ -62,14 +63,14 @@ export function registerTaskType(descriptor: AnyTaskTypeDescriptor): void {
   if (descriptor.nested?.length || descriptor.nestedMaps?.length) {
     throw new ConfigError(`task type "${name}" declares nested task lists, which only built-in types may hold`, 'remove nested and nestedMaps');
   }
-  if (descriptor.cacheable) throw new ConfigError(`task type "${name}" is cacheable, which only built-in types may be`, 'remove cacheable');
   if (descriptor.defaultTimeout !== undefined && parseDuration(descriptor.defaultTimeout) === undefined) {
     throw new ConfigError(`task type "${name}" defaultTimeout "${descriptor.defaultTimeout}" is not a duration`, 'write e.g. 30s, 5m or 1h');
   }
   for (const field of [...(descriptor.secretFields ?? []), ...(descriptor.rawFields ?? [])]) {
     if (!Object.hasOwn(descriptor.config, field)) throw new ConfigError(`task type "${name}" names field "${field}", which its config does not have`);
   }
-  const entry: AnyTaskTypeDescriptor = { ...descriptor, activity: CUSTOM_TASK_ACTIVITY };
+  // A module's type does I/O in its own activity, so it may be cached unless it opts out.
+  const entry: AnyTaskTypeDescriptor = { ...descriptor, activity: CUSTOM_TASK_ACTIVITY, cacheable: descriptor.cacheable ?? true };
   added.set(name, entry);
   const example = taskSchema(name).safeParse(descriptor.example);
   if (!example.success) {

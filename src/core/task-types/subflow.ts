@@ -1,6 +1,7 @@
 // `subflow`: another saved flow as a child workflow run.
 
 import { z } from 'zod';
+import type { ValidationProblem } from '../errors.js';
 import { describeTaskType } from './descriptor.js';
 
 export const subflow = describeTaskType({
@@ -15,4 +16,18 @@ export const subflow = describeTaskType({
   output: '{ runId, state, outputs }',
   example: { id: 'child', type: 'subflow', flow: 'default/other-flow', inputs: { name: '{{ inputs.name }}' } },
   rawFields: ['flow'],
+  cacheable: true,
+  check: checkCache,
 });
+
+// Only a child the task waits for has an outcome to keep; one started and left has none.
+function checkCache(task: Record<string, unknown>, path: string): ValidationProblem[] {
+  if (task.cache === undefined || task.wait !== false) return [];
+  return [
+    {
+      path: `${path}.cache`,
+      message: `${path}.cache needs wait: true (a subflow started without waiting has no outcome to cache)`,
+      hint: 'remove cache or wait',
+    },
+  ];
+}

@@ -19,10 +19,10 @@ export interface CustomTaskContext {
 
 /**
  * A task type a module adds: the same descriptor as a built-in type (core/task-types/) plus the
- * handler the worker's custom-task activity runs. Its `activity` is always the custom-task one.
+ * handler the worker's custom-task activity runs. Its `activity` is always the custom-task one;
+ * `cacheable: false` refuses `cache` on its tasks (default: allowed).
  */
-export interface TaskTypeDefinition<S extends z.ZodRawShape = z.ZodRawShape>
-  extends Omit<TaskTypeDescriptor<S>, 'activity' | 'cacheable' | 'nested' | 'nestedMaps'> {
+export interface TaskTypeDefinition<S extends z.ZodRawShape = z.ZodRawShape> extends Omit<TaskTypeDescriptor<S>, 'activity' | 'nested' | 'nestedMaps'> {
   run(config: z.infer<z.ZodObject<S>>, context: CustomTaskContext): Promise<unknown>;
 }
 

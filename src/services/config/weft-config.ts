@@ -14,11 +14,14 @@ import { type HostAllowList, hostAllowListFromEnv } from '../security/host-allow
 import { type ConnectionSettings, loadConnectionSettings } from '../temporal/connection-settings.js';
 import { parseDynamicConfigOverrides } from '../temporal/dev-server-config.js';
 import { cacheDir, dataDir } from './paths.js';
+import { loadScriptSettings, type ScriptSettings } from './script-settings.js';
 import { DEFAULT_TASK_QUEUE } from './task-queue.js';
 
 /** How script tasks run: in the bubblewrap sandbox, or as plain processes (the operator's explicit choice). */
-export const SCRIPT_RUNNERS = ['bubblewrap', 'process'] as const;
+export const SCRIPT_RUNNERS = ['sandbox', 'process'] as const;
 export type ScriptRunnerKind = (typeof SCRIPT_RUNNERS)[number];
+/** `bubblewrap`, the sandbox's earlier name, is still read as `sandbox`. */
+const ScriptRunner = z.enum([...SCRIPT_RUNNERS, 'bubblewrap']).transform((kind): ScriptRunnerKind => (kind === 'bubblewrap' ? 'sandbox' : kind));
 
 /** Seconds a command waits for Temporal to answer unless told otherwise. */
 export const DEFAULT_TEMPORAL_WAIT_SECONDS = 15;
@@ -69,8 +72,10 @@ export interface WeftConfig {
     /** WEFT_MAX_CONCURRENT_WORKFLOW_TASKS, default 100. */
     maxConcurrentWorkflowTasks: number;
   };
-  /** WEFT_SCRIPT_RUNNER, default bubblewrap. */
+  /** WEFT_SCRIPT_RUNNER, default sandbox (bubblewrap). */
   scriptRunner: ScriptRunnerKind;
+  /** WEFT_SCRIPT_LIMITS, WEFT_SCRIPT_LIMITS_MAX, WEFT_SCRIPT_NETWORK, WEFT_SCRIPT_WORKING_DIRS. */
+  script: ScriptSettings;
   /** WEFT_HTTP_ALLOWED_HOSTS; undefined keeps http tasks to public addresses. */
   httpAllowedHosts?: HostAllowList;
   /** WEFT_ALLOWED_ORIGINS: web origins besides its own that may call the MCP endpoint; default none. */
@@ -147,10 +152,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Wef
       check(
         value('WEFT_SCRIPT_RUNNER'),
         'WEFT_SCRIPT_RUNNER',
-        z.enum(SCRIPT_RUNNERS),
+        ScriptRunner,
         `one of ${SCRIPT_RUNNERS.join(', ')}`,
-        'leave it unset to run scripts in the bubblewrap sandbox, or set process to run them unsandboxed',
-      ) ?? 'bubblewrap',
+        'leave it unset to run scripts in the bubblewrap sandbox, or set process to run them unsandboxed; this build has no container runner',
+      ) ?? 'sandbox',
+    script: loadScriptSettings(env),
     ...(httpAllowedHosts ? { httpAllowedHosts } : {}),
     mcpAllowedOrigins: parseAllowedOrigins(value('WEFT_ALLOWED_ORIGINS') ?? ''),
     log: loadLoggerSettings(env),

@@ -17,6 +17,8 @@ export class FlowNotFoundError extends WeftError {
 
 export interface FlowCatalog {
   resolve(ref: string, revision?: number): Promise<{ flow: FlowSpec; revision: number }>;
+  /** Whether a flow trigger of a saved flow listens to `ref`; absent: none can (a catalog without a store). */
+  listenedTo?(ref: string): Promise<boolean>;
 }
 
 /** Flows held in memory; each `add` of a changed flow makes a new revision. */

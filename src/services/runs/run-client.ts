@@ -100,7 +100,7 @@ export function flowRunLaunch(
     runId: string;
     idempotent: boolean;
   },
-  extra: Pick<FlowRunInput, 'rights'> = {},
+  extra: Pick<FlowRunInput, 'rights' | 'downstream'> = {},
 ): RunLaunch {
   const { flow, revision } = options;
   const resolved = resolveInputs(flow, options.inputs);
@@ -137,19 +137,24 @@ export interface StartRunOptions {
   runId?: string;
   taskQueue: string;
   trigger?: string;
+  /** The run ends by firing the flow triggers that listen to its flow (FlowRunInput.downstream). */
+  downstream?: boolean;
 }
 
 /** Starts a run of a flow on a task queue, without the flow catalog (tests, the history recorder). */
 export async function startRun(client: Client, options: StartRunOptions): Promise<{ runId: string }> {
-  const launch = flowRunLaunch({
-    flow: options.flow,
-    revision: options.revision ?? 0,
-    inputs: options.inputs ?? {},
-    taskQueue: options.taskQueue,
-    trigger: options.trigger ?? 'api',
-    runId: options.runId ?? `${options.flow.namespace}.${options.flow.id}-${randomUUID()}`,
-    idempotent: false,
-  });
+  const launch = flowRunLaunch(
+    {
+      flow: options.flow,
+      revision: options.revision ?? 0,
+      inputs: options.inputs ?? {},
+      taskQueue: options.taskQueue,
+      trigger: options.trigger ?? 'api',
+      runId: options.runId ?? `${options.flow.namespace}.${options.flow.id}-${randomUUID()}`,
+      idempotent: false,
+    },
+    options.downstream ? { downstream: true } : {},
+  );
   return launchRun(client, launch);
 }
 
@@ -200,7 +205,7 @@ export async function getRunningView(client: Client, runId: string): Promise<Liv
     if (page.tasks.length === 0) break;
     tasks.push(...page.tasks);
   }
-  return { runId, state: first.state, tasks, approvals: first.pendingApprovals };
+  return { runId, state: first.state, tasks, approvals: first.pendingApprovals, ...(first.waitingFor ? { waitingFor: first.waitingFor } : {}) };
 }
 
 async function queryTasks(client: Client, runId: string): Promise<TaskRunRecord[]> {

@@ -24,6 +24,10 @@ export interface RunDetail {
   trigger?: string;
   /** The details of what started it (`run.event`); `{}` for a direct start. */
   event?: Record<string, unknown>;
+  /** The run this one restarts (flow-spec.md, Restart). */
+  restartOf?: string;
+  /** Runs that restart this one, newest first (at most 50); absent when none. */
+  restarts?: string[];
   outputs?: Record<string, unknown>;
   error?: RunError;
   tasks: TaskRunRecord[];
@@ -38,10 +42,12 @@ export interface RunDetail {
    * read one at a time (`RunService.taskOutputPage`).
    */
   taskOutputs?: Record<string, unknown>;
+  /** A QUEUED run: what it waits for (its flow's concurrency slot, e.g. `concurrency of demo/etl [acme]`). */
+  waitingFor?: string;
 }
 
 /** What a worker answers about a run it is running (or replays): a part of the run's detail. */
-export type LiveRun = Pick<RunDetail, 'runId' | 'state' | 'tasks' | 'approvals'>;
+export type LiveRun = Pick<RunDetail, 'runId' | 'state' | 'tasks' | 'approvals' | 'waitingFor'>;
 
 /** A closed run as read without the flow catalog (tests, the history recorder): a part of the run's detail. */
 export type RunView = Pick<RunDetail, 'runId' | 'state' | 'outputs' | 'tasks' | 'error' | 'approvals'>;

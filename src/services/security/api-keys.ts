@@ -31,8 +31,11 @@ export const CreateApiKey = z
       .optional(),
     /** Whether a non-admin key may save and run flows with `script` tasks. Default false. */
     allowScripts: z.boolean().default(false),
+    /** Whether the key is a person's, named by `name`: it answers approvals as that person. Default false. */
+    person: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((key) => !key.person || key.name !== undefined, { path: ['name'], message: "is required for a person's key: it names the person" });
 export type CreateApiKey = z.input<typeof CreateApiKey>;
 
 /** A key as listed: never its token nor its hash. */
@@ -43,6 +46,8 @@ export interface ApiKeyInfo {
   scope: Scope;
   namespace?: string;
   allowScripts: boolean;
+  /** Present and true on a person's key. */
+  person?: boolean;
   createdAt: string;
   lastUsedAt?: string;
   revokedAt?: string;
@@ -65,9 +70,15 @@ export class ApiKeyService {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue?.path.join('.') || 'options';
-      throw new ApiKeyOptionsError(`API key ${field} ${issue?.message ?? 'is invalid'}`, field === 'scope' ? 'e.g. weft apikey create --scope run' : undefined);
+      const hint =
+        field === 'scope'
+          ? 'e.g. weft apikey create --scope run'
+          : field === 'name'
+            ? 'e.g. weft apikey create --scope run --person --name "Ada Lovelace"'
+            : undefined;
+      throw new ApiKeyOptionsError(`API key ${field} ${issue?.message ?? 'is invalid'}`, hint);
     }
-    const { scope, namespace, name, allowScripts } = parsed.data;
+    const { scope, namespace, name, allowScripts, person } = parsed.data;
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const prefix = token.slice(0, DISPLAY_PREFIX_LENGTH);
     const row: ApiKeysTable = {
@@ -78,6 +89,7 @@ export class ApiKeyService {
       scope,
       namespace: namespace ?? null,
       allow_scripts: allowScripts ? 1 : 0,
+      person: person ? 1 : 0,
       created_at: this.now().toISOString(),
       last_used_at: null,
       revoked_at: null,
@@ -144,6 +156,7 @@ export class ApiKeyService {
       scope: Scope.parse(row.scope),
       ...(row.namespace !== null ? { namespace: row.namespace } : {}),
       allowScripts: row.allow_scripts === 1,
+      ...(row.person === 1 ? { person: true } : {}),
     };
   }
 }
@@ -164,6 +177,7 @@ function toInfo(row: ApiKeysTable): ApiKeyInfo {
     scope: Scope.parse(row.scope),
     ...(row.namespace !== null ? { namespace: row.namespace } : {}),
     allowScripts: row.allow_scripts === 1,
+    ...(row.person === 1 ? { person: true } : {}),
     createdAt: row.created_at,
     ...(row.last_used_at !== null ? { lastUsedAt: row.last_used_at } : {}),
     ...(row.revoked_at !== null ? { revokedAt: row.revoked_at } : {}),

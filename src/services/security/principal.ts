@@ -20,6 +20,8 @@ export interface Principal {
   namespace?: string;
   /** Whether the key may save and run flows with `script` tasks (admin keys always may). */
   allowScripts: boolean;
+  /** Whether the key is a person's (its name is the person's): through the JSON API it answers approvals as that person. */
+  person?: boolean;
 }
 
 /** The local, unauthenticated user on stdio or loopback HTTP: full rights. */

@@ -35,10 +35,15 @@ export const TOOL_RULES = {
   save_flow: { scope: 'run', mutates: true },
   run_flow: { scope: 'run', mutates: true },
   cancel_run: { scope: 'run', mutates: true },
+  // A restart starts a run, like run_flow.
+  restart_run: { scope: 'run', mutates: true },
   respond_to_approval: { scope: 'run', mutates: true },
   // Pausing or backfilling starts or stops runs, like run_flow and cancel_run.
   operate_trigger: { scope: 'run', mutates: true },
   delete_flow: { scope: 'admin', mutates: true },
+  list_limits: { scope: 'read', mutates: false },
+  // A named limit is shared by every namespace, so only admin keys change it.
+  set_limit: { scope: 'admin', mutates: true },
 } as const satisfies Record<string, ToolRule>;
 
 export type ToolName = keyof typeof TOOL_RULES;

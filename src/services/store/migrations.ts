@@ -201,6 +201,76 @@ function claimChecksMigration(kind: StoreKind): Migration {
   };
 }
 
+/**
+ * The cache of every I/O task type (`cache: { ttl, key? }`, services/cache/task-cache.ts): one
+ * entry per key, with where it came from (flow, task, run) for `weft cache clear` and for the
+ * task runs it answers. `llm_cache` is no longer read or written: its rows are deleted (a cache
+ * loses nothing that matters), the table stays for workers of the release before.
+ */
+const taskCacheMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('task_cache')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('namespace', 'text', (c) => c.notNull())
+      .addColumn('flow', 'text', (c) => c.notNull())
+      .addColumn('task_id', 'text', (c) => c.notNull())
+      .addColumn('run_id', 'text', (c) => c.notNull())
+      .addColumn('iteration', 'text')
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('task_cache_expires').on('task_cache').columns(['expires_at']).execute();
+    await db.schema.createIndex('task_cache_flow').on('task_cache').columns(['flow', 'task_id']).execute();
+    await db.schema.createIndex('task_cache_task').on('task_cache').columns(['task_id']).execute();
+    await sql`DELETE FROM llm_cache`.execute(db);
+  },
+};
+
+/**
+ * Which saved flows' flow triggers listen to which upstream flow, one row per trigger and upstream,
+ * rewritten with each saved revision (services/triggers/flow-trigger-links.ts): a run asks "does
+ * anyone listen to my flow?" with one indexed read instead of reading every flow.
+ */
+const flowTriggerLinksMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('flow_trigger_links')
+      .addColumn('upstream', 'text', (c) => c.notNull())
+      .addColumn('namespace', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('trigger_id', 'text', (c) => c.notNull())
+      .addColumn('last_run_id', 'text')
+      .addColumn('last_fired_at', 'text')
+      .addPrimaryKeyConstraint('flow_trigger_links_pk', ['upstream', 'namespace', 'id', 'trigger_id'])
+      .execute();
+    await db.schema.createIndex('flow_trigger_links_downstream').on('flow_trigger_links').columns(['namespace', 'id']).execute();
+  },
+};
+
+/** Person keys (`weft apikey create --person`): through the JSON API they answer approvals as a person. */
+const personKeysMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('api_keys')
+      .addColumn('person', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+  },
+};
+
+/** Sizes of named limits (`weft limit set`); the slots themselves live in keeper workflows (docs/limits.md). */
+const namedLimitsMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('named_limits')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('size', 'integer', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export function migrationProvider(kind: StoreKind): MigrationProvider {
   return {
     async getMigrations() {
@@ -213,6 +283,10 @@ export function migrationProvider(kind: StoreKind): MigrationProvider {
         '006_secret_namespaces': secretNamespacesMigration,
         '007_store_identity': storeIdentityMigration,
         '008_claim_checks': claimChecksMigration(kind),
+        '009_flow_trigger_links': flowTriggerLinksMigration,
+        '010_task_cache': taskCacheMigration,
+        '011_person_keys': personKeysMigration,
+        '012_named_limits': namedLimitsMigration,
       };
     },
   };

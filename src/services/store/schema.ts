@@ -53,6 +53,7 @@ export interface SecretsTable {
   updated_at: string;
 }
 
+/** Answers of llm tasks cached before migration 010 (task_cache), which emptied it; no longer read or written. */
 export interface LlmCacheTable {
   /** sha256 of provider, model and the rendered request. */
   key: string;
@@ -76,6 +77,8 @@ export interface ApiKeysTable {
   namespace: string | null;
   /** 1 when the key may save and run flows with script tasks (admin keys always may). */
   allow_scripts: number;
+  /** 1 when the key is a person's: through the JSON API it answers approvals as that person. */
+  person: number;
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
@@ -107,6 +110,23 @@ export interface StoreIdentityTable {
 }
 
 /** Payloads kept out of Temporal history by the claim-check codec, content-addressed. */
+/** One cached task output (migration 010; services/cache/task-cache.ts). */
+export interface TaskCacheTable {
+  /** Digest of what the entry answers for (services/cache/cache-key.ts). */
+  key: string;
+  namespace: string;
+  /** `namespace/id` of the flow whose task stored the entry. */
+  flow: string;
+  task_id: string;
+  run_id: string;
+  /** The foreach index path of the storing task run, as JSON; null outside a foreach. */
+  iteration: string | null;
+  /** The task's output, as JSON. */
+  value: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface ClaimChecksTable {
   /** sha256 of `data`, hex. */
   key: string;
@@ -118,7 +138,28 @@ export interface ClaimChecksTable {
   touched_at: string;
 }
 
+/** A flow trigger of flow (namespace, id) listening to `upstream` (`namespace/id`): one row per trigger and upstream flow. */
+export interface FlowTriggerLinksTable {
+  upstream: string;
+  namespace: string;
+  id: string;
+  trigger_id: string;
+  /** The run this trigger last started (or attached to) for a run of `upstream`, and when. */
+  last_run_id: string | null;
+  last_fired_at: string | null;
+}
+
+/** A named limit's size (`weft limit set`); its slots live in a keeper workflow. */
+export interface NamedLimitsTable {
+  name: string;
+  size: number;
+  updated_at: string;
+}
+
 export interface StoreSchema {
+  named_limits: NamedLimitsTable;
+  flow_trigger_links: FlowTriggerLinksTable;
+  task_cache: TaskCacheTable;
   claim_checks: ClaimChecksTable;
   store_identity: StoreIdentityTable;
   api_keys: ApiKeysTable;

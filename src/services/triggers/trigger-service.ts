@@ -10,6 +10,7 @@ import type { FlowSpec } from '../../core/spec/flow-spec.js';
 import { type OverlapPolicy, SCHEDULE_DEFAULTS, type ScheduleTrigger, scheduleTriggers, type Trigger } from '../../core/spec/triggers.js';
 import type { FlowChangeObserver, FlowService } from '../flow-service.js';
 import { type DaylightSavingWarning, daylightSavingWarnings } from './daylight-saving.js';
+import { tellRunningUpstreams, upstreamWarnings } from './flow-triggers.js';
 import { scheduleIdOf } from './schedule-names.js';
 import { temporalOverlap } from './schedule-options.js';
 import { TriggerActionError, TriggerNotFoundError, TriggerSyncError } from './trigger-errors.js';
@@ -28,6 +29,7 @@ export interface TriggerView {
   paused: boolean;
   scheduleId?: string;
   nextFires?: string[];
+  /** Schedule: the last fire time and its run; flow trigger: when it last started (or attached to) a run, and that run. */
   lastFire?: { scheduledAt: string; runId: string };
   warnings?: string[];
 }
@@ -63,16 +65,17 @@ export class TriggerService implements FlowChangeObserver {
   private readonly schedules: WeftSchedules;
 
   constructor(
-    client: Client,
+    private readonly client: Client,
     private readonly flows: FlowService,
     options: TriggerServiceOptions,
   ) {
     this.schedules = new WeftSchedules(client, options);
   }
 
-  /** FlowChangeObserver: after a save, the flow's Schedules follow its new revision. */
+  /** FlowChangeObserver: after a save, the flow's Schedules follow its new revision, and runs already going learn of its flow triggers. */
   async flowSaved(ref: string): Promise<void> {
     await syncing(ref, () => this.syncFlow(ref));
+    await tellRunningUpstreams(this.client, await this.flows.get(ref).catch(() => undefined));
   }
 
   /** FlowChangeObserver: after a delete, the flow's Schedules go. */
@@ -163,6 +166,12 @@ export class TriggerService implements FlowChangeObserver {
           const warnings = this.warningsFor(trigger, description.info.nextActionTimes);
           if (warnings.length) view.warnings = warnings.map((w) => w.message);
         } else view.warnings = ['its Temporal Schedule is missing; the server recreates it when it next starts, or save the flow again'];
+      }
+      if (trigger.type === 'flow') {
+        const last = await this.flows.lastFlowTriggerFire(ref, trigger.id);
+        if (last) view.lastFire = { scheduledAt: last.firedAt, runId: last.runId };
+        const warnings = await upstreamWarnings(this.flows, trigger);
+        if (warnings.length) view.warnings = warnings;
       }
       views.push(view);
     }

@@ -25,7 +25,8 @@ describe('loadConfig', () => {
     assert.equal(config.temporal.connection.namespace, 'default');
     assert.equal(config.temporal.addressGiven, false);
     assert.deepEqual(config.worker, { maxConcurrentActivities: 100, maxConcurrentWorkflowTasks: 100 });
-    assert.equal(config.scriptRunner, 'bubblewrap');
+    assert.equal(config.scriptRunner, 'sandbox');
+    assert.equal(loadConfig({ WEFT_SCRIPT_RUNNER: 'bubblewrap' }).scriptRunner, 'sandbox', 'the earlier name still works');
     assert.equal(config.httpAllowedHosts, undefined);
     assert.deepEqual(config.log, { level: 'info' });
     assert.equal(config.logRetentionDays, 30);
@@ -94,7 +95,7 @@ describe('loadConfig', () => {
     rejects({}, '--temporal-wait must be a number of seconds >= 0 (got "-1")', { temporalWait: '-1' });
     rejects({ WEFT_MAX_CONCURRENT_ACTIVITIES: '0' }, 'WEFT_MAX_CONCURRENT_ACTIVITIES must be a whole number >= 1 (got "0")');
     rejects({ WEFT_MAX_CONCURRENT_WORKFLOW_TASKS: '2.5' }, 'WEFT_MAX_CONCURRENT_WORKFLOW_TASKS must be a whole number >= 1 (got "2.5")');
-    rejects({ WEFT_SCRIPT_RUNNER: 'docker' }, 'WEFT_SCRIPT_RUNNER must be one of bubblewrap, process (got "docker")');
+    rejects({ WEFT_SCRIPT_RUNNER: 'docker' }, 'WEFT_SCRIPT_RUNNER must be one of sandbox, process (got "docker")');
     rejects({ WEFT_UI_URL: 'ui.local' }, 'WEFT_UI_URL must be an http(s) URL (got "ui.local")');
     rejects({ WEFT_DRAFT_MODEL: 'gpt' }, 'WEFT_DRAFT_MODEL must be provider/model (e.g. anthropic/claude-sonnet-4-6) (got "gpt")');
     rejects({ WEFT_TASK_QUEUE: 'two words' }, 'WEFT_TASK_QUEUE must be a task queue name without spaces (got "two words")');

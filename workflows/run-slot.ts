@@ -1,0 +1,201 @@
+// The run's side of limits: asks a keeper for a slot (workflows/limit-keeper.ts), waits for its
+// answer as a durable wait, leaves the line when cancelled, and releases in a step no
+// cancellation stops. Used for a flow's concurrency (admitRun) and tasks' named limits.
+
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyLocalActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createLimitActivities } from '../activities/limit-activities.js';
+import { renderTemplate } from '../src/core/expressions/evaluate.js';
+import {
+  ADMISSION_UPDATE,
+  ADMITTED_AT_MEMO,
+  keeperId,
+  type LimitTarget,
+  limitLabel,
+  type OnLimit,
+  type SlotAnswer,
+  type SlotRequest,
+} from '../src/core/runs/limit-types.js';
+import { type FlowRunFailureDetails, type FlowRunInput, RUN_FAILURE_TYPES } from '../src/core/runs/run-types.js';
+import { WEFT_QUEUED } from '../src/core/runs/search-attributes.js';
+import { Frame } from './frame.js';
+import { releaseSignal, slotAnswerSignal } from './limit-keeper.js';
+import { toTaskError } from './task-failure.js';
+
+/** Answers the start result once the run's slot is decided (see ADMISSION_UPDATE). */
+export const admissionUpdate = defineUpdate<'RUNNING' | 'QUEUED' | 'FAILED' | 'CANCELLED'>(ADMISSION_UPDATE);
+
+const local = proxyLocalActivities<ReturnType<typeof createLimitActivities>>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+/** A slot this run holds; `release` is safe to call more than once. */
+export interface HeldSlot {
+  target: LimitTarget;
+  requestId: string;
+  release(): Promise<void>;
+}
+
+/** The keeper answers of one workflow execution, by request id. */
+export class SlotClient {
+  private readonly answers = new Map<string, SlotAnswer['outcome']>();
+
+  constructor() {
+    setHandler(slotAnswerSignal, ({ requestId, outcome }) => {
+      // A late `queued` never overrides the final answer it was sent before.
+      if (outcome === 'queued' && this.answers.has(requestId)) return;
+      this.answers.set(requestId, outcome);
+    });
+  }
+
+  /**
+   * Waits for a slot: the held slot, or undefined when the keeper refused (onLimit fail). On
+   * cancellation the run leaves the line (or gives the slot back) before the cancellation goes on.
+   */
+  async acquire(target: LimitTarget, request: SlotRequest, onQueued?: () => void): Promise<HeldSlot | undefined> {
+    const { requestId } = request;
+    const slot = this.slot(target, requestId);
+    try {
+      await local.acquireSlot({ target, request });
+      await condition(() => this.answers.has(requestId));
+      if (this.answers.get(requestId) === 'queued') {
+        onQueued?.();
+        await condition(() => this.answers.get(requestId) !== 'queued');
+      }
+    } catch (error) {
+      if (isCancellation(error)) await CancellationScope.nonCancellable(() => slot.release());
+      throw error;
+    }
+    return this.answers.get(requestId) === 'granted' ? slot : undefined;
+  }
+
+  private slot(target: LimitTarget, requestId: string): HeldSlot {
+    let released = false;
+    return {
+      target,
+      requestId,
+      release: () => {
+        if (released) return Promise.resolve();
+        released = true;
+        // A keeper that has ended holds nothing of ours: nothing to release.
+        return CancellationScope.nonCancellable(() =>
+          getExternalWorkflowHandle(keeperId(target, workflowInfo().taskQueue))
+            .signal(releaseSignal, { requestId })
+            .catch(() => undefined),
+        );
+      },
+    };
+  }
+}
+
+const clients = new WeakMap<object, SlotClient>();
+
+/** The slot client of one execution, keyed by its run context (created on first use). */
+export function slotClientOf(owner: object): SlotClient {
+  let client = clients.get(owner);
+  if (!client) {
+    client = new SlotClient();
+    clients.set(owner, client);
+  }
+  return client;
+}
+
+const runSlots = new WeakMap<object, HeldSlot>();
+
+/** Runs `work` (the whole run) and then gives the run's concurrency slot back, whatever the outcome. */
+export async function releasingRunSlot<T>(owner: object, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    await runSlots.get(owner)?.release();
+  }
+}
+
+/** How a run waits for its flow's concurrency slot, as the run's query shows it. */
+export interface Admission {
+  onQueued(waitingFor: string): void;
+  onAdmitted(): void;
+}
+
+/**
+ * Takes the run's concurrency slot before anything else runs. Returns the slot and, for a run
+ * that waited, when it got it (its `startedAt`). Throws the run's failure for onLimit fail;
+ * onLimit cancel ends the run through a cancellation the keeper asks for.
+ */
+export async function admitRun(owner: object, input: FlowRunInput, admission: Admission): Promise<{ slot: HeldSlot; admittedAt?: string }> {
+  const concurrency = input.flow.concurrency;
+  if (!concurrency) throw new Error('admitRun needs a flow with concurrency');
+  const info = workflowInfo();
+  const flow = `${input.flow.namespace}/${input.flow.id}`;
+  const target: LimitTarget = { kind: 'flow', flow, ...(concurrency.key ? { key: renderKey(concurrency.key, input, info.startTime) } : {}) };
+  const onLimit: OnLimit = concurrency.onLimit ?? 'queue';
+  const request: SlotRequest = {
+    requestId: `${info.workflowId}|flow`,
+    runId: info.workflowId,
+    startedAt: info.startTime.toISOString(),
+    onLimit,
+    size: concurrency.limit,
+  };
+  let queued = false;
+  let decided: 'RUNNING' | 'FAILED' | 'CANCELLED' | undefined;
+  // Not cancellable: a run refused by onLimit cancel still answers how it ends.
+  setHandler(admissionUpdate, async () => {
+    await CancellationScope.nonCancellable(() => condition(() => queued || decided !== undefined));
+    return decided ?? 'QUEUED';
+  });
+  let slot: HeldSlot | undefined;
+  try {
+    slot = await slotClientOf(owner).acquire(target, request, () => {
+      queued = true;
+      upsertSearchAttributes([{ key: WEFT_QUEUED, value: true }]);
+      admission.onQueued(limitLabel(target));
+    });
+  } catch (error) {
+    if (isCancellation(error)) decided = 'CANCELLED';
+    throw error;
+  }
+  if (!slot) {
+    decided = 'FAILED';
+    throw refusal(`${limitLabel(target)} is at its limit of ${concurrency.limit} and onLimit is fail`);
+  }
+  runSlots.set(owner, slot);
+  decided = 'RUNNING';
+  admission.onAdmitted();
+  if (!queued) return { slot };
+  const admittedAt = new Date().toISOString();
+  upsertSearchAttributes([{ key: WEFT_QUEUED, value: false }]);
+  upsertMemo({ [ADMITTED_AT_MEMO]: admittedAt });
+  return { slot, admittedAt };
+}
+
+function renderKey(template: string, input: FlowRunInput, startTime: Date): string {
+  const run = { id: workflowInfo().workflowId, flow: `${input.flow.namespace}/${input.flow.id}`, startedAt: startTime.toISOString(), trigger: input.trigger };
+  try {
+    const value = renderTemplate(template, Frame.root({ inputs: input.inputs, vars: {}, run }).scope(), 'concurrency.key');
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  } catch (error) {
+    const cause = toTaskError(error);
+    throw failure({ type: cause.type, message: `concurrency.key: ${cause.message}` });
+  }
+}
+
+function refusal(message: string): ApplicationFailure {
+  return failure({ type: 'ConcurrencyLimitReached', message });
+}
+
+function failure(error: { type: string; message: string }): ApplicationFailure {
+  const details: FlowRunFailureDetails = { state: 'FAILED', tasks: [], failedTask: { id: '(concurrency)', error } };
+  return ApplicationFailure.create({ type: RUN_FAILURE_TYPES.failed, message: error.message, nonRetryable: true, details: [details] });
+}
