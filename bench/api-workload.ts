@@ -16,23 +16,10 @@ import { RunService } from '../src/services/run-service.js';
 import { ApiKeyService } from '../src/services/security/api-keys.js';
 import { freePort } from '../src/services/temporal/loopback-ports.js';
 import { type Harness, startHarness } from './harness.js';
+import { interleavedTimings } from './mcp-workload.js';
 import { type Measure, median, spreadOf } from './measure.js';
 
 const FLOW = 'id: tiny\nnamespace: bench\ntasks:\n  - { id: a, type: set, values: { x: 1 } }\n';
-
-/** Timings of each call in turn, `calls` rounds after one warm-up round. */
-async function interleaved(calls: number, fns: Array<() => Promise<unknown>>): Promise<number[][]> {
-  for (const fn of fns) await fn();
-  const out = fns.map(() => [] as number[]);
-  for (let i = 0; i < calls; i++) {
-    for (const [k, fn] of fns.entries()) {
-      const start = performance.now();
-      await fn();
-      out[k]?.push(performance.now() - start);
-    }
-  }
-  return out;
-}
 
 async function post(url: string, body: unknown): Promise<unknown> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -63,14 +50,14 @@ export async function apiOverhead(h: Harness, calls: number): Promise<Measure[]>
   });
   const api = `${new URL(server.url).origin}/api/v1`;
   try {
-    const [direct = [], overApi = []] = await interleaved(calls, [
+    const [direct = [], overApi = []] = await interleavedTimings(calls, [
       () => starts.start({ flow: 'bench/tiny' }),
       () => post(`${api}/runs`, { flow: 'bench/tiny' }),
     ]);
     // A run read is of an ended run, which the harness's worker executes.
     const { runId } = await h.runs.start({ flow: 'bench/tiny' });
     while ((await h.runs.get(runId)).state !== 'COMPLETED') await new Promise((resolve) => setTimeout(resolve, 50));
-    const [directGet = [], apiGet = []] = await interleaved(calls, [() => starts.get(runId), () => get(`${api}/runs/${encodeURIComponent(runId)}`)]);
+    const [directGet = [], apiGet = []] = await interleavedTimings(calls, [() => starts.get(runId), () => get(`${api}/runs/${encodeURIComponent(runId)}`)]);
     const row = (workload: string, weft: number[], raw: number[]): Measure => ({
       workload,
       weft: median(weft),
@@ -79,7 +66,7 @@ export async function apiOverhead(h: Harness, calls: number): Promise<Measure[]>
       spread: { weft: spreadOf(weft), raw: spreadOf(raw) },
     });
     // The floor: a request the API answers from memory (loopback HTTP, fetch, routing, JSON).
-    const [floor = [], nothing = []] = await interleaved(calls, [() => get(`${api}/openapi.json`), async () => undefined]);
+    const [floor = [], nothing = []] = await interleavedTimings(calls, [() => get(`${api}/openapi.json`), async () => undefined]);
     return [
       row('API POST /runs vs direct start', overApi, direct),
       row('API GET /runs/{runId} vs direct get', apiGet, directGet),

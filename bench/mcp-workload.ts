@@ -30,7 +30,7 @@ async function timings(calls: number, fn: (i: number) => Promise<unknown>): Prom
 }
 
 /** Timings of each call in turn, `calls` rounds after one warm-up round. */
-async function interleavedTimings(calls: number, fns: Array<() => Promise<unknown>>): Promise<number[][]> {
+export async function interleavedTimings(calls: number, fns: Array<() => Promise<unknown>>): Promise<number[][]> {
   for (const fn of fns) await fn();
   const out = fns.map(() => [] as number[]);
   for (let i = 0; i < calls; i++) {
