@@ -12,6 +12,9 @@ import { ensureTemporalCli } from '../src/services/temporal/temporal-cli.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { startTestPostgres } from './test-postgres.js';
 
+/** The longest a test (and a test file) may take; the slowest files today take about a minute. */
+const TEST_TIMEOUT_MS = 300_000;
+
 const say = (line: string) => process.stderr.write(`[weft test] ${line}\n`);
 
 async function testFiles(targets: string[]): Promise<string[]> {
@@ -54,7 +57,19 @@ async function main(): Promise<number> {
       // tests of that default set their own policy.
       WEFT_HTTP_ALLOWED_HOSTS: process.env.WEFT_HTTP_ALLOWED_HOSTS ?? '127.0.0.1,localhost',
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
+    // A test or file that hangs fails after TEST_TIMEOUT_MS instead of holding the whole suite,
+    // and a file whose tests are done exits even if a handle is left open.
+    const args = [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-concurrency=1',
+      `--test-timeout=${TEST_TIMEOUT_MS}`,
+      '--test-force-exit',
+      '--test-reporter=spec',
+      ...files,
+    ];
+    const child = spawn(process.execPath, args, { stdio: 'inherit', env });
     return await new Promise<number>((done) => child.on('exit', (code) => done(code ?? 1)));
   } finally {
     await postgres.stop();

@@ -490,12 +490,13 @@ export class RunService {
     const deadline = Date.now() + Math.max(0, options.waitMs ?? CANCEL_WAIT_MS);
     let pause = 20;
     let state = await this.currentState(runId);
-    while ((state === 'RUNNING' || state === 'WAITING') && Date.now() < deadline) {
+    // A QUEUED run is still open too: its cancel is answered once the workflow has seen it.
+    while ((state === 'RUNNING' || state === 'WAITING' || state === 'QUEUED') && Date.now() < deadline) {
       await delay(Math.min(pause, deadline - Date.now()));
       pause = Math.min(250, pause * 2);
       state = await this.currentState(runId);
     }
-    return state === 'RUNNING' || state === 'WAITING' ? { runId, state, cancelRequested: true } : { runId, state };
+    return state === 'RUNNING' || state === 'WAITING' || state === 'QUEUED' ? { runId, state, cancelRequested: true } : { runId, state };
   }
 
   /**

@@ -16,5 +16,7 @@ export const CONTRACT_TOOLS = [
   'query_logs',
   'list_triggers',
   'operate_trigger',
+  'list_limits',
+  'set_limit',
   'draft_flow',
 ];

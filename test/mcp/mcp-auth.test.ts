@@ -75,7 +75,17 @@ describe('MCP over HTTP with API keys', () => {
   it('shows a read key only the tools that read, and refuses the others', async () => {
     const reader = await mcp.connect({}, tokens.read);
     const visible = await names(reader);
-    assert.deepEqual(visible, ['get_flow', 'get_run', 'list_flows', 'list_runs', 'list_task_types', 'list_triggers', 'query_logs', 'validate_flow']);
+    assert.deepEqual(visible, [
+      'get_flow',
+      'get_run',
+      'list_flows',
+      'list_limits',
+      'list_runs',
+      'list_task_types',
+      'list_triggers',
+      'query_logs',
+      'validate_flow',
+    ]);
     const refused = (await reader.callTool({ name: 'save_flow', arguments: { flow: PLAIN } })) as CallToolResult;
     assert.equal(refused.isError, true);
     assert.match(textOf(refused), /save_flow not found/);

@@ -305,7 +305,17 @@ describe('weft mcp --read-only', () => {
   it('exposes only tools that read, minus the ones switched off', async () => {
     const client = await mcp.connect();
     const names = (await client.listTools()).tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['draft_flow', 'get_flow', 'get_run', 'list_flows', 'list_runs', 'list_task_types', 'list_triggers', 'validate_flow']);
+    assert.deepEqual(names, [
+      'draft_flow',
+      'get_flow',
+      'get_run',
+      'list_flows',
+      'list_limits',
+      'list_runs',
+      'list_task_types',
+      'list_triggers',
+      'validate_flow',
+    ]);
     const blocked = await client.callTool({ name: 'save_flow', arguments: { flow: 'id: x\ntasks:\n  - { id: a, type: log, message: hi }\n' } });
     assert.equal(blocked.isError, true);
     assert.match(textOf(blocked), /save_flow not found/);

@@ -37,7 +37,7 @@ describe('tool policy', () => {
   });
 
   it('shows a read key only the reading tools, a run key also the run tools, an admin key everything', () => {
-    const reads = ['list_task_types', 'validate_flow', 'list_flows', 'get_flow', 'get_run', 'list_runs', 'query_logs', 'list_triggers'];
+    const reads = ['list_task_types', 'validate_flow', 'list_flows', 'get_flow', 'get_run', 'list_runs', 'query_logs', 'list_triggers', 'list_limits'];
     assert.deepEqual(visible(key('read')).sort(), [...reads].sort());
     assert.ok(!toolVisible(key('read'), 'run_flow'));
     assert.deepEqual(

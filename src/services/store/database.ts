@@ -28,9 +28,10 @@ export async function openStore(options: { url?: string; dataDir: string }): Pro
   const url = options.url ?? process.env.WEFT_DATABASE_URL;
   // The data directory holds the store, the secret key and outputs: private to its owner.
   if (!url) await ensurePrivateDir(options.dataDir);
-  const store = url && /^postgres(ql)?:\/\//.test(url) ? await openPostgres(url) : await openSqlite(url ?? join(options.dataDir, 'weft.db'));
+  const opened = url && /^postgres(ql)?:\/\//.test(url) ? { store: await openPostgres(url) } : await openSqlite(url ?? join(options.dataDir, 'weft.db'));
+  const { store } = opened;
   try {
-    await migrate(store);
+    await migrate(store, 'database' in opened ? opened.database : undefined);
   } catch (error) {
     await store.close();
     throw error;
@@ -70,20 +71,21 @@ function reportConnectionLoss(location: string): (error: Error) => void {
   };
 }
 
-async function openSqlite(file: string): Promise<Store> {
+async function openSqlite(file: string): Promise<{ store: Store; database: SQLite.Database }> {
   if (file !== ':memory:') await securePrivateFiles(file);
   const database = new SQLite(file);
-  // WAL lets readers work while a writer commits; a busy timeout rides out short lock waits.
+  // WAL lets readers work while a writer commits; a busy timeout rides out short lock waits
+  // (set first: switching a new file to WAL is itself a write another process may be making).
+  database.pragma('busy_timeout = 5000');
   database.pragma('journal_mode = WAL');
   // Said here, not left to the build: better-sqlite3 compiles in NORMAL as the default for WAL
   // files, and another SQLite build may differ. NORMAL in WAL survives a crash of any process
   // (as the embedded Temporal server's database does, see dev-server-config.ts); only power loss
   // or an operating-system crash can undo the last commits.
   database.pragma('synchronous = NORMAL');
-  database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { db, kind: 'sqlite', location: file, close: () => db.destroy() };
+  return { store: { db, kind: 'sqlite', location: file, close: () => db.destroy() }, database };
 }
 
 /**
@@ -97,14 +99,32 @@ async function securePrivateFiles(file: string): Promise<void> {
   await tightenFileModes(file, `${file}-wal`, `${file}-shm`);
 }
 
-async function migrate(store: Store): Promise<void> {
+/** How long a process waits for another one migrating the same SQLite file. */
+const SQLITE_MIGRATION_WAIT_MS = 60_000;
+
+/**
+ * On PostgreSQL the migrator takes a lock of its own. On SQLite it takes none across processes,
+ * so processes opening a new store at once (a CLI command beside a starting worker) would both
+ * create its tables: there the migrations run inside one IMMEDIATE transaction on the driver's
+ * only connection, which also leaves nothing half done when one fails.
+ */
+async function migrate(store: Store, sqlite?: SQLite.Database): Promise<void> {
   const migrator = new Migrator({
     db: store.db,
     provider: migrationProvider(store.kind),
     migrationTableName: 'weft_migrations',
     migrationLockTableName: 'weft_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  if (sqlite) await beginImmediate(sqlite, store.location);
+  let outcome: Awaited<ReturnType<Migrator['migrateToLatest']>>;
+  try {
+    outcome = await migrator.migrateToLatest();
+  } catch (error) {
+    if (sqlite?.inTransaction) sqlite.exec('ROLLBACK');
+    throw error;
+  }
+  const { error, results } = outcome;
+  if (sqlite?.inTransaction) sqlite.exec(error ? 'ROLLBACK' : 'COMMIT');
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new WeftError(
@@ -114,5 +134,23 @@ async function migrate(store: Store): Promise<void> {
         hint: 'check that the database is reachable and that this Weft is not older than the one that last migrated it',
       },
     );
+  }
+}
+
+/** Takes SQLite's write lock, waiting (beyond the busy timeout) while another process migrates. */
+async function beginImmediate(sqlite: SQLite.Database, location: string): Promise<void> {
+  const deadline = Date.now() + SQLITE_MIGRATION_WAIT_MS;
+  for (;;) {
+    try {
+      sqlite.exec('BEGIN IMMEDIATE');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) {
+        throw new WeftError('STORE_MIGRATION_FAILED', `migrating the store at ${location} failed: ${(error as Error).message}`, {
+          hint: 'another process holds the database locked; stop it or wait, then try again',
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }
