@@ -25,7 +25,8 @@ export function Timeline(props: { tasks: readonly TaskRun[]; onShowOutput(task: 
         {tasks.slice(first, last).map((task, i) => (
           <li
             key={taskKey(task)}
-            class={`task-row state-${task.state}`}
+            class="task-row"
+            data-state={task.state}
             data-task={taskKey(task)}
             ref={(el) => el?.style.setProperty('transform', `translateY(${(first + i) * ROW_PX}px)`)}
           >
