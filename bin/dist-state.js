@@ -35,6 +35,24 @@ export function sourceFiles(root) {
 }
 
 /**
+ * The newest modification time of the web console's sources (console/src/, bundled into
+ * dist/console/ by scripts/build-console.mjs), 0 when there are none.
+ * @param {string} root
+ * @returns {number}
+ */
+export function consoleNewestMs(root) {
+  let newest = 0;
+  try {
+    for (const entry of readdirSync(join(root, 'console', 'src'), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+    }
+  } catch {
+    // No console sources (an installed package without them): nothing to be stale against.
+  }
+  return newest;
+}
+
+/**
  * Fresh when dist/ was built from exactly the sources there are now: the same number of files,
  * none changed since. Otherwise the reason, for the one debug line bin/weft.js writes.
  * @param {string} root
@@ -49,6 +67,7 @@ export function distState(root) {
   }
   const now = sourceFiles(root);
   if (now.files.length !== info.sources) return { fresh: false, reason: 'source files were added or removed since the last build' };
+  if (consoleNewestMs(root) > info.newestSourceMs) return { fresh: false, reason: 'the web console (console/src) changed since the last build' };
   if (now.newestMs > info.newestSourceMs) return { fresh: false, reason: `${relative(root, now.newestFile)} changed since the last build` };
   return { fresh: true };
 }

@@ -46,9 +46,11 @@ export interface McpHttpOptions {
   routes?: readonly HttpRoute[];
 }
 
-/** A handler of every request whose path starts with `prefix`. */
+/** A handler of every request whose path starts with `prefix` (and passes `matches`, when given). */
 export interface HttpRoute {
   prefix: string;
+  /** A finer test than the prefix, for a route at `/` that must leave /mcp alone (the console). */
+  matches?(pathname: string): boolean;
   handle(req: IncomingMessage, res: ServerResponse, checks: RouteChecks): Promise<void>;
 }
 
@@ -116,7 +118,7 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
       return;
     }
-    const route = options.routes?.find((r) => url.pathname.startsWith(r.prefix));
+    const route = options.routes?.find((r) => url.pathname.startsWith(r.prefix) && (r.matches?.(url.pathname) ?? true));
     if (route) {
       await route.handle(req, res, checks);
       return;

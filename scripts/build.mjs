@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run build` (also run by `npm install`, `npm start`, `npm test` and `npm run bench`):
 // compiles the TypeScript of src/, workflows/, activities/, mcp/ and bench/ into dist/, one
-// JavaScript file per source, so `weft` starts without compiling on the fly; then writes the interpreter's workflow
+// JavaScript file per source (and the web console, console/, into dist/console/), so `weft` starts without compiling on the fly; then writes the interpreter's workflow
 // bundle into the cache, so a first `weft dev` need not run webpack in the worker's process.
 // Plain JavaScript: it runs before anything else can. Type checking stays with `tsc --noEmit`.
 //
@@ -11,7 +11,8 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { distState, sourceFiles } from '../bin/dist-state.js';
+import { consoleNewestMs, distState, sourceFiles } from '../bin/dist-state.js';
+import { buildConsole } from './build-console.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (line) => process.stderr.write(`[weft build] ${line}\n`);
@@ -27,7 +28,9 @@ async function main() {
   await rm(next, { recursive: true, force: true });
   await build({ entryPoints: sources.files, outdir: next, outbase: root, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
   await mkdir(next, { recursive: true });
-  const info = { sources: sources.files.length, newestSourceMs: sources.newestMs, builtAt: new Date().toISOString() };
+  // The web console goes into the same swap, so a server never serves a console of another build.
+  await buildConsole(join(next, 'console'));
+  const info = { sources: sources.files.length, newestSourceMs: Math.max(sources.newestMs, consoleNewestMs(root)), builtAt: new Date().toISOString() };
   await writeFile(join(next, 'build-info.json'), `${JSON.stringify(info, null, 2)}\n`);
   await rename(join(root, 'dist'), old).catch((error) => {
     if (error.code !== 'ENOENT') throw error;

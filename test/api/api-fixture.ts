@@ -3,6 +3,7 @@
 // server), with keys and the audit log in the test's store.
 
 import { WEFT_TOOLS } from '../../mcp/build-server.js';
+import type { HttpRoute } from '../../mcp/http-server.js';
 import { serveMcpHttp } from '../../mcp/serve-http.js';
 import type { McpServices } from '../../mcp/services.js';
 import { apiRoute } from '../../src/adapters/http/api/api-handler.js';
@@ -30,6 +31,8 @@ export interface ServeOptions {
   /** Services in place of the environment's (a store that goes away). */
   services?: Partial<McpServices>;
   keys?: ApiKeyService;
+  /** Routes served after the API's (the web console). */
+  routes?: HttpRoute[];
 }
 
 export interface ApiFixture {
@@ -64,7 +67,7 @@ export async function apiFixture(): Promise<ApiFixture> {
         audit,
         services: served,
         prompts: [],
-        routes: [apiRoute({ services: served, tools: WEFT_TOOLS })],
+        routes: [apiRoute({ services: served, tools: WEFT_TOOLS }), ...(options.routes ?? [])],
       });
       const base = new URL(http.url).origin;
       const server = { base, api: `${base}/api/v1`, close: () => http.close() };

@@ -54,5 +54,11 @@ describe('weft server and the JSON API', () => {
     assert.equal((await weft.getRun(runId)).trigger, 'api', 'a run the API starts says so');
     const openapi = await fetch(`${apiUrl}/openapi.json`);
     assert.equal(openapi.status, 200);
+    // The web console on the same port, its address printed beside the API's.
+    const consoleUrl = /, console (http:\/\/\S+\/)[;,]/.exec(output)?.[1];
+    assert.equal(consoleUrl && new URL(consoleUrl).origin, new URL(apiUrl).origin);
+    const page = await fetch(`${consoleUrl}runs/${runId}`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<div id="app">/);
   });
 });

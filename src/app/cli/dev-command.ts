@@ -93,6 +93,7 @@ async function serveDev(options: DevOptions, logger: Logger): Promise<number> {
     progress(`Weft is up. Temporal at ${temporalAddress}${uiUrl ? `, Web UI at ${uiUrl}` : ''}; data in ${dir}`);
     if (mcpUrl) progress(mcpHint(dir, mcpUrl));
     if (apiUrl) progress(`HTTP API: ${apiUrl} (OpenAPI at ${apiUrl}/openapi.json)`);
+    if (service.record.consoleUrl) progress(`web console: ${service.record.consoleUrl}`);
     if (options.example) await runHello(service.services);
     progress('Run a flow:   npx weft run start examples/hello.yaml --input name=you --watch');
     progress('Saved flows: npx weft flow list    Runs: npx weft run list    Logs: npx weft run logs <runId>');

@@ -48,7 +48,7 @@ export function registerServerCommand(program: Command): void {
         const record = await liveService(cliConfig({ dataDir: options.dataDir }).dataDir);
         printResult(options, { running: Boolean(record), ...(record ? { service: record } : {}) }, () =>
           record
-            ? `running (pid ${record.pid}, ${record.mode}): Temporal ${record.temporalAddress}${record.uiUrl ? `, UI ${record.uiUrl}` : ''}${record.mcpUrl ? `, MCP ${record.mcpUrl}` : ''}${record.apiUrl ? `, API ${record.apiUrl}` : ''}`
+            ? `running (pid ${record.pid}, ${record.mode}): Temporal ${record.temporalAddress}${record.uiUrl ? `, UI ${record.uiUrl}` : ''}${record.mcpUrl ? `, MCP ${record.mcpUrl}` : ''}${record.apiUrl ? `, API ${record.apiUrl}` : ''}${record.consoleUrl ? `, console ${record.consoleUrl}` : ''}`
             : 'no Weft service runs for this data directory',
         );
         return record ? 0 : 3;
@@ -135,7 +135,7 @@ async function serve(options: ServerOptions): Promise<number> {
   const { record } = service;
   logger.info({ dataDir: dir, ...record }, 'weft server started');
   progress(
-    `weft server up: Temporal ${record.temporalAddress}${record.uiUrl ? `, Web UI ${record.uiUrl}` : ''}${record.mcpUrl ? `, MCP ${record.mcpUrl}` : ''}${record.apiUrl ? `, API ${record.apiUrl}` : ''}; data in ${dir}`,
+    `weft server up: Temporal ${record.temporalAddress}${record.uiUrl ? `, Web UI ${record.uiUrl}` : ''}${record.mcpUrl ? `, MCP ${record.mcpUrl}` : ''}${record.apiUrl ? `, API ${record.apiUrl}` : ''}${record.consoleUrl ? `, console ${record.consoleUrl}` : ''}; data in ${dir}`,
   );
   await service.running;
   await retention.stop();

@@ -91,7 +91,7 @@ async function spawnService(dataDir: string, progress: (line: string) => void, d
     const record = await readServiceRecord(dataDir);
     if (record && record.pid === child.pid && (await liveService(dataDir))) {
       progress(
-        `weft: background service ready (Temporal ${record.temporalAddress}${record.uiUrl ? `, Web UI ${record.uiUrl}` : ''}${record.apiUrl ? `, API ${record.apiUrl}` : ''})`,
+        `weft: background service ready (Temporal ${record.temporalAddress}${record.uiUrl ? `, Web UI ${record.uiUrl}` : ''}${record.apiUrl ? `, API ${record.apiUrl}` : ''}${record.consoleUrl ? `, console ${record.consoleUrl}` : ''})`,
       );
       return record;
     }

@@ -15,6 +15,8 @@ export const ServiceRecord = z.object({
   mcpUrl: z.string().optional(),
   /** The JSON API's base URL (`…/api/v1`), on the MCP endpoint's port. */
   apiUrl: z.string().optional(),
+  /** The web console's address (`…/`), on the same port. */
+  consoleUrl: z.string().optional(),
   startedAt: z.string(),
   /** What started it: `server` (foreground), `background` (started by weft mcp), `dev`. */
   mode: z.string(),

@@ -1,6 +1,6 @@
 // A running Weft service: Temporal (the embedded dev server unless TEMPORAL_ADDRESS points at
-// one), a worker, and the MCP endpoint over Streamable HTTP (webhooks and the JSON API on the
-// same port). `weft server`, `weft dev` and the background service that `weft mcp` starts are
+// one), a worker, and the MCP endpoint over Streamable HTTP (webhooks, the JSON API and the web
+// console on the same port). `weft server`, `weft dev` and the background service that `weft mcp` starts are
 // all this, with different faces.
 
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { serveMcpHttp } from '../../../mcp/serve-http.js';
 import { mcpServices } from '../../../mcp/services.js';
 import { apiRoute } from '../../adapters/http/api/api-handler.js';
 import { API_PREFIX } from '../../adapters/http/api/api-routes.js';
+import { consoleRoute } from '../../adapters/http/console/console-route.js';
 import { HOOKS_PREFIX, webhookRoute } from '../../adapters/http/webhook-route.js';
 import { registerExistingWorkflows } from '../../services/code-flows/code-flow-catalog.js';
 import { loadWeftModules } from '../../services/code-flows/load-modules.js';
@@ -135,6 +136,8 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
           handle: webhookRoute(new WebhookService(flows, await services.runs(), await services.secretSource(), { log: progress }), progress),
         },
         apiRoute({ services: served, tools: WEFT_TOOLS, log: progress }),
+        // Last: it answers `/` and the console's pages, never /mcp.
+        consoleRoute(),
       ],
     });
     egress.protect({ host: mcp.host, port: Number(new URL(http.url).port), what: "Weft's own MCP endpoint" });
@@ -145,7 +148,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
     namespace: settings.namespace,
     taskQueue,
     ...(uiUrl ? { uiUrl } : {}),
-    ...(http ? { mcpUrl: http.url, apiUrl: new URL(API_PREFIX, http.url).href } : {}),
+    ...(http ? { mcpUrl: http.url, apiUrl: new URL(API_PREFIX, http.url).href, consoleUrl: new URL('/', http.url).href } : {}),
     startedAt: new Date().toISOString(),
     mode: options.mode,
   };

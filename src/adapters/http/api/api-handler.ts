@@ -13,6 +13,7 @@ import { checkFlow } from '../../../services/flow-service.js';
 import { ApiRequestError, RETRY_AFTER_SECONDS, statusOf } from './api-errors.js';
 import { requestArgs } from './api-request.js';
 import { API_PREFIX, matchRoute, routesOf } from './api-routes.js';
+import { withConsolePerson } from './console-person.js';
 import { openApiDocument } from './openapi.js';
 import { streamRunEvents } from './run-events.js';
 
@@ -48,7 +49,7 @@ export function apiRoute(options: ApiOptions): HttpRoute {
           throw new ApiRequestError('METHOD_NOT_ALLOWED', `${url.pathname} takes ${match.methods.join(', ')}, not ${req.method}`);
         }
         const tool = tools.get(match.route.tool) as AnyToolDefinition;
-        const access = await authenticate(req, url, checks);
+        const access = withConsolePerson(req, await authenticate(req, url, checks), checks);
         if (!access.toolVisible(tool.name)) {
           checks.refused?.({ actor: access.caller, tool: tool.name, errorCode: 'TOOL_NOT_ALLOWED', arguments: { method: req.method, path: url.pathname } });
           throw new ApiRequestError('TOOL_NOT_ALLOWED', `${req.method} ${url.pathname} (${tool.name}) is not available to ${access.caller}`, {

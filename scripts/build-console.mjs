@@ -1,0 +1,58 @@
+// Bundles the web console (console/) with esbuild into a folder served by
+// src/adapters/http/console/: hashed asset names (cached for good), index.html naming them, and a
+// manifest of the files the server may serve. Called by scripts/build.mjs and by the console tests.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Builds the console into `outdir` (emptied first).
+ * @param {string} outdir
+ * @returns {Promise<{ files: string[], bytes: number }>}
+ */
+export async function buildConsole(outdir) {
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(join(outdir, 'assets'), { recursive: true });
+  const result = await build({
+    entryPoints: [join(root, 'console', 'src', 'main.tsx')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    minify: true,
+    outdir: join(outdir, 'assets'),
+    entryNames: 'console-[hash]',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const outputs = Object.keys(result.metafile.outputs).map((path) => `assets/${basename(path)}`);
+  const script = outputs.find((name) => name.endsWith('.js'));
+  const style = outputs.find((name) => name.endsWith('.css'));
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>Weft console</title>
+${style ? `<link rel="stylesheet" href="/${style}">\n` : ''}<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
+<script type="module" src="/${script}"></script>
+</head>
+<body><div id="app"></div></body>
+</html>
+`;
+  await writeFile(join(outdir, 'index.html'), html);
+  await writeFile(
+    join(outdir, 'assets', 'favicon.svg'),
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#3b6ea8"/><path d="M3 4l2.5 8L8 6l2.5 6L13 4" stroke="#fff" fill="none" stroke-width="1.5"/></svg>\n',
+  );
+  const files = [...outputs, 'assets/favicon.svg'];
+  await writeFile(join(outdir, 'manifest.json'), `${JSON.stringify({ files }, null, 2)}\n`);
+  return { files, bytes };
+}

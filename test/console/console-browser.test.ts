@@ -1,0 +1,229 @@
+// The web console in real headless Chromium (Debian's, driven by playwright-core) against a real
+// Weft HTTP server on loopback with a real worker: a run's page follows the run live, a person
+// approves from the form, restart from a chosen task, keyboard navigation of the runs list, a
+// 5,000-task run's page measured, and no request of the console ever leaves the server's origin.
+
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { buildConsole } from '../../scripts/build-console.mjs';
+import { WeftClient } from '../../src/adapters/client/weft-client.js';
+import { consoleRoute } from '../../src/adapters/http/console/console-route.js';
+import { type ApiFixture, type ApiServer, apiFixture } from '../api/api-fixture.js';
+import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+
+const CHROMIUM = '/usr/lib/chromium/chromium';
+const IMAGES = new URL('../../docs/images/', import.meta.url).pathname;
+
+const LIVE_FLOW = `id: live
+namespace: console
+description: a run to watch
+tasks:
+  - { id: first, type: log, message: "starting" }
+  - { id: pause, type: sleep, duration: 1500ms }
+  - { id: last, type: log, message: "done" }
+outputs:
+  done: "yes"
+`;
+
+const APPROVAL_FLOW = `id: gate
+namespace: console
+description: waits for a person
+tasks:
+  - id: ok
+    type: approval
+    message: "Ship it?"
+    fields:
+      type: object
+      properties: { amount: { type: number }, note: { type: string } }
+      required: [amount]
+outputs:
+  by: "{{ outputs.ok.by }}"
+  amount: "{{ outputs.ok.data.amount }}"
+`;
+
+describe('the web console in Chromium', () => {
+  let fixture: ApiFixture;
+  let server: ApiServer;
+  let weft: WeftClient;
+  let browser: Browser;
+  let http: TestHttpServer;
+  /** Every URL the browser asked for, across all tests. */
+  const requested: string[] = [];
+
+  before(async () => {
+    const dir = join(process.env.WEFT_TEST_WORK_DIR ?? '/tmp', `console-${process.pid}`);
+    const built = await buildConsole(dir);
+    process.stderr.write(`[console] bundle ${Math.round(built.bytes / 1024)} KiB before gzip\n`);
+    fixture = await apiFixture();
+    server = await fixture.serve({ routes: [consoleRoute({ dir })] });
+    weft = new WeftClient({ url: server.base });
+    http = await startHttpServer();
+    http.route('/n/', (_req, res) => json(res, 200, { n: 1 }));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  after(async () => {
+    await browser?.close();
+    await http?.close();
+    await fixture?.close();
+    const foreign = requested.filter((url) => new URL(url).origin !== server.base);
+    assert.deepEqual(foreign, [], 'no request leaves the server origin');
+  });
+
+  async function open(path: string, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme });
+    await page.route('**/*', (route) => {
+      requested.push(route.request().url());
+      return route.continue();
+    });
+    await page.goto(`${server.base}${path}`);
+    return page;
+  }
+
+  it('serves index.html for console pages with a strict CSP and hashed assets cached for good', { timeout: 10_000 }, async () => {
+    const page = await fetch(`${server.base}/runs/anything`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(page.headers.get('cache-control'), 'no-cache');
+    const html = await page.text();
+    const script = /src="(\/assets\/console-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, html);
+    const asset = await fetch(`${server.base}${script}`);
+    assert.match(asset.headers.get('content-type') ?? '', /^text\/javascript/);
+    assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+    assert.equal((await fetch(`${server.base}/assets/missing.js`)).status, 404);
+    // /mcp stays MCP's: a POST without a session is refused as MCP refuses it, not answered with the page.
+    const mcp = await fetch(`${server.base}/mcp`, {
+      method: 'POST',
+      headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(mcp.status, 400);
+  });
+
+  it('follows a running flow live until COMPLETED, then restarts it from a chosen task', { timeout: 40_000 }, async () => {
+    await weft.saveFlow('console/live', LIVE_FLOW);
+    const { runId } = await weft.startRun({ flow: 'console/live' });
+    const page = await open(`/runs/${runId}`);
+    await page.evaluate(() => {
+      window.sameDocument = true;
+    });
+    // Seen while it runs, then COMPLETED on the same document (no reload): the events did it.
+    await page.locator('[data-run-state]:is([data-run-state="RUNNING"],[data-run-state="WAITING"])').waitFor({ timeout: 10_000 });
+    await page.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 15_000 });
+    await page.locator('.task-row[data-task="last"] .state-COMPLETED').waitFor();
+    await page.locator('.log-line', { hasText: 'done' }).waitFor();
+    assert.equal(await page.evaluate(() => window.sameDocument), true);
+    assert.equal(await page.locator('.task-row').count(), 3);
+    await page.screenshot({ path: await image('console-run-light.png') });
+
+    await page.selectOption('select[name="from-task"]', 'last');
+    await page.getByRole('button', { name: 'Restart' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/runs/') && !url.pathname.endsWith(runId));
+    const restartedId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2] ?? '');
+    await page.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 15_000 });
+    const restarted = await weft.getRun(restartedId);
+    assert.equal(restarted.restartOf, runId);
+    assert.equal(restarted.state, 'COMPLETED');
+    await page.close();
+
+    const dark = await open(`/runs/${runId}`, 'dark');
+    await dark.locator('[data-run-state="COMPLETED"]').waitFor();
+    await dark.locator('.task-row').first().waitFor();
+    await dark.screenshot({ path: await image('console-run-dark.png') });
+    await dark.close();
+  });
+
+  it('lets a person approve from the form built from fields, and the run goes on as theirs', { timeout: 30_000 }, async () => {
+    await weft.saveFlow('console/gate', APPROVAL_FLOW);
+    const { runId } = await weft.startRun({ flow: 'console/gate' });
+    const page = await open(`/runs/${runId}`);
+    const form = page.getByRole('form', { name: 'approval ok' });
+    await form.waitFor({ timeout: 15_000 });
+    await form.locator('input[name="amount"]').fill('42');
+    await form.locator('textarea[name="comment"]').fill('looks right');
+    await form.getByRole('button', { name: 'Approve' }).click();
+    await page.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 15_000 });
+    const run = await weft.getRun(runId);
+    assert.equal(run.outputs?.amount, 42);
+    assert.equal(run.outputs?.by, `${userInfo().username} (local)`, 'a person, not an agent');
+    await page.close();
+  });
+
+  it('moves through the runs list with the keyboard and opens a run with Enter', { timeout: 20_000 }, async () => {
+    const page = await open('/runs');
+    await page.locator('tr.run-row').nth(1).waitFor();
+    const ids = await page.locator('tr.run-row').evaluateAll((rows) => rows.map((r) => (r as unknown as PageElement).dataset.runId));
+    await page.locator('select[name="state"]').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.runId), ids[0]);
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.runId), ids[1]);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`**/runs/${encodeURIComponent(ids[1] ?? '')}`);
+    await page.locator('[data-run-state]').waitFor();
+    await page.close();
+  });
+
+  it('shows a 5,000-task run and answers input within 2 s', { timeout: 60_000 }, async () => {
+    // 5,000 top-level tasks: each a task run of the run's own timeline (the iterations of a large
+    // foreach run in batch child workflows, and the run's timeline shows the foreach's progress).
+    const tasks = Array.from({ length: 5000 }, (_, i) => `  - { id: t${i}, type: log, message: "task ${i}" }`).join('\n');
+    const flow = `id: big\nnamespace: console\ndescription: many tasks\ntasks:\n${tasks}\n`;
+    await weft.saveFlow('console/big', flow);
+    const started = Date.now();
+    const { runId } = await weft.startRun({ flow: 'console/big' });
+    const ended = await weft.waitForRun(runId);
+    const runMs = Date.now() - started;
+    const total = (await weft.getRun(runId, { detail: 'full' })).tasksShown?.total ?? 1;
+    assert.ok(total >= 5000, `the run has ${total} task runs`);
+    const page = await open(`/runs/${runId}`);
+    await page.locator('[data-run-state="COMPLETED"]').waitFor();
+    await page.locator('.task-row').first().waitFor();
+    // Interactive: a scroll to the end of the timeline is drawn, measured in the page.
+    const interactiveMs = await page.evaluate(async () => {
+      const box = document.querySelector('.timeline') as PageElement;
+      box.scrollTop = box.scrollHeight;
+      await new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+      return performance.now();
+    });
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('.task-row').length > 0 && document.querySelector('h2 .muted')?.textContent === `(${n})`,
+      total,
+      {
+        timeout: 30_000,
+      },
+    );
+    const allMs = await page.evaluate(() => performance.now());
+    process.stderr.write(
+      `[console] ${total} task runs (run ${ended.state} in ${runMs} ms): page interactive at ${Math.round(interactiveMs)} ms, whole timeline at ${Math.round(allMs)} ms\n`,
+    );
+    assert.ok(interactiveMs < 2000, `interactive after ${interactiveMs} ms`);
+    assert.ok((await page.locator('.task-row').count()) < 200, 'the timeline is windowed');
+    await page.close();
+  });
+});
+
+async function image(name: string): Promise<string> {
+  await mkdir(IMAGES, { recursive: true });
+  return join(IMAGES, name);
+}
+
+// The page's globals as the callbacks above use them in the browser (the tests compile without the DOM library).
+interface PageElement {
+  dataset: Record<string, string | undefined>;
+  scrollTop: number;
+  scrollHeight: number;
+  textContent: string | null;
+}
+declare const document: {
+  activeElement: PageElement | null;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): { length: number };
+};
+declare const window: { sameDocument?: boolean };
+declare function requestAnimationFrame(callback: () => void): number;
