@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
+import type { McpServices } from '../../mcp/services.js';
+import { listTaskTypes, validateFlow } from '../../mcp/tools/flow-tools.js';
 import { parseFlow } from '../../src/core/spec/parse-flow.js';
 import { McpClientPool } from '../../src/services/mcp-client/client-pool.js';
 import { checkMcpTasks } from '../../src/services/mcp-client/flow-check.js';
@@ -107,6 +109,26 @@ tasks:
     assert.match(unknown?.message ?? '', /not configured in this process/);
     assert.match(unknown?.hint ?? '', /WEFT_MCP_SERVERS must be the same for every Weft process/);
     assert.ok(paths.includes('tasks[3].tool'));
+  });
+
+  it('answers validate_flow with the paths and list_task_types with the servers and their tools', async () => {
+    const ctx = { services: { mcpServers: pool } as unknown as McpServices, access: { caller: 'local', toolVisible: () => true, scriptsAllowed: true } };
+    const call = { signal: new AbortController().signal, progress: async () => undefined };
+    const flow = 'id: v\ntasks:\n  - { id: s, type: mcp, server: everything, tool: get-sum, arguments: { a: 1, b: "two" } }\n';
+    const checked = await validateFlow.run({ flow }, call, ctx);
+    assert.equal(checked.structured.valid, false);
+    assert.deepEqual(
+      checked.structured.errors.map((e) => e.path),
+      ['tasks[0].arguments.b'],
+    );
+    const listed = await listTaskTypes.run({ type: 'mcp' }, call, ctx);
+    const servers = listed.structured.mcpServers as Array<{ name: string; tools: Array<{ name: string; inputSchema: { properties?: object } }> }>;
+    assert.deepEqual(
+      servers.map((s) => s.name),
+      ['everything', 'remote'],
+    );
+    const sum = servers[0]?.tools.find((t) => t.name === 'get-sum');
+    assert.ok(sum?.inputSchema.properties && 'a' in sum.inputSchema.properties);
   });
 
   it('fails a tool answering isError as McpToolError, retried per the task', async () => {
