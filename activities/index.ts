@@ -12,6 +12,8 @@ import type {
   LlmInput,
   LlmOutput,
   LogLine,
+  McpCallInput,
+  McpOutput,
   ResolveFlowInput,
   ScriptInput,
   ScriptOutput,
@@ -26,6 +28,7 @@ import { cacheSubjectOf, taskCacheKey } from '../src/services/cache/cache-key.js
 import type { TaskCache } from '../src/services/cache/task-cache.js';
 import type { FlowCatalog } from '../src/services/flows/flow-catalog.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
+import type { McpClientPool } from '../src/services/mcp-client/client-pool.js';
 import { Redactor } from '../src/services/secrets/redactor.js';
 import {
   holdsSecretMarker,
@@ -43,6 +46,7 @@ import { type CustomTaskHandlers, runCustomTaskActivity } from './custom-task.js
 import { type FlowTriggerDeps, fireFlowTriggersActivity } from './fire-flow-triggers.js';
 import { performHttpRequest } from './http-request.js';
 import { type LlmRuntime, runLlmTask } from './llm-call.js';
+import { callMcpTool } from './mcp-call.js';
 import { runScriptTask } from './run-script.js';
 import { type ScriptRunnerOptions, scriptRunnerFromEnv } from './script-sandbox.js';
 import { storeQuietly, throughCache, writerOf } from './task-cache.js';
@@ -66,6 +70,8 @@ export interface ActivityDeps {
   egress?: EgressPolicy;
   /** Where an ending run finds and starts the runs its flow triggers fire (absent: it starts none). */
   flowTriggers?: FlowTriggerDeps;
+  /** The configured MCP servers' clients (WEFT_MCP_SERVERS); absent: every mcp task fails as McpServerNotConfigured. */
+  mcp?: McpClientPool;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -152,6 +158,13 @@ export function createActivities(deps: ActivityDeps) {
       const used = new Set<string>();
       return announced(input.context, () =>
         asTaskErrors(used, async () => bounded(await runLlmTask(input, deps.llm, RunSecrets.of(deps.secrets, input.context), used, deps.logs, deps.cache))),
+      );
+    },
+
+    /** Answers a CachedAnswer when the input has `cache`. */
+    async callMcpTool(input: McpCallInput): Promise<McpOutput | CachedAnswer<McpOutput>> {
+      return announced(input.context, () =>
+        throughCache(deps.cache, input, 'mcp', () => asTaskErrors(new Set(), async () => bounded(await callMcpTool(input, deps.mcp)))),
       );
     },
 

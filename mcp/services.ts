@@ -5,6 +5,7 @@ import type { FlowService } from '../src/services/flow-service.js';
 import type { LimitService } from '../src/services/limits/limit-service.js';
 import type { FlowDraft } from '../src/services/llm/flow-drafter.js';
 import type { LogService } from '../src/services/log-service.js';
+import type { McpServerCatalog } from '../src/services/mcp-client/client-pool.js';
 import type { RunService } from '../src/services/run-service.js';
 import type { ServicesContext } from '../src/services/services-context.js';
 import type { TriggerService } from '../src/services/triggers/trigger-service.js';
@@ -17,6 +18,8 @@ export interface McpServices {
   triggers?: TriggerService;
   /** Named limits (list_limits, set_limit, validate_flow's warnings); absent where no store backs them. */
   limits?: LimitService;
+  /** The configured MCP servers (validate_flow checks mcp tasks against them; list_task_types shows them). */
+  mcpServers?: McpServerCatalog;
   /** Drafts a flow with the configured model (`provider/model`, default WEFT_DRAFT_MODEL). */
   draft?(goal: string, model: string | undefined, signal: AbortSignal): Promise<FlowDraft>;
 }
@@ -30,6 +33,7 @@ export async function mcpServices(ctx: ServicesContext): Promise<McpServices> {
     logs: await ctx.logs(),
     triggers: await ctx.triggers(),
     limits: await ctx.limits(),
+    mcpServers: await ctx.mcpServers(),
     draft: (goal, model, signal) => drafter(goal, model, signal),
   };
 }

@@ -9,7 +9,7 @@ import { resolveInputs } from '../src/core/runs/run-inputs.js';
 import { type FlowRunInput, type FlowRunResult, type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
 import { runSearchAttributes } from '../src/core/runs/search-attributes.js';
 import { parseDuration } from '../src/core/spec/duration.js';
-import type { HttpTask, LogTask, ScriptTask, SubflowTask } from '../src/core/spec/flow-spec.js';
+import type { HttpTask, LogTask, McpTask, ScriptTask, SubflowTask } from '../src/core/spec/flow-spec.js';
 import { defaultsOf } from '../src/core/task-types/run-defaults.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
@@ -23,7 +23,7 @@ export const MAX_SUBFLOW_DEPTH = 10;
 /** Extra time Temporal allows past the task's own timeout, which the activity enforces itself. */
 const TIMEOUT_SLACK_MS = 30_000;
 
-function timeoutMs(ctx: RunContext, task: HttpTask | ScriptTask): number {
+function timeoutMs(ctx: RunContext, task: HttpTask | ScriptTask | McpTask): number {
   return parseDuration(task.timeout ?? defaultsOf(ctx.taskDefaults, task.type).defaultTimeout ?? '30s') ?? 30_000;
 }
 
@@ -93,6 +93,23 @@ export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame,
     ...(task.network !== undefined ? { network: task.network } : {}),
     ...(task.resources !== undefined ? { resources: task.resources } : {}),
     ...(task.dependencies !== undefined ? { dependencies: task.dependencies } : {}),
+    timeoutMs: limit,
+    ...(cache ? { cache } : {}),
+  });
+  return cache ? outputOf(record, answer) : answer;
+}
+
+/** An `mcp` task: the arguments are rendered here (no secret() in them), the call is the activity's. */
+export async function runMcp(ctx: RunContext, task: McpTask, frame: Frame, attempt: number, record: TaskRunRecord): Promise<unknown> {
+  const limit = timeoutMs(ctx, task);
+  const key = taskRunKey(task.id, frame.iteration);
+  const cache = cacheRequestOf(task, frame);
+  const acts = ctx.activities(key, attempt, `${key}: ${task.server} ${task.tool}`, limit + TIMEOUT_SLACK_MS);
+  const answer = await acts.callMcpTool({
+    context: ctx.taskContext(task.id, frame.iteration, attempt),
+    server: task.server,
+    tool: task.tool,
+    arguments: (task.arguments ? renderValue(task.arguments, frame.scope(), `${task.id}.arguments`) : {}) as Record<string, unknown>,
     timeoutMs: limit,
     ...(cache ? { cache } : {}),
   });

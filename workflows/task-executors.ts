@@ -12,7 +12,7 @@ import { type CustomTask, runCustomTask } from './custom-task.js';
 import { runForeach } from './foreach.js';
 import type { Frame } from './frame.js';
 import type { Interpreter } from './interpreter.js';
-import { runHttp, runScript, runSubflow, writeLog } from './io-tasks.js';
+import { runHttp, runMcp, runScript, runSubflow, writeLog } from './io-tasks.js';
 import { runLlm } from './llm-task.js';
 
 /** How the interpreter runs one task type. */
@@ -53,6 +53,7 @@ const EXECUTORS: ExecutorRegistry = {
   http: { run: (interp, task, frame, record, attempt) => runHttp(interp.ctx, task, frame, attempt, record), selfTimed: true },
   script: { run: (interp, task, frame, record, attempt) => runScript(interp.ctx, task, frame, attempt, record), selfTimed: true, ownLines: true },
   llm: { run: (interp, task, frame, record, attempt) => runLlm(interp.ctx, task, frame, record, attempt), selfTimed: true, ownLines: true },
+  mcp: { run: (interp, task, frame, record, attempt) => runMcp(interp.ctx, task, frame, attempt, record), selfTimed: true },
   approval: { run: (interp, task, frame, record) => runApproval(interp.ctx, task, frame, record), selfTimed: true },
   subflow: { run: (interp, task, frame, record) => runSubflow(interp.ctx, task, frame, record) },
   sequence: { run: (interp, task, frame) => runSequence(interp, task, frame) },

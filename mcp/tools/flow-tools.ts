@@ -2,13 +2,15 @@
 // reading and deleting flows.
 
 import { z } from 'zod';
-import { WeftError } from '../../src/core/errors.js';
+import { FlowValidationError, WeftError } from '../../src/core/errors.js';
 import { expressionFunctions } from '../../src/core/expressions/function-catalog.js';
 import type { FlowSpec } from '../../src/core/spec/flow-spec.js';
 import { scriptTaskPaths } from '../../src/core/spec/flow-tasks.js';
 import { taskTypeDetail, taskTypeSummaries } from '../../src/core/spec/task-catalog.js';
 import { allTaskTypeNames, isKnownTaskType } from '../../src/core/task-types/registry.js';
 import { checkFlow } from '../../src/services/flow-service.js';
+import type { McpServerCatalog } from '../../src/services/mcp-client/client-pool.js';
+import { checkMcpTasks } from '../../src/services/mcp-client/flow-check.js';
 import { assertUpstreamsReadable, flowTriggerWarnings } from '../../src/services/triggers/flow-triggers.js';
 import { type McpAccess, namespaceAllowed } from '../access.js';
 import { cutText, FLOW_SOURCE_BYTES } from '../budget.js';
@@ -58,24 +60,49 @@ export const listTaskTypes = defineTool({
   output: {
     types: z.array(z.record(z.string(), z.unknown())),
     functions: z.array(z.object({ name: z.string(), signatures: z.array(z.string()), description: z.string() })).optional(),
+    mcpServers: z.array(z.record(z.string(), z.unknown())).optional(),
   },
   annotations: { readOnlyHint: true, openWorldHint: false },
-  async run({ type }) {
+  async run({ type }, _call, ctx) {
+    // The configured MCP servers and their tools' input schemas, for writing mcp tasks (in the result, not the description).
+    const servers = type === undefined || type === 'mcp' ? await mcpServerListing(ctx.services.mcpServers) : undefined;
+    const mcpServers = servers?.length ? { mcpServers: servers } : {};
     if (type) {
       if (!isKnownTaskType(type)) {
         throw new WeftError('TASK_TYPE_UNKNOWN', `type "${type}" is not a task type`, { hint: `valid task types: ${allTaskTypeNames().join(', ')}` });
       }
       const detail = taskTypeDetail(type);
-      return { structured: { types: [detail as unknown as Record<string, unknown>] }, summary: `${type}: ${detail.description} Output: ${detail.output}` };
+      return {
+        structured: { types: [detail as unknown as Record<string, unknown>], ...mcpServers },
+        summary: `${type}: ${detail.description} Output: ${detail.output}`,
+      };
     }
     const types = taskTypeSummaries();
     const functions = expressionFunctions();
     return {
-      structured: { types: types as unknown as Record<string, unknown>[], functions },
+      structured: { types: types as unknown as Record<string, unknown>[], functions, ...mcpServers },
       summary: `${types.length} task types: ${types.map((t) => t.type).join(', ')}; ${functions.length} expression functions. Call again with type for config schema and example.`,
     };
   },
 });
+
+/** Each configured server with its tools (name, description, inputSchema), or why they could not be read. */
+async function mcpServerListing(catalog: McpServerCatalog | undefined): Promise<Record<string, unknown>[]> {
+  if (!catalog) return [];
+  return Promise.all(
+    catalog.names().map(async (name) => {
+      try {
+        const tools = await catalog.tools(name, { timeoutMs: 5000 });
+        return {
+          name,
+          tools: tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description.slice(0, 500) } : {}), inputSchema: t.inputSchema })),
+        };
+      } catch (error) {
+        return { name, tools: [], unreachable: (error as Error).message.slice(0, 300) };
+      }
+    }),
+  );
+}
 
 export const validateFlow = defineTool({
   name: 'validate_flow',
@@ -94,11 +121,15 @@ export const validateFlow = defineTool({
         if (!ctx.access.scriptsAllowed) warnings.push({ path, message: 'is a script task; this session may not save or run script tasks' });
       }
       if (ctx.services.limits) warnings.push(...(await ctx.services.limits.warnings(parsed.flow)));
+      const mcp = await checkMcpTasks(parsed.flow, ctx.services.mcpServers);
+      errors.push(...mcp.errors);
+      warnings.push(...mcp.warnings);
     }
-    const summary = parsed.valid
+    const valid = errors.length === 0;
+    const summary = valid
       ? `valid${warnings.length ? ` (${warnings.length} warning${warnings.length > 1 ? 's' : ''})` : ''}`
       : `invalid: ${errors.length} problem${errors.length > 1 ? 's' : ''}; first: ${errors[0]?.path}: ${errors[0]?.message}`;
-    return { structured: { valid: parsed.valid, errors, warnings }, summary };
+    return { structured: { valid, errors, warnings }, summary };
   },
 });
 
@@ -116,6 +147,9 @@ export const saveFlow = defineTool({
       checkFlowAccess(parsed.flow, ctx.access);
       // A flow trigger hands the upstream run's outputs to this flow: only a reader of the upstream may save one.
       assertUpstreamsReadable(parsed.flow, (namespace) => namespaceAllowed(ctx.access, namespace), `namespace ${ctx.access.namespace}`);
+      // A server this process does not have, a tool it lacks, or arguments that do not fit are refused before saving.
+      const mcp = await checkMcpTasks(parsed.flow, ctx.services.mcpServers);
+      if (mcp.errors.length) throw new FlowValidationError(mcp.errors, 'flow');
     }
     const saved = await ctx.services.flows.save(flow, message);
     const warnings = parsed.valid ? await flowTriggerWarnings(ctx.services.flows, parsed.flow) : [];

@@ -12,6 +12,7 @@ import { keeperLink, LimitService } from './limits/limit-service.js';
 import { LimitStore } from './limits/limit-store.js';
 import { createDrafter, type FlowDrafter } from './llm/flow-drafter.js';
 import { LogService } from './log-service.js';
+import { McpClientPool } from './mcp-client/client-pool.js';
 import { ClaimCheckStore } from './outputs/claim-check-store.js';
 import { OutputStore } from './outputs/output-store.js';
 import { RunService } from './run-service.js';
@@ -46,6 +47,7 @@ export class ServicesContext {
   private secretStore?: Promise<SecretStore>;
   private triggerService?: Promise<TriggerService>;
   private readonly progress: (line: string) => void;
+  private mcp?: Promise<McpClientPool>;
 
   constructor(
     readonly config: WeftConfig,
@@ -72,6 +74,14 @@ export class ServicesContext {
   /** Where a flow's `secret()` reads from: the store, then WEFT_SECRET_<NAME>. */
   async secretSource(): Promise<SecretSource> {
     return layeredSecrets(await this.secrets(), this.config.envSecrets);
+  }
+
+  /** Clients of the configured MCP servers (WEFT_MCP_SERVERS), for validation and the task catalog; servers start on first use. */
+  mcpServers(): Promise<McpClientPool> {
+    this.mcp ??= this.secretSource()
+      .catch(() => this.config.envSecrets)
+      .then((secrets) => new McpClientPool(this.config.mcpServers, secrets));
+    return this.mcp;
   }
 
   /** The audit log of the store, redacting the values of its secrets (when the key opens them). */
@@ -167,6 +177,7 @@ export class ServicesContext {
   }
 
   async close(): Promise<void> {
+    await (await this.mcp?.catch(() => undefined))?.close();
     const client = await this.client?.catch(() => undefined);
     await client?.connection.close();
     const store = await this.store?.catch(() => undefined);

@@ -15,6 +15,7 @@ import type { WeftModule } from '../../src/services/code-flows/weft-module.js';
 import { loadConfig } from '../../src/services/config/weft-config.js';
 import type { FlowCatalog } from '../../src/services/flows/flow-catalog.js';
 import { type LogEntry, LogService } from '../../src/services/log-service.js';
+import type { McpClientPool } from '../../src/services/mcp-client/client-pool.js';
 import { ClaimCheckStore } from '../../src/services/outputs/claim-check-store.js';
 import { type RunView, startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import type { SecretSource } from '../../src/services/secrets/secret-source.js';
@@ -49,6 +50,8 @@ export interface TestEnvOptions {
   /** Model providers for llm tasks (default: from the environment). */
   llm?: (store: Store) => LlmRuntime;
   secrets?: SecretSource;
+  /** MCP clients for mcp tasks (default: a pool of WEFT_MCP_SERVERS). */
+  mcp?: McpClientPool;
   startWorker?: boolean;
   address?: string;
   /** Variables the worker's configuration reads over this process's (e.g. WEFT_SCRIPT_WORKING_DIRS). */
@@ -90,6 +93,7 @@ export async function createTestEnv(options: TestEnvOptions = {}): Promise<TestE
       store,
       ...(options.flows ? { flows: options.flows } : {}),
       ...(options.secrets ? { secrets: options.secrets } : {}),
+      ...(options.mcp ? { mcp: options.mcp } : {}),
       ...(options.llm ? { llm: options.llm(store) } : {}),
       ...(options.modules ? { modules: options.modules } : {}),
       ...(options.workerEnv ? { config: loadConfig({ ...process.env, ...options.workerEnv }) } : {}),

@@ -23,6 +23,7 @@ import { CappedLogSink } from '../../services/logs/log-caps.js';
 import type { LogSink } from '../../services/logs/log-sink.js';
 import { RunLogWriter } from '../../services/logs/run-log-writer.js';
 import { StoreLogSink } from '../../services/logs/store-log-sink.js';
+import { McpClientPool } from '../../services/mcp-client/client-pool.js';
 import { ClaimCheckStore } from '../../services/outputs/claim-check-store.js';
 import { loadPrompts, PROMPTS_DIR, type PromptTemplate } from '../../services/prompts/prompt-library.js';
 import type { SecretSource } from '../../services/secrets/secret-source.js';
@@ -61,6 +62,11 @@ export interface WeftWorkerOptions {
    * never the gRPC port of TEMPORAL_ADDRESS).
    */
   egress?: EgressPolicy;
+  /**
+   * Clients of the MCP servers `mcp` tasks call (default: a pool of WEFT_MCP_SERVERS, whose servers
+   * start on first use; their processes end with the worker's).
+   */
+  mcp?: McpClientPool;
   /** Where every default above comes from (default: read from this process's environment). */
   config?: WeftConfig;
   /** The identity Temporal shows for this worker; Weft's names the store it serves (src/server/store-identity.ts). */
@@ -116,6 +122,7 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
     scriptRunner,
     egress: options.egress ?? egressPolicyOf(config, temporalEndpoints(config.temporal.connection.address)),
     flowTriggers: { firer: new FlowTriggerFirer(options.store, flowService, logs), flows: flowService },
+    mcp: options.mcp ?? new McpClientPool(config.mcpServers, options.secrets ?? config.envSecrets),
   });
   // Limits' keepers and the runs they watch are reached through a client of the worker's own connection.
   const limitClient = new Client({

@@ -28,6 +28,8 @@ export async function workerOptionsOf(services: ServicesContext): Promise<Omit<W
     dataDir: config.dataDir,
     flows: await services.flows(),
     secrets: await services.secretSource(),
+    // The process's pool, closed (its stdio servers ended) with the services.
+    mcp: await services.mcpServers(),
     maxConcurrentActivities: config.worker.maxConcurrentActivities,
     maxConcurrentWorkflowTasks: config.worker.maxConcurrentWorkflowTasks,
   };

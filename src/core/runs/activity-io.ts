@@ -56,6 +56,26 @@ export interface HttpOutput {
   body: unknown;
 }
 
+export interface McpCallInput {
+  context: TaskContext;
+  /** A server of WEFT_MCP_SERVERS, by name. */
+  server: string;
+  tool: string;
+  /** The rendered arguments; secrets never appear here (mcp arguments take no secret()). */
+  arguments: Record<string, unknown>;
+  timeoutMs: number;
+  /** Set for a task with `cache`: the activity answers a CachedAnswer. */
+  cache?: CacheRequest;
+}
+
+export interface McpOutput {
+  /** The text parts of the tool's content, joined by newlines. */
+  content: string;
+  /** The tool's structuredContent, or null. */
+  structured: unknown;
+  isError: boolean;
+}
+
 export interface ScriptInput {
   context: TaskContext;
   language: 'bash' | 'python' | 'node';

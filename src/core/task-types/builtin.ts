@@ -8,6 +8,7 @@ import { http } from './http.js';
 import { ifTask } from './if.js';
 import { llm } from './llm.js';
 import { log } from './log.js';
+import { mcp } from './mcp.js';
 import { parallel } from './parallel.js';
 import { script } from './script.js';
 import { sequence } from './sequence.js';
@@ -16,7 +17,7 @@ import { sleep } from './sleep.js';
 import { subflow } from './subflow.js';
 import { switchTask } from './switch.js';
 
-export const BUILTIN_TASK_TYPES = [log, set, fail, sleep, http, script, llm, approval, subflow, sequence, parallel, ifTask, switchTask, foreach] as const;
+export const BUILTIN_TASK_TYPES = [log, set, fail, sleep, http, script, llm, mcp, approval, subflow, sequence, parallel, ifTask, switchTask, foreach] as const;
 
 /** A built-in descriptor, as a union of each one's literal type. */
 export type BuiltinTaskType = (typeof BUILTIN_TASK_TYPES)[number];

@@ -8,6 +8,7 @@ import { ConfigError } from '../../core/errors.js';
 import { type LlmSettings, loadLlmSettings } from '../llm/provider-config.js';
 import { logRetentionDays } from '../log-service.js';
 import { type LoggerSettings, loadLoggerSettings } from '../logging/logger.js';
+import { type McpServerConfigs, parseMcpServers } from '../mcp-client/server-config.js';
 import { type SecretSource, secretsFromEnv } from '../secrets/secret-source.js';
 import { parseAllowedOrigins } from '../security/allowed-origins.js';
 import { type HostAllowList, hostAllowListFromEnv } from '../security/host-allow-list.js';
@@ -80,6 +81,8 @@ export interface WeftConfig {
   httpAllowedHosts?: HostAllowList;
   /** WEFT_ALLOWED_ORIGINS: web origins besides its own that may call the MCP endpoint; default none. */
   mcpAllowedOrigins: string[];
+  /** WEFT_MCP_SERVERS: the MCP servers `mcp` tasks may call, by name; every Weft process must read the same. */
+  mcpServers: McpServerConfigs;
   /** WEFT_LOG_LEVEL and WEFT_LOG_FILE. */
   log: LoggerSettings;
   /** WEFT_LOG_RETENTION_DAYS, default 30; 0 keeps run logs forever. */
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Wef
     script: loadScriptSettings(env),
     ...(httpAllowedHosts ? { httpAllowedHosts } : {}),
     mcpAllowedOrigins: parseAllowedOrigins(value('WEFT_ALLOWED_ORIGINS') ?? ''),
+    mcpServers: parseMcpServers(value('WEFT_MCP_SERVERS')),
     log: loadLoggerSettings(env),
     logRetentionDays: logRetentionDays(env),
     llm: loadLlmSettings(env),
