@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { cpuTicks, stealShare } from './cpu-steal.js';
 import { startHarness } from './harness.js';
+import { limitCost } from './limits-workload.js';
 import { mcpOverhead } from './mcp-workload.js';
 import { type Measure, spreadText } from './measure.js';
 import { memoryAndStartup } from './memory-workload.js';
@@ -41,7 +42,7 @@ const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
  * latencies, a p99 of at least 100 samples; quick: enough to produce every row.
  */
 const COUNTS = quick
-  ? { chainRuns: 3, fanOutRuns: 2, sequential: 30, concurrent: 50, bursts: 2, mcpCalls: 30, webhooks: 20, scheduleFires: 3, recoveryRounds: 1, idleSeconds: 3 }
+  ? { chainRuns: 3, fanOutRuns: 2, sequential: 30, concurrent: 50, bursts: 2, mcpCalls: 30, webhooks: 20, scheduleFires: 3, recoveryRounds: 1, idleSeconds: 3, limitRuns: 10, limitBurstRuns: 100, limitBursts: 1 }
   : {
       chainRuns: 15,
       fanOutRuns: 7,
@@ -53,6 +54,9 @@ const COUNTS = quick
       scheduleFires: 15,
       recoveryRounds: 3,
       idleSeconds: 10,
+      limitRuns: 30,
+      limitBurstRuns: 200,
+      limitBursts: 5,
     };
 /** The wait before each timed call for the previous one's aftermath (visibility writes, a collection). */
 const PACE: Pace = { settleMs: quick ? 20 : 200 };
@@ -64,7 +68,7 @@ const PACE: Pace = { settleMs: quick ? 20 : 200 };
 // --quick stays near 3 minutes: Prefect (5), the cold start of weft dev (7), recovery (11, about
 // 15 s a side) and sustained load (12, 30 s) take longer, so a quick run leaves them out unless
 // --only names them.
-const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10' : '1,2,3,4,5,6,7,8,9,10,11,12';
+const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13' : '1,2,3,4,5,6,7,8,9,10,11,12,13';
 const only = new Set((flag('only') ?? DEFAULT_WORKLOADS).split(',').map(Number));
 const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
 
@@ -76,7 +80,7 @@ interface Measured {
 async function measure(tuned: boolean): Promise<Measured> {
   const none = { rows: [], scaling: [] };
   if (!tuned && !only.has(1)) return none;
-  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12].some(needs)) return none;
+  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13].some(needs)) return none;
   const h = await startHarness(tuned, tuned ? 7411 : 7412);
   try {
     const out: Measure[] = [];
@@ -139,6 +143,10 @@ async function measure(tuned: boolean): Promise<Measured> {
     if (only.has(12)) {
       say('workload 12 (sustained load)');
       out.push(...(await sustainedLoad(h, { quick, say })));
+    }
+    if (only.has(13)) {
+      say('workload 13 (flow concurrency: a free slot, and a burst through the keeper)');
+      out.push(...(await limitCost(h, { runs: COUNTS.limitRuns, burstRuns: COUNTS.limitBurstRuns, bursts: COUNTS.limitBursts, pace: PACE })));
     }
     return { rows: out, scaling };
   } finally {

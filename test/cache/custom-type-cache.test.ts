@@ -69,6 +69,6 @@ describe('cache on task types from modules', () => {
         ['tasks[2].cache', 'tasks[2].cache is not supported on approval tasks'],
       ],
     );
-    assert.match(problems[0]?.hint ?? '', /^cache applies to http, script, llm, subflow, cache-stamp tasks$/);
+    assert.match(problems[0]?.hint ?? '', /^cache applies to http, script, llm, mcp, subflow, cache-stamp tasks$/);
   });
 });
