@@ -160,6 +160,9 @@ describe('the JSON API routes', () => {
     assert.equal(second.status, 200);
     assert.equal(second.body.accepted, false);
     assert.equal(second.body.code, 'APPROVAL_ALREADY_DECIDED');
+    const ended = await call(`${api}/runs/${runId}/approvals/after`, { body: { approved: true } });
+    assert.equal(ended.status, 409, JSON.stringify(ended.body));
+    assert.match(errorOf(ended).message, new RegExp(`run ${runId} already ended COMPLETED`));
     const inPath = await call(`${api}/runs/${runId}/approvals/gate`, { body: { approved: true, runId: 'other' } });
     assert.equal(inPath.status, 400);
 
@@ -168,6 +171,24 @@ describe('the JSON API routes', () => {
     assert.equal(cancelled.status, 200);
     assert.equal(cancelled.body.state, 'CANCELLED');
     assert.equal((await call(`${api}/runs/no-such-run/cancel`, { body: {} })).status, 404);
+  });
+
+  it('POST /runs/{runId}/approvals/{taskId} on a run that has ended is 409 RUN_ALREADY_ENDED naming the run and its state; an unknown run 404', async () => {
+    const started = await call(`${api}/runs`, { body: { flow: `${NS}/gated`, waitSeconds: 10 } });
+    assert.equal(started.body.state, 'WAITING', JSON.stringify(started.body));
+    const runId = started.body.runId as string;
+    const cancelled = await call(`${api}/runs/${runId}/cancel`, { body: { reason: 'test' } });
+    assert.equal(cancelled.body.state, 'CANCELLED', JSON.stringify(cancelled.body));
+    const late = await call(`${api}/runs/${runId}/approvals/gate`, { body: { approved: true } });
+    assert.equal(late.status, 409, JSON.stringify(late.body));
+    const error = errorOf(late);
+    assert.equal(error.code, 'RUN_ALREADY_ENDED');
+    assert.equal(error.message, `run ${runId} already ended CANCELLED: approval gate can no longer be answered`);
+    assert.match(error.hint ?? '', /get_run/);
+
+    const unknown = await call(`${api}/runs/no-such-run/approvals/gate`, { body: { approved: true } });
+    assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+    assert.equal(errorOf(unknown).code, 'RUN_NOT_FOUND');
   });
 
   it('GET /runs/{runId}/logs and GET /logs read log entries; a bad level is 400', async () => {
