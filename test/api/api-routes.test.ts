@@ -208,10 +208,16 @@ describe('the JSON API routes', () => {
     assert.deepEqual(none.body.entries, [], 'an unknown run has no log entries');
   });
 
-  it('GET /triggers lists a flow\u2019s triggers; POST /triggers/.../{action} pauses, resumes and previews; 404 for an unknown trigger', async () => {
+  it('GET /triggers lists a flow\u2019s triggers, or every flow\u2019s without ?flow=; POST /triggers/.../{action} pauses, resumes and previews; 404 for an unknown trigger', async () => {
     const listed = await call(`${api}/triggers?flow=${NS}/ticking`);
     assert.equal(listed.status, 200, JSON.stringify(listed.body));
     assert.equal((listed.body.triggers as Array<{ id: string }>)[0]?.id, 'nightly');
+    // Without ?flow=, every flow's triggers, each naming its flow, a page at a time.
+    const every = await call(`${api}/triggers?limit=10`);
+    assert.equal(every.status, 200, JSON.stringify(every.body));
+    const nightly = (every.body.triggers as Array<{ flow?: string; id: string; type: string }>).find((t) => t.flow === `${NS}/ticking`);
+    assert.deepEqual([nightly?.id, nightly?.type], ['nightly', 'schedule']);
+    assert.equal((await call(`${api}/triggers?cursor=nope`)).status, 400);
     const paused = await call(`${api}/triggers/${NS}/ticking/nightly/pause`, { body: {} });
     assert.equal(paused.status, 200, JSON.stringify(paused.body));
     assert.deepEqual(paused.body, { trigger: { id: 'nightly', paused: true } });
@@ -225,7 +231,8 @@ describe('the JSON API routes', () => {
     assert.equal(backfill.status, 400);
     const unknown = await call(`${api}/triggers/${NS}/ticking/nope/pause`, { body: {} });
     assert.equal(unknown.status, 404);
-    assert.equal((await call(`${api}/triggers`)).status, 400, 'flow is required');
+    assert.equal((await call(`${api}/triggers`)).status, 200, 'flow is optional');
+    assert.equal((await call(`${api}/triggers?limit=0`)).status, 400);
   });
 
   it('POST /runs/{runId}/restart restarts an ended run from a task; a run still going is 409', async () => {
