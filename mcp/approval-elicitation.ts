@@ -9,7 +9,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { PendingApproval } from '../src/core/runs/run-types.js';
 import { validateApprovalData } from '../src/core/spec/approval-fields.js';
-import { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, type RunService } from '../src/services/run-service.js';
+import { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, RunAlreadyEndedError, type RunService } from '../src/services/run-service.js';
 
 type PrimitiveSchema = Record<string, unknown> & { type: string };
 
@@ -38,7 +38,7 @@ export function approvalForm(approval: PendingApproval): {
 
 /** What came of offering an approval through elicitation. */
 export interface ElicitationOutcome {
-  /** The user's answer reached the run (or lost to an answer given meanwhile). */
+  /** The user's answer reached the run (or lost to an answer given meanwhile, or to the run ending). */
   answered: boolean;
   /** Why the user's last answer was refused (it did not fit the form); the approval stays pending. */
   refused?: string;
@@ -145,14 +145,16 @@ async function sendAnswer(
     // The run checks answers too (a pattern, a rule the form cannot show): its reason goes
     // back to the user like ours, and the run is left waiting rather than the call failing.
     if (error instanceof ApprovalNotAcceptedError) return error.message;
-    if (!(error instanceof ApprovalAlreadyDecidedError)) throw error;
-    // Someone answered while the form was open: the run keeps that answer and goes on. The
-    // client is told the form's answer was not taken, with the decision it lost to.
+    if (!(error instanceof ApprovalAlreadyDecidedError) && !(error instanceof RunAlreadyEndedError)) throw error;
+    // Someone answered while the form was open (the run keeps that answer and goes on), or the
+    // run ended meanwhile (nothing waits any more): asking again would not help. The client is
+    // told the form's answer was not taken, and why.
+    const decision = error instanceof ApprovalAlreadyDecidedError ? { decision: error.decision } : {};
     await server.server
       .sendLoggingMessage({
         level: 'warning',
         logger: 'weft',
-        data: { code: error.code, message: error.message, runId, taskId: approval.taskId, decision: error.decision },
+        data: { code: error.code, message: error.message, runId, taskId: approval.taskId, ...decision },
       })
       .catch(() => undefined);
   }

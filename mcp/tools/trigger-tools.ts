@@ -1,14 +1,16 @@
-// Tools for a flow's triggers: list_triggers (state, next fire times, daylight-saving warnings)
-// and operate_trigger (pause, resume, preview, backfill). Triggers are written in the flow and
-// saved with save_flow; these only operate them.
+// Tools for flows' triggers: list_triggers (state, next fire times, daylight-saving warnings; one
+// flow's, or a page of every flow's the caller may see) and operate_trigger (pause, resume,
+// preview, backfill). Triggers are written in the flow and saved with save_flow; these only
+// operate them.
 
 import { z } from 'zod';
 import { WeftError } from '../../src/core/errors.js';
 import { OVERLAP_POLICIES } from '../../src/core/spec/triggers.js';
+import { MAX_TRIGGER_PAGE } from '../../src/services/triggers/trigger-pages.js';
 import type { TriggerService } from '../../src/services/triggers/trigger-service.js';
 import { defineTool, type ToolContext } from '../tool-registry.js';
 import { checkFlowRefAccess } from './flow-tools.js';
-import { FlowRefField } from './tool-fields.js';
+import { CursorField, FlowRefField } from './tool-fields.js';
 
 /** Thrown when this server has no trigger service (no Temporal service behind it). */
 export class TriggersUnavailableError extends WeftError {
@@ -25,6 +27,8 @@ function triggersOf(ctx: ToolContext): TriggerService {
 }
 
 const TriggerView = z.object({
+  // Only in a listing of every flow (no flow argument): which flow the trigger belongs to.
+  flow: z.string().optional(),
   id: z.string(),
   type: z.string(),
   enabled: z.boolean(),
@@ -37,16 +41,28 @@ const TriggerView = z.object({
 export const listTriggers = defineTool({
   name: 'list_triggers',
   title: 'List triggers',
-  description: 'A flow’s triggers: paused, next fires, last fire, warnings.',
-  input: { flow: FlowRefField },
-  output: { triggers: z.array(TriggerView) },
+  description: 'A flow’s triggers, or all flows’ (paged): paused, next fires, last fire, warnings.',
+  // limit is left undescribed (default DEFAULT_TRIGGER_PAGE, said in docs/mcp.md): the tool list has a byte budget.
+  input: { flow: FlowRefField.optional(), cursor: CursorField.optional(), limit: z.number().int().min(1).max(MAX_TRIGGER_PAGE).optional() },
+  output: { triggers: z.array(TriggerView), nextCursor: z.string().optional() },
   annotations: { readOnlyHint: true, openWorldHint: false },
-  async run({ flow }, _call, ctx) {
-    checkFlowRefAccess(flow, ctx.access);
-    const views = await triggersOf(ctx).list(flow);
-    const triggers = views.map(({ scheduleId: _id, ...view }) => view);
+  async run({ flow, cursor, limit }, _call, ctx) {
+    let listed: { triggers: Array<z.infer<typeof TriggerView> & { scheduleId?: string }>; nextCursor?: string };
+    if (flow) {
+      checkFlowRefAccess(flow, ctx.access);
+      listed = { triggers: await triggersOf(ctx).list(flow) };
+    } else {
+      // A namespace-bound caller sees its namespace's flows only.
+      const namespace = ctx.access.namespace;
+      listed = await triggersOf(ctx).listAll({ ...(namespace !== undefined ? { namespace } : {}), ...(cursor ? { cursor } : {}), ...(limit ? { limit } : {}) });
+    }
+    const triggers = listed.triggers.map(({ scheduleId: _id, ...view }) => view);
     const paused = triggers.filter((t) => t.paused).length;
-    return { structured: { triggers }, summary: `${triggers.length} trigger${triggers.length === 1 ? '' : 's'}${paused ? `, ${paused} paused` : ''}` };
+    const more = listed.nextCursor ? '; more with nextCursor' : '';
+    return {
+      structured: { triggers, ...(listed.nextCursor ? { nextCursor: listed.nextCursor } : {}) },
+      summary: `${triggers.length} trigger${triggers.length === 1 ? '' : 's'}${paused ? `, ${paused} paused` : ''}${more}`,
+    };
   },
 });
 

@@ -5,7 +5,7 @@
 import { WeftError } from '../core/errors.js';
 
 /** The lists that page with a cursor; the kind is written into each cursor. */
-export type CursorKind = 'flows' | 'runs' | 'logs' | 'audit' | 'tasks' | 'output';
+export type CursorKind = 'flows' | 'runs' | 'logs' | 'audit' | 'tasks' | 'output' | 'triggers';
 
 const WHAT: Record<CursorKind, string> = {
   flows: 'a page of flows',
@@ -14,6 +14,7 @@ const WHAT: Record<CursorKind, string> = {
   audit: 'a page of audit entries',
   tasks: "a page of a run's task runs",
   output: "a page of a task's output",
+  triggers: 'a page of triggers',
 };
 
 /** Thrown when a `cursor` was not issued for this list by this server (edited, cut, or from another list). */
@@ -77,3 +78,5 @@ export const LOG_CURSOR = offsetCursor('logs');
 export const AUDIT_CURSOR = offsetCursor('audit');
 export const TASK_PAGE_CURSOR = offsetCursor('tasks');
 export const OUTPUT_CURSOR = offsetCursor('output');
+/** Where a listing of every flow's triggers stopped: flow namespace, flow id, the last trigger id listed ('' when the whole flow was). */
+export const TRIGGER_CURSOR = keyCursor('triggers', 3);

@@ -55,7 +55,7 @@ const CANCEL_WAIT_MS = 2000;
 /** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/io-tasks.ts). */
 const MAX_SUBFLOW_WALK = 10;
 
-export { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, IdempotencyConflictError } from './runs/run-client.js';
+export { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, IdempotencyConflictError, RunAlreadyEndedError } from './runs/run-client.js';
 
 /** The run id an idempotency key names for flow `namespace/id`: the same key, the same run, for as long as Temporal keeps it. */
 export function keyedRunId(namespace: string, id: string, key: string): string {
@@ -586,8 +586,14 @@ export class RunService {
     return this.outputs.get(ref).catch(() => output);
   }
 
-  respondToApproval(runId: string, response: ApprovalResponse): Promise<ApprovalOutput> {
-    return respondToApproval(this.client, runId, response);
+  /** Answers a pending approval; refused with RunAlreadyEndedError once the run has ended, RunNotFoundError when it never existed. */
+  async respondToApproval(runId: string, response: ApprovalResponse): Promise<ApprovalOutput> {
+    try {
+      return await respondToApproval(this.client, runId, response);
+    } catch (error) {
+      if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
+      throw error;
+    }
   }
 
   private async startInput(events: readonly StartEvent[]): Promise<unknown> {

@@ -160,6 +160,9 @@ describe('the JSON API routes', () => {
     assert.equal(second.status, 200);
     assert.equal(second.body.accepted, false);
     assert.equal(second.body.code, 'APPROVAL_ALREADY_DECIDED');
+    const ended = await call(`${api}/runs/${runId}/approvals/after`, { body: { approved: true } });
+    assert.equal(ended.status, 409, JSON.stringify(ended.body));
+    assert.match(errorOf(ended).message, new RegExp(`run ${runId} already ended COMPLETED`));
     const inPath = await call(`${api}/runs/${runId}/approvals/gate`, { body: { approved: true, runId: 'other' } });
     assert.equal(inPath.status, 400);
 
@@ -168,6 +171,24 @@ describe('the JSON API routes', () => {
     assert.equal(cancelled.status, 200);
     assert.equal(cancelled.body.state, 'CANCELLED');
     assert.equal((await call(`${api}/runs/no-such-run/cancel`, { body: {} })).status, 404);
+  });
+
+  it('POST /runs/{runId}/approvals/{taskId} on a run that has ended is 409 RUN_ALREADY_ENDED naming the run and its state; an unknown run 404', async () => {
+    const started = await call(`${api}/runs`, { body: { flow: `${NS}/gated`, waitSeconds: 10 } });
+    assert.equal(started.body.state, 'WAITING', JSON.stringify(started.body));
+    const runId = started.body.runId as string;
+    const cancelled = await call(`${api}/runs/${runId}/cancel`, { body: { reason: 'test' } });
+    assert.equal(cancelled.body.state, 'CANCELLED', JSON.stringify(cancelled.body));
+    const late = await call(`${api}/runs/${runId}/approvals/gate`, { body: { approved: true } });
+    assert.equal(late.status, 409, JSON.stringify(late.body));
+    const error = errorOf(late);
+    assert.equal(error.code, 'RUN_ALREADY_ENDED');
+    assert.equal(error.message, `run ${runId} already ended CANCELLED: approval gate can no longer be answered`);
+    assert.match(error.hint ?? '', /get_run/);
+
+    const unknown = await call(`${api}/runs/no-such-run/approvals/gate`, { body: { approved: true } });
+    assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+    assert.equal(errorOf(unknown).code, 'RUN_NOT_FOUND');
   });
 
   it('GET /runs/{runId}/logs and GET /logs read log entries; a bad level is 400', async () => {
@@ -187,10 +208,16 @@ describe('the JSON API routes', () => {
     assert.deepEqual(none.body.entries, [], 'an unknown run has no log entries');
   });
 
-  it('GET /triggers lists a flow\u2019s triggers; POST /triggers/.../{action} pauses, resumes and previews; 404 for an unknown trigger', async () => {
+  it('GET /triggers lists a flow\u2019s triggers, or every flow\u2019s without ?flow=; POST /triggers/.../{action} pauses, resumes and previews; 404 for an unknown trigger', async () => {
     const listed = await call(`${api}/triggers?flow=${NS}/ticking`);
     assert.equal(listed.status, 200, JSON.stringify(listed.body));
     assert.equal((listed.body.triggers as Array<{ id: string }>)[0]?.id, 'nightly');
+    // Without ?flow=, every flow's triggers, each naming its flow, a page at a time.
+    const every = await call(`${api}/triggers?limit=10`);
+    assert.equal(every.status, 200, JSON.stringify(every.body));
+    const nightly = (every.body.triggers as Array<{ flow?: string; id: string; type: string }>).find((t) => t.flow === `${NS}/ticking`);
+    assert.deepEqual([nightly?.id, nightly?.type], ['nightly', 'schedule']);
+    assert.equal((await call(`${api}/triggers?cursor=nope`)).status, 400);
     const paused = await call(`${api}/triggers/${NS}/ticking/nightly/pause`, { body: {} });
     assert.equal(paused.status, 200, JSON.stringify(paused.body));
     assert.deepEqual(paused.body, { trigger: { id: 'nightly', paused: true } });
@@ -204,7 +231,8 @@ describe('the JSON API routes', () => {
     assert.equal(backfill.status, 400);
     const unknown = await call(`${api}/triggers/${NS}/ticking/nope/pause`, { body: {} });
     assert.equal(unknown.status, 404);
-    assert.equal((await call(`${api}/triggers`)).status, 400, 'flow is required');
+    assert.equal((await call(`${api}/triggers`)).status, 200, 'flow is optional');
+    assert.equal((await call(`${api}/triggers?limit=0`)).status, 400);
   });
 
   it('POST /runs/{runId}/restart restarts an ended run from a task; a run still going is 409', async () => {

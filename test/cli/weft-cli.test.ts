@@ -168,6 +168,14 @@ describe('weft CLI', () => {
 
     const done = JSON.parse((await weft(['run', 'get', runId, '--watch', '--json'])).stdout) as { state: string; tasks: Array<{ id: string; state: string }> };
     assert.equal(done.state, 'COMPLETED');
+    const ended = await weft(['run', 'approve', runId, 'gate2', '--json']);
+    assert.equal(ended.code, 1);
+    const endedError = (JSON.parse(ended.stdout) as { error: { code: string; message: string; hint?: string } }).error;
+    assert.deepEqual(
+      [endedError.code, endedError.message],
+      ['RUN_ALREADY_ENDED', `run ${runId} already ended COMPLETED: approval gate2 can no longer be answered`],
+    );
+    assert.ok(endedError.hint);
     const events = await weft(['run', 'logs', runId]);
     assert.match(events.stdout, /approved by ann/);
     assert.doesNotMatch(events.stdout, /rejected by bob/);

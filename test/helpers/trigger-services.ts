@@ -28,12 +28,17 @@ export async function triggerServices(env: TestEnv): Promise<TriggerServices> {
   return { flows, triggers, runs };
 }
 
-/** An MCP client with every tool, connected to a server over these services. */
-export async function triggerMcpClient(env: TestEnv): Promise<Client> {
+/** An MCP client with every tool, connected to a server over these services; `namespace` binds it to one namespace, as a key can be. */
+export async function triggerMcpClient(env: TestEnv, namespace?: string): Promise<Client> {
   const { flows, triggers, runs } = await triggerServices(env);
   const server = buildServer(
     { flows, runs, logs: new LogService(env.store), triggers },
-    { caller: 'local', toolVisible: () => true, scriptsAllowed: true },
+    {
+      caller: namespace === undefined ? 'local' : `key:${namespace}`,
+      toolVisible: () => true,
+      scriptsAllowed: true,
+      ...(namespace === undefined ? {} : { namespace }),
+    },
     [],
   );
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -363,6 +363,21 @@ describe('weft mcp over stdio', () => {
     assert.deepEqual([done.state, done.outputs.approved], ['COMPLETED', true]);
   });
 
+  it('refuses an answer to an approval of a run that has ended: an error result naming the run, its state and where to look', async () => {
+    await call(client, 'save_flow', { flow: 'id: late\nnamespace: mcp\ntasks:\n  - { id: gate, type: approval, message: "ok?", approvers: any }\n' });
+    const run = structured<{ runId: string; state: string }>(await call(client, 'run_flow', { flow: 'mcp/late', waitSeconds: 3 }));
+    assert.equal(run.state, 'WAITING');
+    assert.equal(structured<{ state: string }>(await call(client, 'cancel_run', { runId: run.runId })).state, 'CANCELLED');
+    const late = await call(client, 'respond_to_approval', { runId: run.runId, taskId: 'gate', approved: true });
+    assert.equal(late.isError, true);
+    const block = late.content.at(-1);
+    const error = (JSON.parse(block?.type === 'text' ? block.text : '{}') as { error: { code: string; message: string; hint?: string } }).error;
+    assert.equal(error.code, 'RUN_ALREADY_ENDED');
+    assert.equal(error.message, `run ${run.runId} already ended CANCELLED: approval gate can no longer be answered`);
+    assert.match(error.hint ?? '', /get_run/);
+    assert.match(textOf(late), /already ended CANCELLED/);
+  });
+
   it('lists runs by flow and state with cursors', async () => {
     for (let n = 0; n < 3; n++) await call(client, 'run_flow', { flow: 'mcp/double', inputs: { n }, waitSeconds: 20 });
     const page1 = structured<{ runs: { flow: string; state: string }[]; nextCursor?: string }>(

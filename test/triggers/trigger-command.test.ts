@@ -77,6 +77,25 @@ triggers:
     assert.deepEqual(JSON.parse(resumed.stdout), { trigger: 'night', paused: false });
   });
 
+  it('lists the triggers of every flow without a flow, each with its flow, a page at a time', async () => {
+    const all = await weft('trigger', 'list', '--json');
+    assert.equal(all.code, 0, all.stderr);
+    const views = JSON.parse(all.stdout) as { triggers: Array<{ flow: string; id: string }>; nextCursor?: string };
+    assert.deepEqual(
+      views.triggers.filter((t) => t.flow === ref).map((t) => t.id),
+      ['night', 'quarter'],
+    );
+    const first = JSON.parse((await weft('trigger', 'list', '--limit', '1', '--json')).stdout) as { triggers: Array<{ id: string }>; nextCursor?: string };
+    assert.equal(first.triggers.length, 1);
+    assert.ok(first.nextCursor, 'a cursor to the rest');
+    const text = await weft('trigger', 'list', '--limit', '1', '--cursor', first.nextCursor);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^${namespace}/nightly {2}\\w+ {2}schedule`, 'm'));
+    const bad = await weft('trigger', 'list', '--limit', '0');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--limit must be an integer 1-200/);
+  });
+
   it('previews fire times in the trigger zone and warns about the skipped 02:30', async () => {
     const preview = await weft('trigger', 'preview', ref, 'night', '--count', '3');
     assert.equal(preview.code, 0, preview.stderr);

@@ -89,4 +89,62 @@ triggers:
     assert.match(textOf(unknown), /triggers of .*: tick/);
     structured(await call('delete_flow', { flow: ref }));
   });
+
+  it('lists the triggers of every flow without a flow, each naming its flow, paged; a namespace-bound caller sees its namespace only', async () => {
+    const [teamA, teamB] = [`${namespace}-a`, `${namespace}-b`];
+    const hooks = (ns: string, id: string, triggers: string[]) =>
+      `id: ${id}\nnamespace: ${ns}\ntasks: [{ id: say, type: log, message: hi }]\n${triggers.length ? `triggers:\n${triggers.map((t) => `  - { id: ${t}, type: webhook, token: HOOK_TOKEN }\n`).join('')}` : ''}`;
+    for (const flow of [hooks(teamA, 'one', ['h1', 'h2']), hooks(teamA, 'quiet', []), hooks(teamB, 'two', ['h3', 'h4'])])
+      structured(await call('save_flow', { flow }));
+    const ours = (triggers: Array<{ flow?: string; id: string }>) =>
+      triggers.filter((t) => t.flow?.startsWith(`${namespace}-`)).map((t) => `${t.flow}#${t.id}`);
+    const expected = [`${teamA}/one#h1`, `${teamA}/one#h2`, `${teamB}/two#h3`, `${teamB}/two#h4`];
+
+    const all = structured<{ triggers: Array<{ flow?: string; id: string; type: string; enabled: boolean; paused: boolean }>; nextCursor?: string }>(
+      await call('list_triggers', {}),
+    );
+    assert.deepEqual(ours(all.triggers), expected);
+    assert.deepEqual(
+      all.triggers.find((t) => t.flow === `${teamB}/two`),
+      { flow: `${teamB}/two`, id: 'h3', type: 'webhook', enabled: true, paused: false },
+      'the same item as a flow’s own listing, with its flow',
+    );
+    assert.equal(all.nextCursor, undefined);
+
+    const paged: Array<{ flow?: string; id: string }> = [];
+    const cursors: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = structured<{ triggers: Array<{ flow?: string; id: string }>; nextCursor?: string }>(
+        await call('list_triggers', { limit: 1, ...(cursor ? { cursor } : {}) }),
+      );
+      assert.ok(page.triggers.length <= 1);
+      paged.push(...page.triggers);
+      cursor = page.nextCursor;
+      if (cursor) cursors.push(cursor);
+      assert.ok(paged.length < 100, 'the pages end');
+    } while (cursor);
+    assert.deepEqual(ours(paged), expected, 'pages of one list every trigger once, in order');
+
+    const bound = await triggerMcpClient(env, teamA);
+    try {
+      const callBound = async (args: Record<string, unknown>) => (await bound.callTool({ name: 'list_triggers', arguments: args })) as CallToolResult;
+      const seen = structured<{ triggers: Array<{ flow?: string; id: string }> }>(await callBound({}));
+      assert.deepEqual(
+        seen.triggers.map((t) => `${t.flow}#${t.id}`),
+        [`${teamA}/one#h1`, `${teamA}/one#h2`],
+      );
+      const foreign = await callBound({ flow: `${teamB}/two` });
+      assert.equal(foreign.isError, true);
+      // A cursor that resumes inside another namespace's flow is not this caller's to use.
+      const intoB = cursors.find((c) => Buffer.from(c, 'base64url').toString('utf8').includes(teamB));
+      assert.ok(intoB, 'a page stopped in the other namespace');
+      const refused = await callBound({ cursor: intoB });
+      assert.equal(refused.isError, true);
+      assert.match(textOf(refused), /INVALID_CURSOR/);
+    } finally {
+      await bound.close();
+    }
+    for (const flow of [`${teamA}/one`, `${teamA}/quiet`, `${teamB}/two`]) structured(await call('delete_flow', { flow }));
+  });
 });

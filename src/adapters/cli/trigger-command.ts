@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import { WeftError } from '../../core/errors.js';
 import { OVERLAP_POLICIES, type OverlapPolicy } from '../../core/spec/triggers.js';
-import type { TriggerService } from '../../services/triggers/trigger-service.js';
+import { DEFAULT_TRIGGER_PAGE, MAX_TRIGGER_PAGE } from '../../services/triggers/trigger-pages.js';
+import type { TriggerService, TriggerView } from '../../services/triggers/trigger-service.js';
 import { printResult, runCommand } from './output.js';
 import { TEMPORAL_WAIT_HELP, useTemporalWaitOption, withServices } from './with-services.js';
 
@@ -15,28 +16,22 @@ interface JsonOption {
 }
 
 export function registerTriggerCommand(program: Command): void {
-  const trigger = program.command('trigger').description("list and operate a flow's triggers (pause, resume, preview, backfill)");
+  const trigger = program.command('trigger').description("list and operate flows' triggers (pause, resume, preview, backfill)");
   const withWait = (command: Command) => command.option('--temporal-wait <seconds>', TEMPORAL_WAIT_HELP).option('--json', 'print the result as JSON');
-  withWait(trigger.command('list <flow>').description("a flow's triggers: paused, next fire times, last fire, warnings")).action(
-    (flow: string, options: JsonOption) =>
+  withWait(trigger.command('list [flow]').description("a flow's triggers (without a flow: every flow's, paged): paused, next fire times, last fire, warnings"))
+    .option('--cursor <cursor>', 'without a flow: the nextCursor of the previous page')
+    .option('--limit <n>', `without a flow: triggers per page (1-${MAX_TRIGGER_PAGE}, default ${DEFAULT_TRIGGER_PAGE})`)
+    .action((flow: string | undefined, options: JsonOption & { cursor?: string; limit?: string }) =>
       runTriggers(options, async (triggers) => {
-        const views = await triggers.list(flow);
-        printResult(options, { triggers: views }, () =>
-          views.length
-            ? views
-                .map((v) =>
-                  [
-                    `${v.id}  ${v.type}  ${!v.enabled ? 'disabled' : v.paused ? 'paused' : 'active'}`,
-                    ...(v.nextFires?.length ? [`  next: ${v.nextFires.join(', ')}`] : []),
-                    ...(v.lastFire ? [`  last: ${v.lastFire.scheduledAt} (${v.lastFire.runId})`] : []),
-                    ...(v.warnings ?? []).map((w) => `  warning: ${w}`),
-                  ].join('\n'),
-                )
-                .join('\n')
-            : `${flow} has no triggers`,
-        );
+        const page: { triggers: Array<TriggerView & { flow?: string }>; nextCursor?: string } = flow
+          ? { triggers: await triggers.list(flow) }
+          : await triggers.listAll({
+              ...(options.cursor ? { cursor: options.cursor } : {}),
+              ...(options.limit ? { limit: positive(options.limit, '--limit', MAX_TRIGGER_PAGE) } : {}),
+            });
+        printResult(options, page, () => triggerLines(page.triggers, flow, page.nextCursor));
       }),
-  );
+    );
   for (const action of ['pause', 'resume'] as const) {
     withWait(trigger.command(`${action} <flow> <triggerId>`).description(`${action} a schedule trigger (the state survives saves)`)).action(
       (flow: string, triggerId: string, options: JsonOption) =>
@@ -109,8 +104,23 @@ function overlapOf(text: string): OverlapPolicy {
   throw new WeftError('TRIGGER_ACTION_INVALID', `--overlap must be one of ${OVERLAP_POLICIES.join(', ')} (got ${JSON.stringify(text)})`);
 }
 
-function positive(text: string, flag: string): number {
+function positive(text: string, flag: string, max = 100): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new WeftError('TRIGGER_ACTION_INVALID', `${flag} must be an integer 1-100 (got ${JSON.stringify(text)})`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new WeftError('TRIGGER_ACTION_INVALID', `${flag} must be an integer 1-${max} (got ${JSON.stringify(text)})`);
   return n;
+}
+
+/** Triggers as text, one block each; a listing of every flow names each trigger's flow. */
+function triggerLines(views: ReadonlyArray<TriggerView & { flow?: string }>, flow: string | undefined, nextCursor: string | undefined): string {
+  if (!views.length) return flow ? `${flow} has no triggers` : 'no flow has triggers';
+  const blocks = views.map((v) =>
+    [
+      `${v.flow ? `${v.flow}  ` : ''}${v.id}  ${v.type}  ${!v.enabled ? 'disabled' : v.paused ? 'paused' : 'active'}`,
+      ...(v.nextFires?.length ? [`  next: ${v.nextFires.join(', ')}`] : []),
+      ...(v.lastFire ? [`  last: ${v.lastFire.scheduledAt} (${v.lastFire.runId})`] : []),
+      ...(v.warnings ?? []).map((w) => `  warning: ${w}`),
+    ].join('\n'),
+  );
+  return [...blocks, ...(nextCursor ? [`more: --cursor ${nextCursor}`] : [])].join('\n');
 }

@@ -38,6 +38,7 @@ export type RunLogsQuery = Omit<ToolInput<typeof queryLogs>, 'runId' | 'flow'>;
 export type LogsQuery = ToolInput<typeof queryLogs>;
 export type LogPage = ToolOutput<typeof queryLogs>;
 export type LogEntry = LogPage['entries'][number];
+export type TriggersQuery = ToolInput<typeof listTriggers>;
 export type TriggerList = ToolOutput<typeof listTriggers>;
 export type TriggerAction = ToolInput<typeof operateTrigger>['action'];
 export type TriggerOptions = Omit<ToolInput<typeof operateTrigger>, 'flow' | 'triggerId' | 'action'>;

@@ -36,6 +36,7 @@ import type {
   TriggerList,
   TriggerOptions,
   TriggerResult,
+  TriggersQuery,
 } from './client-types.js';
 import { readEventStream } from './event-stream.js';
 
@@ -150,8 +151,9 @@ export class WeftClient {
     return this.request('searchLogs', query, options);
   }
 
-  listTriggers(flow: string, options?: CallOptions): Promise<TriggerList> {
-    return this.request('listTriggers', { flow }, options);
+  /** One flow's triggers (a `namespace/id`), or with a query without `flow`, a page of every flow's the key may see. */
+  listTriggers(flow: string | TriggersQuery = {}, options?: CallOptions): Promise<TriggerList> {
+    return this.request('listTriggers', typeof flow === 'string' ? { flow } : flow, options);
   }
 
   operateTrigger(flow: string, triggerId: string, action: TriggerAction, body: TriggerOptions = {}, options?: CallOptions): Promise<TriggerResult> {

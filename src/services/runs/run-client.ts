@@ -26,9 +26,11 @@ import {
 import { runSearchAttributes } from '../../core/runs/search-attributes.js';
 import type { FlowSpec } from '../../core/spec/flow-spec.js';
 import { flowTaskDefaults } from '../../core/task-types/flow-defaults.js';
+import { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, RunAlreadyEndedError } from './approval-errors.js';
 import { endedTasks, timelineFromHistory } from './history-timeline.js';
 import type { LiveRun, RunError, RunView } from './run-detail.js';
 
+export { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, RunAlreadyEndedError } from './approval-errors.js';
 export type { LiveRun, RunView } from './run-detail.js';
 
 /** Memo keys of every run Weft starts. */
@@ -249,11 +251,27 @@ export async function respondToApproval(client: Client, runId: string, response:
       }
       throw new ApprovalNotAcceptedError(runId, cause?.message ?? error.message);
     }
-    throw error;
+    throw (await endedRunError(client, runId, key)) ?? error;
   }
   // The server hands an earlier update's result to a later call with the same update id.
   if (!sameAnswer(answer, response)) throw new ApprovalAlreadyDecidedError(runId, key, decisionOf(answer) ?? answer);
   return answer;
+}
+
+/**
+ * Why an update did not reach the run when the run has closed: Temporal answers an update to a
+ * closed run as "not found" (an update id it already completed still gets its recorded result),
+ * which callers would otherwise see as an unexpected failure. Undefined when the run is open or
+ * gone, so the original error stands.
+ */
+async function endedRunError(client: Client, runId: string, approval: string): Promise<RunAlreadyEndedError | undefined> {
+  const description = await client.workflow
+    .getHandle(runId)
+    .describe()
+    .catch(() => undefined);
+  if (!description) return undefined;
+  const state = runStateOf(description.status.name as ExecutionStatusName);
+  return state === 'RUNNING' ? undefined : new RunAlreadyEndedError(runId, state, approval);
 }
 
 function sameAnswer(answer: ApprovalOutput, response: ApprovalResponse): boolean {
@@ -269,35 +287,6 @@ function decisionOf(value: unknown): ApprovalDecision | undefined {
   const v = value as Partial<ApprovalDecision> | null | undefined;
   if (!v || typeof v.approved !== 'boolean' || typeof v.by !== 'string' || typeof v.respondedAt !== 'string') return undefined;
   return { approved: v.approved, by: v.by, respondedAt: v.respondedAt };
-}
-
-/** Thrown when a run refuses an approval answer (nothing waiting, wrong approver, invalid data). */
-export class ApprovalNotAcceptedError extends WeftError {
-  constructor(
-    readonly runId: string,
-    reason: string,
-  ) {
-    super('APPROVAL_NOT_ACCEPTED', `run ${runId} did not accept the answer: ${reason}`, {
-      hint: 'check the pending approvals of the run (taskId, iteration, fields)',
-    });
-  }
-}
-
-/** Thrown when an approval already has a decision: the run keeps the first answer. */
-export class ApprovalAlreadyDecidedError extends WeftError {
-  readonly decision: ApprovalDecision;
-
-  constructor(
-    readonly runId: string,
-    readonly approval: string,
-    decision: ApprovalDecision,
-  ) {
-    const verb = decision.approved ? 'approved' : 'rejected';
-    super('APPROVAL_ALREADY_DECIDED', `approval ${approval} of run ${runId} was already ${verb} by ${decision.by} at ${decision.respondedAt}`, {
-      hint: `the run keeps the first answer; see get_run (or weft run get ${runId}) for where it is now`,
-    });
-    this.decision = { approved: decision.approved, by: decision.by, respondedAt: decision.respondedAt };
-  }
 }
 
 export async function cancelRun(client: Client, runId: string): Promise<void> {

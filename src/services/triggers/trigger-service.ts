@@ -14,6 +14,7 @@ import { tellRunningUpstreams, upstreamWarnings } from './flow-triggers.js';
 import { scheduleIdOf } from './schedule-names.js';
 import { temporalOverlap } from './schedule-options.js';
 import { TriggerActionError, TriggerNotFoundError, TriggerSyncError } from './trigger-errors.js';
+import { pageTriggers, type TriggerPage, type TriggerPageRequest } from './trigger-pages.js';
 import { WeftSchedules, type WeftSchedulesOptions } from './weft-schedules.js';
 
 /** Most fire times a preview or backfill count lists. */
@@ -176,6 +177,11 @@ export class TriggerService implements FlowChangeObserver {
       views.push(view);
     }
     return views;
+  }
+
+  /** The triggers of every flow (of one namespace when given), a page at a time; each names its flow. */
+  listAll(request: TriggerPageRequest = {}): Promise<TriggerPage<TriggerView>> {
+    return pageTriggers(this.flows, (ref) => this.list(ref), request);
   }
 
   /** Pauses a schedule trigger; the paused state survives later saves. */

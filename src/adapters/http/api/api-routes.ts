@@ -87,7 +87,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     events: true,
   },
   { method: 'GET', path: '/logs', tool: 'query_logs', operation: 'searchLogs', summary: 'Searches all logs' },
-  { method: 'GET', path: '/triggers', tool: 'list_triggers', operation: 'listTriggers', summary: "A flow's triggers with their state" },
+  {
+    method: 'GET',
+    path: '/triggers',
+    tool: 'list_triggers',
+    operation: 'listTriggers',
+    summary: "A flow's triggers with their state, or (without flow) every flow's, paged",
+  },
   {
     method: 'POST',
     path: '/triggers/{namespace}/{flowId}/{triggerId}/{action}',
