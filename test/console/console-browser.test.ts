@@ -154,7 +154,80 @@ describe('the web console in Chromium', () => {
     await page.close();
   });
 
-  it('moves through the runs list with the keyboard and opens a run with Enter', { timeout: 20_000 }, async () => {
+  it('shows a flow’s source, a diff between two revisions, and its schedule trigger, paused from the page', { timeout: 60_000 }, async () => {
+    const first = 'id: timed\nnamespace: console\ntasks:\n  - { id: hello, type: log, message: "hello" }\n';
+    const second = `${first.replace('"hello"', '"hello again"')}triggers:\n  - { id: nightly, type: schedule, cron: "0 3 * * *", timezone: UTC }\n`;
+    await weft.saveFlow('console/timed', first);
+    await weft.saveFlow('console/timed', second);
+    const page = await open('/flows/console/timed');
+    try {
+      await page.locator('pre.source', { hasText: 'hello again' }).waitFor();
+      await page.selectOption('select[name="compare"]', '1');
+      await page.locator('.diff-removed', { hasText: 'message: "hello" }' }).waitFor();
+      await page.locator('.diff-added', { hasText: 'hello again' }).waitFor();
+      await page.locator('.diff-added', { hasText: 'nightly' }).waitFor();
+      const trigger = page.locator('.triggers li', { hasText: 'nightly' });
+      await trigger.filter({ hasText: 'next:' }).waitFor();
+      await trigger.getByRole('button', { name: 'Pause' }).click();
+      await trigger.filter({ hasText: 'paused' }).waitFor();
+      const listed = await weft.listTriggers('console/timed');
+      assert.equal(listed.triggers.find((t) => t.id === 'nightly')?.paused, true);
+    } finally {
+      await page.close();
+      await weft.deleteFlow('console/timed');
+    }
+  });
+
+  it('shows a named limit with the run holding it, and a run cancelled from its page', { timeout: 60_000 }, async () => {
+    let release = false;
+    http.route('/hold', async (_req, res) => {
+      while (!release) await new Promise((r) => setTimeout(r, 50));
+      json(res, 200, {});
+    });
+    const name = 'console-gate';
+    await weft.setLimit(name, 1);
+    await weft.saveFlow(
+      'console/held',
+      `id: held\nnamespace: console\ntasks:\n  - { id: call, type: http, url: "${http.url}/hold", limits: [${name}], timeout: 5m }\n`,
+    );
+    const { runId } = await weft.startRun({ flow: 'console/held' });
+    const page = await open('/limits');
+    try {
+      const row = page.locator('tr', { hasText: name });
+      await row.filter({ hasText: '1 / 1' }).waitFor({ timeout: 20_000 });
+      await row.locator(`a[href="/runs/${encodeURIComponent(runId)}"]`).click();
+      await page.locator('[data-run-state="RUNNING"]').waitFor();
+      await page.getByRole('button', { name: 'Cancel run' }).click();
+      await page.locator('[data-run-state="CANCELLED"]').waitFor({ timeout: 20_000 });
+      assert.equal((await weft.getRun(runId)).state, 'CANCELLED');
+    } finally {
+      release = true;
+      await page.close();
+      await weft.removeLimit(name);
+    }
+  });
+
+  it('reads on a phone: the run page fits 390 px without scrolling sideways', { timeout: 30_000 }, async () => {
+    const { runId } = await weft.startRun({ flow: 'console/live' });
+    await weft.waitForRun(runId);
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await page.route('**/*', (route) => {
+      requested.push(route.request().url());
+      return route.continue();
+    });
+    try {
+      await page.goto(`${server.base}/runs/${runId}`);
+      await page.locator('[data-run-state="COMPLETED"]').waitFor();
+      await page.locator('.task-row').first().waitFor();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `the page is ${width} px wide on a 390 px screen`);
+      await page.screenshot({ path: await image('console-run-phone.png') });
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('moves through the runs list with the keyboard and opens a run with Enter', { timeout: 60_000 }, async () => {
     const page = await open('/runs');
     await page.locator('tr.run-row').nth(1).waitFor();
     const ids = await page.locator('tr.run-row').evaluateAll((rows) => rows.map((r) => (r as unknown as PageElement).dataset.runId));
@@ -218,10 +291,12 @@ interface PageElement {
   dataset: Record<string, string | undefined>;
   scrollTop: number;
   scrollHeight: number;
+  scrollWidth: number;
   textContent: string | null;
 }
 declare const document: {
   activeElement: PageElement | null;
+  documentElement: PageElement;
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): { length: number };
 };
