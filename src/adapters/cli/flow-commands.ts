@@ -6,8 +6,10 @@ import type { Command } from 'commander';
 import { FlowValidationError, WeftError } from '../../core/errors.js';
 import { decodeUtf8 } from '../../core/spec/document-bounds.js';
 import type { FlowSpec } from '../../core/spec/flow-spec.js';
+import { flowTasks } from '../../core/spec/flow-tasks.js';
 import { flowJsonSchema } from '../../core/spec/json-schema.js';
 import { checkFlow, type FlowService } from '../../services/flow-service.js';
+import { checkMcpTasks, type McpFlowProblems } from '../../services/mcp-client/flow-check.js';
 import { auditedCommand } from '../../services/security/audit-cli.js';
 import type { ServicesContext } from '../../services/services-context.js';
 import { registerDraftCommand } from './draft-command.js';
@@ -31,6 +33,17 @@ export async function readFlowFile(file: string): Promise<string> {
   return decoded.text;
 }
 
+/**
+ * What only this process's MCP servers (WEFT_MCP_SERVERS) can tell of a flow's `mcp` tasks, as
+ * validate_flow and save_flow check it: a server not configured here, a missing tool, arguments
+ * that do not fit its schema. A flow without `mcp` tasks opens nothing.
+ */
+async function mcpProblems(ctx: ServicesContext | undefined, flow: FlowSpec): Promise<McpFlowProblems> {
+  if (![...flowTasks(flow)].some(({ task }) => task.type === 'mcp')) return { errors: [], warnings: [] };
+  if (ctx) return checkMcpTasks(flow, await ctx.mcpServers());
+  return withServices(async (own) => checkMcpTasks(flow, await own.mcpServers()));
+}
+
 interface SaveOptions {
   message?: string;
   dryRun?: boolean;
@@ -50,6 +63,12 @@ async function saveFlows(ctx: ServicesContext, path: string, options: SaveOption
   const problems = checked.flatMap(({ file, result }) =>
     result.valid ? [] : result.problems.map((p) => ({ ...p, message: `${file}${p.line ? `:${p.line}` : ''}: ${p.message}` })),
   );
+  for (const { file, result } of checked) {
+    if (!result.valid) continue;
+    const mcp = await mcpProblems(ctx, result.flow);
+    problems.push(...mcp.errors.map((p) => ({ ...p, message: `${file}: ${p.message}` })));
+    for (const warning of mcp.warnings) progress(`warning: ${file}: ${warning.path}: ${warning.message}`);
+  }
   if (problems.length) throw new FlowValidationError(problems, files.length > 1 ? path : (files[0] ?? path));
   const specs = checked.flatMap(({ result }) => (result.valid ? [result.flow] : []));
   const flows = options.dryRun ? await ctx.flows() : await flowsKeepingSchedules(ctx, specs, options.prune === true);
@@ -123,17 +142,25 @@ export function registerFlowCommands(program: Command): void {
   flow
     .command('validate <file>')
     .description('check a flow file against the spec; lists every problem at once')
-    .option('--json', 'print { valid, errors: [{ path, message, hint, line }] }')
+    .option('--json', 'print { valid, errors: [{ path, message, hint, line }], warnings? }')
     .action((file: string, options: { json?: boolean }) =>
       runCommand(options, async () => {
         const parsed = checkFlow(await readFlowFile(file));
-        const errors = parsed.valid ? [] : parsed.problems;
-        printResult(options, { valid: parsed.valid, errors }, () =>
-          parsed.valid
-            ? `${file}: valid (${parsed.flow.namespace}/${parsed.flow.id})`
-            : errors.map((p) => `${file}${p.line ? `:${p.line}` : ''}: ${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`).join('\n'),
+        const mcp = parsed.valid ? await mcpProblems(undefined, parsed.flow) : { errors: [], warnings: [] };
+        const errors = parsed.valid ? mcp.errors : parsed.problems;
+        const valid = errors.length === 0;
+        const hinted = (p: { message: string; hint?: string }) => `${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`;
+        // Schema problems carry their line and say their path; the servers' name the path here.
+        const lines = parsed.valid
+          ? mcp.errors.map((p) => `${file}: ${p.path}: ${hinted(p)}`)
+          : parsed.problems.map((p) => `${file}${p.line ? `:${p.line}` : ''}: ${hinted(p)}`);
+        printResult(options, { valid, errors, ...(mcp.warnings.length ? { warnings: mcp.warnings } : {}) }, () =>
+          [
+            ...(valid && parsed.valid ? [`${file}: valid (${parsed.flow.namespace}/${parsed.flow.id})`] : lines),
+            ...mcp.warnings.map((w) => `warning: ${file}: ${w.path}: ${hinted(w)}`),
+          ].join('\n'),
         );
-        return parsed.valid ? 0 : 1;
+        return valid ? 0 : 1;
       }),
     );
   flow
