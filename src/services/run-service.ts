@@ -52,7 +52,7 @@ const MAX_RUN_PAGE = 200;
 const ADMISSION_WAIT_MS = 5000;
 /** How long `cancel` waits for the run to close before answering that cancellation is requested (ms). */
 const CANCEL_WAIT_MS = 2000;
-/** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/io-tasks.ts). */
+/** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/child-run.ts). */
 const MAX_SUBFLOW_WALK = 10;
 
 export { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, IdempotencyConflictError } from './runs/run-client.js';

@@ -1,5 +1,6 @@
 // A local HTTP server speaking the wire formats of OpenAI Chat Completions and Anthropic
-// Messages, JSON and streaming (SSE), so tests run the real `openai` and `@anthropic-ai/sdk`
+// Messages, JSON and streaming (SSE), tool calling included (`tool_calls` and `role: tool`;
+// `tool_use` and `tool_result` blocks), so tests run the real `openai` and `@anthropic-ai/sdk`
 // clients end to end. Each test scripts the answers; the server records every request and
 // how many were in flight at once.
 
@@ -13,11 +14,22 @@ export interface ModelCall {
   structured: boolean;
   /** The last user message's text. */
   lastUser: string;
+  /** Names of the tools the request offered (besides a structured-output tool). */
+  tools: string[];
+  /** The tool results the request carries after the model's last turn, in either wire format. */
+  toolResults: { id: string; content: string; isError: boolean }[];
+}
+
+/** A tool call the scripted model makes; `arguments` as text is sent as it is (bad JSON included). */
+export interface FakeToolCall {
+  name: string;
+  arguments: Record<string, unknown> | string;
 }
 
 export type ModelAnswer =
   | { text: string; usage?: { input: number; output: number }; delayMs?: number }
   | { json: unknown; usage?: { input: number; output: number }; delayMs?: number }
+  | { toolCalls: FakeToolCall[]; text?: string; usage?: { input: number; output: number }; delayMs?: number }
   | { status: number; headers?: Record<string, string>; error?: string };
 
 export interface FakeModelServer {
@@ -62,6 +74,10 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       headers: req.headers,
       structured: api === 'openai' ? Boolean(body.response_format) : Boolean(body.tool_choice),
       lastUser: typeof lastUser?.content === 'string' ? lastUser.content : JSON.stringify(lastUser?.content ?? ''),
+      tools: ((body.tools ?? []) as { name?: string; function?: { name: string } }[])
+        .map((t) => t.function?.name ?? t.name ?? '')
+        .filter((n) => n !== 'respond'),
+      toolResults: toolResultsOf(api, messages),
     };
     state.calls.push(call);
     const answer = await decide(call, state.calls.length - 1);
@@ -79,6 +95,17 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
     const usage = answer.usage ?? { input: 10, output: 5 };
     const model = String(body.model ?? 'fake-model');
     const stream = body.stream === true;
+    const callIndex = state.calls.length - 1;
+    if ('toolCalls' in answer) {
+      const calls = answer.toolCalls.map((c, i) => ({
+        id: `call_${callIndex}_${i}`,
+        name: c.name,
+        text: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
+      }));
+      if (api === 'openai') openAiToolReply(res, answer.text ?? '', calls, usage, model, stream);
+      else anthropicToolReply(res, answer.text ?? '', calls, usage, model, stream);
+      return;
+    }
     if (api === 'openai') openAiReply(res, answer, usage, model, stream);
     else anthropicReply(res, answer, usage, model, stream);
   }
@@ -183,6 +210,121 @@ function anthropicReply(res: ServerResponse, answer: Content, usage: Usage, mode
   }
   send('content_block_stop', { type: 'content_block_stop', index: 0 });
   send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output } });
+  send('message_stop', { type: 'message_stop' });
+  res.end();
+}
+
+/** The tool results after the model's last turn: `role: tool` messages, or a user turn's tool_result blocks. */
+function toolResultsOf(api: 'openai' | 'anthropic', messages: { role: string; content: unknown }[]): ModelCall['toolResults'] {
+  const results: ModelCall['toolResults'] = [];
+  if (api === 'openai') {
+    for (let i = messages.length - 1; i >= 0 && messages[i]?.role === 'tool'; i--) {
+      const m = messages[i] as unknown as { tool_call_id: string; content: string };
+      results.unshift({ id: m.tool_call_id, content: m.content, isError: m.content.startsWith('Error:') });
+    }
+    return results;
+  }
+  const last = messages.at(-1);
+  if (last?.role !== 'user' || !Array.isArray(last.content)) return results;
+  for (const block of last.content as { type: string; tool_use_id?: string; content?: unknown; is_error?: boolean }[]) {
+    if (block.type !== 'tool_result') continue;
+    const content = typeof block.content === 'string' ? block.content : JSON.stringify(block.content);
+    results.push({ id: String(block.tool_use_id), content, isError: block.is_error === true });
+  }
+  return results;
+}
+
+type WireCall = { id: string; name: string; text: string };
+
+function openAiToolReply(res: ServerResponse, text: string, calls: WireCall[], usage: Usage, model: string, stream: boolean): void {
+  const id = `chatcmpl-${Date.now()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const usageBody = { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output };
+  const toolCalls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.text } }));
+  if (!stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text || null, tool_calls: toolCalls }, finish_reason: 'tool_calls' }],
+        usage: usageBody,
+      }),
+    );
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
+  const base = { id, object: 'chat.completion.chunk', created, model };
+  send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: text || null }, finish_reason: null }] });
+  calls.forEach((c, index) => {
+    send({
+      ...base,
+      choices: [{ index: 0, delta: { tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] }, finish_reason: null }],
+    });
+    for (const piece of splitInto(c.text, 3)) {
+      send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: piece } }] }, finish_reason: null }] });
+    }
+  });
+  send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] });
+  send({ ...base, choices: [], usage: usageBody });
+  res.end('data: [DONE]\n\n');
+}
+
+function anthropicToolReply(res: ServerResponse, text: string, calls: WireCall[], usage: Usage, model: string, stream: boolean): void {
+  const id = `msg_${Date.now()}`;
+  const blocks = [
+    ...(text ? [{ type: 'text', text }] : []),
+    ...calls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.text) as unknown })),
+  ];
+  if (!stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: blocks,
+        stop_reason: 'tool_use',
+        stop_sequence: null,
+        usage: { input_tokens: usage.input, output_tokens: usage.output },
+      }),
+    );
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  send('message_start', {
+    type: 'message_start',
+    message: {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: usage.input, output_tokens: 1 },
+    },
+  });
+  let index = 0;
+  if (text) {
+    send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+    send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
+    send('content_block_stop', { type: 'content_block_stop', index });
+    index++;
+  }
+  for (const c of calls) {
+    send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } });
+    for (const piece of splitInto(c.text, 3))
+      send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece } });
+    send('content_block_stop', { type: 'content_block_stop', index });
+    index++;
+  }
+  send('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: usage.output } });
   send('message_stop', { type: 'message_stop' });
   res.end();
 }

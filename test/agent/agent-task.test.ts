@@ -1,0 +1,228 @@
+// `agent` tasks in real runs: a real worker on the real Temporal dev server, the official SDK
+// clients against a local server speaking both providers' wire formats (tool calls included),
+// a saved flow as a tool (child runs) and an MCP server written independently of Weft.
+
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import type { LlmRuntime } from '../../activities/llm-call.js';
+import type { AgentOutput } from '../../src/core/runs/agent-io.js';
+import { FlowService } from '../../src/services/flow-service.js';
+import { ConcurrencyLimit } from '../../src/services/llm/concurrency-limit.js';
+import { loadLlmSettings } from '../../src/services/llm/provider-config.js';
+import { McpClientPool } from '../../src/services/mcp-client/client-pool.js';
+import { parseMcpServers } from '../../src/services/mcp-client/server-config.js';
+import { RunService } from '../../src/services/run-service.js';
+import type { RunDetail } from '../../src/services/runs/run-detail.js';
+import { type FakeModelServer, type ModelCall, startFakeModelServer } from '../helpers/fake-model-server.js';
+import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const SERVER = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
+
+const GREET_FLOW = `
+id: greet
+namespace: tools
+description: Greets a person by name
+inputs: [{ id: name, type: string, description: Who to greet }]
+tasks:
+  - { id: say, type: set, values: { greeting: "{{ 'hello ' + inputs.name }}" } }
+outputs:
+  greeting: "{{ outputs.say.greeting }}"
+`;
+
+/** A flow whose agent offers the greet flow and two tools of the MCP server. */
+function agentFlow(id: string, provider: string, extra = ''): string {
+  return `
+id: ${id}
+tasks:
+  - id: helper
+    type: agent
+    provider: ${provider}
+    model: tool-model
+    system: You help.
+    prompt: Greet Ada, then add 40 and 2.
+    tools:
+      - { flow: tools/greet }
+      - { mcp: everything, tools: [get-sum, echo] }
+${extra}
+outputs:
+  answer: "{{ outputs.helper }}"
+`;
+}
+
+describe('agent tasks', () => {
+  let fake: FakeModelServer;
+  let pool: McpClientPool;
+  let env: TestEnv;
+  let flows: FlowService;
+  let runs: RunService;
+
+  before(async () => {
+    fake = await startFakeModelServer();
+    pool = new McpClientPool(parseMcpServers(JSON.stringify({ everything: { command: process.execPath, args: [SERVER, 'stdio'] } })), { get: () => undefined });
+    const runtime = (): LlmRuntime => ({
+      settings: loadLlmSettings({
+        OPENAI_BASE_URL: fake.openaiUrl,
+        ANTHROPIC_BASE_URL: fake.url,
+        WEFT_LLM_PROVIDERS: JSON.stringify({
+          plainopenai: { kind: 'openai', baseUrl: fake.openaiUrl, stream: false },
+          plainanthropic: { kind: 'anthropic', baseUrl: fake.url, stream: false },
+        }),
+      }),
+      limit: new ConcurrencyLimit(),
+      prompts: async () => [],
+    });
+    env = await createTestEnv({ llm: runtime, mcp: pool });
+    flows = new FlowService(env.store);
+    runs = new RunService(env.client, flows, env.taskQueue);
+    await flows.save(GREET_FLOW);
+  });
+  after(async () => {
+    await env.close();
+    await pool.close();
+    await fake.close();
+  });
+
+  async function start(yaml: string): Promise<string> {
+    const saved = await flows.save(yaml);
+    return (await runs.start({ flow: saved.flow, inputs: {} })).runId;
+  }
+
+  function closed(runId: string): Promise<RunDetail> {
+    return waitFor(
+      'the run to close',
+      async () => {
+        const detail = await runs.get(runId);
+        return detail.state === 'RUNNING' || detail.state === 'WAITING' ? undefined : detail;
+      },
+      60_000,
+    );
+  }
+
+  /** The calls the fake server saw for one run's agent (each run's prompt names the flow). */
+  function callsOf(from: number): ModelCall[] {
+    return fake.calls.slice(from);
+  }
+
+  for (const provider of ['openai', 'anthropic', 'plainopenai', 'plainanthropic']) {
+    it(`runs a three-step tool loop with a flow tool and MCP tools (${provider}, ${provider.startsWith('plain') ? 'JSON' : 'streaming'})`, async () => {
+      const from = fake.calls.length;
+      fake.answer((call) => {
+        if (call.toolResults.length === 0) return { toolCalls: [{ name: 'greet', arguments: { name: 'Ada' } }], usage: { input: 100, output: 10 } };
+        if (call.toolResults.length === 1) {
+          return {
+            text: 'Now the sum.',
+            toolCalls: [
+              { name: 'get-sum', arguments: { a: 40, b: 2 } },
+              { name: 'echo', arguments: { message: 'done soon' } },
+            ],
+            usage: { input: 200, output: 20 },
+          };
+        }
+        return { text: 'Ada is greeted and the sum is 42.', usage: { input: 300, output: 30 } };
+      });
+      const detail = await closed(await start(agentFlow(`loop-${provider}`, provider)));
+      assert.equal(detail.state, 'COMPLETED', JSON.stringify(detail.error));
+      const output = detail.outputs?.answer as AgentOutput;
+      assert.equal(output.text, 'Ada is greeted and the sum is 42.');
+      assert.deepEqual(
+        output.steps.map((s) => [s.tool, s.ok]),
+        [
+          ['greet', true],
+          ['get-sum', true],
+          ['echo', true],
+        ],
+      );
+      assert.deepEqual(output.steps[0]?.arguments, { name: 'Ada' });
+      assert.match(output.steps[0]?.resultPreview ?? '', /hello Ada/);
+      assert.match(output.steps[1]?.resultPreview ?? '', /42/);
+      assert.match(output.steps[2]?.resultPreview ?? '', /done soon/);
+      assert.deepEqual(output.usage, { inputTokens: 600, outputTokens: 60 });
+      const task = detail.tasks.find((t) => t.id === 'helper');
+      assert.deepEqual(task?.usage, { inputTokens: 600, outputTokens: 60 });
+      const calls = callsOf(from);
+      assert.equal(calls.length, 3);
+      assert.deepEqual(calls[0]?.tools.sort(), ['echo', 'get-sum', 'greet']);
+      // Each request carries the results of the calls before it, in the provider's own format.
+      assert.match(calls[1]?.toolResults[0]?.content ?? '', /hello Ada/);
+      assert.deepEqual(
+        calls[2]?.toolResults.map((r) => r.isError),
+        [false, false],
+      );
+      assert.match(calls[2]?.toolResults[0]?.content ?? '', /42/);
+      // The flow tool ran as a child run through the run service's path.
+      const child = JSON.parse(calls[1]?.toolResults[0]?.content ?? '{}') as { runId: string };
+      const childRun = await runs.get(child.runId);
+      assert.equal(childRun.state, 'COMPLETED');
+      assert.equal(childRun.flow, 'tools/greet');
+    });
+  }
+
+  it('gives bad arguments, an unknown tool and a failing flow input back to the model as error results', async () => {
+    const from = fake.calls.length;
+    fake.answer((call) =>
+      call.toolResults.length === 0
+        ? {
+            toolCalls: [
+              { name: 'get-sum', arguments: { a: 'one', b: 2 } },
+              { name: 'greet', arguments: { nom: 'Ada' } },
+              { name: 'launch-rockets', arguments: {} },
+            ],
+          }
+        : { text: 'I could not do it.' },
+    );
+    const detail = await closed(await start(agentFlow('bad-args', 'openai')));
+    assert.equal(detail.state, 'COMPLETED', JSON.stringify(detail.error));
+    const output = detail.outputs?.answer as AgentOutput;
+    assert.deepEqual(
+      output.steps.map((s) => s.ok),
+      [false, false, false],
+    );
+    const results = callsOf(from)[1]?.toolResults ?? [];
+    assert.equal(results.length, 3);
+    assert.match(results[0]?.content ?? '', /McpInvalidArguments.*a/);
+    assert.match(results[1]?.content ?? '', /inputs\.name is required/);
+    assert.match(results[2]?.content ?? '', /there is no tool "launch-rockets"/);
+    assert.ok(results.every((r) => r.isError));
+  });
+
+  it('fails with AgentMaxStepsError when the model asks for more tool calls than maxSteps', async () => {
+    fake.answer(() => ({ toolCalls: [{ name: 'get-sum', arguments: { a: 1, b: 1 } }] }));
+    const detail = await closed(await start(agentFlow('max-steps', 'anthropic', '    maxSteps: 2')));
+    assert.equal(detail.state, 'FAILED');
+    assert.equal(detail.error?.type, 'AgentMaxStepsError');
+    assert.match(detail.error?.message ?? '', /reached maxSteps \(2\) and the model still asked for get-sum/);
+  });
+
+  for (const approved of [false, true]) {
+    it(`waits for a person before an approval-gated tool call, and the model sees the ${approved ? 'result' : 'refusal'}`, async () => {
+      const from = fake.calls.length;
+      fake.answer((call) =>
+        call.toolResults.length === 0 ? { toolCalls: [{ name: 'get-sum', arguments: { a: 1, b: 2 } }] } : { text: `after: ${call.toolResults[0]?.content}` },
+      );
+      const runId = await start(agentFlow(`approve-${approved}`, 'openai', '    approve: [get-sum]'));
+      const pending = await waitFor(
+        'the tool call to wait for approval',
+        async () => (await runs.get(runId)).approvals.find((a) => a.taskId === 'helper'),
+        30_000,
+      );
+      assert.equal(pending.step, 1);
+      assert.equal(pending.approvers, 'human');
+      assert.match(pending.message, /get-sum/);
+      await assert.rejects(
+        runs.respondToApproval(runId, { taskId: 'helper', step: 1, approved: true, by: 'bot', approver: 'agent' }),
+        /needs a person's answer/,
+      );
+      await runs.respondToApproval(runId, { taskId: 'helper', step: 1, approved, by: 'ada', approver: 'human', comment: 'not today' });
+      const detail = await closed(runId);
+      assert.equal(detail.state, 'COMPLETED', JSON.stringify(detail.error));
+      const output = detail.outputs?.answer as AgentOutput;
+      assert.equal(output.steps[0]?.ok, approved);
+      const result = callsOf(from)[1]?.toolResults[0];
+      assert.equal(result?.isError, !approved);
+      if (approved) assert.match(result?.content ?? '', /3/);
+      else assert.match(result?.content ?? '', /a person refused this call of get-sum \(ada: not today\)/);
+    });
+  }
+});
