@@ -7,10 +7,13 @@ import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { LlmRuntime } from '../../activities/llm-call.js';
 import type { AgentOutput } from '../../src/core/runs/agent-io.js';
+import { parseFlow } from '../../src/core/spec/parse-flow.js';
 import { FlowService } from '../../src/services/flow-service.js';
+import { checkAgentFlowTools } from '../../src/services/flows/agent-tool-check.js';
 import { ConcurrencyLimit } from '../../src/services/llm/concurrency-limit.js';
 import { loadLlmSettings } from '../../src/services/llm/provider-config.js';
 import { McpClientPool } from '../../src/services/mcp-client/client-pool.js';
+import { checkMcpTasks } from '../../src/services/mcp-client/flow-check.js';
 import { parseMcpServers } from '../../src/services/mcp-client/server-config.js';
 import { RunService } from '../../src/services/run-service.js';
 import type { RunDetail } from '../../src/services/runs/run-detail.js';
@@ -225,4 +228,46 @@ describe('agent tasks', () => {
       else assert.match(result?.content ?? '', /a person refused this call of get-sum \(ada: not today\)/);
     });
   }
+
+  it('validates tool flows (saved, readable), MCP servers and listed tools, and approve names against the servers', async () => {
+    const parsed = parseFlow(`
+id: agent-bad
+namespace: tools
+tasks:
+  - id: one
+    type: agent
+    provider: openai
+    model: m
+    prompt: hi
+    tools:
+      - { flow: tools/greet }
+      - { flow: tools/missing }
+      - { flow: other/secret }
+      - { mcp: nowhere }
+      - { mcp: everything, tools: [get-sum, no-such-tool] }
+  - id: two
+    type: agent
+    provider: openai
+    model: m
+    prompt: hi
+    tools: [{ mcp: everything }]
+    approve: [get-sum, launch]
+`);
+    assert.ok(parsed.valid, JSON.stringify(parsed.valid ? [] : parsed.problems));
+    const flowProblems = await checkAgentFlowTools(parsed.flow, flows, (namespace) => namespace === 'tools');
+    assert.deepEqual(
+      flowProblems.map((p) => p.path),
+      ['tasks[0].tools[1].flow', 'tasks[0].tools[2].flow'],
+    );
+    assert.match(flowProblems[0]?.message ?? '', /tools\/missing, which is not a saved flow/);
+    assert.match(flowProblems[1]?.message ?? '', /outside the namespaces this caller may read/);
+    const { errors } = await checkMcpTasks(parsed.flow, pool);
+    assert.deepEqual(
+      errors.map((e) => e.path),
+      ['tasks[0].tools[3].mcp', 'tasks[0].tools[4].tools[1]', 'tasks[1].approve[1]'],
+    );
+    assert.match(errors[0]?.message ?? '', /MCP server "nowhere" is not configured in this process/);
+    assert.match(errors[1]?.message ?? '', /has no tool "no-such-tool"/);
+    assert.match(errors[2]?.message ?? '', /names "launch", which is not one of the task's tools/);
+  });
 });
