@@ -229,6 +229,31 @@ describe('agent tasks', () => {
     });
   }
 
+  for (const provider of ['openai', 'anthropic']) {
+    it(`ends with a structured answer that fits responseSchema after one repair round (${provider})`, async () => {
+      const from = fake.calls.length;
+      let finals = 0;
+      fake.answer((call) => {
+        if (call.lastUser.includes('does not match')) return { json: { sum: 42 } };
+        if (call.toolResults.length === 0 && finals === 0) return { toolCalls: [{ name: 'get-sum', arguments: { a: 40, b: 2 } }] };
+        finals++;
+        return { json: { sum: 'forty-two' } };
+      });
+      const schema = '    responseSchema: { type: object, properties: { sum: { type: integer } }, required: [sum] }';
+      const detail = await closed(await start(agentFlow(`schema-${provider}`, provider, schema)));
+      assert.equal(detail.state, 'COMPLETED', JSON.stringify(detail.error));
+      const output = detail.outputs?.answer as AgentOutput;
+      assert.deepEqual(output.json, { sum: 42 });
+      assert.equal(output.steps.length, 1);
+      const calls = callsOf(from);
+      assert.equal(calls.length, 3);
+      assert.ok(
+        calls.every((c) => c.structured && c.tools.length === 3),
+        'every call offers the tools and asks for the structured answer',
+      );
+    });
+  }
+
   it('validates tool flows (saved, readable), MCP servers and listed tools, and approve names against the servers', async () => {
     const parsed = parseFlow(`
 id: agent-bad
