@@ -254,6 +254,20 @@ describe('agent tasks', () => {
     });
   }
 
+  it("refuses at start a run whose agent offers a flow tool the starter's rights do not allow", async () => {
+    await flows.save('id: scripted\nnamespace: tools\ntasks:\n  - { id: s, type: script, language: bash, script: "echo no" }\n');
+    const saved = await flows.save(`
+id: offers-script
+namespace: tools
+tasks:
+  - { id: a, type: agent, provider: openai, model: m, prompt: hi, tools: [{ flow: tools/scripted }] }
+`);
+    await assert.rejects(
+      runs.start({ flow: saved.flow, inputs: {} }, undefined, { caller: 'key:test', namespace: 'tools', scripts: false }),
+      /tools\/scripted is not allowed .*script task/,
+    );
+  });
+
   it('validates tool flows (saved, readable), MCP servers and listed tools, and approve names against the servers', async () => {
     const parsed = parseFlow(`
 id: agent-bad
