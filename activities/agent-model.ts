@@ -12,7 +12,7 @@ import { callToolChat } from '../src/services/llm/tool-chat.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
 import type { SecretSource } from '../src/services/secrets/secret-source.js';
 import { withHeartbeat } from './heartbeat.js';
-import type { LlmFailureDetails, LlmRuntime } from './llm-call.js';
+import { type LlmFailureDetails, type LlmRuntime, templateMessage } from './llm-call.js';
 
 /** Least time between heartbeats sent from stream chunks. */
 const CHUNK_HEARTBEAT_MS = 1000;
@@ -34,9 +34,12 @@ export async function callAgentModel(
       lastBeat = now;
       ctx.heartbeat();
     };
+    const messages = [...input.messages];
+    // The template is rendered on each call (the conversation in history keeps its name, not its text).
+    if (input.promptTemplate) messages.splice(input.templateAt ?? 0, 0, await templateMessage(input.promptTemplate, input.promptArgs, runtime));
     const request = {
       model: input.model,
-      messages: input.messages,
+      messages,
       tools: input.tools,
       ...(input.system ? { system: input.system } : {}),
       ...(input.responseSchema ? { responseSchema: input.responseSchema } : {}),

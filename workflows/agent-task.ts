@@ -90,6 +90,15 @@ function firstRequest(ctx: RunContext, task: AgentTask, frame: Frame, attempt: n
   const scope = frame.scope();
   const at = (field: string) => `${task.id}.${field}`;
   const messages: AgentMessage[] = task.messages ? [...(renderValue(task.messages, scope, at('messages')) as LlmMessage[])] : [];
+  // A prompt template comes after the messages and before the prompt, as in an `llm` task.
+  const template =
+    task.promptTemplate !== undefined
+      ? {
+          promptTemplate: task.promptTemplate,
+          templateAt: messages.length,
+          ...(task.promptArgs !== undefined ? { promptArgs: renderValue(task.promptArgs, scope, at('promptArgs')) as Record<string, unknown> } : {}),
+        }
+      : {};
   if (task.prompt !== undefined) messages.push({ role: 'user', content: renderText(task.prompt, scope, at('prompt')) });
   return {
     context: ctx.taskContext(task.id, frame.iteration, attempt),
@@ -98,6 +107,7 @@ function firstRequest(ctx: RunContext, task: AgentTask, frame: Frame, attempt: n
     ...(task.system !== undefined ? { system: renderText(task.system, scope, at('system')) } : {}),
     messages,
     tools: [],
+    ...template,
     ...(task.responseSchema !== undefined ? { responseSchema: task.responseSchema } : {}),
     ...(task.temperature !== undefined ? { temperature: task.temperature } : {}),
     ...(task.maxTokens !== undefined ? { maxTokens: task.maxTokens } : {}),

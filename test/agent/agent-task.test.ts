@@ -3,7 +3,10 @@
 // a saved flow as a tool (child runs) and an MCP server written independently of Weft.
 
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LlmRuntime } from '../../activities/llm-call.js';
 import type { AgentOutput } from '../../src/core/runs/agent-io.js';
@@ -15,6 +18,7 @@ import { loadLlmSettings } from '../../src/services/llm/provider-config.js';
 import { McpClientPool } from '../../src/services/mcp-client/client-pool.js';
 import { checkMcpTasks } from '../../src/services/mcp-client/flow-check.js';
 import { parseMcpServers } from '../../src/services/mcp-client/server-config.js';
+import { loadPrompts } from '../../src/services/prompts/prompt-library.js';
 import { RunService } from '../../src/services/run-service.js';
 import type { RunDetail } from '../../src/services/runs/run-detail.js';
 import { type FakeModelServer, type ModelCall, startFakeModelServer } from '../helpers/fake-model-server.js';
@@ -63,6 +67,11 @@ describe('agent tasks', () => {
 
   before(async () => {
     fake = await startFakeModelServer();
+    const promptsDir = await mkdtemp(join(tmpdir(), 'prompts-'));
+    await writeFile(
+      join(promptsDir, 'triage.md'),
+      '---\nname: triage\ndescription: Triage an issue\narguments:\n  - { name: title, description: Issue title, required: true }\n---\nTriage: {{ title }}\n',
+    );
     pool = new McpClientPool(parseMcpServers(JSON.stringify({ everything: { command: process.execPath, args: [SERVER, 'stdio'] } })), { get: () => undefined });
     const runtime = (): LlmRuntime => ({
       settings: loadLlmSettings({
@@ -74,7 +83,7 @@ describe('agent tasks', () => {
         }),
       }),
       limit: new ConcurrencyLimit(),
-      prompts: async () => [],
+      prompts: () => loadPrompts(promptsDir),
     });
     env = await createTestEnv({ llm: runtime, mcp: pool });
     flows = new FlowService(env.store);
@@ -266,6 +275,32 @@ tasks:
       runs.start({ flow: saved.flow, inputs: {} }, undefined, { caller: 'key:test', namespace: 'tools', scripts: false }),
       /tools\/scripted is not allowed .*script task/,
     );
+  });
+
+  it('opens the conversation with a prompt template, before the prompt, on every call', async () => {
+    const from = fake.calls.length;
+    fake.answer((call) => (call.toolResults.length ? { text: 'triaged' } : { toolCalls: [{ name: 'get-sum', arguments: { a: 1, b: 1 } }] }));
+    const detail = await closed(
+      await start(`
+id: templated
+tasks:
+  - id: helper
+    type: agent
+    provider: plainanthropic
+    model: m
+    promptTemplate: triage
+    promptArgs: { title: Crash on start }
+    prompt: Be brief.
+    tools: [{ mcp: everything, tools: [get-sum] }]
+`),
+    );
+    assert.equal(detail.state, 'COMPLETED', JSON.stringify(detail.error));
+    const calls = callsOf(from);
+    assert.equal(calls.length, 2);
+    for (const call of calls) {
+      const users = (call.body.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'user').map((m) => m.content);
+      assert.deepEqual(users.slice(0, 2), ['Triage: Crash on start', 'Be brief.']);
+    }
   });
 
   it('validates tool flows (saved, readable), MCP servers and listed tools, and approve names against the servers', async () => {

@@ -37,6 +37,10 @@ export interface AgentModelInput {
   system?: string;
   messages: AgentMessage[];
   tools: AgentToolSpec[];
+  /** A prompt file of `prompts/` the activity renders with `promptArgs` and inserts at `templateAt` of `messages`. */
+  promptTemplate?: string;
+  promptArgs?: Record<string, unknown>;
+  templateAt?: number;
   responseSchema?: Record<string, unknown>;
   temperature?: number;
   maxTokens?: number;

@@ -27,6 +27,8 @@ export const agent = describeTaskType({
     system: llm.config.system,
     prompt: llm.config.prompt,
     messages: llm.config.messages,
+    promptTemplate: llm.config.promptTemplate,
+    promptArgs: llm.config.promptArgs,
     responseSchema: llm.config.responseSchema,
     temperature: llm.config.temperature,
     maxTokens: llm.config.maxTokens,
@@ -52,14 +54,17 @@ export const agent = describeTaskType({
   nonRetryable: ['AgentMaxStepsError', 'AgentToolsInvalid', 'LlmBadRequestError', 'LlmAuthenticationError', 'LlmProviderNotConfiguredError'],
   cacheable: false,
   secretFields: ['provider'],
-  rawFields: ['responseSchema', 'tools', 'maxSteps', 'approve'],
+  rawFields: ['responseSchema', 'promptTemplate', 'tools', 'maxSteps', 'approve'],
   check: checkAgent,
 });
 
 function checkAgent(task: Record<string, unknown>, path: string): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
-  if (task.prompt === undefined && task.messages === undefined) {
-    problems.push({ path, message: `${path} needs prompt or messages`, hint: 'e.g. prompt: "Triage issue {{ inputs.issue }}"' });
+  if (task.prompt === undefined && task.messages === undefined && task.promptTemplate === undefined) {
+    problems.push({ path, message: `${path} needs prompt, messages or promptTemplate`, hint: 'e.g. prompt: "Triage issue {{ inputs.issue }}"' });
+  }
+  if (task.promptArgs !== undefined && task.promptTemplate === undefined) {
+    problems.push({ path: `${path}.promptArgs`, message: `${path}.promptArgs needs promptTemplate`, hint: 'name a prompt file of prompts/ in promptTemplate' });
   }
   if (task.responseSchema !== undefined) {
     const problem = schemaError(task.responseSchema as Record<string, unknown>);
