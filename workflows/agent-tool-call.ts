@@ -33,6 +33,12 @@ export interface ToolCallPlace {
   mcpTimeoutMs: number;
 }
 
+/**
+ * Most characters of a result the model is given. The conversation travels in every later model
+ * call's input (in history), so one large result would be carried, and paid for, again and again.
+ */
+export const MAX_RESULT_CHARS = 32_000;
+
 /** Extra time Temporal allows past the MCP call's own timeout. */
 const TIMEOUT_SLACK_MS = 30_000;
 
@@ -45,7 +51,8 @@ export async function callAgentTool(ctx: RunContext, tools: ReadonlyMap<string, 
     if (!answer.approved) return failed(`a person refused this call of ${call.name} (${answer.by}${answer.comment ? `: ${answer.comment}` : ''})`);
   }
   try {
-    return tool.kind === 'flow' ? await runFlowTool(ctx, tool, call, at) : await runMcpTool(ctx, tool, call, at);
+    const result = tool.kind === 'flow' ? await runFlowTool(ctx, tool, call, at) : await runMcpTool(ctx, tool, call, at);
+    return { ...result, content: bounded(result.content) };
   } catch (error) {
     // Only the call's own failure goes back to the model: a cancelled run or a bug stays ours.
     if (isCancellation(error) || !(error instanceof ActivityFailure || error instanceof ChildWorkflowFailure)) throw error;
@@ -82,7 +89,12 @@ async function runMcpTool(ctx: RunContext, tool: Extract<AgentTool, { kind: 'mcp
 }
 
 function failed(message: string): ToolResult {
-  return { ok: false, content: message };
+  return { ok: false, content: bounded(message) };
+}
+
+function bounded(text: string): string {
+  if (text.length <= MAX_RESULT_CHARS) return text;
+  return `${text.slice(0, MAX_RESULT_CHARS)}\n[cut: ${text.length - MAX_RESULT_CHARS} more characters]`;
 }
 
 /** The typed error of a failed activity or child run, as the model reads it. */

@@ -199,6 +199,16 @@ describe('agent tasks', () => {
     assert.ok(results.every((r) => r.isError));
   });
 
+  it('cuts a long tool result before the model gets it, saying how much was left out', async () => {
+    const from = fake.calls.length;
+    fake.answer((call) => (call.toolResults.length ? { text: 'read it' } : { toolCalls: [{ name: 'echo', arguments: { message: 'y'.repeat(40_000) } }] }));
+    const detail = await closed(await start(agentFlow('long-result', 'plainopenai')));
+    assert.equal(detail.state, 'COMPLETED', JSON.stringify(detail.error));
+    const result = callsOf(from)[1]?.toolResults[0]?.content ?? '';
+    assert.match(result, /\n\[cut: \d+ more characters\]$/);
+    assert.ok(result.length < 32_100, `${result.length} characters`);
+  });
+
   it('fails with AgentMaxStepsError when the model asks for more tool calls than maxSteps', async () => {
     fake.answer(() => ({ toolCalls: [{ name: 'get-sum', arguments: { a: 1, b: 1 } }] }));
     const detail = await closed(await start(agentFlow('max-steps', 'anthropic', '    maxSteps: 2')));
