@@ -2,6 +2,7 @@
 // worker's client pool, cached there), narrowed to the names the task lists.
 
 import { ApplicationFailure } from '@temporalio/activity';
+import { modelToolName } from '../src/core/agent/agent-tools.js';
 import type { AgentMcpToolsInput, AgentMcpToolsOutput } from '../src/core/runs/agent-io.js';
 import type { McpClientPool } from '../src/services/mcp-client/client-pool.js';
 import { McpCallError, McpServerNotConfiguredError } from '../src/services/mcp-client/mcp-errors.js';
@@ -26,7 +27,13 @@ export async function listAgentMcpTools(input: AgentMcpToolsInput, pool: McpClie
       }
       for (const tool of tools) {
         if (wanted && !wanted.includes(tool.name)) continue;
-        out.push({ name: tool.name, description: (tool.description ?? '').slice(0, 1000), parameters: tool.inputSchema, server, tool: tool.name });
+        out.push({
+          name: modelToolName(tool.name),
+          description: (tool.description ?? '').slice(0, 1000),
+          parameters: tool.inputSchema,
+          server,
+          tool: tool.name,
+        });
       }
     }
   } catch (error) {

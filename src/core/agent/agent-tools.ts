@@ -1,4 +1,4 @@
-// What an `agent` task's tools look like to the model: the name a flow tool goes by, and the
+// What an `agent` task's tools look like to the model: the names tools go by, and the
 // JSON Schema of its parameters built from the flow's declared inputs. Pure and zod-free: the
 // workflow builds a flow tool's definition from the revision it resolved, and the validator
 // checks `approve` against the same names.
@@ -18,6 +18,18 @@ const INPUT_TYPES: Record<string, string | undefined> = {
   array: 'array',
   any: undefined,
 };
+
+/** Tool names both providers' APIs accept. */
+const PROVIDER_TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The name the model calls an MCP tool by: its own name, or, where that has characters the
+ * providers refuse (dots, slashes, spaces) or is too long, those replaced by `_` and cut to 64.
+ */
+export function modelToolName(name: string): string {
+  if (PROVIDER_TOOL_NAME.test(name)) return name;
+  return name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || '_';
+}
 
 /** The name the model calls a flow tool by: the flow's id (`ns/triage` -> `triage`). */
 export function flowToolName(ref: string): string {

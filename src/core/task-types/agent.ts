@@ -3,7 +3,7 @@
 // is its own durable step (workflows/agent-task.ts).
 
 import { z } from 'zod';
-import { DEFAULT_AGENT_MAX_STEPS, flowToolName } from '../agent/agent-tools.js';
+import { DEFAULT_AGENT_MAX_STEPS, flowToolName, modelToolName } from '../agent/agent-tools.js';
 import type { ValidationProblem } from '../errors.js';
 import { schemaError } from '../spec/response-schema.js';
 import { describeTaskType } from './descriptor.js';
@@ -73,7 +73,7 @@ function checkAgent(task: Record<string, unknown>, path: string): ValidationProb
   const tools = (task.tools ?? []) as { flow?: string; mcp?: string; tools?: string[] }[];
   const named = new Map<string, number>();
   tools.forEach((tool, i) => {
-    for (const name of tool.flow !== undefined ? [flowToolName(tool.flow)] : (tool.tools ?? [])) {
+    for (const name of tool.flow !== undefined ? [flowToolName(tool.flow)] : (tool.tools ?? []).map(modelToolName)) {
       const first = named.get(name);
       if (first !== undefined) {
         problems.push({

@@ -3,7 +3,7 @@
 // fit the tool's inputSchema; an `agent` task's servers likewise, with the tools it lists and the
 // names its `approve` gives. A server that does not answer is a warning (the run checks again).
 
-import { flowToolName } from '../../core/agent/agent-tools.js';
+import { flowToolName, modelToolName } from '../../core/agent/agent-tools.js';
 import type { ValidationProblem } from '../../core/errors.js';
 import type { AgentTask, FlowSpec, McpTask } from '../../core/spec/flow-spec.js';
 import { flowTasks } from '../../core/spec/flow-tasks.js';
@@ -103,7 +103,7 @@ async function checkAgentTools(
           .join(', ')}`,
       });
     }
-    for (const tool of tools) if (!entry.tools || entry.tools.includes(tool.name)) offered.add(tool.name);
+    for (const tool of tools) if (!entry.tools || entry.tools.includes(tool.name)) offered.add(modelToolName(tool.name));
   }
   if (!complete) return;
   for (const [i, name] of (task.approve ?? []).entries()) {
