@@ -65,8 +65,8 @@ export const listTaskTypes = defineTool({
   },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run({ type }, _call, ctx) {
-    // The configured MCP servers and their tools' input schemas, for writing mcp tasks (in the result, not the description).
-    const servers = type === undefined || type === 'mcp' ? await mcpServerListing(ctx.services.mcpServers) : undefined;
+    // The configured MCP servers and their tools' input schemas, for writing mcp and agent tasks (in the result, not the description).
+    const servers = type === undefined || type === 'mcp' || type === 'agent' ? await mcpServerListing(ctx.services.mcpServers) : undefined;
     const mcpServers = servers?.length ? { mcpServers: servers } : {};
     if (type) {
       if (!isKnownTaskType(type)) {

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { LlmRuntime } from '../../activities/llm-call.js';
+import type { McpServices } from '../../mcp/services.js';
+import { listTaskTypes, validateFlow } from '../../mcp/tools/flow-tools.js';
 import type { AgentOutput } from '../../src/core/runs/agent-io.js';
 import { parseFlow } from '../../src/core/spec/parse-flow.js';
 import { FlowService } from '../../src/services/flow-service.js';
@@ -353,5 +355,26 @@ tasks:
     assert.match(errors[0]?.message ?? '', /MCP server "nowhere" is not configured in this process/);
     assert.match(errors[1]?.message ?? '', /has no tool "no-such-tool"/);
     assert.match(errors[2]?.message ?? '', /names "launch", which is not one of the task's tools/);
+  });
+
+  it("answers list_task_types for agent with its fields and the MCP servers, and validate_flow with an agent's problems", async () => {
+    const ctx = {
+      services: { mcpServers: pool, flows } as unknown as McpServices,
+      access: { caller: 'local', toolVisible: () => true, scriptsAllowed: true },
+    };
+    const call = { signal: new AbortController().signal, progress: async () => undefined };
+    const listed = await listTaskTypes.run({ type: 'agent' }, call, ctx);
+    const [detail] = listed.structured.types as { type: string; output: string }[];
+    assert.equal(detail?.type, 'agent');
+    assert.match(detail?.output ?? '', /steps: \[\{ tool, arguments, ok, resultPreview \}\]/);
+    assert.deepEqual(
+      (listed.structured.mcpServers as { name: string }[]).map((s) => s.name),
+      ['everything'],
+    );
+    const flow =
+      'id: v\ntasks:\n  - { id: a, type: agent, provider: openai, model: m, prompt: hi, tools: [{ flow: tools/nope }, { mcp: everything }], approve: [launch] }\n';
+    const checked = await validateFlow.run({ flow }, call, ctx);
+    assert.equal(checked.structured.valid, false);
+    assert.deepEqual(checked.structured.errors.map((e) => e.path).sort(), ['tasks[0].approve[0]', 'tasks[0].tools[0].flow']);
   });
 });
