@@ -7,13 +7,13 @@ import { DEFAULT_AGENT_MAX_STEPS } from '../src/core/agent/agent-tools.js';
 import { AgentMaxStepsError } from '../src/core/errors.js';
 import { renderText, renderValue } from '../src/core/expressions/evaluate.js';
 import type { LlmMessage, LlmUsage } from '../src/core/runs/activity-io.js';
-import type { AgentMessage, AgentModelInput, AgentOutput, AgentStep } from '../src/core/runs/agent-io.js';
+import type { AgentMessage, AgentModelInput, AgentOutput, AgentStep, AgentToolCall } from '../src/core/runs/agent-io.js';
 import { type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
 import { parseDuration } from '../src/core/spec/duration.js';
 import type { AgentTask } from '../src/core/spec/flow-spec.js';
 import { defaultsOf } from '../src/core/task-types/run-defaults.js';
 import { callAgentTool, type ToolCallPlace } from './agent-tool-call.js';
-import { resolveToolbox } from './agent-toolbox.js';
+import { type AgentTool, resolveToolbox } from './agent-toolbox.js';
 import type { Frame } from './frame.js';
 import { addUsage, failureDetails } from './llm-task.js';
 import type { RunContext } from './run-context.js';
@@ -33,7 +33,7 @@ export async function runAgent(ctx: RunContext, task: AgentTask, frame: Frame, r
   request.tools = [...tools.values()].map((t) => t.spec);
   const callMs = parseDuration(defaultsOf(ctx.taskDefaults, 'agent').defaultTimeout ?? '5m') ?? 300_000;
   const maxSteps = task.maxSteps ?? DEFAULT_AGENT_MAX_STEPS;
-  const place = {
+  const place: Omit<ToolCallPlace, 'step'> = {
     taskId: task.id,
     iteration: frame.iteration,
     key,
@@ -76,13 +76,22 @@ export async function runAgent(ctx: RunContext, task: AgentTask, frame: Frame, r
         reply.toolCalls.map((c) => c.name),
       );
     request.messages.push({ role: 'assistant', content: reply.text, toolCalls: reply.toolCalls });
-    for (const toolCall of reply.toolCalls) {
-      const at: ToolCallPlace = { ...place, step: steps.length + 1 };
-      const result = await callAgentTool(ctx, tools, toolCall, at);
-      steps.push({ tool: toolCall.name, arguments: toolCall.arguments, ok: result.ok, resultPreview: result.content.slice(0, PREVIEW_CHARS) });
-      request.messages.push({ role: 'tool', callId: toolCall.id, name: toolCall.name, content: result.content, ...(result.ok ? {} : { isError: true }) });
-    }
+    for (const toolCall of reply.toolCalls) await runStep(ctx, tools, toolCall, place, steps, request.messages);
   }
+}
+
+/** One tool call, in order: a step of the output, and a result in the model's next request. */
+async function runStep(
+  ctx: RunContext,
+  tools: ReadonlyMap<string, AgentTool>,
+  toolCall: AgentToolCall,
+  place: Omit<ToolCallPlace, 'step'>,
+  steps: AgentStep[],
+  messages: AgentMessage[],
+): Promise<void> {
+  const result = await callAgentTool(ctx, tools, toolCall, { ...place, step: steps.length + 1 });
+  steps.push({ tool: toolCall.name, arguments: toolCall.arguments, ok: result.ok, resultPreview: result.content.slice(0, PREVIEW_CHARS) });
+  messages.push({ role: 'tool', callId: toolCall.id, name: toolCall.name, content: result.content, ...(result.ok ? {} : { isError: true }) });
 }
 
 /** The rendered model request before any tool is known: provider, model, system and the opening messages. */
