@@ -21,6 +21,7 @@ import type {
   SubflowCacheQuery,
   TaskContext,
 } from '../src/core/runs/activity-io.js';
+import type { AgentMcpToolsInput, AgentMcpToolsOutput, AgentModelInput, AgentModelOutput } from '../src/core/runs/agent-io.js';
 import type { FireFlowTriggersInput, FireFlowTriggersResult } from '../src/core/runs/flow-trigger-io.js';
 import type { CacheOrigin } from '../src/core/runs/run-types.js';
 import { flowTaskDefaults } from '../src/core/task-types/flow-defaults.js';
@@ -42,6 +43,8 @@ import type { EgressPolicy } from '../src/services/security/egress-policy.js';
 import { assertRunRights } from '../src/services/security/tool-policy.js';
 import { StoreUnavailableError } from '../src/services/store/store-availability.js';
 import { MAX_PAYLOAD_BYTES } from '../src/services/temporal/claim-check-codec.js';
+import { listAgentMcpTools } from './agent-mcp-tools.js';
+import { callAgentModel } from './agent-model.js';
 import { type CustomTaskHandlers, runCustomTaskActivity } from './custom-task.js';
 import { type FlowTriggerDeps, fireFlowTriggersActivity } from './fire-flow-triggers.js';
 import { performHttpRequest } from './http-request.js';
@@ -159,6 +162,19 @@ export function createActivities(deps: ActivityDeps) {
       return announced(input.context, () =>
         asTaskErrors(used, async () => bounded(await runLlmTask(input, deps.llm, RunSecrets.of(deps.secrets, input.context), used, deps.logs, deps.cache))),
       );
+    },
+
+    /** One model call of an agent task: the conversation so far and its tools. */
+    async callAgentModel(input: AgentModelInput): Promise<AgentModelOutput> {
+      const used = new Set<string>();
+      return announced(input.context, () =>
+        asTaskErrors(used, async () => bounded(await callAgentModel(input, deps.llm, RunSecrets.of(deps.secrets, input.context), used, deps.logs))),
+      );
+    },
+
+    /** The MCP tools an agent task offers its model. */
+    async listAgentMcpTools(input: AgentMcpToolsInput): Promise<AgentMcpToolsOutput> {
+      return asTaskErrors(new Set(), () => listAgentMcpTools(input, deps.mcp));
     },
 
     /** Answers a CachedAnswer when the input has `cache`. */

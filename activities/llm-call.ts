@@ -152,16 +152,17 @@ async function logUsage(logs: LogSink | undefined, input: LlmInput, message: str
 
 async function buildMessages(input: LlmInput, runtime: LlmRuntime): Promise<ChatMessage[]> {
   const messages: ChatMessage[] = [...(input.messages ?? [])];
-  if (input.promptTemplate) {
-    const template = (await runtime.prompts()).find((p) => p.name === input.promptTemplate);
-    if (!template) {
-      throw new LlmError('LlmBadRequestError', `prompt template "${input.promptTemplate}" does not exist`, {
-        hint: 'add prompts/<name>.md with a front matter naming it',
-      });
-    }
-    const args = Object.fromEntries(Object.entries(input.promptArgs ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-    messages.push({ role: 'user', content: renderPrompt(template, args) });
-  }
+  if (input.promptTemplate) messages.push(await templateMessage(input.promptTemplate, input.promptArgs, runtime));
   if (input.prompt) messages.push({ role: 'user', content: input.prompt });
   return messages;
+}
+
+/** A prompt file of `prompts/` filled with its arguments, as a user message (`llm` and `agent` tasks). */
+export async function templateMessage(name: string, promptArgs: Record<string, unknown> | undefined, runtime: LlmRuntime): Promise<ChatMessage> {
+  const template = (await runtime.prompts()).find((p) => p.name === name);
+  if (!template) {
+    throw new LlmError('LlmBadRequestError', `prompt template "${name}" does not exist`, { hint: 'add prompts/<name>.md with a front matter naming it' });
+  }
+  const args = Object.fromEntries(Object.entries(promptArgs ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  return { role: 'user', content: renderPrompt(template, args) };
 }

@@ -135,6 +135,7 @@ async function sendAnswer(
     await runs.respondToApproval(runId, {
       taskId: approval.taskId,
       ...(approval.iteration ? { iteration: approval.iteration } : {}),
+      ...(approval.step !== undefined ? { step: approval.step } : {}),
       approved: approved === true,
       by: 'user (via MCP elicitation)',
       approver: 'human',

@@ -34,6 +34,7 @@ export type TaskRunView = z.infer<typeof TaskRunView>;
 export const ApprovalView = z.object({
   taskId: z.string(),
   iteration: z.array(z.number()).optional(),
+  step: z.number().optional(),
   message: z.string(),
   approvers: z.enum(['human', 'any']),
   fields: z.record(z.string(), z.unknown()).optional(),
@@ -82,6 +83,7 @@ export function approvalView(approval: PendingApproval): z.infer<typeof Approval
   return {
     taskId: approval.taskId,
     iteration: approval.iteration,
+    step: approval.step,
     message: approval.message,
     approvers: approval.approvers,
     fields: approval.fields,

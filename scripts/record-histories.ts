@@ -17,12 +17,15 @@ import type { FlowSpec } from '../src/core/spec/flow-spec.js';
 import { parseFlow } from '../src/core/spec/parse-flow.js';
 import { FlowService } from '../src/services/flow-service.js';
 import { MemoryFlowCatalog } from '../src/services/flows/flow-catalog.js';
+import { ConcurrencyLimit } from '../src/services/llm/concurrency-limit.js';
+import { loadLlmSettings } from '../src/services/llm/provider-config.js';
 import { getRunningView, respondToApproval, startRun, waitForRun } from '../src/services/runs/run-client.js';
 import { secretsFromEnv } from '../src/services/secrets/secret-source.js';
 import { egressPolicyFromEnv } from '../src/services/security/egress-policy.js';
 import { openStore } from '../src/services/store/database.js';
 import { startDevServer } from '../src/services/temporal/dev-server.js';
 import { ensureTemporalCli } from '../src/services/temporal/temporal-cli.js';
+import { startFakeModelServer } from '../test/helpers/fake-model-server.js';
 
 const OUT = join(import.meta.dirname, '..', 'test', 'histories');
 
@@ -52,6 +55,9 @@ async function main(): Promise<void> {
       `id: child\nnamespace: lib\ninputs: [{ id: n, type: integer }]\ntasks:\n  - { id: c, type: set, values: { v: "{{ inputs.n + 1 }}" } }\noutputs: { v: "{{ outputs.c.v }}" }\n`,
     ),
   );
+  // The `agent` case's model: one tool call, then an answer (test/helpers/fake-model-server.ts).
+  const model = await startFakeModelServer();
+  model.answer((call) => (call.toolResults.length ? { text: 'done' } : { toolCalls: [{ name: 'child', arguments: { n: 1 } }] }));
   const connection = await NativeConnection.connect({ address: server.address });
   const store = await openStore({ dataDir: work });
   const worker = await createWeftWorker({
@@ -60,6 +66,11 @@ async function main(): Promise<void> {
     taskQueue: 'record',
     dataDir: work,
     flows: catalog,
+    llm: {
+      settings: loadLlmSettings({ WEFT_LLM_PROVIDERS: JSON.stringify({ local: { kind: 'openai', baseUrl: model.openaiUrl, stream: false } }) }),
+      limit: new ConcurrencyLimit(),
+      prompts: async () => [],
+    },
     secrets: secretsFromEnv({ WEFT_SECRET_TOKEN: 'recorded-secret' }),
     // The cases call an HTTP server on loopback, which http tasks may not reach by default.
     egress: egressPolicyFromEnv([], { WEFT_HTTP_ALLOWED_HOSTS: '127.0.0.1' }),
@@ -70,7 +81,8 @@ async function main(): Promise<void> {
   await new FlowService(store).save(
     'id: listener\nnamespace: lib\ninputs: [{ id: rows, type: integer }]\ntasks: [{ id: got, type: log, message: "{{ inputs.rows }}" }]\ntriggers:\n  - { id: after, type: flow, flows: [default/flow-trigger], states: [COMPLETED], inputs: { rows: "{{ trigger.outputs.rows }}" } }\n',
   );
-  const cases: Record<string, { spec: FlowSpec; inputs?: Record<string, unknown>; approve?: boolean; downstream?: boolean }> = {
+  // `approve`: the approval to answer once the run waits (an approval task, or an agent's tool call by its step).
+  const cases: Record<string, { spec: FlowSpec; inputs?: Record<string, unknown>; approve?: { taskId: string; step?: number }; downstream?: boolean }> = {
     'control-flow': {
       spec: flow(`
 id: control-flow
@@ -147,7 +159,12 @@ tasks:
       spec: flow(
         `id: approval\ntasks:\n  - { id: gate, type: approval, message: ok?, approvers: any }\n  - { id: after, type: set, values: { ok: "{{ outputs.gate.approved }}" } }\n`,
       ),
-      approve: true,
+      approve: { taskId: 'gate' },
+    },
+    // A model call, a person's approval of the tool call (step 1), the flow tool's child run, a model call.
+    agent: {
+      spec: flow(`id: agent\ntasks:\n  - { id: helper, type: agent, provider: local, model: m, prompt: go, tools: [{ flow: lib/child }], approve: [child] }\n`),
+      approve: { taskId: 'helper', step: 1 },
     },
     // The run's end fires the flow trigger of `lib/listener` (one local activity, workflows/flow-trigger-fire.ts).
     'flow-trigger': {
@@ -178,7 +195,9 @@ tasks:
           if (view.approvals.length) break;
           await new Promise((r) => setTimeout(r, 100));
         }
-        await respondToApproval(client, runId, { taskId: 'gate', approved: true, by: 'recorder', approver: 'agent' });
+        const { taskId, step } = c.approve;
+        // An agent's tool call takes a person's answer only.
+        await respondToApproval(client, runId, { taskId, ...(step ? { step } : {}), approved: true, by: 'recorder', approver: step ? 'human' : 'agent' });
       }
       const view = await waitForRun(client, runId);
       // The CLI writes the canonical proto3 JSON that Worker.runReplayHistory reads.
@@ -194,6 +213,7 @@ tasks:
     await connection.close();
     await store.close();
     http.close();
+    await model.close();
     await server.stop();
     await rm(work, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@ import {
   type ApprovalDecision,
   type ApprovalOutput,
   type ApprovalResponse,
+  approvalKey,
   type PendingApproval,
   type TaskRunRecord,
   taskRunKey,
@@ -89,7 +90,7 @@ function timeoutAnswer(task: ApprovalTask): ApprovalOutput | undefined {
  * with bad data. A validator adds nothing to history, so a refused answer leaves no trace there.
  */
 export function checkApprovalResponse(ctx: RunContext, response: ApprovalResponse): void {
-  const key = taskRunKey(response.taskId, response.iteration);
+  const key = approvalKey(response.taskId, response.iteration, response.step);
   const decided = ctx.approvalAnswers.get(key);
   if (decided) {
     const decision: ApprovalDecision = { approved: decided.approved, by: decided.by, respondedAt: decided.respondedAt };
@@ -132,6 +133,6 @@ export function recordApprovalResponse(ctx: RunContext, response: ApprovalRespon
     data: response.data ?? {},
     respondedAt: new Date().toISOString(),
   };
-  ctx.approvalAnswers.set(taskRunKey(response.taskId, response.iteration), answer);
+  ctx.approvalAnswers.set(approvalKey(response.taskId, response.iteration, response.step), answer);
   return answer;
 }

@@ -1,24 +1,21 @@
 // Task types that do I/O: each renders its templates in the workflow (secrets stay markers)
 // and hands the result to one activity. Subflows are child workflows.
 
-import { executeChild, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { renderTemplate, renderText, renderTextMap, renderValue } from '../src/core/expressions/evaluate.js';
 import type { LogLine } from '../src/core/runs/activity-io.js';
 import { subflowConfigDigest } from '../src/core/runs/restart-digest.js';
 import { resolveInputs } from '../src/core/runs/run-inputs.js';
-import { type FlowRunInput, type FlowRunResult, type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
-import { runSearchAttributes } from '../src/core/runs/search-attributes.js';
+import { type FlowRunResult, type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
 import { parseDuration } from '../src/core/spec/duration.js';
 import type { HttpTask, LogTask, McpTask, ScriptTask, SubflowTask } from '../src/core/spec/flow-spec.js';
 import { defaultsOf } from '../src/core/task-types/run-defaults.js';
+import { childRunInput, childRunOptions, MAX_SUBFLOW_DEPTH } from './child-run.js';
 import type { Frame } from './frame.js';
 import type { RunContext } from './run-context.js';
 import { cachedSubflowOutcome, storeSubflowOutcome, subflowCacheQuery } from './subflow-cache.js';
 import { cacheRequestOf, outputOf } from './task-cache.js';
 import { TaskFailure } from './task-failure.js';
-
-/** Deepest subflow nesting before a run fails (a flow calling itself without bound). */
-export const MAX_SUBFLOW_DEPTH = 10;
 
 /** Extra time Temporal allows past the task's own timeout, which the activity enforces itself. */
 const TIMEOUT_SLACK_MS = 30_000;
@@ -130,8 +127,7 @@ export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Fram
   if (!inputs.valid) {
     throw new TaskFailure(task.id, frame.iteration, { type: 'InvalidInputs', message: inputs.problems.map((p) => p.message).join('; ') });
   }
-  const input: FlowRunInput = { flow: resolved.flow, revision: resolved.revision, inputs: inputs.inputs, trigger: 'subflow', depth: ctx.depth + 1, ...rights };
-  if (resolved.taskDefaults) input.taskDefaults = resolved.taskDefaults;
+  const input = childRunInput(ctx, resolved, inputs.inputs, 'subflow');
   const reused = ctx.restart?.match(taskRunKey(task.id, frame.iteration), () =>
     subflowConfigDigest({ flow: `${resolved.flow.namespace}/${resolved.flow.id}`, revision: resolved.revision, inputs: inputs.inputs }),
   );
@@ -143,13 +139,8 @@ export async function runSubflow(ctx: RunContext, task: SubflowTask, frame: Fram
     if (cached !== undefined) return cached;
   }
   if (resolved.downstream) input.downstream = true;
-  const workflowId = `${workflowInfo().workflowId}.${taskRunKey(task.id, frame.iteration)}`;
-  const options = {
-    workflowId,
-    args: [input] as [FlowRunInput],
-    typedSearchAttributes: runSearchAttributes(resolved.flow, resolved.revision, input.trigger),
-    staticSummary: `subflow ${task.flow}`,
-  };
+  const options = childRunOptions(resolved, input, taskRunKey(task.id, frame.iteration), `subflow ${task.flow}`);
+  const { workflowId } = options;
   if (task.wait === false) {
     await startChild('flowRun', { ...options, parentClosePolicy: ParentClosePolicy.ABANDON });
     return { runId: workflowId, state: 'RUNNING', outputs: {} };

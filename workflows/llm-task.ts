@@ -52,7 +52,7 @@ export async function runLlm(ctx: RunContext, task: LlmTask, frame: Frame, recor
   }
 }
 
-function addUsage(record: TaskRunRecord, usage: { inputTokens: number; outputTokens: number; costUsd?: number }): void {
+export function addUsage(record: TaskRunRecord, usage: { inputTokens: number; outputTokens: number; costUsd?: number }): void {
   const sum = record.usage ?? { inputTokens: 0, outputTokens: 0 };
   sum.inputTokens += usage.inputTokens;
   sum.outputTokens += usage.outputTokens;

@@ -6,6 +6,7 @@
 import { renderValue } from '../src/core/expressions/evaluate.js';
 import type { TaskRunRecord } from '../src/core/runs/run-types.js';
 import type { Task } from '../src/core/spec/flow-spec.js';
+import { runAgent } from './agent-task.js';
 import { runApproval } from './approval.js';
 import { flowFailed, runIf, runParallel, runSequence, runSleep, runSwitch } from './control-tasks.js';
 import { type CustomTask, runCustomTask } from './custom-task.js';
@@ -54,6 +55,8 @@ const EXECUTORS: ExecutorRegistry = {
   script: { run: (interp, task, frame, record, attempt) => runScript(interp.ctx, task, frame, attempt, record), selfTimed: true, ownLines: true },
   llm: { run: (interp, task, frame, record, attempt) => runLlm(interp.ctx, task, frame, record, attempt), selfTimed: true, ownLines: true },
   mcp: { run: (interp, task, frame, record, attempt) => runMcp(interp.ctx, task, frame, attempt, record), selfTimed: true },
+  // Not selfTimed: its `timeout` bounds the whole loop (model calls, tool calls, approvals).
+  agent: { run: (interp, task, frame, record, attempt) => runAgent(interp.ctx, task, frame, record, attempt), ownLines: true },
   approval: { run: (interp, task, frame, record) => runApproval(interp.ctx, task, frame, record), selfTimed: true },
   subflow: { run: (interp, task, frame, record) => runSubflow(interp.ctx, task, frame, record) },
   sequence: { run: (interp, task, frame) => runSequence(interp, task, frame) },

@@ -9,6 +9,7 @@ import { scriptTaskPaths } from '../../src/core/spec/flow-tasks.js';
 import { taskTypeDetail, taskTypeSummaries } from '../../src/core/spec/task-catalog.js';
 import { allTaskTypeNames, isKnownTaskType } from '../../src/core/task-types/registry.js';
 import { checkFlow } from '../../src/services/flow-service.js';
+import { checkAgentFlowTools } from '../../src/services/flows/agent-tool-check.js';
 import type { McpServerCatalog } from '../../src/services/mcp-client/client-pool.js';
 import { checkMcpTasks } from '../../src/services/mcp-client/flow-check.js';
 import { assertUpstreamsReadable, flowTriggerWarnings } from '../../src/services/triggers/flow-triggers.js';
@@ -64,8 +65,8 @@ export const listTaskTypes = defineTool({
   },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run({ type }, _call, ctx) {
-    // The configured MCP servers and their tools' input schemas, for writing mcp tasks (in the result, not the description).
-    const servers = type === undefined || type === 'mcp' ? await mcpServerListing(ctx.services.mcpServers) : undefined;
+    // The configured MCP servers and their tools' input schemas, for writing mcp and agent tasks (in the result, not the description).
+    const servers = type === undefined || type === 'mcp' || type === 'agent' ? await mcpServerListing(ctx.services.mcpServers) : undefined;
     const mcpServers = servers?.length ? { mcpServers: servers } : {};
     if (type) {
       if (!isKnownTaskType(type)) {
@@ -124,6 +125,7 @@ export const validateFlow = defineTool({
       const mcp = await checkMcpTasks(parsed.flow, ctx.services.mcpServers);
       errors.push(...mcp.errors);
       warnings.push(...mcp.warnings);
+      errors.push(...(await checkAgentFlowTools(parsed.flow, ctx.services.flows, (namespace) => namespaceAllowed(ctx.access, namespace))));
     }
     const valid = errors.length === 0;
     const summary = valid
@@ -149,7 +151,9 @@ export const saveFlow = defineTool({
       assertUpstreamsReadable(parsed.flow, (namespace) => namespaceAllowed(ctx.access, namespace), `namespace ${ctx.access.namespace}`);
       // A server this process does not have, a tool it lacks, or arguments that do not fit are refused before saving.
       const mcp = await checkMcpTasks(parsed.flow, ctx.services.mcpServers);
-      if (mcp.errors.length) throw new FlowValidationError(mcp.errors, 'flow');
+      // The flows an agent offers as tools are saved and readable by this caller.
+      const tools = await checkAgentFlowTools(parsed.flow, ctx.services.flows, (namespace) => namespaceAllowed(ctx.access, namespace));
+      if (mcp.errors.length || tools.length) throw new FlowValidationError([...mcp.errors, ...tools], 'flow');
     }
     const saved = await ctx.services.flows.save(flow, message);
     const warnings = parsed.valid ? await flowTriggerWarnings(ctx.services.flows, parsed.flow) : [];

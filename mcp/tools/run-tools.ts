@@ -226,6 +226,7 @@ export const respondToApproval = defineTool({
     runId: RunIdField,
     taskId: z.string().min(1).max(200).describe('See get_run approvals'),
     iteration: IterationField.optional(),
+    step: z.number().int().min(1).optional().describe("An agent tool call's step"),
     approved: z.boolean(),
     comment: z.string().max(4000).optional().describe('Why'),
     data: z.record(z.string(), z.unknown()).optional().describe('Values for the approval’s fields'),
@@ -238,7 +239,7 @@ export const respondToApproval = defineTool({
     decision: z.object({ approved: z.boolean(), by: z.string(), respondedAt: z.string() }).optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async run({ runId, taskId, iteration, approved, comment, data }, _call, ctx) {
+  async run({ runId, taskId, iteration, step, approved, comment, data }, _call, ctx) {
     await checkRunAccess(runId, ctx);
     // A person's key answers as that person through the JSON API only: every MCP call is an agent's.
     const person = ctx.surface === 'api' ? ctx.access.person : undefined;
@@ -246,6 +247,7 @@ export const respondToApproval = defineTool({
       await ctx.services.runs.respondToApproval(runId, {
         taskId,
         ...(iteration ? { iteration } : {}),
+        ...(step !== undefined ? { step } : {}),
         approved,
         by: person ? `${person} (${ctx.access.caller})` : `agent (${ctx.access.caller})`,
         approver: person ? 'human' : 'agent',

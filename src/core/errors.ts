@@ -34,6 +34,8 @@ export const FLOW_ERROR_TYPES = {
   McpTimeoutError: 'an MCP tool call took longer than its timeout',
   McpInvalidArguments: "an mcp task's arguments do not fit the tool's input schema, or the tool does not exist (never retried)",
   McpServerNotConfigured: 'an mcp task names a server the worker has not configured in WEFT_MCP_SERVERS (never retried)',
+  AgentMaxStepsError: 'an agent task asked for more tool calls than its maxSteps (never retried)',
+  AgentToolsInvalid: "an agent task's tools could not be offered: two share a name, or an MCP tool it lists does not exist (never retried)",
   ApprovalRejected: 'an approval was answered with a rejection (never retried)',
   ApprovalTimedOut: 'nobody answered an approval within its timeout (never retried)',
   SecretNotFound: 'a secret() the task reads is not set',
@@ -70,6 +72,19 @@ export class WeftError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.hint = options.hint;
+  }
+}
+
+/** Thrown in an `agent` task's loop when the model asks for more tool calls than `maxSteps` allows. */
+export class AgentMaxStepsError extends WeftError {
+  constructor(
+    readonly task: string,
+    readonly maxSteps: number,
+    readonly asked: readonly string[],
+  ) {
+    super('AGENT_MAX_STEPS', `agent ${task} reached maxSteps (${maxSteps}) and the model still asked for ${asked.join(', ')}`, {
+      hint: 'raise maxSteps, or tell the model in the prompt to answer with fewer tool calls',
+    });
   }
 }
 

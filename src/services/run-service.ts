@@ -30,7 +30,7 @@ import {
   taskRunKey,
 } from '../core/runs/run-types.js';
 import { runSearchAttributes, WEFT_FLOW, WEFT_QUEUED, WEFT_REVISION, WEFT_TRIGGER, WEFT_WAITING } from '../core/runs/search-attributes.js';
-import type { FlowSpec, SubflowTask } from '../core/spec/flow-spec.js';
+import type { AgentTask, FlowSpec, SubflowTask } from '../core/spec/flow-spec.js';
 import { flowTasks } from '../core/spec/flow-tasks.js';
 import { problemsFromZod } from '../core/spec/zod-problems.js';
 import { codeFlowInputSchema } from './code-flows/load-modules.js';
@@ -52,7 +52,7 @@ const MAX_RUN_PAGE = 200;
 const ADMISSION_WAIT_MS = 5000;
 /** How long `cancel` waits for the run to close before answering that cancellation is requested (ms). */
 const CANCEL_WAIT_MS = 2000;
-/** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/io-tasks.ts). */
+/** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/child-run.ts). */
 const MAX_SUBFLOW_WALK = 10;
 
 export { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, IdempotencyConflictError, RunAlreadyEndedError } from './runs/run-client.js';
@@ -271,7 +271,7 @@ export class RunService {
   }
 
   /**
-   * Walks the subflows a flow names (literally, at any depth, as saved now) and refuses the run
+   * Walks the subflows and agent flow tools a flow names (literally, at any depth, as saved now) and refuses the run
    * if one breaks `rights`. The worker checks each child again when it starts (a subflow saved
    * later, a revision changed meanwhile); this check refuses before anything runs.
    */
@@ -279,9 +279,7 @@ export class RunService {
     const seen = new Set<string>();
     const walk = async (parent: FlowSpec, depth: number): Promise<void> => {
       if (depth > MAX_SUBFLOW_WALK) return;
-      for (const { task } of flowTasks(parent)) {
-        if (task.type !== 'subflow') continue;
-        const { flow: ref, revision } = task as SubflowTask;
+      for (const { ref, revision } of childFlowRefs(parent)) {
         const key = `${ref}@${revision ?? 'latest'}`;
         if (seen.has(key)) continue;
         seen.add(key);
@@ -751,4 +749,16 @@ function checkTargetInputs(target: WorkflowTarget, inputs: Record<string, unknow
     return { path, message: `${path} ${missing ? 'is required' : (e.message ?? 'is invalid')}` };
   });
   throw new FlowValidationError(problems, 'run inputs');
+}
+
+/** The flows a flow may start as child runs: its subflows and its agents' flow tools. */
+function* childFlowRefs(flow: FlowSpec): Generator<{ ref: string; revision?: number }> {
+  for (const { task } of flowTasks(flow)) {
+    if (task.type === 'subflow') {
+      const { flow: ref, revision } = task as SubflowTask;
+      yield revision === undefined ? { ref } : { ref, revision };
+    } else if (task.type === 'agent') {
+      for (const tool of (task as AgentTask).tools) if ('flow' in tool) yield { ref: tool.flow };
+    }
+  }
 }

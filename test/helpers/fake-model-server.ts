@@ -1,9 +1,11 @@
 // A local HTTP server speaking the wire formats of OpenAI Chat Completions and Anthropic
-// Messages, JSON and streaming (SSE), so tests run the real `openai` and `@anthropic-ai/sdk`
+// Messages, JSON and streaming (SSE), tool calling included (`tool_calls` and `role: tool`;
+// `tool_use` and `tool_result` blocks), so tests run the real `openai` and `@anthropic-ai/sdk`
 // clients end to end. Each test scripts the answers; the server records every request and
 // how many were in flight at once.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { anthropicToolReply, openAiToolReply, splitInto, type ToolResult, toolResultsOf, type Usage } from './fake-model-tool-calls.js';
 
 export interface ModelCall {
   api: 'openai' | 'anthropic';
@@ -13,11 +15,22 @@ export interface ModelCall {
   structured: boolean;
   /** The last user message's text. */
   lastUser: string;
+  /** Names of the tools the request offered (besides a structured-output tool). */
+  tools: string[];
+  /** The tool results the request carries after the model's last turn, in either wire format. */
+  toolResults: ToolResult[];
+}
+
+/** A tool call the scripted model makes; `arguments` as text is sent as it is (bad JSON included). */
+export interface FakeToolCall {
+  name: string;
+  arguments: Record<string, unknown> | string;
 }
 
 export type ModelAnswer =
   | { text: string; usage?: { input: number; output: number }; delayMs?: number }
   | { json: unknown; usage?: { input: number; output: number }; delayMs?: number }
+  | { toolCalls: FakeToolCall[]; text?: string; usage?: { input: number; output: number }; delayMs?: number }
   | { status: number; headers?: Record<string, string>; error?: string };
 
 export interface FakeModelServer {
@@ -62,6 +75,10 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       headers: req.headers,
       structured: api === 'openai' ? Boolean(body.response_format) : Boolean(body.tool_choice),
       lastUser: typeof lastUser?.content === 'string' ? lastUser.content : JSON.stringify(lastUser?.content ?? ''),
+      tools: ((body.tools ?? []) as { name?: string; function?: { name: string } }[])
+        .map((t) => t.function?.name ?? t.name ?? '')
+        .filter((n) => n !== 'respond'),
+      toolResults: toolResultsOf(api, messages),
     };
     state.calls.push(call);
     const answer = await decide(call, state.calls.length - 1);
@@ -79,6 +96,17 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
     const usage = answer.usage ?? { input: 10, output: 5 };
     const model = String(body.model ?? 'fake-model');
     const stream = body.stream === true;
+    const callIndex = state.calls.length - 1;
+    if ('toolCalls' in answer) {
+      const calls = answer.toolCalls.map((c, i) => ({
+        id: `call_${callIndex}_${i}`,
+        name: c.name,
+        text: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
+      }));
+      if (api === 'openai') openAiToolReply(res, answer.text ?? '', calls, usage, model, stream);
+      else anthropicToolReply(res, answer.text ?? '', calls, usage, model, stream);
+      return;
+    }
     if (api === 'openai') openAiReply(res, answer, usage, model, stream);
     else anthropicReply(res, answer, usage, model, stream);
   }
@@ -104,7 +132,6 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
   } as FakeModelServer;
 }
 
-type Usage = { input: number; output: number };
 type Content = { text: string } | { json: unknown };
 
 function openAiReply(res: ServerResponse, answer: Content, usage: Usage, model: string, stream: boolean): void {
@@ -185,11 +212,4 @@ function anthropicReply(res: ServerResponse, answer: Content, usage: Usage, mode
   send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output } });
   send('message_stop', { type: 'message_stop' });
   res.end();
-}
-
-function splitInto(text: string, parts: number): string[] {
-  const size = Math.max(1, Math.ceil(text.length / parts));
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out.length ? out : [''];
 }

@@ -38,6 +38,7 @@ export function ApprovalForm(props: { runId: string; approval: Approval; onAnswe
         ...(comment ? { comment } : {}),
         ...(properties.length ? { data } : {}),
         ...(approval.iteration ? { iteration: approval.iteration } : {}),
+        ...(approval.step !== undefined ? { step: approval.step } : {}),
       });
       if (!result.accepted) setError(`not accepted: ${result.code ?? ''} (decided by ${result.decision?.by ?? 'someone else'})`);
       else props.onAnswered();
@@ -53,6 +54,7 @@ export function ApprovalForm(props: { runId: string; approval: Approval; onAnswe
       <h3>
         Approval: {approval.taskId}
         {approval.iteration ? `[${approval.iteration.join(',')}]` : ''}
+        {approval.step !== undefined ? `, step ${approval.step}` : ''}
       </h3>
       <p>{approval.message}</p>
       {properties.map(([name, field]) => {

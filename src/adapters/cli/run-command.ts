@@ -126,42 +126,49 @@ export function registerRunCommand(program: Command): void {
     .command('approve <runId> <taskId>')
     .description('answer a waiting approval as a person (approves unless --reject)')
     .option('--iteration <path>', 'foreach iteration, e.g. 3 or 3,1')
+    .option('--step <n>', "an agent tool call's step, as get_run lists it")
     .option('--reject', 'reject instead of approve')
     .option('--comment <text>', 'a comment kept with the answer')
     .option('--data <json>', 'values for the approval fields, as a JSON object')
     .option('--by <name>', 'who answers', process.env.USER ?? 'cli')
     .option('--json', 'print the recorded answer')
-    .action((runId: string, taskId: string, options: { iteration?: string; reject?: boolean; comment?: string; data?: string; by: string; json?: boolean }) =>
-      runCommand(options, () =>
-        withServices(async (ctx) => {
-          const response = {
-            taskId,
-            approved: !options.reject,
-            by: options.by,
-            approver: 'human' as const,
-            ...(options.iteration ? { iteration: options.iteration.split(',').map(Number) } : {}),
-            ...(options.comment ? { comment: options.comment } : {}),
-            ...(options.data ? { data: JSON.parse(options.data) as Record<string, unknown> } : {}),
-          };
-          let answer: ApprovalOutput;
-          try {
-            answer = await auditedCommand(
-              () => ctx.audit(),
-              { tool: 'respond_to_approval', arguments: { runId, ...response }, runId },
-              async () => (await ctx.runs()).respondToApproval(runId, response),
-              () => ({ summary: `${response.approved ? 'approved' : 'rejected'} ${taskId} of run ${runId}` }),
-            );
-          } catch (error) {
-            // With --json the refusal carries the decision, as respond_to_approval gives it.
-            if (!(error instanceof ApprovalAlreadyDecidedError) || !options.json) throw error;
-            const refusal = { code: error.code, message: error.message, hint: error.hint };
-            printResult(options, { runId, taskId, accepted: false, code: error.code, decision: error.decision, error: refusal }, () => error.message);
-            return 1;
-          }
-          printResult(options, answer, () => `${answer.approved ? 'approved' : 'rejected'} ${taskId} of ${runId}`);
-          return 0;
-        }),
-      ),
+    .action(
+      (
+        runId: string,
+        taskId: string,
+        options: { iteration?: string; step?: string; reject?: boolean; comment?: string; data?: string; by: string; json?: boolean },
+      ) =>
+        runCommand(options, () =>
+          withServices(async (ctx) => {
+            const response = {
+              taskId,
+              approved: !options.reject,
+              by: options.by,
+              approver: 'human' as const,
+              ...(options.iteration ? { iteration: options.iteration.split(',').map(Number) } : {}),
+              ...(options.step ? { step: Number(options.step) } : {}),
+              ...(options.comment ? { comment: options.comment } : {}),
+              ...(options.data ? { data: JSON.parse(options.data) as Record<string, unknown> } : {}),
+            };
+            let answer: ApprovalOutput;
+            try {
+              answer = await auditedCommand(
+                () => ctx.audit(),
+                { tool: 'respond_to_approval', arguments: { runId, ...response }, runId },
+                async () => (await ctx.runs()).respondToApproval(runId, response),
+                () => ({ summary: `${response.approved ? 'approved' : 'rejected'} ${taskId} of run ${runId}` }),
+              );
+            } catch (error) {
+              // With --json the refusal carries the decision, as respond_to_approval gives it.
+              if (!(error instanceof ApprovalAlreadyDecidedError) || !options.json) throw error;
+              const refusal = { code: error.code, message: error.message, hint: error.hint };
+              printResult(options, { runId, taskId, accepted: false, code: error.code, decision: error.decision, error: refusal }, () => error.message);
+              return 1;
+            }
+            printResult(options, answer, () => `${answer.approved ? 'approved' : 'rejected'} ${taskId} of ${runId}`);
+            return 0;
+          }),
+        ),
     );
   run
     .command('logs <runId>')

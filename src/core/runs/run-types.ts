@@ -165,6 +165,8 @@ export interface TokenUsageTotal {
 export interface PendingApproval {
   taskId: string;
   iteration?: number[];
+  /** Set for an `agent` tool call waiting for a person: the call's number in the task's steps (from 1). */
+  step?: number;
   message: string;
   approvers: 'human' | 'any';
   fields?: Record<string, unknown>;
@@ -176,6 +178,8 @@ export interface PendingApproval {
 export interface ApprovalResponse {
   taskId: string;
   iteration?: number[];
+  /** The agent tool call it answers (PendingApproval.step); absent for an approval task. */
+  step?: number;
   approved: boolean;
   by: string;
   approver: 'human' | 'agent';
@@ -266,6 +270,12 @@ export const FLOW_RUN = {
 /** The deterministic update id of an approval answer, so a repeated answer is the same update. */
 export function approvalUpdateId(taskId: string, iteration?: number[]): string {
   return `approval:${taskRunKey(taskId, iteration)}`;
+}
+
+/** Where an approval waits: its task run, plus `@<step>` for an agent's tool call. */
+export function approvalKey(taskId: string, iteration?: number[], step?: number): string {
+  const key = taskRunKey(taskId, iteration);
+  return step === undefined ? key : `${key}@${step}`;
 }
 
 /** Key of a task run: `id`, or `id[3]` / `id[3,1]` inside foreach iterations. */

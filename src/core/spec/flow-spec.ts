@@ -2,6 +2,7 @@
 // history as workflow input, so fields may only ever be added, and only as optional.
 
 import type { z } from 'zod';
+import type { agent } from '../task-types/agent.js';
 import type { approval } from '../task-types/approval.js';
 import type { BuiltinTaskType } from '../task-types/builtin.js';
 import type { TaskOf } from '../task-types/descriptor.js';
@@ -36,6 +37,7 @@ export type HttpTask = TaskOf<typeof http>;
 export type ScriptTask = TaskOf<typeof script>;
 export type LlmTask = TaskOf<typeof llm>;
 export type McpTask = TaskOf<typeof mcp>;
+export type AgentTask = TaskOf<typeof agent>;
 export type ApprovalTask = TaskOf<typeof approval>;
 export type SubflowTask = TaskOf<typeof subflow>;
 export type SequenceTask = TaskOf<typeof sequence>;

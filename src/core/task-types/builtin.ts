@@ -1,6 +1,7 @@
 // The built-in task types, in catalog order. A new built-in type is one file of this folder
 // and one line here.
 
+import { agent } from './agent.js';
 import { approval } from './approval.js';
 import { fail } from './fail.js';
 import { foreach } from './foreach.js';
@@ -17,7 +18,24 @@ import { sleep } from './sleep.js';
 import { subflow } from './subflow.js';
 import { switchTask } from './switch.js';
 
-export const BUILTIN_TASK_TYPES = [log, set, fail, sleep, http, script, llm, mcp, approval, subflow, sequence, parallel, ifTask, switchTask, foreach] as const;
+export const BUILTIN_TASK_TYPES = [
+  log,
+  set,
+  fail,
+  sleep,
+  http,
+  script,
+  llm,
+  mcp,
+  agent,
+  approval,
+  subflow,
+  sequence,
+  parallel,
+  ifTask,
+  switchTask,
+  foreach,
+] as const;
 
 /** A built-in descriptor, as a union of each one's literal type. */
 export type BuiltinTaskType = (typeof BUILTIN_TASK_TYPES)[number];
