@@ -42,7 +42,21 @@ const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
  * latencies, a p99 of at least 100 samples; quick: enough to produce every row.
  */
 const COUNTS = quick
-  ? { chainRuns: 3, fanOutRuns: 2, sequential: 30, concurrent: 50, bursts: 2, mcpCalls: 30, webhooks: 20, scheduleFires: 3, recoveryRounds: 1, idleSeconds: 3, limitRuns: 10, limitBurstRuns: 100, limitBursts: 1 }
+  ? {
+      chainRuns: 3,
+      fanOutRuns: 2,
+      sequential: 30,
+      concurrent: 50,
+      bursts: 2,
+      mcpCalls: 30,
+      webhooks: 20,
+      scheduleFires: 3,
+      recoveryRounds: 1,
+      idleSeconds: 3,
+      limitRuns: 10,
+      limitBurstRuns: 100,
+      limitBursts: 1,
+    }
   : {
       chainRuns: 15,
       fanOutRuns: 7,

@@ -1,4 +1,4 @@
-// `weft flow validate` and `weft flow save` check `mcp` tasks against the servers the process is
+// `weft flow validate` and `weft flow save` check `mcp` tasks and agents' tools against the servers the process is
 // configured with, as validate_flow and save_flow do: a server not configured here, arguments
 // that do not fit the tool's input schema (with their path); a refused save saves nothing.
 
@@ -68,6 +68,18 @@ describe('weft flow validate and save with mcp tasks', () => {
     assert.match(error?.message ?? '', /MCP server "files" is not configured in this process \(configured: everything\)/);
     const unset = await weft(['flow', 'validate', file, '--json'], { WEFT_MCP_SERVERS: '' });
     assert.match((JSON.parse(unset.stdout) as { errors: Problem[] }).errors[0]?.message ?? '', /WEFT_MCP_SERVERS is unset here/);
+  });
+
+  it('checks an agent’s MCP tools and flow tools the same way', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'triage.yaml');
+    await writeFile(
+      file,
+      'id: triage\ntasks:\n  - id: t\n    type: agent\n    provider: openai\n    model: m\n    prompt: hi\n    tools:\n      - { flow: default/labeller }\n      - { mcp: everything, tools: [get-sum, no-such-tool] }\n',
+    );
+    const result = await weft(['flow', 'validate', file, '--json']);
+    assert.equal(result.code, 1, result.stderr);
+    const paths = (JSON.parse(result.stdout) as { errors: Problem[] }).errors.map((e) => e.path).sort();
+    assert.deepEqual(paths, ['tasks[0].tools[0].flow', 'tasks[0].tools[1].tools[1]'], result.stdout);
   });
 
   it('refuses to save a flow whose mcp task does not fit, and saves nothing', { timeout: 60_000 }, async () => {
