@@ -56,7 +56,7 @@ export const listTaskTypes = defineTool({
   name: 'list_task_types',
   title: 'List task types',
   description:
-    'Task catalog: every type with fields and output, and the expression functions; with type: its config schema, defaults and an example. Guide: weft://docs/flow-spec.',
+    'Task catalog: each type’s fields and output, and the expression functions; with type: its config schema, defaults, an example. Guide: weft://docs/flow-spec.',
   input: { type: z.string().max(100).optional().describe('One type in full') },
   output: {
     types: z.array(z.record(z.string(), z.unknown())),
@@ -139,7 +139,7 @@ export const saveFlow = defineTool({
   name: 'save_flow',
   title: 'Save a flow',
   description:
-    'Creates or updates a flow (validated first). A change makes a new revision; unchanged text makes none (created: false). Guide: weft://docs/flow-spec.',
+    'Creates or updates a flow (validated first). A change is a new revision; unchanged text is none (created: false). Guide: weft://docs/flow-spec.',
   input: { flow: FlowTextField, message: z.string().max(1000).optional().describe('What changed') },
   output: { flow: z.string(), revision: z.number(), created: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -249,7 +249,7 @@ export const deleteFlow = defineTool({
 export const draftFlowTool = defineTool({
   name: 'draft_flow',
   title: 'Draft a flow',
-  description: 'The server’s model drafts a flow for a goal, validated and repaired; returned unsaved. Guide: weft://docs/flow-spec.',
+  description: 'Drafts a flow for a goal with the server’s model, validated and repaired; unsaved. Guide: weft://docs/flow-spec.',
   input: {
     goal: z.string().min(3).max(4000).describe('What the flow should do'),
     model: z.string().max(200).optional().describe('provider/model (default: the server’s)'),

@@ -28,7 +28,7 @@ export const getRun = defineTool({
   name: 'get_run',
   title: 'Get a run',
   description:
-    'A run’s state, trigger, task timeline, outputs, error and pending approvals; waitSeconds waits for the end first. detail: full pages the whole timeline; taskId: one task’s runs.',
+    'A run’s state, trigger, task timeline, outputs, error, pending approvals; waitSeconds waits for its end. detail full: the whole timeline; taskId: one task’s runs.',
   input: {
     runId: RunIdField,
     waitSeconds: WaitSecondsField.optional(),
@@ -128,7 +128,7 @@ export const getRun = defineTool({
 export const queryLogs = defineTool({
   name: 'query_logs',
   title: 'Search logs',
-  description: 'Searches run logs (log tasks, script output, task events). tail: last N lines; nextCursor pages on or follows a live run.',
+  description: 'Searches run logs (log tasks, script output, task events). tail: last N; nextCursor pages or follows a live run.',
   input: {
     runId: RunIdField.optional(),
     flow: FlowRefField.optional(),

@@ -90,7 +90,7 @@ export const runFlow = defineTool({
     outputsTruncated: z.boolean().optional(),
     error: RunErrorView.optional(),
     approvals: z.array(ApprovalView).optional(),
-    refusedAnswers: z.array(RefusedAnswerView).optional().describe("The user's form answers that did not fit; those approvals still wait"),
+    refusedAnswers: z.array(RefusedAnswerView).optional().describe('Form answers refused; their approvals still wait'),
     waitError: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional().describe('Waiting failed; the run goes on'),
     uiUrl: z.string(),
   },
@@ -220,16 +220,15 @@ export const cancelRun = defineTool({
 export const respondToApproval = defineTool({
   name: 'respond_to_approval',
   title: 'Answer an approval',
-  description:
-    'Answers a waiting approval as an agent (approvers: any only; human needs a person: CLI or the form). An already decided one: accepted false, code, decision.',
+  description: 'Answers a waiting approval as an agent (approvers: any; human needs a person: CLI or form). Already decided: accepted false, code, decision.',
   input: {
     runId: RunIdField,
     taskId: z.string().min(1).max(200).describe('See get_run approvals'),
     iteration: IterationField.optional(),
-    step: z.number().int().min(1).optional().describe("An agent tool call's step"),
+    step: z.number().int().min(1).optional().describe('Agent step'),
     approved: z.boolean(),
     comment: z.string().max(4000).optional().describe('Why'),
-    data: z.record(z.string(), z.unknown()).optional().describe('Values for the approval’s fields'),
+    data: z.record(z.string(), z.unknown()).optional().describe('Values of its fields'),
   },
   output: {
     runId: z.string(),

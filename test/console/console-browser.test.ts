@@ -18,12 +18,14 @@ import { json, startHttpServer, type TestHttpServer } from '../helpers/http-serv
 const CHROMIUM = '/usr/lib/chromium/chromium';
 const IMAGES = new URL('../../docs/images/', import.meta.url).pathname;
 
-const LIVE_FLOW = `id: live
+// The middle task waits at the test's server until the test has seen the run RUNNING, so the
+// page's first load, however slow, cannot miss it.
+const liveFlow = (url: string) => `id: live
 namespace: console
 description: a run to watch
 tasks:
   - { id: first, type: log, message: "starting" }
-  - { id: pause, type: sleep, duration: 1500ms }
+  - { id: pause, type: http, url: "${url}/gate" }
   - { id: last, type: log, message: "done" }
 outputs:
   done: "yes"
@@ -51,6 +53,7 @@ describe('the web console in Chromium', () => {
   let weft: WeftClient;
   let browser: Browser;
   let http: TestHttpServer;
+  let gateOpen = false;
   /** Every URL the browser asked for, across all tests. */
   const requested: string[] = [];
 
@@ -63,6 +66,10 @@ describe('the web console in Chromium', () => {
     weft = new WeftClient({ url: server.base });
     http = await startHttpServer();
     http.route('/n/', (_req, res) => json(res, 200, { n: 1 }));
+    http.route('/gate', async (_req, res) => {
+      while (!gateOpen) await new Promise((r) => setTimeout(r, 20));
+      json(res, 200, {});
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
   after(async () => {
@@ -106,14 +113,15 @@ describe('the web console in Chromium', () => {
   });
 
   it('follows a running flow live until COMPLETED, then restarts it from a chosen task', { timeout: 40_000 }, async () => {
-    await weft.saveFlow('console/live', LIVE_FLOW);
+    await weft.saveFlow('console/live', liveFlow(http.url));
     const { runId } = await weft.startRun({ flow: 'console/live' });
     const page = await open(`/runs/${runId}`);
     await page.evaluate(() => {
       window.sameDocument = true;
     });
     // Seen while it runs, then COMPLETED on the same document (no reload): the events did it.
-    await page.locator('[data-run-state]:is([data-run-state="RUNNING"],[data-run-state="WAITING"])').waitFor({ timeout: 10_000 });
+    await page.locator('[data-run-state]:is([data-run-state="RUNNING"],[data-run-state="WAITING"])').waitFor({ timeout: 20_000 });
+    gateOpen = true;
     await page.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 15_000 });
     await page.locator('.task-row[data-task="last"] .state-COMPLETED').waitFor();
     await page.locator('.log-line', { hasText: 'done' }).waitFor();
@@ -229,9 +237,13 @@ describe('the web console in Chromium', () => {
 
   it('moves through the runs list with the keyboard and opens a run with Enter', { timeout: 60_000 }, async () => {
     const page = await open('/runs');
+    await page.locator('tr.run-row').first().waitFor();
+    // This file's runs only: the suite's server also lists other files' runs, whose workers have gone.
+    await page.fill('input[name="flow"]', 'console/live');
+    await page.locator('select[name="state"]').focus();
+    await page.locator('tr.run-row').filter({ hasNotText: 'console/live' }).first().waitFor({ state: 'detached' });
     await page.locator('tr.run-row').nth(1).waitFor();
     const ids = await page.locator('tr.run-row').evaluateAll((rows) => rows.map((r) => (r as unknown as PageElement).dataset.runId));
-    await page.locator('select[name="state"]').focus();
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.runId), ids[0]);
     await page.keyboard.press('ArrowDown');

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { type HttpMcpServer, startHttpMcp, structured, textOf } from '../helpers/mcp-clients.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
 
@@ -102,9 +102,13 @@ describe('elicitation answers that do not fit the form', () => {
     assert.equal(run.refusedAnswers, undefined);
   });
 
-  it('names the started run when something fails after the start (the run ended while the form was open)', async () => {
+  it('answers with the ended run, and tells the user their answer was not taken, when the run ended while the form was open', async () => {
     const client = await mcp.connect({ capabilities: { elicitation: { form: {} } } });
     const operator = await mcp.connect();
+    const notices: Array<{ code?: string; runId?: string }> = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (notice) => {
+      notices.push(notice.params.data as { code?: string; runId?: string });
+    });
     client.setRequestHandler(ElicitRequestSchema, async (request) => {
       const runId = /Run (\S+) asks/.exec(request.params.message)?.[1] ?? '';
       structured(await operator.callTool({ name: 'cancel_run', arguments: { runId, force: true } }));
@@ -114,9 +118,10 @@ describe('elicitation answers that do not fit the form', () => {
     assert.notEqual(result.isError, true, textOf(result));
     assert.match(run.runId, /^forms\.release-/);
     assert.deepEqual([run.started, run.state], [true, 'TERMINATED']);
-    const waitError = (run as { waitError?: { code: string; message: string } }).waitError;
-    assert.ok(waitError?.message, JSON.stringify(run));
-    assert.match(textOf(result), /do not start it again/);
+    assert.ok(
+      notices.some((n) => n.code === 'RUN_ALREADY_ENDED' && n.runId === run.runId),
+      JSON.stringify(notices),
+    );
   });
 
   it('leaves the approval pending when the value is still out of range, and says why', async () => {
