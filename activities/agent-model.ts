@@ -3,19 +3,13 @@
 // provider errors become typed task errors, and one line per call in the run's logs says what
 // it cost.
 
-import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { AgentModelInput, AgentModelOutput } from '../src/core/runs/agent-io.js';
-import { LlmError } from '../src/services/llm/llm-errors.js';
 import { costOf } from '../src/services/llm/provider-config.js';
 import { resolveProvider } from '../src/services/llm/resolve-provider.js';
 import { callToolChat } from '../src/services/llm/tool-chat.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
 import type { SecretSource } from '../src/services/secrets/secret-source.js';
-import { withHeartbeat } from './heartbeat.js';
-import { type LlmFailureDetails, type LlmRuntime, templateMessage } from './llm-call.js';
-
-/** Least time between heartbeats sent from stream chunks. */
-const CHUNK_HEARTBEAT_MS = 1000;
+import { heartbeatingProviderCall, type LlmRuntime, llmTaskFailure, templateMessage } from './llm-call.js';
 
 export async function callAgentModel(
   input: AgentModelInput,
@@ -26,14 +20,6 @@ export async function callAgentModel(
 ): Promise<AgentModelOutput> {
   try {
     const provider = await resolveProvider(input.provider, runtime.settings, secrets, used);
-    const ctx = Context.current();
-    let lastBeat = 0;
-    const onChunk = () => {
-      const now = Date.now();
-      if (now - lastBeat < CHUNK_HEARTBEAT_MS) return;
-      lastBeat = now;
-      ctx.heartbeat();
-    };
     const messages = [...input.messages];
     // The template is rendered on each call (the conversation in history keeps its name, not its text).
     if (input.promptTemplate) messages.splice(input.templateAt ?? 0, 0, await templateMessage(input.promptTemplate, input.promptArgs, runtime));
@@ -46,17 +32,13 @@ export async function callAgentModel(
       ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
       ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
     };
-    const reply = await withHeartbeat((signal) =>
-      runtime.limit.run(provider.name, provider.config.concurrency, () => callToolChat(provider, request, signal, onChunk)),
-    );
+    const reply = await heartbeatingProviderCall(runtime, provider, (signal, onChunk) => callToolChat(provider, request, signal, onChunk));
     const cost = costOf(runtime.settings.prices, reply.model, reply.usage);
     const output: AgentModelOutput = { ...reply, usage: { ...reply.usage, ...(cost !== undefined ? { costUsd: cost } : {}) } };
     await logCall(logs, input, output);
     return output;
   } catch (error) {
-    if (!(error instanceof LlmError)) throw error;
-    const details: LlmFailureDetails = error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {};
-    throw ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true, details: [details] });
+    throw llmTaskFailure(error);
   }
 }
 

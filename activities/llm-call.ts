@@ -11,7 +11,7 @@ import type { TaskCache } from '../src/services/cache/task-cache.js';
 import type { ConcurrencyLimit } from '../src/services/llm/concurrency-limit.js';
 import { LlmError } from '../src/services/llm/llm-errors.js';
 import { callModel } from '../src/services/llm/model-call.js';
-import type { ChatMessage, ModelRequest, TokenUsage } from '../src/services/llm/model-types.js';
+import type { ChatMessage, ChunkListener, ModelRequest, ResolvedProvider, TokenUsage } from '../src/services/llm/model-types.js';
 import { costOf, type LlmSettings } from '../src/services/llm/provider-config.js';
 import { resolveProvider } from '../src/services/llm/resolve-provider.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
@@ -55,13 +55,41 @@ export async function runLlmTask(
   try {
     return await callProvider(input, { runtime, secrets, used, logs, cache });
   } catch (error) {
-    if (!(error instanceof LlmError)) throw error;
-    const details: LlmFailureDetails = {
-      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-      ...((error as { usage?: TokenUsage }).usage ? { usage: (error as { usage?: TokenUsage }).usage } : {}),
-    };
-    throw ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true, details: [details] });
+    throw llmTaskFailure(error);
   }
+}
+
+/**
+ * A provider error as the task failure the workflow's retry policy matches by type, with the
+ * retry-after and the tokens already spent in its details; any other error as it is.
+ */
+export function llmTaskFailure(error: unknown): unknown {
+  if (!(error instanceof LlmError)) return error;
+  const details: LlmFailureDetails = {
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    ...((error as { usage?: TokenUsage }).usage ? { usage: (error as { usage?: TokenUsage }).usage } : {}),
+  };
+  return ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true, details: [details] });
+}
+
+/**
+ * Runs one provider call under the provider's concurrency limit, heartbeating while it waits
+ * for a slot or an answer, and as tokens stream in (at most once a CHUNK_HEARTBEAT_MS).
+ */
+export function heartbeatingProviderCall<T>(
+  runtime: LlmRuntime,
+  provider: ResolvedProvider,
+  call: (signal: AbortSignal, onChunk: ChunkListener) => Promise<T>,
+): Promise<T> {
+  const ctx = Context.current();
+  let lastBeat = 0;
+  const onChunk = () => {
+    const now = Date.now();
+    if (now - lastBeat < CHUNK_HEARTBEAT_MS) return;
+    lastBeat = now;
+    ctx.heartbeat();
+  };
+  return withHeartbeat((signal) => runtime.limit.run(provider.name, provider.config.concurrency, () => call(signal, onChunk)));
 }
 
 // Everything that can fail with an LlmError (an unknown provider or a missing key included) runs
@@ -88,17 +116,7 @@ async function callProvider(input: LlmInput, call: LlmCall): Promise<LlmOutput> 
       return { ...answer, usage: { inputTokens: 0, outputTokens: 0 }, cached: true, cachedFrom: hit.origin };
     }
   }
-  const ctx = Context.current();
-  let lastBeat = 0;
-  const onChunk = () => {
-    const now = Date.now();
-    if (now - lastBeat < CHUNK_HEARTBEAT_MS) return;
-    lastBeat = now;
-    ctx.heartbeat();
-  };
-  const result = await withHeartbeat((signal) =>
-    runtime.limit.run(provider.name, provider.config.concurrency, () => callModel(provider, request, signal, onChunk)),
-  );
+  const result = await heartbeatingProviderCall(runtime, provider, (signal, onChunk) => callModel(provider, request, signal, onChunk));
   const cost = costOf(runtime.settings.prices, result.model, result.usage);
   const output: LlmOutput = {
     text: result.text,

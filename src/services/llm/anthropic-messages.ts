@@ -33,6 +33,27 @@ export async function anthropicMessages(
         }
       : {}),
   };
+  const { message, text } = await sendMessage(client, provider, params, signal, onChunk);
+  const reply: ModelReply = {
+    text,
+    usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
+    model: message.model || request.model,
+    finishReason: message.stop_reason ?? '',
+  };
+  if (!schema) return reply;
+  const tool = message.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === TOOL_NAME);
+  if (!tool) return { ...reply, jsonError: 'the model did not call the respond tool' };
+  return { ...reply, text: text || JSON.stringify(tool.input), json: schema.unwrap(tool.input) };
+}
+
+/** Sends one Messages request, streamed when the provider says so (each event a chunk), and answers the message with its text. */
+export async function sendMessage(
+  client: Anthropic,
+  provider: ResolvedProvider,
+  params: MessageCreateParamsNonStreaming,
+  signal: AbortSignal,
+  onChunk: ChunkListener,
+): Promise<{ message: Anthropic.Message; text: string }> {
   let message: Anthropic.Message;
   if (provider.config.stream) {
     const stream = client.messages.stream(params, { signal });
@@ -45,14 +66,5 @@ export async function anthropicMessages(
     .filter((b): b is Anthropic.TextBlock => b.type === 'text')
     .map((b) => b.text)
     .join('');
-  const reply: ModelReply = {
-    text,
-    usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
-    model: message.model || request.model,
-    finishReason: message.stop_reason ?? '',
-  };
-  if (!schema) return reply;
-  const tool = message.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === TOOL_NAME);
-  if (!tool) return { ...reply, jsonError: 'the model did not call the respond tool' };
-  return { ...reply, text: text || JSON.stringify(tool.input), json: schema.unwrap(tool.input) };
+  return { message, text };
 }

@@ -2,7 +2,7 @@
 // back with a bounded repair round (the model sees its invalid answer and what was wrong).
 // Usage is summed over every round, repairs included.
 
-import { rootedSchema, schemaProblems, strictSchema } from '../../core/spec/response-schema.js';
+import { type ProviderSchema, rootedSchema, schemaProblems, strictSchema } from '../../core/spec/response-schema.js';
 import { LlmInvalidOutputError } from './llm-errors.js';
 import type { ChunkListener, ModelRequest, ResolvedProvider, TokenUsage } from './model-types.js';
 import { toLlmError } from './provider-errors.js';
@@ -20,6 +20,12 @@ export interface ModelResult {
   calls: number;
 }
 
+/** A responseSchema as the provider's wire format takes it: OpenAI's strict mode, or a rooted object for a tool's input. */
+export function providerSchema(provider: ResolvedProvider, wanted: Record<string, unknown> | undefined): ProviderSchema | undefined {
+  if (!wanted) return undefined;
+  return provider.config.kind === 'openai' ? strictSchema(wanted) : rootedSchema(wanted);
+}
+
 export async function callModel(
   provider: ResolvedProvider,
   request: ModelRequest,
@@ -27,7 +33,7 @@ export async function callModel(
   onChunk: ChunkListener = () => {},
 ): Promise<ModelResult> {
   const wanted = request.responseSchema;
-  const schema = wanted ? (provider.config.kind === 'openai' ? strictSchema(wanted) : rootedSchema(wanted)) : undefined;
+  const schema = providerSchema(provider, wanted);
   // The SDKs load on the first model call: a worker that runs no llm step never holds them
   // (about 35 MB together; bench workload 7 measures the worker's idle memory).
   const call = provider.config.kind === 'openai' ? (await import('./openai-chat.js')).openAiChat : (await import('./anthropic-messages.js')).anthropicMessages;

@@ -7,6 +7,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming, MessageParam, ToolResultBlockParam } from '@anthropic-ai/sdk/resources/messages';
 import type { AgentMessage } from '../../core/runs/agent-io.js';
 import type { ProviderSchema } from '../../core/spec/response-schema.js';
+import { sendMessage } from './anthropic-messages.js';
 import type { ChunkListener, ResolvedProvider } from './model-types.js';
 import { anthropicClient } from './provider-client.js';
 import type { ToolChatRequest, WireReply } from './tool-chat.js';
@@ -40,18 +41,7 @@ export async function anthropicToolChat(
     ...(system ? { system } : {}),
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
   };
-  let message: Anthropic.Message;
-  if (provider.config.stream) {
-    const stream = client.messages.stream(params, { signal });
-    stream.on('streamEvent', () => onChunk());
-    message = await stream.finalMessage();
-  } else {
-    message = await client.messages.create(params, { signal });
-  }
-  const text = message.content
-    .filter((b): b is Anthropic.TextBlock => b.type === 'text')
-    .map((b) => b.text)
-    .join('');
+  const { message, text } = await sendMessage(client, provider, params, signal, onChunk);
   const uses = message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
   const respond = schema ? uses.find((b) => b.name === RESPOND_TOOL) : undefined;
   const calls = uses.filter((b) => b !== respond);

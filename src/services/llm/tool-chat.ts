@@ -4,7 +4,8 @@
 // responseSchema, the parsed JSON or why it does not fit.
 
 import type { AgentMessage, AgentToolCall, AgentToolSpec } from '../../core/runs/agent-io.js';
-import { type ProviderSchema, rootedSchema, schemaProblems, strictSchema } from '../../core/spec/response-schema.js';
+import { type ProviderSchema, schemaProblems } from '../../core/spec/response-schema.js';
+import { providerSchema } from './model-call.js';
 import type { ChunkListener, ResolvedProvider, TokenUsage } from './model-types.js';
 import { toLlmError } from './provider-errors.js';
 
@@ -48,7 +49,7 @@ export async function callToolChat(
   onChunk: ChunkListener = () => {},
 ): Promise<ToolChatReply> {
   const wanted = request.responseSchema;
-  const schema = wanted ? (provider.config.kind === 'openai' ? strictSchema(wanted) : rootedSchema(wanted)) : undefined;
+  const schema = providerSchema(provider, wanted);
   // Loaded on first use, as model-call.ts does: a worker that runs no agent never holds the SDKs.
   const call: WireCall =
     provider.config.kind === 'openai' ? (await import('./tool-chat-openai.js')).openAiToolChat : (await import('./tool-chat-anthropic.js')).anthropicToolChat;
