@@ -1,9 +1,9 @@
 // A person's approval of one `agent` tool call, through the approval machinery of approval.ts:
 // the same pending list, update validator and handler, addressed by task id, iteration and step.
 
-import { condition } from '@temporalio/workflow';
 import type { AgentToolCall } from '../src/core/runs/agent-io.js';
 import { type ApprovalOutput, approvalKey, type PendingApproval, type TaskRunRecord } from '../src/core/runs/run-types.js';
+import { awaitAnswer } from './approval.js';
 import type { RunContext } from './run-context.js';
 
 /** Most characters of the arguments shown in the approval's message. */
@@ -30,18 +30,7 @@ export async function approveToolCall(
     approvers: 'human',
     requestedAt: new Date().toISOString(),
   };
-  ctx.book.approvals.set(key, pending);
-  ctx.updateWaiting();
-  ctx.book.set(record, 'WAITING');
-  ctx.events.record(taskId, iteration, record.attempts, 'waiting', 'info', `waiting for approval of step ${step} (${call.name})`);
-  try {
-    ctx.events.writeNow();
-    await condition(() => ctx.approvalAnswers.has(key));
-  } finally {
-    ctx.book.approvals.delete(key);
-    ctx.updateWaiting();
-    ctx.book.set(record, 'RUNNING');
-  }
+  await awaitAnswer(ctx, key, pending, record, `waiting for approval of step ${step} (${call.name})`);
   const answer = ctx.approvalAnswers.get(key) as ApprovalOutput;
   ctx.events.record(taskId, iteration, record.attempts, 'answered', 'info', `step ${step} ${answer.approved ? 'approved' : 'refused'} by ${answer.by}`);
   return answer;

@@ -41,24 +41,7 @@ export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Fr
   record.digest = approvalConfigDigest({ message: pending.message, approvers: pending.approvers, fields: task.fields, onReject: task.onReject });
   const reused = ctx.restart?.match(key, () => record.digest as string);
   if (reused) return reused.output as ApprovalOutput;
-  ctx.book.approvals.set(key, pending);
-  ctx.updateWaiting();
-  ctx.book.set(record, 'WAITING');
-  ctx.events.record(task.id, frame.iteration, record.attempts, 'waiting', 'info', `waiting for approval (${pending.approvers})`);
-  let answered: boolean;
-  try {
-    // A follower sees the wait while it lasts, not when it ends.
-    ctx.events.writeNow();
-    const hasAnswer = () => ctx.approvalAnswers.has(key);
-    if (timeoutMs === undefined) {
-      await condition(hasAnswer);
-      answered = true;
-    } else answered = await condition(hasAnswer, timeoutMs);
-  } finally {
-    ctx.book.approvals.delete(key);
-    ctx.updateWaiting();
-    ctx.book.set(record, 'RUNNING');
-  }
+  const answered = await awaitAnswer(ctx, key, pending, record, `waiting for approval (${pending.approvers})`, timeoutMs);
   const answer = answered ? ctx.approvalAnswers.get(key) : timeoutAnswer(task);
   // A decision by timeout is a decision: a late answer is told so rather than "nothing waiting".
   if (answer && !answered) ctx.approvalAnswers.set(key, answer);
@@ -71,6 +54,39 @@ export async function runApproval(ctx: RunContext, task: ApprovalTask, frame: Fr
     });
   }
   return answer;
+}
+
+/**
+ * Shows `pending` (get_run, the WAITING search attribute, the task WAITING, a line in the logs
+ * at once) and waits for its answer; false when `timeoutMs` passed first. Approval tasks and an
+ * agent's gated tool calls wait alike.
+ */
+export async function awaitAnswer(
+  ctx: RunContext,
+  key: string,
+  pending: PendingApproval,
+  record: TaskRunRecord,
+  waitingLine: string,
+  timeoutMs?: number,
+): Promise<boolean> {
+  ctx.book.approvals.set(key, pending);
+  ctx.updateWaiting();
+  ctx.book.set(record, 'WAITING');
+  ctx.events.record(pending.taskId, pending.iteration, record.attempts, 'waiting', 'info', waitingLine);
+  try {
+    // A follower sees the wait while it lasts, not when it ends.
+    ctx.events.writeNow();
+    const hasAnswer = () => ctx.approvalAnswers.has(key);
+    if (timeoutMs === undefined) {
+      await condition(hasAnswer);
+      return true;
+    }
+    return await condition(hasAnswer, timeoutMs);
+  } finally {
+    ctx.book.approvals.delete(key);
+    ctx.updateWaiting();
+    ctx.book.set(record, 'RUNNING');
+  }
 }
 
 function answerMessage(answer: ApprovalOutput | undefined, timeout: string | undefined): string {
