@@ -1,31 +1,20 @@
 // Named limits with their size, the runs holding a slot and how many wait.
 
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { LimitList } from '../../../src/adapters/client/weft-client.js';
 import { api, errorText } from '../api.js';
-
-const REFRESH_MS = 5000;
+import { usePolling } from '../polling.js';
 
 export function LimitsPage(props: { onAuthError(error: unknown): void }) {
   const [limits, setLimits] = useState<LimitList['limits']>([]);
   const [error, setError] = useState<string>();
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const load = async () => {
-      try {
-        setLimits((await api().listLimits()).limits);
-      } catch (failure) {
-        setError(errorText(failure));
-        props.onAuthError(failure);
-      }
-      if (!stopped) timer = setTimeout(load, REFRESH_MS);
-    };
-    void load();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
+  usePolling(async () => {
+    try {
+      setLimits((await api().listLimits()).limits);
+    } catch (failure) {
+      setError(errorText(failure));
+      props.onAuthError(failure);
+    }
   }, []);
   return (
     <section>

@@ -2,14 +2,13 @@
 // stream of the list; a run's own page is live), and keyboard-navigable: arrow keys move between
 // rows, Enter opens one.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { RunList } from '../../../src/adapters/client/weft-client.js';
 import { api, errorText } from '../api.js';
+import { usePolling } from '../polling.js';
 import { navigate } from '../router.js';
 import { formatTime } from '../time.js';
 
-/** How often the list is read again while the page is open (ms). */
-const REFRESH_MS = 5000;
 const STATES = ['', 'QUEUED', 'RUNNING', 'WAITING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'TERMINATED'] as const;
 
 export function RunsList(props: { onAuthError(error: unknown): void }) {
@@ -19,28 +18,21 @@ export function RunsList(props: { onAuthError(error: unknown): void }) {
   const [error, setError] = useState<string>();
   const rows = useRef<HTMLTableSectionElement>(null);
 
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async () => {
+  usePolling(
+    async (current) => {
       try {
         const list = await api().listRuns({ ...(flow ? { flow } : {}), ...(state ? { state: state as never } : {}), limit: 100 });
-        if (!stopped) {
+        if (current()) {
           setRuns(list.runs);
           setError(undefined);
         }
       } catch (failure) {
-        if (!stopped) setError(errorText(failure));
+        if (current()) setError(errorText(failure));
         props.onAuthError(failure);
       }
-      if (!stopped) timer = setTimeout(load, REFRESH_MS);
-    };
-    void load();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [flow, state]);
+    },
+    [flow, state],
+  );
 
   const onKey = (event: KeyboardEvent) => {
     const row = (event.target as Element).closest('tr');
