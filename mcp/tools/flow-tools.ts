@@ -9,13 +9,12 @@ import { scriptTaskPaths } from '../../src/core/spec/flow-tasks.js';
 import { taskTypeDetail, taskTypeSummaries } from '../../src/core/spec/task-catalog.js';
 import { allTaskTypeNames, isKnownTaskType } from '../../src/core/task-types/registry.js';
 import { checkFlow } from '../../src/services/flow-service.js';
-import { checkAgentFlowTools } from '../../src/services/flows/agent-tool-check.js';
+import { checkFlowTools } from '../../src/services/flows/tool-checks.js';
 import type { McpServerCatalog } from '../../src/services/mcp-client/client-pool.js';
-import { checkMcpTasks } from '../../src/services/mcp-client/flow-check.js';
 import { assertUpstreamsReadable, flowTriggerWarnings } from '../../src/services/triggers/flow-triggers.js';
 import { type McpAccess, namespaceAllowed } from '../access.js';
 import { cutText, FLOW_SOURCE_BYTES } from '../budget.js';
-import { defineTool } from '../tool-registry.js';
+import { defineTool, type ToolContext } from '../tool-registry.js';
 import { CursorField, FlowRefField, FlowTextField, limitField } from './tool-fields.js';
 
 const Problem = z.object({ path: z.string(), message: z.string(), hint: z.string().optional(), line: z.number().optional() });
@@ -122,10 +121,9 @@ export const validateFlow = defineTool({
         if (!ctx.access.scriptsAllowed) warnings.push({ path, message: 'is a script task; this session may not save or run script tasks' });
       }
       if (ctx.services.limits) warnings.push(...(await ctx.services.limits.warnings(parsed.flow)));
-      const mcp = await checkMcpTasks(parsed.flow, ctx.services.mcpServers);
-      errors.push(...mcp.errors);
-      warnings.push(...mcp.warnings);
-      errors.push(...(await checkAgentFlowTools(parsed.flow, ctx.services.flows, (namespace) => namespaceAllowed(ctx.access, namespace))));
+      const tools = await checkFlowTools(parsed.flow, toolCheckServices(ctx));
+      errors.push(...tools.errors);
+      warnings.push(...tools.warnings);
     }
     const valid = errors.length === 0;
     const summary = valid
@@ -134,6 +132,11 @@ export const validateFlow = defineTool({
     return { structured: { valid, errors, warnings }, summary };
   },
 });
+
+/** The servers and flows a session's tool checks read, with what this caller may read. */
+function toolCheckServices(ctx: ToolContext) {
+  return { mcpServers: ctx.services.mcpServers, flows: ctx.services.flows, mayRead: (namespace: string) => namespaceAllowed(ctx.access, namespace) };
+}
 
 export const saveFlow = defineTool({
   name: 'save_flow',
@@ -149,11 +152,10 @@ export const saveFlow = defineTool({
       checkFlowAccess(parsed.flow, ctx.access);
       // A flow trigger hands the upstream run's outputs to this flow: only a reader of the upstream may save one.
       assertUpstreamsReadable(parsed.flow, (namespace) => namespaceAllowed(ctx.access, namespace), `namespace ${ctx.access.namespace}`);
-      // A server this process does not have, a tool it lacks, or arguments that do not fit are refused before saving.
-      const mcp = await checkMcpTasks(parsed.flow, ctx.services.mcpServers);
-      // The flows an agent offers as tools are saved and readable by this caller.
-      const tools = await checkAgentFlowTools(parsed.flow, ctx.services.flows, (namespace) => namespaceAllowed(ctx.access, namespace));
-      if (mcp.errors.length || tools.length) throw new FlowValidationError([...mcp.errors, ...tools], 'flow');
+      // A server this process does not have, a tool it lacks, arguments that do not fit, or a
+      // flow tool this caller cannot read are refused before saving.
+      const tools = await checkFlowTools(parsed.flow, toolCheckServices(ctx));
+      if (tools.errors.length) throw new FlowValidationError(tools.errors, 'flow');
     }
     const saved = await ctx.services.flows.save(flow, message);
     const warnings = parsed.valid ? await flowTriggerWarnings(ctx.services.flows, parsed.flow) : [];

@@ -6,11 +6,9 @@ import type { Command } from 'commander';
 import { FlowValidationError, WeftError } from '../../core/errors.js';
 import { decodeUtf8 } from '../../core/spec/document-bounds.js';
 import type { FlowSpec } from '../../core/spec/flow-spec.js';
-import { flowTasks } from '../../core/spec/flow-tasks.js';
 import { flowJsonSchema } from '../../core/spec/json-schema.js';
 import { checkFlow, type FlowService } from '../../services/flow-service.js';
-import { checkAgentFlowTools } from '../../services/flows/agent-tool-check.js';
-import { checkMcpTasks, type McpFlowProblems } from '../../services/mcp-client/flow-check.js';
+import { checkFlowTools, type ToolCheckProblems, usesTools } from '../../services/flows/tool-checks.js';
 import { auditedCommand } from '../../services/security/audit-cli.js';
 import type { ServicesContext } from '../../services/services-context.js';
 import { registerDraftCommand } from './draft-command.js';
@@ -35,22 +33,14 @@ export async function readFlowFile(file: string): Promise<string> {
 }
 
 /**
- * What only this process's MCP servers (WEFT_MCP_SERVERS) and the saved flows can tell, as
- * validate_flow and save_flow check it: an `mcp` task's (or an agent's MCP tools') server not
- * configured here, a missing tool, arguments that do not fit its schema; an agent's flow tool
- * that is not saved. A flow with neither opens nothing. The CLI is the local user: every
- * namespace is theirs to read.
+ * The checks validate_flow and save_flow make with the MCP servers and saved flows at hand,
+ * against this command's own WEFT_MCP_SERVERS and store; the CLI is the local user, who may
+ * read every namespace. A flow with no mcp or agent task opens nothing.
  */
-async function contextProblems(ctx: ServicesContext | undefined, flow: FlowSpec): Promise<McpFlowProblems> {
-  const tasks = [...flowTasks(flow)].map(({ task }) => task);
-  const usesMcp = tasks.some((task) => task.type === 'mcp' || (task.type === 'agent' && task.tools.some((tool) => 'mcp' in tool)));
-  const usesFlows = tasks.some((task) => task.type === 'agent' && task.tools.some((tool) => 'flow' in tool));
-  if (!usesMcp && !usesFlows) return { errors: [], warnings: [] };
-  const check = async (services: ServicesContext): Promise<McpFlowProblems> => {
-    const mcp = usesMcp ? await checkMcpTasks(flow, await services.mcpServers()) : { errors: [], warnings: [] };
-    const flowTools = usesFlows ? await checkAgentFlowTools(flow, await services.flows(), () => true) : [];
-    return { errors: [...mcp.errors, ...flowTools], warnings: mcp.warnings };
-  };
+async function toolProblems(ctx: ServicesContext | undefined, flow: FlowSpec): Promise<ToolCheckProblems> {
+  if (!usesTools(flow)) return { errors: [], warnings: [] };
+  const check = async (services: ServicesContext) =>
+    checkFlowTools(flow, { mcpServers: await services.mcpServers(), flows: await services.flows(), mayRead: () => true });
   return ctx ? check(ctx) : withServices(check);
 }
 
@@ -75,7 +65,7 @@ async function saveFlows(ctx: ServicesContext, path: string, options: SaveOption
   );
   for (const { file, result } of checked) {
     if (!result.valid) continue;
-    const mcp = await contextProblems(ctx, result.flow);
+    const mcp = await toolProblems(ctx, result.flow);
     problems.push(...mcp.errors.map((p) => ({ ...p, message: `${file}: ${p.message}` })));
     for (const warning of mcp.warnings) progress(`warning: ${file}: ${warning.path}: ${warning.message}`);
   }
@@ -156,7 +146,7 @@ export function registerFlowCommands(program: Command): void {
     .action((file: string, options: { json?: boolean }) =>
       runCommand(options, async () => {
         const parsed = checkFlow(await readFlowFile(file));
-        const mcp = parsed.valid ? await contextProblems(undefined, parsed.flow) : { errors: [], warnings: [] };
+        const mcp = parsed.valid ? await toolProblems(undefined, parsed.flow) : { errors: [], warnings: [] };
         const errors = parsed.valid ? mcp.errors : parsed.problems;
         const valid = errors.length === 0;
         const hinted = (p: { message: string; hint?: string }) => `${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`;
