@@ -77,13 +77,15 @@ describe('waiting for Temporal', () => {
     for (const result of [json, text, worker]) assert.doesNotMatch(result.stderr, STACK_LINE);
   });
 
-  it('uses a server that comes up during the wait (run list, and a worker that logs as JSON)', { timeout: 120_000 }, async () => {
+  // The bounds are generous because a loaded CI machine starts the dev server and a worker slowly;
+  // a worker that gave up says so on stderr, which the failure message then shows.
+  it('uses a server that comes up during the wait (run list, and a worker that logs as JSON)', { timeout: 240_000 }, async () => {
     const port = await freePort();
     const dataDir = await workDir('wait-up-');
     const logFile = join(dataDir, 'weft.log');
     const env = { ...process.env, WEFT_DATA_DIR: dataDir, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_NAMESPACE: 'default' };
-    const list = spawnWeft(['run', 'list', '--json', '--temporal-wait', '30'], env);
-    const worker = spawnWeft(['worker', '--temporal-wait', '30'], { ...env, WEFT_TASK_QUEUE: `wait-${port}`, WEFT_LOG_FILE: logFile });
+    const list = spawnWeft(['run', 'list', '--json', '--temporal-wait', '90'], env);
+    const worker = spawnWeft(['worker', '--temporal-wait', '90'], { ...env, WEFT_TASK_QUEUE: `wait-${port}`, WEFT_LOG_FILE: logFile });
     try {
       await waitFor('the commands to say they are waiting', async () => (list.output().includes('waiting for Temporal') ? true : undefined), 30_000);
       await new Promise((r) => setTimeout(r, 2000));
@@ -97,13 +99,14 @@ describe('waiting for Temporal', () => {
       const polling = await waitFor(
         'the worker to log that it polls',
         async () => {
+          if (worker.child.exitCode !== null) throw new Error(`the worker exited with ${worker.child.exitCode}: ${worker.output()}`);
           const records = (await readFile(logFile, 'utf8').catch(() => ''))
             .split('\n')
             .filter(Boolean)
             .map((line) => JSON.parse(line) as { level: number; msg: string; taskQueue?: string; name: string });
           return records.find((r) => r.msg.startsWith('worker polling'));
         },
-        30_000,
+        90_000,
       );
       assert.deepEqual([polling.level, polling.name, polling.taskQueue], [30, 'weft', `wait-${port}`]);
     } finally {
