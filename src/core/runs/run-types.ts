@@ -26,9 +26,9 @@ export interface FlowRunInput {
   /** What started the run, in detail: `run.event` (spec, Triggers); absent: `{}`. */
   event?: Record<string, unknown>;
   /**
-   * Set by a schedule trigger's Temporal Schedule: `flow`, `revision` and `inputs` are then
-   * placeholders, and the run's first step resolves the flow's latest revision and the trigger's
-   * inputs (workflows/fired-run.ts).
+   * Set by a schedule trigger's Temporal Schedule: `inputs` is then a placeholder (and so are
+   * `flow` and `revision` unless `fire.carried`), and the run's first step evaluates the trigger's
+   * `when` and inputs (workflows/fired-run.ts).
    */
   fire?: FireRequest;
   /**
@@ -92,6 +92,12 @@ export interface FireRequest {
   /** `namespace/id` of the flow. */
   flow: string;
   triggerId: string;
+  /**
+   * Set by Schedules written since the start carries the revision it fires: `flow`, `revision`,
+   * `taskDefaults` and `downstream` of the start input are then real, and the run resolves
+   * nothing before its first task. Absent (older Schedules): they are placeholders.
+   */
+  carried?: boolean;
 }
 
 /** What a restricted caller may run, for a whole tree of runs (enters history). */
