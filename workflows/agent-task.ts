@@ -2,12 +2,16 @@
 // `callAgentModel` activity, every MCP tool call its own activity and every flow tool a child
 // run, so each completed step is in history and a worker that dies resumes after the last one
 // (replay hands back what completed; nothing is called twice). Usage adds up over all calls.
+// The output, assembled here, is recorded in history by one last activity, so a restart can
+// reuse a completed agent task without calling the model again.
 
+import { patched } from '@temporalio/workflow';
 import { DEFAULT_AGENT_MAX_STEPS } from '../src/core/agent/agent-tools.js';
 import { AgentMaxStepsError } from '../src/core/errors.js';
 import { renderText, renderValue } from '../src/core/expressions/evaluate.js';
 import type { LlmMessage, LlmUsage } from '../src/core/runs/activity-io.js';
 import type { AgentMessage, AgentModelInput, AgentOutput, AgentStep, AgentToolCall } from '../src/core/runs/agent-io.js';
+import { agentConfigDigest } from '../src/core/runs/restart-digest.js';
 import { type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
 import { parseDuration } from '../src/core/spec/duration.js';
 import type { AgentTask } from '../src/core/spec/flow-spec.js';
@@ -23,12 +27,20 @@ import { TaskFailure } from './task-failure.js';
 const REPAIR_ROUNDS = 1;
 /** Characters of a tool's result kept in the step list. */
 const PREVIEW_CHARS = 500;
+/** Patch id of the recorded output (workflows/README.md, Versioning policy). */
+const AGENT_OUTPUT_RECORDED = 'agent-output-recorded';
+/** The recording activity does nothing but be recorded. */
+const RECORD_MS = 30_000;
 /** Extra time Temporal allows past a model call's own timeout. */
 const TIMEOUT_SLACK_MS = 30_000;
 
 export async function runAgent(ctx: RunContext, task: AgentTask, frame: Frame, record: TaskRunRecord, attempt: number): Promise<AgentOutput> {
   const key = taskRunKey(task.id, frame.iteration);
   const request = firstRequest(ctx, task, frame, attempt);
+  const digest = agentConfigDigest(request, task);
+  // A restart reuses the output of a run that completed this task with the same configuration.
+  const reused = attempt === 1 ? ctx.restart?.match(key, () => digest) : undefined;
+  if (reused) return reused.output as AgentOutput;
   const tools = await resolveToolbox(ctx, task, frame.iteration, key, attempt);
   request.tools = [...tools.values()].map((t) => t.spec);
   const callMs = parseDuration(defaultsOf(ctx.taskDefaults, 'agent').defaultTimeout ?? '5m') ?? 300_000;
@@ -56,7 +68,7 @@ export async function runAgent(ctx: RunContext, task: AgentTask, frame: Frame, r
     addUsage(record, reply.usage);
     add(usage, reply.usage);
     if (reply.toolCalls.length === 0) {
-      if (reply.jsonError === undefined) return { text: reply.text, json: reply.json ?? null, steps, usage };
+      if (reply.jsonError === undefined) return recorded(ctx, key, attempt, digest, { text: reply.text, json: reply.json ?? null, steps, usage });
       if (repairs++ >= REPAIR_ROUNDS) {
         throw new TaskFailure(task.id, frame.iteration, {
           type: 'LlmInvalidOutputError',
@@ -78,6 +90,15 @@ export async function runAgent(ctx: RunContext, task: AgentTask, frame: Frame, r
     request.messages.push({ role: 'assistant', content: reply.text, toolCalls: reply.toolCalls });
     for (const toolCall of reply.toolCalls) await runStep(ctx, tools, toolCall, place, steps, request.messages);
   }
+}
+
+/**
+ * The completed output, recorded in history first (RecordedTaskOutput). Runs started before the
+ * record existed replay without it: the patch marker is only in histories that have it.
+ */
+async function recorded(ctx: RunContext, key: string, attempt: number, digest: string, output: AgentOutput): Promise<AgentOutput> {
+  if (patched(AGENT_OUTPUT_RECORDED)) await ctx.activities(key, attempt, `${key}: output recorded`, RECORD_MS).recordTaskOutput({ digest, output });
+  return output;
 }
 
 /** One tool call, in order: a step of the output, and a result in the model's next request. */

@@ -20,6 +20,8 @@ import {
   type FlowRunInput,
   type FlowRunResult,
   type PendingApproval,
+  RECORD_TASK_OUTPUT_ACTIVITY,
+  type RecordedTaskOutput,
   type RunRights,
   type RunState,
   type StoredOutputRef,
@@ -657,21 +659,34 @@ export class RunService {
   }
 }
 
-/** The activity result of a task run's last attempt in history; undefined when it has none. */
+/**
+ * The activity result of a task run's last attempt in history (for an agent task, the output its
+ * `recordTaskOutput` activity holds); undefined when it has none.
+ */
 async function outputInHistory(
   events: Parameters<typeof timelineFromHistory>[0],
   key: string,
   converter: LoadedDataConverter,
 ): Promise<TaskOutputResult | undefined> {
   const prefix = `${key}#`;
-  let scheduled: { id: number; attempt: number } | undefined;
+  let scheduled: { id: number; attempt: number; recorded?: unknown } | undefined;
   for (const event of events) {
-    const activityId = event.activityTaskScheduledEventAttributes?.activityId;
+    const attributes = event.activityTaskScheduledEventAttributes;
+    const activityId = attributes?.activityId;
     if (!activityId?.startsWith(prefix)) continue;
     const attempt = Number(activityId.slice(prefix.length));
-    if (!scheduled || attempt > scheduled.attempt) scheduled = { id: Number(event.eventId), attempt };
+    if (!scheduled || attempt > scheduled.attempt)
+      scheduled = {
+        id: Number(event.eventId),
+        attempt,
+        ...(attributes?.activityType?.name === RECORD_TASK_OUTPUT_ACTIVITY ? { recorded: attributes.input?.payloads } : {}),
+      };
   }
   if (!scheduled) return undefined;
+  if (scheduled.recorded) {
+    const [input] = await historyValues(converter, scheduled.recorded as unknown[]);
+    return { found: true, output: (input as RecordedTaskOutput).output };
+  }
   const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === scheduled.id);
   const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
   if (!payload) return undefined;

@@ -357,6 +357,43 @@ tasks:
     assert.match(errors[2]?.message ?? '', /names "launch", which is not one of the task's tools/);
   });
 
+  it('is reused by a restart once it completed: the model and its tools are not called again, and a changed prompt runs it again', async () => {
+    const from = fake.calls.length;
+    fake.answer((call) =>
+      call.toolResults.length === 0
+        ? { toolCalls: [{ name: 'greet', arguments: { name: 'Ada' } }], usage: { input: 10, output: 1 } }
+        : { text: 'Ada is greeted.', usage: { input: 20, output: 2 } },
+    );
+    const yaml = (prompt: string) =>
+      agentFlow('restartable', 'openai', '  - { id: after, type: set, values: { said: "{{ outputs.helper.text }}" } }').replace(
+        'prompt: Greet Ada, then add 40 and 2.',
+        `prompt: ${prompt}`,
+      );
+    const original = await closed(await start(yaml('Greet Ada.')));
+    assert.equal(original.state, 'COMPLETED', JSON.stringify(original.error));
+    assert.equal(callsOf(from).length, 2);
+
+    const restarted = await runs.restartRun({ runId: original.runId, fromTask: 'after' });
+    assert.deepEqual(restarted.reusable, ['helper']);
+    const again = await closed(restarted.runId);
+    assert.equal(again.state, 'COMPLETED', JSON.stringify(again.error));
+    assert.equal(callsOf(from).length, 2, 'the restart called the model no more');
+    const helper = again.tasks.find((t) => t.id === 'helper');
+    assert.equal(helper?.reusedFrom, original.runId);
+    assert.equal(helper?.usage, undefined, 'a reused task spent no tokens');
+    assert.deepEqual(again.outputs?.answer, original.outputs?.answer);
+    const greets = (await runs.list({ flow: 'tools/greet', limit: 200 })).runs.filter((r) => r.runId.startsWith(`${restarted.runId}.`));
+    assert.deepEqual(greets, [], 'the flow tool started no child run in the restart');
+
+    // The saved flow with another prompt renders another configuration: the agent runs again.
+    await flows.save(yaml('Greet Ada, please.'));
+    const latest = await runs.restartRun({ runId: original.runId, fromTask: 'after', revision: 'latest' });
+    const rerun = await closed(latest.runId);
+    assert.equal(rerun.state, 'COMPLETED', JSON.stringify(rerun.error));
+    assert.equal(rerun.tasks.find((t) => t.id === 'helper')?.reusedFrom, undefined);
+    assert.equal(callsOf(from).length, 4, 'the changed agent called the model again');
+  });
+
   it("answers list_task_types for agent with its fields and the MCP servers, and validate_flow with an agent's problems", async () => {
     const ctx = {
       services: { mcpServers: pool, flows } as unknown as McpServices,

@@ -100,6 +100,20 @@ export interface FireRequest {
   carried?: boolean;
 }
 
+/**
+ * The input of the `recordTaskOutput` activity, which an `agent` task schedules once it
+ * completed (activity id `<task run key>#<attempt>`): its output is assembled in workflow code,
+ * so this is how history holds it for a restart and for `get_task_output` of a closed run.
+ */
+export interface RecordedTaskOutput {
+  /** agentConfigDigest of the configuration the task ran with (restart-digest.ts). */
+  digest: string;
+  output: unknown;
+}
+
+/** Activity type of RecordedTaskOutput. */
+export const RECORD_TASK_OUTPUT_ACTIVITY = 'recordTaskOutput';
+
 /** What a restricted caller may run, for a whole tree of runs (enters history). */
 export interface RunRights {
   /** Who started the top run, for messages and logs: `key:<prefix>`. */
