@@ -52,6 +52,10 @@ import { cutText } from './text-budget.js';
 const MAX_RUN_PAGE = 200;
 /** How long a start waits for a run under a concurrency limit to learn whether it runs or waits (ms). */
 const ADMISSION_WAIT_MS = 5000;
+/** How long a read of a running run waits for a worker to answer before it reads history instead (ms). */
+const LIVE_QUERY_MS = 5000;
+/** `waitingFor` of a running run no worker answered for. */
+const NO_WORKER_ANSWERED = `a worker: none answered within ${LIVE_QUERY_MS / 1000} s (start one with weft worker or weft server); tasks are read from history, I/O tasks only`;
 /** How long `cancel` waits for the run to close before answering that cancellation is requested (ms). */
 const CANCEL_WAIT_MS = 2000;
 /** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/child-run.ts). */
@@ -344,7 +348,18 @@ export class RunService {
       ...(description.closeTime ? { endedAt: description.closeTime.toISOString() } : {}),
     };
     if (status === 'RUNNING') {
-      const live = await getRunningView(this.client, runId);
+      const live = await this.client.connection
+        .withDeadline(Date.now() + LIVE_QUERY_MS, () => getRunningView(this.client, runId))
+        .catch((error: unknown) => {
+          if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
+          return undefined;
+        });
+      if (!live) {
+        // No worker answered (all stopped, or busy past the bound): say so, and show what history knows.
+        const attributes = description.typedSearchAttributes;
+        const state = attributes.get(WEFT_QUEUED) ? 'QUEUED' : attributes.get(WEFT_WAITING) ? 'WAITING' : 'RUNNING';
+        return { ...base, state, tasks: timelineFromHistory(events), approvals: [], waitingFor: NO_WORKER_ANSWERED };
+      }
       // The query can answer after the last task but before Temporal closes the run: until
       // Temporal says the run is closed, it is running (or waiting, or queued).
       const state = live.state === 'WAITING' || live.state === 'QUEUED' ? live.state : 'RUNNING';
