@@ -52,8 +52,11 @@ import { cutText } from './text-budget.js';
 const MAX_RUN_PAGE = 200;
 /** How long a start waits for a run under a concurrency limit to learn whether it runs or waits (ms). */
 const ADMISSION_WAIT_MS = 5000;
-/** How long a read of a running run waits for a worker to answer before it reads history instead (ms). */
-const LIVE_QUERY_MS = 5000;
+/**
+ * How long a read of a running run waits for a worker to answer before it reads history instead
+ * (ms): long enough for a busy worker, short enough that a page on a run without one does not hang.
+ */
+const LIVE_QUERY_MS = 10_000;
 /** `waitingFor` of a running run no worker answered for. */
 const NO_WORKER_ANSWERED = `a worker: none answered within ${LIVE_QUERY_MS / 1000} s (start one with weft worker or weft server); tasks are read from history, I/O tasks only`;
 /** How long `cancel` waits for the run to close before answering that cancellation is requested (ms). */
@@ -169,6 +172,20 @@ export class RunService {
   /** Where the run is shown in the Temporal Web UI. */
   uiUrl(runId: string): string {
     return `${this.uiBaseUrl}/namespaces/${encodeURIComponent(this.client.options.namespace)}/workflows/${encodeURIComponent(runId)}`;
+  }
+
+  /**
+   * The worker's view of a running run; undefined when none answers within LIVE_QUERY_MS. The
+   * task queue's poller list cannot tell a dead worker from a live one sooner: a worker that
+   * died stays listed for a minute or so, and Temporal says "no poller" after about 30 s.
+   */
+  private async liveView(runId: string): Promise<Awaited<ReturnType<typeof getRunningView>> | undefined> {
+    return this.client.connection
+      .withDeadline(Date.now() + LIVE_QUERY_MS, () => getRunningView(this.client, runId))
+      .catch((error: unknown) => {
+        if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
+        return undefined;
+      });
   }
 
   /** Whether Temporal has closed the run (cheap: one describe call, no history). */
@@ -348,12 +365,7 @@ export class RunService {
       ...(description.closeTime ? { endedAt: description.closeTime.toISOString() } : {}),
     };
     if (status === 'RUNNING') {
-      const live = await this.client.connection
-        .withDeadline(Date.now() + LIVE_QUERY_MS, () => getRunningView(this.client, runId))
-        .catch((error: unknown) => {
-          if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
-          return undefined;
-        });
+      const live = await this.liveView(runId);
       if (!live) {
         // No worker answered (all stopped, or busy past the bound): say so, and show what history knows.
         const attributes = description.typedSearchAttributes;

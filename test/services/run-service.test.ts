@@ -185,9 +185,9 @@ describe('run service on a real Temporal server', () => {
     // A running run whose worker is gone: no hang, the state, what history knows, and why.
     const asked = Date.now();
     const orphan = await runs.get(sleeping.runId);
-    assert.ok(Date.now() - asked < 15_000, `the read took ${Date.now() - asked} ms`);
+    assert.ok(Date.now() - asked < 20_000, `the read took ${Date.now() - asked} ms`);
     assert.equal(orphan.state, 'RUNNING');
-    assert.match(orphan.waitingFor ?? '', /^a worker: none answered within 5 s/);
+    assert.match(orphan.waitingFor ?? '', /^a worker: none answered within 10 s/);
     assert.deepEqual(
       orphan.tasks.map((t) => [t.id, t.state]),
       [['get', 'COMPLETED']],
