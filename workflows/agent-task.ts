@@ -7,7 +7,7 @@
 
 import { patched } from '@temporalio/workflow';
 import { DEFAULT_AGENT_MAX_STEPS } from '../src/core/agent/agent-tools.js';
-import { AgentMaxStepsError } from '../src/core/errors.js';
+import { AgentCostCeilingError, AgentCostUnknownError, AgentMaxStepsError } from '../src/core/errors.js';
 import { renderText, renderValue } from '../src/core/expressions/evaluate.js';
 import type { LlmMessage, LlmUsage } from '../src/core/runs/activity-io.js';
 import type { AgentMessage, AgentModelInput, AgentOutput, AgentStep, AgentToolCall } from '../src/core/runs/agent-io.js';
@@ -67,6 +67,7 @@ export async function runAgent(ctx: RunContext, task: AgentTask, frame: Frame, r
     });
     addUsage(record, reply.usage);
     add(usage, reply.usage);
+    if (task.maxCostUsd !== undefined && reply.usage.costUsd === undefined) throw new AgentCostUnknownError(key, reply.model ?? request.model);
     if (reply.toolCalls.length === 0) {
       if (reply.jsonError === undefined) return recorded(ctx, key, attempt, digest, { text: reply.text, json: reply.json ?? null, steps, usage });
       if (repairs++ >= REPAIR_ROUNDS) {
@@ -81,6 +82,9 @@ export async function runAgent(ctx: RunContext, task: AgentTask, frame: Frame, r
       );
       continue;
     }
+    // The answer is kept even past the ceiling (that money is spent); more tool calls are not.
+    if (task.maxCostUsd !== undefined && (usage.costUsd ?? 0) >= task.maxCostUsd)
+      throw new AgentCostCeilingError(key, task.maxCostUsd, usage.costUsd ?? 0, call);
     if (steps.length + reply.toolCalls.length > maxSteps)
       throw new AgentMaxStepsError(
         key,

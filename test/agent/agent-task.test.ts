@@ -79,6 +79,8 @@ describe('agent tasks', () => {
       settings: loadLlmSettings({
         OPENAI_BASE_URL: fake.openaiUrl,
         ANTHROPIC_BASE_URL: fake.url,
+        // $1 per 1,000 tokens either way: only the cost-ceiling test uses this model.
+        WEFT_LLM_PRICES: JSON.stringify({ 'priced-model': { input: 1000, output: 1000 } }),
         WEFT_LLM_PROVIDERS: JSON.stringify({
           plainopenai: { kind: 'openai', baseUrl: fake.openaiUrl, stream: false },
           plainanthropic: { kind: 'anthropic', baseUrl: fake.url, stream: false },
@@ -355,6 +357,34 @@ tasks:
     assert.match(errors[0]?.message ?? '', /MCP server "nowhere" is not configured in this process/);
     assert.match(errors[1]?.message ?? '', /has no tool "no-such-tool"/);
     assert.match(errors[2]?.message ?? '', /names "launch", which is not one of the task's tools/);
+  });
+
+  it('stops at maxCostUsd instead of calling tools again, keeps an answer that came past it, and refuses a model with no price', async () => {
+    let from = fake.calls.length;
+    // Each call costs $0.10 (100 tokens at $1 per 1,000): the third reaches a ceiling of $0.25.
+    fake.answer(() => ({ toolCalls: [{ name: 'echo', arguments: { message: 'again' } }], usage: { input: 50, output: 50 } }));
+    const priced = (id: string, extra: string) => agentFlow(id, 'openai').replace('model: tool-model', `model: priced-model\n    ${extra}`);
+    const stopped = await closed(await start(priced('ceiling', 'maxCostUsd: 0.25')));
+    assert.equal(stopped.state, 'FAILED');
+    assert.equal(stopped.error?.type, 'AgentCostCeilingError');
+    assert.match(stopped.error?.message ?? '', /spent about \$0\.3000 in 3 model call\(s\), reaching its maxCostUsd of \$0\.25/);
+    assert.equal(callsOf(from).length, 3, 'no model call after the ceiling');
+    assert.equal(stopped.tasks.find((t) => t.id === 'helper')?.attempts, 1, 'the ceiling is never retried');
+
+    from = fake.calls.length;
+    fake.answer((call) =>
+      call.toolResults.length === 0
+        ? { toolCalls: [{ name: 'echo', arguments: { message: 'once' } }], usage: { input: 150, output: 150 } }
+        : { text: 'done', usage: { input: 150, output: 150 } },
+    );
+    const answered = await closed(await start(priced('ceiling-answer', 'maxCostUsd: 0.5')));
+    assert.equal(answered.state, 'COMPLETED', JSON.stringify(answered.error));
+    assert.equal((answered.outputs?.answer as AgentOutput).text, 'done', 'the answer that went past the ceiling is kept');
+    assert.equal(callsOf(from).length, 2);
+
+    const unpriced = await closed(await start(agentFlow('ceiling-unpriced', 'openai').replace('model: tool-model', 'model: tool-model\n    maxCostUsd: 1')));
+    assert.equal(unpriced.error?.type, 'AgentCostUnknownError');
+    assert.match(unpriced.error?.message ?? '', /model tool-model has no price/);
   });
 
   it('is reused by a restart once it completed: the model and its tools are not called again, and a changed prompt runs it again', async () => {
