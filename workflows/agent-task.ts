@@ -12,7 +12,7 @@ import { renderText, renderValue } from '../src/core/expressions/evaluate.js';
 import type { LlmMessage, LlmUsage } from '../src/core/runs/activity-io.js';
 import type { AgentMessage, AgentModelInput, AgentOutput, AgentStep, AgentToolCall } from '../src/core/runs/agent-io.js';
 import { agentConfigDigest } from '../src/core/runs/restart-digest.js';
-import { type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
+import { type AgentStepRecord, type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
 import { parseDuration } from '../src/core/spec/duration.js';
 import type { AgentTask } from '../src/core/spec/flow-spec.js';
 import { defaultsOf } from '../src/core/task-types/run-defaults.js';
@@ -114,7 +114,12 @@ async function runStep(
   steps: AgentStep[],
   messages: AgentMessage[],
 ): Promise<void> {
-  const result = await callAgentTool(ctx, tools, toolCall, { ...place, step: steps.length + 1 });
+  const step: AgentStepRecord = { step: steps.length + 1, tool: toolCall.name, state: 'RUNNING', startedAt: new Date().toISOString() };
+  place.record.steps ??= [];
+  place.record.steps.push(step);
+  const result = await callAgentTool(ctx, tools, toolCall, { ...place, step: step.step });
+  step.state = result.ok ? 'COMPLETED' : 'FAILED';
+  step.endedAt = new Date().toISOString();
   steps.push({ tool: toolCall.name, arguments: toolCall.arguments, ok: result.ok, resultPreview: result.content.slice(0, PREVIEW_CHARS) });
   messages.push({ role: 'tool', callId: toolCall.id, name: toolCall.name, content: result.content, ...(result.ok ? {} : { isError: true }) });
 }

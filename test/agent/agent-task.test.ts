@@ -157,6 +157,15 @@ describe('agent tasks', () => {
       assert.deepEqual(output.usage, { inputTokens: 600, outputTokens: 60 });
       const task = detail.tasks.find((t) => t.id === 'helper');
       assert.deepEqual(task?.usage, { inputTokens: 600, outputTokens: 60 });
+      // The tool calls are the agent's nested entries in the timeline.
+      assert.deepEqual(
+        task?.steps?.map((s) => [s.step, s.tool, s.state, s.endedAt !== undefined && Date.parse(s.endedAt) >= Date.parse(s.startedAt)]),
+        [
+          [1, 'greet', 'COMPLETED', true],
+          [2, 'get-sum', 'COMPLETED', true],
+          [3, 'echo', 'COMPLETED', true],
+        ],
+      );
       const calls = callsOf(from);
       assert.equal(calls.length, 3);
       assert.deepEqual(calls[0]?.tools.sort(), ['echo', 'get-sum', 'greet']);
@@ -234,6 +243,11 @@ describe('agent tasks', () => {
         30_000,
       );
       assert.equal(pending.step, 1);
+      assert.deepEqual(
+        (await runs.get(runId)).tasks.find((t) => t.id === 'helper')?.steps?.map((s) => [s.step, s.tool, s.state]),
+        [[1, 'get-sum', 'WAITING']],
+        'the step waits for its approval in the timeline',
+      );
       assert.equal(pending.approvers, 'human');
       assert.match(pending.message, /get-sum/);
       await assert.rejects(
@@ -245,6 +259,7 @@ describe('agent tasks', () => {
       assert.equal(detail.state, 'COMPLETED', JSON.stringify(detail.error));
       const output = detail.outputs?.answer as AgentOutput;
       assert.equal(output.steps[0]?.ok, approved);
+      assert.equal(detail.tasks.find((t) => t.id === 'helper')?.steps?.[0]?.state, approved ? 'COMPLETED' : 'FAILED');
       const result = callsOf(from)[1]?.toolResults[0];
       assert.equal(result?.isError, !approved);
       if (approved) assert.match(result?.content ?? '', /3/);

@@ -341,10 +341,13 @@ function cachedFromText(task: RunDetail['tasks'][number]): string {
 
 function describeRun(view: RunDetail): string {
   const lines = [`${view.state} ${view.runId}${view.flow ? ` (${view.flow}${view.revision ? ` rev ${view.revision}` : ''})` : ''}`];
-  for (const task of view.tasks.filter((t) => !t.iteration))
+  for (const task of view.tasks.filter((t) => !t.iteration)) {
     lines.push(
       `  ${task.state.padEnd(9)} ${task.id}${task.attempts > 1 ? ` (${task.attempts} attempts)` : ''}${cachedFromText(task)}${task.reusedFrom ? ` (reused from ${task.reusedFrom})` : ''}`,
     );
+    // An agent's tool calls, nested under it.
+    for (const step of task.steps ?? []) lines.push(`    ${step.state.padEnd(9)} step ${step.step}: ${step.tool}`);
+  }
   if (view.restartOf) lines.push(`  restart of ${view.restartOf}`);
   if (view.restarts?.length) lines.push(`  restarted as ${view.restarts.join(', ')}`);
   for (const approval of view.approvals)

@@ -164,6 +164,19 @@ export interface TaskRunRecord {
   cachedFrom?: CacheOrigin;
   /** While QUEUED: the named limit the task waits for. */
   waitingFor?: string;
+  /** An agent task's tool calls so far, in order: the timeline's nested entries. */
+  steps?: AgentStepRecord[];
+}
+
+/** One tool call of an agent task in its task run (enters history with the run's timeline). */
+export interface AgentStepRecord {
+  /** The call's number in the agent's `steps`, from 1. */
+  step: number;
+  tool: string;
+  /** WAITING while a person's approval is pending; FAILED when the model was given an error result. */
+  state: 'RUNNING' | 'WAITING' | 'COMPLETED' | 'FAILED';
+  startedAt: string;
+  endedAt?: string;
 }
 
 /** Where a cache entry came from: the run and task run that stored it, and when (ISO 8601; enters history). */
