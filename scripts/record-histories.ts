@@ -78,7 +78,16 @@ async function main(): Promise<void> {
     // The cases call an HTTP server on loopback, which http tasks may not reach by default.
     egress: egressPolicyFromEnv([], { WEFT_HTTP_ALLOWED_HOSTS: '127.0.0.1' }),
   });
-  const running = worker.run();
+  // The worker group of the `worker-groups` case: activities of tasks with `queue: gpu` only.
+  const gpuWorker = await createWeftWorker({
+    connection,
+    store,
+    taskQueue: 'record',
+    queue: 'gpu',
+    dataDir: work,
+    egress: egressPolicyFromEnv([], { WEFT_HTTP_ALLOWED_HOSTS: '127.0.0.1' }),
+  });
+  const running = Promise.all([worker.run(), gpuWorker.run()]);
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   // A saved flow whose flow trigger listens to the `flow-trigger` case: that run's last step starts it.
   await new FlowService(store).save(
@@ -187,6 +196,18 @@ tasks:
       ),
       fired: 'tick',
     },
+    // A flow-level queue, a task back on Weft's own queue, and a parallel's queue passed to its
+    // tasks: the activities of the first and third go to task queue record/gpu (patch worker-groups).
+    'worker-groups': {
+      spec: flow(`
+id: worker-groups
+queue: gpu
+tasks:
+  - { id: train, type: http, url: "${base}/train" }
+  - { id: plain, type: http, url: "${base}/plain", queue: default }
+  - { id: fan, type: parallel, tasks: [{ id: more, type: http, url: "${base}/more" }, { id: note, type: log, message: hi }] }
+`),
+    },
     // The run's end fires the flow trigger of `lib/listener` (one local activity, workflows/flow-trigger-fire.ts).
     'flow-trigger': {
       spec: flow(`id: flow-trigger\ntasks:\n  - { id: make, type: set, values: { rows: 3 } }\noutputs: { rows: "{{ outputs.make.rows }}" }\n`),
@@ -233,6 +254,7 @@ tasks:
     }
   } finally {
     worker.shutdown();
+    gpuWorker.shutdown();
     await running;
     await connection.close();
     await store.close();
