@@ -121,6 +121,8 @@ export const validateFlow = defineTool({
         if (!ctx.access.scriptsAllowed) warnings.push({ path, message: 'is a script task; this session may not save or run script tasks' });
       }
       if (ctx.services.limits) warnings.push(...(await ctx.services.limits.warnings(parsed.flow)));
+      // Temporal is asked only about a flow with worker groups.
+      warnings.push(...(await ctx.services.runs.queueWarnings(parsed.flow)));
       const tools = await checkFlowTools(parsed.flow, toolCheckServices(ctx));
       errors.push(...tools.errors);
       warnings.push(...tools.warnings);

@@ -1,0 +1,151 @@
+// Worker groups end to end: a default worker process and one started with `weft worker --queue
+// gpu`. A task with `queue: gpu` runs only on the gpu worker, the others only on the default one,
+// as each task run's `worker` shows; with no gpu worker up, the task waits PENDING for one, and
+// validate_flow, run_flow, `weft flow validate` and the run service warn that none polls the queue.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { TaskRunRecord } from '../../src/core/runs/run-types.js';
+import { FlowService } from '../../src/services/flow-service.js';
+import { RunService } from '../../src/services/run-service.js';
+import { livePollers } from '../../src/services/temporal/store-identity.js';
+import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import { connectStdio, type StdioSession, WEFT_BIN, weftEnv } from '../helpers/mcp-clients.js';
+import { createTestEnv, flowFrom, type TestEnv } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
+
+const run = promisify(execFile);
+
+describe('worker groups across worker processes', () => {
+  let env: TestEnv;
+  let http: TestHttpServer;
+  let runs: RunService;
+  let flows: FlowService;
+  let mcp: StdioSession;
+  let plain: WorkerProcess;
+  let gpu: WorkerProcess | undefined;
+  const workers: WorkerProcess[] = [];
+  let yaml: string;
+
+  const pollers = (taskQueue: string, kind: 'workflow' | 'activity') => livePollers(env.client.workflowService, 'default', taskQueue, kind);
+  const task = (tasks: TaskRunRecord[], id: string) => {
+    const found = tasks.find((t) => t.id === id);
+    assert.ok(found, `no task run ${id} in ${JSON.stringify(tasks)}`);
+    return found;
+  };
+
+  before(async () => {
+    env = await createTestEnv({ startWorker: false });
+    http = await startHttpServer();
+    http.route('/', (req, res) => json(res, 200, { path: req.url }));
+    flows = new FlowService(env.store);
+    runs = new RunService(env.client, flows, env.taskQueue);
+    yaml = `id: groups\nnamespace: test\ndescription: a task for the gpu group and one for the rest\ntasks:\n  - { id: prepare, type: http, url: "${http.url}/cpu" }\n  - { id: train, type: http, url: "${http.url}/gpu", queue: gpu }\n`;
+    await flows.save(yaml);
+    plain = spawnWorker({ WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir });
+    workers.push(plain);
+    await waitFor('the default worker to poll', async () => ((await pollers(env.taskQueue, 'workflow')).length ? true : undefined), 60_000, 250);
+    mcp = await connectStdio(env);
+  });
+  after(async () => {
+    await mcp?.close();
+    for (const worker of workers) await worker.kill();
+    await env.close();
+    await http.close();
+  });
+
+  it('warns in validate_flow, weft flow validate and the run service when no worker polls the queue', { timeout: 60_000 }, async () => {
+    const gpuQueue = `${env.taskQueue}/gpu`;
+    const warnings = await runs.queueWarnings(flowFrom(yaml));
+    assert.deepEqual(warnings, [
+      {
+        path: 'tasks[1]',
+        message: `no worker polls queue gpu (Temporal task queue ${gpuQueue}): tasks[1] would wait PENDING until one starts`,
+        hint: 'start one with: weft worker --queue gpu',
+      },
+    ]);
+    const validated = (await mcp.client.callTool({ name: 'validate_flow', arguments: { flow: yaml } })) as CallToolResult;
+    const structured = validated.structuredContent as { valid: boolean; warnings: Array<{ path: string; message: string }> };
+    assert.equal(structured.valid, true);
+    assert.ok(
+      structured.warnings.some((w) => w.path === 'tasks[1]' && w.message.includes('no worker polls queue gpu')),
+      JSON.stringify(structured.warnings),
+    );
+    const file = join(env.dataDir, 'groups.yaml');
+    await writeFile(file, yaml);
+    const cli = await run(process.execPath, [WEFT_BIN, 'flow', 'validate', file], { env: weftEnv(env) });
+    assert.match(cli.stdout, /valid \(test\/groups\)/);
+    assert.match(cli.stdout, /warning: .*groups\.yaml: tasks\[1\]: no worker polls queue gpu .*\(hint: start one with: weft worker --queue gpu\)/);
+  });
+
+  it('keeps the gpu task PENDING for a worker of its queue, then runs it on the gpu worker alone', { timeout: 180_000 }, async () => {
+    const started = (await mcp.client.callTool({ name: 'run_flow', arguments: { flow: 'test/groups' } })) as CallToolResult;
+    const { runId } = started.structuredContent as { runId: string };
+    const said = (started.content as Array<{ text: string }>).map((c) => c.text).join('\n');
+    assert.match(said, /warning: tasks\[1\]: no worker polls queue gpu/);
+    const waiting = await waitFor(
+      'the train task to wait for a gpu worker',
+      async () => {
+        const detail = await runs.get(runId);
+        return task(detail.tasks, 'train').state === 'PENDING' ? detail : undefined;
+      },
+      60_000,
+      250,
+    );
+    assert.equal(waiting.state, 'RUNNING');
+    assert.equal(task(waiting.tasks, 'train').waitingFor, 'a worker on queue gpu');
+    assert.equal(task(waiting.tasks, 'prepare').state, 'COMPLETED');
+    assert.match(task(waiting.tasks, 'prepare').worker ?? '', new RegExp(`^weft ${plain.child.pid}@\\S+$`));
+    assert.ok(!http.requests.some((r) => r.url === '/gpu'), 'the default worker did not run the gpu task');
+    // Still waiting a while later: no worker but a gpu one takes it.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(task((await runs.get(runId)).tasks, 'train').state, 'PENDING');
+
+    gpu = spawnWorker({ WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir }, ['--queue', 'gpu']);
+    workers.push(gpu);
+    const done = await waitFor(
+      'the run to complete once the gpu worker is up',
+      async () => {
+        const detail = await runs.get(runId);
+        return detail.state === 'RUNNING' ? undefined : detail;
+      },
+      120_000,
+      250,
+    );
+    assert.equal(done.state, 'COMPLETED', JSON.stringify(done.error));
+    const train = task(done.tasks, 'train');
+    assert.equal(train.waitingFor, undefined);
+    assert.match(train.worker ?? '', new RegExp(`^weft ${gpu.child.pid}@\\S+ queue=gpu$`));
+    assert.match(task(done.tasks, 'prepare').worker ?? '', new RegExp(`^weft ${plain.child.pid}@\\S+$`));
+    assert.deepEqual(await runs.queueWarnings(flowFrom(yaml)), []);
+  });
+
+  it('never hands the default queue to a --queue gpu worker, nor gpu work to the default one', { timeout: 120_000 }, async () => {
+    assert.ok(gpu, 'the gpu worker started in the previous test');
+    const gpuPid = String(gpu.child.pid);
+    const ownQueue = [...(await pollers(env.taskQueue, 'workflow')), ...(await pollers(env.taskQueue, 'activity'))];
+    assert.ok(ownQueue.length > 0 && ownQueue.every((identity) => !identity.startsWith(`weft ${gpuPid}@`)), ownQueue.join('; '));
+    const gpuPollers = await pollers(`${env.taskQueue}/gpu`, 'activity');
+    assert.ok(gpuPollers.length > 0 && gpuPollers.every((identity) => identity.startsWith(`weft ${gpuPid}@`)), gpuPollers.join('; '));
+    // Many tasks at once, both groups: each lands on its own group's worker only.
+    await flows.save(
+      `id: mixed\nnamespace: test\nqueue: gpu\ntasks:\n  - id: fan\n    type: parallel\n    tasks:\n${[0, 1, 2, 3]
+        .map((i) => `      - { id: g${i}, type: http, url: "${http.url}/g${i}" }\n      - { id: c${i}, type: http, url: "${http.url}/c${i}", queue: default }`)
+        .join('\n')}\n`,
+    );
+    const { runId, warnings } = await runs.start({ flow: 'test/mixed' });
+    assert.equal(warnings, undefined);
+    const done = await waitFor('the mixed run to end', async () => ((await runs.get(runId)).state === 'RUNNING' ? undefined : runs.get(runId)), 90_000, 250);
+    assert.equal(done.state, 'COMPLETED', JSON.stringify(done.error));
+    for (const i of [0, 1, 2, 3]) {
+      assert.match(task(done.tasks, `g${i}`).worker ?? '', new RegExp(`^weft ${gpuPid}@\\S+ queue=gpu$`));
+      assert.match(task(done.tasks, `c${i}`).worker ?? '', new RegExp(`^weft ${plain.child.pid}@\\S+$`));
+    }
+  });
+});
