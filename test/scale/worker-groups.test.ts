@@ -1,7 +1,8 @@
 // Worker groups end to end: a default worker process and one started with `weft worker --queue
 // gpu`. A task with `queue: gpu` runs only on the gpu worker, the others only on the default one,
 // as each task run's `worker` shows; with no gpu worker up, the task waits PENDING for one, and
-// validate_flow, run_flow, `weft flow validate` and the run service warn that none polls the queue.
+// validate_flow, run_flow, `weft flow validate` and the run service warn that none polls the queue;
+// a registered workflow whose task queue no worker polls says so too.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -146,6 +147,29 @@ describe('worker groups across worker processes', () => {
     for (const i of [0, 1, 2, 3]) {
       assert.match(task(done.tasks, `g${i}`).worker ?? '', new RegExp(`^weft ${gpuPid}@\\S+ queue=gpu$`));
       assert.match(task(done.tasks, `c${i}`).worker ?? '', new RegExp(`^weft ${plain.child.pid}@\\S+$`));
+    }
+  });
+
+  it('refuses a --queue that is not a queue name, naming the option and what is valid', { timeout: 30_000 }, async () => {
+    const refused = await run(process.execPath, [WEFT_BIN, 'worker', '--queue', 'gpu pool'], { env: weftEnv(env) }).then(
+      () => assert.fail('weft worker accepted --queue "gpu pool"'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /--queue "gpu pool" is not a queue name .*hint: use letters, digits, "_", "\." and "-"/);
+  });
+
+  it('says a registered workflow whose task queue no worker polls waits for one, instead of waiting silently', { timeout: 60_000 }, async () => {
+    const taskQueue = `${env.taskQueue}-billing`;
+    await flows.register({ kind: 'temporal', namespace: 'test', id: 'billing', workflowType: 'monthlyBilling', taskQueue });
+    const { runId, warnings } = await runs.start({ flow: 'test/billing', inputs: {} });
+    try {
+      assert.deepEqual(warnings, [`no worker polls task queue ${taskQueue}, where workflow monthlyBilling runs: the run waits until a worker for it starts`]);
+      const detail = await runs.get(runId);
+      assert.equal(detail.state, 'RUNNING');
+      assert.equal(detail.waitingFor, `a worker on task queue ${taskQueue}`);
+    } finally {
+      await env.client.workflow.getHandle(runId).terminate('test over');
     }
   });
 });
