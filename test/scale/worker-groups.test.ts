@@ -61,7 +61,7 @@ describe('worker groups across worker processes', () => {
     await http.close();
   });
 
-  it('warns in validate_flow, weft flow validate and the run service when no worker polls the queue', { timeout: 60_000 }, async () => {
+  it('warns in validate_flow, weft flow validate, weft run start and the run service when no worker polls the queue', { timeout: 60_000 }, async () => {
     const gpuQueue = `${env.taskQueue}/gpu`;
     const warnings = await runs.queueWarnings(flowFrom(yaml));
     assert.deepEqual(warnings, [
@@ -83,6 +83,10 @@ describe('worker groups across worker processes', () => {
     const cli = await run(process.execPath, [WEFT_BIN, 'flow', 'validate', file], { env: weftEnv(env) });
     assert.match(cli.stdout, /valid \(test\/groups\)/);
     assert.match(cli.stdout, /warning: .*groups\.yaml: tasks\[1\]: no worker polls queue gpu .*\(hint: start one with: weft worker --queue gpu\)/);
+    // weft run start: the warning on stderr, and in the --json result; the run waits for the gpu worker of the next test.
+    const started = await run(process.execPath, [WEFT_BIN, 'run', 'start', 'test/groups', '--json'], { env: weftEnv(env) });
+    assert.match(started.stderr, /warning: tasks\[1\]: no worker polls queue gpu /);
+    assert.match((JSON.parse(started.stdout) as { warnings: string[] }).warnings.join('\n'), /no worker polls queue gpu/);
   });
 
   it('keeps the gpu task PENDING for a worker of its queue, then runs it on the gpu worker alone', { timeout: 180_000 }, async () => {

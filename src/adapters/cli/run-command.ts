@@ -200,8 +200,8 @@ async function start(ctx: ServicesContext, flow: string, options: StartOptions):
     () => startFlow(ctx, runs, flow, options),
     (r) => ({ runId: r.runId, ...(r.flow ? { flow: r.flow } : {}), summary: `${r.started ? 'started' : 'already started'} run ${r.runId}` }),
   );
-  // On stderr, as waiting lines are: what would keep the run waiting without a word.
-  if (!options.json) for (const warning of warnings ?? []) progress(terminalText(`warning: ${warning}`));
+  // On stderr, with --json too (stdout holds only the result): what would keep the run waiting without a word.
+  for (const warning of warnings ?? []) progress(terminalText(`warning: ${warning}`));
   if (!options.wait && !options.watch) {
     printResult(options, { runId, started, ...(warnings ? { warnings } : {}) }, () => `${started ? 'started' : 'already started'} ${runId}`);
     return 0;
