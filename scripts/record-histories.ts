@@ -196,8 +196,9 @@ tasks:
       ),
       fired: 'tick',
     },
-    // A flow-level queue, a task back on Weft's own queue, and a parallel's queue passed to its
-    // tasks: the activities of the first and third go to task queue record/gpu (patch worker-groups).
+    // A flow-level queue, a task back on Weft's own queue, a parallel's tasks and a foreach run
+    // in batches (40 tasks an iteration: batches of 25 items) with the flow's queue: all but
+    // `plain` go to task queue record/gpu (patch worker-groups, also in the batches' input).
     'worker-groups': {
       spec: flow(`
 id: worker-groups
@@ -206,6 +207,12 @@ tasks:
   - { id: train, type: http, url: "${base}/train" }
   - { id: plain, type: http, url: "${base}/plain", queue: default }
   - { id: fan, type: parallel, tasks: [{ id: more, type: http, url: "${base}/more" }, { id: note, type: log, message: hi }] }
+  - id: each
+    type: foreach
+    items: "{{ [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29] }}"
+    tasks:
+${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: { v: "{{ item + ${i} }}" } }`).join('\n')}
+      - { id: per_item, type: http, url: "${base}/item" }
 `),
     },
     // The run's end fires the flow trigger of `lib/listener` (one local activity, workflows/flow-trigger-fire.ts).

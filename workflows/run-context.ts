@@ -69,6 +69,11 @@ export class RunContext {
   taskDefaults: TaskDefaultsTable | undefined;
   /** Set in a restarted run: the task runs it may reuse (FlowRunInput.restart). */
   restart: RestartBook | undefined;
+  /**
+   * Set in a foreach batch, whose flow holds no tasks: its iterations' tasks, and the foreach's
+   * queue as their default (ForeachBatchInput `flow.queue`), for `queueOf`.
+   */
+  queueScope: { queue?: string; tasks: readonly unknown[] } | undefined;
 
   constructor(
     readonly runId: string,
@@ -103,7 +108,7 @@ export class RunContext {
 
   /** The named queue of a task's activities, or undefined for Weft's own; the flow is walked once, when first asked. */
   queueOf(taskId: string): string | undefined {
-    this.queues ??= taskQueues(this.flow);
+    this.queues ??= taskQueues(this.queueScope ?? this.flow);
     return this.queues.get(taskId);
   }
 

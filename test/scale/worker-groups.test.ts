@@ -154,6 +154,32 @@ describe('worker groups across worker processes', () => {
     }
   });
 
+  it('routes the tasks of a foreach that runs in batches (child workflows) to its queue too', { timeout: 180_000 }, async () => {
+    assert.ok(gpu, 'the gpu worker started in an earlier test');
+    // Seven tasks an iteration make batches of 142 items: 150 items run as two batch workflows.
+    const sets = Array.from({ length: 6 }, (_, i) => `      - { id: s${i}, type: set, values: { v: "{{ item + ${i} }}" } }`).join('\n');
+    await flows.save(
+      `id: batched\nnamespace: test\ninputs: [{ id: items, type: array }]\ntasks:\n  - id: each\n    type: foreach\n    items: "{{ inputs.items }}"\n    concurrency: 50\n    queue: gpu\n    tasks:\n${sets}\n      - { id: hit, type: http, url: "${http.url}/batch" }\n`,
+    );
+    const { runId } = await runs.start({ flow: 'test/batched', inputs: { items: Array.from({ length: 150 }, (_, i) => i) } });
+    const done = await waitFor('the batched run to end', async () => ((await runs.get(runId)).state === 'RUNNING' ? undefined : runs.get(runId)), 150_000, 500);
+    assert.equal(done.state, 'COMPLETED', JSON.stringify(done.error));
+    let activities = 0;
+    for (const batch of [0, 1]) {
+      const { events } = await env.client.workflow.getHandle(`${runId}.each.batch${batch}`).fetchHistory();
+      for (const event of events ?? []) {
+        const scheduled = event.activityTaskScheduledEventAttributes;
+        if (scheduled) {
+          activities += 1;
+          assert.equal(scheduled.taskQueue?.name, `${env.taskQueue}/gpu`, `${scheduled.activityId} went to ${scheduled.taskQueue?.name}`);
+        }
+        const started = event.activityTaskStartedEventAttributes;
+        if (started) assert.match(started.identity ?? '', new RegExp(`^weft ${gpu.child.pid}@\\S+ queue=gpu `));
+      }
+    }
+    assert.equal(activities, 150);
+  });
+
   it('refuses a --queue that is not a queue name, naming the option and what is valid', { timeout: 30_000 }, async () => {
     const refused = await run(process.execPath, [WEFT_BIN, 'worker', '--queue', 'gpu pool'], { env: weftEnv(env) }).then(
       () => assert.fail('weft worker accepted --queue "gpu pool"'),
