@@ -206,11 +206,6 @@ export class RunService {
   }
 
   /**
-   * Starts a run of a saved flow. With an idempotency key, a repeat attaches to the first run
-   * (`started: false`). `read`: the revision's detail when the caller has read it already (as
-   * `run_flow` does to check access), so the store is not asked twice.
-   */
-  /**
    * Warnings for the named queues (flow-spec `queue`) of a flow's tasks that no live worker polls:
    * those tasks would wait PENDING until a `weft worker --queue NAME` starts.
    */
@@ -223,8 +218,11 @@ export class RunService {
   }
 
   /**
-   * `warnings`: what would keep the run waiting without a word: a named queue of its tasks, or a
-   * registered workflow's task queue, that no live worker polls.
+   * Starts a run of a saved flow. With an idempotency key, a repeat attaches to the first run
+   * (`started: false`). `read`: the revision's detail when the caller has read it already (as
+   * `run_flow` does to check access), so the store is not asked twice. `warnings`: what would
+   * keep the run waiting without a word: a named queue of its tasks, or a registered workflow's
+   * task queue, that no live worker polls.
    */
   async start(
     input: StartRunRequest,
