@@ -393,7 +393,8 @@ export class RunService {
         // No worker answered (all stopped, or busy past the bound): say so, and show what history knows.
         const attributes = description.typedSearchAttributes;
         const state = attributes.get(WEFT_QUEUED) ? 'QUEUED' : attributes.get(WEFT_WAITING) ? 'WAITING' : 'RUNNING';
-        return { ...base, state, tasks: timelineFromHistory(events), approvals: [], waitingFor: NO_WORKER_ANSWERED };
+        const tasks = withWorkers(timelineFromHistory(events), events, description.raw.pendingActivities ?? [], description.taskQueue);
+        return { ...base, state, tasks, approvals: [], waitingFor: NO_WORKER_ANSWERED };
       }
       // The query can answer after the last task but before Temporal closes the run: until
       // Temporal says the run is closed, it is running (or waiting, or queued).
