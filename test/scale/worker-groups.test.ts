@@ -15,6 +15,7 @@ import type { TaskRunRecord } from '../../src/core/runs/run-types.js';
 import { FlowService } from '../../src/services/flow-service.js';
 import { RunService } from '../../src/services/run-service.js';
 import { livePollers } from '../../src/services/temporal/store-identity.js';
+import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { connectStdio, type StdioSession, WEFT_BIN, weftEnv } from '../helpers/mcp-clients.js';
 import { createTestEnv, flowFrom, type TestEnv } from '../helpers/temporal-env.js';
@@ -26,6 +27,8 @@ const run = promisify(execFile);
 describe('worker groups across worker processes', () => {
   let env: TestEnv;
   let http: TestHttpServer;
+  let model: FakeModelServer;
+  let workerEnv: Record<string, string>;
   let runs: RunService;
   let flows: FlowService;
   let mcp: StdioSession;
@@ -45,11 +48,17 @@ describe('worker groups across worker processes', () => {
     env = await createTestEnv({ startWorker: false });
     http = await startHttpServer();
     http.route('/', (req, res) => json(res, 200, { path: req.url }));
+    model = await startFakeModelServer();
+    workerEnv = {
+      WEFT_TASK_QUEUE: env.taskQueue,
+      WEFT_DATA_DIR: env.dataDir,
+      WEFT_LLM_PROVIDERS: JSON.stringify({ local: { kind: 'openai', baseUrl: model.openaiUrl, stream: false } }),
+    };
     flows = new FlowService(env.store);
     runs = new RunService(env.client, flows, env.taskQueue);
     yaml = `id: groups\nnamespace: test\ndescription: a task for the gpu group and one for the rest\ntasks:\n  - { id: prepare, type: http, url: "${http.url}/cpu" }\n  - { id: train, type: http, url: "${http.url}/gpu", queue: gpu }\n`;
     await flows.save(yaml);
-    plain = spawnWorker({ WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir });
+    plain = spawnWorker(workerEnv);
     workers.push(plain);
     await waitFor('the default worker to poll', async () => ((await pollers(env.taskQueue, 'workflow')).length ? true : undefined), 60_000, 250);
     mcp = await connectStdio(env);
@@ -59,6 +68,7 @@ describe('worker groups across worker processes', () => {
     for (const worker of workers) await worker.kill();
     await env.close();
     await http.close();
+    await model?.close();
   });
 
   it('warns in validate_flow, weft flow validate, weft run start and the run service when no worker polls the queue', { timeout: 60_000 }, async () => {
@@ -112,7 +122,7 @@ describe('worker groups across worker processes', () => {
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(task((await runs.get(runId)).tasks, 'train').state, 'PENDING');
 
-    gpu = spawnWorker({ WEFT_TASK_QUEUE: env.taskQueue, WEFT_DATA_DIR: env.dataDir }, ['--queue', 'gpu']);
+    gpu = spawnWorker(workerEnv, ['--queue', 'gpu']);
     workers.push(gpu);
     const done = await waitFor(
       'the run to complete once the gpu worker is up',
@@ -152,6 +162,24 @@ describe('worker groups across worker processes', () => {
       assert.match(task(done.tasks, `g${i}`).worker ?? '', new RegExp(`^weft ${gpuPid}@\\S+ queue=gpu$`));
       assert.match(task(done.tasks, `c${i}`).worker ?? '', new RegExp(`^weft ${plain.child.pid}@\\S+$`));
     }
+  });
+
+  it('runs an agent’s model calls and an llm task on their queue’s worker, and says so on the task runs', { timeout: 120_000 }, async () => {
+    assert.ok(gpu, 'the gpu worker started in an earlier test');
+    await flows.save(
+      'id: minds\nnamespace: test\ntasks:\n  - { id: think, type: agent, provider: local, model: m, prompt: go, tools: [{ flow: test/groups }], queue: gpu }\n  - { id: ask, type: llm, provider: local, model: m, prompt: hi, queue: gpu }\n  - { id: tell, type: llm, provider: local, model: m, prompt: plain }\n',
+    );
+    const { runId } = await runs.start({ flow: 'test/minds' });
+    const done = await waitFor('the minds run to end', async () => ((await runs.get(runId)).state === 'RUNNING' ? undefined : runs.get(runId)), 90_000, 250);
+    assert.equal(done.state, 'COMPLETED', JSON.stringify(done.error));
+    for (const id of ['think', 'ask']) assert.match(task(done.tasks, id).worker ?? '', new RegExp(`^weft ${gpu.child.pid}@\\S+ queue=gpu$`), id);
+    assert.match(task(done.tasks, 'tell').worker ?? '', new RegExp(`^weft ${plain.child.pid}@\\S+$`));
+    const { events } = await env.client.workflow.getHandle(runId).fetchHistory();
+    const queues = (events ?? []).flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      return a ? [`${a.activityId} ${a.taskQueue?.name}`] : [];
+    });
+    assert.ok(queues.includes(`think.model1#1 ${env.taskQueue}/gpu`), queues.join('; '));
   });
 
   it('routes the tasks of a foreach that runs in batches (child workflows) to its queue too', { timeout: 180_000 }, async () => {

@@ -6,7 +6,7 @@ import type { WorkflowService } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { ValidationProblem } from '../../core/errors.js';
 import type { TaskRunRecord } from '../../core/runs/run-types.js';
-import { taskRunKey } from '../../core/runs/run-types.js';
+import { RECORD_TASK_OUTPUT_ACTIVITY, taskRunKey } from '../../core/runs/run-types.js';
 import type { FlowSpec } from '../../core/spec/flow-spec.js';
 import { flowTasks } from '../../core/spec/flow-tasks.js';
 import { namedTaskQueue, queueNameOf, taskQueues } from '../../core/spec/task-queues.js';
@@ -95,7 +95,9 @@ export function withWorkers(tasks: TaskRunRecord[], events: readonly HistoryEven
   const queues = new Map<string, string>();
   for (const event of events) {
     const attrs = event.activityTaskScheduledEventAttributes;
-    const key = attrs?.activityId ? ACTIVITY_ID.exec(attrs.activityId)?.[1] : undefined;
+    // An agent's recorded output is bookkeeping on Weft's own queue, not the task's work.
+    const bookkeeping = attrs?.activityType?.name === RECORD_TASK_OUTPUT_ACTIVITY;
+    const key = attrs?.activityId && !bookkeeping ? ACTIVITY_ID.exec(attrs.activityId)?.[1] : undefined;
     if (attrs && key) {
       const taskQueue = attrs.taskQueue?.name ?? '';
       scheduled.set(String(event.eventId), { key, taskQueue });
@@ -108,7 +110,8 @@ export function withWorkers(tasks: TaskRunRecord[], events: readonly HistoryEven
   }
   const waiting = new Map<string, string>();
   for (const activity of pending) {
-    const key = activity.activityId ? ACTIVITY_ID.exec(activity.activityId)?.[1] : undefined;
+    const bookkeeping = activity.activityType?.name === RECORD_TASK_OUTPUT_ACTIVITY;
+    const key = activity.activityId && !bookkeeping ? ACTIVITY_ID.exec(activity.activityId)?.[1] : undefined;
     if (!key) continue;
     if (activity.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED && activity.lastWorkerIdentity) {
       workers.set(topKey(key), shortWorkerIdentity(activity.lastWorkerIdentity));
