@@ -78,7 +78,16 @@ async function main(): Promise<void> {
     // The cases call an HTTP server on loopback, which http tasks may not reach by default.
     egress: egressPolicyFromEnv([], { WEFT_HTTP_ALLOWED_HOSTS: '127.0.0.1' }),
   });
-  const running = worker.run();
+  // The worker group of the `worker-groups` case: activities of tasks with `queue: gpu` only.
+  const gpuWorker = await createWeftWorker({
+    connection,
+    store,
+    taskQueue: 'record',
+    queue: 'gpu',
+    dataDir: work,
+    egress: egressPolicyFromEnv([], { WEFT_HTTP_ALLOWED_HOSTS: '127.0.0.1' }),
+  });
+  const running = Promise.all([worker.run(), gpuWorker.run()]);
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   // A saved flow whose flow trigger listens to the `flow-trigger` case: that run's last step starts it.
   await new FlowService(store).save(
@@ -187,6 +196,25 @@ tasks:
       ),
       fired: 'tick',
     },
+    // A flow-level queue, a task back on Weft's own queue, a parallel's tasks and a foreach run
+    // in batches (40 tasks an iteration: batches of 25 items) with the flow's queue: all but
+    // `plain` go to task queue record/gpu (patch worker-groups, also in the batches' input).
+    'worker-groups': {
+      spec: flow(`
+id: worker-groups
+queue: gpu
+tasks:
+  - { id: train, type: http, url: "${base}/train" }
+  - { id: plain, type: http, url: "${base}/plain", queue: default }
+  - { id: fan, type: parallel, tasks: [{ id: more, type: http, url: "${base}/more" }, { id: note, type: log, message: hi }] }
+  - id: each
+    type: foreach
+    items: "{{ [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29] }}"
+    tasks:
+${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: { v: "{{ item + ${i} }}" } }`).join('\n')}
+      - { id: per_item, type: http, url: "${base}/item" }
+`),
+    },
     // The run's end fires the flow trigger of `lib/listener` (one local activity, workflows/flow-trigger-fire.ts).
     'flow-trigger': {
       spec: flow(`id: flow-trigger\ntasks:\n  - { id: make, type: set, values: { rows: 3 } }\noutputs: { rows: "{{ outputs.make.rows }}" }\n`),
@@ -233,6 +261,7 @@ tasks:
     }
   } finally {
     worker.shutdown();
+    gpuWorker.shutdown();
     await running;
     await connection.close();
     await store.close();

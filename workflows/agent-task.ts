@@ -58,7 +58,13 @@ export async function runAgent(ctx: RunContext, task: AgentTask, frame: Frame, r
   const usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
   let repairs = 0;
   for (let call = 1; ; call++) {
-    const acts = ctx.activities(`${key}.model${call}`, attempt, `${key}: ${request.provider} ${request.model} (call ${call})`, callMs + TIMEOUT_SLACK_MS);
+    const acts = ctx.activities(
+      `${key}.model${call}`,
+      attempt,
+      `${key}: ${request.provider} ${request.model} (call ${call})`,
+      callMs + TIMEOUT_SLACK_MS,
+      task.id,
+    );
     const reply = await acts.callAgentModel({ ...request, call }).catch((error: unknown) => {
       // A failed call may have spent tokens (a repair round): they still count.
       const spent = failureDetails(error)?.usage;

@@ -79,7 +79,7 @@ async function runFlowTool(ctx: RunContext, tool: Extract<AgentTool, { kind: 'fl
 
 async function runMcpTool(ctx: RunContext, tool: Extract<AgentTool, { kind: 'mcp' }>, call: AgentToolCall, at: ToolCallPlace): Promise<ToolResult> {
   const key = `${at.key}.step${at.step}`;
-  const acts = ctx.activities(key, at.attempt, `${at.key} step ${at.step}: ${tool.server} ${tool.tool}`, at.mcpTimeoutMs + TIMEOUT_SLACK_MS);
+  const acts = ctx.activities(key, at.attempt, `${at.key} step ${at.step}: ${tool.server} ${tool.tool}`, at.mcpTimeoutMs + TIMEOUT_SLACK_MS, at.taskId);
   const output = (await acts.callMcpTool({
     context: ctx.taskContext(at.taskId, at.iteration, at.attempt),
     server: tool.server,

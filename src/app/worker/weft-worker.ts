@@ -10,6 +10,7 @@ import type { LlmRuntime } from '../../../activities/llm-call.js';
 import { detectCgroups } from '../../../activities/script-cgroup.js';
 import { probeSandbox, type ScriptRunnerOptions } from '../../../activities/script-sandbox.js';
 import type { RunLogSinks } from '../../../workflows/run-log-sink.js';
+import { DEFAULT_QUEUE, namedTaskQueue } from '../../core/spec/task-queues.js';
 import { TaskCache } from '../../services/cache/task-cache.js';
 import { registerCodeFlows } from '../../services/code-flows/code-flow-catalog.js';
 import { registerModule } from '../../services/code-flows/load-modules.js';
@@ -71,6 +72,11 @@ export interface WeftWorkerOptions {
   config?: WeftConfig;
   /** The identity Temporal shows for this worker; Weft's names the store it serves (src/server/store-identity.ts). */
   identity?: string;
+  /**
+   * A worker group (flow-spec `queue`): the worker polls `<taskQueue>/<queue>` for the activities of
+   * tasks on that queue, and runs no workflows. Absent or `default`: Weft's own task queue, workflows too.
+   */
+  queue?: string;
 }
 
 /** The configured providers, one concurrency limit per provider, prompts from WEFT_PROMPTS_DIR or prompts/. */
@@ -141,6 +147,19 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
       }),
   });
   const sinks: InjectedSinks<RunLogSinks> = { runLogs: { write: { fn: (_info, lines) => runLogs.write(lines), callDuringReplay: false } } };
+  if (options.queue !== undefined && options.queue !== DEFAULT_QUEUE) {
+    // Workflows stay on Weft's own queue: a group's worker runs only what its tasks hand it.
+    return Worker.create({
+      connection: options.connection,
+      namespace: options.namespace ?? 'default',
+      taskQueue: namedTaskQueue(taskQueue, options.queue),
+      activities,
+      dataConverter: claimCheckDataConverter(new ClaimCheckStore(options.store)),
+      ...(options.identity ? { identity: options.identity } : {}),
+      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
+      shutdownGraceTime: `${options.shutdownGraceSeconds ?? 10}s`,
+    });
+  }
   const workflowsPaths = modules.flatMap((m) => (m.workflowsPath ? [m.workflowsPath] : []));
   await registerCodeFlows(options.store, modules, taskQueue);
   return Worker.create({

@@ -162,8 +162,13 @@ export interface TaskRunRecord {
   digest?: string;
   /** For a CACHED task run: the run and task run that stored the entry, and when. */
   cachedFrom?: CacheOrigin;
-  /** While QUEUED: the named limit the task waits for. */
+  /** While QUEUED: the named limit the task waits for; while PENDING on a named queue: `a worker on queue <name>`. */
   waitingFor?: string;
+  /**
+   * The identity of the worker that ran the task run's last activity (`weft 4242@host`, with
+   * `queue=gpu` for a worker group's); set by the run service from history, never by the workflow.
+   */
+  worker?: string;
   /** An agent task's tool calls so far, in order: the timeline's nested entries. */
   steps?: AgentStepRecord[];
 }

@@ -67,6 +67,7 @@ export const agent = describeTaskType({
     'LlmProviderNotConfiguredError',
   ],
   cacheable: false,
+  runsActivities: true,
   secretFields: ['provider'],
   rawFields: ['responseSchema', 'promptTemplate', 'tools', 'maxSteps', 'approve', 'maxCostUsd'],
   check: checkAgent,
