@@ -1,0 +1,146 @@
+// The run view for MCP Apps hosts (the `ui://weft/run` resource that get_run names): the
+// console's run page inside the host's frame. Its data is the get_run result the host hands it;
+// every action (reading the run again, answering an approval, cancelling) is a tool call the
+// host forwards to Weft's MCP server. It never calls the JSON API: inside a host's sandbox it
+// has no origin of its own and no key, and the host decides what a view may do.
+
+import { App } from '@modelcontextprotocol/ext-apps';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import './styles.css';
+import type { ApprovalResult, CancelledRun, Run, TaskRun } from '../../src/adapters/client/weft-client.js';
+import { errorText } from './errors.js';
+import { ENDED_STATES, type RunControls, RunDetails } from './pages/run-details.js';
+import { taskKey } from './pages/timeline.js';
+import { REFRESH_MS } from './polling.js';
+
+/** What the host hands the view (`ui/notifications/tool-result`) and what a tool call answers. */
+type ToolResult = CallToolResult;
+
+/** A tool's error result as an error with the code and hint Weft's error block carries. */
+class ToolCallError extends Error {
+  override readonly name = 'ToolCallError';
+  constructor(
+    message: string,
+    readonly code?: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+function textBlocks(result: ToolResult): string[] {
+  return (result.content ?? []).flatMap((block) => (block.type === 'text' ? [block.text] : []));
+}
+
+/** Weft's error results end with `{ "error": { code, message, hint } }` as JSON (mcp/tool-result.ts). */
+function toolError(result: ToolResult): ToolCallError {
+  const texts = textBlocks(result);
+  try {
+    const { error } = JSON.parse(texts.at(-1) ?? '') as { error?: { code?: string; message?: string; hint?: string } };
+    if (error?.message) return new ToolCallError(error.message, error.code, error.hint);
+  } catch {
+    // Not Weft's error block (a host's own refusal): its text is all there is.
+  }
+  return new ToolCallError(texts.join(' ') || 'the tool call failed');
+}
+
+const app = new App({ name: 'weft-run-view', version: '1' }, {});
+
+async function callTool<T>(name: string, args: Record<string, unknown>): Promise<T> {
+  const result = await app.callServerTool({ name, arguments: args });
+  if (result.isError) throw toolError(result);
+  return result.structuredContent as T;
+}
+
+/** The run with its whole timeline, read in get_run's pages. */
+async function readRun(runId: string): Promise<{ run: Run; tasks: TaskRun[] }> {
+  let cursor: string | undefined;
+  let run: Run | undefined;
+  const tasks = new Map<string, TaskRun>();
+  do {
+    const page: Run = await callTool<Run>('get_run', { runId, detail: 'full', ...(cursor ? { cursor } : {}) });
+    run ??= page;
+    for (const task of page.tasks) tasks.set(taskKey(task), task);
+    cursor = page.tasksShown?.nextCursor;
+  } while (cursor);
+  return { run: run as Run, tasks: [...tasks.values()] };
+}
+
+interface Shown {
+  run?: Run;
+  tasks: TaskRun[];
+  error?: string;
+}
+
+function RunApp(props: { first: ToolResult }) {
+  const initial = props.first.isError ? undefined : (props.first.structuredContent as Run | undefined);
+  const [shown, setShown] = useState<Shown>(initial ? { run: initial, tasks: initial.tasks } : { tasks: [], error: errorText(toolError(props.first)) });
+  const runId = shown.run?.runId;
+  const canCall = app.getHostCapabilities()?.serverTools !== undefined;
+
+  const refresh = async () => {
+    if (!runId) return;
+    const read = await readRun(runId);
+    setShown({ run: read.run, tasks: read.tasks });
+  };
+
+  // The result the host handed over may be one page or one task's runs: the whole timeline is
+  // read once, then again while the run is live, as the console's lists are.
+  useEffect(() => {
+    if (!runId || !canCall) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async () => {
+      try {
+        const read = await readRun(runId);
+        if (stopped) return;
+        setShown({ run: read.run, tasks: read.tasks });
+        if (!ENDED_STATES.has(read.run.state)) timer = setTimeout(load, REFRESH_MS);
+      } catch (failure) {
+        if (!stopped) setShown((s) => ({ ...s, error: errorText(failure) }));
+      }
+    };
+    void load();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [runId, canCall]);
+
+  if (!runId) return <p class="error">{shown.error}</p>;
+  const controls: RunControls = {
+    async respond(taskId, answer) {
+      const result = await callTool<ApprovalResult>('respond_to_approval', { runId, taskId, ...answer });
+      await refresh().catch(() => undefined);
+      return result;
+    },
+    async cancel() {
+      await callTool<CancelledRun>('cancel_run', { runId, reason: 'cancelled from the run view' });
+      await refresh();
+    },
+    async taskOutput(task) {
+      const view = await callTool<Run>('get_run', { runId, taskId: task.id, ...(task.iteration ? { iteration: task.iteration } : {}) });
+      const out = view.taskOutput;
+      return out?.text ?? JSON.stringify(out?.value ?? out?.note ?? null, null, 2);
+    },
+    refresh,
+    unanswerable(approval) {
+      if (!canCall) return 'This host does not let the view call tools: answer it in the Weft console or with weft run approve.';
+      if (approval.approvers === 'human')
+        return 'This approval waits for a person: answer it in the Weft console, with weft run approve, or in the form the assistant shows.';
+      return undefined;
+    },
+  };
+  return <RunDetails runId={runId} run={shown.run} tasks={shown.tasks} controls={controls} links={false} error={shown.error} />;
+}
+
+const root = document.getElementById('app') as HTMLElement;
+let results = 0;
+app.ontoolresult = (result) => {
+  // A later result (the assistant read the run again) starts the view afresh from it.
+  results += 1;
+  render(<RunApp key={results} first={result} />, root);
+};
+app.connect().catch((failure: unknown) => render(<p class="error">{errorText(failure)}</p>, root));
