@@ -4,7 +4,7 @@
 // host forwards to Weft's MCP server. It never calls the JSON API: inside a host's sandbox it
 // has no origin of its own and no key, and the host decides what a view may do.
 
-import { App } from '@modelcontextprotocol/ext-apps';
+import { App, applyDocumentTheme } from '@modelcontextprotocol/ext-apps';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -143,4 +143,12 @@ app.ontoolresult = (result) => {
   results += 1;
   render(<RunApp key={results} first={result} />, root);
 };
-app.connect().catch((failure: unknown) => render(<p class="error">{errorText(failure)}</p>, root));
+// The host's theme, not the system's: a dark host on a light system would frame a light page.
+const followTheme = (theme: string | undefined) => {
+  if (theme === 'light' || theme === 'dark') applyDocumentTheme(theme);
+};
+app.onhostcontextchanged = (context) => followTheme(context.theme);
+app
+  .connect()
+  .then(() => followTheme(app.getHostContext()?.theme))
+  .catch((failure: unknown) => render(<p class="error">{errorText(failure)}</p>, root));

@@ -58,12 +58,12 @@ tasks:
 // reaches `forwardToolCall`, which the test answers from Node with its MCP client.
 const HOST_SCRIPT = `
 import { AppBridge, PostMessageTransport } from '@modelcontextprotocol/ext-apps/app-bridge';
-window.showView = async (html, csp, args, result) => {
+window.showView = async (html, csp, args, result, hostContext) => {
   const frame = document.createElement('iframe');
   frame.setAttribute('sandbox', 'allow-scripts');
   frame.style.cssText = 'width: 960px; height: 640px; border: 1px solid #999';
   document.body.appendChild(frame);
-  const bridge = new AppBridge(null, { name: 'weft-test-host', version: '1.0.0' }, { serverTools: {} });
+  const bridge = new AppBridge(null, { name: 'weft-test-host', version: '1.0.0' }, { serverTools: {} }, { hostContext });
   bridge.oncalltool = (params) => window.forwardToolCall(params);
   bridge.onsizechange = ({ height }) => { if (height) frame.style.height = height + 'px'; };
   bridge.oninitialized = () => {
@@ -111,7 +111,10 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
   });
 
   /** A host page showing the view for `runId`, handed a real get_run result; the tool calls it forwards. */
-  async function host(runId: string): Promise<{ page: Page; view: FrameLocator; calls: CallToolRequest['params'][] }> {
+  async function host(
+    runId: string,
+    hostContext: Record<string, unknown> = {},
+  ): Promise<{ page: Page; view: FrameLocator; calls: CallToolRequest['params'][] }> {
     const calls: CallToolRequest['params'][] = [];
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
     await page.route('**/*', (route) => {
@@ -127,7 +130,13 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     await page.goto(`${HOST}/`);
     const args = { runId };
     const result = await client.callTool({ name: 'get_run', arguments: args });
-    await page.evaluate(([html, csp, a, r]) => (globalThis as unknown as HostWindow).showView(html, csp, a, r), [viewHtml, VIEW_CSP, args, result] as const);
+    await page.evaluate(([html, csp, a, r, c]) => (globalThis as unknown as HostWindow).showView(html, csp, a, r, c), [
+      viewHtml,
+      VIEW_CSP,
+      args,
+      result,
+      hostContext,
+    ] as const);
     return { page, view: page.frameLocator('iframe'), calls };
   }
 
@@ -171,10 +180,13 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     await page.close();
   });
 
-  it('offers no form for an approval only a person may answer, and cancels the run through the host', { timeout: 60_000 }, async () => {
+  it('offers no form for an approval only a person may answer, cancels the run through the host, and takes the host’s theme', { timeout: 60_000 }, async () => {
     const runId = await startWaiting(PERSON_FLOW, 'apps/person');
-    const { page, view, calls } = await host(runId);
+    // The browser prefers light; the host says dark.
+    const { page, view, calls } = await host(runId, { theme: 'dark' });
     await view.locator('[data-run-state="WAITING"]').waitFor({ timeout: 20_000 });
+    const background = await view.locator('body').evaluate((body) => (globalThis as unknown as HostWindow).getComputedStyle(body).backgroundColor);
+    assert.equal(background, 'rgb(18, 22, 29)', 'the dark background of styles.css');
     const approval = view.getByRole('region', { name: 'approval sign' });
     assert.match((await approval.textContent()) ?? '', /Sign the contract\?[\s\S]*waits for a person/);
     assert.equal(await view.locator('form.approval').count(), 0);
@@ -191,5 +203,6 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
 
 /** The host page's global, as the callback above uses it in the browser (the tests compile without the DOM library). */
 interface HostWindow {
-  showView(html: string, csp: string, args: Record<string, unknown>, result: unknown): Promise<void>;
+  showView(html: string, csp: string, args: Record<string, unknown>, result: unknown, hostContext: Record<string, unknown>): Promise<void>;
+  getComputedStyle(element: unknown): { backgroundColor: string };
 }
