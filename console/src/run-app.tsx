@@ -48,24 +48,45 @@ function toolError(result: ToolResult): ToolCallError {
 
 const app = new App({ name: 'weft-run-view', version: '1' }, {});
 
-async function callTool<T>(name: string, args: Record<string, unknown>): Promise<T> {
-  const result = await app.callServerTool({ name, arguments: args });
-  if (result.isError) throw toolError(result);
-  return result.structuredContent as T;
+/** A successful result's structured content; from its first text block, which Weft makes the same JSON, where a host passed only the text. */
+function structuredOf<T>(result: ToolResult): T | undefined {
+  if (result.isError) return undefined;
+  if (result.structuredContent) return result.structuredContent as T;
+  try {
+    return JSON.parse(textBlocks(result)[0] ?? '') as T;
+  } catch {
+    return undefined;
+  }
 }
 
+async function callTool<T>(name: string, args: Record<string, unknown>): Promise<T> {
+  const result = await app.callServerTool({ name, arguments: args });
+  const value = structuredOf<T>(result);
+  if (value === undefined) throw toolError(result);
+  return value;
+}
+
+/**
+ * Each call goes through the host and its transport, so a live run is read again no more often
+ * than this per get_run page: a run of thousands of task runs is read every minute or so, not
+ * every REFRESH_MS.
+ */
+const MS_PER_PAGE = 1000;
+
 /** The run with its whole timeline, read in get_run's pages. */
-async function readRun(runId: string): Promise<{ run: Run; tasks: TaskRun[] }> {
+async function readRun(runId: string): Promise<{ run: Run; tasks: TaskRun[]; pages: number }> {
   let cursor: string | undefined;
   let run: Run | undefined;
+  let pages = 0;
   const tasks = new Map<string, TaskRun>();
   do {
     const page: Run = await callTool<Run>('get_run', { runId, detail: 'full', ...(cursor ? { cursor } : {}) });
+    pages += 1;
     run ??= page;
     for (const task of page.tasks) tasks.set(taskKey(task), task);
     cursor = page.tasksShown?.nextCursor;
   } while (cursor);
-  return { run: run as Run, tasks: [...tasks.values()] };
+  return { run: run as Run, tasks: [...tasks.values()], pages };
 }
 
 interface Shown {
@@ -75,7 +96,7 @@ interface Shown {
 }
 
 function RunApp(props: { first: ToolResult }) {
-  const initial = props.first.isError ? undefined : (props.first.structuredContent as Run | undefined);
+  const initial = structuredOf<Run>(props.first);
   const [shown, setShown] = useState<Shown>(initial ? { run: initial, tasks: initial.tasks } : { tasks: [], error: errorText(toolError(props.first)) });
   const runId = shown.run?.runId;
   const canCall = app.getHostCapabilities()?.serverTools !== undefined;
@@ -87,7 +108,8 @@ function RunApp(props: { first: ToolResult }) {
   };
 
   // The result the host handed over may be one page or one task's runs: the whole timeline is
-  // read once, then again while the run is live, as the console's lists are.
+  // read once, then again while the run is live, as the console's lists are (no event stream
+  // reaches a view).
   useEffect(() => {
     if (!runId || !canCall) return;
     let stopped = false;
@@ -97,9 +119,12 @@ function RunApp(props: { first: ToolResult }) {
         const read = await readRun(runId);
         if (stopped) return;
         setShown({ run: read.run, tasks: read.tasks });
-        if (!ENDED_STATES.has(read.run.state)) timer = setTimeout(load, REFRESH_MS);
+        if (!ENDED_STATES.has(read.run.state)) timer = setTimeout(load, Math.max(REFRESH_MS, read.pages * MS_PER_PAGE));
       } catch (failure) {
-        if (!stopped) setShown((s) => ({ ...s, error: errorText(failure) }));
+        if (stopped) return;
+        setShown((s) => ({ ...s, error: errorText(failure) }));
+        // A host or server that failed once may answer the next time: the view keeps trying.
+        timer = setTimeout(load, REFRESH_MS);
       }
     };
     void load();

@@ -114,6 +114,7 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
   async function host(
     runId: string,
     hostContext: Record<string, unknown> = {},
+    handOver: (result: CallToolResult) => CallToolResult = (result) => result,
   ): Promise<{ page: Page; view: FrameLocator; calls: CallToolRequest['params'][] }> {
     const calls: CallToolRequest['params'][] = [];
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
@@ -129,7 +130,7 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     });
     await page.goto(`${HOST}/`);
     const args = { runId };
-    const result = await client.callTool({ name: 'get_run', arguments: args });
+    const result = handOver((await client.callTool({ name: 'get_run', arguments: args })) as CallToolResult);
     await page.evaluate(([html, csp, a, r, c]) => (globalThis as unknown as HostWindow).showView(html, csp, a, r, c), [
       viewHtml,
       VIEW_CSP,
@@ -180,10 +181,13 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     await page.close();
   });
 
-  it('offers no form for an approval only a person may answer, cancels the run through the host, and takes the host’s theme', { timeout: 60_000 }, async () => {
+  it('offers no form for an approval only a person may answer, cancels the run through the host, takes the host’s theme and reads a text-only result', {
+    timeout: 60_000,
+  }, async () => {
     const runId = await startWaiting(PERSON_FLOW, 'apps/person');
-    // The browser prefers light; the host says dark.
-    const { page, view, calls } = await host(runId, { theme: 'dark' });
+    // The browser prefers light; the host says dark. It hands over only the text blocks, as some
+    // hosts do: Weft's first one is the same JSON as the structured content.
+    const { page, view, calls } = await host(runId, { theme: 'dark' }, (result) => ({ content: result.content }));
     await view.locator('[data-run-state="WAITING"]').waitFor({ timeout: 20_000 });
     const background = await view.locator('body').evaluate((body) => (globalThis as unknown as HostWindow).getComputedStyle(body).backgroundColor);
     assert.equal(background, 'rgb(18, 22, 29)', 'the dark background of styles.css');
