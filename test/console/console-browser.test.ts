@@ -48,6 +48,13 @@ tasks:
   - { id: helper, type: agent, provider: local, model: m, prompt: "Greet Ada twice.", tools: [{ flow: tools/greet }] }
 `;
 
+const CHATTY_FLOW = `id: chatty
+namespace: console
+tasks:
+  - { id: early, type: log, message: "the needle is here" }
+  - { id: late, type: log, message: "nothing to see" }
+`;
+
 const APPROVAL_FLOW = `id: gate
 namespace: console
 description: waits for a person
@@ -188,6 +195,21 @@ describe('the web console in Chromium', () => {
     await page.close();
   });
 
+  it("searches the run's whole log on the server as well as the lines in the page", { timeout: 30_000 }, async () => {
+    await weft.saveFlow('console/chatty', CHATTY_FLOW);
+    const { runId } = await weft.startRun({ flow: 'console/chatty' });
+    const page = await open(`/runs/${runId}`);
+    await page.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 15_000 });
+    const asked = page.waitForRequest((r) => r.url().includes(`/runs/${runId}/logs`) && new URL(r.url()).searchParams.get('contains') === 'needle');
+    await page.locator('input[name="log-search"]').fill('needle');
+    await asked;
+    await page.locator('[data-server-matches="1"]').waitFor();
+    const lines = await page.locator('.log-line').allTextContents();
+    assert.equal(lines.filter((l) => l.includes('the needle is here')).length, 1, lines.join('\n'));
+    assert.ok(!lines.some((l) => l.includes('nothing to see')));
+    await page.close();
+  });
+
   it("nests an agent's tool calls under it in the timeline, each with its tool and state", { timeout: 40_000 }, async () => {
     model.answer((call) =>
       call.toolResults.length === 0
@@ -205,7 +227,8 @@ describe('the web console in Chromium', () => {
     const page = await open(`/runs/${runId}`);
     await page.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 30_000 });
     const steps = page.locator('.step-row');
-    await steps.nth(1).waitFor();
+    // The run's end may be drawn before the agent's last task event: wait for that.
+    await page.locator('.step-row[data-step="helper.2"][data-state="COMPLETED"]').waitFor();
     assert.deepEqual(
       await steps.evaluateAll((rows) =>
         rows.map((r) => [r.getAttribute('data-step'), r.querySelector('.task-type')?.textContent, r.getAttribute('data-state')]),

@@ -1,21 +1,55 @@
 // A run's logs: the last entries, then each new one from the run's event stream; search and
-// level filter on what is shown; follow keeps the newest in view.
+// level filter on what is shown; follow keeps the newest in view. A search also asks the server,
+// which searches the run's whole log (the page keeps only its last lines).
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LogEntry } from '../../../src/adapters/client/weft-client.js';
+import { api } from '../api.js';
 
-const LEVELS = ['debug', 'info', 'warn', 'error'];
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+/** Matches the server returns for one search. */
+const SERVER_MATCHES = 500;
+/** Typing pauses this long before the server is asked. */
+const SEARCH_DELAY_MS = 300;
 
-export function RunLogs(props: { entries: readonly LogEntry[] }) {
+/** Lines the server found for a search (full-text words, over the run's whole log). */
+interface ServerMatches {
+  search: string;
+  level: string;
+  entries: LogEntry[];
+  more: boolean;
+}
+
+export function RunLogs(props: { runId: string; entries: readonly LogEntry[] }) {
   const [search, setSearch] = useState('');
-  const [level, setLevel] = useState('debug');
+  const [level, setLevel] = useState<(typeof LEVELS)[number]>('debug');
   const [follow, setFollow] = useState(true);
+  const [server, setServer] = useState<ServerMatches>();
   const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const words = search.trim();
+    if (!words) return;
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      api()
+        .getRunLogs(props.runId, { contains: words, level, limit: SERVER_MATCHES }, { signal: controller.signal })
+        .then((page) => setServer({ search, level, entries: page.entries, more: page.truncated || page.nextCursor !== undefined }))
+        .catch(() => undefined);
+    }, SEARCH_DELAY_MS);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [props.runId, search, level]);
   const minimum = LEVELS.indexOf(level);
   const needle = search.toLowerCase();
-  const shown = props.entries.filter(
-    (e) => LEVELS.indexOf(e.level) >= minimum && (!needle || e.message.toLowerCase().includes(needle) || e.taskId.toLowerCase().includes(needle)),
+  const local = props.entries.filter(
+    (e) =>
+      LEVELS.indexOf(e.level as (typeof LEVELS)[number]) >= minimum &&
+      (!needle || e.message.toLowerCase().includes(needle) || e.taskId.toLowerCase().includes(needle)),
   );
+  const fromServer = needle && server?.search === search && server.level === level ? server : undefined;
+  const shown = fromServer ? mergeByTime(fromServer.entries, local) : local;
   // Only the last lines are drawn: a run of thousands of lines stays quick.
   const drawn = shown.slice(-500);
   useEffect(() => {
@@ -30,7 +64,7 @@ export function RunLogs(props: { entries: readonly LogEntry[] }) {
         </label>
         <label>
           Level{' '}
-          <select name="log-level" value={level} onChange={(e) => setLevel((e.target as HTMLSelectElement).value)}>
+          <select name="log-level" value={level} onChange={(e) => setLevel((e.target as HTMLSelectElement).value as (typeof LEVELS)[number])}>
             {LEVELS.map((l) => (
               <option value={l}>{l}</option>
             ))}
@@ -52,6 +86,25 @@ export function RunLogs(props: { entries: readonly LogEntry[] }) {
           showing the last {drawn.length} of {shown.length} lines
         </p>
       )}
+      {fromServer && (
+        <p class="muted" data-server-matches={fromServer.entries.length}>
+          {fromServer.entries.length}
+          {fromServer.more ? '+' : ''} lines of the whole run match the words (searched on the server)
+        </p>
+      )}
     </section>
   );
+}
+
+/** The server's matches and the page's own, once each, oldest first. */
+function mergeByTime(found: readonly LogEntry[], local: readonly LogEntry[]): LogEntry[] {
+  const seen = new Set<string>();
+  const out: LogEntry[] = [];
+  for (const entry of [...found, ...local]) {
+    const key = `${entry.ts}|${entry.taskId}|${entry.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(entry);
+  }
+  return out.sort((a, b) => a.ts.localeCompare(b.ts));
 }
