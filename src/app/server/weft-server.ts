@@ -12,6 +12,7 @@ import { mcpServices } from '../../../mcp/services.js';
 import { apiRoute } from '../../adapters/http/api/api-handler.js';
 import { API_PREFIX } from '../../adapters/http/api/api-routes.js';
 import { consoleRoute } from '../../adapters/http/console/console-route.js';
+import { metricsRoute } from '../../adapters/http/metrics-route.js';
 import { HOOKS_PREFIX, webhookRoute } from '../../adapters/http/webhook-route.js';
 import { registerExistingWorkflows } from '../../services/code-flows/code-flow-catalog.js';
 import { loadWeftModules } from '../../services/code-flows/load-modules.js';
@@ -23,6 +24,7 @@ import { AuditWriter } from '../../services/security/audit-writer.js';
 import { temporalEndpoints } from '../../services/security/egress-policy.js';
 import { buildServices, type ServicesContext } from '../../services/services-context.js';
 import type { Store } from '../../services/store/database.js';
+import { startConfiguredTelemetry } from '../../services/telemetry/start-telemetry.js';
 import { type DevServer, startDevServer } from '../../services/temporal/dev-server.js';
 import { assertQueueFree, storeIdentity, workerIdentity } from '../../services/temporal/store-identity.js';
 import { startTriggers } from '../../services/triggers/start-triggers.js';
@@ -76,6 +78,8 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   const { taskQueue, uiUrl } = config;
   // A service is the service others are told about, not one to warn about.
   const services = buildServices(config, { noticeOtherStore: false });
+  // Before the client connects: its interceptor and the worker's use the process's SDK.
+  const telemetry = await startConfiguredTelemetry(config.telemetry, 'server');
   const store = await services.database();
   const flows = await services.flows();
   const connection = await NativeConnection.connect(settings.connectionOptions);
@@ -87,6 +91,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
     // Leave nothing behind, the embedded server least of all: it would outlive this process.
     await connection.close();
     await services.close();
+    await telemetry?.shutdown();
     await devServer?.stop();
     throw error;
   }
@@ -106,6 +111,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
     modules: await loadWeftModules(config.modules),
     egress,
     identity: workerIdentity(storeId, dataDir),
+    ...(telemetry ? { telemetry } : {}),
   });
   const running = worker.run();
   await startTriggers(services, progress);
@@ -136,6 +142,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
           handle: webhookRoute(new WebhookService(flows, await services.runs(), await services.secretSource(), { log: progress }), progress),
         },
         apiRoute({ services: served, tools: WEFT_TOOLS, log: progress }),
+        ...(telemetry?.prometheus && config.telemetry.prometheus ? [metricsRoute(telemetry.prometheus)] : []),
         // Last: it answers `/` and the console's pages, never /mcp.
         consoleRoute(),
       ],
@@ -170,6 +177,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
         await running.catch(() => undefined);
         await connection.close();
         await services.close();
+        await telemetry?.shutdown();
         await devServer?.stop();
       })();
       return stopping;
