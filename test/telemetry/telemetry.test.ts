@@ -79,6 +79,7 @@ describe('telemetry of a weft server (OTLP traces, W3C propagation, Prometheus m
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_METRIC_EXPORT_INTERVAL: '1000',
+        OTEL_BSP_SCHEDULE_DELAY: '200',
         OTEL_SERVICE_NAME: 'weft-telemetry-test',
         WEFT_METRICS: 'prometheus',
         WEFT_SECRET_TARGET_TOKEN: 'telemetry-secret-value',
@@ -149,15 +150,16 @@ describe('telemetry of a weft server (OTLP traces, W3C propagation, Prometheus m
     const run = one('RunWorkflow:flowRun');
     assert.equal(attribute(run, 'weft.run.id'), runId);
     assert.equal(attribute(run, 'weft.flow'), 'telemetry/traced');
+    assert.equal(attribute(run, 'temporalWorkflowId'), runId);
+    assert.equal(attribute(run, 'memo'), undefined, 'workflow spans carry the workflow ids, not its whole info');
     const prepare = one('task prepare');
     const call = one('task call');
     for (const task of [prepare, call]) assert.equal(task.parentSpanId, run.spanId, `${task.name} is a child of the run span`);
     assert.equal(attribute(call, 'weft.task.type'), 'http');
     assert.equal(attribute(call, 'weft.task.state'), 'COMPLETED');
-    const scheduled = one('StartActivity:httpRequest');
-    assert.equal(scheduled.parentSpanId, call.spanId, 'the activity is scheduled under its task span');
     const activity = one('RunActivity:httpRequest');
-    assert.equal(activity.parentSpanId, scheduled.spanId);
+    assert.equal(activity.parentSpanId, call.spanId, 'the activity span is a child of its task span');
+    assert.equal(attribute(activity, 'temporalWorkflowId'), runId);
     const http = one('HTTP GET');
     assert.equal(http.parentSpanId, activity.spanId, 'the HTTP client span is a child of the activity span');
     assert.equal(attribute(http, 'http.request.method'), 'GET');

@@ -2,12 +2,15 @@
 // span under the span the workflow sent along), the queue-wait metric, and the sink through which
 // workflow spans leave the sandbox. Imported only when telemetry is on.
 
+import { createTraceState, type SpanContext } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { Context as ActivityContext } from '@temporalio/activity';
 import {
-  makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
   type OpenTelemetrySinks,
+  type SerializableSpan,
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, InjectedSinks, Next } from '@temporalio/worker';
 import type { Telemetry } from '../../services/telemetry/telemetry-sdk.js';
@@ -35,6 +38,29 @@ export function workerTelemetryOptions(telemetry: Telemetry): WorkerTelemetryOpt
       (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
       (ctx) => ({ inbound: new QueueWaitInbound(ctx) }),
     ],
-    sinks: { exporter: makeWorkflowExporter(telemetry.spanProcessor, telemetry.resource) },
+    sinks: {
+      exporter: {
+        export: {
+          fn: (info, spans) => {
+            const ids = { temporalWorkflowId: info.workflowId, run_id: info.runId, temporalWorkflowType: info.workflowType };
+            for (const span of spans) telemetry.spanProcessor.onEnd(readableSpan(span, ids, telemetry.resource));
+          },
+          // Spans a replay recreates were exported when their workflow task first ran.
+          callDuringReplay: false,
+        },
+      },
+    },
   };
+}
+
+/**
+ * A span from the sandbox as the SDK's processors take it. Temporal's own exporter adds the whole
+ * workflow info (memo, search attributes, ...) to every span's attributes, which costs a large
+ * encoding per span; the ids that find the workflow are enough.
+ */
+function readableSpan(serialized: SerializableSpan, ids: Record<string, string>, resource: Resource): ReadableSpan {
+  const { spanContext: serializedContext, attributes, ...rest } = serialized;
+  const { traceState, ...context } = serializedContext;
+  const spanContext: SpanContext = { ...context, ...(traceState ? { traceState: createTraceState(traceState) } : {}) };
+  return { ...rest, attributes: { ...attributes, ...ids }, resource, spanContext: () => spanContext };
 }

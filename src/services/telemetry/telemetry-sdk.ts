@@ -42,7 +42,8 @@ export function startTelemetry(settings: TelemetrySettings, role: 'server' | 'wo
     new Resource({ 'service.name': settings.serviceName, 'service.version': WEFT_VERSION, 'weft.process.role': role }),
   );
   const processors: SpanProcessor[] = [new SpanMetricsProcessor()];
-  if (settings.tracesUrl) processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.tracesUrl }), { scheduledDelayMillis: 1000 }));
+  // Batching as OTEL_BSP_* say (default: every 5 s, or at 512 spans).
+  if (settings.tracesUrl) processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.tracesUrl })));
   const spanProcessor = new AllProcessors(processors);
   const tracerProvider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   // Also installs the async-hooks context manager and the W3C trace-context propagator.
