@@ -18,6 +18,7 @@ import { ApiKeyService } from '../../services/security/api-keys.js';
 import { AuditWriter } from '../../services/security/audit-writer.js';
 import { LOCAL } from '../../services/security/principal.js';
 import { buildServices } from '../../services/services-context.js';
+import { startConfiguredTelemetry } from '../../services/telemetry/start-telemetry.js';
 import { ensureBackgroundService } from '../server/background-service.js';
 
 interface McpOptions {
@@ -57,6 +58,8 @@ async function serveMcp(options: McpOptions): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number 0-65535 (got ${options.port})`);
   const context = buildServices(await useBackgroundServiceUnlessConfigured(cliConfig()));
   let audit: AuditWriter | undefined;
+  // A caller's trace context (HTTP headers, or `_meta` on stdio) reaches the runs it starts only through a started SDK.
+  const telemetry = await startConfiguredTelemetry(context.config.telemetry, 'server');
   try {
     const services = await mcpServices(context);
     const prompts = await loadPrompts();
@@ -101,5 +104,6 @@ async function serveMcp(options: McpOptions): Promise<number> {
     // Records of the last calls may still be queued; they go before the store closes.
     await audit?.flush();
     await context.close();
+    await telemetry?.shutdown();
   }
 }

@@ -27,3 +27,16 @@ export function observeRequest(req: IncomingMessage, res: ServerResponse, route:
   });
   return context.with(trace.setSpan(parent, span), handle);
 }
+
+/**
+ * Runs `fn` under the trace context of an MCP request's `_meta` (`traceparent`, `tracestate`), for
+ * stdio, which has no headers. A request that already runs in a span (MCP over HTTP, whose
+ * headers were read) keeps it.
+ */
+export function withRequestMeta<T>(meta: Record<string, unknown> | undefined, fn: () => Promise<T>): Promise<T> {
+  const traceparent = meta?.traceparent;
+  if (typeof traceparent !== 'string' || !telemetryActive() || trace.getActiveSpan()) return fn();
+  const carrier: Record<string, string> = { traceparent };
+  if (typeof meta?.tracestate === 'string') carrier.tracestate = meta.tracestate;
+  return context.with(propagation.extract(ROOT_CONTEXT, carrier), fn);
+}
