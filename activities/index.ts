@@ -23,7 +23,7 @@ import type {
 } from '../src/core/runs/activity-io.js';
 import type { AgentMcpToolsInput, AgentMcpToolsOutput, AgentModelInput, AgentModelOutput } from '../src/core/runs/agent-io.js';
 import type { FireFlowTriggersInput, FireFlowTriggersResult } from '../src/core/runs/flow-trigger-io.js';
-import type { CacheOrigin } from '../src/core/runs/run-types.js';
+import type { CacheOrigin, RecordedTaskOutput } from '../src/core/runs/run-types.js';
 import { flowTaskDefaults } from '../src/core/task-types/flow-defaults.js';
 import { cacheSubjectOf, taskCacheKey } from '../src/services/cache/cache-key.js';
 import type { TaskCache } from '../src/services/cache/task-cache.js';
@@ -217,6 +217,12 @@ export function createActivities(deps: ActivityDeps) {
     fireFlowTriggers(input: FireFlowTriggersInput): Promise<FireFlowTriggersResult> {
       return fireFlowTriggersActivity(deps.flowTriggers, input);
     },
+
+    /**
+     * Holds an agent task's output in history (its input), for a restart and for reading the
+     * output of a closed run; nothing to do beyond being recorded.
+     */
+    async recordTaskOutput(_input: RecordedTaskOutput): Promise<void> {},
 
     async resolveFlow(input: ResolveFlowInput) {
       try {

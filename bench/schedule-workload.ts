@@ -1,7 +1,6 @@
 // Workload 10: from a schedule's fire time to its run's first task starting. Weft's schedule
-// trigger (a Temporal Schedule starting `flowRun`, which resolves the flow's latest revision in a
-// local activity before its first task) against a raw Temporal Schedule starting a raw workflow
-// of one activity. Both fire every 2 s, a second apart, so they take turns; the first task is an
+// trigger (a Temporal Schedule starting `flowRun` with the revision each save writes into it)
+// against a raw Temporal Schedule starting a raw workflow of one activity. Both fire every 2 s, a second apart, so they take turns; the first task is an
 // HTTP call to the loopback server, whose arrival time is the task's start, on the same clock as
 // the nominal fire time (the interval's multiple of 2 s since the epoch, plus the offset).
 

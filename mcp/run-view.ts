@@ -28,6 +28,8 @@ export const TaskRunView = z.object({
   reusedFrom: z.string().optional(),
   cachedFrom: z.object({ runId: z.string(), taskId: z.string(), iteration: z.array(z.number()).optional(), at: z.string() }).optional(),
   waitingFor: z.string().optional(),
+  worker: z.string().optional(),
+  steps: z.array(z.object({ step: z.number(), tool: z.string(), state: z.string(), startedAt: z.string(), endedAt: z.string().optional() })).optional(),
 });
 export type TaskRunView = z.infer<typeof TaskRunView>;
 
@@ -76,6 +78,8 @@ export function taskRunView(task: TaskRunRecord): TaskRunView {
     reusedFrom: task.reusedFrom,
     cachedFrom: task.cachedFrom,
     waitingFor: task.waitingFor,
+    worker: task.worker,
+    steps: task.steps,
   };
 }
 

@@ -10,11 +10,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ScheduleOptionsAction } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createWeftWorker } from '../src/app/worker/weft-worker.js';
+import { FLOW_RUN, type FlowRunInput } from '../src/core/runs/run-types.js';
 import type { FlowSpec } from '../src/core/spec/flow-spec.js';
 import { parseFlow } from '../src/core/spec/parse-flow.js';
+import { scheduleTriggers } from '../src/core/spec/triggers.js';
 import { FlowService } from '../src/services/flow-service.js';
 import { MemoryFlowCatalog } from '../src/services/flows/flow-catalog.js';
 import { ConcurrencyLimit } from '../src/services/llm/concurrency-limit.js';
@@ -25,6 +27,7 @@ import { egressPolicyFromEnv } from '../src/services/security/egress-policy.js';
 import { openStore } from '../src/services/store/database.js';
 import { startDevServer } from '../src/services/temporal/dev-server.js';
 import { ensureTemporalCli } from '../src/services/temporal/temporal-cli.js';
+import { scheduleActionOf } from '../src/services/triggers/schedule-options.js';
 import { startFakeModelServer } from '../test/helpers/fake-model-server.js';
 
 const OUT = join(import.meta.dirname, '..', 'test', 'histories');
@@ -75,14 +78,27 @@ async function main(): Promise<void> {
     // The cases call an HTTP server on loopback, which http tasks may not reach by default.
     egress: egressPolicyFromEnv([], { WEFT_HTTP_ALLOWED_HOSTS: '127.0.0.1' }),
   });
-  const running = worker.run();
+  // The worker group of the `worker-groups` case: activities of tasks with `queue: gpu` only.
+  const gpuWorker = await createWeftWorker({
+    connection,
+    store,
+    taskQueue: 'record',
+    queue: 'gpu',
+    dataDir: work,
+    egress: egressPolicyFromEnv([], { WEFT_HTTP_ALLOWED_HOSTS: '127.0.0.1' }),
+  });
+  const running = Promise.all([worker.run(), gpuWorker.run()]);
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   // A saved flow whose flow trigger listens to the `flow-trigger` case: that run's last step starts it.
   await new FlowService(store).save(
     'id: listener\nnamespace: lib\ninputs: [{ id: rows, type: integer }]\ntasks: [{ id: got, type: log, message: "{{ inputs.rows }}" }]\ntriggers:\n  - { id: after, type: flow, flows: [default/flow-trigger], states: [COMPLETED], inputs: { rows: "{{ trigger.outputs.rows }}" } }\n',
   );
   // `approve`: the approval to answer once the run waits (an approval task, or an agent's tool call by its step).
-  const cases: Record<string, { spec: FlowSpec; inputs?: Record<string, unknown>; approve?: { taskId: string; step?: number }; downstream?: boolean }> = {
+  // `fired`: started as its schedule trigger's Schedule starts it (the action that carries the revision).
+  const cases: Record<
+    string,
+    { spec: FlowSpec; inputs?: Record<string, unknown>; approve?: { taskId: string; step?: number }; downstream?: boolean; fired?: string }
+  > = {
     'control-flow': {
       spec: flow(`
 id: control-flow
@@ -166,6 +182,39 @@ tasks:
       spec: flow(`id: agent\ntasks:\n  - { id: helper, type: agent, provider: local, model: m, prompt: go, tools: [{ flow: lib/child }], approve: [child] }\n`),
       approve: { taskId: 'helper', step: 1 },
     },
+    // A fire of a schedule trigger: `when` and the trigger's inputs evaluated in the workflow.
+    'schedule-fire': {
+      spec: flow(
+        `id: schedule-fire\ninputs: [{ id: at, type: string }]\ntasks:\n  - { id: get, type: http, url: "${base}/tick" }\noutputs: { at: "{{ inputs.at }}" }\ntriggers:\n  - { id: tick, type: schedule, every: 1h, when: "{{ trigger.id == 'tick' }}", inputs: { at: "{{ trigger.scheduledAt }}" } }\n`,
+      ),
+      fired: 'tick',
+    },
+    // A fire whose `when` is false: nothing runs, and the fire leaves Weft's run lists.
+    'schedule-skip': {
+      spec: flow(
+        `id: schedule-skip\ntasks:\n  - { id: get, type: http, url: "${base}/never" }\ntriggers:\n  - { id: tick, type: schedule, every: 1h, when: "{{ false }}" }\n`,
+      ),
+      fired: 'tick',
+    },
+    // A flow-level queue, a task back on Weft's own queue, a parallel's tasks and a foreach run
+    // in batches (40 tasks an iteration: batches of 25 items) with the flow's queue: all but
+    // `plain` go to task queue record/gpu (patch worker-groups, also in the batches' input).
+    'worker-groups': {
+      spec: flow(`
+id: worker-groups
+queue: gpu
+tasks:
+  - { id: train, type: http, url: "${base}/train" }
+  - { id: plain, type: http, url: "${base}/plain", queue: default }
+  - { id: fan, type: parallel, tasks: [{ id: more, type: http, url: "${base}/more" }, { id: note, type: log, message: hi }] }
+  - id: each
+    type: foreach
+    items: "{{ [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29] }}"
+    tasks:
+${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: { v: "{{ item + ${i} }}" } }`).join('\n')}
+      - { id: per_item, type: http, url: "${base}/item" }
+`),
+    },
     // The run's end fires the flow trigger of `lib/listener` (one local activity, workflows/flow-trigger-fire.ts).
     'flow-trigger': {
       spec: flow(`id: flow-trigger\ntasks:\n  - { id: make, type: set, values: { rows: 3 } }\noutputs: { rows: "{{ outputs.make.rows }}" }\n`),
@@ -182,13 +231,16 @@ tasks:
       if (only && !only.includes(caseName)) continue;
       // The replay test derives the workflow id from the file name: `record-<file name>`.
       const name = SUFFIX ? `${caseName}.${SUFFIX}` : caseName;
-      const { runId } = await startRun(client, {
-        flow: c.spec,
-        inputs: c.inputs ?? {},
-        taskQueue: 'record',
-        runId: `record-${name}`,
-        ...(c.downstream ? { downstream: true } : {}),
-      });
+      const trigger = scheduleTriggers(c.spec.triggers).find((t) => t.id === c.fired);
+      const { runId } = trigger
+        ? await startFired(client, scheduleActionOf({ flow: c.spec, revision: 1, downstream: false }, trigger, 'fire', 'record'), `record-${name}`)
+        : await startRun(client, {
+            flow: c.spec,
+            inputs: c.inputs ?? {},
+            taskQueue: 'record',
+            runId: `record-${name}`,
+            ...(c.downstream ? { downstream: true } : {}),
+          });
       if (c.approve) {
         for (;;) {
           const view = await getRunningView(client, runId);
@@ -209,6 +261,7 @@ tasks:
     }
   } finally {
     worker.shutdown();
+    gpuWorker.shutdown();
     await running;
     await connection.close();
     await store.close();
@@ -217,6 +270,18 @@ tasks:
     await server.stop();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Starts what a Schedule's action starts, under the recorder's workflow id. */
+async function startFired(client: Client, action: ScheduleOptionsAction, runId: string): Promise<{ runId: string }> {
+  if (action.type !== 'startWorkflow') throw new Error(`a Schedule action of type ${action.type}`);
+  await client.workflow.start(FLOW_RUN.workflowType, {
+    args: action.args as [FlowRunInput],
+    taskQueue: action.taskQueue,
+    workflowId: runId,
+    ...(action.typedSearchAttributes ? { typedSearchAttributes: action.typedSearchAttributes } : {}),
+  });
+  return { runId };
 }
 
 main().catch((error) => {

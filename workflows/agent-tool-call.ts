@@ -47,7 +47,10 @@ export async function callAgentTool(ctx: RunContext, tools: ReadonlyMap<string, 
   if (!tool) return failed(`there is no tool "${call.name}"; the tools are: ${[...tools.keys()].join(', ')}`);
   if (call.argumentsError) return failed(`the arguments of ${call.name} are not a JSON object: ${call.argumentsError}`);
   if (at.approve.has(call.name)) {
+    const entry = at.record.steps?.find((s) => s.step === at.step);
+    if (entry) entry.state = 'WAITING';
     const answer = await approveToolCall(ctx, at.taskId, at.iteration, at.step, call, at.record);
+    if (entry) entry.state = 'RUNNING';
     if (!answer.approved) return failed(`a person refused this call of ${call.name} (${answer.by}${answer.comment ? `: ${answer.comment}` : ''})`);
   }
   try {
@@ -76,7 +79,7 @@ async function runFlowTool(ctx: RunContext, tool: Extract<AgentTool, { kind: 'fl
 
 async function runMcpTool(ctx: RunContext, tool: Extract<AgentTool, { kind: 'mcp' }>, call: AgentToolCall, at: ToolCallPlace): Promise<ToolResult> {
   const key = `${at.key}.step${at.step}`;
-  const acts = ctx.activities(key, at.attempt, `${at.key} step ${at.step}: ${tool.server} ${tool.tool}`, at.mcpTimeoutMs + TIMEOUT_SLACK_MS);
+  const acts = ctx.activities(key, at.attempt, `${at.key} step ${at.step}: ${tool.server} ${tool.tool}`, at.mcpTimeoutMs + TIMEOUT_SLACK_MS, at.taskId);
   const output = (await acts.callMcpTool({
     context: ctx.taskContext(at.taskId, at.iteration, at.attempt),
     server: tool.server,

@@ -33,7 +33,7 @@ export async function resolveToolbox(
   }
   const servers = task.tools.flatMap((entry) => ('mcp' in entry ? [{ server: entry.mcp, ...(entry.tools ? { tools: entry.tools } : {}) }] : []));
   if (servers.length) {
-    const acts = ctx.activities(`${key}.tools`, attempt, `${key}: MCP tool lists`, TOOL_LIST_TIMEOUT_MS);
+    const acts = ctx.activities(`${key}.tools`, attempt, `${key}: MCP tool lists`, TOOL_LIST_TIMEOUT_MS, task.id);
     const listed = await acts.listAgentMcpTools({ context: ctx.taskContext(task.id, iteration, attempt), servers });
     for (const { server, tool, ...spec } of listed.tools) tools.push({ kind: 'mcp', spec, server, tool });
   }

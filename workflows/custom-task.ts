@@ -25,7 +25,7 @@ export async function runCustomTask(ctx: RunContext, task: CustomTask, frame: Fr
   const key = taskRunKey(task.id, frame.iteration);
   const limit = parseDuration(task.timeout ?? defaultsOf(ctx.taskDefaults, task.type).defaultTimeout ?? '') ?? DEFAULT_TIMEOUT_MS;
   const cache = cacheRequestOf(task, frame);
-  const acts = ctx.activities(key, attempt, `${key}: ${task.type}`, limit + TIMEOUT_SLACK_MS);
+  const acts = ctx.activities(key, attempt, `${key}: ${task.type}`, limit + TIMEOUT_SLACK_MS, task.id);
   const answer = await acts.runCustomTask({
     context: ctx.taskContext(task.id, frame.iteration, attempt),
     type: task.type,

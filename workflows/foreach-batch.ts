@@ -53,6 +53,7 @@ export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBat
   ctx.rights = input.rights;
   ctx.taskDefaults = input.taskDefaults;
   if (input.restart) ctx.restart = new RestartBook(input.restart);
+  ctx.queueScope = { ...(input.flow.queue !== undefined ? { queue: input.flow.queue } : {}), tasks: input.tasks };
   try {
     return await runBatch(ctx, input);
   } finally {

@@ -3,13 +3,14 @@
 // records only a few events per batch). Large outputs and scopes pass inline: the claim-check
 // codec keeps every payload over its threshold out of history.
 
-import { executeChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, patched, workflowInfo } from '@temporalio/workflow';
 import { renderTemplate } from '../src/core/expressions/evaluate.js';
 import { type TaskRunRecord, taskRunKey } from '../src/core/runs/run-types.js';
 import type { ForeachTask, Task } from '../src/core/spec/flow-spec.js';
 import type { BatchScope, ForeachBatchInput, ForeachBatchResult } from './foreach-batch.js';
 import type { Frame } from './frame.js';
 import type { Interpreter } from './interpreter.js';
+import { WORKER_GROUPS_PATCH } from './run-context.js';
 import { runPool } from './run-pool.js';
 import { TaskFailure } from './task-failure.js';
 
@@ -64,12 +65,15 @@ async function runBatched(interp: Interpreter, task: ForeachTask, frame: Frame, 
   const { workflowId } = workflowInfo();
   const key = taskRunKey(task.id, frame.iteration);
   const scope: BatchScope = { base: frame.jsonBase(), outputs: frame.visibleOutputs(), locals: frame.locals };
+  // A batch's flow holds no tasks: the foreach's own queue goes with it as its tasks' default.
+  const queue = ctx.queueOf(task.id);
+  const routed = queue !== undefined && patched(WORKER_GROUPS_PATCH) ? { queue } : {};
   // A large scope goes into each batch's input as one claim-checked payload, stored once (content-addressed).
   await runPool(batchCount, batchesAtOnce, async (b) => {
     const offset = b * batchSize;
     const input: ForeachBatchInput = {
       runId: ctx.runId,
-      flow: { id: ctx.flow.id, namespace: ctx.flow.namespace, tasks: [], ...(ctx.flow.retry ? { retry: ctx.flow.retry } : {}) },
+      flow: { id: ctx.flow.id, namespace: ctx.flow.namespace, tasks: [], ...(ctx.flow.retry ? { retry: ctx.flow.retry } : {}), ...routed },
       revision: ctx.revision,
       depth: ctx.depth,
       foreachId: task.id,

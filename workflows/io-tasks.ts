@@ -58,7 +58,7 @@ export function runHttp(ctx: RunContext, task: HttpTask, frame: Frame, attempt: 
   const key = taskRunKey(task.id, frame.iteration);
   const method = task.method ?? 'GET';
   const cache = cacheRequestOf(task, frame);
-  const acts = ctx.activities(key, attempt, `${key}: ${method} ${stripSecrets(url)}`, limit + TIMEOUT_SLACK_MS);
+  const acts = ctx.activities(key, attempt, `${key}: ${method} ${stripSecrets(url)}`, limit + TIMEOUT_SLACK_MS, task.id);
   const call = acts.httpRequest({
     context: ctx.taskContext(task.id, frame.iteration, attempt),
     url,
@@ -80,7 +80,7 @@ export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame,
   const limit = timeoutMs(ctx, task);
   const key = taskRunKey(task.id, frame.iteration);
   const cache = cacheRequestOf(task, frame);
-  const acts = ctx.activities(key, attempt, `${key}: ${task.language} script`, limit + TIMEOUT_SLACK_MS);
+  const acts = ctx.activities(key, attempt, `${key}: ${task.language} script`, limit + TIMEOUT_SLACK_MS, task.id);
   const answer = await acts.runScript({
     context: ctx.taskContext(task.id, frame.iteration, attempt),
     language: task.language,
@@ -101,7 +101,7 @@ export async function runMcp(ctx: RunContext, task: McpTask, frame: Frame, attem
   const limit = timeoutMs(ctx, task);
   const key = taskRunKey(task.id, frame.iteration);
   const cache = cacheRequestOf(task, frame);
-  const acts = ctx.activities(key, attempt, `${key}: ${task.server} ${task.tool}`, limit + TIMEOUT_SLACK_MS);
+  const acts = ctx.activities(key, attempt, `${key}: ${task.server} ${task.tool}`, limit + TIMEOUT_SLACK_MS, task.id);
   const answer = await acts.callMcpTool({
     context: ctx.taskContext(task.id, frame.iteration, attempt),
     server: task.server,

@@ -37,7 +37,7 @@ export async function runLlm(ctx: RunContext, task: LlmTask, frame: Frame, recor
     ...(task.maxTokens !== undefined ? { maxTokens: task.maxTokens } : {}),
     ...(task.cache ? { cache: cacheRequestOf(task, frame) } : {}),
   };
-  const acts = ctx.activities(key, attempt, `${key}: ${input.provider} ${input.model}`, limit + TIMEOUT_SLACK_MS);
+  const acts = ctx.activities(key, attempt, `${key}: ${input.provider} ${input.model}`, limit + TIMEOUT_SLACK_MS, task.id);
   try {
     const output = (await acts.callLlm(input)) as LlmOutput;
     addUsage(record, output.usage);

@@ -4,6 +4,7 @@
 import {
   type ActivityOptions,
   inWorkflowContext,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
@@ -18,6 +19,7 @@ import type { TaskContext } from '../src/core/runs/activity-io.js';
 import type { ApprovalOutput, RunRights } from '../src/core/runs/run-types.js';
 import { WEFT_WAITING } from '../src/core/runs/search-attributes.js';
 import type { FlowSpec } from '../src/core/spec/flow-spec.js';
+import { namedTaskQueue, taskQueues } from '../src/core/spec/task-queues.js';
 import type { TaskDefaultsTable } from '../src/core/task-types/run-defaults.js';
 import type { Frame } from './frame.js';
 import type { RestartBook } from './restart-seed.js';
@@ -32,6 +34,13 @@ export type WeftActivities = ReturnType<typeof createActivities>;
  * task errors as non-retryable), so it may retry without bound and never consumes an attempt.
  */
 const INFRASTRUCTURE_RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
+
+/**
+ * The patch that sends a task's activities to its worker group's task queue (flow-spec `queue`).
+ * Only a task with a named queue asks for it, so runs without one record no marker; a history
+ * that reached such a task without the marker replays the path before it, Weft's own queue.
+ */
+export const WORKER_GROUPS_PATCH = 'worker-groups';
 
 /** How often a running activity must heartbeat before Temporal declares its worker lost. */
 export const HEARTBEAT_TIMEOUT = '10s';
@@ -53,12 +62,18 @@ export class RunContext {
   readonly events: TaskEvents;
   private waiting = false;
   private nonce: string | undefined;
+  private queues: Map<string, string> | undefined;
   /** The rights of whoever started the top run, handed to every subflow (FlowRunInput.rights). */
   rights: RunRights | undefined;
   /** Per-type defaults the run started with (FlowRunInput.taskDefaults); read with `defaultsOf`. */
   taskDefaults: TaskDefaultsTable | undefined;
   /** Set in a restarted run: the task runs it may reuse (FlowRunInput.restart). */
   restart: RestartBook | undefined;
+  /**
+   * Set in a foreach batch, whose flow holds no tasks: its iterations' tasks, and the foreach's
+   * queue as their default (ForeachBatchInput `flow.queue`), for `queueOf`.
+   */
+  queueScope: { queue?: string; tasks: readonly unknown[] } | undefined;
 
   constructor(
     readonly runId: string,
@@ -73,8 +88,11 @@ export class RunContext {
     this.events = new TaskEvents(taskEvents, runId, `${flow.namespace}/${flow.id}`, (lines) => runLogs.write(lines));
   }
 
-  /** Activity proxy for one task attempt; the activity id and summary carry the task path. */
-  activities(key: string, attempt: number, summary: string, startToCloseMs: number): WeftActivities {
+  /**
+   * Activity proxy for one task attempt; the activity id and summary carry the task path. `taskId`
+   * names the task whose `queue` (own, inherited or the flow's) decides the task queue.
+   */
+  activities(key: string, attempt: number, summary: string, startToCloseMs: number, taskId?: string): WeftActivities {
     const options: ActivityOptions = {
       activityId: `${key}#${attempt}`,
       summary: summary.slice(0, 200),
@@ -82,8 +100,16 @@ export class RunContext {
       heartbeatTimeout: HEARTBEAT_TIMEOUT,
       retry: INFRASTRUCTURE_RETRY,
     };
+    const queue = taskId === undefined ? undefined : this.queueOf(taskId);
+    if (queue !== undefined && patched(WORKER_GROUPS_PATCH)) options.taskQueue = namedTaskQueue(workflowInfo().taskQueue, queue);
     const acts = proxyActivities<WeftActivities>(options);
     return this.restart ? this.restart.activities(acts, key, attempt) : acts;
+  }
+
+  /** The named queue of a task's activities, or undefined for Weft's own; the flow is walked once, when first asked. */
+  queueOf(taskId: string): string | undefined {
+    this.queues ??= taskQueues(this.queueScope ?? this.flow);
+    return this.queues.get(taskId);
   }
 
   /**

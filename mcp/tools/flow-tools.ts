@@ -11,6 +11,7 @@ import { allTaskTypeNames, isKnownTaskType } from '../../src/core/task-types/reg
 import { checkFlow } from '../../src/services/flow-service.js';
 import { checkFlowTools } from '../../src/services/flows/tool-checks.js';
 import type { McpServerCatalog } from '../../src/services/mcp-client/client-pool.js';
+import { neededQueues } from '../../src/services/runs/queue-workers.js';
 import { assertUpstreamsReadable, flowTriggerWarnings } from '../../src/services/triggers/flow-triggers.js';
 import { type McpAccess, namespaceAllowed } from '../access.js';
 import { cutText, FLOW_SOURCE_BYTES } from '../budget.js';
@@ -121,6 +122,8 @@ export const validateFlow = defineTool({
         if (!ctx.access.scriptsAllowed) warnings.push({ path, message: 'is a script task; this session may not save or run script tasks' });
       }
       if (ctx.services.limits) warnings.push(...(await ctx.services.limits.warnings(parsed.flow)));
+      // Temporal is asked only about a flow with worker groups.
+      if (neededQueues(parsed.flow).length) warnings.push(...(await ctx.services.runs.queueWarnings(parsed.flow)));
       const tools = await checkFlowTools(parsed.flow, toolCheckServices(ctx));
       errors.push(...tools.errors);
       warnings.push(...tools.warnings);

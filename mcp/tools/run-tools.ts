@@ -97,11 +97,13 @@ export const runFlow = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   execution: { taskSupport: 'optional' },
   async run({ flow, inputs, waitSeconds, idempotencyKey, revision }, call, ctx) {
-    const { runId, started, uiUrl, state } = await startRun({ flow, inputs, idempotencyKey, revision }, ctx);
+    const { runId, started, uiUrl, state, warnings } = await startRun({ flow, inputs, idempotencyKey, revision }, ctx);
+    // Said in the text the model reads: the result schema stays as it is (the tools/list budget).
+    const warned = (warnings ?? []).map((w) => `; warning: ${w}`).join('');
     if (!waitSeconds) {
       return {
         structured: { runId, state: state ?? ('RUNNING' as const), started, uiUrl },
-        summary: `${started ? 'started' : 'attached to existing'} run ${runId}; follow it with get_run (waitSeconds up to 50)`,
+        summary: `${started ? 'started' : 'attached to existing'} run ${runId}${warned}; follow it with get_run (waitSeconds up to 50)`,
         audit: { runId, flow },
       };
     }
@@ -115,11 +117,12 @@ export const runFlow = defineTool({
       const state = (await ctx.services.runs.get(runId).catch(() => undefined))?.state ?? 'RUNNING';
       return {
         structured: { runId, state, started, waitError: errorData(error), uiUrl },
-        summary: `${started ? 'started' : 'attached to existing'} run ${runId}, but waiting on it failed (${errorData(error).message}); follow it with get_run, do not start it again`,
+        summary: `${started ? 'started' : 'attached to existing'} run ${runId}${warned}, but waiting on it failed (${errorData(error).message}); follow it with get_run, do not start it again`,
         audit: { runId, flow },
       };
     }
-    return { ...runFlowResult(detail, started, uiUrl, refused), audit: { runId, flow } };
+    const result = runFlowResult(detail, started, uiUrl, refused);
+    return { ...result, summary: `${result.summary}${warned}`, audit: { runId, flow } };
   },
 });
 
@@ -127,17 +130,17 @@ export const runFlow = defineTool({
 export async function startRun(
   args: { flow: string; inputs?: Record<string, unknown>; idempotencyKey?: string; revision?: number },
   ctx: ToolContext,
-): Promise<{ runId: string; started: boolean; uiUrl: string; state?: RunState }> {
+): Promise<{ runId: string; started: boolean; uiUrl: string; state?: RunState; warnings?: string[] }> {
   checkFlowRefAccess(args.flow, ctx.access);
   const entry = await ctx.services.flows.get(args.flow, args.revision);
   checkFlowAccess(entry.spec, ctx.access);
   const rights = runRightsOf(ctx.access);
-  const { runId, started, state } = await ctx.services.runs.start(
+  const { runId, started, state, warnings } = await ctx.services.runs.start(
     { flow: args.flow, revision: entry.revision, inputs: args.inputs, idempotencyKey: args.idempotencyKey, trigger: ctx.surface ?? 'mcp' },
     entry,
     rights,
   );
-  return { runId, started, uiUrl: ctx.services.runs.uiUrl(runId), ...(state ? { state } : {}) };
+  return { runId, started, uiUrl: ctx.services.runs.uiUrl(runId), ...(state ? { state } : {}), ...(warnings ? { warnings } : {}) };
 }
 
 /** `run_flow`'s result for a run it waited on; also the result of a `run_flow` MCP task. */

@@ -35,6 +35,8 @@ export const FLOW_ERROR_TYPES = {
   McpInvalidArguments: "an mcp task's arguments do not fit the tool's input schema, or the tool does not exist (never retried)",
   McpServerNotConfigured: 'an mcp task names a server the worker has not configured in WEFT_MCP_SERVERS (never retried)',
   AgentMaxStepsError: 'an agent task asked for more tool calls than its maxSteps (never retried)',
+  AgentCostCeilingError: "an agent task's model calls reached its maxCostUsd while it asked for more tools (never retried)",
+  AgentCostUnknownError: 'an agent task has maxCostUsd but its model has no price in WEFT_LLM_PRICES (never retried)',
   AgentToolsInvalid: "an agent task's tools could not be offered: two share a name, or an MCP tool it lists does not exist (never retried)",
   ApprovalRejected: 'an approval was answered with a rejection (never retried)',
   ApprovalTimedOut: 'nobody answered an approval within its timeout (never retried)',
@@ -84,6 +86,28 @@ export class AgentMaxStepsError extends WeftError {
   ) {
     super('AGENT_MAX_STEPS', `agent ${task} reached maxSteps (${maxSteps}) and the model still asked for ${asked.join(', ')}`, {
       hint: 'raise maxSteps, or tell the model in the prompt to answer with fewer tool calls',
+    });
+  }
+}
+
+/** An agent whose model calls have cost its `maxCostUsd` while it still wanted to go on. */
+export class AgentCostCeilingError extends WeftError {
+  constructor(task: string, ceiling: number, spent: number, calls: number) {
+    super(
+      'AGENT_COST_CEILING',
+      `agent ${task} spent about $${spent.toFixed(4)} in ${calls} model call(s), reaching its maxCostUsd of $${ceiling}, and the model still asked for tools`,
+      {
+        hint: 'raise maxCostUsd, or tell the model in the prompt to answer with fewer tool calls',
+      },
+    );
+  }
+}
+
+/** An agent with `maxCostUsd` whose model has no price: its spending cannot be held to the ceiling. */
+export class AgentCostUnknownError extends WeftError {
+  constructor(task: string, model: string) {
+    super('AGENT_COST_UNKNOWN', `agent ${task} has maxCostUsd, but model ${model} has no price, so its cost is unknown`, {
+      hint: `add ${model} to WEFT_LLM_PRICES ({ "${model}": { "input": USD per million tokens, "output": ... } }), or remove maxCostUsd`,
     });
   }
 }

@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, type LoadedDataConverter } from '@temporalio/common';
 import { Ajv } from 'ajv';
-import { FlowValidationError, WeftError } from '../core/errors.js';
+import { FlowValidationError, type ValidationProblem, WeftError } from '../core/errors.js';
 import { ADMISSION_UPDATE, ADMITTED_AT_MEMO } from '../core/runs/limit-types.js';
 import { type ExecutionStatusName, runStateOf } from '../core/runs/run-state.js';
 import {
@@ -20,6 +20,8 @@ import {
   type FlowRunInput,
   type FlowRunResult,
   type PendingApproval,
+  RECORD_TASK_OUTPUT_ACTIVITY,
+  type RecordedTaskOutput,
   type RunRights,
   type RunState,
   type StoredOutputRef,
@@ -39,6 +41,7 @@ import type { FlowDetail, FlowService, WorkflowTarget } from './flow-service.js'
 import { isoTime } from './iso-time.js';
 import type { OutputStore } from './outputs/output-store.js';
 import { endedTasks, timelineFromHistory } from './runs/history-timeline.js';
+import { queueWarnings, withWorkers, workflowQueueWarning } from './runs/queue-workers.js';
 import { listRestarts, type RestartRunRequest, type RestartRunResult, restartRun } from './runs/restart-service.js';
 import { flowRunLaunch, getRunningView, launchRun, RUN_MEMO, respondToApproval } from './runs/run-client.js';
 import type { RunDetail } from './runs/run-detail.js';
@@ -50,6 +53,13 @@ import { cutText } from './text-budget.js';
 const MAX_RUN_PAGE = 200;
 /** How long a start waits for a run under a concurrency limit to learn whether it runs or waits (ms). */
 const ADMISSION_WAIT_MS = 5000;
+/**
+ * How long a read of a running run waits for a worker to answer before it reads history instead
+ * (ms): long enough for a busy worker, short enough that a page on a run without one does not hang.
+ */
+const LIVE_QUERY_MS = 10_000;
+/** `waitingFor` of a running run no worker answered for. */
+const NO_WORKER_ANSWERED = `a worker: none answered within ${LIVE_QUERY_MS / 1000} s (start one with weft worker or weft server); tasks are read from history, I/O tasks only`;
 /** How long `cancel` waits for the run to close before answering that cancellation is requested (ms). */
 const CANCEL_WAIT_MS = 2000;
 /** How deep the start-time subflow walk goes: as deep as subflows may nest (MAX_SUBFLOW_DEPTH of workflows/child-run.ts). */
@@ -165,6 +175,20 @@ export class RunService {
     return `${this.uiBaseUrl}/namespaces/${encodeURIComponent(this.client.options.namespace)}/workflows/${encodeURIComponent(runId)}`;
   }
 
+  /**
+   * The worker's view of a running run; undefined when none answers within LIVE_QUERY_MS. The
+   * task queue's poller list cannot tell a dead worker from a live one sooner: a worker that
+   * died stays listed for a minute or so, and Temporal says "no poller" after about 30 s.
+   */
+  private async liveView(runId: string): Promise<Awaited<ReturnType<typeof getRunningView>> | undefined> {
+    return this.client.connection
+      .withDeadline(Date.now() + LIVE_QUERY_MS, () => getRunningView(this.client, runId))
+      .catch((error: unknown) => {
+        if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
+        return undefined;
+      });
+  }
+
   /** Whether Temporal has closed the run (cheap: one describe call, no history). */
   async isClosed(runId: string): Promise<boolean> {
     try {
@@ -182,11 +206,29 @@ export class RunService {
   }
 
   /**
+   * Warnings for the named queues (flow-spec `queue`) of a flow's tasks that no live worker polls:
+   * those tasks would wait PENDING until a `weft worker --queue NAME` starts.
+   */
+  queueWarnings(flow: FlowSpec): Promise<ValidationProblem[]> {
+    return queueWarnings(this.pollerSource(), flow);
+  }
+
+  private pollerSource() {
+    return { service: this.client.workflowService, namespace: this.client.options.namespace, taskQueue: this.taskQueue };
+  }
+
+  /**
    * Starts a run of a saved flow. With an idempotency key, a repeat attaches to the first run
    * (`started: false`). `read`: the revision's detail when the caller has read it already (as
-   * `run_flow` does to check access), so the store is not asked twice.
+   * `run_flow` does to check access), so the store is not asked twice. `warnings`: what would
+   * keep the run waiting without a word: a named queue of its tasks, or a registered workflow's
+   * task queue, that no live worker polls.
    */
-  async start(input: StartRunRequest, read?: FlowDetail, rights?: RunRights): Promise<{ runId: string; started: boolean; state?: RunState }> {
+  async start(
+    input: StartRunRequest,
+    read?: FlowDetail,
+    rights?: RunRights,
+  ): Promise<{ runId: string; started: boolean; state?: RunState; warnings?: string[] }> {
     const request = parseRequest(StartRunRequestSchema, input, 'run request');
     const detail = read ?? (await this.flows.get(request.flow, request.revision));
     if (read && (read.flow !== request.flow || (request.revision !== undefined && read.revision !== request.revision))) {
@@ -217,12 +259,14 @@ export class RunService {
         { ...(rights ? { rights } : {}), ...(downstream ? { downstream } : {}) },
       );
       const launched = await launchRun(this.client, launch);
+      const warnings = (await this.queueWarnings(detail.spec)).map((w) => `${w.path}: ${w.message}${w.hint ? ` (hint: ${w.hint})` : ''}`);
+      const said = warnings.length ? { warnings } : {};
       // Under a concurrency limit the run may wait or end at once: answer its real state.
-      return detail.spec.concurrency ? { ...launched, state: await this.admissionState(runId) } : launched;
+      return detail.spec.concurrency ? { ...launched, state: await this.admissionState(runId), ...said } : { ...launched, ...said };
     }
     const { target } = detail;
     const inputs = checkTargetInputs(target, request.inputs ?? {});
-    return launchRun(this.client, {
+    const launched = await launchRun(this.client, {
       runId,
       workflowType: target.workflowType,
       taskQueue: target.taskQueue,
@@ -233,6 +277,8 @@ export class RunService {
       summary: `${ref} rev ${detail.revision}`,
       idempotent,
     });
+    const warning = await workflowQueueWarning(this.pollerSource(), target.taskQueue, target.workflowType);
+    return warning ? { ...launched, warnings: [warning] } : launched;
   }
 
   /**
@@ -264,7 +310,7 @@ export class RunService {
     yaml: string,
     input: Omit<StartRunRequest, 'flow' | 'revision'>,
     rights?: RunRights,
-  ): Promise<{ runId: string; started: boolean }> {
+  ): Promise<{ runId: string; started: boolean; warnings?: string[] }> {
     const flow = `${spec.namespace}/${spec.id}`;
     const detail: FlowDetail = { flow, kind: 'declarative', revision: 0, yaml, spec, revisions: 0, updatedAt: new Date().toISOString() };
     return this.start({ ...input, flow }, detail, rights);
@@ -342,15 +388,23 @@ export class RunService {
       ...(description.closeTime ? { endedAt: description.closeTime.toISOString() } : {}),
     };
     if (status === 'RUNNING') {
-      const live = await getRunningView(this.client, runId);
+      const live = await this.liveView(runId);
+      if (!live) {
+        // No worker answered (all stopped, or busy past the bound): say so, and show what history knows.
+        const attributes = description.typedSearchAttributes;
+        const state = attributes.get(WEFT_QUEUED) ? 'QUEUED' : attributes.get(WEFT_WAITING) ? 'WAITING' : 'RUNNING';
+        const tasks = withWorkers(timelineFromHistory(events), events, description.raw.pendingActivities ?? [], description.taskQueue);
+        return { ...base, state, tasks, approvals: [], waitingFor: NO_WORKER_ANSWERED };
+      }
       // The query can answer after the last task but before Temporal closes the run: until
       // Temporal says the run is closed, it is running (or waiting, or queued).
       const state = live.state === 'WAITING' || live.state === 'QUEUED' ? live.state : 'RUNNING';
-      return { ...base, state, tasks: live.tasks, approvals: live.approvals, ...(live.waitingFor ? { waitingFor: live.waitingFor } : {}) };
+      const tasks = withWorkers(live.tasks, events, description.raw.pendingActivities ?? [], description.taskQueue);
+      return { ...base, state, tasks, approvals: live.approvals, ...(live.waitingFor ? { waitingFor: live.waitingFor } : {}) };
     }
     if (status === 'COMPLETED') {
       const result = (await handle.result()) as FlowRunResult;
-      return { ...base, state: 'COMPLETED', outputs: result.outputs, tasks: result.tasks, approvals: [] };
+      return { ...base, state: 'COMPLETED', outputs: result.outputs, tasks: withWorkers(result.tasks, events, [], description.taskQueue), approvals: [] };
     }
     const failure = await handle.result().then(
       () => undefined,
@@ -363,7 +417,7 @@ export class RunService {
     // A failed or timed-out run carries its timeline in its failure; a cancelled or terminated
     // one has none, so it is rebuilt (endedTimeline says from what).
     const timeline = details ? { tasks: details.tasks, replayed: true } : await this.endedTimeline(runId, events);
-    const tasks = endedTasks(timeline.tasks, status, base.endedAt);
+    const tasks = withWorkers(endedTasks(timeline.tasks, status, base.endedAt), events, [], description.taskQueue);
     const taskOutputs = await this.completedOutputs(handle, events, tasks, timeline.replayed);
     return {
       ...base,
@@ -631,7 +685,15 @@ export class RunService {
         .withDeadline(Date.now() + OUTPUT_QUERY_MS, () => getRunningView(this.client, base.runId))
         .catch(() => undefined);
       if (live) return { ...base, state: live.state === 'WAITING' ? 'WAITING' : 'RUNNING', tasks: live.tasks, approvals: live.approvals };
-      return { ...base, state: 'RUNNING', tasks: historyTasks(), approvals: [] };
+      // No worker has taken the run's first workflow task: say for which queue it waits.
+      const untaken = !(events as readonly { workflowTaskStartedEventAttributes?: unknown }[]).some((e) => e.workflowTaskStartedEventAttributes);
+      return {
+        ...base,
+        state: 'RUNNING',
+        tasks: historyTasks(),
+        approvals: [],
+        ...(untaken ? { waitingFor: `a worker on task queue ${description.taskQueue}` } : {}),
+      };
     }
     // A closed code flow still answers the query (its worker replays it): approvals and steps
     // without activities show too. Plain workflows and runs with no worker fall back to history.
@@ -657,21 +719,34 @@ export class RunService {
   }
 }
 
-/** The activity result of a task run's last attempt in history; undefined when it has none. */
+/**
+ * The activity result of a task run's last attempt in history (for an agent task, the output its
+ * `recordTaskOutput` activity holds); undefined when it has none.
+ */
 async function outputInHistory(
   events: Parameters<typeof timelineFromHistory>[0],
   key: string,
   converter: LoadedDataConverter,
 ): Promise<TaskOutputResult | undefined> {
   const prefix = `${key}#`;
-  let scheduled: { id: number; attempt: number } | undefined;
+  let scheduled: { id: number; attempt: number; recorded?: unknown } | undefined;
   for (const event of events) {
-    const activityId = event.activityTaskScheduledEventAttributes?.activityId;
+    const attributes = event.activityTaskScheduledEventAttributes;
+    const activityId = attributes?.activityId;
     if (!activityId?.startsWith(prefix)) continue;
     const attempt = Number(activityId.slice(prefix.length));
-    if (!scheduled || attempt > scheduled.attempt) scheduled = { id: Number(event.eventId), attempt };
+    if (!scheduled || attempt > scheduled.attempt)
+      scheduled = {
+        id: Number(event.eventId),
+        attempt,
+        ...(attributes?.activityType?.name === RECORD_TASK_OUTPUT_ACTIVITY ? { recorded: attributes.input?.payloads } : {}),
+      };
   }
   if (!scheduled) return undefined;
+  if (scheduled.recorded) {
+    const [input] = await historyValues(converter, scheduled.recorded as unknown[]);
+    return { found: true, output: (input as RecordedTaskOutput).output };
+  }
   const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === scheduled.id);
   const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
   if (!payload) return undefined;

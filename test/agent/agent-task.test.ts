@@ -79,6 +79,8 @@ describe('agent tasks', () => {
       settings: loadLlmSettings({
         OPENAI_BASE_URL: fake.openaiUrl,
         ANTHROPIC_BASE_URL: fake.url,
+        // $1 per 1,000 tokens either way: only the cost-ceiling test uses this model.
+        WEFT_LLM_PRICES: JSON.stringify({ 'priced-model': { input: 1000, output: 1000 } }),
         WEFT_LLM_PROVIDERS: JSON.stringify({
           plainopenai: { kind: 'openai', baseUrl: fake.openaiUrl, stream: false },
           plainanthropic: { kind: 'anthropic', baseUrl: fake.url, stream: false },
@@ -155,6 +157,15 @@ describe('agent tasks', () => {
       assert.deepEqual(output.usage, { inputTokens: 600, outputTokens: 60 });
       const task = detail.tasks.find((t) => t.id === 'helper');
       assert.deepEqual(task?.usage, { inputTokens: 600, outputTokens: 60 });
+      // The tool calls are the agent's nested entries in the timeline.
+      assert.deepEqual(
+        task?.steps?.map((s) => [s.step, s.tool, s.state, s.endedAt !== undefined && Date.parse(s.endedAt) >= Date.parse(s.startedAt)]),
+        [
+          [1, 'greet', 'COMPLETED', true],
+          [2, 'get-sum', 'COMPLETED', true],
+          [3, 'echo', 'COMPLETED', true],
+        ],
+      );
       const calls = callsOf(from);
       assert.equal(calls.length, 3);
       assert.deepEqual(calls[0]?.tools.sort(), ['echo', 'get-sum', 'greet']);
@@ -232,6 +243,11 @@ describe('agent tasks', () => {
         30_000,
       );
       assert.equal(pending.step, 1);
+      assert.deepEqual(
+        (await runs.get(runId)).tasks.find((t) => t.id === 'helper')?.steps?.map((s) => [s.step, s.tool, s.state]),
+        [[1, 'get-sum', 'WAITING']],
+        'the step waits for its approval in the timeline',
+      );
       assert.equal(pending.approvers, 'human');
       assert.match(pending.message, /get-sum/);
       await assert.rejects(
@@ -243,6 +259,7 @@ describe('agent tasks', () => {
       assert.equal(detail.state, 'COMPLETED', JSON.stringify(detail.error));
       const output = detail.outputs?.answer as AgentOutput;
       assert.equal(output.steps[0]?.ok, approved);
+      assert.equal(detail.tasks.find((t) => t.id === 'helper')?.steps?.[0]?.state, approved ? 'COMPLETED' : 'FAILED');
       const result = callsOf(from)[1]?.toolResults[0];
       assert.equal(result?.isError, !approved);
       if (approved) assert.match(result?.content ?? '', /3/);
@@ -355,6 +372,71 @@ tasks:
     assert.match(errors[0]?.message ?? '', /MCP server "nowhere" is not configured in this process/);
     assert.match(errors[1]?.message ?? '', /has no tool "no-such-tool"/);
     assert.match(errors[2]?.message ?? '', /names "launch", which is not one of the task's tools/);
+  });
+
+  it('stops at maxCostUsd instead of calling tools again, keeps an answer that came past it, and refuses a model with no price', async () => {
+    let from = fake.calls.length;
+    // Each call costs $0.10 (100 tokens at $1 per 1,000): the third reaches a ceiling of $0.25.
+    fake.answer(() => ({ toolCalls: [{ name: 'echo', arguments: { message: 'again' } }], usage: { input: 50, output: 50 } }));
+    const priced = (id: string, extra: string) => agentFlow(id, 'openai').replace('model: tool-model', `model: priced-model\n    ${extra}`);
+    const stopped = await closed(await start(priced('ceiling', 'maxCostUsd: 0.25')));
+    assert.equal(stopped.state, 'FAILED');
+    assert.equal(stopped.error?.type, 'AgentCostCeilingError');
+    assert.match(stopped.error?.message ?? '', /spent about \$0\.3000 in 3 model call\(s\), reaching its maxCostUsd of \$0\.25/);
+    assert.equal(callsOf(from).length, 3, 'no model call after the ceiling');
+    assert.equal(stopped.tasks.find((t) => t.id === 'helper')?.attempts, 1, 'the ceiling is never retried');
+
+    from = fake.calls.length;
+    fake.answer((call) =>
+      call.toolResults.length === 0
+        ? { toolCalls: [{ name: 'echo', arguments: { message: 'once' } }], usage: { input: 150, output: 150 } }
+        : { text: 'done', usage: { input: 150, output: 150 } },
+    );
+    const answered = await closed(await start(priced('ceiling-answer', 'maxCostUsd: 0.5')));
+    assert.equal(answered.state, 'COMPLETED', JSON.stringify(answered.error));
+    assert.equal((answered.outputs?.answer as AgentOutput | undefined)?.text, 'done', 'the answer that went past the ceiling is kept');
+    assert.equal(callsOf(from).length, 2);
+
+    const unpriced = await closed(await start(agentFlow('ceiling-unpriced', 'openai').replace('model: tool-model', 'model: tool-model\n    maxCostUsd: 1')));
+    assert.equal(unpriced.error?.type, 'AgentCostUnknownError');
+    assert.match(unpriced.error?.message ?? '', /model tool-model has no price/);
+  });
+
+  it('is reused by a restart once it completed: the model and its tools are not called again, and a changed prompt runs it again', async () => {
+    const from = fake.calls.length;
+    fake.answer((call) =>
+      call.toolResults.length === 0
+        ? { toolCalls: [{ name: 'greet', arguments: { name: 'Ada' } }], usage: { input: 10, output: 1 } }
+        : { text: 'Ada is greeted.', usage: { input: 20, output: 2 } },
+    );
+    const yaml = (prompt: string) =>
+      agentFlow('restartable', 'openai', '  - { id: after, type: set, values: { said: "{{ outputs.helper.text }}" } }').replace(
+        'prompt: Greet Ada, then add 40 and 2.',
+        `prompt: ${prompt}`,
+      );
+    const original = await closed(await start(yaml('Greet Ada.')));
+    assert.equal(original.state, 'COMPLETED', JSON.stringify(original.error));
+    assert.equal(callsOf(from).length, 2);
+
+    const restarted = await runs.restartRun({ runId: original.runId, fromTask: 'after' });
+    assert.deepEqual(restarted.reusable, ['helper']);
+    const again = await closed(restarted.runId);
+    assert.equal(again.state, 'COMPLETED', JSON.stringify(again.error));
+    assert.equal(callsOf(from).length, 2, 'the restart called the model no more');
+    const helper = again.tasks.find((t) => t.id === 'helper');
+    assert.equal(helper?.reusedFrom, original.runId);
+    assert.equal(helper?.usage, undefined, 'a reused task spent no tokens');
+    assert.deepEqual(again.outputs?.answer, original.outputs?.answer);
+    const greets = (await runs.list({ flow: 'tools/greet', limit: 200 })).runs.filter((r) => r.runId.startsWith(`${restarted.runId}.`));
+    assert.deepEqual(greets, [], 'the flow tool started no child run in the restart');
+
+    // The saved flow with another prompt renders another configuration: the agent runs again.
+    await flows.save(yaml('Greet Ada, please.'));
+    const latest = await runs.restartRun({ runId: original.runId, fromTask: 'after', revision: 'latest' });
+    const rerun = await closed(latest.runId);
+    assert.equal(rerun.state, 'COMPLETED', JSON.stringify(rerun.error));
+    assert.equal(rerun.tasks.find((t) => t.id === 'helper')?.reusedFrom, undefined);
+    assert.equal(callsOf(from).length, 4, 'the changed agent called the model again');
   });
 
   it("answers list_task_types for agent with its fields and the MCP servers, and validate_flow with an agent's problems", async () => {

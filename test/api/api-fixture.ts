@@ -13,7 +13,7 @@ import { LogService } from '../../src/services/log-service.js';
 import { ApiKeyService } from '../../src/services/security/api-keys.js';
 import { type AuditEntry, AuditLog, type AuditQuery } from '../../src/services/security/audit-log.js';
 import { AuditWriter } from '../../src/services/security/audit-writer.js';
-import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
+import { createTestEnv, type TestEnv, type TestEnvOptions } from '../helpers/temporal-env.js';
 import { triggerServices } from '../helpers/trigger-services.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -45,8 +45,8 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-export async function apiFixture(): Promise<ApiFixture> {
-  const env = await createTestEnv();
+export async function apiFixture(envOptions: TestEnvOptions = {}): Promise<ApiFixture> {
+  const env = await createTestEnv(envOptions);
   const { flows, triggers, runs } = await triggerServices(env);
   const limits = new LimitService(new LimitStore(env.store), async () => keeperLink(env.client, env.taskQueue));
   const services = { flows, runs, logs: new LogService(env.store), triggers, limits };

@@ -12,7 +12,10 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { buildConsole } from '../../scripts/build-console.mjs';
 import { WeftClient } from '../../src/adapters/client/weft-client.js';
 import { consoleRoute } from '../../src/adapters/http/console/console-route.js';
+import { ConcurrencyLimit } from '../../src/services/llm/concurrency-limit.js';
+import { loadLlmSettings } from '../../src/services/llm/provider-config.js';
 import { type ApiFixture, type ApiServer, apiFixture } from '../api/api-fixture.js';
+import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';
@@ -29,6 +32,20 @@ tasks:
   - { id: last, type: log, message: "done" }
 outputs:
   done: "yes"
+`;
+
+const GREET_FLOW = `id: greet
+namespace: tools
+inputs: [{ id: name, type: string }]
+tasks:
+  - { id: say, type: set, values: { greeting: "{{ 'hello ' + inputs.name }}" } }
+outputs: { greeting: "{{ outputs.say.greeting }}" }
+`;
+
+const AGENT_FLOW = `id: agent
+namespace: console
+tasks:
+  - { id: helper, type: agent, provider: local, model: m, prompt: "Greet Ada twice.", tools: [{ flow: tools/greet }] }
 `;
 
 const APPROVAL_FLOW = `id: gate
@@ -54,6 +71,7 @@ describe('the web console in Chromium', () => {
   let browser: Browser;
   let http: TestHttpServer;
   let gateOpen = false;
+  let model: FakeModelServer;
   /** Every URL the browser asked for, across all tests. */
   const requested: string[] = [];
 
@@ -61,7 +79,14 @@ describe('the web console in Chromium', () => {
     const dir = join(process.env.WEFT_TEST_WORK_DIR ?? '/tmp', `console-${process.pid}`);
     const built = await buildConsole(dir);
     process.stderr.write(`[console] bundle ${Math.round(built.bytes / 1024)} KiB before gzip\n`);
-    fixture = await apiFixture();
+    model = await startFakeModelServer();
+    fixture = await apiFixture({
+      llm: () => ({
+        settings: loadLlmSettings({ WEFT_LLM_PROVIDERS: JSON.stringify({ local: { kind: 'openai', baseUrl: model.openaiUrl, stream: false } }) }),
+        limit: new ConcurrencyLimit(),
+        prompts: async () => [],
+      }),
+    });
     server = await fixture.serve({ routes: [consoleRoute({ dir })] });
     weft = new WeftClient({ url: server.base });
     http = await startHttpServer();
@@ -76,6 +101,7 @@ describe('the web console in Chromium', () => {
     await browser?.close();
     await http?.close();
     await fixture?.close();
+    await model?.close();
     const foreign = requested.filter((url) => new URL(url).origin !== server.base);
     assert.deepEqual(foreign, [], 'no request leaves the server origin');
   });
@@ -159,6 +185,40 @@ describe('the web console in Chromium', () => {
     const run = await weft.getRun(runId);
     assert.equal(run.outputs?.amount, 42);
     assert.equal(run.outputs?.by, `${userInfo().username} (local)`, 'a person, not an agent');
+    await page.close();
+  });
+
+  it("nests an agent's tool calls under it in the timeline, each with its tool and state", { timeout: 40_000 }, async () => {
+    model.answer((call) =>
+      call.toolResults.length === 0
+        ? {
+            toolCalls: [
+              { name: 'greet', arguments: { name: 'Ada' } },
+              { name: 'greet', arguments: { name: 'Bob' } },
+            ],
+          }
+        : { text: 'greeted twice' },
+    );
+    await weft.saveFlow('tools/greet', GREET_FLOW);
+    await weft.saveFlow('console/agent', AGENT_FLOW);
+    const { runId } = await weft.startRun({ flow: 'console/agent' });
+    const page = await open(`/runs/${runId}`);
+    await page.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 30_000 });
+    const steps = page.locator('.step-row');
+    await steps.nth(1).waitFor();
+    assert.deepEqual(
+      await steps.evaluateAll((rows) =>
+        rows.map((r) => [r.getAttribute('data-step'), r.querySelector('.task-type')?.textContent, r.getAttribute('data-state')]),
+      ),
+      [
+        ['helper.1', 'greet', 'COMPLETED'],
+        ['helper.2', 'greet', 'COMPLETED'],
+      ],
+    );
+    const rows = await page
+      .locator('.timeline-space > li')
+      .evaluateAll((items) => items.map((li) => li.getAttribute('data-task') ?? li.getAttribute('data-step')));
+    assert.deepEqual(rows, ['helper', 'helper.1', 'helper.2'], 'the steps come right under their agent');
     await page.close();
   });
 

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ENTRY = fileURLToPath(new URL('../../src/app/worker/main.ts', import.meta.url));
+const WEFT_BIN = fileURLToPath(new URL('../../bin/weft.js', import.meta.url));
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -11,8 +12,10 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnWorker(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `workerArgs`: run `weft worker` with these options (e.g. `--queue gpu`) instead of the worker entry itself. */
+export function spawnWorker(env: Record<string, string>, workerArgs?: string[]): WorkerProcess {
+  const args = workerArgs ? [WEFT_BIN, 'worker', ...workerArgs] : ['--import', 'tsx', ENTRY];
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));

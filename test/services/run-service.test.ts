@@ -161,9 +161,11 @@ describe('run service on a real Temporal server', () => {
     await assert.rejects(runs.taskOutputPage('svc.any', 'task', undefined, flowPage.nextCursor), InvalidCursorError);
   });
 
-  it('reads finished runs with no worker running, from the result and the history', async () => {
+  it('reads runs with no worker running: finished ones from the result and the history, a running one from history within a bound', async () => {
     const completed = await runs.start({ flow: 'svc/double', inputs: { n: 5 } });
     const terminated = await runs.start({ flow: 'svc/waits' });
+    const sleeping = await runs.start({ flow: 'svc/waits' });
+    await waitFor('the other sleep', async () => ((await runs.get(sleeping.runId)).tasks.some((t) => t.id === 'nap') ? true : undefined));
     await waitFor('completion', async () => ((await runs.get(completed.runId)).state === 'COMPLETED' ? true : undefined));
     await waitFor('the sleep', async () => ((await runs.get(terminated.runId)).tasks.some((t) => t.id === 'nap') ? true : undefined));
     assert.deepEqual(await runs.cancel(terminated.runId, { force: true, reason: 'test' }), { runId: terminated.runId, state: 'TERMINATED' });
@@ -180,6 +182,17 @@ describe('run service on a real Temporal server', () => {
     // With no worker to replay the run, a completed task's output still comes from history.
     assert.deepEqual((stopped.taskOutputs?.get as { body?: unknown } | undefined)?.body, { ok: true });
     await assert.rejects(runs.get('svc.nothing-here'), RunNotFoundError);
+    // A running run whose worker is gone: no hang, the state, what history knows, and why.
+    const asked = Date.now();
+    const orphan = await runs.get(sleeping.runId);
+    assert.ok(Date.now() - asked < 20_000, `the read took ${Date.now() - asked} ms`);
+    assert.equal(orphan.state, 'RUNNING');
+    assert.match(orphan.waitingFor ?? '', /^a worker: none answered within 10 s/);
+    assert.deepEqual(
+      orphan.tasks.map((t) => [t.id, t.state]),
+      [['get', 'COMPLETED']],
+    );
+    await runs.cancel(sleeping.runId, { force: true, reason: 'test' });
     await env.close();
     env = await createTestEnv({ flows });
     runs = new RunService(env.client, flows, env.taskQueue);

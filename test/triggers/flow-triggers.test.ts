@@ -212,6 +212,8 @@ triggers:
       `flow trigger again of ${ns}/chain did not start a run: the chain of flow triggers would be 11 deep; the limit is 10, so no run started`,
     );
     assert.equal(cut.level, 'warn');
+    // The line is the last run's last step: the run closes just after it.
+    assert.equal(await services.runs.waitForClose(cut.runId), 'COMPLETED');
     const last = await services.runs.get(cut.runId);
     assert.deepEqual(last.outputs, { depth: MAX_FLOW_TRIGGER_DEPTH });
     const runs = await runsOf(`${ns}/chain`, MAX_FLOW_TRIGGER_DEPTH + 1);

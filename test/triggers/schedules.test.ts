@@ -9,8 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
-import type { FlowRunResult } from '../../src/core/runs/run-types.js';
+import type { FlowRunInput, FlowRunResult } from '../../src/core/runs/run-types.js';
+import { WEFT_FLOW, WEFT_TRIGGER } from '../../src/core/runs/search-attributes.js';
 import { FlowService } from '../../src/services/flow-service.js';
+import { RunService } from '../../src/services/run-service.js';
 import { storeIdentity } from '../../src/services/temporal/store-identity.js';
 import { scheduleIdOf } from '../../src/services/triggers/schedule-names.js';
 import { TriggerService } from '../../src/services/triggers/trigger-service.js';
@@ -57,6 +59,7 @@ describe('schedule triggers on Temporal Schedules', () => {
   let env: TestEnv;
   let flows: FlowService;
   let triggers: TriggerService;
+  let runs: RunService;
   const made: string[] = [];
 
   before(async () => {
@@ -64,6 +67,7 @@ describe('schedule triggers on Temporal Schedules', () => {
     flows = new FlowService(env.store);
     triggers = new TriggerService(env.client, flows, { namespace: 'default', taskQueue: env.taskQueue, storeId: await storeIdentity(env.store) });
     flows.observe(triggers);
+    runs = new RunService(env.client, flows, env.taskQueue);
   });
 
   after(async () => {
@@ -237,8 +241,16 @@ describe('schedule triggers on Temporal Schedules', () => {
       const recent = await recentActions(env.client, scheduleId);
       return recent.length ? recent : undefined;
     });
-    const result = (await env.client.workflow.getHandle(action?.action.workflow.workflowId ?? '').result()) as FlowRunResult;
+    const runId = action?.action.workflow.workflowId ?? '';
+    const result = (await env.client.workflow.getHandle(runId).result()) as FlowRunResult;
     assert.deepEqual(result, { state: 'COMPLETED', outputs: {}, tasks: [] }, 'no task ran');
+    // Temporal had to start a workflow; Weft's lists do not show it as a run.
+    const closed = await waitFor('the closed fire in visibility', async () => {
+      for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${runId}' AND ExecutionStatus = 'Completed'` })) return wf;
+      return undefined;
+    });
+    assert.equal(closed.typedSearchAttributes.get(WEFT_FLOW), undefined, 'the fire that started nothing carries no WeftFlow');
+    assert.deepEqual((await runs.list({ flow: ref })).runs, [], 'list_runs shows no run of the flow');
     assert.equal(await exists(env.client, scheduleIdOf(ref, 'off')), false);
     const views = await triggers.list(ref);
     assert.deepEqual(
@@ -249,6 +261,45 @@ describe('schedule triggers on Temporal Schedules', () => {
       ],
     );
     await flows.delete(ref);
+  });
+
+  it('carries the saved revision in its Schedule: a fire reads no flow before its first task, and a flow trigger saved later fires from the next fire', async () => {
+    const id = newFlow();
+    const ref = `${NS}/${id}`;
+    const downRef = `${NS}/down-${randomUUID().slice(0, 8)}`;
+    await flows.save(tickerYaml(id));
+    const scheduleId = scheduleIdOf(ref, 'tick');
+    const carried = async () => ((await env.client.schedule.getHandle(scheduleId).describe()).action as { args?: unknown[] }).args?.[0] as FlowRunInput;
+    const first = await carried();
+    assert.deepEqual([first.flow.id, first.revision, first.fire?.carried, first.downstream], [id, 1, true, undefined]);
+
+    const [action] = await waitFor('a fire', async () => {
+      const recent = await recentActions(env.client, scheduleId);
+      return recent.length ? recent : undefined;
+    });
+    const runId = action?.action.workflow.workflowId ?? '';
+    await env.client.workflow.getHandle(runId).result();
+    const markers = ((await env.client.workflow.getHandle(runId).fetchHistory()).events ?? []).flatMap((e) =>
+      Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((p) => (p.payloads ?? []).map((x) => Buffer.from(x.data ?? []).toString())),
+    );
+    assert.ok(!markers.some((m) => m.includes('resolveFlow')), 'the fired run resolved no flow in a local activity');
+
+    await flows.save(
+      `id: ${downRef.split('/')[1]}\nnamespace: ${NS}\ntasks:\n  - { id: note, type: log, message: after }\ntriggers:\n  - { id: after, type: flow, flows: [${ref}] }\n`,
+    );
+    const updated = await carried();
+    assert.deepEqual([updated.revision, updated.downstream], [1, true], 'the upstream Schedule carries that a flow trigger listens now');
+    const downstream = await waitFor(
+      'a run of the downstream flow',
+      async () => {
+        for await (const wf of env.client.workflow.list({ query: `WeftFlow = '${downRef}'` })) return wf;
+        return undefined;
+      },
+      30_000,
+    );
+    assert.equal(downstream.typedSearchAttributes.get(WEFT_TRIGGER), 'flow');
+    await flows.delete(ref);
+    await flows.delete(downRef);
   });
 
   it('runs the example of docs/flows.md: its Schedule fires on weekdays at 06:00 in Europe/Paris', async () => {

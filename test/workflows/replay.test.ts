@@ -28,7 +28,7 @@ describe('recorded histories replay on the current interpreter', async () => {
   });
   it('has a recorded history of every case the recorder runs', () => {
     const cases = new Set(files.map((f) => f.split('.')[0]));
-    for (const name of ['control-flow', 'failure-paths', 'foreach-batches', 'parallel-order', 'approval', 'agent']) {
+    for (const name of ['control-flow', 'failure-paths', 'foreach-batches', 'parallel-order', 'approval', 'agent', 'worker-groups']) {
       assert.ok(cases.has(name), `test/histories has no recording of ${name} (npm run record-histories)`);
     }
   });

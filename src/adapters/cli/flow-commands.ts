@@ -3,12 +3,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { FlowValidationError, WeftError } from '../../core/errors.js';
+import { FlowValidationError, type ValidationProblem, WeftError } from '../../core/errors.js';
 import { decodeUtf8 } from '../../core/spec/document-bounds.js';
 import type { FlowSpec } from '../../core/spec/flow-spec.js';
 import { flowJsonSchema } from '../../core/spec/json-schema.js';
 import { checkFlow, type FlowService } from '../../services/flow-service.js';
 import { checkFlowTools, type ToolCheckProblems, usesTools } from '../../services/flows/tool-checks.js';
+import { neededQueues } from '../../services/runs/queue-workers.js';
 import { auditedCommand } from '../../services/security/audit-cli.js';
 import type { ServicesContext } from '../../services/services-context.js';
 import { registerDraftCommand } from './draft-command.js';
@@ -42,6 +43,17 @@ async function toolProblems(ctx: ServicesContext | undefined, flow: FlowSpec): P
   const check = async (services: ServicesContext) =>
     checkFlowTools(flow, { mcpServers: await services.mcpServers(), flows: await services.flows(), mayRead: () => true });
   return ctx ? check(ctx) : withServices(check);
+}
+
+/**
+ * Warnings for the flow's named queues that no worker polls, from this command's Temporal; a flow
+ * without worker groups reaches nothing, and a Temporal that does not answer is a warning too.
+ */
+async function queueProblems(flow: FlowSpec): Promise<ValidationProblem[]> {
+  if (neededQueues(flow).length === 0) return [];
+  return withServices(async (services) => (await services.runs()).queueWarnings(flow)).catch((error: unknown) => [
+    { path: 'queue', message: `the workers of the flow's queues could not be checked: ${(error as Error).message.split('\n')[0]}` },
+  ]);
 }
 
 interface SaveOptions {
@@ -146,7 +158,8 @@ export function registerFlowCommands(program: Command): void {
     .action((file: string, options: { json?: boolean }) =>
       runCommand(options, async () => {
         const parsed = checkFlow(await readFlowFile(file));
-        const mcp = parsed.valid ? await toolProblems(undefined, parsed.flow) : { errors: [], warnings: [] };
+        const checked = parsed.valid ? await toolProblems(undefined, parsed.flow) : { errors: [], warnings: [] };
+        const mcp = { ...checked, warnings: [...checked.warnings, ...(parsed.valid ? await queueProblems(parsed.flow) : [])] };
         const errors = parsed.valid ? mcp.errors : parsed.problems;
         const valid = errors.length === 0;
         const hinted = (p: { message: string; hint?: string }) => `${p.message}${p.hint ? ` (hint: ${p.hint})` : ''}`;

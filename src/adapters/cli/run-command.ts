@@ -190,7 +190,7 @@ export function registerRunCommand(program: Command): void {
 async function start(ctx: ServicesContext, flow: string, options: StartOptions): Promise<number> {
   const runs = await ctx.runs(options.taskQueue);
   // Recorded once the run has started (or failed to), not when it finishes.
-  const { runId, started } = await auditedCommand(
+  const { runId, started, warnings } = await auditedCommand(
     () => ctx.audit(),
     {
       tool: 'run_flow',
@@ -200,8 +200,10 @@ async function start(ctx: ServicesContext, flow: string, options: StartOptions):
     () => startFlow(ctx, runs, flow, options),
     (r) => ({ runId: r.runId, ...(r.flow ? { flow: r.flow } : {}), summary: `${r.started ? 'started' : 'already started'} run ${r.runId}` }),
   );
+  // On stderr, with --json too (stdout holds only the result): what would keep the run waiting without a word.
+  for (const warning of warnings ?? []) progress(terminalText(`warning: ${warning}`));
   if (!options.wait && !options.watch) {
-    printResult(options, { runId, started }, () => `${started ? 'started' : 'already started'} ${runId}`);
+    printResult(options, { runId, started, ...(warnings ? { warnings } : {}) }, () => `${started ? 'started' : 'already started'} ${runId}`);
     return 0;
   }
   if (!options.json) progress(`run ${runId} ${started ? 'started' : 'already started'}`);
@@ -224,20 +226,21 @@ async function startFlow(
   runs: RunService,
   flow: string,
   options: StartOptions,
-): Promise<{ runId: string; started: boolean; flow?: string }> {
+): Promise<{ runId: string; started: boolean; flow?: string; warnings?: string[] }> {
   const fromFile = options.inputsFile ? (JSON.parse(await readFile(options.inputsFile, 'utf8')) as Record<string, unknown>) : {};
   let runId: string;
   let started: boolean;
+  let warnings: string[] | undefined;
   if (existsSync(flow)) {
     // Through the service like a saved flow, so that keys, memo and checks are the same.
     const yaml = await readFlowFile(flow);
     const spec = validFlow(yaml, flow);
-    ({ runId, started } = await runs.startUnsaved(spec, yaml, {
+    ({ runId, started, warnings } = await runs.startUnsaved(spec, yaml, {
       inputs: { ...fromFile, ...parseInputPairs(spec, options.input) },
       trigger: 'cli',
       ...pickKey(options),
     }));
-    return { runId, started, flow: `${spec.namespace}/${spec.id}` };
+    return { runId, started, flow: `${spec.namespace}/${spec.id}`, ...(warnings ? { warnings } : {}) };
   } else {
     const spec = (await (await ctx.flows()).get(flow)).spec;
     const result = await runs.start({
@@ -246,8 +249,8 @@ async function startFlow(
       trigger: 'cli',
       ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
     });
-    ({ runId, started } = result);
-    return { runId, started, flow };
+    ({ runId, started, warnings } = result);
+    return { runId, started, flow, ...(warnings ? { warnings } : {}) };
   }
 }
 
@@ -290,7 +293,11 @@ async function watch(runs: RunService, runId: string, show: boolean): Promise<Ru
         const key = `${task.id}${task.iteration ? `[${task.iteration}]` : ''}`;
         if (seen.get(key) !== task.state) {
           seen.set(key, task.state);
-          progress(terminalText(`  ${task.state.padEnd(9)} ${key}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}`));
+          progress(
+            terminalText(
+              `  ${task.state.padEnd(9)} ${key}${task.attempts > 1 ? ` (attempt ${task.attempts})` : ''}${task.waitingFor ? ` (waiting for ${task.waitingFor})` : ''}`,
+            ),
+          );
         }
       }
     }
@@ -341,10 +348,14 @@ function cachedFromText(task: RunDetail['tasks'][number]): string {
 
 function describeRun(view: RunDetail): string {
   const lines = [`${view.state} ${view.runId}${view.flow ? ` (${view.flow}${view.revision ? ` rev ${view.revision}` : ''})` : ''}`];
-  for (const task of view.tasks.filter((t) => !t.iteration))
+  for (const task of view.tasks.filter((t) => !t.iteration)) {
     lines.push(
-      `  ${task.state.padEnd(9)} ${task.id}${task.attempts > 1 ? ` (${task.attempts} attempts)` : ''}${cachedFromText(task)}${task.reusedFrom ? ` (reused from ${task.reusedFrom})` : ''}`,
+      `  ${task.state.padEnd(9)} ${task.id}${task.attempts > 1 ? ` (${task.attempts} attempts)` : ''}${cachedFromText(task)}${task.reusedFrom ? ` (reused from ${task.reusedFrom})` : ''}${task.waitingFor ? ` (waiting for ${task.waitingFor})` : ''}${task.worker ? ` (on ${task.worker})` : ''}`,
     );
+    // An agent's tool calls, nested under it.
+    for (const step of task.steps ?? []) lines.push(`    ${step.state.padEnd(9)} step ${step.step}: ${step.tool}`);
+  }
+  if (view.waitingFor) lines.push(`  waiting for ${view.waitingFor}`);
   if (view.restartOf) lines.push(`  restart of ${view.restartOf}`);
   if (view.restarts?.length) lines.push(`  restarted as ${view.restarts.join(', ')}`);
   for (const approval of view.approvals)

@@ -1,6 +1,6 @@
 // `weft mcp`: the MCP server for AI assistants. On stdio (what desktop assistants and IDEs
 // launch) stdout carries protocol messages only; everything else goes to stderr. With --http
-// it serves Streamable HTTP instead.
+// it serves Streamable HTTP instead, with webhooks, the JSON API and the console beside it.
 
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Command } from 'commander';
@@ -11,6 +11,7 @@ import { serveMcpHttp } from '../../../mcp/serve-http.js';
 import { mcpServices } from '../../../mcp/services.js';
 import { progress, runCommand } from '../../adapters/cli/output.js';
 import { cliConfig } from '../../adapters/cli/with-services.js';
+import { API_PREFIX } from '../../adapters/http/api/api-routes.js';
 import { ConfigError } from '../../core/errors.js';
 import { type WeftConfig, withTemporalService } from '../../services/config/weft-config.js';
 import { loadPrompts } from '../../services/prompts/prompt-library.js';
@@ -20,6 +21,7 @@ import { LOCAL } from '../../services/security/principal.js';
 import { buildServices } from '../../services/services-context.js';
 import { startConfiguredTelemetry } from '../../services/telemetry/start-telemetry.js';
 import { ensureBackgroundService } from '../server/background-service.js';
+import { weftHttpRoutes } from '../server/http-routes.js';
 
 interface McpOptions {
   http?: boolean;
@@ -92,8 +94,15 @@ async function serveMcp(options: McpOptions): Promise<number> {
       services,
       prompts,
       log: progress,
+      routes: await weftHttpRoutes(
+        context,
+        services,
+        progress,
+        telemetry?.prometheus && context.config.telemetry.prometheus ? telemetry.prometheus : undefined,
+      ),
     });
     progress(`weft mcp: Streamable HTTP at ${http.url}`);
+    progress(`weft mcp: API at ${new URL(API_PREFIX, http.url).href}, console at ${new URL('/', http.url).href}`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -11,5 +11,13 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('run a Weft worker against TEMPORAL_ADDRESS (task queue WEFT_TASK_QUEUE, default weft)')
     .option('--temporal-wait <seconds>', TEMPORAL_WAIT_HELP)
-    .action((options: { temporalWait?: string }) => runCommand({}, () => runWorker(weftLogger(), { temporalWait: options.temporalWait })));
+    .option(
+      '--queue <name>',
+      'serve only this worker group: tasks with this queue (task queue WEFT_TASK_QUEUE/NAME); repeat for more, "default" adds Weft\'s own',
+      (name: string, names: string[]) => [...names, name],
+      [] as string[],
+    )
+    .action((options: { temporalWait?: string; queue: string[] }) =>
+      runCommand({}, () => runWorker(weftLogger(), { temporalWait: options.temporalWait }, options.queue)),
+    );
 }

@@ -5,15 +5,10 @@
 
 import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { WEFT_TOOLS } from '../../../mcp/build-server.js';
 import type { McpHttpServer } from '../../../mcp/http-server.js';
 import { serveMcpHttp } from '../../../mcp/serve-http.js';
 import { mcpServices } from '../../../mcp/services.js';
-import { apiRoute } from '../../adapters/http/api/api-handler.js';
 import { API_PREFIX } from '../../adapters/http/api/api-routes.js';
-import { consoleRoute } from '../../adapters/http/console/console-route.js';
-import { metricsRoute } from '../../adapters/http/metrics-route.js';
-import { HOOKS_PREFIX, webhookRoute } from '../../adapters/http/webhook-route.js';
 import { registerExistingWorkflows } from '../../services/code-flows/code-flow-catalog.js';
 import { loadWeftModules } from '../../services/code-flows/load-modules.js';
 import { type WeftConfig, withTemporalService } from '../../services/config/weft-config.js';
@@ -28,9 +23,9 @@ import { startConfiguredTelemetry } from '../../services/telemetry/start-telemet
 import { type DevServer, startDevServer } from '../../services/temporal/dev-server.js';
 import { assertQueueFree, storeIdentity, workerIdentity } from '../../services/temporal/store-identity.js';
 import { startTriggers } from '../../services/triggers/start-triggers.js';
-import { WebhookService } from '../../services/triggers/webhook-service.js';
 import { createWeftWorker } from '../worker/weft-worker.js';
 import { egressPolicyOf, workerOptionsOf } from '../worker/worker-options.js';
+import { weftHttpRoutes } from './http-routes.js';
 import { clearServiceRecord, type ServiceRecord, writeServiceRecord } from './service-record.js';
 
 export interface WeftServerOptions {
@@ -136,16 +131,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
       services: served,
       prompts: await loadPrompts(),
       log: progress,
-      routes: [
-        {
-          prefix: HOOKS_PREFIX,
-          handle: webhookRoute(new WebhookService(flows, await services.runs(), await services.secretSource(), { log: progress }), progress),
-        },
-        apiRoute({ services: served, tools: WEFT_TOOLS, log: progress }),
-        ...(telemetry?.prometheus && config.telemetry.prometheus ? [metricsRoute(telemetry.prometheus)] : []),
-        // Last: it answers `/` and the console's pages, never /mcp.
-        consoleRoute(),
-      ],
+      routes: await weftHttpRoutes(services, served, progress, telemetry?.prometheus && config.telemetry.prometheus ? telemetry.prometheus : undefined),
     });
     egress.protect({ host: mcp.host, port: Number(new URL(http.url).port), what: "Weft's own MCP endpoint" });
   }

@@ -5,8 +5,9 @@
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeConnection } from '@temporalio/worker';
-import { WeftError } from '../../core/errors.js';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { ConfigError, WeftError } from '../../core/errors.js';
+import { DEFAULT_QUEUE, namedTaskQueue, QUEUE_NAME_PATTERN } from '../../core/spec/task-queues.js';
 import { loadWeftModules } from '../../services/code-flows/load-modules.js';
 import { type ConfigFlags, loadConfig, type WeftConfig } from '../../services/config/weft-config.js';
 import { type LogRetentionJob, startLogRetention } from '../../services/logging/log-retention.js';
@@ -26,16 +27,33 @@ import { egressPolicyOf, workerOptionsOf } from './worker-options.js';
  * Runs a worker until it is stopped by a signal; resolves with the exit code. Failures (a bad
  * setting too) are logged, then thrown. The configuration is this process's environment and `flags`.
  */
-export async function runWorker(logger: Logger = weftLogger(), flags: ConfigFlags = {}): Promise<number> {
+export async function runWorker(logger: Logger = weftLogger(), flags: ConfigFlags = {}, queues: readonly string[] = []): Promise<number> {
   try {
-    return await serve(logger, loadConfig(process.env, flags));
+    return await serve(logger, loadConfig(process.env, flags), workerQueues(queues));
   } catch (error) {
     logFailure(logger, 'worker failed', error);
     throw error;
   }
 }
 
-async function serve(logger: Logger, config: WeftConfig): Promise<number> {
+/**
+ * The queues a worker serves, checked: `--queue` names (repeatable), or Weft's own queue when none
+ * is given. A worker started for a named queue serves only the queues it names, so a GPU machine
+ * runs GPU work alone; `--queue default` adds Weft's own queue to it.
+ */
+export function workerQueues(names: readonly string[]): string[] {
+  for (const name of names) {
+    if (!QUEUE_NAME_PATTERN.test(name)) {
+      throw new ConfigError(
+        `--queue "${name}" is not a queue name`,
+        'use letters, digits, "_", "." and "-" (at most 64), as the flows\' queue fields name them; "default" is Weft\'s own queue',
+      );
+    }
+  }
+  return names.length ? [...new Set(names)] : [DEFAULT_QUEUE];
+}
+
+async function serve(logger: Logger, config: WeftConfig, queues: readonly string[]): Promise<number> {
   installTemporalLogging(logger);
   const settings = config.temporal.connection;
   const concurrency = config.worker;
@@ -57,29 +75,47 @@ async function serve(logger: Logger, config: WeftConfig): Promise<number> {
       onWaiting: (line) => process.stderr.write(`${line}\n`),
     });
     const storeId = await storeIdentity(store);
-    // Workers of another store on this queue would trade runs with this one: refuse, say what to do.
-    await assertQueueFree(connection.workflowService, settings.namespace, config.taskQueue, storeId);
-    const worker = await createWeftWorker({
-      ...(await workerOptionsOf(services)),
-      connection,
-      identity: workerIdentity(storeId, config.dataDir),
-      modules: await loadWeftModules(config.modules),
-      egress: egressPolicyOf(config, temporalEndpoints(settings.address)),
-      ...(telemetry ? { telemetry } : {}),
-    });
+    const modules = await loadWeftModules(config.modules);
+    const base = await workerOptionsOf(services);
+    const workers: Worker[] = [];
+    for (const queue of queues) {
+      const taskQueue = namedTaskQueue(config.taskQueue, queue);
+      // Workers of another store on this queue would trade runs with this one: refuse, say what to do.
+      await assertQueueFree(connection.workflowService, settings.namespace, taskQueue, storeId);
+      const named = queue === DEFAULT_QUEUE ? undefined : queue;
+      workers.push(
+        await createWeftWorker({
+          ...base,
+          connection,
+          identity: workerIdentity(storeId, config.dataDir, named),
+          modules,
+          egress: egressPolicyOf(config, temporalEndpoints(settings.address)),
+          ...(named ? { queue: named } : {}),
+          ...(telemetry ? { telemetry } : {}),
+        }),
+      );
+    }
     // Stays subscribed while stopping: a repeated signal must not kill the process halfway.
     stop = (signal: NodeJS.Signals) => {
-      if (worker.getState() !== 'RUNNING') return;
+      if (!workers.some((w) => w.getState() === 'RUNNING')) return;
       logger.info({ signal }, 'worker stopping: running tasks may finish first');
-      worker.shutdown();
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     retention = startLogRetention({ logs: await services.logs(), retentionDays: config.logRetentionDays, logger });
-    const { taskQueue } = worker.options;
-    logger.info({ taskQueue, address: settings.address, namespace: settings.namespace, ...concurrency }, `worker polling task queue ${taskQueue}`);
-    await worker.run();
-    logger.info({ taskQueue }, 'worker stopped');
+    const taskQueues = workers.map((w) => w.options.taskQueue);
+    logger.info({ taskQueues, address: settings.address, namespace: settings.namespace, ...concurrency }, `worker polling task queue ${taskQueues.join(', ')}`);
+    // One worker that fails stops the others, so the process never lives on half serving.
+    await Promise.all(
+      workers.map((w) =>
+        w.run().catch((error: unknown) => {
+          for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+          throw error;
+        }),
+      ),
+    );
+    logger.info({ taskQueues }, 'worker stopped');
     return 0;
   } finally {
     await retention?.stop();

@@ -10,6 +10,7 @@ import type { LlmRuntime } from '../../../activities/llm-call.js';
 import { detectCgroups } from '../../../activities/script-cgroup.js';
 import { probeSandbox, type ScriptRunnerOptions } from '../../../activities/script-sandbox.js';
 import type { RunLogSinks } from '../../../workflows/run-log-sink.js';
+import { DEFAULT_QUEUE, namedTaskQueue } from '../../core/spec/task-queues.js';
 import { TaskCache } from '../../services/cache/task-cache.js';
 import { registerCodeFlows } from '../../services/code-flows/code-flow-catalog.js';
 import { registerModule } from '../../services/code-flows/load-modules.js';
@@ -74,6 +75,11 @@ export interface WeftWorkerOptions {
   identity?: string;
   /** The process's started telemetry SDK: workflows run from the telemetry bundle, spans and metrics leave through it. */
   telemetry?: Telemetry;
+  /**
+   * A worker group (flow-spec `queue`): the worker polls `<taskQueue>/<queue>` for the activities of
+   * tasks on that queue, and runs no workflows. Absent or `default`: Weft's own task queue, workflows too.
+   */
+  queue?: string;
 }
 
 /** The configured providers, one concurrency limit per provider, prompts from WEFT_PROMPTS_DIR or prompts/. */
@@ -144,9 +150,23 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
       }),
   });
   const sinks: InjectedSinks<RunLogSinks> = { runLogs: { write: { fn: (_info, lines) => runLogs.write(lines), callDuringReplay: false } } };
+  const traced = options.telemetry ? (await import('./worker-telemetry.js')).workerTelemetryOptions(options.telemetry) : undefined;
+  if (options.queue !== undefined && options.queue !== DEFAULT_QUEUE) {
+    // Workflows stay on Weft's own queue: a group's worker runs only what its tasks hand it.
+    return Worker.create({
+      connection: options.connection,
+      namespace: options.namespace ?? 'default',
+      taskQueue: namedTaskQueue(taskQueue, options.queue),
+      ...(traced ? { interceptors: { activity: traced.activityInterceptors } } : {}),
+      activities,
+      dataConverter: claimCheckDataConverter(new ClaimCheckStore(options.store)),
+      ...(options.identity ? { identity: options.identity } : {}),
+      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? 100,
+      shutdownGraceTime: `${options.shutdownGraceSeconds ?? 10}s`,
+    });
+  }
   const workflowsPaths = modules.flatMap((m) => (m.workflowsPath ? [m.workflowsPath] : []));
   await registerCodeFlows(options.store, modules, taskQueue);
-  const traced = options.telemetry ? (await import('./worker-telemetry.js')).workerTelemetryOptions(options.telemetry) : undefined;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',

@@ -29,6 +29,15 @@ export function sleepConfigDigest(config: { duration?: string; until?: unknown }
   return configDigest({ sleep: config.duration, until: config.until });
 }
 
+/**
+ * An agent task: the model request it opens with (provider, model, system, messages, prompt
+ * template, schema, sampling; no per-attempt context) and its tools, approvals and step bound.
+ */
+export function agentConfigDigest(request: Record<string, unknown>, task: { tools?: unknown; approve?: unknown; maxSteps?: unknown }): string {
+  const { context: _context, tools: _tools, ...opening } = request;
+  return configDigest({ agent: opening, tools: task.tools, approve: task.approve, maxSteps: task.maxSteps });
+}
+
 /** The foreach iteration path of a task run key (`id[3,1]` -> [3, 1]); undefined outside iterations. */
 export function iterationOfKey(key: string): number[] | undefined {
   const match = /\[([\d,]+)\]$/.exec(key);

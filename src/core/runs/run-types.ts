@@ -26,9 +26,9 @@ export interface FlowRunInput {
   /** What started the run, in detail: `run.event` (spec, Triggers); absent: `{}`. */
   event?: Record<string, unknown>;
   /**
-   * Set by a schedule trigger's Temporal Schedule: `flow`, `revision` and `inputs` are then
-   * placeholders, and the run's first step resolves the flow's latest revision and the trigger's
-   * inputs (workflows/fired-run.ts).
+   * Set by a schedule trigger's Temporal Schedule: `inputs` is then a placeholder (and so are
+   * `flow` and `revision` unless `fire.carried`), and the run's first step evaluates the trigger's
+   * `when` and inputs (workflows/fired-run.ts).
    */
   fire?: FireRequest;
   /**
@@ -92,7 +92,27 @@ export interface FireRequest {
   /** `namespace/id` of the flow. */
   flow: string;
   triggerId: string;
+  /**
+   * Set by Schedules written since the start carries the revision it fires: `flow`, `revision`,
+   * `taskDefaults` and `downstream` of the start input are then real, and the run resolves
+   * nothing before its first task. Absent (older Schedules): they are placeholders.
+   */
+  carried?: boolean;
 }
+
+/**
+ * The input of the `recordTaskOutput` activity, which an `agent` task schedules once it
+ * completed (activity id `<task run key>#<attempt>`): its output is assembled in workflow code,
+ * so this is how history holds it for a restart and for `get_task_output` of a closed run.
+ */
+export interface RecordedTaskOutput {
+  /** agentConfigDigest of the configuration the task ran with (restart-digest.ts). */
+  digest: string;
+  output: unknown;
+}
+
+/** Activity type of RecordedTaskOutput. */
+export const RECORD_TASK_OUTPUT_ACTIVITY = 'recordTaskOutput';
 
 /** What a restricted caller may run, for a whole tree of runs (enters history). */
 export interface RunRights {
@@ -142,8 +162,26 @@ export interface TaskRunRecord {
   digest?: string;
   /** For a CACHED task run: the run and task run that stored the entry, and when. */
   cachedFrom?: CacheOrigin;
-  /** While QUEUED: the named limit the task waits for. */
+  /** While QUEUED: the named limit the task waits for; while PENDING on a named queue: `a worker on queue <name>`. */
   waitingFor?: string;
+  /**
+   * The identity of the worker that ran the task run's last activity (`weft 4242@host`, with
+   * `queue=gpu` for a worker group's); set by the run service from history, never by the workflow.
+   */
+  worker?: string;
+  /** An agent task's tool calls so far, in order: the timeline's nested entries. */
+  steps?: AgentStepRecord[];
+}
+
+/** One tool call of an agent task in its task run (enters history with the run's timeline). */
+export interface AgentStepRecord {
+  /** The call's number in the agent's `steps`, from 1. */
+  step: number;
+  tool: string;
+  /** WAITING while a person's approval is pending; FAILED when the model was given an error result. */
+  state: 'RUNNING' | 'WAITING' | 'COMPLETED' | 'FAILED';
+  startedAt: string;
+  endedAt?: string;
 }
 
 /** Where a cache entry came from: the run and task run that stored it, and when (ISO 8601; enters history). */

@@ -67,6 +67,8 @@ export interface FlowSpec {
   triggers?: Trigger[];
   /** How many runs of this flow at once (spec, Concurrency and limits). */
   concurrency?: ConcurrencyConfig;
+  /** The default worker group of its tasks (spec, Common task fields: `queue`); absent: Weft's own queue. */
+  queue?: string;
 }
 
 /** `namespace/id`, how flows are referenced everywhere. */

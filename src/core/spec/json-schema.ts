@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { allTaskTypeNames, taskSchema, taskTypeOf } from '../task-types/registry.js';
-import { FlowInput, RetryPolicy } from './schemas.js';
+import { FlowInput, QueueName, RetryPolicy } from './schemas.js';
 
 type JsonObject = Record<string, unknown>;
 const TASK_REF = { $ref: '#/$defs/task' };
@@ -48,6 +48,7 @@ export function flowJsonSchema(): JsonObject {
       outputs: { type: 'object' },
       retry: toSchema(RetryPolicy),
       timeout: { type: 'string', description: 'duration: 500ms, 30s, 5m, 2h, 1d or ISO 8601' },
+      queue: toSchema(QueueName),
     },
     $defs: defs,
   };

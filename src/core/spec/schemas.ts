@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { QUEUE_NAME_PATTERN } from './task-queues.js';
 
 export const FLOW_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
@@ -56,6 +57,11 @@ export const CacheConfig = z.strictObject({
   key: z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters').optional(),
 });
 
+/** A worker group's name (flow-spec `queue`): only workers started with `weft worker --queue NAME` run its tasks' activities. */
+export const QueueName = z
+  .string()
+  .regex(QUEUE_NAME_PATTERN, 'must be a queue name: letters, digits, "_", "." and "-", at most 64 ("default" is Weft\'s own queue)');
+
 /** Fields every task may carry, whatever its type. */
 export const CommonTaskFields = {
   id: Identifier,
@@ -71,6 +77,7 @@ export const CommonTaskFields = {
     .min(1, 'must name at least one limit')
     .max(8, 'may name at most 8 limits')
     .optional(),
+  queue: QueueName.optional(),
 };
 
 /** A flow's `concurrency`: how many of its runs at once, per key value, and what a run over it does. */

@@ -19,6 +19,7 @@ import {
   FLOW_ID_PATTERN,
   FlowInput,
   NAMESPACE_PATTERN,
+  QueueName,
   RetryPolicy,
 } from './schemas.js';
 import { closest } from './suggest.js';
@@ -40,6 +41,7 @@ const FlowRoot = z.strictObject({
   timeout: DurationText.optional(),
   triggers: z.array(z.unknown()).optional(),
   concurrency: ConcurrencyConfig.optional(),
+  queue: QueueName.optional(),
 });
 const ROOT_FIELDS = Object.keys(FlowRoot.shape);
 
@@ -193,6 +195,7 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk, parent:
     'timeout',
     'cache',
     'allowFailure',
+    'queue',
     ...(info.nested ?? []),
     ...(info.nestedMaps ?? []),
     ...(info.rawFields ?? []),
@@ -209,6 +212,15 @@ function walkTask(raw: unknown, path: string, depth: number, walk: Walk, parent:
 
 function checkTypeRules(type: string, task: Record<string, unknown>, path: string, walk: Walk): void {
   walk.problems.push(...(taskTypeOf(type).check?.(task, path) ?? []));
+  if (task.queue !== undefined && !takesQueue(type)) {
+    const workers = allTaskTypeNames().filter((name) => taskTypeOf(name).activity || taskTypeOf(name).runsActivities);
+    const containers = allTaskTypeNames().filter((name) => taskTypeOf(name).nested?.length || taskTypeOf(name).nestedMaps?.length);
+    walk.problems.push({
+      path: `${path}.queue`,
+      message: `${path}.queue is not supported on ${type} tasks: they run no activity, so no worker group runs them${type === 'subflow' ? " (a subflow's tasks follow the queues of the flow it runs)" : ''}`,
+      hint: `queue applies to ${workers.join(', ')} tasks, and on ${containers.join(', ')} as the default of their nested tasks; a flow-level queue is the default of every task`,
+    });
+  }
   if (task.cache !== undefined && !taskTypeOf(type).cacheable) {
     const cacheable = allTaskTypeNames().filter((name) => taskTypeOf(name).cacheable);
     walk.problems.push({
@@ -217,6 +229,12 @@ function checkTypeRules(type: string, task: Record<string, unknown>, path: strin
       hint: `cache applies to ${cacheable.join(', ')} tasks`,
     });
   }
+}
+
+/** Whether a task of this type may set `queue`: it runs activities, or holds tasks that may. */
+function takesQueue(type: string): boolean {
+  const info = taskTypeOf(type);
+  return Boolean(info.activity || info.runsActivities || info.nested?.length || info.nestedMaps?.length);
 }
 
 function collectTemplates(value: unknown, path: string, secretAllowed: boolean, reader: Reader, out: TemplateSite[]): void {

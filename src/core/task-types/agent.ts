@@ -38,6 +38,12 @@ export const agent = describeTaskType({
       .max(50),
     maxSteps: z.number().int().min(1).max(100).optional().describe(`tool calls the agent may make (default ${DEFAULT_AGENT_MAX_STEPS})`),
     approve: z.array(z.string().min(1).max(200)).max(100).optional(),
+    maxCostUsd: z
+      .number()
+      .positive()
+      .max(1_000_000)
+      .optional()
+      .describe("USD the agent's model calls may cost before it stops instead of calling tools again (needs the model's price in WEFT_LLM_PRICES)"),
   },
   output: '{ text, json, steps: [{ tool, arguments, ok, resultPreview }], usage: { inputTokens, outputTokens } }',
   example: {
@@ -51,10 +57,19 @@ export const agent = describeTaskType({
   },
   // Per model call; tool calls have their own (flows: none, MCP tools: the mcp type's).
   defaultTimeout: '5m',
-  nonRetryable: ['AgentMaxStepsError', 'AgentToolsInvalid', 'LlmBadRequestError', 'LlmAuthenticationError', 'LlmProviderNotConfiguredError'],
+  nonRetryable: [
+    'AgentMaxStepsError',
+    'AgentCostCeilingError',
+    'AgentCostUnknownError',
+    'AgentToolsInvalid',
+    'LlmBadRequestError',
+    'LlmAuthenticationError',
+    'LlmProviderNotConfiguredError',
+  ],
   cacheable: false,
+  runsActivities: true,
   secretFields: ['provider'],
-  rawFields: ['responseSchema', 'promptTemplate', 'tools', 'maxSteps', 'approve'],
+  rawFields: ['responseSchema', 'promptTemplate', 'tools', 'maxSteps', 'approve', 'maxCostUsd'],
   check: checkAgent,
 });
 

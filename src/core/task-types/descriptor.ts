@@ -30,6 +30,11 @@ export interface TaskTypeDescriptor<S extends z.ZodRawShape = z.ZodRawShape, N e
   cacheable?: boolean;
   /** The activity that does this type's I/O; absent: the workflow runs it (control flow, waits, child runs). */
   activity?: string;
+  /**
+   * Set on a type with no one `activity` whose work still runs as activities (an agent's model and
+   * MCP calls), so its `queue` routes them.
+   */
+  runsActivities?: boolean;
   /** Config fields that hold a task list. */
   nested?: readonly (keyof S & string)[];
   /** Config fields that hold a map of task lists (switch cases). */

@@ -6,7 +6,7 @@
 import type { temporal } from '@temporalio/proto';
 import { flowErrorType } from '../../core/errors.js';
 import type { ExecutionStatusName } from '../../core/runs/run-state.js';
-import type { TaskRunRecord, TaskRunState } from '../../core/runs/run-types.js';
+import { RECORD_TASK_OUTPUT_ACTIVITY, type TaskRunRecord, type TaskRunState } from '../../core/runs/run-types.js';
 import { taskTypesByActivity } from '../../core/task-types/registry.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -36,7 +36,11 @@ export function timelineFromHistory(events: readonly HistoryEvent[], options: { 
       const known = ACTIVITY_TASK_TYPES[activityType];
       if (!options.anyActivity && (!match || !known)) continue;
       // Writes of Weft's own bookkeeping are not tasks.
-      if (!known && (activityType === 'writeLogs' || activityType === 'storeOutput' || activityType === 'loadOutput')) continue;
+      if (
+        !known &&
+        (activityType === 'writeLogs' || activityType === 'storeOutput' || activityType === 'loadOutput' || activityType === RECORD_TASK_OUTPUT_ACTIVITY)
+      )
+        continue;
       const type = known ?? (match ? 'step' : activityType);
       const [, id = activityType, iteration, attempt = '1'] = match ?? [undefined, `${activityType}`, undefined, '1'];
       if (!match) {

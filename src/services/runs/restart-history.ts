@@ -1,12 +1,13 @@
 // What a run recorded that a restart may reuse, read from Temporal history with no worker: each
 // I/O task run's activity input (its rendered configuration) and result, each subflow's child
-// input and result, each approval's answer, and the same inside the run's foreach batches.
+// input and result, each approval's answer, each agent task's recorded output, and the same
+// inside the run's foreach batches.
 // Normal runs pay nothing for restarts: the digests are computed here, from what history holds.
 
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { activityConfigDigest, subflowConfigDigest } from '../../core/runs/restart-digest.js';
-import { FLOW_RUN, type FlowRunInput, type FlowRunResult } from '../../core/runs/run-types.js';
+import { FLOW_RUN, type FlowRunInput, type FlowRunResult, RECORD_TASK_OUTPUT_ACTIVITY, type RecordedTaskOutput } from '../../core/runs/run-types.js';
 import { taskTypesByActivity } from '../../core/task-types/registry.js';
 import { historyValues } from '../temporal/history-payloads.js';
 
@@ -59,18 +60,21 @@ async function batchFailure(client: Client, events: readonly HistoryEvent[]): Pr
 async function readHistory(client: Client, workflowId: string, events: readonly HistoryEvent[], found: Map<string, RecordedTaskRun>): Promise<string[]> {
   const converter = client.options.loadedDataConverter;
   const decode = async (payloads: readonly unknown[] | null | undefined) => (payloads?.length ? (await historyValues(converter, payloads))[0] : undefined);
-  const lastAttempt = new Map<string, { eventId: string; attempt: number; input: readonly unknown[] }>();
+  const lastAttempt = new Map<string, { eventId: string; attempt: number; input: readonly unknown[]; recordsOutput: boolean }>();
   const children = new Map<string, { key: string; input: readonly unknown[]; abandon: boolean }>();
   const batches: string[] = [];
   const completed = new Map<string, readonly unknown[]>();
   for (const event of events) {
     const id = String(event.eventId);
     const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityId && TASK_ACTIVITIES[scheduled.activityType?.name ?? '']) {
+    const activityType = scheduled?.activityType?.name ?? '';
+    const recordsOutput = activityType === RECORD_TASK_OUTPUT_ACTIVITY;
+    if (scheduled?.activityId && (TASK_ACTIVITIES[activityType] || recordsOutput)) {
       const match = ACTIVITY_ID.exec(scheduled.activityId);
       const attempt = Number(match?.[2]);
       const key = match?.[1];
-      if (key && attempt >= (lastAttempt.get(key)?.attempt ?? 0)) lastAttempt.set(key, { eventId: id, attempt, input: scheduled.input?.payloads ?? [] });
+      if (key && attempt >= (lastAttempt.get(key)?.attempt ?? 0))
+        lastAttempt.set(key, { eventId: id, attempt, input: scheduled.input?.payloads ?? [], recordsOutput });
     }
     const done = event.activityTaskCompletedEventAttributes;
     if (done) completed.set(String(done.scheduledEventId), done.result?.payloads ?? []);
@@ -93,7 +97,10 @@ async function readHistory(client: Client, workflowId: string, events: readonly 
   for (const [key, attempt] of lastAttempt) {
     const result = completed.get(attempt.eventId);
     if (!result) continue;
-    found.set(key, { digest: activityConfigDigest(await decode(attempt.input)), output: await decode(result) });
+    const input = await decode(attempt.input);
+    // An agent's output was assembled in the workflow; the record names its digest.
+    if (attempt.recordsOutput) found.set(key, { digest: (input as RecordedTaskOutput).digest, output: (input as RecordedTaskOutput).output });
+    else found.set(key, { digest: activityConfigDigest(input), output: await decode(result) });
   }
   for (const [initiated, child] of children) {
     const input = (await decode(child.input)) as FlowRunInput | undefined;

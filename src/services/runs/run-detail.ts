@@ -42,7 +42,10 @@ export interface RunDetail {
    * read one at a time (`RunService.taskOutputPage`).
    */
   taskOutputs?: Record<string, unknown>;
-  /** A QUEUED run: what it waits for (its flow's concurrency slot, e.g. `concurrency of demo/etl [acme]`). */
+  /**
+   * A QUEUED run: what it waits for (its flow's concurrency slot, e.g. `concurrency of demo/etl [acme]`);
+   * a code flow's or registered workflow's run that no worker has taken up: `a worker on task queue <name>`.
+   */
   waitingFor?: string;
 }
 

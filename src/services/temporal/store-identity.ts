@@ -24,9 +24,18 @@ export async function storeIdentity(store: Store): Promise<string> {
   return row.id;
 }
 
-/** The worker identity Temporal shows: who runs it, and the store and data directory it serves. */
-export function workerIdentity(storeId: string, dataDir: string): string {
-  return `weft ${process.pid}@${hostname()} store=${storeId} data=${dataDir.slice(0, 300)}`;
+/**
+ * The worker identity Temporal shows: who runs it, its worker group (`queue=gpu`, absent on
+ * Weft's own queue), and the store and data directory it serves.
+ */
+export function workerIdentity(storeId: string, dataDir: string, queue?: string): string {
+  return `weft ${process.pid}@${hostname()}${queue ? ` queue=${queue}` : ''} store=${storeId} data=${dataDir.slice(0, 300)}`;
+}
+
+/** A worker identity as a task run shows it: a Weft worker's without the store mark (`weft 4242@host queue=gpu`), any other as it is. */
+export function shortWorkerIdentity(identity: string): string {
+  const mark = identity.search(MARK);
+  return (mark > 0 ? identity.slice(0, mark) : identity).slice(0, 200);
 }
 
 /** A live Weft worker polling a task queue, and the store it serves. */
@@ -36,16 +45,30 @@ export interface QueueWorker {
   dataDir?: string;
 }
 
+/**
+ * The identities of the live pollers of `taskQueue` for workflow or activity tasks, of any program
+ * (Temporal's DescribeTaskQueue, seen within the last 75 s).
+ */
+export async function livePollers(
+  service: WorkflowService,
+  namespace: string,
+  taskQueue: string,
+  kind: 'workflow' | 'activity',
+  now = Date.now(),
+): Promise<string[]> {
+  const taskQueueType = kind === 'workflow' ? TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY;
+  const described = await service.describeTaskQueue({ namespace, taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, taskQueueType });
+  return (described.pollers ?? []).filter((p) => now - Number(p.lastAccessTime?.seconds ?? 0) * 1000 <= LIVE_POLLER_MS).map((p) => p.identity ?? '');
+}
+
 /** The live Weft workers of `taskQueue` (workers of other programs, or older Weft, are left out). */
 export async function queueWorkers(service: WorkflowService, namespace: string, taskQueue: string, now = Date.now()): Promise<QueueWorker[]> {
   const found = new Map<string, QueueWorker>();
-  for (const taskQueueType of [TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY]) {
-    const described = await service.describeTaskQueue({ namespace, taskQueue: { name: taskQueue, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, taskQueueType });
-    for (const poller of described.pollers ?? []) {
-      const seen = Number(poller.lastAccessTime?.seconds ?? 0) * 1000;
-      const match = MARK.exec(poller.identity ?? '');
-      if (!match?.[1] || now - seen > LIVE_POLLER_MS) continue;
-      found.set(poller.identity as string, { identity: poller.identity as string, storeId: match[1], ...(match[2] ? { dataDir: match[2] } : {}) });
+  for (const kind of ['workflow', 'activity'] as const) {
+    for (const identity of await livePollers(service, namespace, taskQueue, kind, now)) {
+      const match = MARK.exec(identity);
+      if (!match?.[1]) continue;
+      found.set(identity, { identity, storeId: match[1], ...(match[2] ? { dataDir: match[2] } : {}) });
     }
   }
   return [...found.values()];

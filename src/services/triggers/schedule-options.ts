@@ -1,6 +1,6 @@
 // A schedule trigger as a Temporal Schedule: its spec (cron in a time zone, or an interval with
 // an offset), its policies (overlap, catch-up window) and its action, which starts `flowRun`
-// with only the flow and trigger named (the run resolves the latest revision itself).
+// with the revision being saved (each save updates the action, so it is the latest).
 
 import type { ScheduleOptionsAction, ScheduleOverlapPolicy, ScheduleSpec } from '@temporalio/client';
 import type { FlowRunInput } from '../../core/runs/run-types.js';
@@ -9,6 +9,7 @@ import { runSearchAttributes } from '../../core/runs/search-attributes.js';
 import { parseDuration } from '../../core/spec/duration.js';
 import type { FlowSpec } from '../../core/spec/flow-spec.js';
 import { type OverlapPolicy, SCHEDULE_DEFAULTS, type ScheduleTrigger } from '../../core/spec/triggers.js';
+import { flowTaskDefaults } from '../../core/task-types/flow-defaults.js';
 import { runIdPrefixOf, type ScheduleRole } from './schedule-names.js';
 
 const OVERLAP: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
@@ -44,15 +45,23 @@ export function schedulePoliciesOf(trigger: ScheduleTrigger): { overlap: Schedul
   };
 }
 
-/** The start the Schedule makes: `flowRun` naming only flow and trigger (workflows/fired-run.ts). */
-export function scheduleActionOf(flow: FlowSpec, revision: number, trigger: ScheduleTrigger, role: ScheduleRole, taskQueue: string): ScheduleOptionsAction {
+/**
+ * The start the Schedule makes: `flowRun` carrying the revision, its task defaults and whether
+ * flow triggers listen (workflows/fired-run.ts). Carried rather than read by the run's first
+ * step, since that read cost each fire a local activity before its first task (bench workload
+ * 10); every save and the reconciliation at server start write the action again.
+ */
+export function scheduleActionOf(fired: FiredRevision, trigger: ScheduleTrigger, role: ScheduleRole, taskQueue: string): ScheduleOptionsAction {
+  const { flow, revision } = fired;
   const ref = `${flow.namespace}/${flow.id}`;
   const input: FlowRunInput = {
-    flow: { id: flow.id, namespace: flow.namespace, tasks: [] },
-    revision: 0,
+    flow,
+    revision,
     inputs: {},
     trigger: role === 'backfill' ? 'backfill' : 'schedule',
-    fire: { flow: ref, triggerId: trigger.id },
+    fire: { flow: ref, triggerId: trigger.id, carried: true },
+    taskDefaults: flowTaskDefaults(flow),
+    ...(fired.downstream ? { downstream: true } : {}),
   };
   return {
     type: 'startWorkflow',
@@ -63,4 +72,11 @@ export function scheduleActionOf(flow: FlowSpec, revision: number, trigger: Sche
     typedSearchAttributes: runSearchAttributes(flow, revision, input.trigger),
     staticSummary: `${ref} ${role === 'backfill' ? 'backfill of' : 'trigger'} ${trigger.id}`,
   };
+}
+
+/** The revision a Schedule fires, and whether a flow trigger listens to its flow. */
+export interface FiredRevision {
+  flow: FlowSpec;
+  revision: number;
+  downstream: boolean;
 }

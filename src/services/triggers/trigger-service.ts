@@ -5,14 +5,16 @@
 
 import type { Client } from '@temporalio/client';
 import { WeftError } from '../../core/errors.js';
+import type { FlowRunInput } from '../../core/runs/run-types.js';
 import { parseCron } from '../../core/spec/cron.js';
 import type { FlowSpec } from '../../core/spec/flow-spec.js';
 import { type OverlapPolicy, SCHEDULE_DEFAULTS, type ScheduleTrigger, scheduleTriggers, type Trigger } from '../../core/spec/triggers.js';
-import type { FlowChangeObserver, FlowService } from '../flow-service.js';
+import type { FlowChangeObserver, FlowDetail, FlowService } from '../flow-service.js';
 import { type DaylightSavingWarning, daylightSavingWarnings } from './daylight-saving.js';
+import { enabledFlowTriggers } from './flow-trigger-links.js';
 import { tellRunningUpstreams, upstreamWarnings } from './flow-triggers.js';
 import { scheduleIdOf } from './schedule-names.js';
-import { temporalOverlap } from './schedule-options.js';
+import { type FiredRevision, temporalOverlap } from './schedule-options.js';
 import { TriggerActionError, TriggerNotFoundError, TriggerSyncError } from './trigger-errors.js';
 import { pageTriggers, type TriggerPage, type TriggerPageRequest } from './trigger-pages.js';
 import { WeftSchedules, type WeftSchedulesOptions } from './weft-schedules.js';
@@ -73,10 +75,16 @@ export class TriggerService implements FlowChangeObserver {
     this.schedules = new WeftSchedules(client, options);
   }
 
-  /** FlowChangeObserver: after a save, the flow's Schedules follow its new revision, and runs already going learn of its flow triggers. */
+  /**
+   * FlowChangeObserver: after a save, the flow's Schedules follow its new revision; the flows its
+   * flow triggers listen to learn of them: their Schedules carry it into the runs they fire, and
+   * runs already going are told.
+   */
   async flowSaved(ref: string): Promise<void> {
     await syncing(ref, () => this.syncFlow(ref));
-    await tellRunningUpstreams(this.client, await this.flows.get(ref).catch(() => undefined));
+    const detail = await this.flows.get(ref).catch(() => undefined);
+    for (const upstream of upstreamsOf(detail)) await syncing(upstream, () => this.syncListenedTo(upstream));
+    await tellRunningUpstreams(this.client, detail);
   }
 
   /** FlowChangeObserver: after a delete, the flow's Schedules go. */
@@ -93,14 +101,15 @@ export class TriggerService implements FlowChangeObserver {
   async syncFlow(ref: string): Promise<void> {
     const detail = await this.flows.get(ref);
     const wanted = detail.kind === 'declarative' ? enabledSchedules(detail.spec) : [];
-    for (const trigger of wanted) await this.schedules.upsert(detail.spec, detail.revision, trigger, 'fire');
+    const fired = await this.firedRevision(detail);
+    for (const trigger of wanted) await this.schedules.upsert(fired, trigger, 'fire');
     // Visibility lags behind creation, so the previous revision names what may exist besides the list.
     const previous = detail.revision > 1 ? await this.flows.get(ref, detail.revision - 1).catch(() => undefined) : undefined;
     const known = new Set([...(await this.schedules.marksOf(ref)).map((m) => m.trigger), ...scheduleTriggers(previous?.spec.triggers).map((t) => t.id)]);
     const keep = new Set(wanted.map((t) => t.id));
     for (const id of known) {
       if (keep.has(id)) {
-        await this.schedules.refreshCompanion(detail.spec, detail.revision, wanted.find((t) => t.id === id) as ScheduleTrigger);
+        await this.schedules.refreshCompanion(fired, wanted.find((t) => t.id === id) as ScheduleTrigger);
         continue;
       }
       await this.schedules.delete(scheduleIdOf(ref, id, 'fire'));
@@ -123,21 +132,22 @@ export class TriggerService implements FlowChangeObserver {
    */
   async reconcile(): Promise<ReconcileReport> {
     const report: ReconcileReport = { upserted: [], deleted: [] };
-    const wanted = new Map<string, { flow: FlowSpec; revision: number; trigger: ScheduleTrigger }>();
+    const wanted = new Map<string, { fired: FiredRevision; trigger: ScheduleTrigger }>();
     let cursor: string | undefined;
     do {
       const page = await this.flows.list({ limit: 200, ...(cursor ? { cursor } : {}) });
       for (const summary of page.flows) {
         if (summary.kind !== 'declarative') continue;
         const detail = await this.flows.get(summary.flow);
-        for (const trigger of enabledSchedules(detail.spec))
-          wanted.set(scheduleIdOf(summary.flow, trigger.id), { flow: detail.spec, revision: detail.revision, trigger });
+        const triggers = enabledSchedules(detail.spec);
+        const fired = triggers.length ? await this.firedRevision(detail) : undefined;
+        for (const trigger of triggers) if (fired) wanted.set(scheduleIdOf(summary.flow, trigger.id), { fired, trigger });
       }
       cursor = page.nextCursor;
     } while (cursor);
-    for (const [id, { flow, revision, trigger }] of wanted) {
-      await this.schedules.upsert(flow, revision, trigger, 'fire');
-      await this.schedules.refreshCompanion(flow, revision, trigger);
+    for (const [id, { fired, trigger }] of wanted) {
+      await this.schedules.upsert(fired, trigger, 'fire');
+      await this.schedules.refreshCompanion(fired, trigger);
       report.upserted.push(id);
     }
     for (const { id, mark } of await this.schedules.own()) {
@@ -249,8 +259,7 @@ export class TriggerService implements FlowChangeObserver {
         `backfill of ${ref} trigger ${triggerId} would start ${times.length} runs; the limit is ${MAX_BACKFILL_RUNS}`,
         'backfill a shorter interval',
       );
-    const detail = await this.flows.get(ref);
-    await this.schedules.upsert(detail.spec, detail.revision, trigger, 'backfill');
+    await this.schedules.upsert(await this.firedRevision(await this.flows.get(ref)), trigger, 'backfill');
     await this.schedules
       .handle(scheduleIdOf(ref, trigger.id, 'backfill'))
       .backfill({ start: request.from, end: request.to, overlap: temporalOverlap(overlap) });
@@ -263,6 +272,28 @@ export class TriggerService implements FlowChangeObserver {
     if (typeof cron === 'string') return [];
     const until = next.at(-1) ?? new Date(Date.now() + 7 * 24 * 3_600_000);
     return daylightSavingWarnings(cron, trigger.timezone ?? SCHEDULE_DEFAULTS.timezone, new Date(), until);
+  }
+
+  /** What a flow's Schedules carry into the runs they fire. */
+  private async firedRevision(detail: FlowDetail): Promise<FiredRevision> {
+    return { flow: detail.spec, revision: detail.revision, downstream: await this.flows.listenedTo(detail.flow) };
+  }
+
+  /**
+   * After a flow trigger listening to `upstream` was saved: its Schedules carry that a trigger
+   * listens now, so the runs they fire end by firing it. Written only where it changed.
+   */
+  private async syncListenedTo(upstream: string): Promise<void> {
+    const detail = await this.flows.get(upstream).catch(() => undefined);
+    if (detail?.kind !== 'declarative' || enabledSchedules(detail.spec).length === 0) return;
+    const fired = await this.firedRevision(detail);
+    for (const trigger of enabledSchedules(detail.spec)) {
+      const current = await this.schedules.describe(scheduleIdOf(upstream, trigger.id));
+      const carried = current?.action.type === 'startWorkflow' ? (current.action.args?.[0] as FlowRunInput | undefined) : undefined;
+      if (carried?.fire?.carried && carried.revision === fired.revision && (carried.downstream === true) === fired.downstream) continue;
+      await this.schedules.upsert(fired, trigger, 'fire');
+      await this.schedules.refreshCompanion(fired, trigger);
+    }
   }
 
   private async spec(ref: string): Promise<FlowSpec> {
@@ -293,8 +324,7 @@ export class TriggerService implements FlowChangeObserver {
     const trigger = await this.scheduleTrigger(ref, triggerId);
     const id = scheduleIdOf(ref, trigger.id);
     if (!(await this.schedules.describe(id))) {
-      const detail = await this.flows.get(ref);
-      await this.schedules.upsert(detail.spec, detail.revision, trigger, 'fire');
+      await this.schedules.upsert(await this.firedRevision(await this.flows.get(ref)), trigger, 'fire');
     }
     return this.schedules.handle(id);
   }
@@ -307,6 +337,11 @@ async function syncing(ref: string, work: () => Promise<void>): Promise<void> {
   } catch (error) {
     throw error instanceof WeftError ? error : new TriggerSyncError(ref, error);
   }
+}
+
+/** The flows a saved flow's enabled flow triggers listen to. */
+function upstreamsOf(detail: FlowDetail | undefined): string[] {
+  return detail?.kind === 'declarative' ? [...new Set(enabledFlowTriggers(detail.spec).flatMap((t) => t.flows))] : [];
 }
 
 function enabledSchedules(flow: FlowSpec): ScheduleTrigger[] {

@@ -8,7 +8,7 @@ import { WEFT_FLOW, WEFT_NAMESPACE } from '../../core/runs/search-attributes.js'
 import { type FlowSpec, flowRef } from '../../core/spec/flow-spec.js';
 import type { ScheduleTrigger } from '../../core/spec/triggers.js';
 import { MEMO_KEY, markOf, type ScheduleMark, type ScheduleRole, scheduleIdOf } from './schedule-names.js';
-import { scheduleActionOf, schedulePoliciesOf, scheduleSpecOf } from './schedule-options.js';
+import { type FiredRevision, scheduleActionOf, schedulePoliciesOf, scheduleSpecOf } from './schedule-options.js';
 
 export interface WeftSchedulesOptions {
   namespace: string;
@@ -40,12 +40,13 @@ export class WeftSchedules {
   }
 
   /** Creates the Schedule, or updates it in place keeping its paused state and note. */
-  async upsert(flow: FlowSpec, revision: number, trigger: ScheduleTrigger, role: ScheduleRole): Promise<void> {
+  async upsert(fired: FiredRevision, trigger: ScheduleTrigger, role: ScheduleRole): Promise<void> {
+    const { flow } = fired;
     const ref = flowRef(flow);
     const id = scheduleIdOf(ref, trigger.id, role);
     const body = {
       spec: scheduleSpecOf(trigger),
-      action: scheduleActionOf(flow, revision, trigger, role, this.options.taskQueue),
+      action: scheduleActionOf(fired, trigger, role, this.options.taskQueue),
       policies: schedulePoliciesOf(trigger),
     };
     const update = (previous: ScheduleDescription): ScheduleUpdateOptions => ({
@@ -83,9 +84,9 @@ export class WeftSchedules {
   }
 
   /** Updates a trigger's backfill companion, if it has one, to the trigger's latest form. */
-  async refreshCompanion(flow: FlowSpec, revision: number, trigger: ScheduleTrigger): Promise<void> {
-    const id = scheduleIdOf(flowRef(flow), trigger.id, 'backfill');
-    if (await this.describe(id)) await this.upsert(flow, revision, trigger, 'backfill');
+  async refreshCompanion(fired: FiredRevision, trigger: ScheduleTrigger): Promise<void> {
+    const id = scheduleIdOf(flowRef(fired.flow), trigger.id, 'backfill');
+    if (await this.describe(id)) await this.upsert(fired, trigger, 'backfill');
   }
 
   /** The Schedule, or undefined when it does not exist. */
