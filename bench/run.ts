@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { agentLoop } from './agent-workload.js';
 import { cpuTicks, stealShare } from './cpu-steal.js';
 import { startHarness } from './harness.js';
 import { limitCost } from './limits-workload.js';
@@ -57,6 +58,7 @@ const COUNTS = quick
       limitRuns: 10,
       limitBurstRuns: 100,
       limitBursts: 1,
+      agentRuns: 3,
     }
   : {
       chainRuns: 15,
@@ -72,6 +74,7 @@ const COUNTS = quick
       limitRuns: 30,
       limitBurstRuns: 200,
       limitBursts: 5,
+      agentRuns: 15,
     };
 /** The wait before each timed call for the previous one's aftermath (visibility writes, a collection). */
 const PACE: Pace = { settleMs: quick ? 20 : 200 };
@@ -81,10 +84,10 @@ const PACE: Pace = { settleMs: quick ? 20 : 200 };
  * Workload 5 compares with Weft's figures of 1, 3 and 4, so it measures those too.
  */
 // --quick stays near 3 minutes: Prefect (5), the cold start of weft dev (7), recovery (11, about
-// 15 s a side), sustained load (12, 30 s) and telemetry (14, two worker processes, one of which
+// 15 s a side), sustained load (12, 30 s) and telemetry (15, two worker processes, one of which
 // bundles its workflows on a first start) take longer, so a quick run leaves them out unless
 // --only names them.
-const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14';
+const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15';
 const only = new Set((flag('only') ?? DEFAULT_WORKLOADS).split(',').map(Number));
 const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
 
@@ -96,7 +99,7 @@ interface Measured {
 async function measure(tuned: boolean): Promise<Measured> {
   const none = { rows: [], scaling: [] };
   if (!tuned && !only.has(1)) return none;
-  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14].some(needs)) return none;
+  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 15].some(needs)) return none;
   const h = await startHarness(tuned, tuned ? 7411 : 7412);
   try {
     const out: Measure[] = [];
@@ -165,7 +168,11 @@ async function measure(tuned: boolean): Promise<Measured> {
       out.push(...(await limitCost(h, { runs: COUNTS.limitRuns, burstRuns: COUNTS.limitBurstRuns, bursts: COUNTS.limitBursts, pace: PACE })));
     }
     if (only.has(14)) {
-      say('workload 14 (telemetry on against off)');
+      say('workload 14 (agent loop: a model call and a tool call a step)');
+      out.push(...(await agentLoop(h, COUNTS.agentRuns, say)));
+    }
+    if (only.has(15)) {
+      say('workload 15 (telemetry on against off)');
       out.push(...(await telemetryCost(h, { chainRuns: COUNTS.chainRuns, sequential: COUNTS.sequential, pace: PACE, say })));
     }
     return { rows: out, scaling };

@@ -1,4 +1,4 @@
-// Workload 14: what telemetry costs a worker. Two `weft worker` processes on the harness's
+// Workload 15: what telemetry costs a worker. Two `weft worker` processes on the harness's
 // Temporal server, one with telemetry (OTLP/HTTP traces and metrics to a loopback receiver that
 // reads and drops every export, with the default batching and export interval, and a Prometheus
 // port) and one without, run the chain of workload 1 and the small run of workload 4 in ABBA
@@ -62,7 +62,7 @@ export async function telemetryCost(
       WEFT_WORKER_METRICS_PORT: '0',
     });
     workers.push(on);
-    options.say('workload 14: waiting for both workers (the telemetry one bundles its workflows on first start)');
+    options.say('workload 15: waiting for both workers (the telemetry one bundles its workflows on first start)');
     await Promise.all([polling(off), polling(on)]);
     const runs: Record<Side, RunService> = {
       on: new RunService(h.client, new FlowService(h.store), queues.on),
@@ -83,7 +83,7 @@ export async function telemetryCost(
     const smalls = await alternate(options.sequential, { on: () => run('on', small), off: () => run('off', small) }, options.pace.settleMs / 4);
     // Stopping flushes the last batch: a worker that exported nothing was not measuring telemetry.
     await on.stop();
-    if (exports === 0) throw new Error(`workload 14: the telemetry worker exported nothing to the OTLP receiver: ${on.output()}`);
+    if (exports === 0) throw new Error(`workload 15: the telemetry worker exported nothing to the OTLP receiver: ${on.output()}`);
     const perStep = (ms: number[]) => spreadOf(ms.map((v) => v / CHAIN_STEPS));
     const chainOn = perStep(chains.on.ms);
     const chainOff = perStep(chains.off.ms);
@@ -92,14 +92,14 @@ export async function telemetryCost(
     const unit = (what: string) => `${what}, raw column: telemetry off; weft/raw = on/off (target <= ${TARGET})`;
     return [
       {
-        workload: `14 telemetry: sequential chain (${CHAIN_STEPS} steps), ${options.chainRuns} a side`,
+        workload: `15 telemetry: sequential chain (${CHAIN_STEPS} steps), ${options.chainRuns} a side`,
         weft: chainOn.median,
         raw: chainOff.median,
         unit: unit('ms/step'),
         spread: { weft: chainOn, raw: chainOff },
       },
       {
-        workload: `14 telemetry: small runs, ${options.sequential} sequential`,
+        workload: `15 telemetry: small runs, ${options.sequential} sequential`,
         weft: smallOn.median,
         raw: smallOff.median,
         unit: unit('ms p50'),

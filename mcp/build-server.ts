@@ -10,6 +10,7 @@ import { registerCompletions } from './completions.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { RUN_TASKS_CAPABILITY, RunTaskStore, serveRunTasks } from './run-tasks.js';
+import { registerRunView } from './run-view-app.js';
 import type { McpServices } from './services.js';
 import { registerSubscriptions } from './subscriptions.js';
 import { serveLeanToolList } from './tool-listing.js';
@@ -51,6 +52,7 @@ export function buildServer(services: McpServices, access: McpAccess, prompts: r
     WEFT_TOOLS.filter((t) => registered.has(t.name)),
   );
   registerResources(server, ctx);
+  if (registered.has(getRun.name)) registerRunView(server);
   registerSubscriptions(server, ctx);
   registerPrompts(server, ctx, prompts);
   registerCompletions(server, ctx, prompts);

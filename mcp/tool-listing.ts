@@ -21,6 +21,7 @@ export function toolListing(tools: readonly AnyToolDefinition[]): Tool[] {
     outputSchema: shallowOutput(z.toJSONSchema(z.object(tool.output), { io: 'output', target: 'draft-7', unrepresentable: 'any' })) as Tool['outputSchema'],
     annotations: leanAnnotations(tool.annotations),
     ...(tool.execution ? { execution: tool.execution } : {}),
+    ...(tool._meta ? { _meta: tool._meta } : {}),
   }));
 }
 

@@ -41,6 +41,8 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   annotations: ToolAnnotations;
   /** `taskSupport: 'optional'` for tools a client may call as an MCP task (served by run-tasks.ts, not the SDK). */
   execution?: { taskSupport: 'optional' };
+  /** Listed with the tool: `ui.resourceUri` names the MCP Apps view a host shows with its results. */
+  _meta?: Record<string, unknown>;
   run(args: z.infer<z.ZodObject<I>>, call: ToolCall, ctx: ToolContext): Promise<ToolOutcome<z.infer<z.ZodObject<O>>>>;
 }
 
@@ -110,7 +112,14 @@ export function registerTools(ctx: McpToolContext, tools: readonly AnyToolDefini
     if (!ctx.access.toolVisible(tool.name)) continue;
     ctx.server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: UNCHECKED_ARGUMENTS, outputSchema: tool.output, annotations: tool.annotations },
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: UNCHECKED_ARGUMENTS,
+        outputSchema: tool.output,
+        annotations: tool.annotations,
+        ...(tool._meta ? { _meta: tool._meta } : {}),
+      },
       async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
         const progressToken = extra._meta?.progressToken;
         const call: ToolCall = {

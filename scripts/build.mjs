@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { consoleNewestMs, distState, sourceFiles } from '../bin/dist-state.js';
-import { buildConsole } from './build-console.mjs';
+import { buildConsole, buildRunView } from './build-console.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (line) => process.stderr.write(`[weft build] ${line}\n`);
@@ -30,6 +30,7 @@ async function main() {
   await mkdir(next, { recursive: true });
   // The web console goes into the same swap, so a server never serves a console of another build.
   await buildConsole(join(next, 'console'));
+  await buildRunView(join(next, 'mcp-app', 'run-view.html'));
   const info = { sources: sources.files.length, newestSourceMs: Math.max(sources.newestMs, consoleNewestMs(root)), builtAt: new Date().toISOString() };
   await writeFile(join(next, 'build-info.json'), `${JSON.stringify(info, null, 2)}\n`);
   await rename(join(root, 'dist'), old).catch((error) => {

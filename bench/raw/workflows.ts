@@ -4,6 +4,7 @@
 // sub-millisecond calls, local activities, which skip the activity task round trip.
 import { executeChild, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { createRawActivities } from './activities.js';
+import type { createRawAgentActivities, RawMessage } from './agent-activities.js';
 
 type RawActivities = ReturnType<typeof createRawActivities>;
 const RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
@@ -66,4 +67,28 @@ async function batched(type: 'rawFanOut' | 'rawFanOutBest', url: string, items: 
     done += await executeChild<typeof rawFanOut>(type, { args: [url, count, concurrency, offset] });
   }
   return done;
+}
+
+type RawAgentActivities = ReturnType<typeof createRawAgentActivities>;
+const agent = proxyActivities<RawAgentActivities>({ startToCloseTimeout: '5m', heartbeatTimeout: '10s', retry: RETRY });
+
+/**
+ * Workload 14's baseline: an agent loop written by hand, one activity per model call and per
+ * tool call, the conversation kept in the workflow; returns the model's answer.
+ */
+export async function rawAgentLoop(modelName: string, toolNames: string[], prompt: string, maxSteps: number): Promise<string> {
+  const tools = await agent.rawListTools(toolNames);
+  const messages: RawMessage[] = [{ role: 'user', content: prompt }];
+  for (let steps = 0; ; ) {
+    const reply = await agent.rawCallModel({ model: modelName, messages, tools });
+    if (reply.toolCalls.length === 0) return reply.text;
+    steps += reply.toolCalls.length;
+    if (steps > maxSteps) throw new Error(`more than ${maxSteps} tool calls`);
+    messages.push({
+      role: 'assistant',
+      content: reply.text,
+      tool_calls: reply.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+    });
+    for (const call of reply.toolCalls) messages.push({ role: 'tool', tool_call_id: call.id, content: await agent.rawCallTool(call) });
+  }
 }

@@ -43,8 +43,4 @@ export function needsKey(error: unknown): boolean {
   return error instanceof WeftApiError && error.status === 401;
 }
 
-/** One line for an error: its code and message. */
-export function errorText(error: unknown): string {
-  if (error instanceof WeftApiError) return `${error.code}: ${error.message}${error.hint ? ` (${error.hint})` : ''}`;
-  return error instanceof Error ? error.message : String(error);
-}
+export { errorText } from './errors.js';

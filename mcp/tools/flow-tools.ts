@@ -144,8 +144,7 @@ function toolCheckServices(ctx: ToolContext) {
 export const saveFlow = defineTool({
   name: 'save_flow',
   title: 'Save a flow',
-  description:
-    'Creates or updates a flow (validated first). A change is a new revision; unchanged text is none (created: false). Guide: weft://docs/flow-spec.',
+  description: 'Creates or updates a flow (validated first): a new revision if the text changed, else created: false. Guide: weft://docs/flow-spec.',
   input: { flow: FlowTextField, message: z.string().max(1000).optional().describe('What changed') },
   output: { flow: z.string(), revision: z.number(), created: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -240,7 +239,7 @@ export const getFlow = defineTool({
 export const deleteFlow = defineTool({
   name: 'delete_flow',
   title: 'Delete a flow',
-  description: 'Deletes a flow from the catalog; its runs and revisions are kept.',
+  description: 'Deletes a flow; its runs and revisions are kept.',
   input: { flow: FlowRefField },
   output: { deleted: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

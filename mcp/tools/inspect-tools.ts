@@ -19,6 +19,7 @@ import {
   TaskRunView,
   taskRunView,
 } from '../run-view.js';
+import { RUN_VIEW_META } from '../run-view-app.js';
 import { defineTool, type ToolContext } from '../tool-registry.js';
 import { AccessDeniedError } from './flow-tools.js';
 import { checkRunAccess, waitOnRun } from './run-tools.js';
@@ -28,7 +29,7 @@ export const getRun = defineTool({
   name: 'get_run',
   title: 'Get a run',
   description:
-    'A run’s state, trigger, task timeline, outputs, error, pending approvals; waitSeconds waits for its end. detail full: the whole timeline; taskId: one task’s runs.',
+    'A run’s state, trigger, timeline, outputs, error, pending approvals; waitSeconds waits for its end; detail full: all tasks; taskId: one task’s runs.',
   input: {
     runId: RunIdField,
     waitSeconds: WaitSecondsField.optional(),
@@ -64,6 +65,7 @@ export const getRun = defineTool({
     uiUrl: z.string(),
   },
   annotations: { readOnlyHint: true, openWorldHint: false },
+  _meta: RUN_VIEW_META,
   async run({ runId, waitSeconds, detail: mode, taskId, iteration, cursor }, call, ctx) {
     const checked = await checkRunAccess(runId, ctx);
     const detail = waitSeconds ? await waitOnRun(runId, waitSeconds, call, ctx) : (checked ?? (await ctx.services.runs.get(runId)));

@@ -201,7 +201,7 @@ export const listRuns = defineTool({
 export const cancelRun = defineTool({
   name: 'cancel_run',
   title: 'Cancel a run',
-  description: 'Cancels a run; its finally tasks still run. force terminates at once (no finally).',
+  description: 'Cancels a run (its finally tasks run); force terminates at once, without them.',
   input: {
     runId: RunIdField,
     reason: z.string().max(1000).optional(),
@@ -223,7 +223,7 @@ export const cancelRun = defineTool({
 export const respondToApproval = defineTool({
   name: 'respond_to_approval',
   title: 'Answer an approval',
-  description: 'Answers a waiting approval as an agent (approvers: any; human needs a person: CLI or form). Already decided: accepted false, code, decision.',
+  description: 'Answers a waiting approval as an agent (approvers: any; human ones need a person). Already decided: accepted false, code, decision.',
   input: {
     runId: RunIdField,
     taskId: z.string().min(1).max(200).describe('See get_run approvals'),

@@ -22,15 +22,22 @@ describe('mcp tasks', () => {
   let env: TestEnv;
   let pool: McpClientPool;
   let http: ChildProcess;
+  let port: number;
 
-  before(async () => {
-    const port = await freePort();
-    http = spawn(process.execPath, [SERVER, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  /** server-everything over Streamable HTTP on `port`, listening. */
+  async function startHttpServer(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [SERVER, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
     let said = '';
-    http.stderr?.on('data', (d: Buffer) => {
+    child.stderr?.on('data', (d: Buffer) => {
       said += d.toString();
     });
     await waitFor('the HTTP MCP server to listen', async () => (said.includes('listening') ? true : undefined), 20_000);
+    return child;
+  }
+
+  before(async () => {
+    port = await freePort();
+    http = await startHttpServer();
     const servers = parseMcpServers(
       JSON.stringify({
         everything: { command: process.execPath, args: [SERVER, 'stdio'], env: { API_TOKEN: "{{ secret('MCP_TOKEN') }}" }, concurrency: 2 },
@@ -183,6 +190,34 @@ outputs:
     const after = pool.stats('everything');
     assert.ok(after.connects > before.connects, 'the server was connected again');
     assert.notEqual(after.pid, pid);
+  });
+
+  it('reconnects a Streamable HTTP server killed mid-call and started again, and completes without a second attempt', async () => {
+    const started = runFlow(
+      env,
+      `
+id: mcp-kill-http
+tasks:
+  - id: slow
+    type: mcp
+    server: remote
+    tool: trigger-long-running-operation
+    arguments: { duration: 2, steps: 4 }
+outputs:
+  slow: "{{ outputs.slow }}"
+`,
+    );
+    const before = pool.stats('remote');
+    await waitFor('the long call to be under way', async () => (pool.stats('remote').inFlight > 0 ? true : undefined), 20_000);
+    const exited = new Promise((resolve) => http.once('exit', resolve));
+    http.kill('SIGKILL');
+    await exited;
+    http = await startHttpServer();
+    const view = await started;
+    assert.equal(view.state, 'COMPLETED', JSON.stringify(view.error));
+    assert.match((view.outputs?.slow as { content: string } | undefined)?.content ?? '', /Long running operation completed/);
+    assert.equal(taskOf(view, 'slow').attempts, 1);
+    assert.ok(pool.stats('remote').connects > before.connects, 'the server was connected again');
   });
 
   it('keeps the secret of env and headers out of history and outputs', async () => {

@@ -1,9 +1,10 @@
 // A pending approval as a form built from its `fields` (a flat JSON Schema object): one input per
-// property, by its type; approve or reject with a comment.
+// property, by its type; approve or reject with a comment. The answer goes wherever `respond`
+// sends it: the JSON API in the console, a host's tool call in the MCP Apps run view.
 
 import { useState } from 'preact/hooks';
-import type { Run } from '../../../src/adapters/client/weft-client.js';
-import { api, errorText } from '../api.js';
+import type { ApprovalAnswer, ApprovalResult, Run } from '../../../src/adapters/client/weft-client.js';
+import { errorText } from '../errors.js';
 
 type Approval = Run['approvals'][number];
 interface FieldSchema {
@@ -13,7 +14,7 @@ interface FieldSchema {
   title?: string;
 }
 
-export function ApprovalForm(props: { runId: string; approval: Approval; onAnswered(): void }) {
+export function ApprovalForm(props: { approval: Approval; respond(taskId: string, answer: ApprovalAnswer): Promise<ApprovalResult>; onAnswered(): void }) {
   const { approval } = props;
   const schema = (approval.fields ?? {}) as { properties?: Record<string, FieldSchema>; required?: string[] };
   const properties = Object.entries(schema.properties ?? {});
@@ -33,7 +34,7 @@ export function ApprovalForm(props: { runId: string; approval: Approval; onAnswe
     const comment = String(values.get('comment') ?? '');
     setBusy(true);
     try {
-      const result = await api().respondToApproval(props.runId, approval.taskId, {
+      const result = await props.respond(approval.taskId, {
         approved,
         ...(comment ? { comment } : {}),
         ...(properties.length ? { data } : {}),

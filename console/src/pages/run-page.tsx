@@ -1,17 +1,15 @@
-// A run's page: its header, the task timeline live from the run's event stream until it ends
-// (the whole timeline is read in pages once, then kept current by `task` events), pending
-// approvals as forms, cancel, restart from a chosen task, and the logs.
+// A run's page in the console: the run read through the JSON API and kept live from its event
+// stream until it ends (the whole timeline is read in pages once, then kept current by `task`
+// events), shown by RunDetails with the logs below; its actions are API calls.
 
 import { useEffect, useState } from 'preact/hooks';
 import type { LogEntry, Run, TaskRun } from '../../../src/adapters/client/weft-client.js';
 import { api, errorText } from '../api.js';
 import { navigate } from '../router.js';
-import { formatTime } from '../time.js';
-import { ApprovalForm } from './approval-form.js';
+import { type RunControls, RunDetails } from './run-details.js';
 import { RunLogs } from './run-logs.js';
-import { Timeline, taskKey } from './timeline.js';
+import { taskKey } from './timeline.js';
 
-const ENDED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'TERMINATED']);
 /** Log lines kept in the page. */
 const MAX_LOG_LINES = 5000;
 
@@ -26,9 +24,6 @@ export function RunPage(props: { runId: string; onAuthError(error: unknown): voi
   const { runId } = props;
   const [live, setLive] = useState<Live>({ tasks: new Map(), logs: [], version: 0 });
   const [error, setError] = useState<string>();
-  const [output, setOutput] = useState<string>();
-  const [fromTask, setFromTask] = useState('');
-  const [note, setNote] = useState<string>();
 
   useEffect(() => {
     const controller = new AbortController();
@@ -88,118 +83,25 @@ export function RunPage(props: { runId: string; onAuthError(error: unknown): voi
     return () => controller.abort();
   }, [runId]);
 
-  const { run } = live;
-  const tasks = [...live.tasks.values()];
-  const topTasks = [...new Set(tasks.filter((t) => !t.iteration).map((t) => t.id))];
-
-  const cancel = async () => {
-    try {
+  const controls: RunControls = {
+    respond: (taskId, answer) => api().respondToApproval(runId, taskId, answer),
+    async cancel() {
       await api().cancelRun(runId, { reason: 'cancelled from the console' });
-      setNote('cancel requested');
-    } catch (failure) {
-      setNote(errorText(failure));
-    }
-  };
-  const restart = async () => {
-    try {
-      const restarted = await api().restartRun(runId, fromTask ? { fromTask } : {});
-      navigate(`/runs/${encodeURIComponent(restarted.runId)}`);
-    } catch (failure) {
-      setNote(errorText(failure));
-    }
-  };
-  const showOutput = async (task: TaskRun) => {
-    try {
+    },
+    async taskOutput(task) {
       const view = await api().getRun(runId, { taskId: task.id, ...(task.iteration ? { iteration: task.iteration } : {}) });
       const out = view.taskOutput;
-      setOutput(`${taskKey(task)}: ${out?.text ?? JSON.stringify(out?.value ?? out?.note ?? null, null, 2)}`);
-    } catch (failure) {
-      setOutput(errorText(failure));
-    }
+      return out?.text ?? JSON.stringify(out?.value ?? out?.note ?? null, null, 2);
+    },
+    async restart(fromTask) {
+      const restarted = await api().restartRun(runId, fromTask ? { fromTask } : {});
+      navigate(`/runs/${encodeURIComponent(restarted.runId)}`);
+    },
   };
 
   return (
-    <section class="run-page">
-      <h1>
-        Run <code>{runId}</code>
-      </h1>
-      {error && <p class="error">{error}</p>}
-      {run && (
-        <dl class="run-header">
-          <dt>State</dt>
-          <dd>
-            <span class={`state state-${run.state}`} data-run-state={run.state}>
-              {run.state}
-            </span>
-          </dd>
-          <dt>Flow</dt>
-          <dd>
-            <a href={`/flows/${run.flow}`}>{run.flow}</a> revision {run.revision}
-          </dd>
-          <dt>Started</dt>
-          <dd>{formatTime(run.startedAt)}</dd>
-          {run.endedAt && <dt>Ended</dt>}
-          {run.endedAt && <dd>{formatTime(run.endedAt)}</dd>}
-          {run.error && <dt>Error</dt>}
-          {run.error && <dd class="error">{`${run.error.taskId ? `${run.error.taskId}: ` : ''}${run.error.type}: ${run.error.message}`}</dd>}
-          {run.usage && <dt>Usage</dt>}
-          {run.usage && (
-            <dd>{`${run.usage.inputTokens} in, ${run.usage.outputTokens} out${run.usage.costUsd !== undefined ? `, $${run.usage.costUsd.toFixed(4)}` : ''}`}</dd>
-          )}
-          {run.restartOf && <dt>Restart of</dt>}
-          {run.restartOf && (
-            <dd>
-              <a href={`/runs/${encodeURIComponent(run.restartOf)}`}>{run.restartOf}</a>
-            </dd>
-          )}
-        </dl>
-      )}
-      {run && (
-        <div class="actions">
-          {!ENDED.has(run.state) && (
-            <button type="button" class="danger" onClick={cancel}>
-              Cancel run
-            </button>
-          )}
-          {ENDED.has(run.state) && (
-            <>
-              <label>
-                Restart from{' '}
-                <select name="from-task" value={fromTask} onChange={(e) => setFromTask((e.target as HTMLSelectElement).value)}>
-                  <option value="">the failed task (default)</option>
-                  {topTasks.map((id) => (
-                    <option value={id}>{id}</option>
-                  ))}
-                </select>
-              </label>
-              <button type="button" onClick={restart}>
-                Restart
-              </button>
-            </>
-          )}
-          {note && <span class="muted">{note}</span>}
-        </div>
-      )}
-      {run?.approvals.map((approval) => (
-        <ApprovalForm
-          key={`${approval.taskId}${approval.iteration?.join(',') ?? ''}`}
-          runId={runId}
-          approval={approval}
-          onAnswered={() => setNote('answered')}
-        />
-      ))}
-      <h2>
-        Tasks <span class="muted">({tasks.length})</span>
-      </h2>
-      <Timeline tasks={tasks} onShowOutput={showOutput} />
-      {output !== undefined && <pre class="output">{output}</pre>}
-      {run?.outputs && (
-        <>
-          <h2>Outputs</h2>
-          <pre class="output">{JSON.stringify(run.outputs, null, 2)}</pre>
-        </>
-      )}
+    <RunDetails runId={runId} run={live.run} tasks={[...live.tasks.values()]} controls={controls} links={true} error={error}>
       <RunLogs entries={live.logs} />
-    </section>
+    </RunDetails>
   );
 }

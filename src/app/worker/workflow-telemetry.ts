@@ -4,7 +4,7 @@
 // activity and client halves the worker and client use). Spans are plain records handed to the
 // worker through the `exporter` sink when they end. No OpenTelemetry package is loaded into the
 // sandbox: the bundle's modules are evaluated again for every new workflow, and the SDK's tracer
-// there cost a short run about a fifth of its time (bench workload 14). They add spans and
+// there cost a short run about a fifth of its time (bench workload 15). They add spans and
 // headers, never a command or an await, so histories replay the same with or without them.
 
 import type { SerializableSpan } from '@temporalio/interceptors-opentelemetry';

@@ -21,6 +21,9 @@ import { CONFIG_SECRET_PATTERN, type McpServerConfig, type McpServerConfigs } fr
 const CONNECT_TIMEOUT_MS = 20_000;
 /** Times one call is sent again on a fresh connection after the old one broke under it. */
 const MAX_RECONNECTS = 2;
+/** How long a call whose connection broke waits for its server to take connections again (a restart). */
+const RECONNECT_WINDOW_MS = 20_000;
+const RECONNECT_PAUSE_MS = 250;
 /** Most tools read from one server (pages of tools/list followed). */
 const MAX_TOOLS = 1000;
 /** Bytes of a stdio server's stderr kept for error messages. */
@@ -98,9 +101,13 @@ class ServerLink {
   /** Drops a broken connection (if still the current one) and closes it. */
   drop(connection: Connection): void {
     connection.closed = true;
-    void this.current?.then((c) => {
-      if (c === connection) this.current = undefined;
-    });
+    // A connection still opening may fail: that is the opener's to report, not an unhandled rejection.
+    void this.current?.then(
+      (c) => {
+        if (c === connection) this.current = undefined;
+      },
+      () => undefined,
+    );
     connection.client.close().catch(() => undefined);
   }
 
@@ -117,11 +124,19 @@ class ServerLink {
     const connection: Connection = { client, transport, closed: false, stderr };
     client.onclose = () => {
       connection.closed = true;
-      void this.current?.then((c) => {
-        if (c === connection) this.current = undefined;
-      });
+      void this.current?.then(
+        (c) => {
+          if (c === connection) this.current = undefined;
+        },
+        () => undefined,
+      );
     };
-    client.onerror = () => undefined;
+    // A Streamable HTTP response stream that broke under a call leaves the call waiting for an
+    // answer that cannot come (the SDK resumes only streams the server made resumable, and a
+    // server that restarted has lost them): the link counts as broken and the call is sent again.
+    client.onerror = (error) => {
+      if (this.config.transport === 'http' && /^SSE stream disconnected/.test(error.message)) this.drop(connection);
+    };
     // The server changed its tools: the next validation or call reads them again.
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       connection.tools = undefined;
@@ -238,8 +253,9 @@ export class McpClientPool implements McpServerCatalog {
     const link = this.link(server);
     const timeout = Math.min(options.timeoutMs, link.config.timeoutMs ?? Number.POSITIVE_INFINITY);
     return this.limit.run(server, link.config.concurrency, async () => {
+      let brokeAt: number | undefined;
       for (let round = 0; ; round++) {
-        const connection = await link.connection();
+        const connection = await (brokeAt === undefined ? link.connection() : reconnect(link, brokeAt));
         link.stats.inFlight++;
         try {
           return (await connection.client.callTool({ name: tool, arguments: args }, undefined, {
@@ -258,6 +274,7 @@ export class McpClientPool implements McpServerCatalog {
           if (!brokenLink(error, connection)) throw failure(link, error, `MCP tool ${server}/${tool}`);
           link.drop(connection);
           if (round >= MAX_RECONNECTS) throw failure(link, error, `MCP tool ${server}/${tool}`);
+          brokeAt ??= Date.now();
         } finally {
           link.stats.inFlight--;
         }
@@ -278,6 +295,21 @@ export class McpClientPool implements McpServerCatalog {
     const link = new ServerLink(server, config, this.secrets);
     this.links.set(server, link);
     return link;
+  }
+}
+
+/**
+ * A new connection after one broke under a call: a server being restarted refuses connections
+ * for a moment, so connecting is tried again until RECONNECT_WINDOW_MS after the break.
+ */
+async function reconnect(link: ServerLink, brokeAt: number): Promise<Connection> {
+  for (;;) {
+    try {
+      return await link.connection();
+    } catch (error) {
+      if (Date.now() - brokeAt >= RECONNECT_WINDOW_MS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RECONNECT_PAUSE_MS));
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 import { type Client, ScheduleAlreadyRunning, type ScheduleDescription, ScheduleNotFoundError, type ScheduleUpdateOptions } from '@temporalio/client';
 import { msToTs, tsToDate } from '@temporalio/common';
 import { WEFT_FLOW, WEFT_NAMESPACE } from '../../core/runs/search-attributes.js';
-import { type FlowSpec, flowRef } from '../../core/spec/flow-spec.js';
+import { flowRef } from '../../core/spec/flow-spec.js';
 import type { ScheduleTrigger } from '../../core/spec/triggers.js';
 import { MEMO_KEY, markOf, type ScheduleMark, type ScheduleRole, scheduleIdOf } from './schedule-names.js';
 import { type FiredRevision, scheduleActionOf, schedulePoliciesOf, scheduleSpecOf } from './schedule-options.js';
