@@ -9,6 +9,8 @@ import { resolveProvider } from '../src/services/llm/resolve-provider.js';
 import { callToolChat } from '../src/services/llm/tool-chat.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
 import type { SecretSource } from '../src/services/secrets/secret-source.js';
+import { tracedModelCall } from '../src/services/telemetry/client-spans.js';
+import { recordModelUsage } from '../src/services/telemetry/weft-metrics.js';
 import { heartbeatingProviderCall, type LlmRuntime, llmTaskFailure, templateMessage } from './llm-call.js';
 
 export async function callAgentModel(
@@ -32,8 +34,11 @@ export async function callAgentModel(
       ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
       ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
     };
-    const reply = await heartbeatingProviderCall(runtime, provider, (signal, onChunk) => callToolChat(provider, request, signal, onChunk));
+    const reply = await tracedModelCall(input.provider, input.model, () =>
+      heartbeatingProviderCall(runtime, provider, (signal, onChunk) => callToolChat(provider, request, signal, onChunk)),
+    );
     const cost = costOf(runtime.settings.prices, reply.model, reply.usage);
+    recordModelUsage(input.provider, reply.model, { ...reply.usage, costUsd: cost });
     const output: AgentModelOutput = { ...reply, usage: { ...reply.usage, ...(cost !== undefined ? { costUsd: cost } : {}) } };
     await logCall(logs, input, output);
     return output;

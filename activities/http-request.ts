@@ -7,6 +7,7 @@ import type { HttpOutput, HttpRequestInput } from '../src/core/runs/activity-io.
 import type { Redactor } from '../src/services/secrets/redactor.js';
 import { EgressPolicy } from '../src/services/security/egress-policy.js';
 import { HTTP_HOST_NOT_ALLOWED, hostAllowListFromEnv } from '../src/services/security/host-allow-list.js';
+import { tracedHttpRequest } from '../src/services/telemetry/client-spans.js';
 import { withHeartbeat } from './heartbeat.js';
 import { type PinnedResponse, sendPinned } from './http-pinned-request.js';
 import { TASK_ERROR_TYPES, taskError } from './task-errors.js';
@@ -130,7 +131,8 @@ async function followRedirects(url: URL, first: Outgoing, policy: EgressPolicy, 
   for (let hop = 0; ; hop++) {
     const decision = await policy.admit(target);
     if (!decision.allowed) throw taskError(HTTP_HOST_NOT_ALLOWED, hop ? `${decision.message} (redirected from ${url.host})` : decision.message, redactor);
-    const response = await sendPinned({ url: target, address: decision.address, family: decision.family, ...request, signal });
+    const pinned = { url: target, address: decision.address, family: decision.family, ...request, signal };
+    const response = await tracedHttpRequest(request.method, target, request.headers, (headers) => sendPinned({ ...pinned, headers }));
     const location = response.headers.location;
     if (response.status < 300 || response.status > 399 || response.status === 304 || !location) return response;
     response.discard();

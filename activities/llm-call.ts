@@ -17,6 +17,8 @@ import { resolveProvider } from '../src/services/llm/resolve-provider.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
 import { type PromptTemplate, renderPrompt } from '../src/services/prompts/prompt-library.js';
 import type { SecretSource } from '../src/services/secrets/secret-source.js';
+import { tracedModelCall } from '../src/services/telemetry/client-spans.js';
+import { recordModelUsage } from '../src/services/telemetry/weft-metrics.js';
 import { withHeartbeat } from './heartbeat.js';
 import { storeQuietly, writerOf } from './task-cache.js';
 
@@ -116,8 +118,11 @@ async function callProvider(input: LlmInput, call: LlmCall): Promise<LlmOutput> 
       return { ...answer, usage: { inputTokens: 0, outputTokens: 0 }, cached: true, cachedFrom: hit.origin };
     }
   }
-  const result = await heartbeatingProviderCall(runtime, provider, (signal, onChunk) => callModel(provider, request, signal, onChunk));
+  const result = await tracedModelCall(input.provider, input.model, () =>
+    heartbeatingProviderCall(runtime, provider, (signal, onChunk) => callModel(provider, request, signal, onChunk)),
+  );
   const cost = costOf(runtime.settings.prices, result.model, result.usage);
+  recordModelUsage(input.provider, result.model, { ...result.usage, costUsd: cost });
   const output: LlmOutput = {
     text: result.text,
     json: result.json,

@@ -20,6 +20,7 @@ import { scalingSvg } from './scaling-plot.js';
 import { type ScalingPoint, scalingCurve } from './scaling-workload.js';
 import { scheduleLatency } from './schedule-workload.js';
 import { sustainedLoad } from './sustained-workload.js';
+import { telemetryCost } from './telemetry-workload.js';
 import { webhookLatency } from './webhook-workload.js';
 import { fanOut, type Pace, pureSteps, sequentialChain, smallRuns } from './workloads.js';
 
@@ -83,9 +84,10 @@ const PACE: Pace = { settleMs: quick ? 20 : 200 };
  * Workload 5 compares with Weft's figures of 1, 3 and 4, so it measures those too.
  */
 // --quick stays near 3 minutes: Prefect (5), the cold start of weft dev (7), recovery (11, about
-// 15 s a side) and sustained load (12, 30 s) take longer, so a quick run leaves them out unless
+// 15 s a side), sustained load (12, 30 s) and telemetry (15, two worker processes, one of which
+// bundles its workflows on a first start) take longer, so a quick run leaves them out unless
 // --only names them.
-const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14';
+const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15';
 const only = new Set((flag('only') ?? DEFAULT_WORKLOADS).split(',').map(Number));
 const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
 
@@ -97,7 +99,7 @@ interface Measured {
 async function measure(tuned: boolean): Promise<Measured> {
   const none = { rows: [], scaling: [] };
   if (!tuned && !only.has(1)) return none;
-  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14].some(needs)) return none;
+  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 15].some(needs)) return none;
   const h = await startHarness(tuned, tuned ? 7411 : 7412);
   try {
     const out: Measure[] = [];
@@ -168,6 +170,10 @@ async function measure(tuned: boolean): Promise<Measured> {
     if (only.has(14)) {
       say('workload 14 (agent loop: a model call and a tool call a step)');
       out.push(...(await agentLoop(h, COUNTS.agentRuns, say)));
+    }
+    if (only.has(15)) {
+      say('workload 15 (telemetry on against off)');
+      out.push(...(await telemetryCost(h, { chainRuns: COUNTS.chainRuns, sequential: COUNTS.sequential, pace: PACE, say })));
     }
     return { rows: out, scaling };
   } finally {

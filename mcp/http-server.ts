@@ -9,9 +9,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { API_PREFIX } from '../src/adapters/http/api/api-routes.js';
 import { ConfigError, WeftError } from '../src/core/errors.js';
 import { ALLOWED_ORIGINS_VARIABLE } from '../src/services/security/allowed-origins.js';
 import type { Refusal } from '../src/services/security/audit-refusals.js';
+import { observeRequest } from '../src/services/telemetry/request-telemetry.js';
 import type { McpAccess } from './access.js';
 import { header, INVALID_REQUEST, isErrorAnswer, type PostMessages, readMessages, replyError } from './http-messages.js';
 import { HttpSessionTransport } from './http-session-transport.js';
@@ -106,11 +108,18 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
   /** The port listened on, once known (a request cannot come before). */
   let boundPort = options.port;
   const http: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    observeRequest(req, res, routeLabel(req.url), () => handle(req, res)).catch((error: unknown) => {
       options.log?.(`mcp http: ${(error as Error).message}`);
       if (!res.headersSent) replyError(res, 500, -32603, 'internal error');
     });
   });
+
+  /** The route a request's metrics and span are labelled with: MCP and the JSON API only. */
+  function routeLabel(target: string | undefined): string | undefined {
+    const pathname = (target ?? '/').split('?')[0] ?? '/';
+    if (pathname === path) return 'mcp';
+    return pathname.startsWith(`${API_PREFIX}/`) ? 'api' : undefined;
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://placeholder');

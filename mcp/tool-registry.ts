@@ -11,6 +11,7 @@ import type { ServerNotification, ServerRequest, ToolAnnotations } from '@modelc
 import { z } from 'zod';
 import { WeftError } from '../src/core/errors.js';
 import { isRightsRefusal } from '../src/services/security/audit-refusals.js';
+import { withRequestMeta } from '../src/services/telemetry/request-telemetry.js';
 import type { McpAccess } from './access.js';
 import type { McpServices } from './services.js';
 import { parseToolArguments, toolInputSchema } from './tool-arguments.js';
@@ -131,7 +132,7 @@ export function registerTools(ctx: McpToolContext, tools: readonly AnyToolDefini
           },
         };
         try {
-          const outcome = await callTool(tool, args, call, ctx);
+          const outcome = await withRequestMeta(extra._meta, () => callTool(tool, args, call, ctx));
           return toolSuccess(outcome.structured, outcome.summary);
         } catch (error) {
           return toolError(error);

@@ -17,6 +17,7 @@ import { backoffMs, resolveRetry } from './retry-policy.js';
 import type { RunContext } from './run-context.js';
 import { executorOf, runAttempt, runNow } from './task-executors.js';
 import { TaskFailure, toTaskError } from './task-failure.js';
+import { noticeTaskEnded, noticeTaskStarted, type ObservedEnd, type ObservedRun } from './task-observers.js';
 import { runWithTimeout, TaskTimedOut } from './timeout-scope.js';
 
 /** A task's retry policy and the workflow-side timeout of each attempt; `single`: one attempt, no timer. */
@@ -34,6 +35,14 @@ interface AttemptPlan {
  */
 export class Interpreter {
   constructor(readonly ctx: RunContext) {}
+
+  /** The run as task observers see it, built once. */
+  private observed: ObservedRun | undefined;
+
+  private noticeEnded(task: Task, frame: Frame, state: ObservedEnd, attempts: number): void {
+    this.observed ??= { runId: this.ctx.runId, flow: `${this.ctx.flow.namespace}/${this.ctx.flow.id}` };
+    noticeTaskEnded(this.observed, { id: task.id, type: task.type, iteration: frame.iteration }, state, attempts);
+  }
 
   /** Runs a task list in order; a list of one (a branch, a foreach body) is that task's own promise. */
   runList(tasks: readonly Task[], frame: Frame): Promise<void> {
@@ -158,6 +167,7 @@ export class Interpreter {
     this.ctx.book.finish(record, record.cached ? 'CACHED' : 'COMPLETED');
     const message = reusedFrom ? `reused from run ${reusedFrom}` : record.cached ? 'completed from cache' : `completed in ${elapsedMs(record.startedAt)} ms`;
     this.ctx.events.record(task.id, frame.iteration, record.attempts, 'completed', 'info', message);
+    this.noticeEnded(task, frame, record.cached ? 'CACHED' : 'COMPLETED', record.attempts);
   }
 
   /** Records how the task run ended; returns when `allowFailure` lets the run go on, else throws. */
@@ -166,11 +176,13 @@ export class Interpreter {
     if (isCancellation(error)) {
       this.ctx.book.finish(record, 'CANCELLED');
       events.record(task.id, frame.iteration, record.attempts, 'cancelled', 'warn', 'cancelled');
+      this.noticeEnded(task, frame, 'CANCELLED', record.attempts);
       throw error;
     }
     const taskError = toTaskError(error);
     this.ctx.book.finish(record, 'FAILED', taskError, task.allowFailure === true);
     const failed = `${record.attempts > 1 ? `failed after ${record.attempts} attempts` : 'failed'} (${describeError(taskError)})`;
+    this.noticeEnded(task, frame, 'FAILED', record.attempts);
     if (task.allowFailure) {
       events.record(task.id, frame.iteration, record.attempts, 'failed', 'warn', `${failed}; allowFailure: the run goes on`);
       return;
@@ -188,6 +200,8 @@ export class Interpreter {
   private startAttempt(task: Task, frame: Frame, record: TaskRunRecord, attempt: number): void {
     record.attempts = attempt;
     this.ctx.events.record(task.id, frame.iteration, attempt, 'started', 'info', startedMessage(attempt));
+    this.observed ??= { runId: this.ctx.runId, flow: `${this.ctx.flow.namespace}/${this.ctx.flow.id}` };
+    noticeTaskStarted(this.observed, { id: task.id, type: task.type, iteration: frame.iteration }, attempt);
     if (executorOf(task).ownLines) this.ctx.events.writeSoon();
   }
 

@@ -23,6 +23,7 @@ import { ApiKeyService } from './security/api-keys.js';
 import { AuditLog } from './security/audit-log.js';
 import { knownSecretValues } from './security/audit-redaction.js';
 import { openStore, type Store } from './store/database.js';
+import { telemetryEnabled } from './telemetry/telemetry-settings.js';
 import { claimCheckDataConverter } from './temporal/claim-check-codec.js';
 import { connectClient } from './temporal/connection-settings.js';
 import { otherStoreNotice, storeIdentity } from './temporal/store-identity.js';
@@ -154,7 +155,8 @@ export class ServicesContext {
     const { connection, waitSeconds } = this.config.temporal;
     // Payloads over the history bound live in the store, so the client reads them from there.
     const dataConverter = claimCheckDataConverter(new ClaimCheckStore(await this.database()));
-    const client = await connectClient(connection, { seconds: waitSeconds, onWaiting: this.progress }, dataConverter);
+    const traced = telemetryEnabled(this.config.telemetry);
+    const client = await connectClient(connection, { seconds: waitSeconds, onWaiting: this.progress }, dataConverter, traced);
     if (this.options.noticeOtherStore !== false) await this.sayIfAnotherStore(client);
     return client;
   }

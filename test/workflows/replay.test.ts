@@ -8,7 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import { loadWorkflowBundle } from '../../src/app/worker/workflow-bundle.js';
+import { bundleSource, loadWorkflowBundle } from '../../src/app/worker/workflow-bundle.js';
+import { loadConfig } from '../../src/services/config/weft-config.js';
 import { quietRuntime } from '../helpers/quiet-runtime.js';
 
 const DIR = join(import.meta.dirname, '..', 'histories');
@@ -53,6 +54,14 @@ describe('recorded histories replay on the current interpreter', async () => {
       // The run-log sink is registered as on a real worker (a replay worker never calls it).
       const sinks = { runLogs: { write: { fn: () => {} } } };
       await Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(), sinks }, history, `record-${file.replace(/\.json$/, '')}`);
+    });
+    // Histories recorded without telemetry replay on a worker that has it: the tracing
+    // interceptors add spans and headers, never a command.
+    it(`replays ${file} on the telemetry bundle (tracing interceptors) without non-determinism`, async () => {
+      const history = JSON.parse(await readFile(join(DIR, file), 'utf8'));
+      const sinks = { runLogs: { write: { fn: () => {} } }, exporter: { export: { fn: () => {} } } };
+      const workflowBundle = await loadWorkflowBundle(bundleSource(loadConfig(process.env)), true);
+      await Worker.runReplayHistory({ workflowBundle, sinks }, history, `record-${file.replace(/\.json$/, '')}`);
     });
   }
 });

@@ -19,6 +19,7 @@ import { ApiKeyService } from '../../services/security/api-keys.js';
 import { AuditWriter } from '../../services/security/audit-writer.js';
 import { LOCAL } from '../../services/security/principal.js';
 import { buildServices } from '../../services/services-context.js';
+import { startConfiguredTelemetry } from '../../services/telemetry/start-telemetry.js';
 import { ensureBackgroundService } from '../server/background-service.js';
 import { weftHttpRoutes } from '../server/http-routes.js';
 
@@ -59,6 +60,8 @@ async function serveMcp(options: McpOptions): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a port number 0-65535 (got ${options.port})`);
   const context = buildServices(await useBackgroundServiceUnlessConfigured(cliConfig()));
   let audit: AuditWriter | undefined;
+  // A caller's trace context (HTTP headers, or `_meta` on stdio) reaches the runs it starts only through a started SDK.
+  const telemetry = await startConfiguredTelemetry(context.config.telemetry, 'server');
   try {
     const services = await mcpServices(context);
     const prompts = await loadPrompts();
@@ -91,7 +94,12 @@ async function serveMcp(options: McpOptions): Promise<number> {
       services,
       prompts,
       log: progress,
-      routes: await weftHttpRoutes(context, services, progress),
+      routes: await weftHttpRoutes(
+        context,
+        services,
+        progress,
+        telemetry?.prometheus && context.config.telemetry.prometheus ? telemetry.prometheus : undefined,
+      ),
     });
     progress(`weft mcp: Streamable HTTP at ${http.url}`);
     progress(`weft mcp: API at ${new URL(API_PREFIX, http.url).href}, console at ${new URL('/', http.url).href}`);
@@ -105,5 +113,6 @@ async function serveMcp(options: McpOptions): Promise<number> {
     // Records of the last calls may still be queued; they go before the store closes.
     await audit?.flush();
     await context.close();
+    await telemetry?.shutdown();
   }
 }

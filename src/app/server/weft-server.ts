@@ -19,6 +19,7 @@ import { AuditWriter } from '../../services/security/audit-writer.js';
 import { temporalEndpoints } from '../../services/security/egress-policy.js';
 import { buildServices, type ServicesContext } from '../../services/services-context.js';
 import type { Store } from '../../services/store/database.js';
+import { startConfiguredTelemetry } from '../../services/telemetry/start-telemetry.js';
 import { type DevServer, startDevServer } from '../../services/temporal/dev-server.js';
 import { assertQueueFree, storeIdentity, workerIdentity } from '../../services/temporal/store-identity.js';
 import { startTriggers } from '../../services/triggers/start-triggers.js';
@@ -72,6 +73,8 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   const { taskQueue, uiUrl } = config;
   // A service is the service others are told about, not one to warn about.
   const services = buildServices(config, { noticeOtherStore: false });
+  // Before the client connects: its interceptor and the worker's use the process's SDK.
+  const telemetry = await startConfiguredTelemetry(config.telemetry, 'server');
   const store = await services.database();
   const flows = await services.flows();
   const connection = await NativeConnection.connect(settings.connectionOptions);
@@ -83,6 +86,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
     // Leave nothing behind, the embedded server least of all: it would outlive this process.
     await connection.close();
     await services.close();
+    await telemetry?.shutdown();
     await devServer?.stop();
     throw error;
   }
@@ -102,6 +106,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
     modules: await loadWeftModules(config.modules),
     egress,
     identity: workerIdentity(storeId, dataDir),
+    ...(telemetry ? { telemetry } : {}),
   });
   const running = worker.run();
   await startTriggers(services, progress);
@@ -126,7 +131,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
       services: served,
       prompts: await loadPrompts(),
       log: progress,
-      routes: await weftHttpRoutes(services, served, progress),
+      routes: await weftHttpRoutes(services, served, progress, telemetry?.prometheus && config.telemetry.prometheus ? telemetry.prometheus : undefined),
     });
     egress.protect({ host: mcp.host, port: Number(new URL(http.url).port), what: "Weft's own MCP endpoint" });
   }
@@ -158,6 +163,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
         await running.catch(() => undefined);
         await connection.close();
         await services.close();
+        await telemetry?.shutdown();
         await devServer?.stop();
       })();
       return stopping;

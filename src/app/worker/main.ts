@@ -15,8 +15,11 @@ import { type Logger, logFailure, weftLogger } from '../../services/logging/logg
 import { installTemporalLogging } from '../../services/logging/temporal-logging.js';
 import { temporalEndpoints } from '../../services/security/egress-policy.js';
 import { buildServices } from '../../services/services-context.js';
+import { startConfiguredTelemetry } from '../../services/telemetry/start-telemetry.js';
+import type { Telemetry } from '../../services/telemetry/telemetry-sdk.js';
 import { connectWorkerConnection } from '../../services/temporal/connection-settings.js';
 import { assertQueueFree, storeIdentity, workerIdentity } from '../../services/temporal/store-identity.js';
+import { type MetricsPort, serveMetricsPort } from './metrics-port.js';
 import { createWeftWorker } from './weft-worker.js';
 import { egressPolicyOf, workerOptionsOf } from './worker-options.js';
 
@@ -58,7 +61,14 @@ async function serve(logger: Logger, config: WeftConfig, queues: readonly string
   let connection: NativeConnection | undefined;
   let retention: LogRetentionJob | undefined;
   let stop: ((signal: NodeJS.Signals) => void) | undefined;
+  let telemetry: Telemetry | undefined;
+  let metricsPort: MetricsPort | undefined;
   try {
+    telemetry = await startConfiguredTelemetry(config.telemetry, 'worker');
+    if (telemetry?.prometheus && config.telemetry.workerMetricsPort !== undefined) {
+      metricsPort = await serveMetricsPort(telemetry.prometheus, config.telemetry.workerMetricsPort);
+      logger.info({ url: metricsPort.url }, `worker metrics at ${metricsPort.url}`);
+    }
     const store = await services.database();
     connection = await connectWorkerConnection(settings, {
       seconds: config.temporal.waitSeconds,
@@ -81,6 +91,7 @@ async function serve(logger: Logger, config: WeftConfig, queues: readonly string
           modules,
           egress: egressPolicyOf(config, temporalEndpoints(settings.address)),
           ...(named ? { queue: named } : {}),
+          ...(telemetry ? { telemetry } : {}),
         }),
       );
     }
@@ -110,6 +121,8 @@ async function serve(logger: Logger, config: WeftConfig, queues: readonly string
     await retention?.stop();
     await connection?.close();
     await services.close();
+    await metricsPort?.close();
+    await telemetry?.shutdown();
     if (stop) {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);

@@ -30,6 +30,7 @@ import { loadPrompts, PROMPTS_DIR, type PromptTemplate } from '../../services/pr
 import type { SecretSource } from '../../services/secrets/secret-source.js';
 import { type EgressPolicy, temporalEndpoints } from '../../services/security/egress-policy.js';
 import type { Store } from '../../services/store/database.js';
+import type { Telemetry } from '../../services/telemetry/telemetry-sdk.js';
 import { claimCheckDataConverter } from '../../services/temporal/claim-check-codec.js';
 import { FlowTriggerFirer } from '../../services/triggers/flow-triggers.js';
 import { boundRegexpBacktracking } from './regexp-backtracking.js';
@@ -72,6 +73,8 @@ export interface WeftWorkerOptions {
   config?: WeftConfig;
   /** The identity Temporal shows for this worker; Weft's names the store it serves (src/server/store-identity.ts). */
   identity?: string;
+  /** The process's started telemetry SDK: workflows run from the telemetry bundle, spans and metrics leave through it. */
+  telemetry?: Telemetry;
   /**
    * A worker group (flow-spec `queue`): the worker polls `<taskQueue>/<queue>` for the activities of
    * tasks on that queue, and runs no workflows. Absent or `default`: Weft's own task queue, workflows too.
@@ -147,12 +150,14 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
       }),
   });
   const sinks: InjectedSinks<RunLogSinks> = { runLogs: { write: { fn: (_info, lines) => runLogs.write(lines), callDuringReplay: false } } };
+  const traced = options.telemetry ? (await import('./worker-telemetry.js')).workerTelemetryOptions(options.telemetry) : undefined;
   if (options.queue !== undefined && options.queue !== DEFAULT_QUEUE) {
     // Workflows stay on Weft's own queue: a group's worker runs only what its tasks hand it.
     return Worker.create({
       connection: options.connection,
       namespace: options.namespace ?? 'default',
       taskQueue: namedTaskQueue(taskQueue, options.queue),
+      ...(traced ? { interceptors: { activity: traced.activityInterceptors } } : {}),
       activities,
       dataConverter: claimCheckDataConverter(new ClaimCheckStore(options.store)),
       ...(options.identity ? { identity: options.identity } : {}),
@@ -166,9 +171,10 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue,
-    workflowBundle: workflowsPaths.length ? await bundleWithCodeFlows(workflowsPaths) : await loadWorkflowBundle(bundleSource(config)),
+    workflowBundle: workflowsPaths.length ? await bundleWithCodeFlows(workflowsPaths) : await loadWorkflowBundle(bundleSource(config), traced !== undefined),
     activities,
-    sinks,
+    sinks: traced ? { ...sinks, ...traced.sinks } : sinks,
+    ...(traced ? { interceptors: { activity: traced.activityInterceptors } } : {}),
     // Payloads over the history bound live in the store: any worker sharing it reads them.
     dataConverter: claimCheckDataConverter(new ClaimCheckStore(options.store)),
     ...(options.identity ? { identity: options.identity } : {}),

@@ -11,13 +11,25 @@ import { loadConfig, type WeftConfig } from '../../services/config/weft-config.j
 const ROOT = projectPath();
 export const WORKFLOWS_ENTRY = join(ROOT, 'workflows', 'index.ts');
 /** Folders whose sources end up in the bundle; their content keys the cache. */
-const BUNDLED_DIRS = ['workflows', 'src/core', 'src/app/worker/workflow-bundle.ts'];
+const BUNDLED_DIRS = [
+  'workflows',
+  'src/core',
+  'src/app/worker/workflow-bundle.ts',
+  'src/app/worker/workflow-telemetry.ts',
+  'src/services/telemetry/span-attributes.ts',
+];
+
+/**
+ * The workflow interceptors of the telemetry bundle (run, task and activity spans). Only a worker
+ * with telemetry loads this bundle: without it, the sandbox creates no span at all.
+ */
+const TELEMETRY_INTERCEPTOR_MODULES = [join(ROOT, 'src', 'app', 'worker', 'workflow-telemetry.ts')];
 
 export interface WorkflowBundle {
   code: string;
 }
 
-let inProcess: Promise<WorkflowBundle> | undefined;
+const inProcess = new Map<boolean, Promise<WorkflowBundle>>();
 
 /** Where a prebuilt bundle is: a file (WEFT_WORKFLOW_BUNDLE), else the cache directory. */
 export interface BundleSource {
@@ -25,10 +37,18 @@ export interface BundleSource {
   cacheDir: string;
 }
 
-/** The bundle: from the configured file, else the cache keyed by source content, else built now. */
-export function loadWorkflowBundle(source: BundleSource = bundleSource(loadConfig(process.env))): Promise<WorkflowBundle> {
-  inProcess ??= load(source);
-  return inProcess;
+/**
+ * The bundle: from the configured file, else the cache keyed by source content, else built now.
+ * `telemetry` asks for the bundle with the tracing interceptors, which only the cache holds (the
+ * configured file is the plain bundle).
+ */
+export function loadWorkflowBundle(source: BundleSource = bundleSource(loadConfig(process.env)), telemetry = false): Promise<WorkflowBundle> {
+  let bundle = inProcess.get(telemetry);
+  if (!bundle) {
+    bundle = telemetry ? loadCached(source.cacheDir, 'workflows-telemetry', TELEMETRY_BUNDLE_OPTIONS) : load(source);
+    inProcess.set(telemetry, bundle);
+  }
+  return bundle;
 }
 
 /** The bundle source of a configuration. */
@@ -38,11 +58,15 @@ export function bundleSource(config: WeftConfig): BundleSource {
 
 async function load(source: BundleSource): Promise<WorkflowBundle> {
   if (source.file) return { code: await readFile(source.file, 'utf8') };
-  const file = join(source.cacheDir, 'bundles', `workflows-${await sourceHash()}.js`);
+  return loadCached(source.cacheDir, 'workflows', WEFT_BUNDLE_OPTIONS);
+}
+
+async function loadCached(cacheDir: string, name: string, options: typeof WEFT_BUNDLE_OPTIONS): Promise<WorkflowBundle> {
+  const file = join(cacheDir, 'bundles', `${name}-${await sourceHash()}.js`);
   try {
     return { code: await readFile(file, 'utf8') };
   } catch {
-    const bundle = await bundleWorkflowCode(WEFT_BUNDLE_OPTIONS);
+    const bundle = await bundleWorkflowCode(options);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, bundle.code);
     return bundle;
@@ -59,7 +83,11 @@ export async function writeWorkflowBundle(file: string): Promise<void> {
 async function sourceHash(): Promise<string> {
   const hash = createHash('sha256');
   const pkg = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8').catch(() => '{}')) as { packages?: Record<string, { version?: string }> };
-  hash.update(JSON.stringify(Object.entries(pkg.packages ?? {}).filter(([name]) => name.includes('@temporalio/') || name.includes('cel-js'))));
+  hash.update(
+    JSON.stringify(
+      Object.entries(pkg.packages ?? {}).filter(([name]) => name.includes('@temporalio/') || name.includes('@opentelemetry/') || name.includes('cel-js')),
+    ),
+  );
   for (const entry of BUNDLED_DIRS) {
     for (const file of await listFiles(join(ROOT, entry))) hash.update(file).update(await readFile(file));
   }
@@ -136,7 +164,12 @@ type WebpackConfiguration = Parameters<NonNullable<BundleOptions['webpackConfigH
 const WEFT_BUNDLE_ONLY_PRELOADS = [join(ROOT, 'workflows', 'promise-stacks-off.ts')];
 
 const BUNDLE_OPTIONS = { logger: quietLogger, webpackConfigHook: modernWorkflowSyntax };
-const WEFT_BUNDLE_OPTIONS = { ...BUNDLE_OPTIONS, workflowsPath: WORKFLOWS_ENTRY, preloadModules: [...PRELOADED_MODULES, ...WEFT_BUNDLE_ONLY_PRELOADS] };
+const WEFT_BUNDLE_OPTIONS: BundleOptions = {
+  ...BUNDLE_OPTIONS,
+  workflowsPath: WORKFLOWS_ENTRY,
+  preloadModules: [...PRELOADED_MODULES, ...WEFT_BUNDLE_ONLY_PRELOADS],
+};
+const TELEMETRY_BUNDLE_OPTIONS: BundleOptions = { ...WEFT_BUNDLE_OPTIONS, workflowInterceptorModules: TELEMETRY_INTERCEPTOR_MODULES };
 
 /**
  * Weft's workflows plus the code flows of Weft modules, bundled together (a worker registers one

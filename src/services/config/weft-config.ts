@@ -12,6 +12,7 @@ import { type McpServerConfigs, parseMcpServers } from '../mcp-client/server-con
 import { type SecretSource, secretsFromEnv } from '../secrets/secret-source.js';
 import { parseAllowedOrigins } from '../security/allowed-origins.js';
 import { type HostAllowList, hostAllowListFromEnv } from '../security/host-allow-list.js';
+import { loadTelemetrySettings, type TelemetrySettings } from '../telemetry/telemetry-settings.js';
 import { type ConnectionSettings, loadConnectionSettings } from '../temporal/connection-settings.js';
 import { parseDynamicConfigOverrides } from '../temporal/dev-server-config.js';
 import { cacheDir, dataDir } from './paths.js';
@@ -101,6 +102,8 @@ export interface WeftConfig {
   uiUrl?: string;
   /** WEFT_WORKFLOW_BUNDLE: a prebuilt workflow bundle (the test runner builds one). */
   workflowBundle?: string;
+  /** OTEL_* (OTLP/HTTP export), WEFT_METRICS, WEFT_WORKER_METRICS_PORT (docs/telemetry.md). */
+  telemetry: TelemetrySettings;
 }
 
 const SecondsOrMore = z.coerce.number().finite().min(0);
@@ -175,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Wef
     ...(existingWorkflows ? { existingWorkflows } : {}),
     ...(uiUrl ? { uiUrl: uiUrl.replace(/\/+$/, '') } : {}),
     ...(workflowBundle ? { workflowBundle } : {}),
+    telemetry: loadTelemetrySettings(env),
   };
 }
 

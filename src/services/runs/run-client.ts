@@ -23,9 +23,10 @@ import {
   type TaskRunsPage,
   taskRunKey,
 } from '../../core/runs/run-types.js';
-import { runSearchAttributes } from '../../core/runs/search-attributes.js';
+import { runSearchAttributes, WEFT_FLOW, WEFT_TRIGGER } from '../../core/runs/search-attributes.js';
 import type { FlowSpec } from '../../core/spec/flow-spec.js';
 import { flowTaskDefaults } from '../../core/task-types/flow-defaults.js';
+import { recordRunStarted } from '../telemetry/weft-metrics.js';
 import { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, RunAlreadyEndedError } from './approval-errors.js';
 import { endedTasks, timelineFromHistory } from './history-timeline.js';
 import type { LiveRun, RunError, RunView } from './run-detail.js';
@@ -81,6 +82,7 @@ export async function launchRun(client: Client, launch: RunLaunch): Promise<{ ru
       // A key names one run for as long as Temporal keeps it, even after it closed.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
+    recordRunStarted(launch.searchAttributes.get(WEFT_FLOW) ?? launch.workflowType, launch.searchAttributes.get(WEFT_TRIGGER) ?? 'api');
     return { runId: launch.runId, started: true };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError) || !launch.idempotent) throw error;

@@ -3,7 +3,7 @@
 // works unchanged; and a bounded wait for a server that is still starting.
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
@@ -47,7 +47,7 @@ export interface TemporalWait {
  * A client; with `wait`, retries until Temporal answers or the wait is over. `dataConverter` is
  * Weft's claim-check codec (claim-check-codec.ts) wherever the process has a store.
  */
-export async function connectClient(settings: ConnectionSettings, wait: TemporalWait = {}, dataConverter?: DataConverter): Promise<Client> {
+export async function connectClient(settings: ConnectionSettings, wait: TemporalWait = {}, dataConverter?: DataConverter, traced = false): Promise<Client> {
   const connection = await untilReachable(settings, wait, async (timeoutMs) => {
     // A lazy connection can be closed when connecting fails; a failed Connection.connect would
     // leave its channel open and keep the process alive.
@@ -63,7 +63,13 @@ export async function connectClient(settings: ConnectionSettings, wait: Temporal
       throw error;
     }
   });
-  return new Client({ connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) });
+  return new Client({
+    connection,
+    namespace: settings.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+    // The caller's span context (an MCP or API request's) rides in the workflow's start headers.
+    ...(traced ? { interceptors: { workflow: [await tracingClientInterceptor()] } } : {}),
+  });
 }
 
 /** A worker's connection; with `wait`, retries until Temporal answers or the wait is over. */
@@ -122,4 +128,10 @@ async function untilReachable<T>(settings: ConnectionSettings, wait: TemporalWai
 
 function worthWaiting(error: unknown): boolean {
   return !isGrpcServiceError(error) || error.code === UNAVAILABLE || error.code === DEADLINE_EXCEEDED;
+}
+
+/** Loaded only when traced, so a process without telemetry never loads the OpenTelemetry packages. */
+async function tracingClientInterceptor(): Promise<WorkflowClientInterceptor> {
+  const { OpenTelemetryWorkflowClientInterceptor } = await import('@temporalio/interceptors-opentelemetry');
+  return new OpenTelemetryWorkflowClientInterceptor();
 }
