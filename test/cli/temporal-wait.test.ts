@@ -103,12 +103,12 @@ describe('waiting for Temporal', () => {
           const records = (await readFile(logFile, 'utf8').catch(() => ''))
             .split('\n')
             .filter(Boolean)
-            .map((line) => JSON.parse(line) as { level: number; msg: string; taskQueue?: string; name: string });
+            .map((line) => JSON.parse(line) as { level: number; msg: string; taskQueues?: string[]; name: string });
           return records.find((r) => r.msg.startsWith('worker polling'));
         },
         90_000,
       );
-      assert.deepEqual([polling.level, polling.name, polling.taskQueue], [30, 'weft', `wait-${port}`]);
+      assert.deepEqual([polling.level, polling.name, polling.taskQueues], [30, 'weft', [`wait-${port}`]]);
     } finally {
       worker.child.kill('SIGINT');
       list.child.kill('SIGKILL');
