@@ -36,4 +36,19 @@ export const TARGETS: Target[] = [
   },
   { name: 'webhook p50 <= 25 ms', row: (m) => m.workload.startsWith('9 webhook') && m.unit.startsWith('ms p50'), value: (m) => m.weft, holds: atMost(25) },
   { name: 'webhook p95 <= 60 ms', row: (m) => m.workload.startsWith('9 webhook') && m.unit.startsWith('ms p95'), value: (m) => m.weft, holds: atMost(60) },
+  {
+    name: 'limit, free slot: adds <= 15 ms',
+    row: (m) => m.workload.startsWith('13 one-task run under limit'),
+    value: (m) => m.weft - m.raw,
+    holds: atMost(15),
+  },
+  {
+    name: 'limit, burst: >= 200 grants/s',
+    row: (m) => m.workload.startsWith('13 ') && m.unit.startsWith('grants/s'),
+    value: (m) => m.weft,
+    holds: (v) => v >= 200,
+  },
+  { name: 'agent loop per step: Weft/raw <= 1.15', row: (m) => m.workload.startsWith('14 agent loop'), value: ratio, holds: atMost(1.15) },
+  { name: 'telemetry on/off, chain: <= 1.05', row: (m) => m.workload.startsWith('15 telemetry: sequential chain'), value: ratio, holds: atMost(1.05) },
+  { name: 'telemetry on/off, small runs: <= 1.05', row: (m) => m.workload.startsWith('15 telemetry: small runs'), value: ratio, holds: atMost(1.05) },
 ];
