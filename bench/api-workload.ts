@@ -3,7 +3,8 @@
 // by call; the same for reading a run. The API server runs in this process (the route, the tool
 // and the service are the ones `weft server` serves), so the figure is HTTP and the API layer.
 //
-//   npx tsx bench/api-workload.ts [calls]     (default 200; a p99 needs at least 100)
+// Workload 16 of `npm run bench`; alone: node dist/bench/api-workload.js [calls]   (default 200;
+// a p99 needs at least 100)
 
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -68,9 +69,9 @@ export async function apiOverhead(h: Harness, calls: number): Promise<Measure[]>
     // The floor: a request the API answers from memory (loopback HTTP, fetch, routing, JSON).
     const [floor = [], nothing = []] = await interleavedTimings(calls, [() => get(`${api}/openapi.json`), async () => undefined]);
     return [
-      row('API POST /runs vs direct start', overApi, direct),
-      row('API GET /runs/{runId} vs direct get', apiGet, directGet),
-      row('API GET /openapi.json (HTTP and routing only) vs nothing', floor, nothing),
+      row('16 API POST /runs vs direct start', overApi, direct),
+      row('16 API GET /runs/{runId} vs direct get', apiGet, directGet),
+      row('16 API GET /openapi.json (HTTP and routing only) vs nothing', floor, nothing),
     ];
   } finally {
     await server.close();

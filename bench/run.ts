@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { agentLoop } from './agent-workload.js';
+import { apiOverhead } from './api-workload.js';
 import { cpuTicks, stealShare } from './cpu-steal.js';
 import { startHarness } from './harness.js';
 import { limitCost } from './limits-workload.js';
@@ -59,6 +60,7 @@ const COUNTS = quick
       limitBurstRuns: 100,
       limitBursts: 1,
       agentRuns: 3,
+      apiCalls: 30,
     }
   : {
       chainRuns: 15,
@@ -75,6 +77,7 @@ const COUNTS = quick
       limitBurstRuns: 200,
       limitBursts: 5,
       agentRuns: 15,
+      apiCalls: 300,
     };
 /** The wait before each timed call for the previous one's aftermath (visibility writes, a collection). */
 const PACE: Pace = { settleMs: quick ? 20 : 200 };
@@ -87,7 +90,7 @@ const PACE: Pace = { settleMs: quick ? 20 : 200 };
 // 15 s a side), sustained load (12, 30 s) and telemetry (15, two worker processes, one of which
 // bundles its workflows on a first start) take longer, so a quick run leaves them out unless
 // --only names them.
-const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15';
+const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14,16' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16';
 const only = new Set((flag('only') ?? DEFAULT_WORKLOADS).split(',').map(Number));
 const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
 
@@ -99,7 +102,7 @@ interface Measured {
 async function measure(tuned: boolean): Promise<Measured> {
   const none = { rows: [], scaling: [] };
   if (!tuned && !only.has(1)) return none;
-  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 15].some(needs)) return none;
+  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16].some(needs)) return none;
   const h = await startHarness(tuned, tuned ? 7411 : 7412);
   try {
     const out: Measure[] = [];
@@ -174,6 +177,10 @@ async function measure(tuned: boolean): Promise<Measured> {
     if (only.has(15)) {
       say('workload 15 (telemetry on against off)');
       out.push(...(await telemetryCost(h, { chainRuns: COUNTS.chainRuns, sequential: COUNTS.sequential, pace: PACE, say })));
+    }
+    if (only.has(16)) {
+      say('workload 16 (the JSON API: a start and a read over HTTP against the direct service call)');
+      out.push(...(await apiOverhead(h, COUNTS.apiCalls)));
     }
     return { rows: out, scaling };
   } finally {
