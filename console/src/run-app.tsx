@@ -150,6 +150,12 @@ function RunApp(props: { first: ToolResult }) {
       const out = view.taskOutput;
       return out?.text ?? JSON.stringify(out?.value ?? out?.note ?? null, null, 2);
     },
+    async restart(fromTask) {
+      const restarted = await callTool<{ runId: string }>('restart_run', { runId, ...(fromTask ? { fromTask } : {}) });
+      // The view follows the new run, as the console's page navigates to it.
+      const read = await readRun(restarted.runId);
+      setShown({ run: read.run, tasks: read.tasks });
+    },
     refresh,
     unanswerable(approval) {
       if (!canCall) return 'This host does not let the view call tools: answer it in the Weft console or with weft run approve.';

@@ -178,6 +178,20 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     await view.locator('.task-row[data-task="ship"] .state-COMPLETED').waitFor();
     assert.equal(await view.locator('form.approval').count(), 0);
     assert.deepEqual([...new Set(calls.map((c) => c.name))].sort(), ['get_run', 'respond_to_approval']);
+
+    // The ended run restarts from a chosen task through the host, and the view follows the new run:
+    // the answered approval is reused, so it completes without asking again.
+    await view.locator('select[name="from-task"]').selectOption('ship');
+    await view.getByRole('button', { name: 'Restart' }).click();
+    const restart = await waitFor('a restart_run call at the host', async () => calls.find((c) => c.name === 'restart_run'));
+    assert.deepEqual(restart.arguments, { runId, fromTask: 'ship' });
+    const heading = await waitFor('the view to show the new run', async () => {
+      const text = (await view.locator('h1').textContent()) ?? '';
+      return text.includes(runId) ? undefined : text;
+    });
+    assert.match(heading, /apps\.gate-/);
+    await view.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 20_000 });
+    await view.locator('.task-row[data-task="ship"] .state-COMPLETED').waitFor();
     await page.close();
   });
 
