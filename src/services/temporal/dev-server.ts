@@ -78,15 +78,42 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   if (options.uiPort === false) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort ?? 8233));
-  // Chosen here rather than by the server, so Weft knows them and keeps http tasks off them.
-  const otherPorts = { http: await freePort(), metrics: await freePort() };
-  args.push('--http-port', String(otherPorts.http), '--metrics-port', String(otherPorts.metrics));
   args.push(...configArgs);
   const pragmas = {
     ...(options.tuned === false ? {} : TUNED_SQLITE_PRAGMAS),
     ...(options.overrides?.sqlitePragmas ?? parseDynamicConfigOverrides(process.env.WEFT_TEMPORAL_SQLITE_PRAGMAS)),
   };
   for (const [name, value] of Object.entries(pragmas)) args.push('--sqlite-pragma', `${name}=${value}`);
+  // The server picks its internal services' ports itself, and another process may take one
+  // between its pick and its bind: it then exits during start. A second start picks again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchDevServer(cli, args, address, namespace, options, progress);
+    } catch (error) {
+      if (!(error instanceof DevServerExitedEarly)) throw error;
+      if (attempt >= START_ATTEMPTS) throw new TemporalSetupError(error.message, error.hint, error);
+      progress(`the Temporal dev server exited during start (${error.message}); starting it again`);
+    }
+  }
+}
+
+/** Starts of the dev server tried when it exits before it is ready. */
+const START_ATTEMPTS = 3;
+
+/** The dev server process ended before it answered. */
+class DevServerExitedEarly extends TemporalSetupError {}
+
+async function launchDevServer(
+  cli: string,
+  baseArgs: readonly string[],
+  address: string,
+  namespace: string,
+  options: DevServerOptions,
+  progress: (line: string) => void,
+): Promise<DevServer> {
+  // Chosen here rather than by the server, so Weft knows them and keeps http tasks off them.
+  const otherPorts = { http: await freePort(), metrics: await freePort() };
+  const args = [...baseArgs, '--http-port', String(otherPorts.http), '--metrics-port', String(otherPorts.metrics)];
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -163,7 +190,7 @@ async function waitUntilReady(
   progress(`waiting for the Temporal dev server at ${address}`);
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
-      throw new TemporalSetupError(
+      throw new DevServerExitedEarly(
         `the Temporal dev server exited with code ${exitCode} before it was ready: ${lastLine(stderr())}`,
         'is the port already in use? set another with --port',
       );
