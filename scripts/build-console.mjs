@@ -9,6 +9,18 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** What the console and the run view are bundled as: minified ES2022 modules with Preact's JSX. */
+const BROWSER_BUNDLE = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  minify: true,
+  logLevel: 'warning',
+};
+
 /**
  * Builds the console into `outdir` (emptied first).
  * @param {string} outdir
@@ -18,18 +30,11 @@ export async function buildConsole(outdir) {
   await rm(outdir, { recursive: true, force: true });
   await mkdir(join(outdir, 'assets'), { recursive: true });
   const result = await build({
+    ...BROWSER_BUNDLE,
     entryPoints: [join(root, 'console', 'src', 'main.tsx')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    minify: true,
     outdir: join(outdir, 'assets'),
     entryNames: 'console-[hash]',
     metafile: true,
-    logLevel: 'warning',
   });
   const outputs = Object.keys(result.metafile.outputs).map((path) => `assets/${basename(path)}`);
   const script = outputs.find((name) => name.endsWith('.js'));
@@ -83,19 +88,12 @@ const englishOnlyZod = {
  */
 export async function buildRunView(outfile) {
   const result = await build({
+    ...BROWSER_BUNDLE,
     entryPoints: [join(root, 'console', 'src', 'run-app.tsx')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    minify: true,
     write: false,
     outdir: join(dirname(outfile), 'run-view'),
     define: { 'process.env.NODE_ENV': '"production"' },
     plugins: [englishOnlyZod],
-    logLevel: 'warning',
   });
   const script = result.outputFiles.find((file) => file.path.endsWith('.js'))?.text ?? '';
   const style = result.outputFiles.find((file) => file.path.endsWith('.css'))?.text ?? '';
