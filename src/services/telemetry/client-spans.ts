@@ -33,17 +33,12 @@ export async function tracedHttpRequest<T extends { status: number }>(
     sent = new Headers(headers);
     propagation.inject(trace.setSpan(context.active(), span), sent, { set: (carrier, key, value) => carrier.set(key, value) });
   }
-  try {
+  return within(span, async () => {
     const response = await send(sent);
     span.setAttribute('http.response.status_code', response.status);
     if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     return response;
-  } catch (error) {
-    failed(span, error);
-    throw error;
-  } finally {
-    span.end();
-  }
+  });
 }
 
 /** Usage of a model call, as the provider reported it. */
@@ -59,7 +54,7 @@ export async function tracedModelCall<T extends { usage: ModelCallUsage; model: 
     kind: SpanKind.CLIENT,
     attributes: { 'gen_ai.system': provider, 'gen_ai.request.model': model },
   });
-  try {
+  return within(span, async () => {
     const result = await call();
     span.setAttributes({
       'gen_ai.response.model': result.model,
@@ -67,6 +62,13 @@ export async function tracedModelCall<T extends { usage: ModelCallUsage; model: 
       'gen_ai.usage.output_tokens': result.usage.outputTokens,
     });
     return result;
+  });
+}
+
+/** Runs `work` in `span`: marked failed when it throws, ended either way. */
+async function within<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
   } catch (error) {
     failed(span, error);
     throw error;
