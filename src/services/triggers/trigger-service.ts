@@ -101,14 +101,15 @@ export class TriggerService implements FlowChangeObserver {
   async syncFlow(ref: string): Promise<void> {
     const detail = await this.flows.get(ref);
     const wanted = detail.kind === 'declarative' ? enabledSchedules(detail.spec) : [];
-    const fired = await this.firedRevision(detail);
-    for (const trigger of wanted) await this.schedules.upsert(fired, trigger, 'fire');
+    // Only a flow with schedule triggers has Schedules to carry its revision: no read for the others.
+    const fired = wanted.length ? await this.firedRevision(detail) : undefined;
+    for (const trigger of wanted) if (fired) await this.schedules.upsert(fired, trigger, 'fire');
     // Visibility lags behind creation, so the previous revision names what may exist besides the list.
     const previous = detail.revision > 1 ? await this.flows.get(ref, detail.revision - 1).catch(() => undefined) : undefined;
     const known = new Set([...(await this.schedules.marksOf(ref)).map((m) => m.trigger), ...scheduleTriggers(previous?.spec.triggers).map((t) => t.id)]);
     const keep = new Set(wanted.map((t) => t.id));
     for (const id of known) {
-      if (keep.has(id)) {
+      if (keep.has(id) && fired) {
         await this.schedules.refreshCompanion(fired, wanted.find((t) => t.id === id) as ScheduleTrigger);
         continue;
       }
