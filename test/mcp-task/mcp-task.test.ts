@@ -18,6 +18,19 @@ import { waitFor } from '../helpers/wait-for.js';
 const SERVER = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
 const SECRET = 'mcp-secret-value-7f3a9c';
 
+/** A flow of one slow call (2 s, with progress) to `server`, long enough to kill the server under it. */
+const longCall = (id: string, server: string) => `
+id: ${id}
+tasks:
+  - id: slow
+    type: mcp
+    server: ${server}
+    tool: trigger-long-running-operation
+    arguments: { duration: 2, steps: 4 }
+outputs:
+  slow: "{{ outputs.slow }}"
+`;
+
 describe('mcp tasks', () => {
   let env: TestEnv;
   let pool: McpClientPool;
@@ -159,20 +172,7 @@ tasks:
   });
 
   it('reconnects a stdio server killed mid-call and completes without a second attempt', async () => {
-    const started = runFlow(
-      env,
-      `
-id: mcp-kill
-tasks:
-  - id: slow
-    type: mcp
-    server: everything
-    tool: trigger-long-running-operation
-    arguments: { duration: 2, steps: 4 }
-outputs:
-  slow: "{{ outputs.slow }}"
-`,
-    );
+    const started = runFlow(env, longCall('mcp-kill', 'everything'));
     const before = pool.stats('everything');
     const pid = await waitFor(
       'the long call to be under way',
@@ -193,20 +193,7 @@ outputs:
   });
 
   it('reconnects a Streamable HTTP server killed mid-call and started again, and completes without a second attempt', async () => {
-    const started = runFlow(
-      env,
-      `
-id: mcp-kill-http
-tasks:
-  - id: slow
-    type: mcp
-    server: remote
-    tool: trigger-long-running-operation
-    arguments: { duration: 2, steps: 4 }
-outputs:
-  slow: "{{ outputs.slow }}"
-`,
-    );
+    const started = runFlow(env, longCall('mcp-kill-http', 'remote'));
     const before = pool.stats('remote');
     await waitFor('the long call to be under way', async () => (pool.stats('remote').inFlight > 0 ? true : undefined), 20_000);
     const exited = new Promise((resolve) => http.once('exit', resolve));
