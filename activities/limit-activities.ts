@@ -2,9 +2,9 @@
 // one), read a named limit's size, and wait for a holding run to end (the keeper's watch).
 
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { type KeeperInput, keeperId, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
+import { type KeeperInput, keeperId, keeperQueue, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
 import type { LimitStore } from '../src/services/limits/limit-store.js';
 import { withHeartbeat } from './heartbeat.js';
 
@@ -26,11 +26,21 @@ export function createLimitActivities({ client, limits }: LimitActivityDeps) {
       const { taskQueue } = Context.current().info;
       await client.workflow.signalWithStart(LIMIT_KEEPER.workflowType, {
         workflowId: keeperId(target, taskQueue),
-        taskQueue,
+        taskQueue: keeperQueue(taskQueue),
         args: [input],
         signal: LIMIT_KEEPER.acquireSignal,
         signalArgs: [request],
       });
+    },
+
+    /** Gives a slot back; a keeper that has ended holds nothing, so there is nothing to give back. */
+    async releaseSlot({ target, requestId }: { target: LimitTarget; requestId: string }): Promise<void> {
+      const { taskQueue } = Context.current().info;
+      try {
+        await client.workflow.getHandle(keeperId(target, taskQueue)).signal(LIMIT_KEEPER.releaseSignal, { requestId });
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
     },
 
     /** A named limit's size; null when none is set (unlimited). */

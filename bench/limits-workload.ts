@@ -1,10 +1,15 @@
 // Workload 13: what flow concurrency costs. A one-task run under `concurrency: { limit: 1 }`
 // against the same flow without a limit, one run at a time in ABBA order, so the slot is always
 // free and the difference is the grant and the release (target: at most 15 ms added at p50).
-// Then a burst of runs started at once under `limit: 50`, where every run waits in its flow's
-// keeper: runs through the keeper per second against the same burst without a limit (target:
-// at least 200 grants/s).
+// Then a burst of runs started at once under `limit: 50`, where every run asks its flow's
+// keeper: runs per second against the same burst without a limit (what a user sees; runs, not
+// the keeper, bound it on a small machine). Then the keeper alone, fed faster than runs could
+// feed it: grants per second (keeperGrants, target: at least 200).
 
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { type KeeperInput, type KeeperView, keeperId, keeperQueue, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
 import { alternate, type Harness } from './harness.js';
 import type { Measure } from './measure.js';
 import { spreadOf } from './measure.js';
@@ -51,8 +56,121 @@ export async function limitCost(h: Harness, options: { runs: number; burstRuns: 
       workload: `13 ${options.burstRuns} runs at once under limit ${BURST_LIMIT} (${options.bursts} bursts)`,
       weft: limitedRate.median,
       raw: freeRate.median,
-      unit: `grants/s, raw column: the same burst without a limit (target >= ${GRANTS_TARGET})`,
+      unit: 'runs/s, raw column: the same burst without a limit',
       spread: { weft: limitedRate, raw: freeRate },
     },
   ];
+}
+
+/** Slots of the keeper under test: few, so nearly every request waits in line. */
+const KEEPER_SLOTS = 10;
+/** Requests in flight at once from the bench, as many runs asking at the same time would be. */
+const ASKING_AT_ONCE = 50;
+/** Workflows that stand for the asking runs: they take the keeper's grant signals, nothing more. */
+const STAND_INS = 8;
+
+/**
+ * A keeper's grants per second under contention: `requests` requests for a flow limit of
+ * KEEPER_SLOTS reach the keeper as runs send them (the same signal), and the bench gives each
+ * slot back as soon as the keeper's `slots` query shows it held. The asking runs are stand-in
+ * workflows no worker runs, so run execution does not bound the figure: this is the keeper's
+ * own capacity (asks, grants by signal, releases), the part every limited run goes through.
+ */
+export async function keeperGrants(h: Harness, requests: number): Promise<Measure> {
+  const id = randomUUID();
+  const target: LimitTarget = { kind: 'flow', flow: `bench/keeper-${id}` };
+  const standIns = await Promise.all(
+    Array.from({ length: STAND_INS }, (_, i) =>
+      h.client.workflow.start('benchStandIn', { taskQueue: `bench-nobody-${id}`, workflowId: `bench-stand-in-${id}-${i}`, args: [] }),
+    ),
+  );
+  const keeper = h.client.workflow.getHandle(keeperId(target, h.weftQueue));
+  const ask = async (n: number): Promise<void> => {
+    const request: SlotRequest = {
+      requestId: `${id}|${n}`,
+      runId: standIns[n % STAND_INS]?.workflowId ?? '',
+      startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, n)).toISOString(),
+      onLimit: 'queue',
+      size: KEEPER_SLOTS,
+    };
+    const input: KeeperInput = { target };
+    // What a run's acquireSlot step sends (activities/limit-activities.ts).
+    await h.client.workflow.signalWithStart(LIMIT_KEEPER.workflowType, {
+      workflowId: keeper.workflowId,
+      taskQueue: keeperQueue(h.weftQueue),
+      args: [input],
+      signal: LIMIT_KEEPER.acquireSignal,
+      signalArgs: [request],
+    });
+  };
+  const started = performance.now();
+  const asking = askAll(requests, ask);
+  const released = new Set<string>();
+  let asked = false;
+  let failed: unknown;
+  asking.then(
+    () => {
+      asked = true;
+    },
+    (error: unknown) => {
+      failed = error;
+    },
+  );
+  // Give back every slot as soon as it shows held, until every request has had its grant.
+  while (released.size < requests) {
+    if (failed) throw failed;
+    // Until the first ask has started the keeper, there is nothing to ask it.
+    const view = await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery).catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) return { holders: [] };
+      throw error;
+    });
+    const fresh = view.holders.filter((holder) => !released.has(holder.requestId));
+    for (const holder of fresh) released.add(holder.requestId);
+    await Promise.all(fresh.map((holder) => keeper.signal(LIMIT_KEEPER.releaseSignal, { requestId: holder.requestId })));
+    if (fresh.length === 0) await delay(asked ? 1 : 5);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(standIns.map((standIn) => standIn.terminate('bench done')));
+  return {
+    workload: `13 one keeper, ${requests} requests for ${KEEPER_SLOTS} slots, ${ASKING_AT_ONCE} asking at once`,
+    weft: requests / seconds,
+    raw: await bareDesk(h, requests),
+    unit: `grants/s through the keeper alone, raw column: the same requests answered by a bare workflow (target >= ${GRANTS_TARGET})`,
+  };
+}
+
+/** Sends `count` asks, ASKING_AT_ONCE at a time. */
+async function askAll(count: number, ask: (n: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: ASKING_AT_ONCE }, async () => {
+      while (next < count) await ask(next++);
+    }),
+  );
+}
+
+/** Requests per second one bare workflow takes and answers by signal (bench/raw rawSignalDesk): the ceiling any keeper has. */
+async function bareDesk(h: Harness, count: number): Promise<number> {
+  const desk = h.client.workflow.getHandle(`bench-desk-${randomUUID()}`);
+  const echoTo = await h.client.workflow.start('benchStandIn', {
+    taskQueue: `bench-nobody-${randomUUID()}`,
+    workflowId: `bench-echo-${randomUUID()}`,
+    args: [],
+  });
+  const started = performance.now();
+  await askAll(count, (n) =>
+    h.client.workflow.signalWithStart('rawSignalDesk', {
+      workflowId: desk.workflowId,
+      taskQueue: h.rawQueue,
+      args: [],
+      signal: 'ask',
+      signalArgs: [{ n, echoTo: echoTo.workflowId }],
+    }),
+  );
+  // Answered when the desk has sent every echo.
+  while ((await desk.query<number>('answered')) < count) await delay(1);
+  const seconds = (performance.now() - started) / 1000;
+  await desk.signal('done');
+  await echoTo.terminate('bench done');
+  return count / seconds;
 }

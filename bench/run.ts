@@ -10,7 +10,7 @@ import { agentLoop } from './agent-workload.js';
 import { apiOverhead } from './api-workload.js';
 import { cpuTicks, stealShare } from './cpu-steal.js';
 import { startHarness } from './harness.js';
-import { limitCost } from './limits-workload.js';
+import { keeperGrants, limitCost } from './limits-workload.js';
 import { mcpOverhead } from './mcp-workload.js';
 import { type Measure, spreadText } from './measure.js';
 import { memoryAndStartup } from './memory-workload.js';
@@ -59,6 +59,7 @@ const COUNTS = quick
       limitRuns: 10,
       limitBurstRuns: 100,
       limitBursts: 1,
+      keeperRequests: 300,
       agentRuns: 3,
       apiCalls: 30,
     }
@@ -76,6 +77,7 @@ const COUNTS = quick
       limitRuns: 30,
       limitBurstRuns: 200,
       limitBursts: 5,
+      keeperRequests: 2000,
       agentRuns: 15,
       apiCalls: 300,
     };
@@ -169,6 +171,7 @@ async function measure(tuned: boolean): Promise<Measured> {
     if (only.has(13)) {
       say('workload 13 (flow concurrency: a free slot, and a burst through the keeper)');
       out.push(...(await limitCost(h, { runs: COUNTS.limitRuns, burstRuns: COUNTS.limitBurstRuns, bursts: COUNTS.limitBursts, pace: PACE })));
+      out.push(await keeperGrants(h, COUNTS.keeperRequests));
     }
     if (only.has(14)) {
       say('workload 14 (agent loop: a model call and a tool call a step)');

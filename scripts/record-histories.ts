@@ -215,6 +215,13 @@ ${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: 
       - { id: per_item, type: http, url: "${base}/item" }
 `),
     },
+    // A run under its flow's concurrency limit with a task under a named limit: each slot asked of
+    // its keeper and given back (patch slot-by-update: a local step each way, no signals).
+    limits: {
+      spec: flow(
+        `id: limits\nconcurrency: { limit: 1 }\ntasks:\n  - { id: get, type: http, url: "${base}/limited", limits: [record-gpu] }\n  - { id: after, type: set, values: { ok: true } }\n`,
+      ),
+    },
     // The run's end fires the flow trigger of `lib/listener` (one local activity, workflows/flow-trigger-fire.ts).
     'flow-trigger': {
       spec: flow(`id: flow-trigger\ntasks:\n  - { id: make, type: set, values: { rows: 3 } }\noutputs: { rows: "{{ outputs.make.rows }}" }\n`),

@@ -8,18 +8,29 @@ import {
   allHandlersFinished,
   CancellationScope,
   condition,
-  continueAsNew,
   defineQuery,
   defineSignal,
   getExternalWorkflowHandle,
   isCancellation,
+  makeContinueAsNewFunc,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createLimitActivities } from '../activities/limit-activities.js';
-import { type KeeperInput, type KeeperView, LIMIT_KEEPER, type SlotAnswer, type SlotHolder, type SlotRequest } from '../src/core/runs/limit-types.js';
+import {
+  type KeeperInput,
+  type KeeperView,
+  keeperQueue,
+  LIMIT_KEEPER,
+  type SlotAnswer,
+  type SlotDecision,
+  type SlotHolder,
+  type SlotRequest,
+} from '../src/core/runs/limit-types.js';
 
 type LimitActivities = ReturnType<typeof createLimitActivities>;
 
@@ -31,6 +42,12 @@ export const slotsQuery = defineQuery<KeeperView>(LIMIT_KEEPER.slotsQuery);
 
 /** How long an idle keeper (no holder, nobody waiting) stays before it ends. */
 const IDLE_MS = 60_000;
+/**
+ * A holder still holding after this long gets a watch. Most holds end sooner by their own
+ * release, so they cost the keeper no activity; one that ends without running code (terminated,
+ * timed out) is noticed this long after its grant at the latest, plus the watch's long poll.
+ */
+const WATCH_AFTER_MS = 2_000;
 /** History length at which the keeper continues as new with its holders and queue. */
 const CONTINUE_AT_EVENTS = 4000;
 
@@ -49,7 +66,7 @@ const watch = proxyActivities<LimitActivities>({
 });
 
 export async function limitKeeper(input: KeeperInput): Promise<void> {
-  const keeper = new Keeper(input);
+  const keeper = new Keeper(input, patched('keeper-watch-late'));
   if (input.size === undefined) {
     keeper.size = input.target.kind === 'named' ? await local.readLimitSize(input.target.name) : null;
   }
@@ -73,7 +90,9 @@ export async function limitKeeper(input: KeeperInput): Promise<void> {
     if (keeper.mustContinue()) {
       await condition(() => keeper.inFlight === 0 && allHandlersFinished());
       // Holders and queue travel in the input; the next run starts watching the holders again.
-      await continueAsNew<typeof limitKeeper>({ target: input.target, size: keeper.size ?? null, holders: keeper.holders, queue: keeper.queue });
+      // Onto the keepers' own queue, where keepers started before it existed move at this point.
+      const continueOnKeeperQueue = makeContinueAsNewFunc<typeof limitKeeper>({ taskQueue: keeperQueue(workflowInfo().taskQueue) });
+      await continueOnKeeperQueue({ target: input.target, size: keeper.size ?? null, holders: keeper.holders, queue: keeper.queue });
     }
     await condition(() => keeper.idle || keeper.mustContinue());
   }
@@ -86,8 +105,14 @@ class Keeper {
   /** Grant and answer signals not yet confirmed by Temporal. */
   inFlight = 0;
   private readonly watched = new Set<string>();
+  /** Whether a timer to watch the holders that are still holding is set. */
+  private sweepSet = false;
 
-  constructor(private readonly input: KeeperInput) {
+  constructor(
+    private readonly input: KeeperInput,
+    /** Watch a holder once it has held for WATCH_AFTER_MS, not at its grant (keepers started before keep the old way). */
+    private readonly watchLate: boolean,
+  ) {
     this.size = input.size;
     this.holders = [...(input.holders ?? [])];
     this.queue = [...(input.queue ?? [])];
@@ -110,28 +135,40 @@ class Keeper {
     return this.size === null || this.size === undefined || this.holders.length < this.size;
   }
 
+  /** A request by signal (runs from before the update): every answer goes back by signal. */
   acquire(request: SlotRequest): void {
+    this.decide(request, (decision) => {
+      if (decision !== 'cancelling') this.answer(request, decision);
+    });
+  }
+
+  /**
+   * Decides a request and hands `reply` the answer the run gets now (before anything else the
+   * decision does, so the keeper's commands keep their order); a queued request's grant comes
+   * later by signal. A repeated request (the run's step retried) gets the same answer again.
+   */
+  decide(request: SlotRequest, reply: (decision: SlotDecision) => void): void {
     if (request.size !== undefined && this.input.target.kind === 'flow') this.size = request.size;
-    // A repeated request (the run's activity retried) gets the same answer again.
     if (this.holders.some((h) => h.requestId === request.requestId)) {
-      this.answer(request, 'granted');
-      return;
+      reply('granted');
+    } else if (this.queue.some((q) => q.requestId === request.requestId)) {
+      // Already in line: its grant comes by signal.
+    } else if (this.queue.length === 0 && this.free()) {
+      this.hold(request, reply);
+    } else if (request.onLimit === 'cancel') {
+      reply('cancelling');
+      // A run ends CANCELLED only when cancellation was asked of it: the keeper asks.
+      this.send(request.runId, () => getExternalWorkflowHandle(request.runId).cancel());
+    } else if (request.onLimit === 'fail') {
+      reply('refused');
+    } else {
+      // First in is by start time: a run that started earlier goes before later ones still waiting.
+      const at = this.queue.findIndex((q) => q.startedAt > request.startedAt);
+      if (at < 0) this.queue.push(request);
+      else this.queue.splice(at, 0, request);
+      reply('queued');
+      this.pump();
     }
-    if (this.queue.some((q) => q.requestId === request.requestId)) return;
-    if (this.queue.length === 0 && this.free()) {
-      this.grant(request);
-      return;
-    }
-    if (request.onLimit !== 'queue') {
-      this.refuse(request);
-      return;
-    }
-    // First in is by start time: a run that started earlier goes before later ones still waiting.
-    const at = this.queue.findIndex((q) => q.startedAt > request.startedAt);
-    if (at < 0) this.queue.push(request);
-    else this.queue.splice(at, 0, request);
-    this.answer(request, 'queued');
-    this.pump();
   }
 
   release(requestId: string): void {
@@ -140,27 +177,19 @@ class Keeper {
     this.pump();
   }
 
-  /** Grants slots to the head of the line while any are free. */
+  /** Grants slots to the head of the line while any are free; each grant goes by signal. */
   pump(): void {
     while (this.queue.length > 0 && this.free()) {
       const next = this.queue.shift() as SlotRequest;
-      this.grant(next);
+      this.hold(next, (decision) => this.answer(next, decision));
     }
   }
 
-  private grant(request: SlotRequest): void {
+  private hold(request: SlotRequest, reply: (decision: 'granted') => void): void {
     this.holders.push({ ...request, grantedAt: new Date().toISOString() });
-    this.answer(request, 'granted');
-    this.watchRun(request.runId);
-  }
-
-  private refuse(request: SlotRequest): void {
-    if (request.onLimit === 'cancel') {
-      // A run ends CANCELLED only when cancellation was asked of it: the keeper asks.
-      this.send(request.runId, () => getExternalWorkflowHandle(request.runId).cancel());
-      return;
-    }
-    this.answer(request, 'refused');
+    reply('granted');
+    if (this.watchLate) this.setSweep();
+    else this.watchRun(request.runId);
   }
 
   private answer(request: SlotRequest, outcome: SlotAnswer['outcome']): void {
@@ -187,7 +216,28 @@ class Keeper {
 
   /** Starts watching every holding run again (after continue-as-new). */
   rewatch(): void {
-    for (const holder of this.holders) this.watchRun(holder.runId);
+    if (this.watchLate) this.sweep();
+    else for (const holder of this.holders) this.watchRun(holder.runId);
+  }
+
+  private setSweep(): void {
+    if (this.sweepSet) return;
+    this.sweepSet = true;
+    void sleep(WATCH_AFTER_MS).then(() => {
+      this.sweepSet = false;
+      this.sweep();
+    });
+  }
+
+  /** Watches every holder that has held for WATCH_AFTER_MS; comes back for the younger ones. */
+  private sweep(): void {
+    const now = Date.now();
+    let younger = false;
+    for (const holder of this.holders) {
+      if (now - Date.parse(holder.grantedAt) >= WATCH_AFTER_MS) this.watchRun(holder.runId);
+      else younger = true;
+    }
+    if (younger) this.setSweep();
   }
 
   private watchRun(runId: string): void {

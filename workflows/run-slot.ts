@@ -9,6 +9,7 @@ import {
   defineUpdate,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyLocalActivities,
   setHandler,
   upsertMemo,
@@ -33,6 +34,9 @@ import { Frame } from './frame.js';
 import { releaseSignal, slotAnswerSignal } from './limit-keeper.js';
 import { toTaskError } from './task-failure.js';
 
+/** Slots given back by a local step in the run's last workflow task instead of by a signal it waits on. */
+const SLOT_RELEASE_STEP = 'slot-release-step';
+
 /** Answers the start result once the run's slot is decided (see ADMISSION_UPDATE). */
 export const admissionUpdate = defineUpdate<'RUNNING' | 'QUEUED' | 'FAILED' | 'CANCELLED'>(ADMISSION_UPDATE);
 
@@ -53,11 +57,7 @@ export class SlotClient {
   private readonly answers = new Map<string, SlotAnswer['outcome']>();
 
   constructor() {
-    setHandler(slotAnswerSignal, ({ requestId, outcome }) => {
-      // A late `queued` never overrides the final answer it was sent before.
-      if (outcome === 'queued' && this.answers.has(requestId)) return;
-      this.answers.set(requestId, outcome);
-    });
+    setHandler(slotAnswerSignal, ({ requestId, outcome }) => this.record(requestId, outcome));
   }
 
   /**
@@ -81,6 +81,12 @@ export class SlotClient {
     return this.answers.get(requestId) === 'granted' ? slot : undefined;
   }
 
+  private record(requestId: string, outcome: SlotAnswer['outcome']): void {
+    // A late `queued` never overrides the final answer it was sent before.
+    if (outcome === 'queued' && this.answers.has(requestId)) return;
+    this.answers.set(requestId, outcome);
+  }
+
   private slot(target: LimitTarget, requestId: string): HeldSlot {
     let released = false;
     return {
@@ -89,12 +95,14 @@ export class SlotClient {
       release: () => {
         if (released) return Promise.resolve();
         released = true;
-        // A keeper that has ended holds nothing of ours: nothing to release.
-        return CancellationScope.nonCancellable(() =>
-          getExternalWorkflowHandle(keeperId(target, workflowInfo().taskQueue))
+        return CancellationScope.nonCancellable(() => {
+          // A step in the run's own workflow task, so the run ends without waiting on a signal's round trip.
+          if (patched(SLOT_RELEASE_STEP)) return local.releaseSlot({ target, requestId });
+          // A keeper that has ended holds nothing of ours: nothing to release.
+          return getExternalWorkflowHandle(keeperId(target, workflowInfo().taskQueue))
             .signal(releaseSignal, { requestId })
-            .catch(() => undefined),
-        );
+            .catch(() => undefined);
+        });
       },
     };
   }

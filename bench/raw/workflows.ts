@@ -2,7 +2,16 @@
 // same as Weft's (an activity per call, large fan-outs in child workflows of 1,000 items run one
 // after another, as Weft's foreach batches do), and "best": what a Temporal expert would write for
 // sub-millisecond calls, local activities, which skip the activity task round trip.
-import { executeChild, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  condition,
+  defineQuery,
+  defineSignal,
+  executeChild,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { createRawActivities } from './activities.js';
 import type { createRawAgentActivities, RawMessage } from './agent-activities.js';
 
@@ -91,4 +100,28 @@ export async function rawAgentLoop(modelName: string, toolNames: string[], promp
     });
     for (const call of reply.toolCalls) messages.push({ role: 'tool', tool_call_id: call.id, content: await agent.rawCallTool(call) });
   }
+}
+
+/**
+ * The bare ceiling for a limit's keeper (workload 13): one workflow that answers every `ask`
+ * signal with a signal to its sender at once, with no line and no grants, until told `done`.
+ */
+export async function rawSignalDesk(): Promise<void> {
+  let done = false;
+  let answered = 0;
+  let sending = 0;
+  setHandler(defineSignal<[{ n: number; echoTo: string }]>('ask'), ({ n, echoTo }) => {
+    sending += 1;
+    void getExternalWorkflowHandle(echoTo)
+      .signal('granted', n)
+      .finally(() => {
+        sending -= 1;
+        answered += 1;
+      });
+  });
+  setHandler(defineQuery<number>('answered'), () => answered);
+  setHandler(defineSignal('done'), () => {
+    done = true;
+  });
+  await condition(() => done && sending === 0);
 }

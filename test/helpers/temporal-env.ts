@@ -6,9 +6,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { LlmRuntime } from '../../activities/llm-call.js';
-import { createWeftWorker } from '../../src/app/worker/weft-worker.js';
+import { createWeftWorker, type WeftWorker } from '../../src/app/worker/weft-worker.js';
 import type { FlowSpec } from '../../src/core/spec/flow-spec.js';
 import { parseFlow } from '../../src/core/spec/parse-flow.js';
 import type { WeftModule } from '../../src/services/code-flows/weft-module.js';
@@ -36,7 +36,7 @@ export interface TestEnv {
   store: Store;
   /** The run's logs from the store, oldest first. */
   logs: { read(runId: string): Promise<LogEntry[]> };
-  worker?: Worker;
+  worker?: WeftWorker;
   running?: Promise<void>;
   /** Stops the worker (graceful) and keeps the client, to test what works with no worker. */
   stopWorker(): Promise<void>;

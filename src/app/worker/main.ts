@@ -5,7 +5,7 @@
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { ConfigError, WeftError } from '../../core/errors.js';
 import { DEFAULT_QUEUE, namedTaskQueue, QUEUE_NAME_PATTERN } from '../../core/spec/task-queues.js';
 import { loadWeftModules } from '../../services/code-flows/load-modules.js';
@@ -20,7 +20,7 @@ import type { Telemetry } from '../../services/telemetry/telemetry-sdk.js';
 import { connectWorkerConnection } from '../../services/temporal/connection-settings.js';
 import { assertQueueFree, storeIdentity, workerIdentity } from '../../services/temporal/store-identity.js';
 import { type MetricsPort, serveMetricsPort } from './metrics-port.js';
-import { createWeftWorker } from './weft-worker.js';
+import { createWeftWorker, type WeftWorker } from './weft-worker.js';
 import { egressPolicyOf, workerOptionsOf } from './worker-options.js';
 
 /**
@@ -77,7 +77,7 @@ async function serve(logger: Logger, config: WeftConfig, queues: readonly string
     const storeId = await storeIdentity(store);
     const modules = await loadWeftModules(config.modules);
     const base = await workerOptionsOf(services);
-    const workers: Worker[] = [];
+    const workers: WeftWorker[] = [];
     for (const queue of queues) {
       const taskQueue = namedTaskQueue(config.taskQueue, queue);
       // Workers of another store on this queue would trade runs with this one: refuse, say what to do.

@@ -10,6 +10,7 @@ import type { LlmRuntime } from '../../../activities/llm-call.js';
 import { detectCgroups } from '../../../activities/script-cgroup.js';
 import { probeSandbox, type ScriptRunnerOptions } from '../../../activities/script-sandbox.js';
 import type { RunLogSinks } from '../../../workflows/run-log-sink.js';
+import { keeperQueue } from '../../core/runs/limit-types.js';
 import { DEFAULT_QUEUE, namedTaskQueue } from '../../core/spec/task-queues.js';
 import { TaskCache } from '../../services/cache/task-cache.js';
 import { registerCodeFlows } from '../../services/code-flows/code-flow-catalog.js';
@@ -35,6 +36,7 @@ import { claimCheckDataConverter } from '../../services/temporal/claim-check-cod
 import { FlowTriggerFirer } from '../../services/triggers/flow-triggers.js';
 import { boundRegexpBacktracking } from './regexp-backtracking.js';
 import { egressPolicyOf, scriptRunnerOf } from './worker-options.js';
+import { WorkerPair } from './worker-pair.js';
 import { bundleSource, bundleWithCodeFlows, loadWorkflowBundle } from './workflow-bundle.js';
 
 export interface WeftWorkerOptions {
@@ -95,7 +97,11 @@ export function defaultLlmRuntime(config: WeftConfig): LlmRuntime {
   };
 }
 
-export async function createWeftWorker(options: WeftWorkerOptions): Promise<Worker> {
+/** What callers do with a Weft worker: run it, stop it, ask its state and task queue. */
+export type WeftWorker = Pick<Worker, 'run' | 'shutdown' | 'getState' | 'options'>;
+
+/** Weft's worker: a worker group's alone, else Weft's own queue's with its keepers' beside it. */
+export async function createWeftWorker(options: WeftWorkerOptions): Promise<WeftWorker> {
   // What the options leave out comes from the configuration: the one given, else this process's.
   const config = options.config ?? loadConfig(process.env);
   const dir = options.dataDir ?? config.dataDir;
@@ -167,7 +173,7 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
   }
   const workflowsPaths = modules.flatMap((m) => (m.workflowsPath ? [m.workflowsPath] : []));
   await registerCodeFlows(options.store, modules, taskQueue);
-  return Worker.create({
+  const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue,
@@ -183,4 +189,20 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Work
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTasks ?? 100,
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? 10}s`,
   });
+  const keepers = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: keeperQueue(taskQueue),
+    workflowBundle: await loadWorkflowBundle(bundleSource(config)),
+    activities: limitActivities,
+    sinks,
+    dataConverter: claimCheckDataConverter(new ClaimCheckStore(options.store)),
+    ...(options.identity ? { identity: options.identity } : {}),
+    // A keeper's watches are long polls that wait on Temporal, not work: many cost little.
+    maxConcurrentActivityTaskExecutions: 1000,
+    maxConcurrentWorkflowTaskExecutions: 20,
+    maxCachedWorkflows: 500,
+    shutdownGraceTime: `${options.shutdownGraceSeconds ?? 10}s`,
+  });
+  return new WorkerPair(main, keepers);
 }

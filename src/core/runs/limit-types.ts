@@ -28,6 +28,12 @@ export interface SlotAnswer {
   outcome: 'granted' | 'queued' | 'refused';
 }
 
+/**
+ * What a keeper decides of a request: an outcome, or `cancelling` when it has asked the run to
+ * cancel (onLimit cancel) and the run only waits for that cancellation.
+ */
+export type SlotDecision = SlotAnswer['outcome'] | 'cancelling';
+
 /** Workflow input of a keeper (enters history); carried across continue-as-new. */
 export interface KeeperInput {
   target: LimitTarget;
@@ -83,6 +89,18 @@ export function keeperId(target: LimitTarget, taskQueue: string): string {
   const key = target.key === undefined ? '' : `:${target.key.length > MAX_KEY_IN_ID ? `#${fnv1a(target.key)}` : target.key}`;
   return `weft-concurrency:${taskQueue}:${target.flow}${key}`;
 }
+
+/**
+ * The task queue keepers run on, beside Weft's own (`weft` -> `weft:limits`; no worker group can
+ * have that name). A run's step that waits for its keeper's answer holds one of the worker's
+ * workflow-task slots meanwhile; keepers polled from their own queue, with their own slots,
+ * always get to answer however many runs wait.
+ */
+export function keeperQueue(taskQueue: string): string {
+  return taskQueue.endsWith(KEEPER_QUEUE_SUFFIX) ? taskQueue : `${taskQueue}${KEEPER_QUEUE_SUFFIX}`;
+}
+
+const KEEPER_QUEUE_SUFFIX = ':limits';
 
 /** How a limit is shown to people: `openai`, `demo/etl`, `demo/etl [acme]`. */
 export function limitLabel(target: LimitTarget): string {
