@@ -70,10 +70,11 @@ class ServerExitedEarly extends TemporalSetupError {}
 
 async function setUpDatabase(binaries: TemporalServerBinaries, pg: URL, database: string, schema: 'temporal' | 'visibility'): Promise<void> {
   const common = ['--plugin', 'postgres12', '--ep', pg.hostname, '--port', pg.port || '5432', '--user', decodeURIComponent(pg.username), '--db', database];
-  if (pg.password) common.push('--password', decodeURIComponent(pg.password));
+  // The password goes by the tool's environment variable, not on a command line any process can list.
+  const env = { ...process.env, SQL_PASSWORD: decodeURIComponent(pg.password) };
   const sql = async (...args: string[]) => {
     try {
-      await run(binaries.sql, [...common, ...args]);
+      await run(binaries.sql, [...common, ...args], { env });
     } catch (error) {
       const { stderr, stdout } = error as { stderr?: string; stdout?: string };
       throw new TemporalSetupError(`temporal-sql-tool ${args[0]} on ${database} failed: ${lastLine(`${stdout ?? ''}\n${stderr ?? ''}`)}`, undefined, error);
