@@ -11,6 +11,7 @@ import { TemporalSetupError } from '../../src/core/errors.js';
 import { startDevServer } from '../../src/services/temporal/dev-server.js';
 import { TemporalPortInUseError } from '../../src/services/temporal/dev-server-ports.js';
 import { findTemporalCli } from '../../src/services/temporal/temporal-cli.js';
+import { ensureTemporalServer, TEMPORAL_SERVER_VERSION } from '../../src/services/temporal/temporal-server.js';
 import { freePort } from '../helpers/free-port.js';
 
 const run = promisify(execFile);
@@ -30,6 +31,16 @@ describe('Temporal provisioning', () => {
     await mkdir(join(cacheDir, 'bin'));
     await writeFile(join(cacheDir, 'bin', 'temporal'), '#!/bin/sh\n', { mode: 0o755 });
     assert.equal(await findTemporalCli({ PATH: '/nonexistent', WEFT_CACHE_DIR: cacheDir }), join(cacheDir, 'bin', 'temporal'));
+  });
+
+  it('says Go is needed for the real Temporal server of the cluster lane, and what to install', async () => {
+    await assert.rejects(
+      ensureTemporalServer(() => {}, { PATH: '/nonexistent', WEFT_CACHE_DIR: await workDir() }),
+      (error: unknown) =>
+        error instanceof TemporalSetupError &&
+        error.message.includes(`Go is needed for the Temporal server ${TEMPORAL_SERVER_VERSION}: to build it into `) &&
+        /install Go/.test(error.hint ?? ''),
+    );
   });
 
   it('registers the search attributes again on an existing database, where start-dev flags are ignored', async () => {

@@ -21,6 +21,7 @@ import { buildServices, type ServicesContext } from '../../services/services-con
 import type { Store } from '../../services/store/database.js';
 import { startConfiguredTelemetry } from '../../services/telemetry/start-telemetry.js';
 import { type DevServer, startDevServer } from '../../services/temporal/dev-server.js';
+import { ensureSearchAttributes } from '../../services/temporal/search-attributes.js';
 import { assertQueueFree, storeIdentity, workerIdentity } from '../../services/temporal/store-identity.js';
 import { startTriggers } from '../../services/triggers/start-triggers.js';
 import { createWeftWorker } from '../worker/weft-worker.js';
@@ -82,6 +83,9 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
   const storeId = await storeIdentity(store);
   try {
     await assertQueueFree(connection.workflowService, settings.namespace, taskQueue, storeId);
+    // The embedded server registered them as it started; on any other Temporal, nothing else does.
+    const refused = devServer ? undefined : await ensureSearchAttributes(connection, settings.namespace);
+    if (refused) progress(`warning: ${refused}`);
   } catch (error) {
     // Leave nothing behind, the embedded server least of all: it would outlive this process.
     await connection.close();

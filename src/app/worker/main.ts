@@ -18,6 +18,7 @@ import { buildServices } from '../../services/services-context.js';
 import { startConfiguredTelemetry } from '../../services/telemetry/start-telemetry.js';
 import type { Telemetry } from '../../services/telemetry/telemetry-sdk.js';
 import { connectWorkerConnection } from '../../services/temporal/connection-settings.js';
+import { ensureSearchAttributes } from '../../services/temporal/search-attributes.js';
 import { assertQueueFree, storeIdentity, workerIdentity } from '../../services/temporal/store-identity.js';
 import { type MetricsPort, serveMetricsPort } from './metrics-port.js';
 import { createWeftWorker, type WeftWorker } from './weft-worker.js';
@@ -74,6 +75,9 @@ async function serve(logger: Logger, config: WeftConfig, queues: readonly string
       seconds: config.temporal.waitSeconds,
       onWaiting: (line) => process.stderr.write(`${line}\n`),
     });
+    // Nothing else registers them on a Temporal Weft did not start, and without them no run starts.
+    const refused = await ensureSearchAttributes(connection, settings.namespace);
+    if (refused) logger.warn(refused);
     const storeId = await storeIdentity(store);
     const modules = await loadWeftModules(config.modules);
     const base = await workerOptionsOf(services);

@@ -1,7 +1,8 @@
-// Registers Weft's search attributes on a namespace. Done through the operator API rather than
-// start-dev flags, because start-dev ignores those flags on an existing database.
+// Registers Weft's search attributes on a namespace: on the embedded dev server when it starts
+// (through the operator API rather than start-dev flags, which start-dev ignores on an existing
+// database), and on any other Temporal when a worker or `weft server` starts against it.
 
-import type { Connection } from '@temporalio/client';
+import { type Connection, isGrpcServiceError } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { WEFT_SEARCH_ATTRIBUTES } from '../../core/runs/search-attributes.js';
@@ -20,8 +21,11 @@ const INDEXED_TYPE: Record<SearchAttributeType, proto.temporal.api.enums.v1.Inde
 
 const WANTED = Object.fromEntries(WEFT_SEARCH_ATTRIBUTES.map((key) => [key.name, INDEXED_TYPE[key.type]]));
 
+/** What registering needs of a connection: a client's and a worker's (NativeConnection) both have it. */
+export type OperatorConnection = Pick<Connection, 'operatorService'>;
+
 /** Adds whichever Weft search attributes the namespace lacks; a no-op when all are there. */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+export async function registerSearchAttributes(connection: OperatorConnection, namespace: string): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const have = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = Object.fromEntries(Object.entries(WANTED).filter(([name]) => !have.has(name)));
@@ -31,5 +35,25 @@ export async function registerSearchAttributes(connection: Connection, namespace
   } catch (error) {
     // Another process may have added them in the meantime.
     if (!String((error as Error).message).includes('already')) throw error;
+  }
+}
+
+// gRPC codes of a Temporal that will not let this connection change the namespace's attributes
+// (a namespace API key, a cloud namespace managed elsewhere): reported, not fatal.
+const REFUSED = new Set([7 /* PERMISSION_DENIED */, 12 /* UNIMPLEMENTED */, 16 /* UNAUTHENTICATED */]);
+
+/**
+ * At the start of a worker on a Temporal Weft did not start: registers the missing attributes, and
+ * when Temporal refuses, answers a warning naming each attribute and its type, for the operator to
+ * add (runs cannot start until they exist). Other errors are thrown.
+ */
+export async function ensureSearchAttributes(connection: OperatorConnection, namespace: string): Promise<string | undefined> {
+  try {
+    await registerSearchAttributes(connection, namespace);
+    return undefined;
+  } catch (error) {
+    if (!(isGrpcServiceError(error) && REFUSED.has(error.code))) throw error;
+    const wanted = WEFT_SEARCH_ATTRIBUTES.map((key) => `${key.name} (${key.type})`).join(', ');
+    return `Temporal refused to register Weft's search attributes on namespace ${namespace} (${error.details ?? error.message}): add them to the namespace yourself, or runs cannot start: ${wanted}`;
   }
 }

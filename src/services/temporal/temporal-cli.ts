@@ -2,24 +2,15 @@
 // directory; else `go install` of the pinned version into that cache (one build serves every
 // data directory).
 
-import { spawn } from 'node:child_process';
-import { access, constants, mkdir } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TemporalSetupError } from '../../core/errors.js';
 import { cacheDir } from '../config/paths.js';
+import { findOnPath, goInstall, isExecutable } from './go-install.js';
 
 /** The CLI version Weft installs; the newest tag that `go install` can build. */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const GO_PACKAGE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The CLI's path if one is already available, without installing anything. */
 export async function findTemporalCli(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
@@ -30,9 +21,8 @@ export async function findTemporalCli(env: NodeJS.ProcessEnv = process.env): Pro
       'point it at a temporal binary, or unset it to let Weft find or install one',
     );
   }
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && (await isExecutable(join(dir, 'temporal')))) return join(dir, 'temporal');
-  }
+  const onPath = await findOnPath('temporal', env);
+  if (onPath) return onPath;
   const cached = join(cacheDir(env), 'bin', 'temporal');
   return (await isExecutable(cached)) ? cached : undefined;
 }
@@ -56,41 +46,9 @@ export async function findOrBuildTemporalCli(progress: (line: string) => void = 
   const binDir = join(cacheDir(env), 'bin');
   await mkdir(binDir, { recursive: true });
   progress(`installing the temporal CLI ${TEMPORAL_CLI_VERSION} with go install into ${binDir} (several minutes the first time)`);
-  await run(go, ['install', GO_PACKAGE], { ...env, GOBIN: binDir, GOFLAGS: '-mod=mod' }, progress);
+  await goInstall({ go, env, what: 'the temporal CLI', progress }, [GO_PACKAGE], binDir);
   const built = join(binDir, 'temporal');
   if (!(await isExecutable(built))) throw new TemporalSetupError(`go install finished but ${built} is missing`);
   progress(`temporal CLI installed at ${built}`);
   return built;
-}
-
-async function findOnPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && (await isExecutable(join(dir, name)))) return join(dir, name);
-  }
-  return undefined;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, progress: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let tail = '';
-    const started = Date.now();
-    const ticker = setInterval(() => progress(`still building the temporal CLI (${Math.round((Date.now() - started) / 1000)}s)`), 30_000);
-    child.stderr.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-2000)));
-    child.on('error', (error) => {
-      clearInterval(ticker);
-      reject(new TemporalSetupError(`cannot run ${command}: ${error.message}`));
-    });
-    child.on('exit', (code) => {
-      clearInterval(ticker);
-      if (code === 0) resolve();
-      else
-        reject(
-          new TemporalSetupError(
-            `go install ${GO_PACKAGE} failed with code ${code}: ${tail.trim().split('\n').pop()}`,
-            'check that the Go module proxy is reachable',
-          ),
-        );
-    });
-  });
 }
