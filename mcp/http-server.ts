@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { API_PREFIX } from '../src/adapters/http/api/api-routes.js';
+import { HOOKS_PREFIX } from '../src/adapters/http/webhook-route.js';
 import { ConfigError, WeftError } from '../src/core/errors.js';
 import { ALLOWED_ORIGINS_VARIABLE } from '../src/services/security/allowed-origins.js';
 import type { Refusal } from '../src/services/security/audit-refusals.js';
@@ -114,10 +115,11 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<McpHt
     });
   });
 
-  /** The route a request's metrics and span are labelled with: MCP and the JSON API only. */
+  /** The route a request's metrics and span are labelled with: MCP, the JSON API and webhooks (which start runs). */
   function routeLabel(target: string | undefined): string | undefined {
     const pathname = (target ?? '/').split('?')[0] ?? '/';
     if (pathname === path) return 'mcp';
+    if (pathname.startsWith(HOOKS_PREFIX)) return 'hooks';
     return pathname.startsWith(`${API_PREFIX}/`) ? 'api' : undefined;
   }
 

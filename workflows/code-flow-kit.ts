@@ -16,6 +16,7 @@
 import { isCancellation, proxyActivities, proxyLocalActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ApprovalOutput, TaskRunRecord } from '../src/core/runs/run-types.js';
 import { taskRunKey } from '../src/core/runs/run-types.js';
+import { WEFT_FLOW } from '../src/core/runs/search-attributes.js';
 import { parseDuration } from '../src/core/spec/duration.js';
 import type { ApprovalTask, FlowSpec, RetryPolicy } from '../src/core/spec/flow-spec.js';
 import { checkApprovalResponse, recordApprovalResponse, runApproval } from './approval.js';
@@ -24,6 +25,7 @@ import { Frame } from './frame.js';
 import { backoffMs, resolveRetry } from './retry-policy.js';
 import { RunContext, type WeftActivities } from './run-context.js';
 import { toTaskError } from './task-failure.js';
+import { noticeTaskEnded, noticeTaskStarted, type ObservedRun } from './task-observers.js';
 
 export interface StepOptions {
   /** Per-attempt limit, e.g. `30s` (default 10m). */
@@ -77,6 +79,8 @@ export function weftRun(): WeftRun {
   });
   setHandler(approvalUpdate, (response) => recordApprovalResponse(ctx, response), { validator: (response) => checkApprovalResponse(ctx, response) });
   const local = proxyLocalActivities<WeftActivities>({ startToCloseTimeout: '30s' });
+  // Observers (task spans) name the run as its start did: the catalog's flow, not the workflow type.
+  const observed: ObservedRun = { runId: info.workflowId, flow: info.typedSearchAttributes.get(WEFT_FLOW) ?? `code/${info.workflowType}` };
   let logLines = 0;
   const run: WeftRun = {
     runId: info.workflowId,
@@ -84,8 +88,10 @@ export function weftRun(): WeftRun {
       const record = ctx.book.start(id, 'step', undefined);
       const policy = resolveRetry(undefined, options.retry);
       const timeout = parseDuration(options.timeout ?? DEFAULT_STEP_TIMEOUT) ?? 600_000;
+      const task = { id, type: 'step', iteration: undefined };
       for (let attempt = 1; ; attempt++) {
         record.attempts = attempt;
+        noticeTaskStarted(observed, task, attempt);
         try {
           // One attempt is one activity: Temporal does not retry it, Weft's policy does.
           const activities = proxyActivities<Record<string, (...args: unknown[]) => Promise<unknown>>>({
@@ -96,15 +102,18 @@ export function weftRun(): WeftRun {
           const output = await call(activities);
           ctx.outputs.set(id, output);
           ctx.book.finish(record, 'COMPLETED');
+          noticeTaskEnded(observed, task, 'COMPLETED', attempt);
           return output;
         } catch (error) {
           if (isCancellation(error)) {
             ctx.book.finish(record, 'CANCELLED');
+            noticeTaskEnded(observed, task, 'CANCELLED', attempt);
             throw error;
           }
           const taskError = toTaskError(error);
           if (attempt >= policy.maxAttempts || policy.nonRetryable.has(taskError.type)) {
             ctx.book.finish(record, 'FAILED', taskError);
+            noticeTaskEnded(observed, task, 'FAILED', attempt);
             throw error;
           }
           ctx.book.set(record, 'RETRYING');
@@ -131,13 +140,17 @@ export function weftRun(): WeftRun {
     async approval(id, options) {
       const record: TaskRunRecord = ctx.book.start(id, 'approval', undefined);
       const task: ApprovalTask = { id, type: 'approval', ...options };
+      const seen = { id, type: 'approval', iteration: undefined };
+      noticeTaskStarted(observed, seen, 1);
       try {
         const output = (await runApproval(ctx, task, Frame.root({ inputs: {}, vars: {}, run: { id: info.workflowId } }), record)) as ApprovalOutput;
         ctx.outputs.set(id, output);
         ctx.book.finish(record, 'COMPLETED');
+        noticeTaskEnded(observed, seen, 'COMPLETED', 1);
         return output;
       } catch (error) {
         ctx.book.finish(record, isCancellation(error) ? 'CANCELLED' : 'FAILED', isCancellation(error) ? undefined : toTaskError(error));
+        noticeTaskEnded(observed, seen, isCancellation(error) ? 'CANCELLED' : 'FAILED', 1);
         throw error;
       }
     },

@@ -16,12 +16,14 @@ export async function underLimits(ctx: RunContext, task: Task, frame: Frame, rec
   const key = taskRunKey(task.id, frame.iteration);
   const client = slotClientOf(ctx);
   const startedAt = workflowInfo().startTime.toISOString();
+  const run = { runId: ctx.runId, flow: `${ctx.flow.namespace}/${ctx.flow.id}` };
+  const observed = { id: task.id, type: task.type, iteration: frame.iteration };
   const held: HeldSlot[] = [];
   try {
     for (const name of names) {
       const target: LimitTarget = { kind: 'named', name };
       const request = { requestId: `${ctx.runId}|${name}|${key}`, runId: ctx.runId, startedAt, onLimit: 'queue' as const };
-      const slot = await client.acquire(target, request, () => {
+      const slot = await client.acquire(target, request, { run, wait: { kind: 'limit', name, task: observed } }, () => {
         ctx.book.set(record, 'QUEUED');
         record.waitingFor = limitLabel(target);
       });

@@ -33,6 +33,7 @@ import { WEFT_QUEUED } from '../src/core/runs/search-attributes.js';
 import { Frame } from './frame.js';
 import { releaseSignal, slotAnswerSignal } from './limit-keeper.js';
 import { toTaskError } from './task-failure.js';
+import { noticeWaitEnded, noticeWaitStarted, type ObservedLimitWait, type ObservedRun } from './task-observers.js';
 
 /** Slots given back by a local step in the run's last workflow task instead of by a signal it waits on. */
 const SLOT_RELEASE_STEP = 'slot-release-step';
@@ -63,22 +64,30 @@ export class SlotClient {
   /**
    * Waits for a slot: the held slot, or undefined when the keeper refused (onLimit fail). On
    * cancellation the run leaves the line (or gives the slot back) before the cancellation goes on.
+   * Observers hear of the wait as `waiter` (task-observers.ts).
    */
-  async acquire(target: LimitTarget, request: SlotRequest, onQueued?: () => void): Promise<HeldSlot | undefined> {
+  async acquire(target: LimitTarget, request: SlotRequest, waiter: Waiter, onQueued?: () => void): Promise<HeldSlot | undefined> {
     const { requestId } = request;
     const slot = this.slot(target, requestId);
+    const wait: ObservedLimitWait = { id: requestId, ...waiter.wait };
+    let queued = false;
+    noticeWaitStarted(waiter.run, wait);
     try {
       await local.acquireSlot({ target, request });
       await condition(() => this.answers.has(requestId));
       if (this.answers.get(requestId) === 'queued') {
+        queued = true;
         onQueued?.();
         await condition(() => this.answers.get(requestId) !== 'queued');
       }
     } catch (error) {
+      noticeWaitEnded(waiter.run, wait, isCancellation(error) ? 'cancelled' : 'failed', queued);
       if (isCancellation(error)) await CancellationScope.nonCancellable(() => slot.release());
       throw error;
     }
-    return this.answers.get(requestId) === 'granted' ? slot : undefined;
+    const granted = this.answers.get(requestId) === 'granted';
+    noticeWaitEnded(waiter.run, wait, granted ? 'granted' : 'refused', queued);
+    return granted ? slot : undefined;
   }
 
   private record(requestId: string, outcome: SlotAnswer['outcome']): void {
@@ -106,6 +115,12 @@ export class SlotClient {
       },
     };
   }
+}
+
+/** Who waits for a slot, as observers are told: the run, and the task for a named limit. */
+export interface Waiter {
+  run: ObservedRun;
+  wait: Omit<ObservedLimitWait, 'id'>;
 }
 
 const clients = new WeakMap<object, SlotClient>();
@@ -165,7 +180,7 @@ export async function admitRun(owner: object, input: FlowRunInput, admission: Ad
   });
   let slot: HeldSlot | undefined;
   try {
-    slot = await slotClientOf(owner).acquire(target, request, () => {
+    slot = await slotClientOf(owner).acquire(target, request, { run: { runId: info.workflowId, flow }, wait: { kind: 'concurrency', name: flow } }, () => {
       queued = true;
       upsertSearchAttributes([{ key: WEFT_QUEUED, value: true }]);
       admission.onQueued(limitLabel(target));

@@ -41,7 +41,7 @@ import type { FlowDetail, FlowService, WorkflowTarget } from './flow-service.js'
 import { isoTime } from './iso-time.js';
 import type { OutputStore } from './outputs/output-store.js';
 import { endedTasks, timelineFromHistory } from './runs/history-timeline.js';
-import { queueWarnings, withWorkers, workflowQueueWarning } from './runs/queue-workers.js';
+import { queueWarnings, withPendingQueues, withWorkers, workflowQueueWarning } from './runs/queue-workers.js';
 import { listRestarts, type RestartRunRequest, type RestartRunResult, restartRun } from './runs/restart-service.js';
 import { flowRunLaunch, getRunningView, launchRun, RUN_MEMO, respondToApproval } from './runs/run-client.js';
 import type { RunDetail } from './runs/run-detail.js';
@@ -199,10 +199,19 @@ export class RunService {
     }
   }
 
-  /** The live task timeline and pending approvals of a running run (asks its worker). */
-  async live(runId: string): Promise<{ tasks: TaskRunRecord[]; approvals: PendingApproval[]; waiting: boolean }> {
+  /**
+   * The live task timeline and pending approvals of a running run (asks its worker). A running
+   * task whose activity waits for a worker of its group shows PENDING, as `get` shows it.
+   */
+  async live(runId: string): Promise<{ tasks: TaskRunRecord[]; approvals: PendingApproval[]; waiting: boolean; queued: boolean }> {
     const view = await getRunningView(this.client, runId);
-    return { tasks: view.tasks, approvals: view.approvals, waiting: view.state === 'WAITING' };
+    let tasks = view.tasks;
+    // Only a running task can be waiting for a worker: no describe call for a run without one.
+    if (tasks.some((t) => t.state === 'RUNNING')) {
+      const description = await this.client.workflow.getHandle(runId).describe();
+      tasks = withPendingQueues(tasks, description.raw.pendingActivities ?? [], description.taskQueue);
+    }
+    return { tasks, approvals: view.approvals, waiting: view.state === 'WAITING', queued: view.state === 'QUEUED' };
   }
 
   /**

@@ -1,22 +1,26 @@
 // The web console in real headless Chromium (Debian's, driven by playwright-core) against a real
 // Weft HTTP server on loopback with a real worker: a run's page follows the run live, a person
 // approves from the form, restart from a chosen task, keyboard navigation of the runs list, a
-// 5,000-task run's page measured, and no request of the console ever leaves the server's origin.
+// 5,000-task run's page measured, a task waiting PENDING for a worker of its group followed live
+// until one takes it, and no request of the console ever leaves the server's origin.
 
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { buildConsole } from '../../scripts/build-console.mjs';
 import { WeftClient } from '../../src/adapters/client/weft-client.js';
 import { consoleRoute } from '../../src/adapters/http/console/console-route.js';
+import { createWeftWorker } from '../../src/app/worker/weft-worker.js';
 import { ConcurrencyLimit } from '../../src/services/llm/concurrency-limit.js';
 import { loadLlmSettings } from '../../src/services/llm/provider-config.js';
 import { type ApiFixture, type ApiServer, apiFixture } from '../api/api-fixture.js';
 import { type FakeModelServer, startFakeModelServer } from '../helpers/fake-model-server.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import { temporalAddress } from '../helpers/temporal-env.js';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';
 const IMAGES = new URL('../../docs/images/', import.meta.url).pathname;
@@ -295,6 +299,51 @@ describe('the web console in Chromium', () => {
       release = true;
       await page.close();
       await weft.removeLimit(name);
+    }
+  });
+
+  it('shows a task PENDING while it waits for a worker of its group, and follows it once one takes it', { timeout: 60_000 }, async () => {
+    let release = false;
+    http.route('/gpu', async (_req, res) => {
+      while (!release) await new Promise((r) => setTimeout(r, 20));
+      json(res, 200, {});
+    });
+    await weft.saveFlow('console/grouped', `id: grouped\nnamespace: console\ntasks:\n  - { id: train, type: http, url: "${http.url}/gpu", queue: gpu }\n`);
+    const { runId } = await weft.startRun({ flow: 'console/grouped' });
+    const page = await open(`/runs/${runId}`);
+    const connection = await NativeConnection.connect({ address: temporalAddress() });
+    let group: { worker: Worker; running: Promise<void> } | undefined;
+    try {
+      const row = page.locator('.task-row[data-task="train"]');
+      await row.locator('.state-PENDING').waitFor({ timeout: 20_000 });
+      assert.equal(await row.locator('.task-note').textContent(), 'waiting for a worker on queue gpu');
+      // The run's event stream polls every 20 to 250 ms: a second of it still says PENDING.
+      await page.waitForTimeout(1000);
+      assert.equal(await row.locator('.state-PENDING').count(), 1, 'the live updates keep the task PENDING while no worker of its group runs');
+      await page.evaluate(() => {
+        window.sameDocument = true;
+      });
+      // A worker of the group starts: the same page follows the task as it runs, then ends.
+      const worker = await createWeftWorker({
+        connection,
+        store: fixture.env.store,
+        taskQueue: fixture.env.taskQueue,
+        dataDir: fixture.env.dataDir,
+        queue: 'gpu',
+      });
+      group = { worker, running: worker.run() };
+      await row.locator('.state-RUNNING').waitFor({ timeout: 20_000 });
+      assert.equal(await row.locator('.task-note').textContent(), '');
+      release = true;
+      await page.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 20_000 });
+      await row.locator('.state-COMPLETED').waitFor();
+      assert.equal(await page.evaluate(() => window.sameDocument), true);
+    } finally {
+      release = true;
+      await page.close();
+      group?.worker.shutdown();
+      await group?.running;
+      await connection.close();
     }
   });
 

@@ -60,7 +60,13 @@ function TaskRow(props: { task: TaskRun; place(el: HTMLElement | null): void; on
       <span class="task-attempts">{task.attempts > 1 ? `${task.attempts} attempts` : ''}</span>
       <span class="task-duration">{formatDuration(task.durationMs)}</span>
       <span class="task-note" title={task.error?.message}>
-        {task.error ? `${task.error.type}: ${task.error.message}` : task.progress ? `${task.progress.done}/${task.progress.total}` : ''}
+        {task.error
+          ? `${task.error.type}: ${task.error.message}`
+          : task.waitingFor
+            ? `waiting for ${task.waitingFor}`
+            : task.progress
+              ? `${task.progress.done}/${task.progress.total}`
+              : ''}
       </span>
       {(task.state === 'COMPLETED' || task.state === 'CACHED') && (
         <button type="button" class="link" onClick={() => props.onShowOutput(task)}>

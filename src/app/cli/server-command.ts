@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { printResult, progress, runCommand } from '../../adapters/cli/output.js';
 import { cliConfig } from '../../adapters/cli/with-services.js';
 import { ConfigError, WeftError } from '../../core/errors.js';
+import { DEFAULT_QUEUE } from '../../core/spec/task-queues.js';
 import { LogService } from '../../services/log-service.js';
 import { startLogRetention } from '../../services/logging/log-retention.js';
 import { weftLogger } from '../../services/logging/logger.js';
@@ -14,6 +15,7 @@ import { installTemporalLogging } from '../../services/logging/temporal-logging.
 import { freePort, portFree } from '../../services/temporal/loopback-ports.js';
 import { liveService, processAlive } from '../server/service-record.js';
 import { startWeftServer } from '../server/weft-server.js';
+import { workerQueues } from '../worker/main.js';
 
 interface ServerOptions {
   port: string;
@@ -23,6 +25,7 @@ interface ServerOptions {
   mcp: boolean;
   dataDir?: string;
   background?: boolean;
+  queue: string[];
 }
 
 export function registerServerCommand(program: Command): void {
@@ -36,6 +39,12 @@ export function registerServerCommand(program: Command): void {
     .option('--no-mcp', 'serve no MCP endpoint')
     .option('--data-dir <dir>', 'data directory (default WEFT_DATA_DIR or ~/.weft)')
     .option('--background', 'run as the background service of `weft mcp` (takes free ports when the usual ones are taken)')
+    .option(
+      '--queue <name>',
+      "also serve this worker group: tasks with this queue (task queue WEFT_TASK_QUEUE/NAME); repeat for more; Weft's own queue is always served",
+      (name: string, names: string[]) => [...names, name],
+      [] as string[],
+    )
     .action((options: ServerOptions) => runCommand({}, () => serve(options)));
   server
     .command('status')
@@ -96,6 +105,8 @@ function subcommandOptions(command: Command): SubcommandOptions {
 }
 
 async function serve(options: ServerOptions): Promise<number> {
+  // The server's worker holds the runs, so Weft's own queue is served whatever the groups.
+  const queues = workerQueues(options.queue).filter((queue) => queue !== DEFAULT_QUEUE);
   const config = cliConfig({ dataDir: options.dataDir });
   const dir = config.dataDir;
   const running = await liveService(dir);
@@ -119,6 +130,7 @@ async function serve(options: ServerOptions): Promise<number> {
     mcp: options.mcp ? { host: options.mcpHost, port: await pick(options.mcpPort, '--mcp-port') } : false,
     mode: options.background ? 'background' : 'server',
     progress,
+    queues,
   });
   const retention = startLogRetention({ logs: new LogService(service.store), retentionDays: config.logRetentionDays, logger });
   let stopping = false;
@@ -135,7 +147,7 @@ async function serve(options: ServerOptions): Promise<number> {
   const { record } = service;
   logger.info({ dataDir: dir, ...record }, 'weft server started');
   progress(
-    `weft server up: Temporal ${record.temporalAddress}${record.uiUrl ? `, Web UI ${record.uiUrl}` : ''}${record.mcpUrl ? `, MCP ${record.mcpUrl}` : ''}${record.apiUrl ? `, API ${record.apiUrl}` : ''}${record.consoleUrl ? `, console ${record.consoleUrl}` : ''}; data in ${dir}`,
+    `weft server up: Temporal ${record.temporalAddress}${record.uiUrl ? `, Web UI ${record.uiUrl}` : ''}${record.mcpUrl ? `, MCP ${record.mcpUrl}` : ''}${record.apiUrl ? `, API ${record.apiUrl}` : ''}${record.consoleUrl ? `, console ${record.consoleUrl}` : ''}${queues.length ? `, worker groups ${queues.join(', ')}` : ''}; data in ${dir}`,
   );
   await service.running;
   await retention.stop();

@@ -9,6 +9,7 @@ import type { McpHttpServer } from '../../../mcp/http-server.js';
 import { serveMcpHttp } from '../../../mcp/serve-http.js';
 import { mcpServices } from '../../../mcp/services.js';
 import { API_PREFIX } from '../../adapters/http/api/api-routes.js';
+import { namedTaskQueue } from '../../core/spec/task-queues.js';
 import { registerExistingWorkflows } from '../../services/code-flows/code-flow-catalog.js';
 import { loadWeftModules } from '../../services/code-flows/load-modules.js';
 import { type WeftConfig, withTemporalService } from '../../services/config/weft-config.js';
@@ -39,6 +40,11 @@ export interface WeftServerOptions {
   mcp: { host: string; port: number; readOnly?: boolean; auth?: boolean } | false;
   mode: ServiceRecord['mode'];
   progress: (line: string) => void;
+  /**
+   * Worker groups (flow-spec `queue`) this process serves too, each by a worker of its own on
+   * `<taskQueue>/<name>`, beside the worker of Weft's own queue that every server runs.
+   */
+  queues?: readonly string[];
 }
 
 export interface WeftServer {
@@ -104,15 +110,30 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
       metricsPort: devServer?.otherPorts?.metrics,
     }),
   );
-  const worker = await createWeftWorker({
+  const workerOptions = {
     ...(await workerOptionsOf(services)),
     connection,
     modules: await loadWeftModules(config.modules),
     egress,
-    identity: workerIdentity(storeId, dataDir),
     ...(telemetry ? { telemetry } : {}),
-  });
-  const running = worker.run();
+  };
+  const workers = [await createWeftWorker({ ...workerOptions, identity: workerIdentity(storeId, dataDir) })];
+  for (const queue of options.queues ?? []) {
+    await assertQueueFree(connection.workflowService, settings.namespace, namedTaskQueue(taskQueue, queue), storeId);
+    workers.push(await createWeftWorker({ ...workerOptions, queue, identity: workerIdentity(storeId, dataDir, queue) }));
+  }
+  const stopWorkers = () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  // One worker that fails stops the others, so the service never lives on half serving.
+  const running = Promise.all(
+    workers.map((w) =>
+      w.run().catch((error: unknown) => {
+        stopWorkers();
+        throw error;
+      }),
+    ),
+  ).then(() => undefined);
   await startTriggers(services, progress);
   if (!devServer && uiUrl && URL.canParse(uiUrl)) {
     const ui = new URL(uiUrl);
@@ -163,7 +184,7 @@ export async function startWeftServer(options: WeftServerOptions): Promise<WeftS
         await clearServiceRecord(dataDir);
         await http?.close();
         await audit?.flush();
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        stopWorkers();
         await running.catch(() => undefined);
         await connection.close();
         await services.close();

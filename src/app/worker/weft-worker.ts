@@ -177,7 +177,9 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Weft
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     taskQueue,
-    workflowBundle: workflowsPaths.length ? await bundleWithCodeFlows(workflowsPaths) : await loadWorkflowBundle(bundleSource(config), traced !== undefined),
+    workflowBundle: workflowsPaths.length
+      ? await bundleWithCodeFlows(workflowsPaths, traced !== undefined)
+      : await loadWorkflowBundle(bundleSource(config), traced !== undefined),
     activities,
     sinks: traced ? { ...sinks, ...traced.sinks } : sinks,
     ...(traced ? { interceptors: { activity: traced.activityInterceptors } } : {}),

@@ -16,6 +16,7 @@ const BUNDLED_DIRS = [
   'src/core',
   'src/app/worker/workflow-bundle.ts',
   'src/app/worker/workflow-telemetry.ts',
+  'src/app/worker/workflow-spans.ts',
   'src/services/telemetry/span-attributes.ts',
 ];
 
@@ -173,14 +174,20 @@ const TELEMETRY_BUNDLE_OPTIONS: BundleOptions = { ...WEFT_BUNDLE_OPTIONS, workfl
 
 /**
  * Weft's workflows plus the code flows of Weft modules, bundled together (a worker registers one
- * bundle). Built at worker start, since module sources are the user's and change freely.
+ * bundle). Built at worker start, since module sources are the user's and change freely; with
+ * `telemetry`, with the tracing interceptors, so code flows have run, step and handler spans too.
  */
-export async function bundleWithCodeFlows(workflowsPaths: readonly string[]): Promise<WorkflowBundle> {
+export async function bundleWithCodeFlows(workflowsPaths: readonly string[], telemetry = false): Promise<WorkflowBundle> {
   // The entry must resolve Weft's dependencies, so it lives beside them, not in the user cache.
   const dir = join(ROOT, 'node_modules', '.cache', 'weft-bundles');
   await mkdir(dir, { recursive: true });
   const entry = join(dir, `entry-${createHash('sha256').update(workflowsPaths.join('\n')).digest('hex').slice(0, 12)}.ts`);
   const lines = [WORKFLOWS_ENTRY, ...workflowsPaths].map((path) => `export * from ${JSON.stringify(path)};`);
   await writeFile(entry, `${lines.join('\n')}\n`);
-  return bundleWorkflowCode({ ...BUNDLE_OPTIONS, workflowsPath: entry, preloadModules: PRELOADED_MODULES });
+  return bundleWorkflowCode({
+    ...BUNDLE_OPTIONS,
+    workflowsPath: entry,
+    preloadModules: PRELOADED_MODULES,
+    ...(telemetry ? { workflowInterceptorModules: TELEMETRY_INTERCEPTOR_MODULES } : {}),
+  });
 }

@@ -108,17 +108,52 @@ export function withWorkers(tasks: TaskRunRecord[], events: readonly HistoryEven
     const of = started ? scheduled.get(String(started.scheduledEventId)) : undefined;
     if (started?.identity && of) workers.set(topKey(of.key), shortWorkerIdentity(started.identity));
   }
-  const waiting = new Map<string, string>();
   for (const activity of pending) {
-    const bookkeeping = activity.activityType?.name === RECORD_TASK_OUTPUT_ACTIVITY;
-    const key = activity.activityId && !bookkeeping ? ACTIVITY_ID.exec(activity.activityId)?.[1] : undefined;
-    if (!key) continue;
-    if (activity.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED && activity.lastWorkerIdentity) {
+    const key = taskKeyOf(activity);
+    if (key && activity.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED && activity.lastWorkerIdentity) {
       workers.set(topKey(key), shortWorkerIdentity(activity.lastWorkerIdentity));
     }
-    const queue = queueNameOf(baseQueue, queues.get(activity.activityId as string) ?? '');
-    if (queue && activity.state === PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED) waiting.set(topKey(key), queue);
   }
+  const waiting = waitingOnQueues(pending, baseQueue, (activity) => queues.get(activity.activityId as string));
+  return marked(tasks, workers, waiting);
+}
+
+/**
+ * The live task runs with PENDING and `waitingFor` for a running task whose activity waits on a
+ * named queue, as `withWorkers` says from history, but from the pending activities alone (their
+ * current options name their task queue), so a run's live view needs no history read.
+ */
+export function withPendingQueues(tasks: TaskRunRecord[], pending: readonly PendingActivity[], baseQueue: string): TaskRunRecord[] {
+  return marked(
+    tasks,
+    new Map(),
+    waitingOnQueues(pending, baseQueue, (activity) => activity.activityOptions?.taskQueue?.name ?? undefined),
+  );
+}
+
+/** The task run key of a task's activity (`<key>#<attempt>`); none for an agent's recorded output, which is bookkeeping. */
+function taskKeyOf(activity: PendingActivity): string | undefined {
+  const bookkeeping = activity.activityType?.name === RECORD_TASK_OUTPUT_ACTIVITY;
+  return activity.activityId && !bookkeeping ? ACTIVITY_ID.exec(activity.activityId)?.[1] : undefined;
+}
+
+/** The task runs whose activity is scheduled on a named queue and not yet picked up, with that queue. */
+function waitingOnQueues(
+  pending: readonly PendingActivity[],
+  baseQueue: string,
+  taskQueueOf: (activity: PendingActivity) => string | undefined,
+): Map<string, string> {
+  const waiting = new Map<string, string>();
+  for (const activity of pending) {
+    const key = taskKeyOf(activity);
+    if (!key || activity.state !== PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED) continue;
+    const queue = queueNameOf(baseQueue, taskQueueOf(activity) ?? '');
+    if (queue) waiting.set(topKey(key), queue);
+  }
+  return waiting;
+}
+
+function marked(tasks: TaskRunRecord[], workers: ReadonlyMap<string, string>, waiting: ReadonlyMap<string, string>): TaskRunRecord[] {
   if (workers.size === 0 && waiting.size === 0) return tasks;
   return tasks.map((task) => {
     const key = taskRunKey(task.id, task.iteration);

@@ -1,4 +1,4 @@
-// A server span and the latency metric of one MCP or API request. A caller's W3C `traceparent`
+// A server span and the latency metric of one MCP, API or webhook request. A caller's W3C `traceparent`
 // header becomes the span's parent, so the runs the request starts join the caller's trace. Only
 // method, route and status are recorded: paths carry run ids, headers carry keys.
 
@@ -8,7 +8,7 @@ import { recordRequestDuration, telemetryActive } from './weft-metrics.js';
 
 const tracer = trace.getTracer('weft');
 
-/** Runs `handle` for a request of `route` (`mcp`, `api`); without telemetry, or for other routes, it only runs it. */
+/** Runs `handle` for a request of `route` (`mcp`, `api`, `hooks`); without telemetry, or for other routes, it only runs it. */
 export function observeRequest(req: IncomingMessage, res: ServerResponse, route: string | undefined, handle: () => Promise<void>): Promise<void> {
   if (route === undefined || !telemetryActive()) return handle();
   const method = req.method ?? 'GET';

@@ -11,6 +11,7 @@ export const METRIC_NAMES = {
   runsFailed: 'weft.runs.failed',
   taskDuration: 'weft.task.duration',
   activityQueueWait: 'weft.activity.queue_wait',
+  limitWait: 'weft.limit.wait',
   modelTokens: 'weft.model.tokens',
   modelCost: 'weft.model.cost',
   requestDuration: 'weft.http.server.duration',
@@ -22,6 +23,7 @@ interface Instruments {
   runsFailed: Counter;
   taskDuration: Histogram;
   activityQueueWait: Histogram;
+  limitWait: Histogram;
   modelTokens: Counter;
   modelCost: Counter;
   requestDuration: Histogram;
@@ -44,6 +46,10 @@ export function bindMetrics(meter: Meter): void {
       ...seconds,
       description: 'Time an activity attempt waited in the task queue before a worker started it, by activity type',
     }),
+    limitWait: meter.createHistogram(METRIC_NAMES.limitWait, {
+      ...seconds,
+      description: 'Time a run or task waited for a slot of its flow concurrency or a named limit (workflow time), by kind, limit and outcome',
+    }),
     modelTokens: meter.createCounter(METRIC_NAMES.modelTokens, { description: 'Model tokens of llm and agent tasks, by provider, model and direction' }),
     modelCost: meter.createCounter(METRIC_NAMES.modelCost, {
       unit: 'USD',
@@ -51,7 +57,7 @@ export function bindMetrics(meter: Meter): void {
     }),
     requestDuration: meter.createHistogram(METRIC_NAMES.requestDuration, {
       ...seconds,
-      description: 'MCP and API request latency, by route, method and status',
+      description: 'MCP, API and webhook request latency, by route, method and status',
     }),
   };
 }
@@ -78,6 +84,14 @@ export function recordActivityQueueWait(activityType: string, seconds: number): 
   instruments?.activityQueueWait.record(seconds, { activity_type: activityType });
 }
 
+/**
+ * One wait for a limit's slot: `kind` is `limit` (a task's named limit, `limit` its name) or
+ * `concurrency` (a run's flow concurrency, `limit` the flow); `outcome` how it ended.
+ */
+export function recordLimitWait(kind: string, limit: string, outcome: string, seconds: number): void {
+  instruments?.limitWait.record(seconds, { kind, limit, outcome });
+}
+
 /** One model call's usage; `costUsd` only when WEFT_LLM_PRICES knows the model. */
 export function recordModelUsage(provider: string, model: string, usage: { inputTokens: number; outputTokens: number; costUsd?: number | undefined }): void {
   if (!instruments) return;
@@ -86,7 +100,7 @@ export function recordModelUsage(provider: string, model: string, usage: { input
   if (usage.costUsd !== undefined) instruments.modelCost.add(usage.costUsd, { provider, model });
 }
 
-/** `route` is `mcp` or `api`, never the path: paths carry run ids. */
+/** `route` is `mcp`, `api` or `hooks`, never the path: paths carry run ids and flow names. */
 export function recordRequestDuration(route: string, method: string, status: number, seconds: number): void {
   instruments?.requestDuration.record(seconds, { route, method, status });
 }

@@ -85,7 +85,7 @@ export async function streamRunEvents(res: ServerResponse, request: RunEventsReq
         send('run', (await callTool(request.getRun, { runId }, call, ctx)).structured);
         break;
       }
-      const now = live ? (live.waiting ? 'WAITING' : 'RUNNING') : state;
+      const now = live ? (live.waiting ? 'WAITING' : live.queued ? 'QUEUED' : 'RUNNING') : state;
       if (now !== state) {
         state = now;
         send('run', { runId, state });
