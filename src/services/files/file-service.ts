@@ -109,10 +109,13 @@ export class FileService implements NamespaceFileReader {
     return { file: found.info, data: found.data };
   }
 
-  async remove(namespace: string, path: string): Promise<void> {
+  /** Removes a file; answers what it was. */
+  async remove(namespace: string, path: string): Promise<FileInfo> {
     checkNamespace(namespace);
     checkPath(path);
-    if (!(await this.files.remove(namespace, path))) throw new FileNotFoundError(namespace, path);
+    const info = await this.files.info(namespace, path);
+    if (!info || !(await this.files.remove(namespace, path))) throw new FileNotFoundError(namespace, path);
+    return info;
   }
 
   read(namespace: string, path: string): Promise<{ info: FileInfo; data: Buffer } | undefined> {
