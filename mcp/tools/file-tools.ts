@@ -27,8 +27,12 @@ export class InvalidFileArgumentsError extends WeftError {
 
 /** Bytes of a file one `get` answers; `nextOffset` pages on (base64 makes it about 32 KB). */
 export const FILE_PAGE_BYTES = 24_000;
-/** Longest `content` taken: a 10 MiB file in base64, and a little more. */
-const MAX_CONTENT_CHARS = 14_000_000;
+/**
+ * Longest `content` taken, in characters: below the SDK's 10 MiB stdio message bound, so a call
+ * past it is answered with this field's bound instead of a closed connection. Over HTTP the request
+ * body bound (2 MiB) comes first. Larger files go through `weft file put`.
+ */
+export const MAX_CONTENT_CHARS = 8 * 2 ** 20;
 
 const FileView = z.object({ namespace: z.string(), path: z.string(), bytes: z.number(), sha256: z.string(), updatedAt: z.string() });
 
@@ -40,7 +44,7 @@ export const manageFiles = defineTool({
     action: z.enum(['put', 'list', 'get', 'remove']),
     namespace: z.string().max(128),
     path: z.string().max(300).optional(),
-    content: z.string().max(MAX_CONTENT_CHARS).optional(),
+    content: z.string().max(MAX_CONTENT_CHARS, `must be at most ${MAX_CONTENT_CHARS} characters: put larger files with weft file put --from`).optional(),
     base64: z.boolean().optional(),
     offset: z.number().int().min(0).optional(),
   },
