@@ -258,4 +258,35 @@ tasks:
     assert.equal(failed.error?.type, 'ScriptSetupError');
     assert.match(failed.error?.message ?? '', /files\[0\] config\/absent\.txt is not in namespace run-ns/);
   });
+
+  it('a cached script task misses once a file it lists was put again', async () => {
+    const files = new FileService(new NamespaceFileStore(fixture.env.store));
+    await files.put('run-ns', 'version.txt', Buffer.from('one'));
+    const flow = flowFrom(`
+id: cached-files
+namespace: run-ns
+tasks:
+  - id: read
+    type: script
+    language: bash
+    cache: { ttl: 1h }
+    files: [version.txt]
+    script: echo "::weft-output::{\\"version\\":\\"$(cat version.txt)\\"}"
+outputs:
+  version: "{{ outputs.read.outputs.version }}"
+`);
+    const run = async () => waitForRun(fixture.env.client, (await startRun(fixture.env.client, { flow, taskQueue: fixture.env.taskQueue })).runId);
+    const first = await run();
+    const second = await run();
+    await files.put('run-ns', 'version.txt', Buffer.from('two'));
+    const third = await run();
+    assert.deepEqual(
+      [first, second, third].map((view) => [view.outputs?.version, view.tasks[0]?.state]),
+      [
+        ['one', 'COMPLETED'],
+        ['one', 'CACHED'],
+        ['two', 'COMPLETED'],
+      ],
+    );
+  });
 });
