@@ -3,6 +3,7 @@
 // the run's logs as they come so a long install shows its progress.
 
 import type { LogLine, ScriptInput } from '../src/core/runs/activity-io.js';
+import { filePathProblem } from '../src/core/spec/file-paths.js';
 import type { NamespaceFileReader } from '../src/services/files/file-service.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
 import type { PlacedFile } from './script-attempt.js';
@@ -16,8 +17,13 @@ export async function readTaskFiles(input: ScriptInput, files: NamespaceFileRead
   if (!listed?.paths.length) return [];
   if (!files)
     throw new TaskFilesError('files: this worker has no store to read namespace files from; run the task on a worker started by weft worker or weft dev');
+  // Validation said all this when the flow was saved; an input that did not come through it is checked again.
+  if (input.workingDir !== undefined)
+    throw new TaskFilesError('files: cannot be combined with workingDir: the files are placed in the task’s own work directory');
   const placed: PlacedFile[] = [];
   for (const [i, path] of listed.paths.entries()) {
+    const problem = filePathProblem(path);
+    if (problem) throw new TaskFilesError(`files[${i}] ${JSON.stringify(path)} ${problem}`);
     const found = await files.read(listed.namespace, path);
     if (!found)
       throw new TaskFilesError(

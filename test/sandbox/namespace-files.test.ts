@@ -43,6 +43,12 @@ echo "::weft-output::{\\"greeting\\":\\"$greeting\\",\\"rows\\":$rows,\\"write\\
     assert.match(failure.message, /^files\[1\] data\/nope\.csv is not in namespace test: put it with weft file put test data\/nope\.csv/);
   });
 
+  it('refuses a path that would leave the work directory even when validation was skipped', async () => {
+    const failure = await failureOf(kit.run(kit.script('true', { files: { namespace: 'test', paths: ['../../etc/passwd'] } }), { files }));
+    assert.equal(failure.type, 'ScriptSetupError');
+    assert.match(failure.message, /files\[0\] "\.\.\/\.\.\/etc\/passwd" contains "\.\."/);
+  });
+
   it('reads files of the task’s own namespace only', async () => {
     await files.put('other', 'secret.txt', Buffer.from('not yours'));
     const failure = await failureOf(kit.run(kit.script('cat secret.txt', { files: { namespace: 'test', paths: ['secret.txt'] } }), { files }));
