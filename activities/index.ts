@@ -27,6 +27,7 @@ import type { CacheOrigin, RecordedTaskOutput } from '../src/core/runs/run-types
 import { flowTaskDefaults } from '../src/core/task-types/flow-defaults.js';
 import { cacheSubjectOf, taskCacheKey } from '../src/services/cache/cache-key.js';
 import type { TaskCache } from '../src/services/cache/task-cache.js';
+import type { NamespaceFileReader } from '../src/services/files/file-service.js';
 import type { FlowCatalog } from '../src/services/flows/flow-catalog.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
 import type { McpClientPool } from '../src/services/mcp-client/client-pool.js';
@@ -75,6 +76,8 @@ export interface ActivityDeps {
   flowTriggers?: FlowTriggerDeps;
   /** The configured MCP servers' clients (WEFT_MCP_SERVERS); absent: every mcp task fails as McpServerNotConfigured. */
   mcp?: McpClientPool;
+  /** Namespace files script tasks list in `files:`; absent: such a task fails as ScriptSetupError. */
+  files?: NamespaceFileReader;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -147,11 +150,12 @@ export function createActivities(deps: ActivityDeps) {
     /** Answers a CachedAnswer when the input has `cache`. */
     async runScript(input: ScriptInput): Promise<ScriptOutput | CachedAnswer<ScriptOutput>> {
       const used = new Set<string>();
-      return announced(input.context, () =>
-        throughCache(deps.cache, input, 'script', () =>
+      return announced(input.context, async () =>
+        throughCache(deps.cache, await withFileDigests(input, deps.files), 'script', () =>
           asTaskErrors(used, async () => {
             const env = (await resolveSecretsInValue(input.env, RunSecrets.of(deps.secrets, input.context), used)) as Record<string, string>;
-            return bounded(await runScriptTask({ ...input, env }, new Redactor(used), deps.logs, scriptRunner));
+            const run = { redactor: new Redactor(used), logs: deps.logs, runner: scriptRunner, ...(deps.files ? { files: deps.files } : {}) };
+            return bounded(await runScriptTask({ ...input, env }, run));
           }),
         ),
       );
@@ -258,4 +262,16 @@ async function asTaskErrors<T>(used: Set<string>, work: () => Promise<T>): Promi
     const message = error instanceof Error ? error.message : String(error);
     throw ApplicationFailure.create({ type: error instanceof Error ? error.name : 'Error', message: redactor.text(message), nonRetryable: true });
   }
+}
+
+/**
+ * A script input as its cache key sees it: with the sha256 of each namespace file it lists, so a
+ * file put since the entry was stored makes a miss. A missing file counts as such: the task then
+ * runs and fails naming it.
+ */
+async function withFileDigests(input: ScriptInput, files: NamespaceFileReader | undefined): Promise<ScriptInput & { fileDigests?: string[] }> {
+  if (!input.cache || !input.files || !files) return input;
+  const { namespace, paths } = input.files;
+  const digests = await Promise.all(paths.map(async (path) => (await files.info(namespace, path))?.sha256 ?? 'missing'));
+  return { ...input, fileDigests: digests };
 }

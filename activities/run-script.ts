@@ -9,6 +9,7 @@ import { chown, readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LogLine, ScriptInput, ScriptOutput } from '../src/core/runs/activity-io.js';
+import type { NamespaceFileReader } from '../src/services/files/file-service.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
 import type { Redactor } from '../src/services/secrets/redactor.js';
 import { withHeartbeat } from './heartbeat.js';
@@ -16,6 +17,7 @@ import { type Attempt, AttemptSetupError, prepareAttempt } from './script-attemp
 import { LAUNCH_FAILED } from './script-limits.js';
 import { cutLineText, LineSplitter, MAX_LINE_BYTES } from './script-lines.js';
 import { hiddenDirHolding, probeSandbox, realOrResolved, type ScriptRunnerOptions } from './script-sandbox.js';
+import { readTaskFiles, SetupLines, TaskFilesError } from './script-setup.js';
 import { TASK_ERROR_TYPES, taskError } from './task-errors.js';
 
 const INTERPRETERS = { bash: ['bash', '.sh'], python: ['python3', '.py'], node: [process.execPath, '.mjs'] } as const;
@@ -36,11 +38,13 @@ export interface ScriptRun {
   runner: ScriptRunnerOptions;
   /** Cancels the script (the activity's cancellation). */
   signal?: AbortSignal;
+  /** Where the task's namespace files are read (absent: a task that lists files fails). */
+  files?: NamespaceFileReader;
 }
 
 /** The activity body: the script under the activity's heartbeat and cancellation. */
-export async function runScriptTask(input: ScriptInput, redactor: Redactor, logs: LogSink, runner: ScriptRunnerOptions): Promise<ScriptOutput> {
-  return withHeartbeat((signal) => executeScript(input, { redactor, logs, runner, signal }));
+export async function runScriptTask(input: ScriptInput, run: Omit<ScriptRun, 'signal'>): Promise<ScriptOutput> {
+  return withHeartbeat((signal) => executeScript(input, { ...run, signal }));
 }
 
 /** Runs one attempt of a script task; task errors are `ApplicationFailure`s of TASK_ERROR_TYPES. */
@@ -52,13 +56,24 @@ export async function executeScript(input: ScriptInput, run: ScriptRun): Promise
   }
   const [command, extension] = INTERPRETERS[input.language];
   const refusals: string[] = [];
+  const setupLines = new SetupLines(input, run.logs);
   let attempt: Attempt;
   try {
-    attempt = await prepareAttempt(input, run.runner, { extension, workingDir: cwd, onRefused: (line) => refusals.push(line) });
+    const files = await readTaskFiles(input, run.files);
+    attempt = await prepareAttempt(input, run.runner, {
+      extension,
+      workingDir: cwd,
+      onRefused: (line) => refusals.push(line),
+      onDependencyLine: setupLines.add,
+      files,
+    });
   } catch (error) {
     if (error instanceof AttemptSetupError)
       throw taskError(error.kind === 'dependency' ? TASK_ERROR_TYPES.scriptDependency : TASK_ERROR_TYPES.scriptSetup, error.message, run.redactor);
+    if (error instanceof TaskFilesError) throw taskError(TASK_ERROR_TYPES.scriptSetup, error.message, run.redactor);
     throw error;
+  } finally {
+    await setupLines.done();
   }
   try {
     await writeFile(attempt.scriptFile, input.script, { mode: 0o600 });

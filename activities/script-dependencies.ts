@@ -1,17 +1,19 @@
-// Python dependency sets of script tasks: one virtual environment per set (and base interpreter)
-// in Weft's cache, built once outside the sandbox with the worker's network and pip settings,
-// shared by every later run and every worker of the machine, and shown read-only to the script.
+// Dependency sets of script tasks: one directory per set (and interpreter) in Weft's cache, built
+// once outside the sandbox with the worker's network and package-manager settings, shared by every
+// later run and every worker of the machine (a build lock, then a ready marker), and shown
+// read-only to the script. Python sets are virtual environments; Node sets are a node_modules.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-/** A dependency set that could not be installed; the message names the package when pip says which. */
+/** A dependency set that could not be installed; the message names the package when the installer says which. */
 export class DependencyInstallError extends Error {}
 
-export interface PythonEnvironment {
-  /** The environment's directory (its interpreter is `bin/python`). */
+export interface DependencySet {
+  /** The set's directory (python: the environment, with `bin/python`; node: holds `node_modules`). */
   dir: string;
   /** Whether this call built it (false: an earlier run had). */
   built: boolean;
@@ -19,39 +21,71 @@ export interface PythonEnvironment {
   ms: number;
 }
 
+/** Where a build's lines go (the run's logs, as they come), and how long it may take. */
+export interface BuildProgress {
+  onLine: (line: string) => void;
+  timeoutMs: number;
+}
+
 const READY = '.weft-ready';
 /** A build lock older than this belonged to a worker that died while building. */
 const STALE_LOCK_MS = 15 * 60_000;
-let baseInterpreter: Promise<string> | undefined;
+let basePython: Promise<string> | undefined;
+let npmVersion: Promise<string> | undefined;
+
+/** The virtual environment of `requirements` under `cacheDir`, built now if no run built it before. */
+export async function pythonEnvironment(requirements: string[], cacheDir: string, progress: BuildProgress): Promise<DependencySet> {
+  basePython ??= output('python3', ['-c', 'import sys; print(sys.executable, sys.version)']);
+  const base = (await basePython).trim();
+  const identity = { base, requirements: uniqueSorted(requirements) };
+  return cachedSet({ cacheDir, language: 'python', identity, specs: requirements, what: 'a Python environment' }, progress, (dir, until) =>
+    buildPython(dir, requirements, progress.onLine, until),
+  );
+}
 
 /**
- * The environment of `requirements` under `cacheDir`, built now if no run built it before.
- * `onLine` receives the build's progress (pip's output); `timeoutMs` bounds the build or the wait.
+ * The node_modules of `packages` under `cacheDir`, built now if no run built it before. Install
+ * scripts never run (`--ignore-scripts`): they are code of untrusted packages, and here they would
+ * run outside the sandbox with the worker's network, files and rights. A package that needs one
+ * (a native addon) is not supported.
  */
-export async function pythonEnvironment(
-  requirements: string[],
-  cacheDir: string,
-  onLine: (line: string) => void,
-  timeoutMs: number,
-): Promise<PythonEnvironment> {
+export async function nodeModules(packages: string[], cacheDir: string, progress: BuildProgress): Promise<DependencySet> {
+  npmVersion ??= output(npmCommand(), ['--version']);
+  const npm = (await npmVersion).trim();
+  // The ABI number changes with the Node major: a set is never shared across it.
+  const identity = { node: process.versions.modules, npm, packages: uniqueSorted(packages) };
+  return cachedSet({ cacheDir, language: 'node', identity, specs: packages, what: 'a Node dependency set' }, progress, (dir, until) =>
+    buildNode(dir, packages, progress.onLine, until),
+  );
+}
+
+interface SetKey {
+  cacheDir: string;
+  language: 'python' | 'node';
+  /** What the set's directory name is a digest of. */
+  identity: unknown;
+  /** The packages as the task lists them, for messages. */
+  specs: string[];
+  what: string;
+}
+
+/** The set's directory, built by `build` once per machine: whoever takes the lock builds, the others wait for its ready marker. */
+async function cachedSet(key: SetKey, progress: BuildProgress, build: (dir: string, until: number) => Promise<void>): Promise<DependencySet> {
   const started = Date.now();
-  baseInterpreter ??= output('python3', ['-c', 'import sys; print(sys.executable, sys.version)']);
-  const base = (await baseInterpreter).trim();
-  const key = createHash('sha256')
-    .update(JSON.stringify({ base, requirements: [...new Set(requirements)].sort() }))
-    .digest('hex')
-    .slice(0, 32);
-  const root = join(cacheDir, 'script-deps', 'python');
-  const dir = join(root, key);
-  const lock = join(root, `${key}.lock`);
+  const { specs } = key;
+  const hash = createHash('sha256').update(JSON.stringify(key.identity)).digest('hex').slice(0, 32);
+  const root = join(key.cacheDir, 'script-deps', key.language);
+  const dir = join(root, hash);
+  const lock = join(root, `${hash}.lock`);
   await mkdir(root, { recursive: true, mode: 0o755 });
-  while (Date.now() - started < timeoutMs) {
+  while (Date.now() - started < progress.timeoutMs) {
     if (await exists(join(dir, READY))) return { dir, built: false, ms: Date.now() - started };
     if (await claim(lock)) {
       try {
-        onLine(`dependencies: building a Python environment for ${requirements.join(' ')}`);
-        await build(dir, requirements, onLine, timeoutMs - (Date.now() - started));
-        onLine(`dependencies: built in ${((Date.now() - started) / 1000).toFixed(1)} s, reused by later runs`);
+        progress.onLine(`dependencies: building ${key.what} for ${specs.join(' ')}`);
+        await build(dir, started + progress.timeoutMs);
+        await writeFile(join(dir, READY), `${new Date().toISOString()}\n`);
+        progress.onLine(`dependencies: built in ${((Date.now() - started) / 1000).toFixed(1)} s, reused by later runs`);
         return { dir, built: true, ms: Date.now() - started };
       } finally {
         await rm(lock, { recursive: true, force: true });
@@ -60,7 +94,7 @@ export async function pythonEnvironment(
     // Another run on this machine builds the same set: wait for it rather than build twice.
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new DependencyInstallError(`dependencies: the Python environment for ${requirements.join(' ')} was not ready within ${timeoutMs} ms`);
+  throw new DependencyInstallError(`dependencies: ${key.what} for ${specs.join(' ')} was not ready within ${progress.timeoutMs} ms`);
 }
 
 /** Takes the build lock (an atomic mkdir); a lock left by a dead builder is taken over. */
@@ -75,43 +109,81 @@ async function claim(lock: string): Promise<boolean> {
   }
 }
 
-async function build(dir: string, requirements: string[], onLine: (line: string) => void, timeoutMs: number): Promise<void> {
+async function buildPython(dir: string, requirements: string[], onLine: (line: string) => void, until: number): Promise<void> {
   await rm(dir, { recursive: true, force: true });
-  const until = Date.now() + timeoutMs;
-  await run('python3', ['-m', 'venv', dir], onLine, until);
-  const pip = await run(
-    join(dir, 'bin', 'python'),
-    ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--', ...requirements],
+  await run('python3', ['-m', 'venv', dir], { onLine, until });
+  const pip = await run(join(dir, 'bin', 'python'), ['-m', 'pip', 'install', '--no-input', '--disable-pip-version-check', '--', ...requirements], {
     onLine,
     until,
-  );
+  });
   if (pip.code !== 0) {
     await rm(dir, { recursive: true, force: true });
-    throw new DependencyInstallError(installFailure(pip.lines, requirements));
+    throw new DependencyInstallError(installFailure('pip', pip.lines, requirements));
   }
-  await writeFile(join(dir, READY), `${new Date().toISOString()}\n`);
 }
 
-/** One line naming the package pip could not install, from its own words. */
-function installFailure(lines: string[], requirements: string[]): string {
+async function buildNode(dir: string, packages: string[], onLine: (line: string) => void, until: number): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'weft-script-dependencies', private: true })}\n`);
+  // `--loglevel http` prints a line per request: the build's progress in the run's logs.
+  const args = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', '--no-update-notifier', '--loglevel', 'http'];
+  const npm = await run(npmCommand(), [...args, '--prefix', dir, '--', ...packages], { onLine, until, cwd: dir, env: installerEnv() });
+  if (npm.code !== 0) {
+    await rm(dir, { recursive: true, force: true });
+    throw new DependencyInstallError(installFailure('npm', npm.lines, packages));
+  }
+}
+
+/** One line naming the package the installer could not install, from its own words. */
+function installFailure(installer: 'pip' | 'npm', lines: string[], specs: string[]): string {
   const text = lines.join('\n');
   const named =
-    /No matching distribution found for (\S+)/.exec(text)?.[1] ??
-    /Could not find a version that satisfies the requirement (\S+)/.exec(text)?.[1] ??
-    /Failed to build (\S+)/.exec(text)?.[1];
-  const error =
-    lines
-      .filter((l) => l.startsWith('ERROR:'))
-      .at(-1)
-      ?.replace(/^ERROR:\s*/, '') ??
-    lines.at(-1) ??
-    'pip failed';
-  return named ? `dependencies: pip could not install ${named}: ${error}` : `dependencies: pip could not install ${requirements.join(' ')}: ${error}`;
+    installer === 'pip'
+      ? (/No matching distribution found for (\S+)/.exec(text)?.[1] ??
+        /Could not find a version that satisfies the requirement (\S+)/.exec(text)?.[1] ??
+        /Failed to build (\S+)/.exec(text)?.[1])
+      : (/'(\S+)' (?:is not in this registry|could not be found)/.exec(text)?.[1] ?? /No matching version found for (\S+?)\.?$/m.exec(text)?.[1]);
+  const errors =
+    installer === 'pip'
+      ? lines.filter((l) => l.startsWith('ERROR:')).map((l) => l.replace(/^ERROR:\s*/, ''))
+      : lines
+          .filter((l) => /^npm (error|ERR!)/.test(l))
+          .map((l) => l.replace(/^npm (error|ERR!)\s*(\d{3}|notarget)?\s*/, ''))
+          .filter((l) => l && !/^(code |A complete log)/.test(l));
+  // npm says most about the package on the line that names it; pip's last error line is its verdict.
+  const reason =
+    (named ? errors.find((l) => l.includes(named)) : undefined) ?? (installer === 'pip' ? errors.at(-1) : errors[0]) ?? lines.at(-1) ?? `${installer} failed`;
+  return `dependencies: ${installer} could not install ${named ?? specs.join(' ')}: ${reason}`;
 }
 
-function run(command: string, args: string[], onLine: (line: string) => void, until: number): Promise<{ code: number | null; lines: string[] }> {
+/** npm beside the worker's own node, so a set is built for the Node that runs the script. */
+function npmCommand(): string {
+  const beside = join(dirname(process.execPath), 'npm');
+  return existsSync(beside) ? beside : 'npm';
+}
+
+/** The installer's environment: the worker's, without Weft's own settings and keys. */
+function installerEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('WEFT_')));
+  return { ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}` };
+}
+
+interface RunOptions {
+  onLine: (line: string) => void;
+  until: number;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function run(command: string, args: string[], options: RunOptions): Promise<{ code: number | null; lines: string[] }> {
+  const { onLine, until } = options;
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    });
     const lines: string[] = [];
     let rest = '';
     const take = (chunk: Buffer) => {
@@ -140,8 +212,12 @@ function run(command: string, args: string[], onLine: (line: string) => void, un
 }
 
 async function output(command: string, args: string[]): Promise<string> {
-  const result = await run(command, args, () => undefined, Date.now() + 60_000);
+  const result = await run(command, args, { onLine: () => undefined, until: Date.now() + 60_000 });
   return result.lines.join('\n');
+}
+
+function uniqueSorted(specs: string[]): string[] {
+  return [...new Set(specs)].sort();
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -36,6 +36,12 @@ export interface ScriptRunnerOptions {
   cacheDir?: string;
 }
 
+/** A file or folder shown read-only at `target`, inside the attempt's own directory. */
+export interface ReadOnlyBind {
+  source: string;
+  target: string;
+}
+
 /** What one sandboxed attempt adds to the runner: its private directory and how it reaches the network. */
 export interface SandboxAttempt {
   /** The attempt's own directory (work dir, script, $WEFT_OUTPUT), read-write. */
@@ -46,6 +52,8 @@ export interface SandboxAttempt {
   writable: string[];
   /** Directories inside hidden ones shown read-only (the task's dependency environment in Weft's cache). */
   readOnly?: string[];
+  /** Read-only binds inside `dir` (namespace files, a Node set's node_modules): made after `dir`, over mount points it holds. */
+  binds?: ReadOnlyBind[];
   /** The proxy's unix socket: the sandbox gets a relay to it on its loopback. */
   proxySocket?: string | undefined;
   /** Size of the sandbox's /tmp, bytes. */
@@ -182,6 +190,7 @@ function sandboxArgs(runner: ScriptRunnerOptions, attempt: SandboxAttempt | unde
     }
     reach(attempt.dir);
     args.push('--bind', attempt.dir, attempt.dir);
+    for (const bind of attempt.binds ?? []) args.push('--ro-bind', bind.source, bind.target);
     for (const dir of attempt.writable) {
       reach(dir);
       args.push('--bind', dir, dir);

@@ -15,6 +15,7 @@ import type { McpServices } from './services.js';
 import { registerSubscriptions } from './subscriptions.js';
 import { serveLeanToolList } from './tool-listing.js';
 import { type AnyToolDefinition, type McpToolContext, registerTools } from './tool-registry.js';
+import { FILE_TOOLS } from './tools/file-tools.js';
 import { FLOW_TOOLS } from './tools/flow-tools.js';
 import { getRun, queryLogs } from './tools/inspect-tools.js';
 import { LIMIT_TOOLS } from './tools/limit-tools.js';
@@ -33,6 +34,7 @@ export const WEFT_TOOLS: readonly AnyToolDefinition[] = [
   queryLogs,
   ...TRIGGER_TOOLS,
   ...LIMIT_TOOLS,
+  ...FILE_TOOLS,
 ];
 
 const INSTRUCTIONS =

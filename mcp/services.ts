@@ -1,6 +1,7 @@
 // What the MCP server needs from Weft: the service layer only (flows, runs, logs). Adapters
 // never reach the Temporal client or the store directly.
 
+import type { FileService } from '../src/services/files/file-service.js';
 import type { FlowService } from '../src/services/flow-service.js';
 import type { LimitService } from '../src/services/limits/limit-service.js';
 import type { FlowDraft } from '../src/services/llm/flow-drafter.js';
@@ -18,6 +19,8 @@ export interface McpServices {
   triggers?: TriggerService;
   /** Named limits (list_limits, set_limit, validate_flow's warnings); absent where no store backs them. */
   limits?: LimitService;
+  /** Namespace files (manage_files); absent where no store backs them. */
+  files?: FileService;
   /** The configured MCP servers (validate_flow checks mcp tasks against them; list_task_types shows them). */
   mcpServers?: McpServerCatalog;
   /** Drafts a flow with the configured model (`provider/model`, default WEFT_DRAFT_MODEL). */
@@ -33,6 +36,7 @@ export async function mcpServices(ctx: ServicesContext): Promise<McpServices> {
     logs: await ctx.logs(),
     triggers: await ctx.triggers(),
     limits: await ctx.limits(),
+    files: await ctx.files(),
     mcpServers: await ctx.mcpServers(),
     draft: (goal, model, signal) => drafter(goal, model, signal),
   };

@@ -43,6 +43,12 @@ export interface ToolDefinition<I extends z.ZodRawShape, O extends z.ZodRawShape
   execution?: { taskSupport: 'optional' };
   /** Listed with the tool: `ui.resourceUri` names the MCP Apps view a host shows with its results. */
   _meta?: Record<string, unknown>;
+  /**
+   * What the audit log records of a call's arguments (default: all of them): a tool whose
+   * arguments carry bulk data records a description of it; undefined: the call changed nothing
+   * and is not recorded (a refusal of the caller's rights still is).
+   */
+  auditArguments?(args: Record<string, unknown>): Record<string, unknown> | undefined;
   run(args: z.infer<z.ZodObject<I>>, call: ToolCall, ctx: ToolContext): Promise<ToolOutcome<z.infer<z.ZodObject<O>>>>;
 }
 
@@ -91,16 +97,17 @@ function inputSchemaOf(tool: AnyToolDefinition): z.ZodObject {
  * Throws what the check or the handler throws: each surface answers errors in its own shape.
  */
 export async function callTool(tool: AnyToolDefinition, args: unknown, call: ToolCall, ctx: ToolContext): Promise<ToolOutcome<Record<string, unknown>>> {
-  const mutating = tool.annotations.readOnlyHint !== true;
+  const recorded = tool.auditArguments && args !== null && typeof args === 'object' ? tool.auditArguments(args as Record<string, unknown>) : args;
+  const mutating = tool.annotations.readOnlyHint !== true && recorded !== undefined;
   try {
     const checked = await parseToolArguments(tool.name, inputSchemaOf(tool), args);
     const outcome = await tool.run(checked as never, call, ctx);
-    if (mutating) ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'ok', summary: outcome.summary, ...outcome.audit });
+    if (mutating) ctx.access.audit?.({ tool: tool.name, arguments: recorded, outcome: 'ok', summary: outcome.summary, ...outcome.audit });
     return outcome;
   } catch (error) {
     // Refusals of the caller's rights are recorded for read-only tools too: probing is worth knowing.
     if (mutating || isRightsRefusal(error)) {
-      ctx.access.audit?.({ tool: tool.name, arguments: args, outcome: 'error', errorCode: error instanceof WeftError ? error.code : 'INTERNAL' });
+      ctx.access.audit?.({ tool: tool.name, arguments: recorded ?? args, outcome: 'error', errorCode: error instanceof WeftError ? error.code : 'INTERNAL' });
     }
     throw error;
   }

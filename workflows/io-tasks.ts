@@ -90,6 +90,7 @@ export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame,
     ...(task.network !== undefined ? { network: task.network } : {}),
     ...(task.resources !== undefined ? { resources: task.resources } : {}),
     ...(task.dependencies !== undefined ? { dependencies: task.dependencies } : {}),
+    ...(task.files !== undefined ? { files: { namespace: ctx.flow.namespace, paths: task.files } } : {}),
     timeoutMs: limit,
     ...(cache ? { cache } : {}),
   });

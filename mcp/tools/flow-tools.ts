@@ -55,8 +55,7 @@ export function checkFlowRefAccess(ref: string, access: McpAccess): void {
 export const listTaskTypes = defineTool({
   name: 'list_task_types',
   title: 'List task types',
-  description:
-    'Task catalog: each type’s fields and output, and the expression functions; with type: its config schema, defaults, an example. Guide: weft://docs/flow-spec.',
+  description: 'Task types with fields and outputs, and expression functions; type: one in full (schema, defaults, example). Guide: weft://docs/flow-spec.',
   input: { type: z.string().max(100).optional().describe('One type in full') },
   output: {
     types: z.array(z.record(z.string(), z.unknown())),
@@ -108,7 +107,7 @@ async function mcpServerListing(catalog: McpServerCatalog | undefined): Promise<
 export const validateFlow = defineTool({
   name: 'validate_flow',
   title: 'Validate a flow',
-  description: 'Checks a flow without saving: every problem with path, message and hint. Guide: weft://docs/flow-spec.',
+  description: 'Checks a flow without saving; every problem with path and hint. Guide: weft://docs/flow-spec.',
   input: { flow: FlowTextField },
   output: { valid: z.boolean(), errors: z.array(Problem), warnings: z.array(Problem) },
   annotations: { readOnlyHint: true, openWorldHint: false },
@@ -144,7 +143,7 @@ function toolCheckServices(ctx: ToolContext) {
 export const saveFlow = defineTool({
   name: 'save_flow',
   title: 'Save a flow',
-  description: 'Creates or updates a flow (validated first): a new revision if the text changed, else created: false. Guide: weft://docs/flow-spec.',
+  description: 'Saves a flow (validated first); a changed text makes a revision, else created: false. Guide: weft://docs/flow-spec.',
   input: { flow: FlowTextField, message: z.string().max(1000).optional().describe('What changed') },
   output: { flow: z.string(), revision: z.number(), created: z.boolean() },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -173,10 +172,10 @@ export const saveFlow = defineTool({
 export const listFlows = defineTool({
   name: 'list_flows',
   title: 'List flows',
-  description: 'Finds saved flows by namespace or text, with latest revision and last run.',
+  description: 'Finds flows by namespace or text, with revision and last run.',
   input: {
     namespace: z.string().max(128).optional(),
-    search: z.string().max(200).optional().describe('Text in id or description'),
+    search: z.string().max(200).optional(),
     cursor: CursorField.optional(),
     limit: limitField(100, 20).optional(),
   },
@@ -215,7 +214,7 @@ export const getFlow = defineTool({
   name: 'get_flow',
   title: 'Get a flow',
   description: 'A flow’s source and metadata (any revision).',
-  input: { flow: FlowRefField, revision: z.number().int().min(1).optional().describe('Default latest') },
+  input: { flow: FlowRefField, revision: z.number().int().min(1).optional() },
   output: { flow: z.string(), revision: z.number(), yaml: z.string(), revisions: z.number(), updatedAt: z.string(), truncated: z.boolean().optional() },
   annotations: { readOnlyHint: true, openWorldHint: false },
   async run({ flow, revision }, _call, ctx) {
@@ -253,10 +252,10 @@ export const deleteFlow = defineTool({
 export const draftFlowTool = defineTool({
   name: 'draft_flow',
   title: 'Draft a flow',
-  description: 'Drafts a flow for a goal with the server’s model, validated and repaired; unsaved. Guide: weft://docs/flow-spec.',
+  description: 'Drafts an unsaved, validated flow for a goal with the server’s model. Guide: weft://docs/flow-spec.',
   input: {
-    goal: z.string().min(3).max(4000).describe('What the flow should do'),
-    model: z.string().max(200).optional().describe('provider/model (default: the server’s)'),
+    goal: z.string().min(3).max(4000),
+    model: z.string().max(200).optional().describe('provider/model'),
   },
   output: {
     valid: z.boolean(),

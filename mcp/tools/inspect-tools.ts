@@ -28,8 +28,7 @@ import { CursorField, FlowRefField, IterationField, limitField, RunIdField, Time
 export const getRun = defineTool({
   name: 'get_run',
   title: 'Get a run',
-  description:
-    'A run’s state, trigger, timeline, outputs, error, pending approvals; waitSeconds waits for its end; detail full: all tasks; taskId: one task’s runs.',
+  description: 'A run’s state, timeline, outputs, error, approvals; waitSeconds waits for its end; detail full: all tasks; taskId: one task.',
   input: {
     runId: RunIdField,
     waitSeconds: WaitSecondsField.optional(),
@@ -130,7 +129,7 @@ export const getRun = defineTool({
 export const queryLogs = defineTool({
   name: 'query_logs',
   title: 'Search logs',
-  description: 'Searches run logs (log tasks, script output, task events). tail: last N; nextCursor pages or follows a live run.',
+  description: 'Searches run logs. tail: last N; nextCursor pages on or follows a live run.',
   input: {
     runId: RunIdField.optional(),
     flow: FlowRefField.optional(),

@@ -27,7 +27,7 @@ const LimitView = z.object({ name: z.string(), limit: z.number().nullable(), inU
 export const listLimits = defineTool({
   name: 'list_limits',
   title: 'List limits',
-  description: 'Named limits: size, slots in use, runs holding and waiting.',
+  description: 'Named limits with slots in use, holders and waiters.',
   input: { name: LimitName.optional() },
   output: { limits: z.array(LimitView) },
   annotations: { readOnlyHint: true, openWorldHint: false },

@@ -19,8 +19,7 @@ import { CursorField, FlowRefField, IterationField, limitField, RunIdField, Time
 
 export const InputsField = z
   .record(z.string(), z.unknown())
-  .refine((v) => jsonBytes(v) <= FLOW_LIMITS.maxInputBytes, `must be at most ${FLOW_LIMITS.maxInputBytes} bytes of JSON`)
-  .describe('By input id');
+  .refine((v) => jsonBytes(v) <= FLOW_LIMITS.maxInputBytes, `must be at most ${FLOW_LIMITS.maxInputBytes} bytes of JSON`);
 
 /** A user's answer through elicitation that did not fit the approval's form; the approval stays pending. */
 export const RefusedAnswerView = z.object({ taskId: z.string(), iteration: z.array(z.number()).optional(), reason: z.string() });
@@ -73,14 +72,13 @@ export async function checkRunAccess(runId: string, ctx: ToolContext): Promise<R
 export const runFlow = defineTool({
   name: 'run_flow',
   title: 'Run a flow',
-  description:
-    'Starts a run of a saved flow; waitSeconds waits for the end (outputs or error), else follow runId with get_run. Same idempotencyKey, same run (started: false).',
+  description: 'Starts a run; waitSeconds waits for its end, else follow runId with get_run. Same idempotencyKey, same run (started: false).',
   input: {
     flow: FlowRefField,
     inputs: InputsField.optional(),
     waitSeconds: WaitSecondsField.optional(),
     idempotencyKey: z.string().min(1).max(200).optional(),
-    revision: z.number().int().min(1).optional().describe('Default latest'),
+    revision: z.number().int().min(1).optional(),
   },
   output: {
     runId: z.string(),
@@ -166,7 +164,7 @@ export function runFlowResult(detail: RunDetail, started: boolean, uiUrl: string
 export const listRuns = defineTool({
   name: 'list_runs',
   title: 'List runs',
-  description: 'Finds runs, newest first, by flow, namespace, state, trigger and start time.',
+  description: 'Finds runs, newest first, by flow, namespace, state, trigger, time.',
   input: {
     flow: FlowRefField.optional(),
     namespace: z.string().max(128).optional(),
@@ -223,15 +221,15 @@ export const cancelRun = defineTool({
 export const respondToApproval = defineTool({
   name: 'respond_to_approval',
   title: 'Answer an approval',
-  description: 'Answers a waiting approval as an agent (approvers: any; human ones need a person). Already decided: accepted false, code, decision.',
+  description: 'Answers a waiting approval (approvers: any only). Already decided: accepted false, code, decision.',
   input: {
     runId: RunIdField,
-    taskId: z.string().min(1).max(200).describe('See get_run approvals'),
+    taskId: z.string().min(1).max(200),
     iteration: IterationField.optional(),
     step: z.number().int().min(1).optional().describe('Agent step'),
     approved: z.boolean(),
-    comment: z.string().max(4000).optional().describe('Why'),
-    data: z.record(z.string(), z.unknown()).optional().describe('Values of its fields'),
+    comment: z.string().max(4000).optional(),
+    data: z.record(z.string(), z.unknown()).optional().describe('Its fields'),
   },
   output: {
     runId: z.string(),

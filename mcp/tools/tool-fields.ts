@@ -14,13 +14,14 @@ export const FlowTextField = z.string().min(1).max(FLOW_LIMITS.maxDocumentBytes)
 
 export const RunIdField = z.string().min(1).max(300);
 
-export const CursorField = z.string().max(4096).describe('A nextCursor');
+// Undescribed: every list answers a nextCursor, and the tool list has a byte budget.
+export const CursorField = z.string().max(4096);
 
 export const limitField = (max: number, fallback: number) => z.number().int().min(1).max(max).describe(`Default ${fallback}`);
 
 // Described by the tools that take it (run_flow, get_run): the tool list has a byte budget.
 export const WaitSecondsField = z.number().min(0).max(50);
 
-export const IterationField = z.array(z.number().int().min(0)).max(32).describe('Foreach path, e.g. [3]');
+export const IterationField = z.array(z.number().int().min(0)).max(32).describe('Foreach path');
 
 export const TimeField = z.string().max(64).describe('ISO 8601 time');

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { CacheService } from './cache/cache-service.js';
 import type { WeftConfig } from './config/weft-config.js';
+import { FileService } from './files/file-service.js';
+import { NamespaceFileStore } from './files/file-store.js';
 import { FlowService } from './flow-service.js';
 import { keeperLink, LimitService } from './limits/limit-service.js';
 import { LimitStore } from './limits/limit-store.js';
@@ -131,6 +133,11 @@ export class ServicesContext {
   /** Named limits: sizes in the store, holders and waiters from their keepers on the configured task queue. */
   async limits(): Promise<LimitService> {
     return new LimitService(new LimitStore(await this.database()), async () => keeperLink(await this.temporal(), this.config.taskQueue));
+  }
+
+  /** Namespace files (`weft file`, `files:` of script tasks), in the store. */
+  async files(): Promise<FileService> {
+    return new FileService(new NamespaceFileStore(await this.database()));
   }
 
   /** Runs on the configured task queue (or `taskQueue`), with links to the configured Web UI. */

@@ -7,6 +7,8 @@ import type { HttpRoute } from '../../mcp/http-server.js';
 import { serveMcpHttp } from '../../mcp/serve-http.js';
 import type { McpServices } from '../../mcp/services.js';
 import { apiRoute } from '../../src/adapters/http/api/api-handler.js';
+import { FileService } from '../../src/services/files/file-service.js';
+import { NamespaceFileStore } from '../../src/services/files/file-store.js';
 import { keeperLink, LimitService } from '../../src/services/limits/limit-service.js';
 import { LimitStore } from '../../src/services/limits/limit-store.js';
 import { LogService } from '../../src/services/log-service.js';
@@ -49,7 +51,8 @@ export async function apiFixture(envOptions: TestEnvOptions = {}): Promise<ApiFi
   const env = await createTestEnv(envOptions);
   const { flows, triggers, runs } = await triggerServices(env);
   const limits = new LimitService(new LimitStore(env.store), async () => keeperLink(env.client, env.taskQueue));
-  const services = { flows, runs, logs: new LogService(env.store), triggers, limits };
+  const files = new FileService(new NamespaceFileStore(env.store));
+  const services = { flows, runs, logs: new LogService(env.store), triggers, limits, files };
   const keys = new ApiKeyService(env.store);
   const audit = new AuditWriter(new AuditLog(env.store), () => {});
   const servers: ApiServer[] = [];

@@ -19,4 +19,5 @@ export const CONTRACT_TOOLS = [
   'list_limits',
   'set_limit',
   'draft_flow',
+  'manage_files',
 ];

@@ -42,7 +42,7 @@ describe('tool policy', () => {
     assert.ok(!toolVisible(key('read'), 'run_flow'));
     assert.deepEqual(
       visible(key('run')).sort(),
-      [...reads, 'save_flow', 'run_flow', 'cancel_run', 'respond_to_approval', 'draft_flow', 'operate_trigger', 'restart_run'].sort(),
+      [...reads, 'save_flow', 'run_flow', 'cancel_run', 'respond_to_approval', 'draft_flow', 'operate_trigger', 'restart_run', 'manage_files'].sort(),
     );
     assert.ok(!toolVisible(key('run'), 'delete_flow'));
     assert.deepEqual(visible(key('admin')).sort(), [...CONTRACT_TOOLS].sort());

@@ -4,6 +4,7 @@
 
 import type { z } from 'zod';
 import type { ToolDefinition } from '../../../mcp/tool-registry.js';
+import type { manageFiles } from '../../../mcp/tools/file-tools.js';
 import type { deleteFlow, getFlow, listFlows, listTaskTypes, saveFlow, validateFlow } from '../../../mcp/tools/flow-tools.js';
 import type { getRun, queryLogs } from '../../../mcp/tools/inspect-tools.js';
 import type { listLimits, setLimit } from '../../../mcp/tools/limit-tools.js';
@@ -47,6 +48,9 @@ export type RestartOptions = Omit<ToolInput<typeof restartRunTool>, 'runId'>;
 export type RestartedRun = ToolOutput<typeof restartRunTool>;
 export type LimitList = ToolOutput<typeof listLimits>;
 export type LimitResult = ToolOutput<typeof setLimit>;
+export type FileResult = ToolOutput<typeof manageFiles>;
+export type FileInfo = NonNullable<FileResult['file']>;
+export type FileList = { files: FileInfo[] };
 export type TaskRun = Run['tasks'][number];
 
 /** One event of a run's stream (GET /runs/{runId}/events). */

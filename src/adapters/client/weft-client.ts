@@ -11,6 +11,8 @@ import type {
   CancelledRun,
   CancelOptions,
   DeletedFlow,
+  FileList,
+  FileResult,
   FlowDetail,
   FlowList,
   FlowsQuery,
@@ -136,6 +138,29 @@ export class WeftClient {
     return this.request('removeLimit', { name }, options);
   }
 
+  /** The files of a namespace, which its script tasks list in `files:`. */
+  listFiles(namespace: string, options?: CallOptions): Promise<FileList> {
+    return this.request('listFiles', { namespace }, options);
+  }
+
+  /**
+   * One page of a file: `content` is text, or base64 when `base64` is true; `nextOffset` is where
+   * the next page starts when there is one.
+   */
+  getFile(namespace: string, path: string, query: { offset?: number } = {}, options?: CallOptions): Promise<FileResult> {
+    return this.request('getFile', { namespace, path, ...query }, options);
+  }
+
+  /** Puts a file (text, or bytes sent as base64); the request body bounds its size (2 MiB). */
+  putFile(namespace: string, path: string, content: string | Uint8Array, options?: CallOptions): Promise<FileResult> {
+    const body = typeof content === 'string' ? { content } : { content: base64Of(content), base64: true };
+    return this.request('putFile', { namespace, path, ...body }, options);
+  }
+
+  removeFile(namespace: string, path: string, options?: CallOptions): Promise<FileResult> {
+    return this.request('removeFile', { namespace, path }, options);
+  }
+
   /** Approves or rejects a waiting approval; with a person's key, as that person. */
   respondToApproval(runId: string, taskId: string, answer: ApprovalAnswer, options?: CallOptions): Promise<ApprovalResult> {
     return this.request('respondToApproval', { runId, taskId, ...answer }, options);
@@ -253,4 +278,11 @@ function splitRef(flow: string): [string, string] {
     throw new WeftApiError(0, { code: 'INVALID_ARGUMENTS', message: `flow must be "namespace/id" (got ${JSON.stringify(flow)})` });
   }
   return [flow.slice(0, slash), flow.slice(slash + 1)];
+}
+
+/** Bytes as base64 with what browsers and Node both have (no Buffer in a browser bundle). */
+function base64Of(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }

@@ -17,6 +17,8 @@ import { registerCodeFlows } from '../../services/code-flows/code-flow-catalog.j
 import { registerModule } from '../../services/code-flows/load-modules.js';
 import type { WeftModule } from '../../services/code-flows/weft-module.js';
 import { loadConfig, type WeftConfig } from '../../services/config/weft-config.js';
+import { FileService } from '../../services/files/file-service.js';
+import { NamespaceFileStore } from '../../services/files/file-store.js';
 import { FlowService } from '../../services/flow-service.js';
 import type { FlowCatalog } from '../../services/flows/flow-catalog.js';
 import { LimitStore } from '../../services/limits/limit-store.js';
@@ -138,6 +140,7 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Weft
     egress: options.egress ?? egressPolicyOf(config, temporalEndpoints(config.temporal.connection.address)),
     flowTriggers: { firer: new FlowTriggerFirer(options.store, flowService, logs), flows: flowService },
     mcp: options.mcp ?? new McpClientPool(config.mcpServers, options.secrets ?? config.envSecrets),
+    files: new FileService(new NamespaceFileStore(options.store)),
   });
   // Limits' keepers and the runs they watch are reached through a client of the worker's own connection.
   const limitClient = new Client({

@@ -86,8 +86,10 @@ export interface ScriptInput {
   network?: boolean | string[];
   /** Per-task limits as written in the flow (sizes as bytes or `256Mi`, cpuTime a duration). Optional: added for the sandbox. */
   resources?: { memory?: number | string | undefined; cpuTime?: string | undefined; processes?: number | undefined; outputBytes?: number | string | undefined };
-  /** pip requirements of a python script, installed once per set outside the sandbox. Optional: added for the sandbox. */
+  /** pip requirements of a python script, or npm packages of a node script, installed once per set outside the sandbox. Optional: added for the sandbox. */
   dependencies?: string[];
+  /** Namespace files to place read-only in the work directory: the flow's namespace and the task's `files`. Optional: added with namespace files. */
+  files?: { namespace: string; paths: string[] };
   timeoutMs: number;
   /** Set for a task with `cache`: the activity answers a CachedAnswer. */
   cache?: CacheRequest;

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { ValidationProblem } from '../errors.js';
 import { parseByteSize } from '../spec/byte-size.js';
+import { FILE_PATH_RULE, filePathProblem } from '../spec/file-paths.js';
 import { describeTaskType } from './descriptor.js';
 import { DurationText, TextMap } from './fields.js';
 
@@ -15,13 +16,24 @@ const NetworkHost = z
   );
 
 /** A pip requirement: a package name with optional extras and version specifiers, never an option, path or URL. */
-const PipRequirement = z
-  .string()
-  .max(200)
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?\s*((===?|~=|!=|<=?|>=?)\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)*$/,
-    'must be a package name with optional extras and versions, e.g. requests==2.32.3 or pandas>=2,<3 (no options, paths or URLs)',
-  );
+const PIP_REQUIREMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?\s*((===?|~=|!=|<=?|>=?)\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)*$/;
+
+/**
+ * An npm package: a name, optionally @scoped, with an optional version, range or tag after `@`;
+ * never an option, path, URL, git reference or alias (no `:`, no `/` past the scope, no word of a
+ * range that starts with `-` but the `-` of `1.2.0 - 1.4.0`).
+ */
+const NPM_RANGE_WORD = '(-|[A-Za-z0-9.^~<>=*|+][A-Za-z0-9.^~<>=*|+-]*)';
+const NPM_PACKAGE = new RegExp(`^(@[a-z0-9][a-z0-9._-]*/)?[A-Za-z0-9][A-Za-z0-9._-]*(@${NPM_RANGE_WORD}( ${NPM_RANGE_WORD})*)?$`);
+
+/** How each language's dependencies are written; bash has none. */
+const DEPENDENCY_RULES = {
+  python: [PIP_REQUIREMENT, 'must be a package name with optional extras and versions, e.g. requests==2.32.3 or pandas>=2,<3 (no options, paths or URLs)'],
+  node: [
+    NPM_PACKAGE,
+    'must be an npm package name, optionally @scope/name, with an optional version, range or tag, e.g. is-number@7.0.0 or @scope/pkg@^2 (no options, paths, URLs or git)',
+  ],
+} as const;
 
 const ByteSize = z
   .union([z.number(), z.string()])
@@ -53,7 +65,18 @@ export const script = describeTaskType({
     workingDir: z.string().max(4096).optional(),
     network: z.union([z.boolean(), z.array(NetworkHost).min(1).max(100)]).optional(),
     resources: ScriptResources.optional(),
-    dependencies: z.array(PipRequirement).min(1).max(100).optional(),
+    dependencies: z
+      .array(z.string().min(1).max(300))
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('python: pip requirements; node: npm packages (name@version); installed once per set, outside the sandbox'),
+    files: z
+      .array(z.string().max(300))
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("paths of the flow namespace's files (weft file put), placed read-only in the work directory"),
     /** Asks for the container runner, which this build does not have: `check` says what it would take. */
     image: z.string().max(500).optional(),
   },
@@ -64,19 +87,16 @@ export const script = describeTaskType({
   nonRetryable: ['ScriptSetupError', 'ScriptMemoryExceeded'],
   activity: 'runScript',
   secretFields: ['env'],
-  rawFields: ['script', 'language', 'network', 'resources', 'image', 'dependencies'],
+  rawFields: ['script', 'language', 'network', 'resources', 'image', 'dependencies', 'files'],
   check: checkRunner,
 });
 
-/** A task with `image` asks for a container runner; workers of this build run scripts in the bubblewrap sandbox or as processes only. */
+/**
+ * Rules the field schemas cannot say: dependencies as the task's language writes them, namespace
+ * file paths, and `image`, which asks for a container runner this build does not have.
+ */
 function checkRunner(task: Record<string, unknown>, path: string): ValidationProblem[] {
-  const problems: ValidationProblem[] = [];
-  if (task.dependencies !== undefined && task.language !== 'python')
-    problems.push({
-      path: `${path}.dependencies`,
-      message: `${path}.dependencies is supported for python scripts only (got language ${String(task.language)})`,
-      hint: 'use language: python, or install what a bash or node script needs beforehand on the workers',
-    });
+  const problems = [...checkDependencies(task, path), ...checkFiles(task, path)];
   if (task.image === undefined) return problems;
   return [
     ...problems,
@@ -86,4 +106,39 @@ function checkRunner(task: Record<string, unknown>, path: string): ValidationPro
       hint: 'remove image and list the packages the script needs in the script itself; a container runner would need podman or docker (Debian: apt-get install podman) on every worker',
     },
   ];
+}
+
+function checkDependencies(task: Record<string, unknown>, path: string): ValidationProblem[] {
+  if (!Array.isArray(task.dependencies)) return [];
+  const language = task.language;
+  if (language !== 'python' && language !== 'node')
+    return [
+      {
+        path: `${path}.dependencies`,
+        message: `${path}.dependencies is supported for python and node scripts only (got language ${String(language)})`,
+        hint: 'use language: python or node, or install what a bash script needs beforehand on the workers',
+      },
+    ];
+  const [pattern, rule] = DEPENDENCY_RULES[language];
+  return task.dependencies.flatMap((spec, i) =>
+    typeof spec === 'string' && !pattern.test(spec)
+      ? [{ path: `${path}.dependencies[${i}]`, message: `${path}.dependencies[${i}] ${rule} (got ${JSON.stringify(spec)})` }]
+      : [],
+  );
+}
+
+/** Namespace files are placed in the task's private work directory, which `workingDir` replaces. */
+function checkFiles(task: Record<string, unknown>, path: string): ValidationProblem[] {
+  if (!Array.isArray(task.files)) return [];
+  const problems: ValidationProblem[] = task.files.flatMap((file, i) => {
+    const problem = typeof file === 'string' ? filePathProblem(file) : undefined;
+    return problem ? [{ path: `${path}.files[${i}]`, message: `${path}.files[${i}] ${JSON.stringify(file)} ${problem}`, hint: `write ${FILE_PATH_RULE}` }] : [];
+  });
+  if (task.workingDir !== undefined)
+    problems.push({
+      path: `${path}.files`,
+      message: `${path}.files cannot be combined with workingDir: namespace files are placed read-only in the task's own work directory`,
+      hint: 'leave workingDir out, or copy what the script needs into workingDir beforehand',
+    });
+  return problems;
 }

@@ -44,6 +44,8 @@ export const TOOL_RULES = {
   list_limits: { scope: 'read', mutates: false },
   // A named limit is shared by every namespace, so only admin keys change it.
   set_limit: { scope: 'admin', mutates: true },
+  // Namespace files, like flows, are a namespace's daily work; writing them also needs script rights (mcp/tools/file-tools.ts).
+  manage_files: { scope: 'run', mutates: true },
 } as const satisfies Record<string, ToolRule>;
 
 export type ToolName = keyof typeof TOOL_RULES;

@@ -271,6 +271,25 @@ const namedLimitsMigration: Migration = {
   },
 };
 
+/** Namespace files (`weft file put`), bounded in size by the file service (services/files/file-service.ts). */
+function namespaceFilesMigration(kind: StoreKind): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('namespace_files')
+        .addColumn('namespace', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('data', kind === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('namespace_files_pk', ['namespace', 'path'])
+        .execute();
+    },
+  };
+}
+
 export function migrationProvider(kind: StoreKind): MigrationProvider {
   return {
     async getMigrations() {
@@ -287,6 +306,7 @@ export function migrationProvider(kind: StoreKind): MigrationProvider {
         '010_task_cache': taskCacheMigration,
         '011_person_keys': personKeysMigration,
         '012_named_limits': namedLimitsMigration,
+        '013_namespace_files': namespaceFilesMigration(kind),
       };
     },
   };

@@ -156,7 +156,21 @@ export interface NamedLimitsTable {
   updated_at: string;
 }
 
+/** A namespace file (`weft file put`), placed read-only in the work directory of script tasks that list it. */
+export interface NamespaceFilesTable {
+  namespace: string;
+  /** Relative, `/`-separated (core/spec/file-paths.ts). */
+  path: string;
+  data: Uint8Array;
+  bytes: number;
+  /** sha256 of `data`, hex. */
+  sha256: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface StoreSchema {
+  namespace_files: NamespaceFilesTable;
   named_limits: NamedLimitsTable;
   flow_trigger_links: FlowTriggerLinksTable;
   task_cache: TaskCacheTable;

@@ -113,6 +113,32 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: 'Removes a named limit (admin)',
     fixed: { remove: true },
   },
+  { method: 'GET', path: '/files/{namespace}', tool: 'manage_files', operation: 'listFiles', summary: "A namespace's files", fixed: { action: 'list' } },
+  {
+    method: 'GET',
+    path: '/files/{namespace}/{path}',
+    tool: 'manage_files',
+    operation: 'getFile',
+    summary: 'A page of a file (path with %2F for "/"; nextOffset pages on)',
+    fixed: { action: 'get' },
+  },
+  {
+    method: 'PUT',
+    path: '/files/{namespace}/{path}',
+    tool: 'manage_files',
+    operation: 'putFile',
+    summary: 'Puts a file',
+    body: 'json',
+    fixed: { action: 'put' },
+  },
+  {
+    method: 'DELETE',
+    path: '/files/{namespace}/{path}',
+    tool: 'manage_files',
+    operation: 'removeFile',
+    summary: 'Removes a file',
+    fixed: { action: 'remove' },
+  },
 ];
 
 /** The routes whose tool this build has. */
