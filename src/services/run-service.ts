@@ -13,6 +13,7 @@ import { type ExecutionStatusName, runStateOf } from '../core/runs/run-state.js'
 import {
   type ApprovalOutput,
   type ApprovalResponse,
+  approvalKey,
   FIRED_RUN_MEMO,
   type FiredRunMemo,
   FLOW_RUN,
@@ -203,6 +204,16 @@ export class RunService {
   async live(runId: string): Promise<{ tasks: TaskRunRecord[]; approvals: PendingApproval[]; waiting: boolean }> {
     const view = await getRunningView(this.client, runId);
     return { tasks: view.tasks, approvals: view.approvals, waiting: view.state === 'WAITING' };
+  }
+
+  /**
+   * The approval of a running run waiting at `taskId` (iteration, agent step), as its worker
+   * answers; undefined when none waits there or no worker answers within LIVE_QUERY_MS.
+   */
+  async pendingApproval(runId: string, at: { taskId: string; iteration?: number[]; step?: number }): Promise<PendingApproval | undefined> {
+    const view = await this.liveView(runId);
+    const key = approvalKey(at.taskId, at.iteration, at.step);
+    return view?.approvals.find((a) => approvalKey(a.taskId, a.iteration, a.step) === key);
   }
 
   /**
