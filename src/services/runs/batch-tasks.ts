@@ -1,0 +1,223 @@
+// The task runs of a large foreach's batches. Its iterations run in `foreachBatch` child
+// workflows (workflows/foreach.ts) whose task books are their own, so a run's detail reads them
+// as it reads a run's: a running batch answers the taskRuns query; a closed one carries its task
+// runs in its result or failure, which the parent's history holds (no call at all); a batch
+// without them (run by older code, or cancelled, terminated, timed out) is replayed by a worker,
+// else its own history gives its I/O tasks. They are shown nested under their foreach.
+
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import type { ExecutionStatusName } from '../../core/runs/run-state.js';
+import { type BatchTaskRuns, FLOW_RUN, type TaskOutputQuery, type TaskOutputResult, type TaskRunRecord, taskRunKey } from '../../core/runs/run-types.js';
+import { historyValues } from '../temporal/history-payloads.js';
+import { endedTasks, timelineFromHistory } from './history-timeline.js';
+import { getRunningView } from './run-client.js';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Batches read at once: each may be a query (a replay on a worker) or a history read. */
+const PARALLEL_READS = 8;
+/** How deep batches of a foreach inside a batch's iteration are followed. */
+const MAX_NESTING = 3;
+
+/** One batch child, as the history of the workflow that started it tells. */
+export interface BatchChild {
+  workflowId: string;
+  /** Task run key of its foreach (`each`, `each[2]`): its records go after that foreach's. */
+  foreach: string;
+  /** Its number among the foreach's batches (the `.batchN` of its id). */
+  batch: number;
+  /** Set once it closed: how, when, and the task runs its result or failure carries. */
+  closed?: { status: ExecutionStatusName; at?: string; tasks?: TaskRunRecord[] };
+}
+
+export interface BatchReadOptions {
+  /** false: no worker answered for the run, so none is asked for its batches either (history only). */
+  askWorker: boolean;
+  /** How long a worker gets to answer a batch's query (ms). */
+  queryMs: number;
+}
+
+/** The foreach batches started in `events` (the history of `parentId`), in the order they started. */
+export async function batchChildren(client: Client, parentId: string, events: readonly HistoryEvent[]): Promise<BatchChild[]> {
+  const started = new Map<string, BatchChild>();
+  const prefix = `${parentId}.`;
+  for (const event of events) {
+    const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (initiated?.workflowType?.name === FLOW_RUN.batchWorkflowType && initiated.workflowId?.startsWith(prefix)) {
+      const named = /^(.+)\.batch(\d+)$/.exec(initiated.workflowId.slice(prefix.length));
+      if (named) started.set(String(event.eventId), { workflowId: initiated.workflowId, foreach: named[1] as string, batch: Number(named[2]) });
+      continue;
+    }
+    const close = await closeOf(client, event);
+    const child = close && started.get(close.initiated);
+    if (child) child.closed = close.closed;
+    // A batch that could not start never ran an iteration.
+    const failedStart = event.startChildWorkflowExecutionFailedEventAttributes;
+    if (failedStart) started.delete(String(failedStart.initiatedEventId));
+  }
+  return [...started.values()];
+}
+
+/** A batch's close as the parent's history records it, with the task runs its result or failure carries. */
+async function closeOf(client: Client, event: HistoryEvent): Promise<{ initiated: string; closed: NonNullable<BatchChild['closed']> } | undefined> {
+  const at = timeOf(event);
+  const converter = client.options.loadedDataConverter;
+  const carried = async (payloads: readonly unknown[] | null | undefined) =>
+    payloads?.length ? ((await historyValues(converter, payloads))[0] as BatchTaskRuns | undefined)?.tasks : undefined;
+  const completed = event.childWorkflowExecutionCompletedEventAttributes;
+  if (completed) {
+    const tasks = await carried(completed.result?.payloads);
+    return { initiated: String(completed.initiatedEventId), closed: { status: 'COMPLETED', ...(at ? { at } : {}), ...(tasks ? { tasks } : {}) } };
+  }
+  const failed = event.childWorkflowExecutionFailedEventAttributes;
+  if (failed) {
+    const failure = failed.failure;
+    const info = failure?.applicationFailureInfo ?? failure?.cause?.applicationFailureInfo;
+    const tasks = await carried(info?.details?.payloads);
+    return { initiated: String(failed.initiatedEventId), closed: { status: 'FAILED', ...(at ? { at } : {}), ...(tasks ? { tasks } : {}) } };
+  }
+  const ended: Array<[ExecutionStatusName, { initiatedEventId?: unknown } | null | undefined]> = [
+    ['CANCELLED', event.childWorkflowExecutionCanceledEventAttributes],
+    ['TERMINATED', event.childWorkflowExecutionTerminatedEventAttributes],
+    ['TIMED_OUT', event.childWorkflowExecutionTimedOutEventAttributes],
+  ];
+  for (const [status, attributes] of ended) {
+    if (attributes) return { initiated: String(attributes.initiatedEventId), closed: { status, ...(at ? { at } : {}) } };
+  }
+  return undefined;
+}
+
+/**
+ * The task runs of the batches started in `events`, and of batches their iterations started in
+ * turn, by the key of the foreach they belong to; each foreach's batches in order.
+ */
+export async function batchTaskRuns(
+  client: Client,
+  parentId: string,
+  events: readonly HistoryEvent[],
+  options: BatchReadOptions,
+  depth = 1,
+): Promise<Map<string, TaskRunRecord[]>> {
+  const byForeach = new Map<string, TaskRunRecord[]>();
+  const children = (await batchChildren(client, parentId, events)).sort((a, b) => a.foreach.localeCompare(b.foreach) || a.batch - b.batch);
+  const read = await inParallel(children, (child) => readBatch(client, child, options, depth));
+  children.forEach((child, i) => {
+    const { tasks, nested } = read[i] as Awaited<ReturnType<typeof readBatch>>;
+    byForeach.set(child.foreach, [...(byForeach.get(child.foreach) ?? []), ...tasks]);
+    for (const [key, records] of nested) byForeach.set(key, [...(byForeach.get(key) ?? []), ...records]);
+  });
+  return byForeach;
+}
+
+async function readBatch(
+  client: Client,
+  child: BatchChild,
+  options: BatchReadOptions,
+  depth: number,
+): Promise<{ tasks: TaskRunRecord[]; nested: Map<string, TaskRunRecord[]> }> {
+  let events: HistoryEvent[] | undefined;
+  const history = async () => {
+    events ??= (await client.workflow.getHandle(child.workflowId).fetchHistory()).events ?? [];
+    return events;
+  };
+  let tasks = child.closed?.tasks;
+  if (!tasks && options.askWorker) {
+    tasks = await client.connection
+      .withDeadline(Date.now() + options.queryMs, () => getRunningView(client, child.workflowId))
+      .then((view) => view.tasks)
+      .catch(() => undefined);
+  }
+  tasks ??= timelineFromHistory(await history());
+  if (child.closed) tasks = endedTasks(tasks, child.closed.status, child.closed.at);
+  // Only a batch whose iterations hold a foreach may have started batches of its own.
+  const holdsForeach = tasks.some((t) => t.type === 'foreach');
+  const nested =
+    holdsForeach && depth < MAX_NESTING
+      ? await batchTaskRuns(client, child.workflowId, await history(), options, depth + 1)
+      : new Map<string, TaskRunRecord[]>();
+  return { tasks, nested };
+}
+
+/**
+ * A task run's output inside a batch of the run: asked of the batches of foreach loops at that
+ * depth (a closed batch that carries its task runs is asked only when it holds that one), from
+ * its own history first when it has closed (an I/O task's result), else by its query (a worker
+ * answers, replaying a closed batch). Undefined when no batch holds it.
+ */
+export async function batchTaskOutput(
+  client: Client,
+  runId: string,
+  events: readonly HistoryEvent[],
+  at: { taskId: string; iteration: number[] },
+  options: { queryMs: number; fromHistory(events: readonly HistoryEvent[], key: string): Promise<TaskOutputResult | undefined> },
+): Promise<TaskOutputResult | undefined> {
+  const key = taskRunKey(at.taskId, at.iteration);
+  const depth = at.iteration.length - 1;
+  const candidates = (await batchChildren(client, runId, events)).filter(
+    (child) => foreachDepth(child.foreach) === depth && (!child.closed?.tasks || child.closed.tasks.some((t) => taskRunKey(t.id, t.iteration) === key)),
+  );
+  for (const child of candidates) {
+    const handle = client.workflow.getHandle(child.workflowId);
+    if (child.closed) {
+      const recorded = await options.fromHistory((await handle.fetchHistory()).events ?? [], key);
+      if (recorded) return recorded;
+    }
+    const answer = await client.connection
+      .withDeadline(Date.now() + options.queryMs, () => handle.query<TaskOutputResult, [TaskOutputQuery]>(FLOW_RUN.taskOutputQuery, at))
+      .catch(() => undefined);
+    if (answer?.found) return answer;
+  }
+  return undefined;
+}
+
+/** How many foreach indexes a foreach's own task run key carries (`each` 0, `each[2]` 1). */
+function foreachDepth(key: string): number {
+  const open = key.indexOf('[');
+  return open < 0 ? 0 : key.slice(open + 1, -1).split(',').length;
+}
+
+/**
+ * `tasks` with the task runs of each foreach's batches placed right after the foreach's own
+ * record (its nested foreach's after theirs); batches whose foreach is not listed (a timeline
+ * read from history knows no foreach) go at the end.
+ */
+export function nestBatchTaskRuns(tasks: readonly TaskRunRecord[], batches: ReadonlyMap<string, readonly TaskRunRecord[]>): TaskRunRecord[] {
+  if (batches.size === 0) return [...tasks];
+  const out: TaskRunRecord[] = [];
+  const placed = new Set<string>();
+  const place = (record: TaskRunRecord) => {
+    out.push(record);
+    const key = taskRunKey(record.id, record.iteration);
+    const inner = record.type === 'foreach' ? batches.get(key) : undefined;
+    if (!inner || placed.has(key)) return;
+    placed.add(key);
+    for (const nested of inner) place(nested);
+  };
+  for (const record of tasks) place(record);
+  for (const [key, inner] of batches) {
+    if (placed.has(key)) continue;
+    placed.add(key);
+    for (const nested of inner) place(nested);
+  }
+  return out;
+}
+
+async function inParallel<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, items.length) }, lane));
+  return results;
+}
+
+function timeOf(event: HistoryEvent): string | undefined {
+  const t = event.eventTime;
+  if (!t?.seconds) return undefined;
+  return new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
+}

@@ -1,0 +1,201 @@
+// The iterations of a foreach large enough to run in batch child workflows, as every surface
+// shows a run: the JSON API's run detail, MCP get_run (over Streamable HTTP) and the console's
+// timeline in real Chromium, against a real worker on the suite's Temporal dev server. Each
+// iteration's task runs (state, attempts, durations, errors, outputs) show under the foreach while
+// the batches run and after the run completed.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type Browser, chromium } from 'playwright-core';
+import { buildConsole } from '../../scripts/build-console.mjs';
+import { type TaskRun, WeftClient } from '../../src/adapters/client/weft-client.js';
+import { consoleRoute } from '../../src/adapters/http/console/console-route.js';
+import type { Task } from '../../src/core/spec/flow-spec.js';
+import { foreachBatchSize } from '../../workflows/foreach.js';
+import { type ApiFixture, type ApiServer, apiFixture } from '../api/api-fixture.js';
+import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
+import { structured } from '../helpers/mcp-clients.js';
+import { flowFrom } from '../helpers/temporal-env.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const CHROMIUM = '/usr/lib/chromium/chromium';
+const ITEMS = [0, 1, 2, 3, 4];
+/** Tasks of a branch never taken: they count towards the batch size (foreach.ts) but never run. */
+const PADDING = 400;
+
+// Each iteration: a set, a request held at the test's server until the test lets it through (item
+// 3's fails twice: allowed, with a retry), and an `if` whose untaken branch makes the batches small.
+const batchedFlow = (url: string) => `id: batched
+namespace: batches
+tasks:
+  - id: each
+    type: foreach
+    items: [${ITEMS.join(', ')}]
+    concurrency: 6
+    tasks:
+      - { id: note, type: set, values: { i: "{{ item }}" } }
+      - id: hit
+        type: http
+        url: "${url}/item/{{ item }}"
+        allowFailure: true
+        retry: { maxAttempts: 2, initialInterval: 1s }
+      - id: pad
+        type: if
+        condition: "{{ false }}"
+        then:
+${Array.from({ length: PADDING }, (_, i) => `          - { id: p${i}, type: set, values: { v: ${i} } }`).join('\n')}
+  - { id: after, type: log, message: "all items done" }
+`;
+
+interface RunDetailView {
+  runId: string;
+  state: string;
+  tasks: TaskRun[];
+  tasksShown?: { nextCursor?: string };
+  taskOutput?: { found: boolean; value?: unknown };
+}
+
+const keyOf = (t: Pick<TaskRun, 'id' | 'iteration'>) => (t.iteration ? `${t.id}[${t.iteration.join(',')}]` : t.id);
+
+/**
+ * The foreach first, then exactly the `expected` task runs: its iterations' right after it, batch
+ * by batch (iterations of one batch run at once, so their task runs may interleave), then the rest.
+ */
+function assertNested(view: readonly TaskRun[], expected: string[]): void {
+  const keys = view.map(keyOf);
+  assert.equal(keys[0], 'each', `the foreach comes first: ${keys.join(' ')}`);
+  assert.deepEqual([...keys.slice(1)].sort(), [...expected].sort());
+  const batches = view.slice(1).flatMap((t) => (t.iteration ? [Math.floor((t.iteration[0] ?? 0) / 2)] : []));
+  assert.deepEqual(batches, [...batches].sort(), `iterations batch by batch: ${keys.join(' ')}`);
+  const firstOther = view.findIndex((t, i) => i > 0 && !t.iteration);
+  assert.ok(firstOther === -1 || view.slice(firstOther).every((t) => !t.iteration), `iterations right under the foreach: ${keys.join(' ')}`);
+}
+
+describe('a foreach run in batches, in the run detail, get_run and the console timeline', () => {
+  let fixture: ApiFixture;
+  let server: ApiServer;
+  let weft: WeftClient;
+  let mcp: Client;
+  let http: TestHttpServer;
+  let browser: Browser;
+  const released = new Set<number>();
+
+  before(async () => {
+    const dir = join(process.env.WEFT_TEST_WORK_DIR ?? '/tmp', `console-batches-${process.pid}`);
+    await buildConsole(dir);
+    fixture = await apiFixture();
+    server = await fixture.serve({ routes: [consoleRoute({ dir })] });
+    weft = new WeftClient({ url: server.base });
+    mcp = new Client({ name: 'weft-test', version: '1.0.0' });
+    await mcp.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`)));
+    http = await startHttpServer();
+    http.route('/item/', async (req, res) => {
+      const item = Number(req.url.split('/').at(-1));
+      while (!released.has(item)) await new Promise((r) => setTimeout(r, 20));
+      if (item === 3) json(res, 500, { error: 'item 3 is broken' });
+      else json(res, 200, { item });
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  after(async () => {
+    for (const item of ITEMS) released.add(item);
+    await browser?.close();
+    await mcp?.close();
+    await http?.close();
+    await fixture?.close();
+  });
+
+  /** The whole timeline through the JSON API and through get_run, page by page. */
+  async function timelines(runId: string): Promise<{ api: TaskRun[]; mcp: TaskRun[]; state: string }> {
+    const api: TaskRun[] = [];
+    let cursor: string | undefined;
+    let state = '';
+    do {
+      const page = await weft.getRun(runId, { detail: 'full', ...(cursor ? { cursor } : {}) });
+      state ||= page.state;
+      api.push(...page.tasks);
+      cursor = page.tasksShown?.nextCursor;
+    } while (cursor);
+    const viaMcp: TaskRun[] = [];
+    do {
+      const page = structured<RunDetailView>(
+        (await mcp.callTool({ name: 'get_run', arguments: { runId, detail: 'full', ...(cursor ? { cursor } : {}) } })) as CallToolResult,
+      );
+      viaMcp.push(...page.tasks);
+      cursor = page.tasksShown?.nextCursor;
+    } while (cursor);
+    return { api, mcp: viaMcp, state };
+  }
+
+  it('shows every iteration under its foreach while the batches run, follows them live in the console, and after the run completed', {
+    timeout: 180_000,
+  }, async () => {
+    const flow = batchedFlow(http.url);
+    const spec = flowFrom(flow);
+    const size = foreachBatchSize((spec.tasks[0] as Extract<Task, { type: 'foreach' }>).tasks);
+    assert.equal(size, 2, 'two items a batch: five items run in three batch child workflows');
+    await weft.saveFlow('batches/batched', flow);
+    const { runId } = await weft.startRun({ flow: 'batches/batched' });
+
+    // Every item's request is in flight: each batch is running its iterations.
+    await waitFor('every item requested', async () => (new Set(http.requests.map((r) => r.url)).size === ITEMS.length ? true : undefined), 60_000);
+    const running = await timelines(runId);
+    assert.equal(running.state, 'RUNNING');
+    for (const view of [running.api, running.mcp]) {
+      assertNested(
+        view,
+        ITEMS.flatMap((i) => [`note[${i}]`, `hit[${i}]`]),
+      );
+      for (const i of ITEMS) {
+        assert.equal(view.find((t) => keyOf(t) === `note[${i}]`)?.state, 'COMPLETED');
+        assert.equal(view.find((t) => keyOf(t) === `hit[${i}]`)?.state, 'RUNNING');
+      }
+      assert.equal(view.find((t) => t.id === 'each')?.state, 'RUNNING');
+    }
+    assert.deepEqual(running.mcp, running.api, 'get_run and the JSON API show the same timeline');
+
+    // The console's run page shows them too, and follows them as they change while the run runs.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${server.base}/runs/${encodeURIComponent(runId)}`);
+    await page.locator('.task-row[data-task="hit[4]"] .state-RUNNING').waitFor({ timeout: 30_000 });
+    await page.locator('.task-row[data-task="note[0]"] .state-COMPLETED').waitFor();
+    for (const item of [0, 1, 2, 3]) released.add(item);
+    await page.locator('.task-row[data-task="hit[0]"] .state-COMPLETED').waitFor({ timeout: 30_000 });
+    await page.locator('.task-row[data-task="hit[3]"] .state-FAILED').waitFor({ timeout: 30_000 });
+    assert.match((await page.locator('.task-row[data-task="hit[3]"]').textContent()) ?? '', /2 attempts[\s\S]*HttpServerError/);
+    assert.equal(await page.locator('[data-run-state]').getAttribute('data-run-state'), 'RUNNING', 'item 4 still holds the run');
+
+    released.add(4);
+    await page.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 60_000 });
+    await page.locator('.task-row[data-task="hit[4]"] .state-COMPLETED').waitFor({ timeout: 30_000 });
+    await page.locator('.task-row[data-task="after"] .state-COMPLETED').waitFor();
+    // Nested under the foreach: iteration rows are indented by their depth.
+    assert.match((await page.locator('.task-row[data-task="hit[4]"] .task-id').textContent()) ?? '', /^ {2}hit\[4\]$/);
+    await page.close();
+
+    const ended = await timelines(runId);
+    assert.equal(ended.state, 'COMPLETED');
+    for (const view of [ended.api, ended.mcp]) {
+      assertNested(view, [...ITEMS.flatMap((i) => [`note[${i}]`, `hit[${i}]`, `pad[${i}]`]), 'after']);
+      for (const task of view.filter((t) => t.iteration)) {
+        assert.ok(task.durationMs !== undefined && task.durationMs >= 0, `${keyOf(task)} has a duration`);
+        if (keyOf(task) === 'hit[3]') continue;
+        assert.deepEqual([keyOf(task), task.state, task.attempts], [keyOf(task), 'COMPLETED', 1]);
+      }
+      const failed = view.find((t) => keyOf(t) === 'hit[3]');
+      assert.deepEqual([failed?.state, failed?.attempts, failed?.allowedFailure, failed?.error?.type], ['FAILED', 2, true, 'HttpServerError']);
+    }
+    assert.deepEqual(ended.mcp, ended.api);
+
+    // An iteration's output, from the batch that ran it: a set's (its batch replayed by the worker)
+    // and a request's (from the batch's history).
+    const note = structured<RunDetailView>((await mcp.callTool({ name: 'get_run', arguments: { runId, taskId: 'note', iteration: [3] } })) as CallToolResult);
+    assert.deepEqual(note.taskOutput?.value, { i: 3 });
+    const hit = await weft.getRun(runId, { taskId: 'hit', iteration: [4] });
+    assert.deepEqual((hit.taskOutput?.value as { body?: unknown } | undefined)?.body, { item: 4 });
+  });
+});
