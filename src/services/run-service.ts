@@ -442,8 +442,9 @@ export class RunService {
     // A failed or timed-out run carries its timeline in its failure; a cancelled or terminated
     // one has none, so it is rebuilt (endedTimeline says from what).
     const timeline = details ? { tasks: details.tasks, replayed: true } : await this.endedTimeline(runId, events);
-    const own = withWorkers(endedTasks(timeline.tasks, status, base.endedAt), events, [], description.taskQueue);
-    const tasks = await this.withBatchTasks(runId, events, own, timeline.replayed);
+    // A batch the run's end stopped (terminated with it) may still show tasks RUNNING: they end with the run too.
+    const read = await this.withBatchTasks(runId, events, timeline.tasks, timeline.replayed);
+    const tasks = withWorkers(endedTasks(read, status, base.endedAt), events, [], description.taskQueue);
     const taskOutputs = await this.completedOutputs(handle, events, tasks, timeline.replayed);
     return {
       ...base,

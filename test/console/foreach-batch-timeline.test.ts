@@ -24,17 +24,19 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const CHROMIUM = '/usr/lib/chromium/chromium';
 const ITEMS = [0, 1, 2, 3, 4];
+/** Items whose requests are held until the end: their run is terminated meanwhile. */
+const HELD = [10, 11, 12, 13];
 /** Tasks of a branch never taken: they count towards the batch size (foreach.ts) but never run. */
 const PADDING = 400;
 
 // Each iteration: a set, a request held at the test's server until the test lets it through (item
 // 3's fails twice: allowed, with a retry), and an `if` whose untaken branch makes the batches small.
-const batchedFlow = (url: string) => `id: batched
+const batchedFlow = (url: string, id = 'batched', items = ITEMS) => `id: ${id}
 namespace: batches
 tasks:
   - id: each
     type: foreach
-    items: [${ITEMS.join(', ')}]
+    items: [${items.join(', ')}]
     concurrency: 6
     tasks:
       - { id: note, type: set, values: { i: "{{ item }}" } }
@@ -47,9 +49,36 @@ tasks:
         type: if
         condition: "{{ false }}"
         then:
-${Array.from({ length: PADDING }, (_, i) => `          - { id: p${i}, type: set, values: { v: ${i} } }`).join('\n')}
+${padding()}
   - { id: after, type: log, message: "all items done" }
 `;
+
+// Item 2 fails its iteration, and with it its batch and the run.
+const FAILING_FLOW = `id: failing
+namespace: batches
+tasks:
+  - id: each
+    type: foreach
+    items: [0, 1, 2, 3]
+    concurrency: 4
+    tasks:
+      - id: check
+        type: if
+        condition: "{{ item == 2 }}"
+        then:
+          - { id: boom, type: fail, message: "item {{ item }} is bad" }
+        else:
+          - { id: fine, type: set, values: { i: "{{ item }}" } }
+      - id: pad
+        type: if
+        condition: "{{ false }}"
+        then:
+${padding()}
+`;
+
+function padding(): string {
+  return Array.from({ length: PADDING }, (_, i) => `          - { id: p${i}, type: set, values: { v: ${i} } }`).join('\n');
+}
 
 interface RunDetailView {
   runId: string;
@@ -102,7 +131,7 @@ describe('a foreach run in batches, in the run detail, get_run and the console t
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
   after(async () => {
-    for (const item of ITEMS) released.add(item);
+    for (const item of [...ITEMS, ...HELD]) released.add(item);
     await browser?.close();
     await mcp?.close();
     await http?.close();
@@ -197,5 +226,48 @@ describe('a foreach run in batches, in the run detail, get_run and the console t
     assert.deepEqual(note.taskOutput?.value, { i: 3 });
     const hit = await weft.getRun(runId, { taskId: 'hit', iteration: [4] });
     assert.deepEqual((hit.taskOutput?.value as { body?: unknown } | undefined)?.body, { item: 4 });
+  });
+
+  it('shows the iterations of the batch that failed the run, with the failing task run and its error', { timeout: 120_000 }, async () => {
+    await weft.saveFlow('batches/failing', FAILING_FLOW);
+    const { runId } = await weft.startRun({ flow: 'batches/failing' });
+    const ended = await waitFor(
+      'the run to fail',
+      async () => {
+        const read = await timelines(runId);
+        return read.state === 'FAILED' ? read : undefined;
+      },
+      60_000,
+    );
+    for (const view of [ended.api, ended.mcp]) {
+      const boom = view.find((t) => keyOf(t) === 'boom[2]');
+      assert.deepEqual([boom?.state, boom?.error?.message], ['FAILED', 'item 2 is bad']);
+      assert.equal(view.find((t) => keyOf(t) === 'check[2]')?.state, 'FAILED');
+      for (const key of ['check[0]', 'check[1]', 'fine[0]', 'fine[1]'])
+        assert.ok(
+          view.some((t) => keyOf(t) === key),
+          `${key} is shown`,
+        );
+      assert.deepEqual(view.filter((t) => t.state === 'RUNNING').map(keyOf), [], 'an ended run shows nothing running');
+      assert.equal(view[0]?.id, 'each');
+    }
+    assert.deepEqual(ended.mcp, ended.api);
+  });
+
+  it('shows the iterations a terminated run stopped in its batches as cancelled, the run’s end their reason', { timeout: 120_000 }, async () => {
+    await weft.saveFlow('batches/held', batchedFlow(http.url, 'held', HELD));
+    const { runId } = await weft.startRun({ flow: 'batches/held' });
+    const held = HELD.map((i) => `/item/${i}`);
+    await waitFor('every held item requested', async () => (held.every((url) => http.requests.some((r) => r.url === url)) ? true : undefined), 60_000);
+    structured((await mcp.callTool({ name: 'cancel_run', arguments: { runId, force: true } })) as CallToolResult);
+    const ended = await timelines(runId);
+    assert.equal(ended.state, 'TERMINATED');
+    for (const view of [ended.api, ended.mcp]) {
+      for (const i of HELD.keys()) {
+        assert.equal(view.find((t) => keyOf(t) === `note[${i}]`)?.state, 'COMPLETED');
+        const hit = view.find((t) => keyOf(t) === `hit[${i}]`);
+        assert.deepEqual([hit?.state, hit?.error?.type], ['CANCELLED', 'RunEnded'], `hit[${i}]`);
+      }
+    }
   });
 });
