@@ -222,6 +222,8 @@ export class RunService {
    * answers; undefined when none waits there or no worker answers within LIVE_QUERY_MS.
    */
   async pendingApproval(runId: string, at: { taskId: string; iteration?: number[]; step?: number }): Promise<PendingApproval | undefined> {
+    // A closed run waits for nothing: one describe call rather than a replay on a worker.
+    if (await this.isClosed(runId)) return undefined;
     const view = await this.liveView(runId);
     const key = approvalKey(at.taskId, at.iteration, at.step);
     return view?.approvals.find((a) => approvalKey(a.taskId, a.iteration, a.step) === key);

@@ -49,9 +49,10 @@ export async function batchChildren(client: Client, parentId: string, events: re
       if (named) started.set(String(event.eventId), { workflowId: initiated.workflowId, foreach: named[1] as string, batch: Number(named[2]) });
       continue;
     }
-    const close = await closeOf(client, event);
-    const child = close && started.get(close.initiated);
-    if (child) child.closed = close.closed;
+    const closing = closedChild(event);
+    const child = closing === undefined ? undefined : started.get(closing);
+    // Only a batch's close is decoded: a subflow's result is not read here.
+    if (child) child.closed = await closeOf(client, event);
     // A batch that could not start never ran an iteration.
     const failedStart = event.startChildWorkflowExecutionFailedEventAttributes;
     if (failedStart) started.delete(String(failedStart.initiatedEventId));
@@ -59,33 +60,34 @@ export async function batchChildren(client: Client, parentId: string, events: re
   return [...started.values()];
 }
 
-/** A batch's close as the parent's history records it, with the task runs its result or failure carries. */
-async function closeOf(client: Client, event: HistoryEvent): Promise<{ initiated: string; closed: NonNullable<BatchChild['closed']> } | undefined> {
-  const at = timeOf(event);
-  const converter = client.options.loadedDataConverter;
-  const carried = async (payloads: readonly unknown[] | null | undefined) =>
-    payloads?.length ? ((await historyValues(converter, payloads))[0] as BatchTaskRuns | undefined)?.tasks : undefined;
-  const completed = event.childWorkflowExecutionCompletedEventAttributes;
-  if (completed) {
-    const tasks = await carried(completed.result?.payloads);
-    return { initiated: String(completed.initiatedEventId), closed: { status: 'COMPLETED', ...(at ? { at } : {}), ...(tasks ? { tasks } : {}) } };
-  }
-  const failed = event.childWorkflowExecutionFailedEventAttributes;
-  if (failed) {
-    const failure = failed.failure;
-    const info = failure?.applicationFailureInfo ?? failure?.cause?.applicationFailureInfo;
-    const tasks = await carried(info?.details?.payloads);
-    return { initiated: String(failed.initiatedEventId), closed: { status: 'FAILED', ...(at ? { at } : {}), ...(tasks ? { tasks } : {}) } };
-  }
-  const ended: Array<[ExecutionStatusName, { initiatedEventId?: unknown } | null | undefined]> = [
+/** The child close events of a history, by the status they close a child with. */
+function childCloses(event: HistoryEvent): Array<[ExecutionStatusName, { initiatedEventId?: unknown } | null | undefined]> {
+  return [
+    ['COMPLETED', event.childWorkflowExecutionCompletedEventAttributes],
+    ['FAILED', event.childWorkflowExecutionFailedEventAttributes],
     ['CANCELLED', event.childWorkflowExecutionCanceledEventAttributes],
     ['TERMINATED', event.childWorkflowExecutionTerminatedEventAttributes],
     ['TIMED_OUT', event.childWorkflowExecutionTimedOutEventAttributes],
   ];
-  for (const [status, attributes] of ended) {
-    if (attributes) return { initiated: String(attributes.initiatedEventId), closed: { status, ...(at ? { at } : {}) } };
-  }
-  return undefined;
+}
+
+/** The initiating event id of the child this event closes; undefined for any other event. */
+function closedChild(event: HistoryEvent): string | undefined {
+  const attributes = childCloses(event).find(([, a]) => a)?.[1];
+  return attributes ? String(attributes.initiatedEventId) : undefined;
+}
+
+/** A batch's close as the parent's history records it, with the task runs its result or failure carries. */
+async function closeOf(client: Client, event: HistoryEvent): Promise<NonNullable<BatchChild['closed']>> {
+  const status = childCloses(event).find(([, a]) => a)?.[0] ?? 'UNKNOWN';
+  const at = timeOf(event);
+  const converter = client.options.loadedDataConverter;
+  const failure = event.childWorkflowExecutionFailedEventAttributes?.failure;
+  const payloads =
+    event.childWorkflowExecutionCompletedEventAttributes?.result?.payloads ??
+    (failure?.applicationFailureInfo ?? failure?.cause?.applicationFailureInfo)?.details?.payloads;
+  const tasks = payloads?.length ? ((await historyValues(converter, payloads))[0] as BatchTaskRuns | undefined)?.tasks : undefined;
+  return { status, ...(at ? { at } : {}), ...(Array.isArray(tasks) ? { tasks } : {}) };
 }
 
 /**
