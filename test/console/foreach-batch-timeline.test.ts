@@ -76,8 +76,31 @@ tasks:
 ${padding()}
 `;
 
-function padding(): string {
-  return Array.from({ length: PADDING }, (_, i) => `          - { id: p${i}, type: set, values: { v: ${i} } }`).join('\n');
+// A foreach in each iteration of a batched foreach, itself large enough to run in batches: the
+// outer batches start batches of their own.
+const NESTED_FLOW = `id: nested
+namespace: batches
+tasks:
+  - id: outer
+    type: foreach
+    items: [0, 1, 2]
+    concurrency: 3
+    tasks:
+      - id: inner
+        type: foreach
+        items: [0, 1, 2]
+        concurrency: 3
+        tasks:
+          - { id: leaf, type: set, values: { at: "{{ item }}" } }
+          - id: pad
+            type: if
+            condition: "{{ false }}"
+            then:
+${padding('  ')}
+`;
+
+function padding(indent = ''): string {
+  return Array.from({ length: PADDING }, (_, i) => `${indent}          - { id: p${i}, type: set, values: { v: ${i} } }`).join('\n');
 }
 
 interface RunDetailView {
@@ -269,5 +292,39 @@ describe('a foreach run in batches, in the run detail, get_run and the console t
         assert.deepEqual([hit?.state, hit?.error?.type], ['CANCELLED', 'RunEnded'], `hit[${i}]`);
       }
     }
+  });
+
+  it('shows the iterations of batches that a batch’s iterations started, each under its own foreach', { timeout: 120_000 }, async () => {
+    await weft.saveFlow('batches/nested', NESTED_FLOW);
+    const { runId } = await weft.startRun({ flow: 'batches/nested' });
+    const ended = await waitFor(
+      'the run to complete',
+      async () => {
+        const read = await timelines(runId);
+        return read.state === 'COMPLETED' ? read : undefined;
+      },
+      60_000,
+    );
+    for (const view of [ended.api, ended.mcp]) {
+      const keys = view.map(keyOf);
+      assert.equal(keys[0], 'outer');
+      for (const i of [0, 1, 2]) {
+        const at = keys.indexOf(`inner[${i}]`);
+        assert.ok(at > 0, `inner[${i}] is shown: ${keys.join(' ')}`);
+        // Right under its own foreach: the three leaves of its iterations, then the next outer iteration.
+        const under = keys.slice(at + 1, at + 7);
+        assert.deepEqual(
+          under.filter((k) => k.startsWith('leaf')).sort(),
+          [0, 1, 2].map((j) => `leaf[${i},${j}]`),
+          keys.join(' '),
+        );
+        for (const j of [0, 1, 2]) assert.equal(view.find((t) => keyOf(t) === `leaf[${i},${j}]`)?.state, 'COMPLETED');
+      }
+    }
+    // Its output, from the batch of the batch that ran it.
+    const leaf = structured<RunDetailView>(
+      (await mcp.callTool({ name: 'get_run', arguments: { runId, taskId: 'leaf', iteration: [2, 1] } })) as CallToolResult,
+    );
+    assert.deepEqual(leaf.taskOutput?.value, { at: 1 });
   });
 });

@@ -153,13 +153,13 @@ export async function batchTaskOutput(
   events: readonly HistoryEvent[],
   at: { taskId: string; iteration: number[] },
   options: { queryMs: number; fromHistory(events: readonly HistoryEvent[], key: string): Promise<TaskOutputResult | undefined> },
+  nesting = 1,
 ): Promise<TaskOutputResult | undefined> {
   const key = taskRunKey(at.taskId, at.iteration);
   const depth = at.iteration.length - 1;
-  const candidates = (await batchChildren(client, runId, events)).filter(
-    (child) => foreachDepth(child.foreach) === depth && (!child.closed?.tasks || child.closed.tasks.some((t) => taskRunKey(t.id, t.iteration) === key)),
-  );
-  for (const child of candidates) {
+  const children = await batchChildren(client, runId, events);
+  const holds = (child: BatchChild) => !child.closed?.tasks || child.closed.tasks.some((t) => taskRunKey(t.id, t.iteration) === key);
+  for (const child of children.filter((c) => foreachDepth(c.foreach) === depth && holds(c))) {
     const handle = client.workflow.getHandle(child.workflowId);
     if (child.closed) {
       const recorded = await options.fromHistory((await handle.fetchHistory()).events ?? [], key);
@@ -170,7 +170,21 @@ export async function batchTaskOutput(
       .catch(() => undefined);
     if (answer?.found) return answer;
   }
+  if (nesting >= MAX_NESTING) return undefined;
+  // Deeper: a foreach inside a batch's iteration may have run in batches that batch started.
+  const outer = at.iteration.slice(0, depth);
+  for (const child of children.filter((c) => foreachDepth(c.foreach) < depth)) {
+    if (child.closed?.tasks && !child.closed.tasks.some((t) => t.type === 'foreach' && sameStart(t.iteration ?? [], outer))) continue;
+    const inner = (await client.workflow.getHandle(child.workflowId).fetchHistory()).events ?? [];
+    const found = await batchTaskOutput(client, child.workflowId, inner, at, options, nesting + 1);
+    if (found) return found;
+  }
   return undefined;
+}
+
+/** Whether `path` agrees with `prefix` as far as both go. */
+function sameStart(path: readonly number[], prefix: readonly number[]): boolean {
+  return path.every((n, i) => i >= prefix.length || prefix[i] === n);
 }
 
 /** How many foreach indexes a foreach's own task run key carries (`each` 0, `each[2]` 1). */
