@@ -181,10 +181,14 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
 
     const answer = await waitFor('a respond_to_approval call at the host', async () => calls.find((c) => c.name === 'respond_to_approval'));
     assert.deepEqual(answer.arguments, { runId, taskId: 'ok', approved: true, data: { amount: 42, note: 'from the view' } });
-    const ended = structured<{ state: string; outputs: Record<string, unknown> }>(
-      (await client.callTool({ name: 'get_run', arguments: { runId, waitSeconds: 30 } })) as CallToolResult,
-    );
-    assert.equal(ended.state, 'COMPLETED');
+    // The call is seen as the host forwards it: a wait may begin before the answer reached the run
+    // (and end at once, on the approval no one here answers), so it is asked again until the end.
+    const ended = await waitFor('the run to complete', async () => {
+      const read = structured<{ state: string; outputs: Record<string, unknown> }>(
+        (await client.callTool({ name: 'get_run', arguments: { runId, waitSeconds: 10 } })) as CallToolResult,
+      );
+      return read.state === 'COMPLETED' ? read : undefined;
+    });
     assert.deepEqual(ended.outputs, { amount: 42, note: 'from the view' });
     // The view follows the run to its end by get_run calls through the host.
     await view.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 20_000 });
