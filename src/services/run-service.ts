@@ -210,10 +210,11 @@ export class RunService {
   /**
    * The task runs of a running run's foreach batches, as their workers answer (history for a
    * batch none answers for): what `live` leaves out, since the run's own book never holds them.
+   * `settled`: batches a caller reading again and again has read closed (runs/batch-tasks.ts).
    */
-  async liveBatchTasks(runId: string): Promise<TaskRunRecord[]> {
+  async liveBatchTasks(runId: string, settled?: Set<string>): Promise<TaskRunRecord[]> {
     const events = (await this.client.workflow.getHandle(runId).fetchHistory()).events ?? [];
-    const batches = await batchTaskRuns(this.client, runId, events, { askWorker: true, queryMs: OUTPUT_QUERY_MS });
+    const batches = await batchTaskRuns(this.client, runId, events, { askWorker: true, queryMs: OUTPUT_QUERY_MS, ...(settled ? { settled } : {}) });
     return [...batches.values()].flat();
   }
 

@@ -36,10 +36,16 @@ export interface BatchReadOptions {
   askWorker: boolean;
   /** How long a worker gets to answer a batch's query (ms). */
   queryMs: number;
+  /**
+   * Batches (workflow ids) read once closed, for a caller that reads again and again: they are
+   * left out (their task runs no longer change, and their closes are not decoded again), and
+   * each batch read closed is added.
+   */
+  settled?: Set<string>;
 }
 
 /** The foreach batches started in `events` (the history of `parentId`), in the order they started. */
-export async function batchChildren(client: Client, parentId: string, events: readonly HistoryEvent[]): Promise<BatchChild[]> {
+export async function batchChildren(client: Client, parentId: string, events: readonly HistoryEvent[], settled?: ReadonlySet<string>): Promise<BatchChild[]> {
   const started = new Map<string, BatchChild>();
   const prefix = `${parentId}.`;
   for (const event of events) {
@@ -52,7 +58,8 @@ export async function batchChildren(client: Client, parentId: string, events: re
     const closing = closedChild(event);
     const child = closing === undefined ? undefined : started.get(closing);
     // Only a batch's close is decoded: a subflow's result is not read here.
-    if (child) child.closed = await closeOf(client, event);
+    if (child && !settled?.has(child.workflowId)) child.closed = await closeOf(client, event);
+    else if (child) started.delete(closing as string);
     // A batch that could not start never ran an iteration.
     const failedStart = event.startChildWorkflowExecutionFailedEventAttributes;
     if (failedStart) started.delete(String(failedStart.initiatedEventId));
@@ -102,8 +109,10 @@ export async function batchTaskRuns(
   depth = 1,
 ): Promise<Map<string, TaskRunRecord[]>> {
   const byForeach = new Map<string, TaskRunRecord[]>();
-  const children = (await batchChildren(client, parentId, events)).sort((a, b) => a.foreach.localeCompare(b.foreach) || a.batch - b.batch);
+  const children = (await batchChildren(client, parentId, events, options.settled)).sort((a, b) => a.foreach.localeCompare(b.foreach) || a.batch - b.batch);
   const read = await inParallel(children, (child) => readBatch(client, child, options, depth));
+  // Only once read: a batch whose read failed is read again next time.
+  for (const child of children) if (child.closed) options.settled?.add(child.workflowId);
   children.forEach((child, i) => {
     const { tasks, nested } = read[i] as Awaited<ReturnType<typeof readBatch>>;
     byForeach.set(child.foreach, [...(byForeach.get(child.foreach) ?? []), ...tasks]);

@@ -67,6 +67,8 @@ export async function streamRunEvents(res: ServerResponse, request: RunEventsReq
   for (const task of (await runs.get(runId)).tasks) known.set(taskKey(task), task.state);
   let pause = FIRST_POLL_MS;
   let batchesReadAt = 0;
+  // Batches already read closed: their task runs were sent and change no more.
+  const settled = new Set<string>();
   while (!call.signal.aborted) {
     await delay(pause, undefined, { signal: call.signal }).catch(() => undefined);
     if (call.signal.aborted) break;
@@ -82,7 +84,7 @@ export async function streamRunEvents(res: ServerResponse, request: RunEventsReq
       // Iterations of a foreach running in batches live in the batches' own books.
       const batching = live?.tasks.some((t) => t.type === 'foreach' && t.state === 'RUNNING') && Date.now() - batchesReadAt >= BATCH_POLL_MS;
       if (batching) batchesReadAt = Date.now();
-      const batchTasks = batching ? await runs.liveBatchTasks(runId).catch(() => []) : [];
+      const batchTasks = batching ? await runs.liveBatchTasks(runId, settled).catch(() => []) : [];
       for (const task of detail?.tasks ?? [...(live?.tasks ?? []), ...batchTasks]) {
         if (known.get(taskKey(task)) === task.state) continue;
         known.set(taskKey(task), task.state);
