@@ -13,6 +13,9 @@ import { ApprovalAlreadyDecidedError, ApprovalNotAcceptedError, RunAlreadyEndedE
 
 type PrimitiveSchema = Record<string, unknown> & { type: string };
 
+/** Who an answer given through elicitation is recorded as: a person, the client's user. */
+export const ELICITED_BY = 'user (via MCP elicitation)';
+
 /** The elicitation form for an approval; `decision` is the key of the approve checkbox. */
 export function approvalForm(approval: PendingApproval): {
   schema: { type: 'object'; properties: Record<string, PrimitiveSchema>; required: string[] };
@@ -80,7 +83,7 @@ export async function elicitApproval(
 }
 
 /** Form elicitation is declared as `form`, or by an empty `elicitation` (clients older than URL mode). */
-function canAskForm(server: McpServer): boolean {
+export function canAskForm(server: McpServer): boolean {
   const elicitation = server.server.getClientCapabilities()?.elicitation as Record<string, unknown> | undefined;
   return elicitation !== undefined && (elicitation.form !== undefined || Object.keys(elicitation).length === 0);
 }
@@ -137,7 +140,7 @@ async function sendAnswer(
       ...(approval.iteration ? { iteration: approval.iteration } : {}),
       ...(approval.step !== undefined ? { step: approval.step } : {}),
       approved: approved === true,
-      by: 'user (via MCP elicitation)',
+      by: ELICITED_BY,
       approver: 'human',
       ...(typeof comment === 'string' && comment ? { comment } : {}),
       data,

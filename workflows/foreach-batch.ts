@@ -1,8 +1,21 @@
 // `foreachBatch`: runs a slice of a large foreach as a child workflow with its own history, and
-// returns the slice's iteration outputs (the claim-check codec keeps a large result out of history).
+// returns the slice's iteration outputs and task runs (the claim-check codec keeps a large result
+// out of history). While it runs, it answers the run's queries for its own task runs and outputs,
+// so a run's detail can show the iterations it holds (src/services/runs/batch-tasks.ts).
 
-import { ApplicationFailure } from '@temporalio/workflow';
-import { type RestartSeed, RUN_FAILURE_TYPES, type RunRights } from '../src/core/runs/run-types.js';
+import { ApplicationFailure, defineQuery, setHandler } from '@temporalio/workflow';
+import {
+  type BatchTaskRuns,
+  FLOW_RUN,
+  type RestartSeed,
+  RUN_FAILURE_TYPES,
+  type RunRights,
+  type TaskOutputQuery,
+  type TaskOutputResult,
+  type TaskRunsPage,
+  type TaskRunsQuery,
+  taskRunKey,
+} from '../src/core/runs/run-types.js';
 import type { FlowSpec, Task } from '../src/core/spec/flow-spec.js';
 import type { TaskDefaultsTable } from '../src/core/task-types/run-defaults.js';
 import { Frame, type FrameBase } from './frame.js';
@@ -43,10 +56,15 @@ export interface BatchScope {
   locals: Record<string, unknown>;
 }
 
-/** Workflow result of `foreachBatch` (enters history): the iteration outputs. */
-export interface ForeachBatchResult {
+/** Workflow result of `foreachBatch` (enters history): the iteration outputs, and its task runs. */
+export interface ForeachBatchResult extends BatchTaskRuns {
   iterations: Record<string, unknown>[];
 }
+
+// The same queries a run answers, under the same names: a batch's task runs and outputs are read
+// like a run's. Registering a handler issues no command, so runs in flight replay unchanged.
+const batchTaskRunsQuery = defineQuery<TaskRunsPage, [TaskRunsQuery?]>(FLOW_RUN.taskRunsQuery);
+const batchTaskOutputQuery = defineQuery<TaskOutputResult, [TaskOutputQuery]>(FLOW_RUN.taskOutputQuery);
 
 export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBatchResult> {
   const ctx = new RunContext(input.runId, input.flow, input.revision, input.depth);
@@ -54,6 +72,17 @@ export async function foreachBatch(input: ForeachBatchInput): Promise<ForeachBat
   ctx.taskDefaults = input.taskDefaults;
   if (input.restart) ctx.restart = new RestartBook(input.restart);
   ctx.queueScope = { ...(input.flow.queue !== undefined ? { queue: input.flow.queue } : {}), tasks: input.tasks };
+  // A batch holds no approval (a foreach with one runs inline) and is never queued: it is RUNNING while it answers.
+  setHandler(batchTaskRunsQuery, (query) => ({
+    state: 'RUNNING',
+    offset: query?.offset ?? 0,
+    ...ctx.book.page(query?.offset, query?.limit),
+    pendingApprovals: [],
+  }));
+  setHandler(batchTaskOutputQuery, ({ taskId, iteration }) => {
+    const key = taskRunKey(taskId, iteration);
+    return ctx.outputs.has(key) ? { found: true, output: ctx.outputs.get(key) } : { found: false };
+  });
   try {
     return await runBatch(ctx, input);
   } finally {
@@ -81,8 +110,8 @@ async function runBatch(ctx: RunContext, input: ForeachBatchInput): Promise<Fore
       type: RUN_FAILURE_TYPES.failed,
       message: error.message,
       nonRetryable: true,
-      details: [{ taskId: error.taskId, iteration: error.iteration, error: error.error }],
+      details: [{ taskId: error.taskId, iteration: error.iteration, error: error.error, tasks: ctx.book.all() }],
     });
   }
-  return { iterations };
+  return { iterations, tasks: ctx.book.all() };
 }

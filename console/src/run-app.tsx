@@ -1,17 +1,18 @@
 // The run view for MCP Apps hosts (the `ui://weft/run` resource that get_run names): the
 // console's run page inside the host's frame. Its data is the get_run result the host hands it;
-// every action (reading the run again, answering an approval, cancelling) is a tool call the
-// host forwards to Weft's MCP server. It never calls the JSON API: inside a host's sandbox it
+// every action (reading the run again and its logs, answering an approval, cancelling) is a tool
+// call the host forwards to Weft's MCP server. It never calls the JSON API: inside a host's sandbox it
 // has no origin of its own and no key, and the host decides what a view may do.
 
 import { App, applyDocumentTheme } from '@modelcontextprotocol/ext-apps';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import './styles.css';
-import type { ApprovalResult, CancelledRun, Run, TaskRun } from '../../src/adapters/client/weft-client.js';
+import type { ApprovalResult, CancelledRun, LogEntry, LogPage, Run, TaskRun } from '../../src/adapters/client/weft-client.js';
 import { errorText } from './errors.js';
 import { ENDED_STATES, type RunControls, RunDetails } from './pages/run-details.js';
+import { RunLogs, type SearchRunLogs } from './pages/run-logs.js';
 import { taskKey } from './pages/timeline.js';
 import { REFRESH_MS } from './polling.js';
 
@@ -89,37 +90,93 @@ async function readRun(runId: string): Promise<{ run: Run; tasks: TaskRun[]; pag
   return { run: run as Run, tasks: [...tasks.values()], pages };
 }
 
+/** Log lines the view keeps, as the console's page does. */
+const MAX_LOG_LINES = 5000;
+/** Lines a query_logs page asks for: the last ones first, then what came after. */
+const LOG_PAGE = 500;
+/** Pages of new lines one refresh reads; a larger burst is caught up over the next refreshes. */
+const LOG_PAGES_PER_READ = 4;
+
+/** A run's log as the view follows it: the last lines, then each new page after its cursor. */
+class LogFollower {
+  entries: LogEntry[] = [];
+  private cursor: string | undefined;
+
+  constructor(readonly runId: string) {}
+
+  /** Reads what came since the last read; returns the number of query_logs calls made. */
+  async read(): Promise<number> {
+    if (!this.cursor) {
+      const page = await callTool<LogPage>('query_logs', { runId: this.runId, tail: LOG_PAGE });
+      this.entries = page.entries;
+      this.cursor = page.nextCursor;
+      return 1;
+    }
+    let calls = 0;
+    let more = true;
+    while (more && calls < LOG_PAGES_PER_READ) {
+      const page: LogPage = await callTool<LogPage>('query_logs', { runId: this.runId, cursor: this.cursor, limit: LOG_PAGE });
+      calls += 1;
+      if (page.entries.length) this.entries = [...this.entries, ...page.entries].slice(-MAX_LOG_LINES);
+      this.cursor = page.nextCursor ?? this.cursor;
+      more = page.truncated;
+    }
+    return calls;
+  }
+}
+
 interface Shown {
   run?: Run;
   tasks: TaskRun[];
+  logs: LogEntry[];
   error?: string;
+  logError?: string;
 }
 
 function RunApp(props: { first: ToolResult }) {
   const initial = structuredOf<Run>(props.first);
-  const [shown, setShown] = useState<Shown>(initial ? { run: initial, tasks: initial.tasks } : { tasks: [], error: errorText(toolError(props.first)) });
+  const [shown, setShown] = useState<Shown>(
+    initial ? { run: initial, tasks: initial.tasks, logs: [] } : { tasks: [], logs: [], error: errorText(toolError(props.first)) },
+  );
   const runId = shown.run?.runId;
   const canCall = app.getHostCapabilities()?.serverTools !== undefined;
+  const follower = useRef<LogFollower | undefined>(undefined);
+
+  /**
+   * Reads the run, its whole timeline and its new log lines and shows them unless `current()` says
+   * the view moved on meanwhile; answers the run and the number of tool calls it took.
+   */
+  const readAll = async (id: string, current: () => boolean = () => true): Promise<{ run: Run; calls: number }> => {
+    if (follower.current?.runId !== id) follower.current = new LogFollower(id);
+    const logs = follower.current;
+    // A host or session that refuses query_logs still shows the run: the logs say why they are missing.
+    const [read, logCalls] = await Promise.all([readRun(id), logs.read().catch((failure: unknown) => errorText(failure))]);
+    if (!current()) return { run: read.run, calls: 0 };
+    setShown({
+      run: read.run,
+      tasks: read.tasks,
+      logs: logs.entries,
+      ...(typeof logCalls === 'string' ? { logError: logCalls } : {}),
+    });
+    return { run: read.run, calls: read.pages + (typeof logCalls === 'number' ? logCalls : 1) };
+  };
 
   const refresh = async () => {
-    if (!runId) return;
-    const read = await readRun(runId);
-    setShown({ run: read.run, tasks: read.tasks });
+    if (runId) await readAll(runId);
   };
 
   // The result the host handed over may be one page or one task's runs: the whole timeline is
   // read once, then again while the run is live, as the console's lists are (no event stream
-  // reaches a view).
+  // reaches a view); its logs are followed at the same reads, never more often.
   useEffect(() => {
     if (!runId || !canCall) return;
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
-        const read = await readRun(runId);
+        const read = await readAll(runId, () => !stopped);
         if (stopped) return;
-        setShown({ run: read.run, tasks: read.tasks });
-        if (!ENDED_STATES.has(read.run.state)) timer = setTimeout(load, Math.max(REFRESH_MS, read.pages * MS_PER_PAGE));
+        if (!ENDED_STATES.has(read.run.state)) timer = setTimeout(load, Math.max(REFRESH_MS, read.calls * MS_PER_PAGE));
       } catch (failure) {
         if (stopped) return;
         setShown((s) => ({ ...s, error: errorText(failure) }));
@@ -153,18 +210,25 @@ function RunApp(props: { first: ToolResult }) {
     async restart(fromTask) {
       const restarted = await callTool<{ runId: string }>('restart_run', { runId, ...(fromTask ? { fromTask } : {}) });
       // The view follows the new run, as the console's page navigates to it.
-      const read = await readRun(restarted.runId);
-      setShown({ run: read.run, tasks: read.tasks });
+      await readAll(restarted.runId);
     },
     refresh,
-    unanswerable(approval) {
+    unanswerable() {
       if (!canCall) return 'This host does not let the view call tools: answer it in the Weft console or with weft run approve.';
-      if (approval.approvers === 'human')
-        return 'This approval waits for a person: answer it in the Weft console, with weft run approve, or in the form the assistant shows.';
       return undefined;
     },
+    // The tool call alone never answers a person's approval: the server asks the host's user to
+    // confirm the exact answer (elicitation), or refuses where the host cannot ask.
+    approvalNote: (approval) =>
+      approval.approvers === 'human' ? 'This approval waits for a person: you will be asked to confirm your answer before it is recorded.' : undefined,
   };
-  return <RunDetails runId={runId} run={shown.run} tasks={shown.tasks} controls={controls} links={false} error={shown.error} />;
+  const searchLogs: SearchRunLogs = (query) => callTool<LogPage>('query_logs', { runId, ...query });
+  return (
+    <RunDetails runId={runId} run={shown.run} tasks={shown.tasks} controls={controls} links={false} error={shown.error}>
+      {canCall && <RunLogs runId={runId} entries={shown.logs} search={searchLogs} />}
+      {shown.logError && <p class="error">{`logs: ${shown.logError}`}</p>}
+    </RunDetails>
+  );
 }
 
 const root = document.getElementById('app') as HTMLElement;

@@ -2,14 +2,15 @@
 // answer approvals as an agent.
 
 import { z } from 'zod';
-import { RUN_STATES, type RunState } from '../../src/core/runs/run-types.js';
+import { type ApprovalResponse, RUN_STATES, type RunState } from '../../src/core/runs/run-types.js';
 import { RUN_TRIGGERS } from '../../src/core/runs/search-attributes.js';
 import { FLOW_LIMITS } from '../../src/core/spec/limits.js';
 import { ApprovalAlreadyDecidedError, type RunDetail } from '../../src/services/run-service.js';
 import { waitForRunEnd } from '../../src/services/run-waiter.js';
 import { runRightsOf } from '../../src/services/security/tool-policy.js';
 import { namespaceAllowed } from '../access.js';
-import { elicitApproval } from '../approval-elicitation.js';
+import { confirmPersonAnswer, type ProposedAnswer } from '../approval-confirmation.js';
+import { ELICITED_BY, elicitApproval } from '../approval-elicitation.js';
 import { jsonBytes } from '../budget.js';
 import { ApprovalView, approvalView, boundedOutputs, RunErrorView, runErrorView, runSummaryLine } from '../run-view.js';
 import { defineTool, type ToolCall, type ToolContext } from '../tool-registry.js';
@@ -221,7 +222,7 @@ export const cancelRun = defineTool({
 export const respondToApproval = defineTool({
   name: 'respond_to_approval',
   title: 'Answer an approval',
-  description: 'Answers a waiting approval (approvers: any only). Already decided: accepted false, code, decision.',
+  description: 'Answers a waiting approval (approvers: any; human: the user confirms in a form). Already decided: accepted false, code, decision.',
   input: {
     runId: RunIdField,
     taskId: z.string().min(1).max(200),
@@ -239,18 +240,16 @@ export const respondToApproval = defineTool({
     decision: z.object({ approved: z.boolean(), by: z.string(), respondedAt: z.string() }).optional(),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async run({ runId, taskId, iteration, step, approved, comment, data }, _call, ctx) {
+  async run({ runId, taskId, iteration, step, approved, comment, data }, call, ctx) {
     await checkRunAccess(runId, ctx);
-    // A person's key answers as that person through the JSON API only: every MCP call is an agent's.
-    const person = ctx.surface === 'api' ? ctx.access.person : undefined;
+    const answerer = await answererOf(ctx, runId, { taskId, iteration, step }, { approved, comment, data }, call.signal);
     try {
       await ctx.services.runs.respondToApproval(runId, {
         taskId,
         ...(iteration ? { iteration } : {}),
         ...(step !== undefined ? { step } : {}),
         approved,
-        by: person ? `${person} (${ctx.access.caller})` : `agent (${ctx.access.caller})`,
-        approver: person ? 'human' : 'agent',
+        ...answerer,
         ...(comment ? { comment } : {}),
         data: data ?? {},
       });
@@ -267,6 +266,30 @@ export const respondToApproval = defineTool({
     return { structured: { runId, taskId, accepted: true }, summary: `${approved ? 'approved' : 'rejected'} ${taskId} of run ${runId}`, audit: { runId } };
   },
 });
+
+/**
+ * Who a `respond_to_approval` call answers as. A person's key answers as that person through the
+ * JSON API only: every MCP call is an agent's, unless the approval waits for a person and the
+ * session's user confirmed this exact answer through elicitation (approval-confirmation.ts).
+ */
+async function answererOf(
+  ctx: ToolContext,
+  runId: string,
+  at: { taskId: string; iteration?: number[]; step?: number },
+  answer: ProposedAnswer,
+  signal: AbortSignal,
+): Promise<Pick<ApprovalResponse, 'by' | 'approver'>> {
+  const person = ctx.surface === 'api' ? ctx.access.person : undefined;
+  if (person) return { by: `${person} (${ctx.access.caller})`, approver: 'human' };
+  const agent = { by: `agent (${ctx.access.caller})`, approver: 'agent' } as const;
+  // The run itself refuses an agent's answer to a person's approval: the read only decides whom to ask.
+  const pending = await ctx.services.runs.pendingApproval(runId, at);
+  if (pending?.approvers !== 'human') return agent;
+  // The JSON API has no user to ask: the run refuses the agent's answer, as it always has.
+  if (!ctx.server) return agent;
+  await confirmPersonAnswer(ctx.server, runId, pending, answer, signal);
+  return { by: ELICITED_BY, approver: 'human' };
+}
 
 function isOpen(detail: RunDetail): boolean {
   return detail.state === 'RUNNING' || detail.state === 'WAITING';

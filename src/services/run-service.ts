@@ -13,6 +13,7 @@ import { type ExecutionStatusName, runStateOf } from '../core/runs/run-state.js'
 import {
   type ApprovalOutput,
   type ApprovalResponse,
+  approvalKey,
   FIRED_RUN_MEMO,
   type FiredRunMemo,
   FLOW_RUN,
@@ -40,6 +41,7 @@ import { OUTPUT_CURSOR, RUN_CURSOR } from './cursor.js';
 import type { FlowDetail, FlowService, WorkflowTarget } from './flow-service.js';
 import { isoTime } from './iso-time.js';
 import type { OutputStore } from './outputs/output-store.js';
+import { batchTaskOutput, batchTaskRuns, nestBatchTaskRuns } from './runs/batch-tasks.js';
 import { endedTasks, timelineFromHistory } from './runs/history-timeline.js';
 import { queueWarnings, withPendingQueues, withWorkers, workflowQueueWarning } from './runs/queue-workers.js';
 import { listRestarts, type RestartRunRequest, type RestartRunResult, restartRun } from './runs/restart-service.js';
@@ -212,6 +214,29 @@ export class RunService {
       tasks = withPendingQueues(tasks, description.raw.pendingActivities ?? [], description.taskQueue);
     }
     return { tasks, approvals: view.approvals, waiting: view.state === 'WAITING', queued: view.state === 'QUEUED' };
+  }
+
+  /**
+   * The task runs of a running run's foreach batches, as their workers answer (history for a
+   * batch none answers for): what `live` leaves out, since the run's own book never holds them.
+   * `settled`: batches a caller reading again and again has read closed (runs/batch-tasks.ts).
+   */
+  async liveBatchTasks(runId: string, settled?: Set<string>): Promise<TaskRunRecord[]> {
+    const events = (await this.client.workflow.getHandle(runId).fetchHistory()).events ?? [];
+    const batches = await batchTaskRuns(this.client, runId, events, { askWorker: true, queryMs: OUTPUT_QUERY_MS, ...(settled ? { settled } : {}) });
+    return [...batches.values()].flat();
+  }
+
+  /**
+   * The approval of a running run waiting at `taskId` (iteration, agent step), as its worker
+   * answers; undefined when none waits there or no worker answers within LIVE_QUERY_MS.
+   */
+  async pendingApproval(runId: string, at: { taskId: string; iteration?: number[]; step?: number }): Promise<PendingApproval | undefined> {
+    // A closed run waits for nothing: one describe call rather than a replay on a worker.
+    if (await this.isClosed(runId)) return undefined;
+    const view = await this.liveView(runId);
+    const key = approvalKey(at.taskId, at.iteration, at.step);
+    return view?.approvals.find((a) => approvalKey(a.taskId, a.iteration, a.step) === key);
   }
 
   /**
@@ -402,18 +427,21 @@ export class RunService {
         // No worker answered (all stopped, or busy past the bound): say so, and show what history knows.
         const attributes = description.typedSearchAttributes;
         const state = attributes.get(WEFT_QUEUED) ? 'QUEUED' : attributes.get(WEFT_WAITING) ? 'WAITING' : 'RUNNING';
-        const tasks = withWorkers(timelineFromHistory(events), events, description.raw.pendingActivities ?? [], description.taskQueue);
+        const read = withWorkers(timelineFromHistory(events), events, description.raw.pendingActivities ?? [], description.taskQueue);
+        const tasks = await this.withBatchTasks(runId, events, read, false);
         return { ...base, state, tasks, approvals: [], waitingFor: NO_WORKER_ANSWERED };
       }
       // The query can answer after the last task but before Temporal closes the run: until
       // Temporal says the run is closed, it is running (or waiting, or queued).
       const state = live.state === 'WAITING' || live.state === 'QUEUED' ? live.state : 'RUNNING';
-      const tasks = withWorkers(live.tasks, events, description.raw.pendingActivities ?? [], description.taskQueue);
+      const own = withWorkers(live.tasks, events, description.raw.pendingActivities ?? [], description.taskQueue);
+      const tasks = await this.withBatchTasks(runId, events, own, true);
       return { ...base, state, tasks, approvals: live.approvals, ...(live.waitingFor ? { waitingFor: live.waitingFor } : {}) };
     }
     if (status === 'COMPLETED') {
       const result = (await handle.result()) as FlowRunResult;
-      return { ...base, state: 'COMPLETED', outputs: result.outputs, tasks: withWorkers(result.tasks, events, [], description.taskQueue), approvals: [] };
+      const tasks = await this.withBatchTasks(runId, events, withWorkers(result.tasks, events, [], description.taskQueue), true);
+      return { ...base, state: 'COMPLETED', outputs: result.outputs, tasks, approvals: [] };
     }
     const failure = await handle.result().then(
       () => undefined,
@@ -426,7 +454,9 @@ export class RunService {
     // A failed or timed-out run carries its timeline in its failure; a cancelled or terminated
     // one has none, so it is rebuilt (endedTimeline says from what).
     const timeline = details ? { tasks: details.tasks, replayed: true } : await this.endedTimeline(runId, events);
-    const tasks = withWorkers(endedTasks(timeline.tasks, status, base.endedAt), events, [], description.taskQueue);
+    // A batch the run's end stopped (terminated with it) may still show tasks RUNNING: they end with the run too.
+    const read = await this.withBatchTasks(runId, events, timeline.tasks, timeline.replayed);
+    const tasks = withWorkers(endedTasks(read, status, base.endedAt), events, [], description.taskQueue);
     const taskOutputs = await this.completedOutputs(handle, events, tasks, timeline.replayed);
     return {
       ...base,
@@ -444,6 +474,21 @@ export class RunService {
       ...(taskOutputs ? { taskOutputs } : {}),
       approvals: [],
     };
+  }
+
+  /**
+   * `tasks` with the task runs of the run's foreach batches nested under their foreach: the
+   * iterations of a large foreach, which the run's own task book never holds (runs/batch-tasks.ts).
+   * `askWorker` false: none answered for the run, so its batches are read from history alone.
+   */
+  private async withBatchTasks(
+    runId: string,
+    events: Parameters<typeof timelineFromHistory>[0],
+    tasks: TaskRunRecord[],
+    askWorker: boolean,
+  ): Promise<TaskRunRecord[]> {
+    const batches = await batchTaskRuns(this.client, runId, events, { askWorker, queryMs: OUTPUT_QUERY_MS });
+    return nestBatchTaskRuns(tasks, batches);
   }
 
   /**
@@ -593,22 +638,35 @@ export class RunService {
     const key = taskRunKey(taskId, iteration);
     const handle = this.client.workflow.getHandle(runId);
     let answer: TaskOutputResult | undefined;
+    let events: Parameters<typeof timelineFromHistory>[0] | undefined;
     try {
       answer = await this.client.connection.withDeadline(Date.now() + OUTPUT_QUERY_MS, () =>
         handle.query<TaskOutputResult, [TaskOutputQuery]>(FLOW_RUN.taskOutputQuery, { taskId, ...(iteration ? { iteration } : {}) }),
       );
     } catch (error) {
       if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
-      answer = await this.outputFromHistory(handle, key);
-      if (!answer) throw new TaskOutputUnavailableError(runId, key, 'no worker answered and history holds no activity result for it');
+      events = (await handle.fetchHistory()).events ?? [];
+      answer = await outputInHistory(events, key, this.client.options.loadedDataConverter);
     }
+    if (!answer?.found && iteration?.length) {
+      // An iteration of a foreach that ran in batches: its batch holds the output.
+      events ??= (await handle.fetchHistory()).events ?? [];
+      const converter = this.client.options.loadedDataConverter;
+      answer =
+        (await batchTaskOutput(
+          this.client,
+          runId,
+          events,
+          { taskId, iteration },
+          {
+            queryMs: OUTPUT_QUERY_MS,
+            fromHistory: (batchEvents, batchKey) => outputInHistory(batchEvents, batchKey, converter),
+          },
+        )) ?? answer;
+    }
+    if (!answer) throw new TaskOutputUnavailableError(runId, key, 'no worker answered and history holds no activity result for it');
     if (!answer.found) return { found: false };
     return { found: true, output: await this.loadStored(answer.output) };
-  }
-
-  private async outputFromHistory(handle: ReturnType<Client['workflow']['getHandle']>, key: string): Promise<TaskOutputResult | undefined> {
-    const events = (await handle.fetchHistory()).events ?? [];
-    return outputInHistory(events, key, this.client.options.loadedDataConverter);
   }
 
   /**
@@ -626,7 +684,7 @@ export class RunService {
     const offset = cursor ? OUTPUT_CURSOR.decode(cursor) : 0;
     const result = await this.taskOutput(runId, taskId, iteration);
     const base = { taskId, ...(iteration ? { iteration } : {}) };
-    if (!result.found) return { ...base, found: false, note: 'no output (yet): the task has not completed, was skipped, or ran inside a batched foreach' };
+    if (!result.found) return { ...base, found: false, note: 'no output (yet): the task has not completed or was skipped' };
     const bytes = Buffer.from(JSON.stringify(result.output) ?? 'null', 'utf8');
     if (offset === 0 && bytes.length <= pageBytes) return { ...base, found: true, value: result.output, totalBytes: bytes.length };
     const page = cutText(bytes.subarray(offset).toString('utf8'), pageBytes);

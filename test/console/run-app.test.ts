@@ -2,9 +2,10 @@
 // that is the host: the package's own AppBridge over postMessage, the view in a sandboxed frame
 // under the strict CSP hosts give views, and every tool call the view makes forwarded by the
 // host to Weft's real MCP server (Streamable HTTP, a real worker on the suite's Temporal dev
-// server). The view shows a run from the get_run result it is handed, a person answers its
-// approval form, and the run completes; an approval for a person only is not offered, and cancel
-// goes through the host too. No request leaves the host's page.
+// server). The view shows a run from the get_run result it is handed and follows its logs
+// (query_logs, searched on the server too), a person answers its approval form, and the run
+// completes; a person's approval is answered from the form only once the host's user confirms it
+// (elicitation), and cancel goes through the host too. No request leaves the host's page.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolRequest, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolRequest, type CallToolResult, type ElicitRequest, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { build } from 'esbuild';
 import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
 import { type ApiFixture, type ApiServer, apiFixture } from '../api/api-fixture.js';
@@ -52,6 +53,12 @@ tasks:
     type: approval
     approvers: human
     message: "Sign the contract?"
+    fields:
+      type: object
+      properties: { amount: { type: number } }
+outputs:
+  by: "{{ outputs.sign.by }}"
+  amount: "{{ outputs.sign.data.amount }}"
 `;
 
 // The host: the package's AppBridge with no client of its own, so each tools/call of the view
@@ -110,11 +117,15 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     assert.deepEqual(foreign, [], 'the view requested nothing');
   });
 
-  /** A host page showing the view for `runId`, handed a real get_run result; the tool calls it forwards. */
+  /**
+   * A host page showing the view for `runId`, handed a real get_run result; the tool calls it
+   * forwards, through `via` (the host's own MCP client: one that can elicit shows its user forms).
+   */
   async function host(
     runId: string,
     hostContext: Record<string, unknown> = {},
     handOver: (result: CallToolResult) => CallToolResult = (result) => result,
+    via: Client = client,
   ): Promise<{ page: Page; view: FrameLocator; calls: CallToolRequest['params'][] }> {
     const calls: CallToolRequest['params'][] = [];
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
@@ -126,7 +137,7 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     });
     await page.exposeFunction('forwardToolCall', async (params: CallToolRequest['params']) => {
       calls.push(params);
-      return client.callTool(params);
+      return via.callTool(params, undefined, { timeout: 60_000 });
     });
     await page.goto(`${HOST}/`);
     const args = { runId };
@@ -156,6 +167,8 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     await view.locator('.task-row[data-task="prepare"] .state-COMPLETED').waitFor();
     await view.locator('.task-row[data-task="ok"] .state-WAITING').waitFor();
     assert.match((await view.locator('h1').textContent()) ?? '', new RegExp(runId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    // The run's logs, read through the host's query_logs, never from Weft directly.
+    await view.getByRole('log', { name: 'log lines' }).locator('.log-line', { hasText: 'preparing' }).waitFor({ timeout: 20_000 });
     // The whole timeline is read through the host, never from Weft directly.
     await waitFor('the view reads the run through get_run', async () => calls.some((c) => c.name === 'get_run' && c.arguments?.detail === 'full') || undefined);
 
@@ -168,16 +181,33 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
 
     const answer = await waitFor('a respond_to_approval call at the host', async () => calls.find((c) => c.name === 'respond_to_approval'));
     assert.deepEqual(answer.arguments, { runId, taskId: 'ok', approved: true, data: { amount: 42, note: 'from the view' } });
-    const ended = structured<{ state: string; outputs: Record<string, unknown> }>(
-      (await client.callTool({ name: 'get_run', arguments: { runId, waitSeconds: 30 } })) as CallToolResult,
-    );
-    assert.equal(ended.state, 'COMPLETED');
+    // The call is seen as the host forwards it: a wait may begin before the answer reached the run
+    // (and end at once, on the approval no one here answers), so it is asked again until the end.
+    const ended = await waitFor('the run to complete', async () => {
+      const read = structured<{ state: string; outputs: Record<string, unknown> }>(
+        (await client.callTool({ name: 'get_run', arguments: { runId, waitSeconds: 10 } })) as CallToolResult,
+      );
+      return read.state === 'COMPLETED' ? read : undefined;
+    });
     assert.deepEqual(ended.outputs, { amount: 42, note: 'from the view' });
     // The view follows the run to its end by get_run calls through the host.
     await view.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 20_000 });
     await view.locator('.task-row[data-task="ship"] .state-COMPLETED').waitFor();
     assert.equal(await view.locator('form.approval').count(), 0);
-    assert.deepEqual([...new Set(calls.map((c) => c.name))].sort(), ['get_run', 'respond_to_approval']);
+    // The lines written after the answer reached the view as it followed the run.
+    await view.locator('.log-line', { hasText: 'shipping 42' }).waitFor({ timeout: 20_000 });
+    // A search asks the server too, through the host, for the words over the run's whole log.
+    await view.locator('input[name="log-search"]').fill('shipping');
+    const search = await waitFor('a query_logs search at the host', async () => calls.find((c) => c.name === 'query_logs' && c.arguments?.contains));
+    assert.deepEqual(search.arguments, { runId, contains: 'shipping', level: 'debug', limit: 500 });
+    await view.locator('[data-server-matches]').waitFor();
+    const found = await view.locator('.log-line').allTextContents();
+    assert.ok(found.length > 0 && found.every((line) => line.includes('shipping')), found.join('\n'));
+    // The logs are followed at the run's own reads, never more often.
+    const follows = calls.filter((c) => c.name === 'query_logs' && !c.arguments?.contains).length;
+    const reads = calls.filter((c) => c.name === 'get_run' && c.arguments?.detail === 'full' && !c.arguments?.cursor).length;
+    assert.ok(follows >= 2 && follows <= reads, `${follows} log reads, ${reads} run reads`);
+    assert.deepEqual([...new Set(calls.map((c) => c.name))].sort(), ['get_run', 'query_logs', 'respond_to_approval']);
 
     // The ended run restarts from a chosen task through the host, and the view follows the new run:
     // the answered approval is reused, so it completes without asking again.
@@ -195,7 +225,7 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     await page.close();
   });
 
-  it('offers no form for an approval only a person may answer, cancels the run through the host, takes the host’s theme and reads a text-only result', {
+  it('refuses a person’s approval from the form when the host cannot ask its user, cancels the run through the host, takes the host’s theme and reads a text-only result', {
     timeout: 60_000,
   }, async () => {
     const runId = await startWaiting(PERSON_FLOW, 'apps/person');
@@ -205,9 +235,14 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     await view.locator('[data-run-state="WAITING"]').waitFor({ timeout: 20_000 });
     const background = await view.locator('body').evaluate((body) => (globalThis as unknown as HostWindow).getComputedStyle(body).backgroundColor);
     assert.equal(background, 'rgb(18, 22, 29)', 'the dark background of styles.css');
-    const approval = view.getByRole('region', { name: 'approval sign' });
-    assert.match((await approval.textContent()) ?? '', /Sign the contract\?[\s\S]*waits for a person/);
-    assert.equal(await view.locator('form.approval').count(), 0);
+    const form = view.getByRole('form', { name: 'approval sign' });
+    assert.match((await form.textContent()) ?? '', /Sign the contract\?[\s\S]*waits for a person: you will be asked to confirm/);
+    await form.locator('input[name="amount"]').fill('7');
+    await form.getByRole('button', { name: 'Approve' }).click();
+    // This host's client offers no elicitation: the tool call alone is refused, and says where a person answers.
+    await form.locator('.error', { hasText: 'APPROVAL_NOT_ACCEPTED' }).waitFor({ timeout: 20_000 });
+    assert.match((await form.locator('.error').textContent()) ?? '', /needs a person's answer[\s\S]*Weft console[\s\S]*weft run approve/);
+    await view.locator('[data-run-state="WAITING"]').waitFor();
 
     await view.getByRole('button', { name: 'Cancel run' }).click();
     const cancel = await waitFor('a cancel_run call at the host', async () => calls.find((c) => c.name === 'cancel_run'));
@@ -216,6 +251,37 @@ describe('the MCP Apps run view in a host, in Chromium', () => {
     const run = structured<{ state: string }>((await client.callTool({ name: 'get_run', arguments: { runId } })) as CallToolResult);
     assert.equal(run.state, 'CANCELLED');
     await page.close();
+  });
+
+  it('answers a person’s approval from the form once the host’s user confirms the exact answer', { timeout: 60_000 }, async () => {
+    const runId = await startWaiting(PERSON_FLOW, 'apps/person');
+    // A host whose client shows its user forms (elicitation); this user confirms what they see.
+    const asked: ElicitRequest['params'][] = [];
+    const person = new Client({ name: 'weft-test-host', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+    person.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params);
+      return { action: 'accept', content: { confirm: true } };
+    });
+    await person.connect(new StreamableHTTPClientTransport(new URL(`${server.base}/mcp`)));
+    try {
+      const { page, view, calls } = await host(runId, {}, undefined, person);
+      const form = view.getByRole('form', { name: 'approval sign' });
+      await form.locator('input[name="amount"]').fill('9');
+      await form.locator('textarea[name="comment"]').fill('mine');
+      await form.getByRole('button', { name: 'Approve' }).click();
+      await view.locator('[data-run-state="COMPLETED"]').waitFor({ timeout: 20_000 });
+      const answer = calls.find((c) => c.name === 'respond_to_approval');
+      assert.deepEqual(answer?.arguments, { runId, taskId: 'sign', approved: true, comment: 'mine', data: { amount: 9 } });
+      assert.equal(asked.length, 1);
+      assert.match(String((asked[0] as { message?: string }).message), /decision: approve\n {2}comment: "mine"\n {2}amount: 9/);
+      const ended = structured<{ state: string; outputs: Record<string, unknown> }>(
+        (await client.callTool({ name: 'get_run', arguments: { runId } })) as CallToolResult,
+      );
+      assert.deepEqual(ended.outputs, { by: 'user (via MCP elicitation)', amount: 9 });
+      await page.close();
+    } finally {
+      await person.close();
+    }
   });
 });
 

@@ -14,7 +14,13 @@ interface FieldSchema {
   title?: string;
 }
 
-export function ApprovalForm(props: { approval: Approval; respond(taskId: string, answer: ApprovalAnswer): Promise<ApprovalResult>; onAnswered(): void }) {
+export function ApprovalForm(props: {
+  approval: Approval;
+  /** What answering here involves, shown under the message. */
+  note?: string | undefined;
+  respond(taskId: string, answer: ApprovalAnswer): Promise<ApprovalResult>;
+  onAnswered(): void;
+}) {
   const { approval } = props;
   const schema = (approval.fields ?? {}) as { properties?: Record<string, FieldSchema>; required?: string[] };
   const properties = Object.entries(schema.properties ?? {});
@@ -58,6 +64,7 @@ export function ApprovalForm(props: { approval: Approval; respond(taskId: string
         {approval.step !== undefined ? `, step ${approval.step}` : ''}
       </h3>
       <p>{approval.message}</p>
+      {props.note && <p class="muted">{props.note}</p>}
       {properties.map(([name, field]) => {
         const id = `field-${approval.taskId}-${name}`;
         const required = schema.required?.includes(name) ?? false;

@@ -28,9 +28,10 @@ export interface RunControls {
   refresh?(): Promise<void>;
   /**
    * Why this surface cannot answer an approval, shown in place of its form; undefined when it can.
-   * A tool call answers as an agent, and an agent may answer only `approvers: any`.
    */
   unanswerable?(approval: Approval): string | undefined;
+  /** A line shown in an approval's form: what answering it here involves. */
+  approvalNote?(approval: Approval): string | undefined;
 }
 
 export function RunDetails(props: {
@@ -139,7 +140,13 @@ export function RunDetails(props: {
             <p class="muted">{why}</p>
           </section>
         ) : (
-          <ApprovalForm key={key} approval={approval} respond={controls.respond} onAnswered={() => setNote('answered')} />
+          <ApprovalForm
+            key={key}
+            approval={approval}
+            note={controls.approvalNote?.(approval)}
+            respond={controls.respond}
+            onAnswered={() => setNote('answered')}
+          />
         );
       })}
       <h2>

@@ -1,10 +1,10 @@
-// A run's logs: the last entries, then each new one from the run's event stream; search and
-// level filter on what is shown; follow keeps the newest in view. A search also asks the server,
-// which searches the run's whole log (the page keeps only its last lines).
+// A run's logs: the last entries, then each new one as the page learns of it (the console from
+// the run's event stream, the MCP Apps view from query_logs); search and level filter on what is
+// shown; follow keeps the newest in view. A search also asks the server, which searches the
+// run's whole log (the page keeps only its last lines), through whatever `search` each surface gives.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { LogEntry } from '../../../src/adapters/client/weft-client.js';
-import { api } from '../api.js';
+import type { LogEntry, LogPage, RunLogsQuery } from '../../../src/adapters/client/weft-client.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 /** Matches the server returns for one search. */
@@ -20,7 +20,10 @@ interface ServerMatches {
   more: boolean;
 }
 
-export function RunLogs(props: { runId: string; entries: readonly LogEntry[] }) {
+/** Asks the server for the run's lines matching `query` (the JSON API, or a tool call through a host). */
+export type SearchRunLogs = (query: Pick<RunLogsQuery, 'contains' | 'level' | 'limit'>, signal: AbortSignal) => Promise<LogPage>;
+
+export function RunLogs(props: { runId: string; entries: readonly LogEntry[]; search: SearchRunLogs }) {
   const [search, setSearch] = useState('');
   const [level, setLevel] = useState<(typeof LEVELS)[number]>('debug');
   const [follow, setFollow] = useState(true);
@@ -31,8 +34,8 @@ export function RunLogs(props: { runId: string; entries: readonly LogEntry[] }) 
     if (!words) return;
     const controller = new AbortController();
     const timer = setTimeout(() => {
-      api()
-        .getRunLogs(props.runId, { contains: words, level, limit: SERVER_MATCHES }, { signal: controller.signal })
+      props
+        .search({ contains: words, level, limit: SERVER_MATCHES }, controller.signal)
         .then((page) => setServer({ search, level, entries: page.entries, more: page.truncated || page.nextCursor !== undefined }))
         .catch(() => undefined);
     }, SEARCH_DELAY_MS);

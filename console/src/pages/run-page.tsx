@@ -101,7 +101,7 @@ export function RunPage(props: { runId: string; onAuthError(error: unknown): voi
 
   return (
     <RunDetails runId={runId} run={live.run} tasks={[...live.tasks.values()]} controls={controls} links={true} error={error}>
-      <RunLogs runId={runId} entries={live.logs} />
+      <RunLogs runId={runId} entries={live.logs} search={(query, signal) => api().getRunLogs(runId, query, { signal })} />
     </RunDetails>
   );
 }

@@ -273,6 +273,15 @@ export interface TaskOutputResult {
   output?: unknown;
 }
 
+/**
+ * What a closed `foreachBatch` child carries besides its iteration outputs: its task runs, in its
+ * result and in its failure's details (enters history; absent from batches run before it was added).
+ * The run service shows them nested under their foreach, since the parent's book never holds them.
+ */
+export interface BatchTaskRuns {
+  tasks?: TaskRunRecord[];
+}
+
 /** Workflow result of a completed run (enters history). */
 export interface FlowRunResult {
   state: 'COMPLETED';

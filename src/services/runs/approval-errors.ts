@@ -4,15 +4,17 @@
 import { WeftError } from '../../core/errors.js';
 import type { ApprovalDecision, RunState } from '../../core/runs/run-types.js';
 
-/** Thrown when a run refuses an approval answer (nothing waiting, wrong approver, invalid data). */
+/**
+ * Thrown when a run refuses an approval answer (nothing waiting, wrong approver, invalid data),
+ * or an adapter refuses it for the run (a person's approval and no person to ask).
+ */
 export class ApprovalNotAcceptedError extends WeftError {
   constructor(
     readonly runId: string,
     reason: string,
+    hint = 'check the pending approvals of the run (taskId, iteration, fields)',
   ) {
-    super('APPROVAL_NOT_ACCEPTED', `run ${runId} did not accept the answer: ${reason}`, {
-      hint: 'check the pending approvals of the run (taskId, iteration, fields)',
-    });
+    super('APPROVAL_NOT_ACCEPTED', `run ${runId} did not accept the answer: ${reason}`, { hint });
   }
 }
 

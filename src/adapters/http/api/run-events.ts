@@ -18,6 +18,11 @@ const MAX_POLL_MS = 250;
 const KEEP_ALIVE_MS = 15_000;
 /** Log entries read per poll; more wait for the next one. */
 const LOG_BATCH = 500;
+/**
+ * How often the task runs of a running foreach's batches (child workflows, each a query) are read
+ * while the run's own task runs are read at every poll (ms).
+ */
+const BATCH_POLL_MS = 1000;
 
 export interface RunEventsRequest {
   runId: string;
@@ -61,6 +66,9 @@ export async function streamRunEvents(res: ServerResponse, request: RunEventsReq
   const known = new Map<string, string>();
   for (const task of (await runs.get(runId)).tasks) known.set(taskKey(task), task.state);
   let pause = FIRST_POLL_MS;
+  let batchesReadAt = 0;
+  // Batches already read closed: their task runs were sent and change no more.
+  const settled = new Set<string>();
   while (!call.signal.aborted) {
     await delay(pause, undefined, { signal: call.signal }).catch(() => undefined);
     if (call.signal.aborted) break;
@@ -73,7 +81,11 @@ export async function streamRunEvents(res: ServerResponse, request: RunEventsReq
       const detail = closed ? await runs.get(runId) : undefined;
       // No worker answering for a moment is no change.
       const live = closed ? undefined : await runs.live(runId).catch(() => undefined);
-      for (const task of detail?.tasks ?? live?.tasks ?? []) {
+      // Iterations of a foreach running in batches live in the batches' own books.
+      const batching = live?.tasks.some((t) => t.type === 'foreach' && t.state === 'RUNNING') && Date.now() - batchesReadAt >= BATCH_POLL_MS;
+      if (batching) batchesReadAt = Date.now();
+      const batchTasks = batching ? await runs.liveBatchTasks(runId, settled).catch(() => []) : [];
+      for (const task of detail?.tasks ?? [...(live?.tasks ?? []), ...batchTasks]) {
         if (known.get(taskKey(task)) === task.state) continue;
         known.set(taskKey(task), task.state);
         send('task', taskRunView(task));
