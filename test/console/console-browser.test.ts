@@ -9,12 +9,12 @@ import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { buildConsole } from '../../scripts/build-console.mjs';
 import { WeftClient } from '../../src/adapters/client/weft-client.js';
 import { consoleRoute } from '../../src/adapters/http/console/console-route.js';
-import { createWeftWorker } from '../../src/app/worker/weft-worker.js';
+import { createWeftWorker, type WeftWorker } from '../../src/app/worker/weft-worker.js';
 import { ConcurrencyLimit } from '../../src/services/llm/concurrency-limit.js';
 import { loadLlmSettings } from '../../src/services/llm/provider-config.js';
 import { type ApiFixture, type ApiServer, apiFixture } from '../api/api-fixture.js';
@@ -312,7 +312,7 @@ describe('the web console in Chromium', () => {
     const { runId } = await weft.startRun({ flow: 'console/grouped' });
     const page = await open(`/runs/${runId}`);
     const connection = await NativeConnection.connect({ address: temporalAddress() });
-    let group: { worker: Worker; running: Promise<void> } | undefined;
+    let group: { worker: WeftWorker; running: Promise<void> } | undefined;
     try {
       const row = page.locator('.task-row[data-task="train"]');
       await row.locator('.state-PENDING').waitFor({ timeout: 20_000 });
