@@ -47,13 +47,42 @@ const REFUSED = new Set([7 /* PERMISSION_DENIED */, 12 /* UNIMPLEMENTED */, 16 /
  * when Temporal refuses, answers a warning naming each attribute and its type, for the operator to
  * add (runs cannot start until they exist). Other errors are thrown.
  */
-export async function ensureSearchAttributes(connection: OperatorConnection, namespace: string): Promise<string | undefined> {
+export async function ensureSearchAttributes(
+  connection: OperatorConnection & Pick<Connection, 'workflowService'>,
+  namespace: string,
+): Promise<string | undefined> {
   try {
     await registerSearchAttributes(connection, namespace);
+    await untilUsable(connection, namespace);
     return undefined;
   } catch (error) {
     if (!(isGrpcServiceError(error) && REFUSED.has(error.code))) throw error;
     const wanted = WEFT_SEARCH_ATTRIBUTES.map((key) => `${key.name} (${key.type})`).join(', ');
     return `Temporal refused to register Weft's search attributes on namespace ${namespace} (${error.details ?? error.message}): add them to the namespace yourself, or runs cannot start: ${wanted}`;
+  }
+}
+
+/**
+ * How long a starting worker waits for Temporal's frontend to take attributes just added: it reads
+ * them from its namespace cache, which a Temporal server refreshes on its own schedule (10 s by
+ * default), and until then refuses every run start that sets them.
+ */
+const USABLE_WITHIN_MS = 30_000;
+
+/** Returns once the frontend accepts a visibility query on Weft's attributes (or after USABLE_WITHIN_MS). */
+async function untilUsable(connection: Pick<Connection, 'workflowService'>, namespace: string): Promise<void> {
+  const query = WEFT_SEARCH_ATTRIBUTES.filter((key) => key.type === SearchAttributeType.KEYWORD)
+    .map((key) => `${key.name} = ''`)
+    .join(' AND ');
+  const until = Date.now() + USABLE_WITHIN_MS;
+  for (;;) {
+    try {
+      await connection.workflowService.countWorkflowExecutions({ namespace, query });
+      return;
+    } catch (error) {
+      // INVALID_ARGUMENT: an attribute the frontend does not know yet. Anything else is not ours to wait out.
+      if (!(isGrpcServiceError(error) && error.code === 3) || Date.now() > until) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
