@@ -20,6 +20,7 @@ import { defaultResultsFile, sourceRevision } from './results-file.js';
 import { scalingSvg } from './scaling-plot.js';
 import { type ScalingPoint, scalingCurve } from './scaling-workload.js';
 import { scheduleLatency } from './schedule-workload.js';
+import { scriptStartCost } from './script-workload.js';
 import { sustainedLoad } from './sustained-workload.js';
 import { telemetryCost } from './telemetry-workload.js';
 import { webhookLatency } from './webhook-workload.js';
@@ -60,6 +61,7 @@ const COUNTS = quick
       limitBurstRuns: 100,
       limitBursts: 1,
       keeperRequests: 300,
+      scriptRuns: 10,
       agentRuns: 3,
       apiCalls: 30,
     }
@@ -78,6 +80,7 @@ const COUNTS = quick
       limitBurstRuns: 200,
       limitBursts: 5,
       keeperRequests: 2000,
+      scriptRuns: 30,
       agentRuns: 15,
       apiCalls: 300,
     };
@@ -92,7 +95,7 @@ const PACE: Pace = { settleMs: quick ? 20 : 200 };
 // 15 s a side), sustained load (12, 30 s) and telemetry (15, two worker processes, one of which
 // bundles its workflows on a first start) take longer, so a quick run leaves them out unless
 // --only names them.
-const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14,16' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16';
+const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14,16,17' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17';
 const only = new Set((flag('only') ?? DEFAULT_WORKLOADS).split(',').map(Number));
 const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
 
@@ -184,6 +187,10 @@ async function measure(tuned: boolean): Promise<Measured> {
     if (only.has(16)) {
       say('workload 16 (the JSON API: a start and a read over HTTP against the direct service call)');
       out.push(...(await apiOverhead(h, COUNTS.apiCalls)));
+    }
+    if (only.has(17)) {
+      say('workload 17 (a script task run in the sandbox against the process runner)');
+      out.push(...(await scriptStartCost(h, COUNTS.scriptRuns, PACE)));
     }
     return { rows: out, scaling };
   } finally {

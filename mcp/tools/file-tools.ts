@@ -39,7 +39,7 @@ const FileView = z.object({ namespace: z.string(), path: z.string(), bytes: z.nu
 export const manageFiles = defineTool({
   name: 'manage_files',
   title: 'Manage files',
-  description: 'Namespace files, read-only in the work dir of script tasks listing them (files:).',
+  description: 'Namespace files, read-only in script tasks that list them (files:).',
   input: {
     action: z.enum(['put', 'list', 'get', 'remove']),
     namespace: z.string().max(128),

@@ -37,7 +37,7 @@ function reusedOf(detail: RunDetail | undefined, reusable: string[]): string[] {
 export const restartRunTool = defineTool({
   name: 'restart_run',
   title: 'Restart a run',
-  description: 'Restarts an ended run from fromTask (default: the failed one), reusing tasks completed before it.',
+  description: 'Restarts an ended run from fromTask (default: the failed one), reusing tasks done before it.',
   input: {
     runId: RunIdField,
     fromTask: z.string().min(1).max(200).optional(),

@@ -89,7 +89,7 @@ export const runFlow = defineTool({
     outputsTruncated: z.boolean().optional(),
     error: RunErrorView.optional(),
     approvals: z.array(ApprovalView).optional(),
-    refusedAnswers: z.array(RefusedAnswerView).optional().describe('Form answers refused; their approvals still wait'),
+    refusedAnswers: z.array(RefusedAnswerView).optional().describe('Refused form answers; approvals still wait'),
     waitError: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional().describe('Waiting failed; the run goes on'),
     uiUrl: z.string(),
   },
@@ -222,7 +222,7 @@ export const cancelRun = defineTool({
 export const respondToApproval = defineTool({
   name: 'respond_to_approval',
   title: 'Answer an approval',
-  description: 'Answers a waiting approval (approvers: any; human: the user confirms in a form). Already decided: accepted false, code, decision.',
+  description: 'Answers a waiting approval (a human one once the user confirms). If decided: accepted false, code, decision.',
   input: {
     runId: RunIdField,
     taskId: z.string().min(1).max(200),

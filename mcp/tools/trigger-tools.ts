@@ -69,7 +69,7 @@ export const listTriggers = defineTool({
 export const operateTrigger = defineTool({
   name: 'operate_trigger',
   title: 'Operate a trigger',
-  description: 'Pause, resume, preview or backfill (a run per past fire in [from, to], ISO; dryRun counts) a schedule trigger.',
+  description: 'Pause, resume, preview or backfill (a run per past fire in [from, to], ISO; dryRun counts) a schedule.',
   input: {
     flow: FlowRefField,
     triggerId: z.string().min(1).max(64),
