@@ -8,8 +8,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { type KeeperInput, type KeeperView, keeperId, keeperQueue, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
+import { type KeeperInput, keeperId, keeperQueue, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
 import { alternate, type Harness } from './harness.js';
 import type { Measure } from './measure.js';
 import { spreadOf } from './measure.js';
@@ -66,29 +65,29 @@ export async function limitCost(h: Harness, options: { runs: number; burstRuns: 
 const KEEPER_SLOTS = 10;
 /** Requests in flight at once from the bench, as many runs asking at the same time would be. */
 const ASKING_AT_ONCE = 50;
-/** Workflows that stand for the asking runs: they take the keeper's grant signals, nothing more. */
+/** Workflows that stand for the asking runs: each gives a slot back as soon as it is granted. */
 const STAND_INS = 8;
 
 /**
  * A keeper's grants per second under contention: `requests` requests for a flow limit of
- * KEEPER_SLOTS reach the keeper as runs send them (the same signal), and the bench gives each
- * slot back as soon as the keeper's `slots` query shows it held. The asking runs are stand-in
- * workflows no worker runs, so run execution does not bound the figure: this is the keeper's
- * own capacity (asks, grants by signal, releases), the part every limited run goes through.
+ * KEEPER_SLOTS reach the keeper as runs send them (the same signal-with-start), and the asking
+ * "runs" are STAND_INS bare workflows (bench/raw rawSlotHolder) that give each slot back by
+ * signal the moment its grant arrives. Runs' own work does not bound the figure: this is the
+ * keeper's capacity (asks in, grants out, releases in), the part every limited run goes through.
  */
 export async function keeperGrants(h: Harness, requests: number): Promise<Measure> {
   const id = randomUUID();
   const target: LimitTarget = { kind: 'flow', flow: `bench/keeper-${id}` };
-  const standIns = await Promise.all(
+  const keeper = h.client.workflow.getHandle(keeperId(target, h.weftQueue));
+  const holders = await Promise.all(
     Array.from({ length: STAND_INS }, (_, i) =>
-      h.client.workflow.start('benchStandIn', { taskQueue: `bench-nobody-${id}`, workflowId: `bench-stand-in-${id}-${i}`, args: [] }),
+      h.client.workflow.start('rawSlotHolder', { taskQueue: h.rawQueue, workflowId: `bench-holder-${id}-${i}`, args: [keeper.workflowId] }),
     ),
   );
-  const keeper = h.client.workflow.getHandle(keeperId(target, h.weftQueue));
   const ask = async (n: number): Promise<void> => {
     const request: SlotRequest = {
       requestId: `${id}|${n}`,
-      runId: standIns[n % STAND_INS]?.workflowId ?? '',
+      runId: holders[n % STAND_INS]?.workflowId ?? '',
       startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 0, n)).toISOString(),
       onLimit: 'queue',
       size: KEEPER_SLOTS,
@@ -104,33 +103,12 @@ export async function keeperGrants(h: Harness, requests: number): Promise<Measur
     });
   };
   const started = performance.now();
-  const asking = askAll(requests, ask);
-  const released = new Set<string>();
-  let asked = false;
-  let failed: unknown;
-  asking.then(
-    () => {
-      asked = true;
-    },
-    (error: unknown) => {
-      failed = error;
-    },
-  );
-  // Give back every slot as soon as it shows held, until every request has had its grant.
-  while (released.size < requests) {
-    if (failed) throw failed;
-    // Until the first ask has started the keeper, there is nothing to ask it.
-    const view = await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery).catch((error: unknown) => {
-      if (error instanceof WorkflowNotFoundError) return { holders: [] };
-      throw error;
-    });
-    const fresh = view.holders.filter((holder) => !released.has(holder.requestId));
-    for (const holder of fresh) released.add(holder.requestId);
-    await Promise.all(fresh.map((holder) => keeper.signal(LIMIT_KEEPER.releaseSignal, { requestId: holder.requestId })));
-    if (fresh.length === 0) await delay(asked ? 1 : 5);
-  }
+  await askAll(requests, ask);
+  // Every request granted and given back: the holders count what they gave back.
+  const givenBack = async () => (await Promise.all(holders.map((holder) => holder.query<number>('released')))).reduce((a, b) => a + b, 0);
+  while ((await givenBack()) < requests) await delay(20);
   const seconds = (performance.now() - started) / 1000;
-  await Promise.all(standIns.map((standIn) => standIn.terminate('bench done')));
+  await Promise.all(holders.map((holder) => holder.signal('done')));
   return {
     workload: `13 one keeper, ${requests} requests for ${KEEPER_SLOTS} slots, ${ASKING_AT_ONCE} asking at once`,
     weft: requests / seconds,

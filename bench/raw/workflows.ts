@@ -125,3 +125,24 @@ export async function rawSignalDesk(): Promise<void> {
   });
   await condition(() => done && sending === 0);
 }
+
+/**
+ * A stand-in for runs holding a limit's slots (workload 13): every grant the keeper signals is
+ * given back at once by signal, as a run with nothing to do would; counts what it gave back.
+ */
+export async function rawSlotHolder(keeperId: string): Promise<void> {
+  let done = false;
+  let released = 0;
+  const keeper = getExternalWorkflowHandle(keeperId);
+  setHandler(defineSignal<[{ requestId: string; outcome: string }]>('slotAnswer'), ({ requestId, outcome }) => {
+    if (outcome !== 'granted') return;
+    void keeper.signal('release', { requestId }).then(() => {
+      released += 1;
+    });
+  });
+  setHandler(defineQuery<number>('released'), () => released);
+  setHandler(defineSignal('done'), () => {
+    done = true;
+  });
+  await condition(() => done);
+}
