@@ -135,7 +135,7 @@ class Keeper {
     return this.size === null || this.size === undefined || this.holders.length < this.size;
   }
 
-  /** A request by signal (runs from before the update): every answer goes back by signal. */
+  /** A run's request (signal `acquire`): every answer goes back to the run by signal. */
   acquire(request: SlotRequest): void {
     this.decide(request, (decision) => {
       if (decision !== 'cancelling') this.answer(request, decision);

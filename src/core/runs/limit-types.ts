@@ -92,9 +92,9 @@ export function keeperId(target: LimitTarget, taskQueue: string): string {
 
 /**
  * The task queue keepers run on, beside Weft's own (`weft` -> `weft:limits`; no worker group can
- * have that name). A run's step that waits for its keeper's answer holds one of the worker's
- * workflow-task slots meanwhile; keepers polled from their own queue, with their own slots,
- * always get to answer however many runs wait.
+ * have that name). Polled with workflow-task and activity slots of their own, a keeper's turn
+ * never waits behind a burst of runs filling the worker's slots (every one of which may be
+ * waiting on that keeper), and its watches take no slot a task needs.
  */
 export function keeperQueue(taskQueue: string): string {
   return taskQueue.endsWith(KEEPER_QUEUE_SUFFIX) ? taskQueue : `${taskQueue}${KEEPER_QUEUE_SUFFIX}`;
