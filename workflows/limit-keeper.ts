@@ -27,7 +27,6 @@ import {
   keeperQueue,
   LIMIT_KEEPER,
   type SlotAnswer,
-  type SlotDecision,
   type SlotHolder,
   type SlotRequest,
 } from '../src/core/runs/limit-types.js';
@@ -135,38 +134,29 @@ class Keeper {
     return this.size === null || this.size === undefined || this.holders.length < this.size;
   }
 
-  /** A run's request (signal `acquire`): every answer goes back to the run by signal. */
-  acquire(request: SlotRequest): void {
-    this.decide(request, (decision) => {
-      if (decision !== 'cancelling') this.answer(request, decision);
-    });
-  }
-
   /**
-   * Decides a request and hands `reply` the answer the run gets now (before anything else the
-   * decision does, so the keeper's commands keep their order); a queued request's grant comes
-   * later by signal. A repeated request (the run's step retried) gets the same answer again.
+   * A run's request (signal `acquire`); every answer goes back to the run by signal. A repeated
+   * request (the run's step retried) gets the same answer again.
    */
-  decide(request: SlotRequest, reply: (decision: SlotDecision) => void): void {
+  acquire(request: SlotRequest): void {
     if (request.size !== undefined && this.input.target.kind === 'flow') this.size = request.size;
     if (this.holders.some((h) => h.requestId === request.requestId)) {
-      reply('granted');
+      this.answer(request, 'granted');
     } else if (this.queue.some((q) => q.requestId === request.requestId)) {
       // Already in line: its grant comes by signal.
     } else if (this.queue.length === 0 && this.free()) {
-      this.hold(request, reply);
+      this.grant(request);
     } else if (request.onLimit === 'cancel') {
-      reply('cancelling');
       // A run ends CANCELLED only when cancellation was asked of it: the keeper asks.
       this.send(request.runId, () => getExternalWorkflowHandle(request.runId).cancel());
     } else if (request.onLimit === 'fail') {
-      reply('refused');
+      this.answer(request, 'refused');
     } else {
       // First in is by start time: a run that started earlier goes before later ones still waiting.
       const at = this.queue.findIndex((q) => q.startedAt > request.startedAt);
       if (at < 0) this.queue.push(request);
       else this.queue.splice(at, 0, request);
-      reply('queued');
+      this.answer(request, 'queued');
       this.pump();
     }
   }
@@ -181,13 +171,13 @@ class Keeper {
   pump(): void {
     while (this.queue.length > 0 && this.free()) {
       const next = this.queue.shift() as SlotRequest;
-      this.hold(next, (decision) => this.answer(next, decision));
+      this.grant(next);
     }
   }
 
-  private hold(request: SlotRequest, reply: (decision: 'granted') => void): void {
+  private grant(request: SlotRequest): void {
     this.holders.push({ ...request, grantedAt: new Date().toISOString() });
-    reply('granted');
+    this.answer(request, 'granted');
     if (this.watchLate) this.setSweep();
     else this.watchRun(request.runId);
   }

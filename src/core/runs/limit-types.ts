@@ -28,12 +28,6 @@ export interface SlotAnswer {
   outcome: 'granted' | 'queued' | 'refused';
 }
 
-/**
- * What a keeper decides of a request: an outcome, or `cancelling` when it has asked the run to
- * cancel (onLimit cancel) and the run only waits for that cancellation.
- */
-export type SlotDecision = SlotAnswer['outcome'] | 'cancelling';
-
 /** Workflow input of a keeper (enters history); carried across continue-as-new. */
 export interface KeeperInput {
   target: LimitTarget;
