@@ -7,7 +7,6 @@
 // feed it: grants per second (keeperGrants, target: at least 200).
 
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { type KeeperInput, keeperId, keeperQueue, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
 import { alternate, type Harness } from './harness.js';
 import type { Measure } from './measure.js';
@@ -71,9 +70,11 @@ const STAND_INS = 8;
 /**
  * A keeper's grants per second under contention: `requests` requests for a flow limit of
  * KEEPER_SLOTS reach the keeper as runs send them (the same signal-with-start), and the asking
- * "runs" are STAND_INS bare workflows (bench/raw rawSlotHolder) that give each slot back by
- * signal the moment its grant arrives. Runs' own work does not bound the figure: this is the
- * keeper's capacity (asks in, grants out, releases in), the part every limited run goes through.
+ * "runs" are STAND_INS bare workflows (bench/raw rawSlotHolder) that give each slot back the
+ * moment its grant arrives, by the local step a run ends with. Each holder ends once it has
+ * given back its share, so nothing polls while the keeper works. Runs' own work does not bound
+ * the figure: this is the keeper's capacity (asks in, grants out, releases in), the part every
+ * limited run goes through.
  */
 export async function keeperGrants(h: Harness, requests: number): Promise<Measure> {
   const id = randomUUID();
@@ -81,7 +82,12 @@ export async function keeperGrants(h: Harness, requests: number): Promise<Measur
   const keeper = h.client.workflow.getHandle(keeperId(target, h.weftQueue));
   const holders = await Promise.all(
     Array.from({ length: STAND_INS }, (_, i) =>
-      h.client.workflow.start('rawSlotHolder', { taskQueue: h.rawQueue, workflowId: `bench-holder-${id}-${i}`, args: [keeper.workflowId] }),
+      h.client.workflow.start('rawSlotHolder', {
+        taskQueue: h.rawQueue,
+        workflowId: `bench-holder-${id}-${i}`,
+        // Request n goes to holder n % STAND_INS.
+        args: [keeper.workflowId, Math.floor(requests / STAND_INS) + (i < requests % STAND_INS ? 1 : 0)],
+      }),
     ),
   );
   const ask = async (n: number): Promise<void> => {
@@ -104,11 +110,9 @@ export async function keeperGrants(h: Harness, requests: number): Promise<Measur
   };
   const started = performance.now();
   await askAll(requests, ask);
-  // Every request granted and given back: the holders count what they gave back.
-  const givenBack = async () => (await Promise.all(holders.map((holder) => holder.query<number>('released')))).reduce((a, b) => a + b, 0);
-  while ((await givenBack()) < requests) await delay(20);
+  // Every request granted and given back: each holder ends when it has given back its share.
+  await Promise.all(holders.map((holder) => holder.result()));
   const seconds = (performance.now() - started) / 1000;
-  await Promise.all(holders.map((holder) => holder.signal('done')));
   return {
     workload: `13 one keeper, ${requests} requests for ${KEEPER_SLOTS} slots, ${ASKING_AT_ONCE} asking at once`,
     weft: requests / seconds,
@@ -140,15 +144,14 @@ async function bareDesk(h: Harness, count: number): Promise<number> {
     h.client.workflow.signalWithStart('rawSignalDesk', {
       workflowId: desk.workflowId,
       taskQueue: h.rawQueue,
-      args: [],
+      args: [count],
       signal: 'ask',
       signalArgs: [{ n, echoTo: echoTo.workflowId }],
     }),
   );
-  // Answered when the desk has sent every echo.
-  while ((await desk.query<number>('answered')) < count) await delay(1);
+  // Answered when the desk has sent every echo: it ends then.
+  await desk.result();
   const seconds = (performance.now() - started) / 1000;
-  await desk.signal('done');
   await echoTo.terminate('bench done');
   return count / seconds;
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Client, Connection, type ScheduleOptionsAction } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createWeftWorker } from '../src/app/worker/weft-worker.js';
+import { keeperId } from '../src/core/runs/limit-types.js';
 import { FLOW_RUN, type FlowRunInput } from '../src/core/runs/run-types.js';
 import type { FlowSpec } from '../src/core/spec/flow-spec.js';
 import { parseFlow } from '../src/core/spec/parse-flow.js';
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
   const server = await startDevServer({ dataDir: work, port: 7299, uiPort: false });
   const http = createServer((req, res) => {
     res.writeHead(req.url?.startsWith('/fail') ? 500 : 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ path: req.url }));
+    // `/slow`: holds the run a moment, so runs of the `keeper` case overlap and wait in line.
+    setTimeout(() => res.end(JSON.stringify({ path: req.url })), req.url?.startsWith('/slow') ? 300 : 0);
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const port = (http.address() as { port: number }).port;
@@ -265,6 +267,20 @@ ${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: 
       });
       await writeFile(join(OUT, `${name}.json`), json);
       process.stderr.write(`recorded ${name}: ${view.state}, ${(JSON.parse(json.toString()) as { events: unknown[] }).events.length} events\n`);
+    }
+    // A limit's keeper with a line: three runs of a flow with limit 1 ask at once, one is granted,
+    // two wait, each gets its slot in turn and gives it back. Recorded while the keeper idles.
+    if (!only || only.includes('keeper')) {
+      const spec = flow(`id: keeper\nconcurrency: { limit: 1 }\ntasks:\n  - { id: get, type: http, url: "${base}/slow" }\n`);
+      const runs = await Promise.all([0, 1, 2].map((i) => startRun(client, { flow: spec, inputs: {}, taskQueue: 'record', runId: `record-keeper-run-${i}` })));
+      for (const { runId } of runs) await waitForRun(client, runId);
+      const keeper = keeperId({ kind: 'flow', flow: `${spec.namespace}/${spec.id}` }, 'record');
+      const name = SUFFIX ? `keeper.${SUFFIX}` : 'keeper';
+      const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', keeper, '--address', server.address, '--output', 'json'], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      await writeFile(join(OUT, `${name}.json`), json);
+      process.stderr.write(`recorded ${name}: ${(JSON.parse(json.toString()) as { events: unknown[] }).events.length} events\n`);
     }
   } finally {
     worker.shutdown();

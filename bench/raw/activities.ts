@@ -1,4 +1,5 @@
-// The raw baseline's activities: the same HTTP call Weft's http task makes.
+// The raw baseline's activities: the same HTTP call Weft's http task makes, and the signal a
+// run's release step sends a limit's keeper.
 import { Context } from '@temporalio/activity';
 
 /** How often the heartbeating call heartbeats: as often as Weft's activities (activities/heartbeat.ts). */
@@ -11,6 +12,15 @@ export function createRawActivities() {
   };
   return {
     callUrl,
+    /** Signals every workflow of the batch with its number (the keeper's ceiling, rawSignalDesk). */
+    async signalEach(batch: { workflowId: string; n: number }[], signal: string): Promise<void> {
+      const { client } = Context.current();
+      await Promise.all(batch.map(({ workflowId, n }) => client.workflow.getHandle(workflowId).signal(signal, n)));
+    },
+    /** Gives a limit's slot back by signal to its keeper, as a run's releaseSlot step does (activities/limit-activities.ts). */
+    async releaseSlotTo(keeperId: string, requestId: string): Promise<void> {
+      await Context.current().client.workflow.getHandle(keeperId).signal('release', { requestId });
+    },
     async callUrlHeartbeating(url: string): Promise<{ status: number; body: unknown }> {
       const ctx = Context.current();
       const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);

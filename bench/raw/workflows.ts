@@ -2,16 +2,7 @@
 // same as Weft's (an activity per call, large fan-outs in child workflows of 1,000 items run one
 // after another, as Weft's foreach batches do), and "best": what a Temporal expert would write for
 // sub-millisecond calls, local activities, which skip the activity task round trip.
-import {
-  condition,
-  defineQuery,
-  defineSignal,
-  executeChild,
-  getExternalWorkflowHandle,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-} from '@temporalio/workflow';
+import { condition, defineSignal, executeChild, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { createRawActivities } from './activities.js';
 import type { createRawAgentActivities, RawMessage } from './agent-activities.js';
 
@@ -104,45 +95,40 @@ export async function rawAgentLoop(modelName: string, toolNames: string[], promp
 
 /**
  * The bare ceiling for a limit's keeper (workload 13): one workflow that answers every `ask`
- * signal with a signal to its sender at once, with no line and no grants, until told `done`.
+ * signal with a signal to its sender at once, sent the way a keeper sends its answers, with no
+ * line and no grants, until `count` are answered.
  */
-export async function rawSignalDesk(): Promise<void> {
-  let done = false;
+export async function rawSignalDesk(count: number): Promise<void> {
   let answered = 0;
-  let sending = 0;
+  let unsent: { workflowId: string; n: number }[] = [];
+  // As a keeper answers: the asks of one workflow task answered together by one local step.
+  const sendUnsent = async () => {
+    const batch = unsent;
+    unsent = [];
+    await local.signalEach(batch, 'granted');
+    answered += batch.length;
+  };
   setHandler(defineSignal<[{ n: number; echoTo: string }]>('ask'), ({ n, echoTo }) => {
-    sending += 1;
-    void getExternalWorkflowHandle(echoTo)
-      .signal('granted', n)
-      .finally(() => {
-        sending -= 1;
-        answered += 1;
-      });
+    if (unsent.length === 0) void Promise.resolve().then(sendUnsent);
+    unsent.push({ workflowId: echoTo, n });
   });
-  setHandler(defineQuery<number>('answered'), () => answered);
-  setHandler(defineSignal('done'), () => {
-    done = true;
-  });
-  await condition(() => done && sending === 0);
+  // Ends once every answer is out, so the bench waits on its result instead of polling.
+  await condition(() => answered >= count);
 }
 
 /**
  * A stand-in for runs holding a limit's slots (workload 13): every grant the keeper signals is
- * given back at once by signal, as a run with nothing to do would; counts what it gave back.
+ * given back at once, by the same local step a run ends with (releaseSlot). Ends when it has
+ * given back `expected` slots, so the bench waits on its result instead of polling it.
  */
-export async function rawSlotHolder(keeperId: string): Promise<void> {
-  let done = false;
+export async function rawSlotHolder(keeperId: string, expected: number): Promise<number> {
   let released = 0;
-  const keeper = getExternalWorkflowHandle(keeperId);
   setHandler(defineSignal<[{ requestId: string; outcome: string }]>('slotAnswer'), ({ requestId, outcome }) => {
     if (outcome !== 'granted') return;
-    void keeper.signal('release', { requestId }).then(() => {
+    void local.releaseSlotTo(keeperId, requestId).then(() => {
       released += 1;
     });
   });
-  setHandler(defineQuery<number>('released'), () => released);
-  setHandler(defineSignal('done'), () => {
-    done = true;
-  });
-  await condition(() => done);
+  await condition(() => released >= expected);
+  return released;
 }
