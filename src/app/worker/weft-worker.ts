@@ -17,6 +17,7 @@ import { registerCodeFlows } from '../../services/code-flows/code-flow-catalog.j
 import { registerModule } from '../../services/code-flows/load-modules.js';
 import type { WeftModule } from '../../services/code-flows/weft-module.js';
 import { loadConfig, type WeftConfig } from '../../services/config/weft-config.js';
+import { type ContainerEngineChoice, findContainerEngine } from '../../services/containers/container-engine.js';
 import { FileService } from '../../services/files/file-service.js';
 import { NamespaceFileStore } from '../../services/files/file-store.js';
 import { FlowService } from '../../services/flow-service.js';
@@ -87,6 +88,17 @@ export interface WeftWorkerOptions {
 }
 
 /** The configured providers, one concurrency limit per provider, prompts from WEFT_PROMPTS_DIR or prompts/. */
+/** Says at start whether script tasks with `image` can run here, so the operator need not wait for one to fail. */
+async function announceContainerEngine(choice: ContainerEngineChoice): Promise<void> {
+  if (choice === 'none') return;
+  const lookup = await findContainerEngine(choice);
+  const logger = Runtime.instance().logger;
+  if ('engine' in lookup) {
+    const { kind, version, globalArgs } = lookup.engine;
+    logger.info(`script tasks with image run in containers: ${kind} ${version}${globalArgs.length ? ` (${globalArgs.join(' ')})` : ''}`);
+  } else if (choice !== 'auto') logger.warn(`script tasks with image will be refused: ${lookup.unavailable}`);
+}
+
 export function defaultLlmRuntime(config: WeftConfig): LlmRuntime {
   let prompts: Promise<PromptTemplate[]> | undefined;
   return {
@@ -128,6 +140,7 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Weft
     const cgroups = await detectCgroups();
     if (cgroups.missing.length) Runtime.instance().logger.warn(`script limits not enforced on this worker: ${cgroups.missing.join('; ')}`);
   }
+  await announceContainerEngine(scriptRunner.settings?.containerEngine ?? 'auto');
   const flowService = new FlowService(options.store);
   const weftActivities = createActivities({
     secrets: options.secrets ?? config.envSecrets,
