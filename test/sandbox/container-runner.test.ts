@@ -5,7 +5,7 @@
 // engine answers. Skipped only where podman is not installed.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,6 +59,9 @@ describe('container runner (podman)', { skip: podman ? false : 'podman is not in
   before(async () => {
     const busybox = ['/bin/busybox', '/usr/bin/busybox'].find(existsSync);
     assert.ok(busybox, 'the image is built from busybox-static: apt-get install busybox-static');
+    // The image has no C library: a dynamically linked busybox (Debian's busybox package) cannot start in it.
+    const linked = spawnSync('ldd', [busybox], { encoding: 'utf8' });
+    assert.match(`${linked.stdout}${linked.stderr}`, /not a dynamic executable|statically linked/, `${busybox} must be static: apt-get install busybox-static`);
     root = await work();
     // Every podman call of this test, Weft's included, uses this store: nothing global is written.
     await writeFile(join(root, 'storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${root}/graph"\nrunroot = "${root}/run"\n`);
