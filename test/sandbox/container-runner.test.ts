@@ -15,9 +15,11 @@ import { onPath } from '../../src/services/containers/container-engine.js';
 import { FileService } from '../../src/services/files/file-service.js';
 import { NamespaceFileStore } from '../../src/services/files/file-store.js';
 import { checkScriptImages } from '../../src/services/flows/image-check.js';
+import { assertCompleted, createTestEnv, runFlow } from '../helpers/temporal-env.js';
 import { failureOf, left, type SandboxKit, sandboxKit, work } from './sandbox-kit.js';
 
 const podman = onPath('podman');
+const WEFT_BIN = join(import.meta.dirname, '..', '..', 'bin', 'weft.js');
 const IMAGE = 'localhost/weft-test/busybox:local';
 const BUSYBOX_TOOLS = [
   'sh',
@@ -149,6 +151,41 @@ rm -f config.json 2>/dev/null; test -f config.json && kept=yes
 echo "::weft-output::{\\"seen\\": \\"$seen\\", \\"write\\": \\"$write\\", \\"kept\\": \\"$kept\\"}"`;
     const out = await kit.run(inImage(body, { files: { namespace: 'test', paths: ['config.json'] } }), { files });
     assert.deepEqual(out.outputs, { seen: 'yes', write: 'no', kept: 'yes' });
+  });
+
+  it('runs a flow whose task names the image through a real worker, and weft flow validate says where no engine is', async () => {
+    const env = await createTestEnv({ workerEnv: { WEFT_CONTAINER_ENGINE: 'podman', WEFT_CONTAINER_PULL: 'never' } });
+    try {
+      const text = `id: boxed
+tasks:
+  - id: inside
+    type: script
+    language: bash
+    image: ${IMAGE}
+    script: |
+      echo "::weft-output::{\\"host\\": \\"$(cat /etc/hostname)\\"}"
+outputs: { host: "{{ outputs.inside.outputs.host }}" }
+`;
+      const view = await runFlow(env, text);
+      assertCompleted(view);
+      assert.deepEqual(view.outputs, { host: 'weft-script' });
+      const file = join(env.dataDir, 'boxed.yaml');
+      await writeFile(file, text);
+      const validate = (engine: string) =>
+        spawnSync(process.execPath, [WEFT_BIN, 'flow', 'validate', file, '--json'], {
+          encoding: 'utf8',
+          env: { ...process.env, WEFT_DATA_DIR: env.dataDir, WEFT_CONTAINER_ENGINE: engine },
+        });
+      assert.deepEqual(JSON.parse(validate('podman').stdout), { valid: true, errors: [] });
+      const refused = validate('none');
+      assert.equal(refused.status, 1);
+      const body = JSON.parse(refused.stdout) as { errors: Array<{ path: string; message: string; hint: string }> };
+      assert.equal(body.errors[0]?.path, 'tasks[0].image');
+      assert.match(body.errors[0]?.message ?? '', /asks for the container runner, which is not available/);
+      assert.match(body.errors[0]?.hint ?? '', /apt-get install podman/);
+    } finally {
+      await env.close();
+    }
   });
 
   it('fails the task with ScriptSetupError when the image is not on the worker and pulls are off', async () => {
