@@ -248,7 +248,7 @@ function foldersOf(root: string, path: string): string[] {
 }
 
 /** The task's network grant under the operator's policy; undefined: no network. */
-function networkGrant(input: ScriptInput, runner: ScriptRunnerOptions): { hosts?: HostAllowList; egress: EgressPolicy } | undefined {
+export function networkGrant(input: ScriptInput, runner: ScriptRunnerOptions): { hosts?: HostAllowList; egress: EgressPolicy } | undefined {
   const policy = runner.settings?.network ?? 'granted';
   const asked = input.network;
   const egress = runner.egress ?? new EgressPolicy();

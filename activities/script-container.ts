@@ -1,20 +1,24 @@
-// A script attempt in a container: the task's `image` run by podman or docker with no network
-// unless granted, a read-only root, no capabilities, a tmpfs /tmp, the attempt's directory at
-// /weft (work dir, script, $WEFT_OUTPUT), namespace files read-only, the script's environment
-// from a 0600 file, and the attempt's limits; the container is removed when it ends or is stopped.
+// A script attempt in a container: the task's `image` run by podman or docker with no network of
+// its own (a grant goes through the attempt's proxy, as in the sandbox), a read-only root, no
+// capabilities, a tmpfs /tmp, the attempt's directory at /weft (work dir, script, $WEFT_OUTPUT),
+// namespace files read-only, the script's environment from a 0600 file, and the attempt's limits;
+// the container is removed when it ends or is stopped.
 
 import { randomUUID } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { ScriptInput } from '../src/core/runs/activity-io.js';
-import { defaultScriptSettings, type ScriptLimits } from '../src/services/config/script-settings.js';
+import { type ContainerPull, defaultScriptSettings, type ScriptLimits } from '../src/services/config/script-settings.js';
 import { type ContainerEngine, engineEnv, output } from '../src/services/containers/container-engine.js';
-import { type Attempt, type AttemptOptions, AttemptSetupError, placeFiles, type Setup } from './script-attempt.js';
+import { type Attempt, type AttemptOptions, AttemptSetupError, networkGrant, placeFiles, type Setup } from './script-attempt.js';
 import { detectCgroups } from './script-cgroup.js';
 import { ContainerCgroup } from './script-container-cgroup.js';
+import { relayUnsupported, startRelay } from './script-container-relay.js';
 import { limitsOf } from './script-limits.js';
-import { SANDBOX_UID, type ScriptRunnerOptions } from './script-sandbox.js';
+import { startScriptProxy } from './script-proxy.js';
+import { RELAY_PORT } from './script-relay.js';
+import { type ReadOnlyBind, SANDBOX_UID, type ScriptRunnerOptions } from './script-sandbox.js';
 
 /** Where the attempt's directory appears in the container. */
 export const CONTAINER_DIR = '/weft';
@@ -34,9 +38,11 @@ export async function prepareContainerAttempt(
   const settings = runner.settings ?? defaultScriptSettings();
   const { limits, capped } = limitsOf(input.resources, settings);
   const notes = [...capped];
-  const network = networkOf(input, settings.network);
   if (input.dependencies?.length)
     throw new AttemptSetupError('dependencies cannot be combined with image: the image carries what the script needs; install the packages in the image');
+  const grant = networkGrant(input, runner);
+  const unsupported = grant && relayUnsupported(engine);
+  if (unsupported) throw new AttemptSetupError(`network grant refused: a container reaches the network only through Weft's proxy, and ${unsupported}`);
   const dir = await mkdtemp(join(tmpdir(), 'weft-script-'));
   const cleanups: Array<() => Promise<void>> = [() => rm(dir, { recursive: true, force: true })];
   const dispose = async () => {
@@ -54,126 +60,164 @@ export async function prepareContainerAttempt(
       }
     const setup: Setup = { dir, work, uid, sandboxed: true, binds: [], cleanups };
     if (options.files?.length) await placeFiles(options.files, setup);
+    // The env file and the proxy's socket stay outside what the container mounts.
     const engineFiles = await mkdtemp(join(tmpdir(), 'weft-engine-'));
     cleanups.push(() => rm(engineFiles, { recursive: true, force: true }));
-    // The script's environment never appears on a command line: the engine reads it from a file only the worker's user can read.
-    const envFile = join(engineFiles, 'env');
-    const scriptEnv: Record<string, string> = {
-      LANG: 'C.UTF-8',
-      HOME: join(CONTAINER_DIR, 'work'),
-      TMPDIR: '/tmp',
-      ...input.env,
+    const name = `weft-${randomUUID()}`;
+    const removal = () => output(engine.path, [...engine.globalArgs, 'rm', '-f', ...(engine.kind === 'podman' ? ['-t', '0'] : []), name]);
+    let oom: Promise<boolean> | undefined;
+    const cgroup = await parentGroup(engine, limits, notes);
+    if (cgroup) cleanups.push(() => cgroup.remove());
+    // The container goes before its cgroup and directory (cleanups run last first); the engine's
+    // word on an out-of-memory kill is asked before it goes.
+    const oomKilled = () => {
+      oom ??= cgroup ? cgroup.oomKilled() : inspectOomKilled(engine, name);
+      return oom;
+    };
+    cleanups.push(async () => {
+      await oomKilled();
+      await removal();
+    });
+    const scriptEnv: Record<string, string> = { LANG: 'C.UTF-8', HOME: join(CONTAINER_DIR, 'work'), TMPDIR: '/tmp' };
+    let proxySocket: string | undefined;
+    if (grant) {
+      proxySocket = join(engineFiles, 'proxy.sock');
+      const proxy = await startScriptProxy(proxySocket, { ...grant, onRefused: options.onRefused });
+      cleanups.push(proxy.close);
+      const url = `http://127.0.0.1:${RELAY_PORT}`;
+      Object.assign(scriptEnv, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, ALL_PROXY: url, all_proxy: url });
+    }
+    Object.assign(scriptEnv, input.env, {
       WEFT_RUN_ID: input.context.runId,
       WEFT_TASK_ID: input.context.taskId,
       WEFT_OUTPUT: join(CONTAINER_DIR, 'outputs.json'),
-    };
+    });
+    // The script's environment never appears on a command line: the engine reads it from a file only the worker's user can read.
+    const envFile = join(engineFiles, 'env');
     await writeFile(envFile, envFileText(scriptEnv), { mode: 0o600 });
-    const name = `weft-${randomUUID()}`;
-    const cgroup = await parentGroup(engine, limits, notes);
-    if (cgroup) cleanups.push(() => cgroup.remove());
-    const inContainer = (path: string) => join(CONTAINER_DIR, relative(dir, path));
-    const cwd = options.workingDir ?? work;
-    const mounts = [`${dir}:${CONTAINER_DIR}:rw`, ...setup.binds.map((b) => `${b.source}:${inContainer(b.target)}:ro`)];
-    if (options.workingDir) mounts.push(`${options.workingDir}:${options.workingDir}:rw`);
-    const colon = [dir, ...setup.binds.map((b) => b.source), options.workingDir ?? ''].find((p) => p.includes(':') || p.includes(','));
-    if (colon) throw new AttemptSetupError(`the container runner cannot mount ${colon}: a path with ":" or "," cannot be named to the engine`);
-    const removal = () => output(engine.path, [...engine.globalArgs, 'rm', '-f', ...(engine.kind === 'podman' ? ['-t', '0'] : []), name]);
-    let oom: Promise<boolean> | undefined;
-    const attempt: Attempt = {
+    const scriptFile = join(dir, `script${options.extension}`);
+    const containerArgs = [
+      ...runOptions({
+        name,
+        engine,
+        limits,
+        cgroup,
+        uid,
+        dir,
+        work,
+        envFile,
+        binds: setup.binds,
+        workingDir: options.workingDir,
+        pull: settings.containerPull,
+      }),
+      '--',
+      input.image,
+      INTERPRETERS[input.language],
+      join(CONTAINER_DIR, relative(dir, scriptFile)),
+    ];
+    let started: string[];
+    if (proxySocket) {
+      // Created first, so the relay is listening in its network namespace before the script runs.
+      const created = await output(engine.path, [...engine.globalArgs, 'create', ...containerArgs], 10 * 60_000);
+      if (created.code !== 0)
+        throw new AttemptSetupError(engineFailure(engine, input, created.code, created.stderr) ?? `podman create failed: ${created.stderr.trim().slice(-300)}`);
+      const relay = await startRelay(engine, name, proxySocket);
+      cleanups.push(async () => {
+        relay.kill('SIGKILL');
+      });
+      started = [...engine.globalArgs, 'start', '--attach', name];
+    } else started = [...engine.globalArgs, 'run', ...containerArgs];
+    return {
       dir,
-      cwd,
-      scriptFile: join(dir, `script${options.extension}`),
+      cwd: options.workingDir ?? work,
+      scriptFile,
       outputFile: join(dir, 'outputs.json'),
       limits,
       uid,
       notes,
       env: {},
-      command(interpreter) {
-        const args = [
-          ...engine.globalArgs,
-          'run',
-          '--name',
-          name,
-          '--label',
-          'weft.script=1',
-          `--pull=${settings.containerPull}`,
-          ...(network ? [] : ['--network=none']),
-          // The script is not the container's PID 1, which the kernel spares the signals it does not
-          // handle (SIGXCPU past cpuTime, SIGTERM): the engine's small init is, and reaps orphans.
-          '--init',
-          '--read-only',
-          '--cap-drop=ALL',
-          '--security-opt',
-          'no-new-privileges',
-          '--hostname',
-          'weft-script',
-          '--tmpfs',
-          `/tmp:rw,size=${Math.min(limits.fileBytes, limits.memoryBytes)},mode=1777`,
-          ...(uid !== undefined ? ['--user', `${uid}:${uid}`] : []),
-          ...mounts.flatMap((m) => ['-v', m]),
-          '--workdir',
-          options.workingDir ? cwd : inContainer(work),
-          '--env-file',
-          envFile,
-          ...limitArgs(engine, limits, cgroup),
-          // The worker keeps what it logs; the engine need not store the output again.
-          '--log-driver=none',
-          '--',
-          input.image,
-          interpreter,
-          inContainer(attempt.scriptFile),
-        ];
-        return { file: engine.path, args };
-      },
+      command: () => ({ file: engine.path, args: started }),
       spawnEnv: engineEnv,
       stop() {
         void removal();
       },
-      launchFailure(code, stderrTail) {
-        if (code === null || !ENGINE_EXITS.includes(code)) return undefined;
-        const line = stderrTail.trimEnd().split('\n').pop() ?? '';
-        if (!line.startsWith('Error: ')) return undefined;
-        const what = code === 127 ? ` (does image ${input.image} have ${INTERPRETERS[input.language]} on its PATH?)` : '';
-        return `${engine.kind} could not run the script in image ${input.image}${what}: ${line.slice('Error: '.length, 400)}`;
-      },
-      oomKilled() {
-        oom ??= cgroup ? cgroup.oomKilled() : inspectOomKilled(engine, name);
-        return oom;
-      },
+      launchFailure: (code, stderrTail) => engineFailure(engine, input, code, stderrTail),
+      oomKilled,
       dispose,
     };
-    // The container goes before its cgroup and directory (cleanups run last first).
-    cleanups.push(async () => {
-      await attempt.oomKilled();
-      await removal();
-    });
-    return attempt;
   } catch (error) {
     await dispose();
     throw error;
   }
 }
 
+interface RunOptions {
+  name: string;
+  engine: ContainerEngine;
+  limits: ScriptLimits;
+  cgroup: ContainerCgroup | undefined;
+  uid: number | undefined;
+  dir: string;
+  work: string;
+  envFile: string;
+  binds: ReadOnlyBind[];
+  workingDir: string | undefined;
+  pull: ContainerPull;
+}
+
+/** The options of `run` or `create`: isolation, mounts, environment and limits. */
+function runOptions(o: RunOptions): string[] {
+  const inContainer = (path: string) => join(CONTAINER_DIR, relative(o.dir, path));
+  const mounts = [`${o.dir}:${CONTAINER_DIR}:rw`, ...o.binds.map((b) => `${b.source}:${inContainer(b.target)}:ro`)];
+  if (o.workingDir) mounts.push(`${o.workingDir}:${o.workingDir}:rw`);
+  const named = [o.dir, ...o.binds.map((b) => b.source), o.workingDir ?? ''].find((p) => p.includes(':') || p.includes(','));
+  if (named) throw new AttemptSetupError(`the container runner cannot mount ${named}: a path with ":" or "," cannot be named to the engine`);
+  return [
+    '--name',
+    o.name,
+    '--label',
+    'weft.script=1',
+    `--pull=${o.pull}`,
+    // No network of its own: a grant reaches the outside only through the attempt's proxy.
+    '--network=none',
+    // The script is not the container's PID 1, which the kernel spares the signals it does not
+    // handle (SIGXCPU past cpuTime, SIGTERM): the engine's small init is, and reaps orphans.
+    '--init',
+    '--read-only',
+    '--cap-drop=ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--hostname',
+    'weft-script',
+    '--tmpfs',
+    `/tmp:rw,size=${Math.min(o.limits.fileBytes, o.limits.memoryBytes)},mode=1777`,
+    ...(o.uid !== undefined ? ['--user', `${o.uid}:${o.uid}`] : []),
+    ...mounts.flatMap((m) => ['-v', m]),
+    '--workdir',
+    o.workingDir ?? inContainer(o.work),
+    '--env-file',
+    o.envFile,
+    ...limitArgs(o.engine, o.limits, o.cgroup),
+    // The worker keeps what it logs; the engine need not store the output again.
+    '--log-driver=none',
+  ];
+}
+
+/** Why the engine, not the script, ended the attempt: an engine's exit code with its `Error:` line, or its init unable to start the interpreter. */
+function engineFailure(engine: ContainerEngine, input: ScriptInput & { image: string }, code: number | null, stderrTail: string): string | undefined {
+  const line = stderrTail.trimEnd().split('\n').pop() ?? '';
+  const interpreter = INTERPRETERS[input.language];
+  // The init's own words (podman's catatonit, docker's tini) when the interpreter is not in the image.
+  if (code !== 0 && /^(ERROR \(catatonit:\d+\): failed to exec pid1|\[FATAL tini \(\d+\)\] exec .* failed)/.test(line))
+    return `image ${input.image} has no ${interpreter} on its PATH, which a ${input.language} script needs: use an image that has it (${line.slice(0, 200)})`;
+  if (code === null || !ENGINE_EXITS.includes(code) || !line.startsWith('Error: ')) return undefined;
+  const what = code === 127 ? ` (does image ${input.image} have ${interpreter} on its PATH?)` : '';
+  return `${engine.kind} could not run the script in image ${input.image}${what}: ${line.slice('Error: '.length, 400)}`;
+}
+
 /** The interpreter of a language inside an image. */
 export function containerInterpreter(language: ScriptInput['language']): string {
   return INTERPRETERS[language];
-}
-
-/** Whether the container gets the engine's network: a grant (true) under the operator's policy; a host list it cannot hold. */
-function networkOf(input: ScriptInput, policy: 'granted' | 'off' | 'on'): boolean {
-  const asked = input.network;
-  if (policy === 'off') {
-    if (asked !== undefined && asked !== false)
-      throw new AttemptSetupError(
-        'network grant refused: the operator turned script network off on this worker (WEFT_SCRIPT_NETWORK=off); remove network from the task',
-      );
-    return false;
-  }
-  if (Array.isArray(asked))
-    throw new AttemptSetupError(
-      'network cannot list hosts with image: the container runner cannot hold a container to a host list; write network: true, or leave image out',
-    );
-  return asked === true || policy === 'on';
 }
 
 /**

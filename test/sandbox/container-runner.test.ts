@@ -1,6 +1,6 @@
 // The container runner with a real podman and an image built here from Debian's busybox-static
-// (no registry): outputs and $WEFT_OUTPUT, no network without a grant, a read-only root without
-// capabilities, memory (typed error), processes, CPU time, wall time and cancel (the container
+// (no registry): outputs and $WEFT_OUTPUT, no network without a grant and with one only the
+// granted hosts through the attempt's proxy, a read-only root without capabilities, memory (typed error), processes, CPU time, wall time and cancel (the container
 // removed, a SIGTERM-ignoring script gone), namespace files read-only; and validation when no
 // engine answers. Skipped only where podman is not installed.
 
@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseFlow } from '../../src/core/spec/parse-flow.js';
@@ -15,6 +17,8 @@ import { onPath } from '../../src/services/containers/container-engine.js';
 import { FileService } from '../../src/services/files/file-service.js';
 import { NamespaceFileStore } from '../../src/services/files/file-store.js';
 import { checkScriptImages } from '../../src/services/flows/image-check.js';
+import { EgressPolicy } from '../../src/services/security/egress-policy.js';
+import { HostAllowList } from '../../src/services/security/host-allow-list.js';
 import { assertCompleted, createTestEnv, runFlow } from '../helpers/temporal-env.js';
 import { failureOf, left, type SandboxKit, sandboxKit, work } from './sandbox-kit.js';
 
@@ -113,6 +117,33 @@ echo "::weft-output::{\\"root\\": \\"$root\\", \\"tmp\\": \\"$tmp\\", \\"caps\\"
     assert.equal(String(out.outputs.interfaces).trim(), 'lo');
   });
 
+  it('reaches a granted host only through the attempt proxy, which holds the list and the egress policy', async () => {
+    const serve = async (name: string) => {
+      const server = createServer((_req, res) => res.end(`hello from ${name}`));
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      return { server, port: (server.address() as AddressInfo).port };
+    };
+    const allowed = await serve('allowed');
+    const other = await serve('other');
+    try {
+      // The operator allows loopback for the http tasks' policy; the task lists one port of it.
+      kit.runner.egress = new EgressPolicy({ allowList: HostAllowList.parse('127.0.0.1') });
+      const get = (port: number, proxy: string) => `$(wget -q -Y ${proxy} -O - http://127.0.0.1:${port}/ 2>/dev/null || echo refused)`;
+      const body = `echo "::weft-output::{\\"granted\\": \\"${get(allowed.port, 'on')}\\", \\"other\\": \\"${get(other.port, 'on')}\\", \\"direct\\": \\"${get(allowed.port, 'off')}\\"}"`;
+      const input = inImage(body, { network: [`127.0.0.1:${allowed.port}`] });
+      const out = await kit.run(input);
+      assert.deepEqual(out.outputs, { granted: 'hello from allowed', other: 'refused', direct: 'refused' });
+      assert.ok(
+        (await kit.logLines(input.context.runId)).some((line) => line.includes(`127.0.0.1:${other.port}`)),
+        'the refusal is in the logs',
+      );
+    } finally {
+      delete kit.runner.egress;
+      allowed.server.close();
+      other.server.close();
+    }
+  });
+
   it('fails a script over resources.memory with ScriptMemoryExceeded', async () => {
     const failure = await failureOf(kit.run(inImage('echo start; dd if=/dev/zero of=/dev/null bs=96M count=1', { resources: { memory: '32Mi' } })));
     assert.equal(failure.type, 'ScriptMemoryExceeded');
@@ -188,10 +219,13 @@ outputs: { host: "{{ outputs.inside.outputs.host }}" }
     }
   });
 
-  it('fails the task with ScriptSetupError when the image is not on the worker and pulls are off', async () => {
-    const failure = await failureOf(kit.run(inImage('true', { image: 'localhost/weft-test/absent:1' })));
-    assert.equal(failure.type, 'ScriptSetupError');
-    assert.match(failure.message, /^podman could not run the script in image localhost\/weft-test\/absent:1/);
+  it('fails the task with ScriptSetupError when the image is not on the worker and pulls are off, or lacks the interpreter', async () => {
+    const absent = await failureOf(kit.run(inImage('true', { image: 'localhost/weft-test/absent:1' })));
+    assert.equal(absent.type, 'ScriptSetupError');
+    assert.match(absent.message, /^podman could not run the script in image localhost\/weft-test\/absent:1/);
+    const noPython = await failureOf(kit.run(inImage('print(1)', { language: 'python' })));
+    assert.equal(noPython.type, 'ScriptSetupError');
+    assert.match(noPython.message, /^image localhost\/weft-test\/busybox:local has no python3 on its PATH, which a python script needs/);
   });
 });
 
@@ -218,13 +252,11 @@ describe('validation of image', () => {
     assert.deepEqual(await checkScriptImages(parsed.flow, 'podman'), []);
   });
 
-  it('refuses image with dependencies, with a host list, and an image that reads as an option', () => {
+  it('refuses image with dependencies, and an image that reads as an option', () => {
     const deps = flow('    image: python:3.12-slim\n    dependencies: [requests]\n', 'python');
     assert.ok(!deps.valid);
     assert.ok(deps.problems.some((p) => p.path === 'tasks[0].dependencies' && /cannot be combined with image/.test(p.message)));
-    const hosts = flow('    image: python:3.12-slim\n    network: [pypi.org]\n');
-    assert.ok(!hosts.valid);
-    assert.ok(hosts.problems.some((p) => p.path === 'tasks[0].network' && /cannot list hosts with image/.test(p.message)));
+    assert.ok(flow('    image: python:3.12-slim\n    network: [pypi.org]\n').valid, 'a host list is held by the proxy, as in the sandbox');
     const option = flow('    image: "--privileged"\n');
     assert.ok(!option.valid);
     assert.ok(option.problems.some((p) => p.path === 'tasks[0].image' && /must be an image reference/.test(p.message)));

@@ -100,23 +100,16 @@ export const script = describeTaskType({
 
 /**
  * Rules the field schemas cannot say: dependencies as the task's language writes them, namespace
- * file paths, and what a task with `image` cannot ask. Whether a container engine is there is
- * checked where the flow is validated (services/flows/image-check.ts): the core does no I/O.
+ * file paths, and that a task with `image` takes no dependencies. Whether a container engine is
+ * there is checked where the flow is validated (services/flows/image-check.ts): the core does no I/O.
  */
 function checkRunner(task: Record<string, unknown>, path: string): ValidationProblem[] {
   const problems = [...checkDependencies(task, path), ...checkFiles(task, path)];
-  if (task.image === undefined) return problems;
-  if (task.dependencies !== undefined)
+  if (task.image !== undefined && task.dependencies !== undefined)
     problems.push({
       path: `${path}.dependencies`,
       message: `${path}.dependencies cannot be combined with image: the image carries what the script needs`,
       hint: 'install the packages in the image (or use an image that has them), or leave image out to have Weft install dependencies',
-    });
-  if (Array.isArray(task.network))
-    problems.push({
-      path: `${path}.network`,
-      message: `${path}.network cannot list hosts with image: the container runner cannot hold a container to a host list, only give it the network (true) or none`,
-      hint: 'write network: true (the engine’s own network, any host), or leave image out so the bubblewrap sandbox enforces the list',
     });
   return problems;
 }
