@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { ScriptInput } from '../src/core/runs/activity-io.js';
 import { type ContainerPull, defaultScriptSettings, type ScriptLimits } from '../src/services/config/script-settings.js';
@@ -177,6 +177,9 @@ function runOptions(o: RunOptions): string[] {
     o.name,
     '--label',
     'weft.script=1',
+    // Whose container it is: a worker that starts removes those of a worker on this host that died.
+    '--label',
+    `weft.worker=${hostname()}:${process.pid}`,
     `--pull=${o.pull}`,
     // No network of its own: a grant reaches the outside only through the attempt's proxy.
     '--network=none',
@@ -213,6 +216,33 @@ function engineFailure(engine: ContainerEngine, input: ScriptInput & { image: st
   if (code === null || !ENGINE_EXITS.includes(code) || !line.startsWith('Error: ')) return undefined;
   const what = code === 127 ? ` (does image ${input.image} have ${interpreter} on its PATH?)` : '';
   return `${engine.kind} could not run the script in image ${input.image}${what}: ${line.slice('Error: '.length, 400)}`;
+}
+
+/**
+ * Removes the script containers that a worker on this host left when it died mid-attempt (its
+ * sandbox would have died with it; a container does not). Returns their names.
+ */
+export async function removeOrphanContainers(engine: ContainerEngine): Promise<string[]> {
+  const host = hostname();
+  const listed = await output(engine.path, [...engine.globalArgs, 'ps', '-a', '--filter', 'label=weft.script=1', '--format', '{{.Names}}']);
+  const removed: string[] = [];
+  for (const name of listed.stdout.split('\n').filter((n) => /^weft-[0-9a-f-]+$/.test(n))) {
+    const owner = (await output(engine.path, [...engine.globalArgs, 'inspect', '--format', '{{index .Config.Labels "weft.worker"}}', name])).stdout.trim();
+    const [ownerHost, pid] = [owner.slice(0, owner.lastIndexOf(':')), Number(owner.slice(owner.lastIndexOf(':') + 1))];
+    if (ownerHost !== host || !Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
+    await output(engine.path, [...engine.globalArgs, 'rm', '-f', ...(engine.kind === 'podman' ? ['-t', '0'] : []), name]);
+    removed.push(name);
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The interpreter of a language inside an image. */

@@ -10,10 +10,12 @@ import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { removeOrphanContainers } from '../../activities/script-container.js';
 import { parseFlow } from '../../src/core/spec/parse-flow.js';
-import { onPath } from '../../src/services/containers/container-engine.js';
+import { findContainerEngine, onPath } from '../../src/services/containers/container-engine.js';
 import { FileService } from '../../src/services/files/file-service.js';
 import { NamespaceFileStore } from '../../src/services/files/file-store.js';
 import { checkScriptImages } from '../../src/services/flows/image-check.js';
@@ -173,6 +175,39 @@ echo "::weft-output::{\\"root\\": \\"$root\\", \\"tmp\\": \\"$tmp\\", \\"caps\\"
     await assert.rejects(cancelled, /script cancelled/);
     assert.deepEqual(await left('4712'), []);
     assert.deepEqual(containersLeft(), []);
+  });
+
+  it('removes at worker start the containers a dead worker of this host left running, and only those', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const lookup = await findContainerEngine('podman');
+    assert.ok('engine' in lookup);
+    const { globalArgs, nofile, nproc } = lookup.engine;
+    const start = (name: string, pid: string) =>
+      podmanText([
+        ...globalArgs,
+        'run',
+        '-d',
+        '--name',
+        name,
+        '--label',
+        'weft.script=1',
+        '--label',
+        `weft.worker=${hostname()}:${pid}`,
+        '--ulimit',
+        `nofile=${nofile}:${nofile}`,
+        '--ulimit',
+        `nproc=${nproc}:${nproc}`,
+        '--network=none',
+        IMAGE,
+        'sleep',
+        '4714',
+      ]);
+    start('weft-00000000-0000-4000-8000-00000000dead', dead);
+    start('weft-00000000-0000-4000-8000-0000000a11fe', String(process.pid));
+    assert.deepEqual(await removeOrphanContainers(lookup.engine), ['weft-00000000-0000-4000-8000-00000000dead']);
+    assert.deepEqual(containersLeft(), ['weft-00000000-0000-4000-8000-0000000a11fe']);
+    podmanText(['rm', '-f', '-t', '0', 'weft-00000000-0000-4000-8000-0000000a11fe']);
+    assert.deepEqual(await left('4714'), []);
   });
 
   it('shows namespace files read-only in the work directory', async () => {

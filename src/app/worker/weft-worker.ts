@@ -8,6 +8,7 @@ import { createActivities } from '../../../activities/index.js';
 import { createLimitActivities } from '../../../activities/limit-activities.js';
 import type { LlmRuntime } from '../../../activities/llm-call.js';
 import { detectCgroups } from '../../../activities/script-cgroup.js';
+import { removeOrphanContainers } from '../../../activities/script-container.js';
 import { probeSandbox, type ScriptRunnerOptions } from '../../../activities/script-sandbox.js';
 import type { RunLogSinks } from '../../../workflows/run-log-sink.js';
 import { keeperQueue } from '../../core/runs/limit-types.js';
@@ -96,6 +97,8 @@ async function announceContainerEngine(choice: ContainerEngineChoice): Promise<v
   if ('engine' in lookup) {
     const { kind, version, globalArgs } = lookup.engine;
     logger.info(`script tasks with image run in containers: ${kind} ${version}${globalArgs.length ? ` (${globalArgs.join(' ')})` : ''}`);
+    const orphans = await removeOrphanContainers(lookup.engine);
+    if (orphans.length) logger.warn(`removed ${orphans.length} script container(s) left by a worker of this host that died: ${orphans.join(', ')}`);
   } else if (choice !== 'auto') logger.warn(`script tasks with image will be refused: ${lookup.unavailable}`);
 }
 
