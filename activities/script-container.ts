@@ -49,17 +49,7 @@ export async function prepareContainerAttempt(
     for (const step of cleanups.reverse()) await step().catch(() => undefined);
   };
   try {
-    const work = join(dir, 'work');
-    await mkdir(work, { mode: 0o700 });
-    // A rootful engine's container root is the host's root (without capabilities): the script runs as nobody instead.
-    const uid = !engine.rootless && process.getuid?.() === 0 ? SANDBOX_UID : undefined;
-    if (uid !== undefined)
-      for (const path of [dir, work]) {
-        await chown(path, uid, uid);
-        await chmod(path, 0o711);
-      }
-    const setup: Setup = { dir, work, uid, sandboxed: true, binds: [], cleanups };
-    if (options.files?.length) await placeFiles(options.files, setup);
+    const { work, uid, binds } = await attemptDirectory(dir, engine, options, cleanups);
     // The env file and the proxy's socket stay outside what the container mounts.
     const engineFiles = await mkdtemp(join(tmpdir(), 'weft-engine-'));
     cleanups.push(() => rm(engineFiles, { recursive: true, force: true }));
@@ -78,55 +68,15 @@ export async function prepareContainerAttempt(
       await oomKilled();
       await removal();
     });
-    const scriptEnv: Record<string, string> = { LANG: 'C.UTF-8', HOME: join(CONTAINER_DIR, 'work'), TMPDIR: '/tmp' };
-    let proxySocket: string | undefined;
-    if (grant) {
-      proxySocket = join(engineFiles, 'proxy.sock');
-      const proxy = await startScriptProxy(proxySocket, { ...grant, onRefused: options.onRefused });
-      cleanups.push(proxy.close);
-      const url = `http://127.0.0.1:${RELAY_PORT}`;
-      Object.assign(scriptEnv, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, ALL_PROXY: url, all_proxy: url });
-    }
-    Object.assign(scriptEnv, input.env, {
-      WEFT_RUN_ID: input.context.runId,
-      WEFT_TASK_ID: input.context.taskId,
-      WEFT_OUTPUT: join(CONTAINER_DIR, 'outputs.json'),
-    });
-    // The script's environment never appears on a command line: the engine reads it from a file only the worker's user can read.
-    const envFile = join(engineFiles, 'env');
-    await writeFile(envFile, envFileText(scriptEnv), { mode: 0o600 });
+    const proxySocket = grant ? join(engineFiles, 'proxy.sock') : undefined;
+    if (grant && proxySocket) cleanups.push((await startScriptProxy(proxySocket, { ...grant, onRefused: options.onRefused })).close);
+    const envFile = await writeEnvFile(input, engineFiles, proxySocket !== undefined);
     const scriptFile = join(dir, `script${options.extension}`);
-    const containerArgs = [
-      ...runOptions({
-        name,
-        engine,
-        limits,
-        cgroup,
-        uid,
-        dir,
-        work,
-        envFile,
-        binds: setup.binds,
-        workingDir: options.workingDir,
-        pull: settings.containerPull,
-      }),
-      '--',
-      input.image,
-      INTERPRETERS[input.language],
-      join(CONTAINER_DIR, relative(dir, scriptFile)),
-    ];
-    let started: string[];
-    if (proxySocket) {
-      // Created first, so the relay is listening in its network namespace before the script runs.
-      const created = await output(engine.path, [...engine.globalArgs, 'create', ...containerArgs], 10 * 60_000);
-      if (created.code !== 0)
-        throw new AttemptSetupError(engineFailure(engine, input, created.code, created.stderr) ?? `podman create failed: ${created.stderr.trim().slice(-300)}`);
-      const relay = await startRelay(engine, name, proxySocket);
-      cleanups.push(async () => {
-        relay.kill('SIGKILL');
-      });
-      started = [...engine.globalArgs, 'start', '--attach', name];
-    } else started = [...engine.globalArgs, 'run', ...containerArgs];
+    const run = { name, engine, limits, cgroup, uid, dir, work, envFile, binds, workingDir: options.workingDir, pull: settings.containerPull };
+    const containerArgs = [...runOptions(run), '--', input.image, INTERPRETERS[input.language], join(CONTAINER_DIR, relative(dir, scriptFile))];
+    const started = proxySocket
+      ? await createWithRelay({ engine, input, name, containerArgs, proxySocket, cleanups })
+      : [...engine.globalArgs, 'run', ...containerArgs];
     return {
       dir,
       cwd: options.workingDir ?? work,
@@ -149,6 +99,70 @@ export async function prepareContainerAttempt(
     await dispose();
     throw error;
   }
+}
+
+/** The attempt's directory and work dir, owned by the script's user, with the task's namespace files placed read-only. */
+async function attemptDirectory(
+  dir: string,
+  engine: ContainerEngine,
+  options: AttemptOptions,
+  cleanups: Array<() => Promise<void>>,
+): Promise<{ work: string; uid: number | undefined; binds: ReadOnlyBind[] }> {
+  const work = join(dir, 'work');
+  await mkdir(work, { mode: 0o700 });
+  // A rootful engine's container root is the host's root (without capabilities): the script runs as nobody instead.
+  const uid = !engine.rootless && process.getuid?.() === 0 ? SANDBOX_UID : undefined;
+  if (uid !== undefined)
+    for (const path of [dir, work]) {
+      await chown(path, uid, uid);
+      await chmod(path, 0o711);
+    }
+  const setup: Setup = { dir, work, uid, sandboxed: true, binds: [], cleanups };
+  if (options.files?.length) await placeFiles(options.files, setup);
+  return { work, uid, binds: setup.binds };
+}
+
+/**
+ * The script's environment as a file only the worker's user can read, outside what the container
+ * mounts: it never appears on a command line. With a grant, the proxy variables name the relay.
+ */
+async function writeEnvFile(input: ScriptInput, engineFiles: string, proxied: boolean): Promise<string> {
+  const url = `http://127.0.0.1:${RELAY_PORT}`;
+  const proxy: Record<string, string> = proxied ? { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, ALL_PROXY: url, all_proxy: url } : {};
+  const env: Record<string, string> = {
+    LANG: 'C.UTF-8',
+    HOME: join(CONTAINER_DIR, 'work'),
+    TMPDIR: '/tmp',
+    ...proxy,
+    ...input.env,
+    WEFT_RUN_ID: input.context.runId,
+    WEFT_TASK_ID: input.context.taskId,
+    WEFT_OUTPUT: join(CONTAINER_DIR, 'outputs.json'),
+  };
+  const file = join(engineFiles, 'env');
+  await writeFile(file, envFileText(env), { mode: 0o600 });
+  return file;
+}
+
+/** Creates the container, then the relay in its network namespace; the script starts after, with `start --attach`. */
+async function createWithRelay(o: {
+  engine: ContainerEngine;
+  input: ScriptInput & { image: string };
+  name: string;
+  containerArgs: string[];
+  proxySocket: string;
+  cleanups: Array<() => Promise<void>>;
+}): Promise<string[]> {
+  const { engine, input } = o;
+  // A pull happens here: it counts against the task's timeout, as it does for `run`.
+  const created = await output(engine.path, [...engine.globalArgs, 'create', ...o.containerArgs], input.timeoutMs);
+  if (created.code !== 0)
+    throw new AttemptSetupError(engineFailure(engine, input, created.code, created.stderr) ?? `podman create failed: ${created.stderr.trim().slice(-300)}`);
+  const relay = await startRelay(engine, o.name, o.proxySocket);
+  o.cleanups.push(async () => {
+    relay.kill('SIGKILL');
+  });
+  return [...engine.globalArgs, 'start', '--attach', o.name];
 }
 
 interface RunOptions {
@@ -216,33 +230,6 @@ function engineFailure(engine: ContainerEngine, input: ScriptInput & { image: st
   if (code === null || !ENGINE_EXITS.includes(code) || !line.startsWith('Error: ')) return undefined;
   const what = code === 127 ? ` (does image ${input.image} have ${interpreter} on its PATH?)` : '';
   return `${engine.kind} could not run the script in image ${input.image}${what}: ${line.slice('Error: '.length, 400)}`;
-}
-
-/**
- * Removes the script containers that a worker on this host left when it died mid-attempt (its
- * sandbox would have died with it; a container does not). Returns their names.
- */
-export async function removeOrphanContainers(engine: ContainerEngine): Promise<string[]> {
-  const host = hostname();
-  const listed = await output(engine.path, [...engine.globalArgs, 'ps', '-a', '--filter', 'label=weft.script=1', '--format', '{{.Names}}']);
-  const removed: string[] = [];
-  for (const name of listed.stdout.split('\n').filter((n) => /^weft-[0-9a-f-]+$/.test(n))) {
-    const owner = (await output(engine.path, [...engine.globalArgs, 'inspect', '--format', '{{index .Config.Labels "weft.worker"}}', name])).stdout.trim();
-    const [ownerHost, pid] = [owner.slice(0, owner.lastIndexOf(':')), Number(owner.slice(owner.lastIndexOf(':') + 1))];
-    if (ownerHost !== host || !Number.isInteger(pid) || pid <= 0 || alive(pid)) continue;
-    await output(engine.path, [...engine.globalArgs, 'rm', '-f', ...(engine.kind === 'podman' ? ['-t', '0'] : []), name]);
-    removed.push(name);
-  }
-  return removed;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The interpreter of a language inside an image. */

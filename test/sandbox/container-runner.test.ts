@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { removeOrphanContainers } from '../../activities/script-container.js';
+import { removeOrphanContainers } from '../../activities/script-container-orphans.js';
 import { parseFlow } from '../../src/core/spec/parse-flow.js';
 import { findContainerEngine, onPath } from '../../src/services/containers/container-engine.js';
 import { FileService } from '../../src/services/files/file-service.js';

@@ -8,7 +8,7 @@ import { createActivities } from '../../../activities/index.js';
 import { createLimitActivities } from '../../../activities/limit-activities.js';
 import type { LlmRuntime } from '../../../activities/llm-call.js';
 import { detectCgroups } from '../../../activities/script-cgroup.js';
-import { removeOrphanContainers } from '../../../activities/script-container.js';
+import { removeOrphanContainers } from '../../../activities/script-container-orphans.js';
 import { probeSandbox, type ScriptRunnerOptions } from '../../../activities/script-sandbox.js';
 import type { RunLogSinks } from '../../../workflows/run-log-sink.js';
 import { keeperQueue } from '../../core/runs/limit-types.js';
