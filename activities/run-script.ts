@@ -9,11 +9,13 @@ import { chown, readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LogLine, ScriptInput, ScriptOutput } from '../src/core/runs/activity-io.js';
+import { type ContainerEngine, findContainerEngine } from '../src/services/containers/container-engine.js';
 import type { NamespaceFileReader } from '../src/services/files/file-service.js';
 import type { LogSink } from '../src/services/logs/log-sink.js';
 import type { Redactor } from '../src/services/secrets/redactor.js';
 import { withHeartbeat } from './heartbeat.js';
 import { type Attempt, AttemptSetupError, prepareAttempt } from './script-attempt.js';
+import { containerInterpreter, prepareContainerAttempt } from './script-container.js';
 import { LAUNCH_FAILED } from './script-limits.js';
 import { cutLineText, LineSplitter, MAX_LINE_BYTES } from './script-lines.js';
 import { hiddenDirHolding, probeSandbox, realOrResolved, type ScriptRunnerOptions } from './script-sandbox.js';
@@ -50,23 +52,23 @@ export async function runScriptTask(input: ScriptInput, run: Omit<ScriptRun, 'si
 /** Runs one attempt of a script task; task errors are `ApplicationFailure`s of TASK_ERROR_TYPES. */
 export async function executeScript(input: ScriptInput, run: ScriptRun): Promise<ScriptOutput> {
   const cwd = await workingDirOf(input, run);
-  if (run.runner.kind !== 'process') {
+  const engine = input.image === undefined ? undefined : await containerEngineFor(run);
+  if (run.runner.kind !== 'process' && !engine) {
     const unavailable = await probeSandbox(run.runner);
     if (unavailable) throw taskError(TASK_ERROR_TYPES.scriptSetup, unavailable.message, run.redactor);
   }
-  const [command, extension] = INTERPRETERS[input.language];
+  const [hostCommand, extension] = INTERPRETERS[input.language];
+  const command = engine ? containerInterpreter(input.language) : hostCommand;
   const refusals: string[] = [];
   const setupLines = new SetupLines(input, run.logs);
   let attempt: Attempt;
   try {
     const files = await readTaskFiles(input, run.files);
-    attempt = await prepareAttempt(input, run.runner, {
-      extension,
-      workingDir: cwd,
-      onRefused: (line) => refusals.push(line),
-      onDependencyLine: setupLines.add,
-      files,
-    });
+    const options = { extension, workingDir: cwd, onRefused: (line: string) => refusals.push(line), onDependencyLine: setupLines.add, files };
+    attempt =
+      engine && input.image !== undefined
+        ? await prepareContainerAttempt({ ...input, image: input.image }, run.runner, engine, options)
+        : await prepareAttempt(input, run.runner, options);
   } catch (error) {
     if (error instanceof AttemptSetupError)
       throw taskError(error.kind === 'dependency' ? TASK_ERROR_TYPES.scriptDependency : TASK_ERROR_TYPES.scriptSetup, error.message, run.redactor);
@@ -82,6 +84,13 @@ export async function executeScript(input: ScriptInput, run: ScriptRun): Promise
   } finally {
     await attempt.dispose();
   }
+}
+
+/** The worker's container engine, for a task with `image`; none is a ScriptSetupError saying what to install. */
+async function containerEngineFor(run: ScriptRun): Promise<ContainerEngine> {
+  const lookup = await findContainerEngine(run.runner.settings?.containerEngine ?? 'auto');
+  if ('engine' in lookup) return lookup.engine;
+  throw taskError(TASK_ERROR_TYPES.scriptSetup, `image: this worker has no container runner: ${lookup.unavailable}`, run.redactor);
 }
 
 /** The task's `workingDir`, checked: it must exist, be a directory, and lie outside Weft's own files. */
@@ -129,7 +138,7 @@ async function execute(input: ScriptInput, run: ScriptRun, files: Files): Promis
   };
   const { file, args } = attempt.command(files.command);
   // Its own process group, so one signal reaches the script and every child left in the group.
-  const child = spawn(file, args, { cwd: attempt.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(file, args, { cwd: attempt.cwd, env: attempt.spawnEnv?.() ?? env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const outputs: Record<string, unknown> = {};
   const tails = { stdout: '', stderr: '' };
   const lineCounts = { stdout: 0, stderr: 0 };
@@ -199,19 +208,24 @@ async function execute(input: ScriptInput, run: ScriptRun, files: Files): Promis
       // The group is already gone.
     }
   };
+  const stop = () => {
+    // A container outlives its engine client: the engine removes it.
+    attempt.stop?.();
+    killTree();
+  };
   const timer = setTimeout(() => {
     timedOut = true;
-    killTree();
+    stop();
   }, input.timeoutMs);
   const cancelled = run.signal;
-  cancelled?.addEventListener('abort', killTree, { once: true });
-  if (cancelled?.aborted) killTree();
+  cancelled?.addEventListener('abort', stop, { once: true });
+  if (cancelled?.aborted) stop();
   const exit = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
     child.once('error', (error) => resolve({ code: null, error }));
     child.once('exit', (code) => resolve({ code }));
   });
   clearTimeout(timer);
-  cancelled?.removeEventListener('abort', killTree);
+  cancelled?.removeEventListener('abort', stop);
   // Children left in the group (`cmd &`) die with the task. In the sandbox everything the script
   // started, `setsid` ones too, is already gone: its PID namespace ended with it.
   killTree();
@@ -243,6 +257,8 @@ async function execute(input: ScriptInput, run: ScriptRun, files: Files): Promis
       redactor,
       { stderrTail: tails.stderr },
     );
+  const engineFailure = attempt.launchFailure?.(exit.code, tails.stderr);
+  if (engineFailure) throw taskError(TASK_ERROR_TYPES.scriptSetup, engineFailure, redactor);
   if (exit.code === LAUNCH_FAILED && !tails.stdout && tails.stderr.includes('weft-launch'))
     throw taskError(TASK_ERROR_TYPES.scriptSetup, `script could not join its cgroup: ${lastLine(tails.stderr)}`, redactor);
   await mergeOutputFile(outputs, attempt.outputFile, attempt.limits.outputFileBytes, redactor);

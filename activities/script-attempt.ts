@@ -46,6 +46,12 @@ export interface Attempt {
   oomKilled(): Promise<boolean>;
   /** Kills what is left, stops the proxy, removes the cgroup and the directory. */
   dispose(): Promise<void>;
+  /** The environment of the process started (default: the script's own); a container's engine gets its own. */
+  spawnEnv?(): Record<string, string>;
+  /** Stops what outlives the started process when it is killed (a container keeps running without its client). */
+  stop?(): void;
+  /** Why the engine, not the script, failed the attempt with this exit code, if it did. */
+  launchFailure?(code: number | null, stderrTail: string): string | undefined;
 }
 
 /** Lines about limits this host cannot enforce, said once per worker in its log and on every attempt in the run's. */
@@ -183,7 +189,7 @@ async function dependenciesOf(
 }
 
 /** What placing things in an attempt's directory needs to know. */
-interface Setup {
+export interface Setup {
   dir: string;
   work: string;
   uid: number | undefined;
@@ -213,7 +219,7 @@ async function placeNodeModules(set: DependencySet, setup: Setup): Promise<strin
  * script runs as. As a plain process only its permission bits say read-only: the worker's user
  * (and root always) can change them.
  */
-async function placeFiles(files: PlacedFile[], setup: Setup): Promise<void> {
+export async function placeFiles(files: PlacedFile[], setup: Setup): Promise<void> {
   const sources = setup.sandboxed ? await mkdtemp(join(tmpdir(), 'weft-files-')) : undefined;
   if (sources) setup.cleanups.push(() => rm(sources, { recursive: true, force: true }));
   for (const file of files) {
@@ -242,7 +248,7 @@ function foldersOf(root: string, path: string): string[] {
 }
 
 /** The task's network grant under the operator's policy; undefined: no network. */
-function networkGrant(input: ScriptInput, runner: ScriptRunnerOptions): { hosts?: HostAllowList; egress: EgressPolicy } | undefined {
+export function networkGrant(input: ScriptInput, runner: ScriptRunnerOptions): { hosts?: HostAllowList; egress: EgressPolicy } | undefined {
   const policy = runner.settings?.network ?? 'granted';
   const asked = input.network;
   const egress = runner.egress ?? new EgressPolicy();

@@ -1,6 +1,7 @@
 // What the MCP server needs from Weft: the service layer only (flows, runs, logs). Adapters
 // never reach the Temporal client or the store directly.
 
+import type { ContainerEngineChoice } from '../src/services/containers/container-engine.js';
 import type { FileService } from '../src/services/files/file-service.js';
 import type { FlowService } from '../src/services/flow-service.js';
 import type { LimitService } from '../src/services/limits/limit-service.js';
@@ -23,6 +24,8 @@ export interface McpServices {
   files?: FileService;
   /** The configured MCP servers (validate_flow checks mcp tasks against them; list_task_types shows them). */
   mcpServers?: McpServerCatalog;
+  /** WEFT_CONTAINER_ENGINE: where validation looks for the engine that script tasks with `image` need (default auto). */
+  containerEngine?: ContainerEngineChoice;
   /** Drafts a flow with the configured model (`provider/model`, default WEFT_DRAFT_MODEL). */
   draft?(goal: string, model: string | undefined, signal: AbortSignal): Promise<FlowDraft>;
 }
@@ -38,6 +41,7 @@ export async function mcpServices(ctx: ServicesContext): Promise<McpServices> {
     limits: await ctx.limits(),
     files: await ctx.files(),
     mcpServers: await ctx.mcpServers(),
+    containerEngine: ctx.config.script.containerEngine,
     draft: (goal, model, signal) => drafter(goal, model, signal),
   };
 }

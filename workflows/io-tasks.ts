@@ -91,6 +91,8 @@ export async function runScript(ctx: RunContext, task: ScriptTask, frame: Frame,
     ...(task.resources !== undefined ? { resources: task.resources } : {}),
     ...(task.dependencies !== undefined ? { dependencies: task.dependencies } : {}),
     ...(task.files !== undefined ? { files: { namespace: ctx.flow.namespace, paths: task.files } } : {}),
+    // Absent without image, so the input of every task that could run before is unchanged.
+    ...(task.image !== undefined ? { image: task.image } : {}),
     timeoutMs: limit,
     ...(cache ? { cache } : {}),
   });

@@ -137,7 +137,12 @@ export const validateFlow = defineTool({
 
 /** The servers and flows a session's tool checks read, with what this caller may read. */
 function toolCheckServices(ctx: ToolContext) {
-  return { mcpServers: ctx.services.mcpServers, flows: ctx.services.flows, mayRead: (namespace: string) => namespaceAllowed(ctx.access, namespace) };
+  return {
+    mcpServers: ctx.services.mcpServers,
+    flows: ctx.services.flows,
+    mayRead: (namespace: string) => namespaceAllowed(ctx.access, namespace),
+    containerEngine: ctx.services.containerEngine,
+  };
 }
 
 export const saveFlow = defineTool({

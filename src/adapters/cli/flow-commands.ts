@@ -41,7 +41,12 @@ export async function readFlowFile(file: string): Promise<string> {
 async function toolProblems(ctx: ServicesContext | undefined, flow: FlowSpec): Promise<ToolCheckProblems> {
   if (!usesTools(flow)) return { errors: [], warnings: [] };
   const check = async (services: ServicesContext) =>
-    checkFlowTools(flow, { mcpServers: await services.mcpServers(), flows: await services.flows(), mayRead: () => true });
+    checkFlowTools(flow, {
+      mcpServers: await services.mcpServers(),
+      flows: await services.flows(),
+      mayRead: () => true,
+      containerEngine: services.config.script.containerEngine,
+    });
   return ctx ? check(ctx) : withServices(check);
 }
 

@@ -8,6 +8,7 @@ import { createActivities } from '../../../activities/index.js';
 import { createLimitActivities } from '../../../activities/limit-activities.js';
 import type { LlmRuntime } from '../../../activities/llm-call.js';
 import { detectCgroups } from '../../../activities/script-cgroup.js';
+import { removeOrphanContainers } from '../../../activities/script-container-orphans.js';
 import { probeSandbox, type ScriptRunnerOptions } from '../../../activities/script-sandbox.js';
 import type { RunLogSinks } from '../../../workflows/run-log-sink.js';
 import { keeperQueue } from '../../core/runs/limit-types.js';
@@ -17,6 +18,7 @@ import { registerCodeFlows } from '../../services/code-flows/code-flow-catalog.j
 import { registerModule } from '../../services/code-flows/load-modules.js';
 import type { WeftModule } from '../../services/code-flows/weft-module.js';
 import { loadConfig, type WeftConfig } from '../../services/config/weft-config.js';
+import { type ContainerEngineChoice, findContainerEngine } from '../../services/containers/container-engine.js';
 import { FileService } from '../../services/files/file-service.js';
 import { NamespaceFileStore } from '../../services/files/file-store.js';
 import { FlowService } from '../../services/flow-service.js';
@@ -87,6 +89,19 @@ export interface WeftWorkerOptions {
 }
 
 /** The configured providers, one concurrency limit per provider, prompts from WEFT_PROMPTS_DIR or prompts/. */
+/** Says at start whether script tasks with `image` can run here, so the operator need not wait for one to fail. */
+async function announceContainerEngine(choice: ContainerEngineChoice): Promise<void> {
+  if (choice === 'none') return;
+  const lookup = await findContainerEngine(choice);
+  const logger = Runtime.instance().logger;
+  if ('engine' in lookup) {
+    const { kind, version, globalArgs } = lookup.engine;
+    logger.info(`script tasks with image run in containers: ${kind} ${version}${globalArgs.length ? ` (${globalArgs.join(' ')})` : ''}`);
+    const orphans = await removeOrphanContainers(lookup.engine);
+    if (orphans.length) logger.warn(`removed ${orphans.length} script container(s) left by a worker of this host that died: ${orphans.join(', ')}`);
+  } else if (choice !== 'auto') logger.warn(`script tasks with image will be refused: ${lookup.unavailable}`);
+}
+
 export function defaultLlmRuntime(config: WeftConfig): LlmRuntime {
   let prompts: Promise<PromptTemplate[]> | undefined;
   return {
@@ -128,6 +143,7 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Weft
     const cgroups = await detectCgroups();
     if (cgroups.missing.length) Runtime.instance().logger.warn(`script limits not enforced on this worker: ${cgroups.missing.join('; ')}`);
   }
+  await announceContainerEngine(scriptRunner.settings?.containerEngine ?? 'auto');
   const flowService = new FlowService(options.store);
   const weftActivities = createActivities({
     secrets: options.secrets ?? config.envSecrets,

@@ -90,6 +90,8 @@ export interface ScriptInput {
   dependencies?: string[];
   /** Namespace files to place read-only in the work directory: the flow's namespace and the task's `files`. Optional: added with namespace files. */
   files?: { namespace: string; paths: string[] };
+  /** A container image to run the script in, with the worker's container engine. Optional: added with the container runner. */
+  image?: string;
   timeoutMs: number;
   /** Set for a task with `cache`: the activity answers a CachedAnswer. */
   cache?: CacheRequest;

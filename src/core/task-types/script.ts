@@ -35,6 +35,9 @@ const DEPENDENCY_RULES = {
   ],
 } as const;
 
+/** An image reference (`[registry/]name[:tag][@digest]`), never an option: it goes on the engine's command line. */
+const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[a-f0-9]{64})?$/i;
+
 const ByteSize = z
   .union([z.number(), z.string()])
   .refine(
@@ -77,8 +80,12 @@ export const script = describeTaskType({
       .max(100)
       .optional()
       .describe("paths of the flow namespace's files (weft file put), placed read-only in the work directory"),
-    /** Asks for the container runner, which this build does not have: `check` says what it would take. */
-    image: z.string().max(500).optional(),
+    image: z
+      .string()
+      .max(500)
+      .regex(IMAGE_REFERENCE, 'must be an image reference such as python:3.12-slim, registry.example.org/team/tool:1.4 or name@sha256:<digest>')
+      .optional()
+      .describe('container image to run the script in (podman or docker on the worker)'),
   },
   output: '{ exitCode, outputs, stdoutTail, stderrTail } (outputs: JSON objects printed as `::weft-output::{...}` lines or written to $WEFT_OUTPUT)',
   example: { id: 'count', type: 'script', language: 'python', script: 'import json\nprint("::weft-output::" + json.dumps({"count": 3}))' },
@@ -93,19 +100,18 @@ export const script = describeTaskType({
 
 /**
  * Rules the field schemas cannot say: dependencies as the task's language writes them, namespace
- * file paths, and `image`, which asks for a container runner this build does not have.
+ * file paths, and that a task with `image` takes no dependencies. Whether a container engine is
+ * there is checked where the flow is validated (services/flows/image-check.ts): the core does no I/O.
  */
 function checkRunner(task: Record<string, unknown>, path: string): ValidationProblem[] {
   const problems = [...checkDependencies(task, path), ...checkFiles(task, path)];
-  if (task.image === undefined) return problems;
-  return [
-    ...problems,
-    {
-      path: `${path}.image`,
-      message: `${path}.image asks for the container runner, which is not available: Weft runs scripts in the bubblewrap sandbox (WEFT_SCRIPT_RUNNER=sandbox) or as plain processes, and has no container runner yet`,
-      hint: 'remove image and list the packages the script needs in the script itself; a container runner would need podman or docker (Debian: apt-get install podman) on every worker',
-    },
-  ];
+  if (task.image !== undefined && task.dependencies !== undefined)
+    problems.push({
+      path: `${path}.dependencies`,
+      message: `${path}.dependencies cannot be combined with image: the image carries what the script needs`,
+      hint: 'install the packages in the image (or use an image that has them), or leave image out to have Weft install dependencies',
+    });
+  return problems;
 }
 
 function checkDependencies(task: Record<string, unknown>, path: string): ValidationProblem[] {

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { formatByteSize, parseByteSize } from '../../core/spec/byte-size.js';
 import { parseDuration } from '../../core/spec/duration.js';
+import { CONTAINER_ENGINE_CHOICES, type ContainerEngineChoice } from '../containers/container-engine.js';
 
 /** Limits of one script attempt, resolved to numbers. */
 export interface ScriptLimits {
@@ -36,7 +37,15 @@ export interface ScriptSettings {
   network: ScriptNetworkPolicy;
   /** WEFT_SCRIPT_WORKING_DIRS: directories (absolute) a sandboxed task's `workingDir` may lie in, read-write; default none. */
   workingDirs: string[];
+  /** WEFT_CONTAINER_ENGINE: what runs tasks with `image`, default auto (podman, else docker). */
+  containerEngine: ContainerEngineChoice;
+  /** WEFT_CONTAINER_PULL: `missing` (default: the engine pulls an image it lacks) or `never` (only images already on the worker). */
+  containerPull: ContainerPull;
 }
+
+/** `WEFT_CONTAINER_PULL`: whether the engine may pull an image a task names and the worker lacks. */
+export const CONTAINER_PULLS = ['missing', 'never'] as const;
+export type ContainerPull = (typeof CONTAINER_PULLS)[number];
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -91,12 +100,36 @@ export function loadScriptSettings(env: NodeJS.ProcessEnv): ScriptSettings {
     .filter(Boolean);
   for (const dir of workingDirs)
     if (!isAbsolute(dir)) throw new ConfigError(`WEFT_SCRIPT_WORKING_DIRS entry "${dir}" must be an absolute path`, 'e.g. /srv/weft-work,/data/shared');
-  return { defaults, ceilings, network: network as ScriptNetworkPolicy, workingDirs: workingDirs.map((d) => resolve(d)) };
+  const containerEngine = oneOf(
+    value('WEFT_CONTAINER_ENGINE') ?? 'auto',
+    'WEFT_CONTAINER_ENGINE',
+    CONTAINER_ENGINE_CHOICES,
+    'leave it unset to use podman, else docker, found on PATH',
+  );
+  const containerPull = oneOf(
+    value('WEFT_CONTAINER_PULL') ?? 'missing',
+    'WEFT_CONTAINER_PULL',
+    CONTAINER_PULLS,
+    'leave it unset to let the engine pull an image it lacks',
+  );
+  return { defaults, ceilings, network: network as ScriptNetworkPolicy, workingDirs: workingDirs.map((d) => resolve(d)), containerEngine, containerPull };
+}
+
+function oneOf<T extends string>(text: string, name: string, allowed: readonly T[], hint: string): T {
+  if (!(allowed as readonly string[]).includes(text)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${text}")`, hint);
+  return text as T;
 }
 
 /** The settings of a worker whose operator said nothing. */
 export function defaultScriptSettings(): ScriptSettings {
-  return { defaults: { ...DEFAULT_SCRIPT_LIMITS }, ceilings: { ...DEFAULT_SCRIPT_CEILINGS }, network: 'granted', workingDirs: [] };
+  return {
+    defaults: { ...DEFAULT_SCRIPT_LIMITS },
+    ceilings: { ...DEFAULT_SCRIPT_CEILINGS },
+    network: 'granted',
+    workingDirs: [],
+    containerEngine: 'auto',
+    containerPull: 'missing',
+  };
 }
 
 function limitsFrom(text: string | undefined, name: string, base: ScriptLimits): ScriptLimits {

@@ -160,7 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Wef
         'WEFT_SCRIPT_RUNNER',
         ScriptRunner,
         `one of ${SCRIPT_RUNNERS.join(', ')}`,
-        'leave it unset to run scripts in the bubblewrap sandbox, or set process to run them unsandboxed; this build has no container runner',
+        'leave it unset to run scripts in the bubblewrap sandbox, or set process to run them unsandboxed; tasks with image run in containers either way (WEFT_CONTAINER_ENGINE)',
       ) ?? 'sandbox',
     script: loadScriptSettings(env),
     ...(httpAllowedHosts ? { httpAllowedHosts } : {}),
