@@ -1,20 +1,10 @@
 // Activities of limits: reach a limit's keeper by signal-with-start (a workflow cannot start
-// one), send a keeper's answers to runs, read a named limit's size, and wait for a holding run
-// to end (the keeper's watch).
+// one), read a named limit's size, and wait for a holding run to end (the keeper's watch).
 
 import { Context } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import {
-  type KeeperInput,
-  keeperId,
-  keeperQueue,
-  LIMIT_KEEPER,
-  type LimitTarget,
-  type SlotAnswer,
-  type SlotAnswerTo,
-  type SlotRequest,
-} from '../src/core/runs/limit-types.js';
+import { type KeeperInput, keeperId, keeperQueue, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
 import type { LimitStore } from '../src/services/limits/limit-store.js';
 import { withHeartbeat } from './heartbeat.js';
 
@@ -41,27 +31,6 @@ export function createLimitActivities({ client, limits }: LimitActivityDeps) {
         signal: LIMIT_KEEPER.acquireSignal,
         signalArgs: [request],
       });
-    },
-
-    /**
-     * Sends a keeper's answers to their runs (the keeper's local step, one per workflow task).
-     * Returns the runs that no longer take signals (ended or gone), whose places the keeper drops.
-     * Another failure fails the step, whose retry sends the batch again: runs keep the first
-     * final answer (workflows/run-slot.ts), so a repeat changes nothing.
-     */
-    async answerRuns({ answers }: { answers: SlotAnswerTo[] }): Promise<{ gone: string[] }> {
-      const gone: string[] = [];
-      await Promise.all(
-        answers.map(async ({ runId, requestId, outcome }) => {
-          try {
-            await client.workflow.getHandle(runId).signal(LIMIT_KEEPER.answerSignal, { requestId, outcome } satisfies SlotAnswer);
-          } catch (error) {
-            if (!(error instanceof WorkflowNotFoundError)) throw error;
-            gone.push(runId);
-          }
-        }),
-      );
-      return { gone };
     },
 
     /** Gives a slot back; a keeper that has ended holds nothing, so there is nothing to give back. */

@@ -1,7 +1,6 @@
 // `limitKeeper`: the durable holder of one limit's slots (a flow's concurrency per key value, or
-// a named limit). Runs reach it by signal-with-start, get their answer by signal (sent by a local
-// step of the keeper's own workflow task), release by signal; it watches each holding run so one
-// that ends without running code frees its slots.
+// a named limit). Runs reach it by signal-with-start, get their answer by signal, release by
+// signal; it watches each holding run so one that ends without running code frees its slots.
 // Design and why it holds: docs/limits.md.
 
 import {
@@ -28,7 +27,6 @@ import {
   keeperQueue,
   LIMIT_KEEPER,
   type SlotAnswer,
-  type SlotAnswerTo,
   type SlotHolder,
   type SlotRequest,
 } from '../src/core/runs/limit-types.js';
@@ -49,14 +47,6 @@ const IDLE_MS = 60_000;
  * timed out) is noticed this long after its grant at the latest, plus the watch's long poll.
  */
 const WATCH_AFTER_MS = 2_000;
-/**
- * Answers go out by a local step (activity answerRuns) in the workflow task that decided them,
- * a batch per task, instead of one signal command each: a signal command costs the keeper two
- * events, a transfer hop in Temporal and another workflow task to learn it was delivered.
- */
-const ANSWER_STEP = 'keeper-answer-step';
-/** Answers a local step sends at most: bounds its input (which enters history) and its fan-out. */
-const ANSWERS_PER_STEP = 200;
 /** History length at which the keeper continues as new with its holders and queue. */
 const CONTINUE_AT_EVENTS = 4000;
 
@@ -75,7 +65,7 @@ const watch = proxyActivities<LimitActivities>({
 });
 
 export async function limitKeeper(input: KeeperInput): Promise<void> {
-  const keeper = new Keeper(input, patched('keeper-watch-late'), patched(ANSWER_STEP));
+  const keeper = new Keeper(input, patched('keeper-watch-late'));
   if (input.size === undefined) {
     keeper.size = input.target.kind === 'named' ? await local.readLimitSize(input.target.name) : null;
   }
@@ -111,10 +101,8 @@ class Keeper {
   size: number | null | undefined;
   holders: SlotHolder[];
   queue: SlotRequest[];
-  /** Grant and answer signals, and answering steps, not yet confirmed by Temporal. */
+  /** Grant and answer signals not yet confirmed by Temporal. */
   inFlight = 0;
-  /** Answers decided in this workflow task, sent together by one local step when it yields. */
-  private unsent: SlotAnswerTo[] = [];
   private readonly watched = new Set<string>();
   /** Whether a timer to watch the holders that are still holding is set. */
   private sweepSet = false;
@@ -123,8 +111,6 @@ class Keeper {
     private readonly input: KeeperInput,
     /** Watch a holder once it has held for WATCH_AFTER_MS, not at its grant (keepers started before keep the old way). */
     private readonly watchLate: boolean,
-    /** Answer by a local step (ANSWER_STEP); keepers started before answer by signal commands. */
-    private readonly answerByStep: boolean,
   ) {
     this.size = input.size;
     this.holders = [...(input.holders ?? [])];
@@ -197,36 +183,7 @@ class Keeper {
   }
 
   private answer(request: SlotRequest, outcome: SlotAnswer['outcome']): void {
-    if (!this.answerByStep) {
-      this.send(request.runId, () => getExternalWorkflowHandle(request.runId).signal(slotAnswerSignal, { requestId: request.requestId, outcome }));
-      return;
-    }
-    if (this.unsent.length === 0) {
-      // After every handler of this activation has run: one step carries all of its answers.
-      this.inFlight += 1;
-      void Promise.resolve()
-        .then(() => this.sendUnsent())
-        .finally(() => {
-          this.inFlight -= 1;
-        });
-    }
-    this.unsent.push({ runId: request.runId, requestId: request.requestId, outcome });
-  }
-
-  private async sendUnsent(): Promise<void> {
-    // A run granted in the same task it was queued in needs only the grant.
-    const granted = new Set(this.unsent.filter((a) => a.outcome === 'granted').map((a) => a.requestId));
-    const answers = this.unsent.filter((a) => a.outcome !== 'queued' || !granted.has(a.requestId));
-    this.unsent = [];
-    const steps: Promise<void>[] = [];
-    for (let at = 0; at < answers.length; at += ANSWERS_PER_STEP) {
-      steps.push(
-        local.answerRuns({ answers: answers.slice(at, at + ANSWERS_PER_STEP) }).then(({ gone }) => {
-          for (const runId of gone) this.forget(runId);
-        }),
-      );
-    }
-    await Promise.all(steps);
+    this.send(request.runId, () => getExternalWorkflowHandle(request.runId).signal(slotAnswerSignal, { requestId: request.requestId, outcome }));
   }
 
   /** Sends to a run; a run that no longer exists or has ended loses its places. */

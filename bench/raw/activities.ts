@@ -12,11 +12,6 @@ export function createRawActivities() {
   };
   return {
     callUrl,
-    /** Signals every workflow of the batch with its number (the keeper's ceiling, rawSignalDesk). */
-    async signalEach(batch: { workflowId: string; n: number }[], signal: string): Promise<void> {
-      const { client } = Context.current();
-      await Promise.all(batch.map(({ workflowId, n }) => client.workflow.getHandle(workflowId).signal(signal, n)));
-    },
     /** Gives a limit's slot back by signal to its keeper, as a run's releaseSlot step does (activities/limit-activities.ts). */
     async releaseSlotTo(keeperId: string, requestId: string): Promise<void> {
       await Context.current().client.workflow.getHandle(keeperId).signal('release', { requestId });

@@ -2,7 +2,7 @@
 // same as Weft's (an activity per call, large fan-outs in child workflows of 1,000 items run one
 // after another, as Weft's foreach batches do), and "best": what a Temporal expert would write for
 // sub-millisecond calls, local activities, which skip the activity task round trip.
-import { condition, defineSignal, executeChild, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, executeChild, getExternalWorkflowHandle, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { createRawActivities } from './activities.js';
 import type { createRawAgentActivities, RawMessage } from './agent-activities.js';
 
@@ -95,22 +95,17 @@ export async function rawAgentLoop(modelName: string, toolNames: string[], promp
 
 /**
  * The bare ceiling for a limit's keeper (workload 13): one workflow that answers every `ask`
- * signal with a signal to its sender at once, sent the way a keeper sends its answers, with no
- * line and no grants, until `count` are answered.
+ * signal with a signal to its sender at once, as a keeper answers, with no line and no grants,
+ * until `count` are answered.
  */
 export async function rawSignalDesk(count: number): Promise<void> {
   let answered = 0;
-  let unsent: { workflowId: string; n: number }[] = [];
-  // As a keeper answers: the asks of one workflow task answered together by one local step.
-  const sendUnsent = async () => {
-    const batch = unsent;
-    unsent = [];
-    await local.signalEach(batch, 'granted');
-    answered += batch.length;
-  };
   setHandler(defineSignal<[{ n: number; echoTo: string }]>('ask'), ({ n, echoTo }) => {
-    if (unsent.length === 0) void Promise.resolve().then(sendUnsent);
-    unsent.push({ workflowId: echoTo, n });
+    void getExternalWorkflowHandle(echoTo)
+      .signal('granted', n)
+      .finally(() => {
+        answered += 1;
+      });
   });
   // Ends once every answer is out, so the bench waits on its result instead of polling.
   await condition(() => answered >= count);

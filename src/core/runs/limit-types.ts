@@ -28,11 +28,6 @@ export interface SlotAnswer {
   outcome: 'granted' | 'queued' | 'refused';
 }
 
-/** An answer and the run it goes to (the keeper's answering step, activity answerRuns). */
-export interface SlotAnswerTo extends SlotAnswer {
-  runId: string;
-}
-
 /** Workflow input of a keeper (enters history); carried across continue-as-new. */
 export interface KeeperInput {
   target: LimitTarget;
