@@ -218,7 +218,8 @@ ${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: 
 `),
     },
     // A run under its flow's concurrency limit with a task under a named limit: each slot asked of
-    // its keeper and given back (patch slot-by-update: a local step each way, no signals).
+    // its keeper by a local step, answered by signal, and given back by a local step (patch
+    // slot-release-step; `limits.json` is the path before it, a signal command).
     limits: {
       spec: flow(
         `id: limits\nconcurrency: { limit: 1 }\ntasks:\n  - { id: get, type: http, url: "${base}/limited", limits: [record-gpu] }\n  - { id: after, type: set, values: { ok: true } }\n`,
