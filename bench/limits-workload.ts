@@ -7,7 +7,8 @@
 // feed it: grants per second (keeperGrants, target: at least 200).
 
 import { randomUUID } from 'node:crypto';
-import { type KeeperInput, keeperId, keeperQueue, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
+import { askKeeper } from '../activities/limit-activities.js';
+import { keeperId, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
 import { alternate, type Harness } from './harness.js';
 import type { Measure } from './measure.js';
 import { spreadOf } from './measure.js';
@@ -69,12 +70,13 @@ const STAND_INS = 8;
 
 /**
  * A keeper's grants per second under contention: `requests` requests for a flow limit of
- * KEEPER_SLOTS reach the keeper as runs send them (the same signal-with-start), and the asking
- * "runs" are STAND_INS bare workflows (bench/raw rawSlotHolder) that give each slot back the
- * moment its grant arrives, by the local step a run ends with. Each holder ends once it has
- * given back its share, so nothing polls while the keeper works. Runs' own work does not bound
- * the figure: this is the keeper's capacity (asks in, grants out, releases in), the part every
- * limited run goes through.
+ * KEEPER_SLOTS reach the keeper as runs send them (askKeeper: by update while few are in
+ * flight, else by signal), and the asking "runs" are STAND_INS bare workflows (bench/raw
+ * rawSlotHolder) that give each slot granted by signal back the moment it arrives, by the local
+ * step a run ends with; a slot granted as an ask's reply the bench gives back itself, by the
+ * same signal. Each holder ends once it has given back its share, so nothing polls while the
+ * keeper works. Runs' own work does not bound the figure: this is the keeper's capacity (asks
+ * in, grants out, releases in), the part every limited run goes through.
  */
 export async function keeperGrants(h: Harness, requests: number): Promise<Measure> {
   const id = randomUUID();
@@ -82,14 +84,11 @@ export async function keeperGrants(h: Harness, requests: number): Promise<Measur
   const keeper = h.client.workflow.getHandle(keeperId(target, h.weftQueue));
   const holders = await Promise.all(
     Array.from({ length: STAND_INS }, (_, i) =>
-      h.client.workflow.start('rawSlotHolder', {
-        taskQueue: h.rawQueue,
-        workflowId: `bench-holder-${id}-${i}`,
-        // Request n goes to holder n % STAND_INS.
-        args: [keeper.workflowId, Math.floor(requests / STAND_INS) + (i < requests % STAND_INS ? 1 : 0)],
-      }),
+      h.client.workflow.start('rawSlotHolder', { taskQueue: h.rawQueue, workflowId: `bench-holder-${id}-${i}`, args: [keeper.workflowId] }),
     ),
   );
+  // Request n goes to holder n % STAND_INS; how many of each holder's grants come by signal.
+  const bySignal = Array.from({ length: STAND_INS }, () => 0);
   const ask = async (n: number): Promise<void> => {
     const request: SlotRequest = {
       requestId: `${id}|${n}`,
@@ -98,18 +97,14 @@ export async function keeperGrants(h: Harness, requests: number): Promise<Measur
       onLimit: 'queue',
       size: KEEPER_SLOTS,
     };
-    const input: KeeperInput = { target };
-    // What a run's acquireSlot step sends (activities/limit-activities.ts).
-    await h.client.workflow.signalWithStart(LIMIT_KEEPER.workflowType, {
-      workflowId: keeper.workflowId,
-      taskQueue: keeperQueue(h.weftQueue),
-      args: [input],
-      signal: LIMIT_KEEPER.acquireSignal,
-      signalArgs: [request],
-    });
+    // What a run's askSlot step sends (activities/limit-activities.ts).
+    const reply = await askKeeper(h.client, h.weftQueue, target, request, `${id}:${n}`);
+    if (reply === 'granted') await keeper.signal(LIMIT_KEEPER.releaseSignal, { requestId: request.requestId });
+    else bySignal[n % STAND_INS] = (bySignal[n % STAND_INS] ?? 0) + 1;
   };
   const started = performance.now();
   await askAll(requests, ask);
+  await Promise.all(holders.map((holder, i) => holder.signal('expect', bySignal[i] ?? 0)));
   // Every request granted and given back: each holder ends when it has given back its share.
   await Promise.all(holders.map((holder) => holder.result()));
   const seconds = (performance.now() - started) / 1000;

@@ -218,8 +218,10 @@ ${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: 
 `),
     },
     // A run under its flow's concurrency limit with a task under a named limit: each slot asked of
-    // its keeper by a local step, answered by signal, and given back by a local step (patch
-    // slot-release-step; `limits.json` is the path before it, a signal command).
+    // its keeper by a local step whose update's result is the answer (patch slot-ask-update), and
+    // given back by a local step (patch slot-release-step). `limits.slot-release-step.json` is
+    // the path before the first patch (asked by signal, answered by signal), `limits.json` the
+    // path before both (given back by a signal command).
     limits: {
       spec: flow(
         `id: limits\nconcurrency: { limit: 1 }\ntasks:\n  - { id: get, type: http, url: "${base}/limited", limits: [record-gpu] }\n  - { id: after, type: set, values: { ok: true } }\n`,
@@ -271,6 +273,7 @@ ${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: 
     }
     // A limit's keeper with a line: three runs of a flow with limit 1 ask at once, one is granted,
     // two wait, each gets its slot in turn and gives it back. Recorded while the keeper idles.
+    // Since patch slot-ask-update the asks come by update (`keeper.json`: by signal).
     if (!only || only.includes('keeper')) {
       const spec = flow(`id: keeper\nconcurrency: { limit: 1 }\ntasks:\n  - { id: get, type: http, url: "${base}/slow" }\n`);
       const runs = await Promise.all([0, 1, 2].map((i) => startRun(client, { flow: spec, inputs: {}, taskQueue: 'record', runId: `record-keeper-run-${i}` })));

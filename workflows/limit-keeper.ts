@@ -1,6 +1,7 @@
 // `limitKeeper`: the durable holder of one limit's slots (a flow's concurrency per key value, or
-// a named limit). Runs reach it by signal-with-start, get their answer by signal, release by
-// signal; it watches each holding run so one that ends without running code frees its slots.
+// a named limit). Runs ask it by update-with-start (its reply is the update's result) or, when
+// it is busy, by signal-with-start; a grant after waiting comes by signal; runs release by
+// signal. It watches each holding run so one that ends without running code frees its slots.
 // Design and why it holds: docs/limits.md.
 
 import {
@@ -10,6 +11,7 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  defineUpdate,
   getExternalWorkflowHandle,
   isCancellation,
   makeContinueAsNewFunc,
@@ -23,6 +25,7 @@ import {
 import type { createLimitActivities } from '../activities/limit-activities.js';
 import {
   type KeeperInput,
+  type KeeperReply,
   type KeeperView,
   keeperQueue,
   LIMIT_KEEPER,
@@ -34,6 +37,7 @@ import {
 type LimitActivities = ReturnType<typeof createLimitActivities>;
 
 export const acquireSignal = defineSignal<[SlotRequest]>(LIMIT_KEEPER.acquireSignal);
+export const askUpdate = defineUpdate<KeeperReply, [SlotRequest]>(LIMIT_KEEPER.askUpdate);
 export const releaseSignal = defineSignal<[{ requestId: string }]>(LIMIT_KEEPER.releaseSignal);
 export const resizeSignal = defineSignal<[{ size: number | null }]>(LIMIT_KEEPER.resizeSignal);
 export const slotAnswerSignal = defineSignal<[SlotAnswer]>(LIMIT_KEEPER.answerSignal);
@@ -49,6 +53,8 @@ const IDLE_MS = 60_000;
 const WATCH_AFTER_MS = 2_000;
 /** History length at which the keeper continues as new with its holders and queue. */
 const CONTINUE_AT_EVENTS = 4000;
+/** Updates taken after which the keeper continues as new: Temporal refuses more than 2,000 per run. */
+const CONTINUE_AT_UPDATES = 1000;
 
 const local = proxyLocalActivities<LimitActivities>({
   startToCloseTimeout: '10s',
@@ -66,10 +72,19 @@ const watch = proxyActivities<LimitActivities>({
 
 export async function limitKeeper(input: KeeperInput): Promise<void> {
   const keeper = new Keeper(input, patched('keeper-watch-late'));
+  // Before any await: an update that finds no handler when its activation ends is refused. A
+  // named limit's request waits until the keeper has read its size.
+  setHandler(askUpdate, async (request) => {
+    keeper.updates += 1;
+    if (keeper.size === undefined) await condition(() => keeper.size !== undefined);
+    return keeper.acquire(request, 'update');
+  });
   if (input.size === undefined) {
     keeper.size = input.target.kind === 'named' ? await local.readLimitSize(input.target.name) : null;
   }
-  setHandler(acquireSignal, (request) => keeper.acquire(request));
+  setHandler(acquireSignal, (request) => {
+    keeper.acquire(request, 'signal');
+  });
   setHandler(releaseSignal, ({ requestId }) => keeper.release(requestId));
   setHandler(resizeSignal, ({ size }) => {
     keeper.size = size;
@@ -103,6 +118,8 @@ class Keeper {
   queue: SlotRequest[];
   /** Grant and answer signals not yet confirmed by Temporal. */
   inFlight = 0;
+  /** Requests taken by update in this run (see CONTINUE_AT_UPDATES). */
+  updates = 0;
   private readonly watched = new Set<string>();
   /** Whether a timer to watch the holders that are still holding is set. */
   private sweepSet = false;
@@ -123,7 +140,7 @@ class Keeper {
 
   mustContinue(): boolean {
     const info = workflowInfo();
-    return info.historyLength > CONTINUE_AT_EVENTS || info.continueAsNewSuggested;
+    return info.historyLength > CONTINUE_AT_EVENTS || info.continueAsNewSuggested || this.updates >= CONTINUE_AT_UPDATES;
   }
 
   view(): KeeperView {
@@ -135,30 +152,40 @@ class Keeper {
   }
 
   /**
-   * A run's request (signal `acquire`); every answer goes back to the run by signal. A repeated
-   * request (the run's step retried) gets the same answer again.
+   * A run's request. By signal (`acquire`), every answer goes back to the run by signal; by
+   * update (`askSlot`), the reply is the update's result and only a grant after waiting goes by
+   * signal. A repeated request (the run's step retried) gets the same answer again; by signal,
+   * one already in line gets none (its grant comes by signal).
    */
-  acquire(request: SlotRequest): void {
+  acquire(request: SlotRequest, by: 'signal' | 'update'): KeeperReply {
     if (request.size !== undefined && this.input.target.kind === 'flow') this.size = request.size;
+    const tell = by === 'signal';
     if (this.holders.some((h) => h.requestId === request.requestId)) {
-      this.answer(request, 'granted');
-    } else if (this.queue.some((q) => q.requestId === request.requestId)) {
-      // Already in line: its grant comes by signal.
-    } else if (this.queue.length === 0 && this.free()) {
-      this.grant(request);
-    } else if (request.onLimit === 'cancel') {
+      if (tell) this.answer(request, 'granted');
+      return 'granted';
+    }
+    if (this.queue.some((q) => q.requestId === request.requestId)) return tell ? 'later' : 'queued';
+    if (this.queue.length === 0 && this.free()) {
+      this.grant(request, tell);
+      return 'granted';
+    }
+    if (request.onLimit === 'cancel') {
       // A run ends CANCELLED only when cancellation was asked of it: the keeper asks.
       this.send(request.runId, () => getExternalWorkflowHandle(request.runId).cancel());
-    } else if (request.onLimit === 'fail') {
-      this.answer(request, 'refused');
-    } else {
-      // First in is by start time: a run that started earlier goes before later ones still waiting.
-      const at = this.queue.findIndex((q) => q.startedAt > request.startedAt);
-      if (at < 0) this.queue.push(request);
-      else this.queue.splice(at, 0, request);
-      this.answer(request, 'queued');
-      this.pump();
+      return 'later';
     }
+    if (request.onLimit === 'fail') {
+      if (tell) this.answer(request, 'refused');
+      return 'refused';
+    }
+    // First in is by start time: a run that started earlier goes before later ones still waiting.
+    const at = this.queue.findIndex((q) => q.startedAt > request.startedAt);
+    if (at < 0) this.queue.push(request);
+    else this.queue.splice(at, 0, request);
+    if (tell) this.answer(request, 'queued');
+    this.pump();
+    // A larger size this request brought may have granted it at once (by signal too).
+    return this.holders.some((h) => h.requestId === request.requestId) ? 'granted' : 'queued';
   }
 
   release(requestId: string): void {
@@ -171,13 +198,14 @@ class Keeper {
   pump(): void {
     while (this.queue.length > 0 && this.free()) {
       const next = this.queue.shift() as SlotRequest;
-      this.grant(next);
+      this.grant(next, true);
     }
   }
 
-  private grant(request: SlotRequest): void {
+  /** `tell`: send the grant by signal (not when it is an update's reply). */
+  private grant(request: SlotRequest, tell: boolean): void {
     this.holders.push({ ...request, grantedAt: new Date().toISOString() });
-    this.answer(request, 'granted');
+    if (tell) this.answer(request, 'granted');
     if (this.watchLate) this.setSweep();
     else this.watchRun(request.runId);
   }

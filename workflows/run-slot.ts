@@ -37,6 +37,8 @@ import { noticeWaitEnded, noticeWaitStarted, type ObservedLimitWait, type Observ
 
 /** Slots given back by a local step in the run's last workflow task instead of by a signal it waits on. */
 const SLOT_RELEASE_STEP = 'slot-release-step';
+/** Slots asked by update, whose result is the keeper's reply, instead of only by signal. */
+const SLOT_ASK_UPDATE = 'slot-ask-update';
 
 /** Answers the start result once the run's slot is decided (see ADMISSION_UPDATE). */
 export const admissionUpdate = defineUpdate<'RUNNING' | 'QUEUED' | 'FAILED' | 'CANCELLED'>(ADMISSION_UPDATE);
@@ -56,6 +58,8 @@ export interface HeldSlot {
 /** The keeper answers of one workflow execution, by request id. */
 export class SlotClient {
   private readonly answers = new Map<string, SlotAnswer['outcome']>();
+  /** Asks made by this execution: each ask's update id is unique, so Temporal never answers one with another's result. */
+  private asks = 0;
 
   constructor() {
     setHandler(slotAnswerSignal, ({ requestId, outcome }) => this.record(requestId, outcome));
@@ -73,7 +77,11 @@ export class SlotClient {
     let queued = false;
     noticeWaitStarted(waiter.run, wait);
     try {
-      await local.acquireSlot({ target, request });
+      if (patched(SLOT_ASK_UPDATE)) {
+        // The reply is known in this workflow task: a free slot costs no signal and no task more.
+        const reply = await local.askSlot({ target, request, askId: `${workflowInfo().runId}:${this.asks++}` });
+        if (reply !== 'later') this.record(requestId, reply);
+      } else await local.acquireSlot({ target, request });
       await condition(() => this.answers.has(requestId));
       if (this.answers.get(requestId) === 'queued') {
         queued = true;

@@ -113,17 +113,23 @@ export async function rawSignalDesk(count: number): Promise<void> {
 
 /**
  * A stand-in for runs holding a limit's slots (workload 13): every grant the keeper signals is
- * given back at once, by the same local step a run ends with (releaseSlot). Ends when it has
- * given back `expected` slots, so the bench waits on its result instead of polling it.
+ * given back at once, by the same local step a run ends with (releaseSlot). Grants the keeper
+ * gave as an ask's reply never reach it (the bench gives those back), so the bench tells it by
+ * signal `expect` how many will; it ends when it has given back that many, so the bench waits on
+ * its result instead of polling it.
  */
-export async function rawSlotHolder(keeperId: string, expected: number): Promise<number> {
+export async function rawSlotHolder(keeperId: string): Promise<number> {
   let released = 0;
+  let expected: number | undefined;
+  setHandler(defineSignal<[number]>('expect'), (count) => {
+    expected = count;
+  });
   setHandler(defineSignal<[{ requestId: string; outcome: string }]>('slotAnswer'), ({ requestId, outcome }) => {
     if (outcome !== 'granted') return;
     void local.releaseSlotTo(keeperId, requestId).then(() => {
       released += 1;
     });
   });
-  await condition(() => released >= expected);
+  await condition(() => expected !== undefined && released >= expected);
   return released;
 }

@@ -28,6 +28,13 @@ export interface SlotAnswer {
   outcome: 'granted' | 'queued' | 'refused';
 }
 
+/**
+ * The keeper's reply to a request asked by update (`askSlot`): the answer itself, or `later` when
+ * it comes by signal (the request was sent by signal instead) or as the run's cancellation
+ * (`onLimit: cancel`). A queued request's grant always comes by signal.
+ */
+export type KeeperReply = SlotAnswer['outcome'] | 'later';
+
 /** Workflow input of a keeper (enters history); carried across continue-as-new. */
 export interface KeeperInput {
   target: LimitTarget;
@@ -59,6 +66,7 @@ export const ADMISSION_UPDATE = 'admission';
 export const LIMIT_KEEPER = {
   workflowType: 'limitKeeper',
   acquireSignal: 'acquire',
+  askUpdate: 'askSlot',
   releaseSignal: 'release',
   resizeSignal: 'resize',
   answerSignal: 'slotAnswer',
