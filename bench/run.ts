@@ -64,6 +64,7 @@ const COUNTS = quick
       scriptRuns: 10,
       agentRuns: 3,
       apiCalls: 30,
+      telemetryChains: 3,
     }
   : {
       chainRuns: 15,
@@ -83,6 +84,8 @@ const COUNTS = quick
       scriptRuns: 30,
       agentRuns: 15,
       apiCalls: 300,
+      // Telemetry costs a few percent of a step, under the chain's run-to-run spread: twice the chains.
+      telemetryChains: 30,
     };
 /** The wait before each timed call for the previous one's aftermath (visibility writes, a collection). */
 const PACE: Pace = { settleMs: quick ? 20 : 200 };
@@ -182,7 +185,7 @@ async function measure(tuned: boolean): Promise<Measured> {
     }
     if (only.has(15)) {
       say('workload 15 (telemetry on against off)');
-      out.push(...(await telemetryCost(h, { chainRuns: COUNTS.chainRuns, sequential: COUNTS.sequential, pace: PACE, say })));
+      out.push(...(await telemetryCost(h, { chainRuns: COUNTS.telemetryChains, sequential: COUNTS.sequential, pace: PACE, say })));
     }
     if (only.has(16)) {
       say('workload 16 (the JSON API: a start and a read over HTTP against the direct service call)');
