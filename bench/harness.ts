@@ -20,6 +20,7 @@ import { HostAllowList } from '../src/services/security/host-allow-list.js';
 import { openStore, type Store } from '../src/services/store/database.js';
 import { claimCheckDataConverter } from '../src/services/temporal/claim-check-codec.js';
 import { type DevServer, startDevServer } from '../src/services/temporal/dev-server.js';
+import { benchFibModule } from './fib-task.js';
 import { median } from './measure.js';
 import { createRawActivities } from './raw/activities.js';
 
@@ -79,6 +80,7 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
     maxConcurrentActivities: WORKER_OPTIONS.maxConcurrentActivityTaskExecutions,
     // The steps call a loopback server, which http tasks may not reach by default.
     egress: new EgressPolicy({ allowList: HostAllowList.parse(new URL(url).host) }),
+    modules: [benchFibModule],
   });
   const raw = await Worker.create({
     connection,

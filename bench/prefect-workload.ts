@@ -1,6 +1,8 @@
-// Workload 5: workloads 1, 3 and 4 as Prefect 3 flows against the same loopback HTTP server,
-// called in process and through served deployments on a local Prefect server, set against
-// Weft's figures from the same run. Skips with one line when Prefect cannot be set up.
+// Workload 5: workloads 1, 3 and 4 as Prefect 3 flows against a loopback HTTP server, called in
+// process, through served deployments and as background tasks on a task worker, on a local
+// Prefect server backed by a private PostgreSQL, set against Weft's figures from the same run;
+// and the Prefect side of the anchor chain (workload 18). Runs after the Temporal harness has
+// stopped. Skips with one line when Prefect cannot be set up.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,28 +12,33 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { projectPath } from '../src/services/config/paths.js';
 import { freePorts } from './free-port.js';
+import { type OkServer, startOkServer } from './harness.js';
 import type { Measure } from './measure.js';
 import { median as medianOf, percentile } from './measure.js';
+import { type BenchPostgres, startBenchPostgres } from './prefect/postgres.js';
 import { ensurePrefectEnv } from './prefect/python-env.js';
 
 const DIR = projectPath('bench', 'prefect');
 const MARK = '@@weft-bench ';
 
-/** Weft's figures for the same workloads, measured by workloads.ts in the same run. */
+/** Weft's figures for the same workloads, measured in the same run; absent when not measured. */
 export interface WeftFigures {
-  chain: Measure;
-  fanOut: Measure;
+  chain?: Measure;
+  fanOut?: Measure;
   /** smallRuns: sequential p50, p95, concurrent runs/s, concurrent p50. */
-  small: Measure[];
+  small?: Measure[];
+  /** Workload 18: the 40-task chain computing fib(10) in each task, ms/task. */
+  fibChain?: Measure;
 }
 
 export interface PrefectOptions {
-  url: string;
   runs: number;
   fanOutRuns: number;
   items: number;
   sequential: number;
   concurrent: number;
+  /** Runs one profiled in-process chain and writes its profile to this file (WEFT_BENCH_PREFECT_PROFILE). */
+  profileFile?: string;
   say: (line: string) => void;
 }
 
@@ -110,10 +117,17 @@ export async function prefectComparison(weft: WeftFigures, o: PrefectOptions): P
     return [];
   }
   const home = await mkdtemp(join(tmpdir(), 'weft-bench-prefect-'));
-  const [port] = await freePorts(1);
+  const [port, pgPort] = await freePorts(2);
   const api = `http://127.0.0.1:${port}/api`;
-  // Local only: its own home and SQLite file, no UI, no analytics or SDK telemetry. The runner
-  // polls every second (default 10 s, which would dominate every served run).
+  let postgres: BenchPostgres | undefined;
+  try {
+    postgres = await startBenchPostgres(pgPort as number);
+  } catch (error) {
+    o.say(`workload 5: PostgreSQL did not start, so Prefect's server falls back to SQLite: ${(error as Error).message.split('\n')[0]}`);
+  }
+  // Local only: its own home, no UI, no analytics or SDK telemetry. The runner polls every
+  // second (default 10 s, which would dominate every served run). A background task logs
+  // outside a flow run, which Prefect's API log handler cannot send: said once, not per run.
   const penv: NodeJS.ProcessEnv = {
     ...process.env,
     PREFECT_HOME: home,
@@ -122,38 +136,63 @@ export async function prefectComparison(weft: WeftFigures, o: PrefectOptions): P
     PREFECT_SERVER_UI_ENABLED: 'false',
     DO_NOT_TRACK: '1',
     PREFECT_RUNNER_POLL_FREQUENCY: '1',
+    PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: 'ignore',
     PYTHONDONTWRITEBYTECODE: '1',
+    ...(postgres ? { PREFECT_API_DATABASE_CONNECTION_URL: postgres.url } : {}),
   };
   let log = '';
   const keep = (text: string) => (log = (log + text).slice(-4000));
   const bin = join(env.python, '..');
-  let server: ChildProcess | undefined;
-  let served: ChildProcess | undefined;
-  let drive: ChildProcess | undefined;
+  let ok: OkServer | undefined;
+  const children: ChildProcess[] = [];
   try {
-    o.say(`workload 5: starting a Prefect server on port ${port}`);
-    server = start(join(bin, 'prefect'), ['server', 'start', '--host', '127.0.0.1', '--port', String(port), '--no-ui', '--analytics-off'], penv, keep);
+    ok = await startOkServer();
+    o.say(`workload 5: starting a Prefect server on port ${port} (${postgres ? 'PostgreSQL' : 'SQLite'})`);
+    const server = start(join(bin, 'prefect'), ['server', 'start', '--host', '127.0.0.1', '--port', String(port), '--no-ui', '--analytics-off'], penv, keep);
+    children.push(server);
     server.stdout?.on('data', (c: Buffer) => keep(c.toString()));
     if (!(await waitForHealth(api, server, 120_000))) {
       o.say(`workload 5 skipped: the Prefect server did not start: ${log.trim().split('\n').slice(-3).join(' | ')}`);
       return [];
     }
-    served = start(env.python, ['workloads.py', 'serve'], penv, keep);
+    const served = start(env.python, ['workloads.py', 'serve'], penv, keep);
     served.stdout?.resume();
-    drive = start(env.python, ['workloads.py', 'drive'], penv, keep);
+    let workerLog = '';
+    const worker = start(env.python, ['workloads.py', 'tasks'], penv, (text) => {
+      workerLog = (workerLog + text).slice(-4000);
+      keep(text);
+    });
+    worker.stdout?.on('data', (c: Buffer) => (workerLog = (workerLog + c.toString()).slice(-4000)));
+    const drive = start(env.python, ['workloads.py', 'drive'], penv, keep);
+    children.push(served, worker, drive);
     const call = driver(drive);
-    await call({ mode: 'inprocess', flow: 'small', params: { url: o.url }, count: 1 }); // imports, first run
-    await waitForDeployments(call, o.url);
-    return await compare(call, weft, o);
+    const url = ok.url;
+    await call({ mode: 'inprocess', flow: 'small', params: { url }, count: 1 }); // imports, first run
+    await waitForDeployments(call, url);
+    await waitFor(() => workerLog.includes('Subscribing to runs'), 60_000, 'the Prefect task worker did not subscribe');
+    return await compare(call, url, weft, o);
   } catch (error) {
     o.say(`workload 5 skipped: ${(error as Error).message} ${log.trim().split('\n').slice(-3).join(' | ')}`);
     return [];
   } finally {
+    const [server, served, worker, drive] = children;
     drive?.stdin?.end();
-    await stop(served, 'SIGINT', 5000);
-    await stop(drive, 'SIGTERM', 5000);
+    await Promise.all([stop(served, 'SIGINT', 5000), stop(worker, 'SIGINT', 5000), stop(drive, 'SIGTERM', 5000)]);
     await stop(server, 'SIGINT', 15_000);
+    await postgres?.stop();
+    if (ok) {
+      ok.http.closeAllConnections();
+      ok.http.close();
+    }
     await rm(home, { recursive: true, force: true });
+  }
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number, failure: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await delay(200);
   }
 }
 
@@ -188,74 +227,75 @@ async function attempt(o: PrefectOptions, what: string, fn: () => Promise<Measur
   }
 }
 
-async function compare(call: Call, weft: WeftFigures, o: PrefectOptions): Promise<Measure[]> {
+/** The three ways Prefect runs work, each a column of rows: in process, served, on a task worker. */
+const MODES = [
+  ['inprocess', 'in-process'],
+  ['served', 'served'],
+  ['tasks', 'task worker'],
+] as const;
+
+async function compare(call: Call, url: string, weft: WeftFigures, o: PrefectOptions): Promise<Measure[]> {
   const steps = 40;
   const out: Measure[] = [];
-  const [p50, p95, perSecond, concP50] = weft.small;
-  for (const mode of ['inprocess', 'served'] as const) {
-    const label = mode === 'inprocess' ? 'in-process' : 'served';
+  const [p50, p95, perSecond, concP50] = weft.small ?? [];
+  for (const [mode, label] of MODES) {
     const row = (workload: string, weftValue: number | undefined, unit: string): Measure => ({
       workload: `5 vs prefect ${label}: ${workload}`,
       weft: weftValue ?? Number.NaN,
       raw: Number.NaN,
       unit,
     });
+    /** Times `flow` once untimed, then `count` times; the rows from the samples. */
+    const measure = (what: string, flow: string, params: object, count: number, rows: Measure[], figures: (ms: number[]) => number[]) =>
+      attempt(
+        o,
+        `${label} ${what}`,
+        async () => {
+          await call({ mode, flow, params, count: 1 });
+          const answer = await call({ mode, flow, params, count });
+          return rows.map((r, i) => ({ ...r, raw: figures(answer.ms)[i] ?? Number.NaN }));
+        },
+        rows,
+      );
     o.say(`workload 5: Prefect ${label}`);
-    const chainRow = row(`1 chain (${steps} steps)`, weft.chain.weft, 'ms/step');
-    out.push(
-      ...(await attempt(
-        o,
-        `${label} chain`,
-        async () => {
-          const params = { url: o.url, steps };
-          await call({ mode, flow: 'chain', params, count: 1 });
-          const chain = await call({ mode, flow: 'chain', params, count: o.runs });
-          return [{ ...chainRow, raw: median(chain.ms) / steps }];
-        },
-        [chainRow],
-      )),
-    );
-    const fanRow = row(`3 fan-out (${o.items}, conc. 50)`, weft.fanOut.weft, 'ms makespan');
-    out.push(
-      ...(await attempt(
-        o,
-        `${label} fan-out`,
-        async () => {
-          const params = { url: o.url, items: o.items };
-          await call({ mode, flow: 'fan_out', params, count: 1 });
-          const fan = await call({ mode, flow: 'fan_out', params, count: o.fanOutRuns });
-          return [{ ...fanRow, raw: median(fan.ms) }];
-        },
-        [fanRow],
-      )),
-    );
-    const seqRows = [row(`4 small, ${o.sequential} sequential`, p50?.weft, 'ms p50'), row(`4 small, ${o.sequential} sequential`, p95?.weft, 'ms p95')];
-    out.push(
-      ...(await attempt(
-        o,
-        `${label} small sequential`,
-        async () => {
-          const seq = await call({ mode, flow: 'small', params: { url: o.url }, count: o.sequential });
-          return seqRows.map((r, i) => ({ ...r, raw: percentile(seq.ms, i === 0 ? 50 : 95) }));
-        },
-        seqRows,
-      )),
-    );
-    const concRows = [
-      row(`4 small, ${o.concurrent} concurrent`, perSecond?.weft, 'runs/s'),
-      row(`4 small, ${o.concurrent} concurrent`, concP50?.weft, 'ms p50'),
-    ];
-    out.push(
-      ...(await attempt(
-        o,
-        `${label} small concurrent`,
-        async () => {
-          const conc = await call({ mode, flow: 'small', params: { url: o.url }, count: o.concurrent, concurrent: true });
-          return concRows.map((r, i) => ({ ...r, raw: i === 0 ? (o.concurrent / (conc.wall ?? Number.NaN)) * 1000 : percentile(conc.ms, 50) }));
-        },
-        concRows,
-      )),
-    );
+    if (weft.chain) {
+      out.push(
+        ...(await measure('chain', 'chain', { url, steps }, o.runs, [row(`1 chain (${steps} steps)`, weft.chain.weft, 'ms/step')], (ms) => [
+          median(ms) / steps,
+        ])),
+      );
+    }
+    if (weft.fanOut) {
+      const fanRow = row(`3 fan-out (${o.items}, conc. 50)`, weft.fanOut.weft, 'ms makespan');
+      out.push(...(await measure('fan-out', 'fan_out', { url, items: o.items }, o.fanOutRuns, [fanRow], (ms) => [median(ms)])));
+    }
+    if (weft.small) {
+      const seqRows = [row(`4 small, ${o.sequential} sequential`, p50?.weft, 'ms p50'), row(`4 small, ${o.sequential} sequential`, p95?.weft, 'ms p95')];
+      out.push(...(await measure('small sequential', 'small', { url }, o.sequential, seqRows, (ms) => [percentile(ms, 50), percentile(ms, 95)])));
+      const concRows = [
+        row(`4 small, ${o.concurrent} concurrent`, perSecond?.weft, 'runs/s'),
+        row(`4 small, ${o.concurrent} concurrent`, concP50?.weft, 'ms p50'),
+      ];
+      out.push(
+        ...(await attempt(
+          o,
+          `${label} small concurrent`,
+          async () => {
+            const conc = await call({ mode, flow: 'small', params: { url }, count: o.concurrent, concurrent: true });
+            return concRows.map((r, i) => ({ ...r, raw: i === 0 ? (o.concurrent / (conc.wall ?? Number.NaN)) * 1000 : percentile(conc.ms, 50) }));
+          },
+          concRows,
+        )),
+      );
+    }
+    if (weft.fibChain) {
+      const fibRow: Measure = { ...row('', weft.fibChain.weft, 'ms/task'), workload: `18 anchor vs prefect ${label}: ${steps} tasks, fib(10) each` };
+      out.push(...(await measure('fib chain', 'fib_chain', { steps, n: 10 }, o.runs, [fibRow], (ms) => [median(ms) / steps])));
+    }
+  }
+  if (o.profileFile && weft.chain) {
+    await call({ mode: 'profile', flow: 'chain', params: { url, steps }, count: 5, out: o.profileFile });
+    o.say(`workload 5: a profile of 5 in-process chains written to ${o.profileFile}`);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { agentLoop } from './agent-workload.js';
+import { anchorChain } from './anchor-workload.js';
 import { apiOverhead } from './api-workload.js';
 import { cpuTicks, stealShare } from './cpu-steal.js';
 import { startHarness } from './harness.js';
@@ -14,7 +15,7 @@ import { keeperGrants, limitCost } from './limits-workload.js';
 import { mcpOverhead } from './mcp-workload.js';
 import { type Measure, spreadText } from './measure.js';
 import { memoryAndStartup } from './memory-workload.js';
-import { prefectComparison } from './prefect-workload.js';
+import { prefectComparison, type WeftFigures } from './prefect-workload.js';
 import { recoveryTime } from './recovery-workload.js';
 import { defaultResultsFile, sourceRevision } from './results-file.js';
 import { scalingSvg } from './scaling-plot.js';
@@ -92,25 +93,28 @@ const PACE: Pace = { settleMs: quick ? 20 : 200 };
 
 /**
  * `--only=1,6` runs just those workloads (the default-config server runs only for workload 1).
- * Workload 5 compares with Weft's figures of 1, 3 and 4, so it measures those too.
+ * Workload 5 compares with Weft's figures of 1, 3 and 4, so it measures those too; it runs once
+ * the harness has stopped, and measures Prefect's side of workload 18 when 18 runs too.
  */
 // --quick stays near 3 minutes: Prefect (5), the cold start of weft dev (7), recovery (11, about
 // 15 s a side), sustained load (12, 30 s) and telemetry (15, two worker processes, one of which
 // bundles its workflows on a first start) take longer, so a quick run leaves them out unless
 // --only names them.
-const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14,16,17' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17';
+const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14,16,17,18' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18';
 const only = new Set((flag('only') ?? DEFAULT_WORKLOADS).split(',').map(Number));
 const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
 
 interface Measured {
   rows: Measure[];
   scaling: ScalingPoint[];
+  /** What workloads 5 and 18 set Prefect's figures against. */
+  prefect?: WeftFigures;
 }
 
 async function measure(tuned: boolean): Promise<Measured> {
   const none = { rows: [], scaling: [] };
   if (!tuned && !only.has(1)) return none;
-  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16].some(needs)) return none;
+  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18].some(needs)) return none;
   const h = await startHarness(tuned, tuned ? 7411 : 7412);
   try {
     const out: Measure[] = [];
@@ -138,19 +142,6 @@ async function measure(tuned: boolean): Promise<Measured> {
       say('workload 4');
       small = await smallRuns(h, COUNTS.sequential, COUNTS.concurrent, COUNTS.bursts, PACE);
       out.push(...small);
-    }
-    if (only.has(5) && chain && fan100) {
-      say('workload 5 (Prefect)');
-      const options = {
-        url: h.url,
-        runs: COUNTS.chainRuns,
-        fanOutRuns: COUNTS.fanOutRuns,
-        items: 100,
-        sequential: COUNTS.sequential,
-        concurrent: COUNTS.concurrent,
-        say,
-      };
-      out.push(...(await prefectComparison({ chain, fanOut: fan100, small }, options)));
     }
     if (only.has(6)) {
       say('workload 6 (MCP)');
@@ -195,7 +186,13 @@ async function measure(tuned: boolean): Promise<Measured> {
       say('workload 17 (a script task run in the sandbox against the process runner)');
       out.push(...(await scriptStartCost(h, COUNTS.scriptRuns, PACE)));
     }
-    return { rows: out, scaling };
+    let fibChain: Measure | undefined;
+    if (only.has(18)) {
+      say('workload 18 (the anchor chain: 40 tasks computing fib(10))');
+      fibChain = await anchorChain(h, COUNTS.chainRuns, PACE);
+      out.push(fibChain);
+    }
+    return { rows: out, scaling, prefect: { chain, fanOut: fan100, small, fibChain } };
   } finally {
     await h.close();
   }
@@ -224,6 +221,20 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const ticksBefore = cpuTicks();
   const tuned = await measure(true);
+  // With the harness stopped: no Temporal server, worker or run is left on the machine.
+  if (only.has(5) && tuned.prefect) {
+    say('workload 5 (Prefect)');
+    const options = {
+      runs: COUNTS.chainRuns,
+      fanOutRuns: COUNTS.fanOutRuns,
+      items: 100,
+      sequential: COUNTS.sequential,
+      concurrent: COUNTS.concurrent,
+      profileFile: process.env.WEFT_BENCH_PREFECT_PROFILE,
+      say,
+    };
+    tuned.rows.push(...(await prefectComparison(tuned.prefect, options)));
+  }
   // Each spawns its own Temporal server, so it runs with the harness's stopped.
   let webhooks: Measure[] = [];
   if (only.has(9)) {

@@ -19,22 +19,53 @@ export function flow(yaml: string): BenchFlow {
   return { yaml, spec: validFlow(yaml, 'bench flow') };
 }
 
+/** Runs a start call when a submission slot is free (`bounded`). */
+export type Submit = <T>(start: () => Promise<T>) => Promise<T>;
+
+/**
+ * Start calls a burst keeps in flight at once, on every side (workload 4 and the Prefect side of
+ * workload 5, bench/prefect/workloads.py): Prefect's API client opens at most 16 connections.
+ */
+export const SUBMIT_IN_FLIGHT = 16;
+
+/** A Submit that lets at most `limit` start calls be in flight; the others wait in order. */
+export function bounded(limit: number): Submit {
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  return async (start) => {
+    if (inFlight >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else inFlight++;
+    try {
+      return await start();
+    } finally {
+      // The slot passes straight to the next waiter, so it is never free in between.
+      const next = waiting.shift();
+      if (next) next();
+      else inFlight--;
+    }
+  };
+}
+
+const direct: Submit = (start) => start();
+
 /**
  * Runs the flow to completion through the run service, as `weft run start FILE --wait` does
- * (the state only; the run is read in full only when it failed); returns its run id.
+ * (the state only; the run is read in full only when it failed); returns its run id. `submit`
+ * bounds the start call alone, not the wait for the run's end.
  */
-export async function runWeft(h: Harness, flow: BenchFlow, inputs: Record<string, unknown> = {}): Promise<string> {
-  const { runId } = await h.runs.startUnsaved(flow.spec, flow.yaml, { inputs });
+export async function runWeft(h: Harness, flow: BenchFlow, inputs: Record<string, unknown> = {}, submit: Submit = direct): Promise<string> {
+  const { runId } = await submit(() => h.runs.startUnsaved(flow.spec, flow.yaml, { inputs }));
   const state = await h.runs.waitForClose(runId);
   if (state !== 'COMPLETED') throw new Error(`bench run ${runId} ended ${state}: ${JSON.stringify((await h.runs.get(runId)).error)}`);
   return runId;
 }
 
 /** `attributesOf`: start the raw run with the search attributes Weft gives a run of that flow. */
-export async function runRaw(h: Harness, type: string, args: unknown[], attributesOf?: BenchFlow): Promise<string> {
+export async function runRaw(h: Harness, type: string, args: unknown[], attributesOf?: BenchFlow, submit: Submit = direct): Promise<string> {
   const workflowId = `raw-${randomUUID()}`;
   const typedSearchAttributes = attributesOf ? runSearchAttributes(attributesOf.spec, 0, 'api') : undefined;
-  await h.client.workflow.execute(type, { taskQueue: h.rawQueue, workflowId, args, typedSearchAttributes });
+  const handle = await submit(() => h.client.workflow.start(type, { taskQueue: h.rawQueue, workflowId, args, typedSearchAttributes }));
+  await handle.result();
   return workflowId;
 }
 
@@ -57,10 +88,16 @@ export interface Pace {
 }
 
 /** The three sides of workloads 1 and 3: Weft, raw with Weft's design, raw best. */
-type Sides = { weft: SideSamples<string>; raw: SideSamples<string>; rawBest: SideSamples<string> };
+export type Sides = { weft: SideSamples<string>; raw: SideSamples<string>; rawBest: SideSamples<string> };
 
 /** A row whose figure is the median of each side's samples, `per` turning a sample into the row's unit. */
-function medianRow(workload: string, unit: string, sides: Sides, pick: (s: SideSamples<string>) => number[], per: (v: number) => number = (v) => v): Measure {
+export function medianRow(
+  workload: string,
+  unit: string,
+  sides: Sides,
+  pick: (s: SideSamples<string>) => number[],
+  per: (v: number) => number = (v) => v,
+): Measure {
   const spread = (s: SideSamples<string>): Spread => spreadOf(pick(s).map(per));
   const weft = spread(sides.weft);
   const raw = spread(sides.raw);
@@ -156,10 +193,10 @@ export async function smallRuns(h: Harness, sequential: number, concurrent: numb
   // on every start and close, so the table separates what the interpreter costs from what
   // listing runs by flow costs the server), and raw best (a local activity).
   const sides = {
-    weft: () => runWeft(h, spec),
-    raw: () => runRaw(h, 'rawChain', [h.url, 1]),
-    rawIndexed: () => runRaw(h, 'rawChain', [h.url, 1], spec),
-    rawBest: () => runRaw(h, 'rawChainBest', [h.url, 1]),
+    weft: (submit?: Submit) => runWeft(h, spec, {}, submit),
+    raw: (submit?: Submit) => runRaw(h, 'rawChain', [h.url, 1], undefined, submit),
+    rawIndexed: (submit?: Submit) => runRaw(h, 'rawChain', [h.url, 1], spec, submit),
+    rawBest: (submit?: Submit) => runRaw(h, 'rawChainBest', [h.url, 1], undefined, submit),
   };
   type Side = keyof typeof sides;
   const names = Object.keys(sides) as Side[];
@@ -167,11 +204,13 @@ export async function smallRuns(h: Harness, sequential: number, concurrent: numb
   const latencies: Record<Side, number[]> = { weft: [], raw: [], rawIndexed: [], rawBest: [] };
   // Bursts of `concurrent` runs, the sides taking turns and the order rotating each round, so
   // what one burst leaves behind on the machine (the server's visibility and history work, a
-  // collection) does not always fall on the same side.
+  // collection) does not always fall on the same side. Every run's clock starts with the burst;
+  // its start call then waits for one of SUBMIT_IN_FLIGHT slots, as Prefect's bursts do.
   const burst = async (side: Side) => {
     await delay(pace.settleMs);
+    const submit = bounded(SUBMIT_IN_FLIGHT);
     const start = performance.now();
-    const times = await Promise.all(Array.from({ length: concurrent }, () => timed(sides[side])));
+    const times = await Promise.all(Array.from({ length: concurrent }, () => timed(() => sides[side](submit))));
     latencies[side].push(...times);
     return { runsPerSecond: (concurrent / (performance.now() - start)) * 1000, p50: median(times) };
   };

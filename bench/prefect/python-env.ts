@@ -9,6 +9,8 @@ import { cacheDir, projectPath } from '../../src/services/config/paths.js';
 
 /** The Prefect release the benchmark measures. */
 export const PREFECT_VERSION = '3.9.1';
+/** The PostgreSQL driver Prefect's server needs for a `postgresql+asyncpg://` database. */
+export const ASYNCPG = 'asyncpg==0.32.0';
 
 export type PythonEnv = { python: string } | { skip: string };
 
@@ -60,7 +62,14 @@ export async function ensurePrefectEnv(progress: (line: string) => void): Promis
   const marker = join(dir, 'weft-installed.json');
   if ((await exists(marker)) && (await exists(python))) {
     const check = await exec(python, ['-c', 'import prefect; print(prefect.__version__)']);
-    if (check.code === 0 && check.output.trim() === PREFECT_VERSION) return { python };
+    if (check.code === 0 && check.output.trim() === PREFECT_VERSION) {
+      // A venv made before the server moved to PostgreSQL lacks the driver: added, not remade.
+      if ((await exec(python, ['-c', 'import asyncpg'])).code === 0) return { python };
+      progress(`installing ${ASYNCPG} into ${dir}`);
+      const driver = await exec(python, [...PIP, ASYNCPG], pipProgress(progress));
+      if (driver.code === 0) return { python };
+      return { skip: `pip install ${ASYNCPG} failed: ${lastLine(driver.output)}` };
+    }
     progress(`the Prefect venv at ${dir} is broken (${check.output.trim().split('\n').pop()}); reinstalling`);
   }
   const base = await findPython();
@@ -69,7 +78,7 @@ export async function ensurePrefectEnv(progress: (line: string) => void): Promis
   progress(`creating a Python venv in ${dir} with ${base}`);
   const venv = await exec(base, ['-m', 'venv', dir]);
   if (venv.code !== 0) return { skip: `python -m venv failed: ${lastLine(venv.output)}` };
-  progress(`installing prefect==${PREFECT_VERSION} with pip (takes a few minutes, once)`);
+  progress(`installing prefect==${PREFECT_VERSION} and ${ASYNCPG} with pip (takes a few minutes, once)`);
   const installed = await installPrefect(python, progress);
   if (installed.skip) {
     await rm(dir, { recursive: true, force: true });
@@ -98,7 +107,7 @@ const PIP = ['-m', 'pip', 'install', '--progress-bar', 'off'];
  * dependencies and then its requirements with that pin dropped, and says so.
  */
 async function installPrefect(python: string, progress: (line: string) => void): Promise<{ skip?: string; relaxed: string[] }> {
-  const pip = await exec(python, [...PIP, `prefect==${PREFECT_VERSION}`], pipProgress(progress));
+  const pip = await exec(python, [...PIP, `prefect==${PREFECT_VERSION}`, ASYNCPG], pipProgress(progress));
   if (pip.code === 0) return { relaxed: [] };
   const relaxed: string[] = [];
   let missing = /No matching distribution found for ([A-Za-z0-9_.-]+)(\S*)/.exec(pip.output);
@@ -113,7 +122,7 @@ async function installPrefect(python: string, progress: (line: string) => void):
     const reqs = await exec(python, [script, 'prefect', ...relaxed.map((r) => r.replace(/[^A-Za-z0-9_.-].*$/, ''))]);
     if (reqs.code !== 0) return { skip: `reading Prefect's requirements failed: ${lastLine(reqs.output)}`, relaxed };
     const file = join(dirname(python), '..', 'weft-requirements.txt');
-    await writeFile(file, reqs.output);
+    await writeFile(file, `${reqs.output.trimEnd()}\n${ASYNCPG}\n`);
     const deps = await exec(python, [...PIP, '-r', file], pipProgress(progress));
     if (deps.code === 0) return { relaxed };
     missing = /No matching distribution found for ([A-Za-z0-9_.-]+)(\S*)/.exec(deps.output);

@@ -1,9 +1,14 @@
-// The raw baseline's activities: the same HTTP call Weft's http task makes, and the signal a
-// run's release step sends a limit's keeper.
+// The raw baseline's activities: the same HTTP call Weft's http task makes, the signal a run's
+// release step sends a limit's keeper, and the anchor chain's fib(n).
 import { Context } from '@temporalio/activity';
 
 /** How often the heartbeating call heartbeats: as often as Weft's activities (activities/heartbeat.ts). */
 const HEARTBEAT_EVERY_MS = 2000;
+
+/** fib(n), recursive: the work of each task of the anchor chain (workload 18). */
+export function fib(n: number): number {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
 
 export function createRawActivities() {
   const callUrl = async (url: string): Promise<{ status: number; body: unknown }> => {
@@ -12,6 +17,9 @@ export function createRawActivities() {
   };
   return {
     callUrl,
+    async computeFib(n: number): Promise<number> {
+      return fib(n);
+    },
     /** Gives a limit's slot back by signal to its keeper, as a run's releaseSlot step does (activities/limit-activities.ts). */
     async releaseSlotTo(keeperId: string, requestId: string): Promise<void> {
       await Context.current().client.workflow.getHandle(keeperId).signal('release', { requestId });

@@ -10,7 +10,7 @@ type RawActivities = ReturnType<typeof createRawActivities>;
 const RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' } as const;
 
 // The same timeouts and retry as a Weft task's activity (workflows/run-context.ts).
-const { callUrl, callUrlHeartbeating } = proxyActivities<RawActivities>({ startToCloseTimeout: '30s', heartbeatTimeout: '10s', retry: RETRY });
+const { callUrl, callUrlHeartbeating, computeFib } = proxyActivities<RawActivities>({ startToCloseTimeout: '30s', heartbeatTimeout: '10s', retry: RETRY });
 const local = proxyLocalActivities<RawActivities>({ startToCloseTimeout: '30s', retry: RETRY });
 
 /** Items per child workflow of a large fan-out: Weft's foreach batch size for one http task. */
@@ -27,6 +27,20 @@ export async function rawChain(url: string, steps: number): Promise<number> {
 export async function rawChainBest(url: string, steps: number): Promise<number> {
   let total = 0;
   for (let i = 0; i < steps; i++) total += (await local.callUrl(`${url}/${i}`)).status;
+  return total;
+}
+
+/** The anchor chain (workload 18): `steps` activities one after another, each computing fib(n). */
+export async function rawFibChain(steps: number, n: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < steps; i++) total += await computeFib(n);
+  return total;
+}
+
+/** rawFibChain with local activities. */
+export async function rawFibChainBest(steps: number, n: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < steps; i++) total += await local.computeFib(n);
   return total;
 }
 
