@@ -1,4 +1,4 @@
-// The benchmark suite as a user runs it (`npm run bench -- --quick --only=2,8,9,10,11`, compiled):
+// The benchmark suite as a user runs it (`npm run bench -- --quick --only=2,8,9,10,11,18`, compiled):
 // it starts its own tuned Temporal dev server and both workers, prints the table and writes the
 // JSON results and the scaling plot; `npm run bench:summary` then builds the headline from runs
 // like it. Timings are not checked (that is what the suite is for) beyond a pure step costing less
@@ -36,12 +36,12 @@ interface BenchResults {
 const SCALING_UNITS = 6;
 
 describe('npm run bench', () => {
-  it('produces the rows of workloads 1, 2 and 8-11 side by side, the table, the JSON and the scaling plot; bench:summary reads them', {
+  it('produces the rows of workloads 1, 2, 8-11 and 18 side by side, the table, the JSON and the scaling plot; bench:summary reads them', {
     timeout: 360_000,
   }, async () => {
     const dir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'bench-'));
     const out = join(dir, 'results.json');
-    const { stdout, stderr } = await run(process.execPath, [projectPath('dist', 'bench', 'run.js'), '--quick', '--only=2,8,9,10,11', `--out=${out}`], {
+    const { stdout, stderr } = await run(process.execPath, [projectPath('dist', 'bench', 'run.js'), '--quick', '--only=2,8,9,10,11,18', `--out=${out}`], {
       timeout: 340_000,
     });
     assert.match(stderr, /\[bench\] tuned server: workload 1/);
@@ -60,7 +60,8 @@ describe('npm run bench', () => {
     assert.equal(count('server 9 webhook request to run started'), 2, 'workload 9: p50 and p95');
     assert.equal(count('tuned 10 schedule fire to first task start'), 2, 'workload 10: p50 and p95');
     assert.equal(count('tuned 11 recovery'), 1, 'workload 11');
-    assert.equal(names.length, 2 + 4 * SCALING_UNITS + 2 + 2 + 1, names.join('; '));
+    assert.equal(count('tuned 18 anchor chain (40 tasks, fib(10) each)'), 1, 'workload 18');
+    assert.equal(names.length, 2 + 4 * SCALING_UNITS + 2 + 2 + 1 + 1, names.join('; '));
 
     for (const row of results.rows) {
       // A run may need no memory beyond what the process already held: growth may be 0.
