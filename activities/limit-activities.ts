@@ -66,6 +66,15 @@ export async function askKeeper(client: Client, taskQueue: string, target: Limit
   return 'later';
 }
 
+/** Gives a slot back; a keeper that has ended holds nothing, so there is nothing to give back. */
+export async function giveSlotBack(client: Client, taskQueue: string, target: LimitTarget, requestId: string): Promise<void> {
+  try {
+    await client.workflow.getHandle(keeperId(target, taskQueue)).signal(LIMIT_KEEPER.releaseSignal, { requestId });
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+}
+
 export interface LimitActivityDeps {
   /** A client of the worker's own namespace, for the keepers and the runs they watch. */
   client: Client;
@@ -92,14 +101,9 @@ export function createLimitActivities({ client, limits }: LimitActivityDeps) {
       });
     },
 
-    /** Gives a slot back; a keeper that has ended holds nothing, so there is nothing to give back. */
-    async releaseSlot({ target, requestId }: { target: LimitTarget; requestId: string }): Promise<void> {
-      const { taskQueue } = Context.current().info;
-      try {
-        await client.workflow.getHandle(keeperId(target, taskQueue)).signal(LIMIT_KEEPER.releaseSignal, { requestId });
-      } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      }
+    /** Gives a slot back (giveSlotBack). */
+    releaseSlot({ target, requestId }: { target: LimitTarget; requestId: string }): Promise<void> {
+      return giveSlotBack(client, Context.current().info.taskQueue, target, requestId);
     },
 
     /** A named limit's size; null when none is set (unlimited). */

@@ -218,10 +218,12 @@ ${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: 
 `),
     },
     // A run under its flow's concurrency limit with a task under a named limit: each slot asked of
-    // its keeper by a local step whose update's result is the answer (patch slot-ask-update), and
-    // given back by a local step (patch slot-release-step). `limits.slot-release-step.json` is
-    // the path before the first patch (asked by signal, answered by signal), `limits.json` the
-    // path before both (given back by a signal command).
+    // its keeper by a local step whose update's result is the answer (patch slot-ask-update); the
+    // task's slot given back by a local step (patch slot-release-step), the run's by the worker
+    // after its last activation (patch slot-release-sink). `limits.slot-ask-update.json` is the
+    // path before the sink, `limits.slot-release-step.json` the path before asking by update
+    // (asked and answered by signal), `limits.json` the path before all three (given back by a
+    // signal command).
     limits: {
       spec: flow(
         `id: limits\nconcurrency: { limit: 1 }\ntasks:\n  - { id: get, type: http, url: "${base}/limited", limits: [record-gpu] }\n  - { id: after, type: set, values: { ok: true } }\n`,

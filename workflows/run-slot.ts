@@ -32,6 +32,7 @@ import { type FlowRunFailureDetails, type FlowRunInput, RUN_FAILURE_TYPES } from
 import { WEFT_QUEUED } from '../src/core/runs/search-attributes.js';
 import { Frame } from './frame.js';
 import { releaseSignal, slotAnswerSignal } from './limit-keeper.js';
+import { slots } from './slot-release-sink.js';
 import { toTaskError } from './task-failure.js';
 import { noticeWaitEnded, noticeWaitStarted, type ObservedLimitWait, type ObservedRun } from './task-observers.js';
 
@@ -39,6 +40,8 @@ import { noticeWaitEnded, noticeWaitStarted, type ObservedLimitWait, type Observ
 const SLOT_RELEASE_STEP = 'slot-release-step';
 /** Slots asked by update, whose result is the keeper's reply, instead of only by signal. */
 const SLOT_ASK_UPDATE = 'slot-ask-update';
+/** A run's concurrency slot given back by the worker after the run's last activation, not by a local step in it. */
+const SLOT_RELEASE_SINK = 'slot-release-sink';
 
 /** Answers the start result once the run's slot is decided (see ADMISSION_UPDATE). */
 export const admissionUpdate = defineUpdate<'RUNNING' | 'QUEUED' | 'FAILED' | 'CANCELLED'>(ADMISSION_UPDATE);
@@ -48,11 +51,13 @@ const local = proxyLocalActivities<ReturnType<typeof createLimitActivities>>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
 });
 
-/** A slot this run holds; `release` is safe to call more than once. */
+/** A slot this run holds; `release` and `releaseAtEnd` are safe to call more than once, together. */
 export interface HeldSlot {
   target: LimitTarget;
   requestId: string;
   release(): Promise<void>;
+  /** Gives the slot back as the run's last act: by the worker once this activation is done. */
+  releaseAtEnd(): Promise<void>;
 }
 
 /** The keeper answers of one workflow execution, by request id. */
@@ -106,9 +111,16 @@ export class SlotClient {
 
   private slot(target: LimitTarget, requestId: string): HeldSlot {
     let released = false;
-    return {
+    const slot: HeldSlot = {
       target,
       requestId,
+      releaseAtEnd: () => {
+        if (released) return Promise.resolve();
+        if (!patched(SLOT_RELEASE_SINK)) return slot.release();
+        released = true;
+        slots.release(target, requestId);
+        return Promise.resolve();
+      },
       release: () => {
         if (released) return Promise.resolve();
         released = true;
@@ -122,6 +134,7 @@ export class SlotClient {
         });
       },
     };
+    return slot;
   }
 }
 
@@ -150,7 +163,7 @@ export async function releasingRunSlot<T>(owner: object, work: () => Promise<T>)
   try {
     return await work();
   } finally {
-    await runSlots.get(owner)?.release();
+    await runSlots.get(owner)?.releaseAtEnd();
   }
 }
 

@@ -1,6 +1,7 @@
 // How runs ask a limit's keeper: by update while few asks are in flight, so a free slot is the
 // reply itself (no signal, no workflow task more for the run), and by signal past that bound,
-// with the keeper's line the same whichever way a request came.
+// with the keeper's line the same whichever way a request came. A run's slot is given back by
+// its worker after its last activation.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -37,7 +38,7 @@ describe('asking a limit keeper', () => {
     await env.close();
   });
 
-  it("a free slot is the ask's reply: the run gets no signal, the keeper took an update", async () => {
+  it("a free slot is the ask's reply: the run gets no signal, the keeper took an update, the worker gave it back", async () => {
     const flow = flowFrom(`id: free-${randomUUID().slice(0, 8)}\nconcurrency: { limit: 1 }\ntasks:\n  - { id: call, type: http, url: "${server.url}/fast" }\n`);
     const { runId } = await startRun(env.client, { flow, taskQueue: env.taskQueue });
     assert.equal((await waitForRun(env.client, runId)).state, 'COMPLETED');
@@ -55,6 +56,9 @@ describe('asking a limit keeper', () => {
     );
     assert.equal(asks.length, 1);
     assert.equal(keeper.filter((e) => e.workflowExecutionSignaledEventAttributes).length, 1, 'only the release came by signal');
+    // The release is the worker's, after the run's last activation: the run's one local step is its ask.
+    const localSteps = run.filter((e) => (e.markerRecordedEventAttributes as { markerName?: string } | undefined)?.markerName === 'core_local_activity');
+    assert.equal(localSteps.length, 1);
   });
 
   it('past three asks in flight from one process, asks go by signal; the line is one, in start order', async () => {

@@ -41,7 +41,7 @@ describe('recorded histories replay on the current interpreter', async () => {
       'the branch whose first task ends in place schedules its call first',
     );
     for (const a of scheduled) if (a) a.activityId = a.activityId === 'one#1' ? 'two#1' : 'one#1';
-    const sinks = { runLogs: { write: { fn: () => {} } } };
+    const sinks = { runLogs: { write: { fn: () => {} } }, slots: { release: { fn: () => {} } } };
     await assert.rejects(
       Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(), sinks }, history, 'record-parallel-order'),
       (error: Error) => error.name === 'DeterminismViolationError',
@@ -52,14 +52,14 @@ describe('recorded histories replay on the current interpreter', async () => {
       const history = JSON.parse(await readFile(join(DIR, file), 'utf8'));
       // The recorder started each run with the workflow id `record-<name>`; replay must use the same id.
       // The run-log sink is registered as on a real worker (a replay worker never calls it).
-      const sinks = { runLogs: { write: { fn: () => {} } } };
+      const sinks = { runLogs: { write: { fn: () => {} } }, slots: { release: { fn: () => {} } } };
       await Worker.runReplayHistory({ workflowBundle: await loadWorkflowBundle(), sinks }, history, `record-${file.replace(/\.json$/, '')}`);
     });
     // Histories recorded without telemetry replay on a worker that has it: the tracing
     // interceptors add spans and headers, never a command.
     it(`replays ${file} on the telemetry bundle (tracing interceptors) without non-determinism`, async () => {
       const history = JSON.parse(await readFile(join(DIR, file), 'utf8'));
-      const sinks = { runLogs: { write: { fn: () => {} } }, exporter: { export: { fn: () => {} } } };
+      const sinks = { runLogs: { write: { fn: () => {} } }, slots: { release: { fn: () => {} } }, exporter: { export: { fn: () => {} } } };
       const workflowBundle = await loadWorkflowBundle(bundleSource(loadConfig(process.env)), true);
       await Worker.runReplayHistory({ workflowBundle, sinks }, history, `record-${file.replace(/\.json$/, '')}`);
     });

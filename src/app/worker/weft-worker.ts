@@ -5,12 +5,13 @@ import { mkdir } from 'node:fs/promises';
 import { Client } from '@temporalio/client';
 import { type InjectedSinks, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../../activities/index.js';
-import { createLimitActivities } from '../../../activities/limit-activities.js';
+import { createLimitActivities, giveSlotBack } from '../../../activities/limit-activities.js';
 import type { LlmRuntime } from '../../../activities/llm-call.js';
 import { detectCgroups } from '../../../activities/script-cgroup.js';
 import { removeOrphanContainers } from '../../../activities/script-container-orphans.js';
 import { probeSandbox, type ScriptRunnerOptions } from '../../../activities/script-sandbox.js';
 import type { RunLogSinks } from '../../../workflows/run-log-sink.js';
+import type { SlotSinks } from '../../../workflows/slot-release-sink.js';
 import { keeperQueue } from '../../core/runs/limit-types.js';
 import { DEFAULT_QUEUE, namedTaskQueue } from '../../core/spec/task-queues.js';
 import { TaskCache } from '../../services/cache/task-cache.js';
@@ -174,7 +175,23 @@ export async function createWeftWorker(options: WeftWorkerOptions): Promise<Weft
         error: (error as Error).message,
       }),
   });
-  const sinks: InjectedSinks<RunLogSinks> = { runLogs: { write: { fn: (_info, lines) => runLogs.write(lines), callDuringReplay: false } } };
+  const sinks: InjectedSinks<RunLogSinks & SlotSinks> = {
+    runLogs: { write: { fn: (_info, lines) => runLogs.write(lines), callDuringReplay: false } },
+    slots: {
+      release: {
+        // Not awaited: the run's workflow task completes meanwhile. A lost release is found by the keeper's watch.
+        fn: (info, target, requestId) => {
+          giveSlotBack(limitClient, info.taskQueue, target, requestId).catch((error: unknown) =>
+            Runtime.instance().logger.warn('a run slot could not be given back; its keeper frees it once it sees the run closed', {
+              runId: info.workflowId,
+              error: (error as Error).message,
+            }),
+          );
+        },
+        callDuringReplay: false,
+      },
+    },
+  };
   const traced = options.telemetry ? (await import('./worker-telemetry.js')).workerTelemetryOptions(options.telemetry) : undefined;
   if (options.queue !== undefined && options.queue !== DEFAULT_QUEUE) {
     // Workflows stay on Weft's own queue: a group's worker runs only what its tasks hand it.
