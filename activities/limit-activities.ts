@@ -1,10 +1,20 @@
 // Activities of limits: reach a limit's keeper by update- or signal-with-start (a workflow cannot
-// start one), read a named limit's size, and wait for a holding run to end (the keeper's watch).
+// start one), deliver a keeper's answers to the runs, read a named limit's size, and wait for a
+// holding run to end (the keeper's watch).
 
 import { Context } from '@temporalio/activity';
 import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { type KeeperInput, type KeeperReply, keeperId, keeperQueue, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
+import {
+  type KeeperInput,
+  type KeeperReply,
+  keeperId,
+  keeperQueue,
+  LIMIT_KEEPER,
+  type LimitTarget,
+  type OutgoingAnswer,
+  type SlotRequest,
+} from '../src/core/runs/limit-types.js';
 import type { LimitStore } from '../src/services/limits/limit-store.js';
 import { withHeartbeat } from './heartbeat.js';
 
@@ -104,6 +114,26 @@ export function createLimitActivities({ client, limits }: LimitActivityDeps) {
     /** Gives a slot back (giveSlotBack). */
     releaseSlot({ target, requestId }: { target: LimitTarget; requestId: string }): Promise<void> {
       return giveSlotBack(client, Context.current().info.taskQueue, target, requestId);
+    },
+
+    /**
+     * Sends a keeper's answers to their runs, all at once: the runs (workflow ids) that have ended
+     * or no longer exist, whose places the keeper then drops. Any other failure fails the step,
+     * whose retry sends the whole batch again; a run takes a repeated answer as it took the first.
+     */
+    async deliverAnswers({ answers }: { answers: OutgoingAnswer[] }): Promise<string[]> {
+      const gone: string[] = [];
+      await Promise.all(
+        answers.map(async ({ runId, answer }) => {
+          try {
+            await client.workflow.getHandle(runId).signal(LIMIT_KEEPER.answerSignal, answer);
+          } catch (error) {
+            if (!(error instanceof WorkflowNotFoundError)) throw error;
+            gone.push(runId);
+          }
+        }),
+      );
+      return gone;
     },
 
     /** A named limit's size; null when none is set (unlimited). */

@@ -1,7 +1,7 @@
 // `limitKeeper`: the durable holder of one limit's slots (a flow's concurrency per key value, or
 // a named limit). Runs ask it by update-with-start (its reply is the update's result) or, when
-// it is busy, by signal-with-start; a grant after waiting comes by signal; runs release by
-// signal. It watches each holding run so one that ends without running code frees its slots.
+// it is busy, by signal-with-start; a grant after waiting comes by signal, sent with the other
+// answers given meanwhile by one activity; runs release by signal. It watches each holding run so one that ends without running code frees its slots.
 // Design and why it holds: docs/limits.md.
 
 import {
@@ -29,6 +29,7 @@ import {
   type KeeperView,
   keeperQueue,
   LIMIT_KEEPER,
+  type OutgoingAnswer,
   type SlotAnswer,
   type SlotHolder,
   type SlotRequest,
@@ -55,10 +56,27 @@ const WATCH_AFTER_MS = 2_000;
 const CONTINUE_AT_EVENTS = 4000;
 /** Updates taken after which the keeper continues as new: Temporal refuses more than 2,000 per run. */
 const CONTINUE_AT_UPDATES = 1000;
+/**
+ * Answers go out in batches by one activity (deliverAnswers) instead of a signal command each: a
+ * signal a workflow sends costs it two history events and, when Temporal confirms it, one more
+ * workflow task, which bounded a keeper's grants per second. Not a local activity: its workflow
+ * task would stay open while the signals go out, and signals arriving meanwhile past Temporal's
+ * buffer of 100 fail that task (docs/limits.md). Keepers started before send a signal command
+ * per answer.
+ */
+const ANSWER_STEP = 'keeper-answer-step';
+/** Answers one step sends at most, so its input stays small whatever the line's length. */
+const ANSWERS_PER_STEP = 200;
 
 const local = proxyLocalActivities<LimitActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+// The answer step: short, retried without limit, so no answer is lost to a worker crash.
+const courier = proxyActivities<LimitActivities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
 });
 
 // One watch per holding run, as long as that run is open: heartbeats say when a worker is lost,
@@ -71,7 +89,7 @@ const watch = proxyActivities<LimitActivities>({
 });
 
 export async function limitKeeper(input: KeeperInput): Promise<void> {
-  const keeper = new Keeper(input, patched('keeper-watch-late'));
+  const keeper = new Keeper(input, patched('keeper-watch-late'), patched(ANSWER_STEP));
   // Before any await: an update that finds no handler when its activation ends is refused. A
   // named limit's request waits until the keeper has read its size.
   setHandler(askUpdate, async (request) => {
@@ -116,18 +134,23 @@ class Keeper {
   size: number | null | undefined;
   holders: SlotHolder[];
   queue: SlotRequest[];
-  /** Grant and answer signals not yet confirmed by Temporal. */
+  /** Grant and answer signals not yet confirmed by Temporal, and the answer step while it runs. */
   inFlight = 0;
   /** Requests taken by update in this run (see CONTINUE_AT_UPDATES). */
   updates = 0;
   private readonly watched = new Set<string>();
   /** Whether a timer to watch the holders that are still holding is set. */
   private sweepSet = false;
+  /** Answers waiting for the answer step, by request id: a request queued then granted before they go gets one answer. */
+  private readonly outbox = new Map<string, OutgoingAnswer>();
+  private delivering = false;
 
   constructor(
     private readonly input: KeeperInput,
     /** Watch a holder once it has held for WATCH_AFTER_MS, not at its grant (keepers started before keep the old way). */
     private readonly watchLate: boolean,
+    /** Send answers by the answer step (ANSWER_STEP), not a signal command each. */
+    private readonly answerByStep: boolean,
   ) {
     this.size = input.size;
     this.holders = [...(input.holders ?? [])];
@@ -211,7 +234,42 @@ class Keeper {
   }
 
   private answer(request: SlotRequest, outcome: SlotAnswer['outcome']): void {
-    this.send(request.runId, () => getExternalWorkflowHandle(request.runId).signal(slotAnswerSignal, { requestId: request.requestId, outcome }));
+    const answer: SlotAnswer = { requestId: request.requestId, outcome };
+    if (!this.answerByStep) {
+      this.send(request.runId, () => getExternalWorkflowHandle(request.runId).signal(slotAnswerSignal, answer));
+      return;
+    }
+    // Delete first: the answer goes in the order of its latest change.
+    this.outbox.delete(request.requestId);
+    this.outbox.set(request.requestId, { runId: request.runId, answer });
+    this.deliver();
+  }
+
+  /**
+   * Sends what the outbox holds by one step, one step at a time: answers given while a step runs
+   * wait for the next, so a busy keeper sends many answers per workflow task and the order of a
+   * run's answers holds. Runs that have ended lose their places.
+   */
+  private deliver(): void {
+    if (this.delivering || this.outbox.size === 0) return;
+    const answers: OutgoingAnswer[] = [];
+    for (const [requestId, answer] of this.outbox) {
+      if (answers.length >= ANSWERS_PER_STEP) break;
+      answers.push(answer);
+      this.outbox.delete(requestId);
+    }
+    this.delivering = true;
+    this.inFlight += 1;
+    courier
+      .deliverAnswers({ answers })
+      .then((gone) => {
+        for (const runId of gone) this.forget(runId);
+      })
+      .finally(() => {
+        this.inFlight -= 1;
+        this.delivering = false;
+        this.deliver();
+      });
   }
 
   /** Sends to a run; a run that no longer exists or has ended loses its places. */

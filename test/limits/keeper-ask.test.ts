@@ -1,7 +1,8 @@
 // How runs ask a limit's keeper: by update while few asks are in flight, so a free slot is the
 // reply itself (no signal, no workflow task more for the run), and by signal past that bound,
-// with the keeper's line the same whichever way a request came. A run's slot is given back by
-// its worker after its last activation.
+// with the keeper's line the same whichever way a request came. The keeper's answers by signal
+// go in batches from one activity. A run's slot is given back by its worker after its last
+// activation.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -104,7 +105,26 @@ describe('asking a limit keeper', () => {
       const seen = await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery);
       return seen.holders.some((h) => h.requestId === waiting.requestId) ? true : undefined;
     });
+    // Answers by signal went out from the keeper's answer step, in batches: no signal command of
+    // its own, and every run asked by signal heard it was queued or granted.
+    const answered = await waitFor('every run asked by signal to hear its answer', async () => {
+      const heard = await Promise.all(
+        holders.slice(3).map(async ({ runId }) => (await eventsOf(env, runId)).some((e) => signalName(e) === LIMIT_KEEPER.answerSignal)),
+      );
+      return heard.every(Boolean) ? heard : undefined;
+    });
+    assert.equal(answered.length, 9);
+    const keeperEvents = await eventsOf(env, keeper.workflowId);
+    assert.equal(keeperEvents.filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes).length, 0, 'the keeper sent no signal command');
+    const steps = keeperEvents.filter(
+      (e) => (e.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined)?.activityType?.name === 'deliverAnswers',
+    );
+    assert.ok(steps.length >= 1 && steps.length < 10, `answers went in batches: ${steps.length} answer steps for 10 answers`);
     open = true;
     for (const { runId } of holders) assert.equal((await waitForRun(env.client, runId)).state, 'COMPLETED');
   });
 });
+
+function signalName(event: HistoryEvent): string | undefined {
+  return (event.workflowExecutionSignaledEventAttributes as { signalName?: string } | undefined)?.signalName;
+}

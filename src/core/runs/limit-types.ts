@@ -28,6 +28,12 @@ export interface SlotAnswer {
   outcome: 'granted' | 'queued' | 'refused';
 }
 
+/** An answer a keeper sends to a run (the run's workflow id) by signal. */
+export interface OutgoingAnswer {
+  runId: string;
+  answer: SlotAnswer;
+}
+
 /**
  * The keeper's reply to a request asked by update (`askSlot`): the answer itself, or `later` when
  * it comes by signal (the request was sent by signal instead) or as the run's cancellation
