@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, type InjectedSinks, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { giveSlotBackTo } from '../activities/limit-activities.js';
 import { createWeftWorker } from '../src/app/worker/weft-worker.js';
 import { modernWorkflowSyntax } from '../src/app/worker/workflow-bundle.js';
 import { projectPath } from '../src/services/config/paths.js';
@@ -23,6 +24,7 @@ import { type DevServer, startDevServer } from '../src/services/temporal/dev-ser
 import { benchFibModule } from './fib-task.js';
 import { median } from './measure.js';
 import { createRawActivities } from './raw/activities.js';
+import type { BenchSlotSinks } from './raw/workflows.js';
 
 export interface Harness {
   client: Client;
@@ -82,20 +84,30 @@ export async function startHarness(tuned: boolean, port: number, dynamicConfig: 
     egress: new EgressPolicy({ allowList: HostAllowList.parse(new URL(url).host) }),
     modules: [benchFibModule],
   });
-  const raw = await Worker.create({
-    connection,
-    taskQueue: rawQueue,
-    workflowBundle: await rawWorkflowBundle(),
-    activities: createRawActivities(),
-    ...WORKER_OPTIONS,
-  });
-  const running = Promise.all([weft.run(), raw.run()]);
   // With the claim-check codec, as Weft's own clients have it: a long run's outputs are stored
   // beside the history, and its result would not decode without it.
   const client = new Client({
     connection: await Connection.connect({ address: server.address }),
     dataConverter: claimCheckDataConverter(new ClaimCheckStore(store)),
   });
+  const sinks: InjectedSinks<BenchSlotSinks> = {
+    benchSlots: {
+      giveBack: {
+        // As a Weft worker gives back a run's flow slot after its last activation (weft-worker.ts).
+        fn: (_info, keeperId, requestId) => void giveSlotBackTo(client, keeperId, requestId).catch(() => undefined),
+        callDuringReplay: false,
+      },
+    },
+  };
+  const raw = await Worker.create({
+    connection,
+    taskQueue: rawQueue,
+    workflowBundle: await rawWorkflowBundle(),
+    activities: createRawActivities(),
+    sinks,
+    ...WORKER_OPTIONS,
+  });
+  const running = Promise.all([weft.run(), raw.run()]);
   return {
     client,
     runs: new RunService(client, new FlowService(store), weftQueue),

@@ -7,8 +7,8 @@
 // feed it: grants per second (keeperGrants, target: at least 200).
 
 import { randomUUID } from 'node:crypto';
-import { askKeeper } from '../activities/limit-activities.js';
-import { keeperId, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
+import { askKeeper, giveSlotBackTo } from '../activities/limit-activities.js';
+import { keeperId, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
 import { alternate, type Harness } from './harness.js';
 import type { Measure } from './measure.js';
 import { spreadOf } from './measure.js';
@@ -70,13 +70,14 @@ const STAND_INS = 8;
 
 /**
  * A keeper's grants per second under contention: `requests` requests for a flow limit of
- * KEEPER_SLOTS reach the keeper as runs send them (askKeeper: by update while few are in
- * flight, else by signal), and the asking "runs" are STAND_INS bare workflows (bench/raw
- * rawSlotHolder) that give each slot granted by signal back the moment it arrives, by the local
- * step a run ends with; a slot granted as an ask's reply the bench gives back itself, by the
- * same signal. Each holder ends once it has given back its share, so nothing polls while the
- * keeper works. Runs' own work does not bound the figure: this is the keeper's capacity (asks
- * in, grants out, releases in), the part every limited run goes through.
+ * KEEPER_SLOTS reach the keeper as runs send them (askKeeper: by update, those beyond a few in
+ * flight together), and the asking "runs" are STAND_INS bare workflows (bench/raw
+ * rawSlotHolder) that give each slot granted by signal back the moment it arrives, through a
+ * sink as a run's worker gives back its flow slot (giveSlotBack); a slot granted as an ask's
+ * reply the bench gives back itself, the same way. Each holder ends once it has had its share,
+ * so nothing polls while the keeper works. This is the keeper's capacity (asks in, grants out,
+ * releases in), the part every limited run goes through; on a small machine the stand-ins'
+ * own workflow tasks share the CPU with it.
  */
 export async function keeperGrants(h: Harness, requests: number): Promise<Measure> {
   const id = randomUUID();
@@ -98,8 +99,8 @@ export async function keeperGrants(h: Harness, requests: number): Promise<Measur
       size: KEEPER_SLOTS,
     };
     // What a run's askSlot step sends (activities/limit-activities.ts).
-    const reply = await askKeeper(h.client, h.weftQueue, target, request, `${id}:${n}`);
-    if (reply === 'granted') await keeper.signal(LIMIT_KEEPER.releaseSignal, { requestId: request.requestId });
+    const reply = await askKeeper(h.client, h.weftQueue, target, request);
+    if (reply === 'granted') await giveSlotBackTo(h.client, keeper.workflowId, request.requestId);
     else bySignal[n % STAND_INS] = (bySignal[n % STAND_INS] ?? 0) + 1;
   };
   const started = performance.now();

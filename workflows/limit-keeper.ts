@@ -1,8 +1,9 @@
 // `limitKeeper`: the durable holder of one limit's slots (a flow's concurrency per key value, or
-// a named limit). Runs ask it by update-with-start (its reply is the update's result) or, when
-// it is busy, by signal-with-start; a grant after waiting comes by signal, sent with the other
-// answers given meanwhile by one activity; runs release by signal. It watches each holding run so one that ends without running code frees its slots.
-// Design and why it holds: docs/limits.md.
+// a named limit). Runs ask it by update-with-start, a process's waiting asks together in one
+// update whose result is a reply each, or when that fails by signal-with-start. A grant after
+// waiting comes by signal, sent with the other answers given meanwhile by one activity. Runs
+// release by signal, a process's waiting releases together. It watches each holding run so one
+// that ends without running code frees its slots. Design and why it holds: docs/limits.md.
 
 import {
   ActivityCancellationType,
@@ -40,6 +41,8 @@ type LimitActivities = ReturnType<typeof createLimitActivities>;
 export const acquireSignal = defineSignal<[SlotRequest]>(LIMIT_KEEPER.acquireSignal);
 export const askUpdate = defineUpdate<KeeperReply, [SlotRequest]>(LIMIT_KEEPER.askUpdate);
 export const releaseSignal = defineSignal<[{ requestId: string }]>(LIMIT_KEEPER.releaseSignal);
+export const askManyUpdate = defineUpdate<KeeperReply[], [SlotRequest[]]>(LIMIT_KEEPER.askManyUpdate);
+export const releaseManySignal = defineSignal<[{ requestIds: string[] }]>(LIMIT_KEEPER.releaseManySignal);
 export const resizeSignal = defineSignal<[{ size: number | null }]>(LIMIT_KEEPER.resizeSignal);
 export const slotAnswerSignal = defineSignal<[SlotAnswer]>(LIMIT_KEEPER.answerSignal);
 export const slotsQuery = defineQuery<KeeperView>(LIMIT_KEEPER.slotsQuery);
@@ -97,13 +100,19 @@ export async function limitKeeper(input: KeeperInput): Promise<void> {
     if (keeper.size === undefined) await condition(() => keeper.size !== undefined);
     return keeper.acquire(request, 'update');
   });
+  setHandler(askManyUpdate, async (requests) => {
+    keeper.updates += 1;
+    if (keeper.size === undefined) await condition(() => keeper.size !== undefined);
+    return requests.map((request) => keeper.acquire(request, 'update'));
+  });
   if (input.size === undefined) {
     keeper.size = input.target.kind === 'named' ? await local.readLimitSize(input.target.name) : null;
   }
   setHandler(acquireSignal, (request) => {
     keeper.acquire(request, 'signal');
   });
-  setHandler(releaseSignal, ({ requestId }) => keeper.release(requestId));
+  setHandler(releaseSignal, ({ requestId }) => keeper.release([requestId]));
+  setHandler(releaseManySignal, ({ requestIds }) => keeper.release(requestIds));
   setHandler(resizeSignal, ({ size }) => {
     keeper.size = size;
     keeper.pump();
@@ -115,12 +124,12 @@ export async function limitKeeper(input: KeeperInput): Promise<void> {
     const active = await condition(() => !keeper.idle || keeper.mustContinue(), IDLE_MS);
     if (!active) {
       // Signals that came meanwhile make Temporal refuse this completion and run us again.
-      await condition(() => keeper.inFlight === 0 && allHandlersFinished());
+      await condition(() => keeper.settled && allHandlersFinished());
       if (keeper.idle) return;
       continue;
     }
     if (keeper.mustContinue()) {
-      await condition(() => keeper.inFlight === 0 && allHandlersFinished());
+      await condition(() => keeper.settled && allHandlersFinished());
       // Holders and queue travel in the input; the next run starts watching the holders again.
       // Onto the keepers' own queue, where keepers started before it existed move at this point.
       const continueOnKeeperQueue = makeContinueAsNewFunc<typeof limitKeeper>({ taskQueue: keeperQueue(workflowInfo().taskQueue) });
@@ -144,6 +153,7 @@ class Keeper {
   /** Answers waiting for the answer step, by request id: a request queued then granted before they go gets one answer. */
   private readonly outbox = new Map<string, OutgoingAnswer>();
   private delivering = false;
+  private deliverSoon = false;
 
   constructor(
     private readonly input: KeeperInput,
@@ -155,6 +165,11 @@ class Keeper {
     this.size = input.size;
     this.holders = [...(input.holders ?? [])];
     this.queue = [...(input.queue ?? [])];
+  }
+
+  /** Nothing sent is unconfirmed and no answer waits to go. */
+  get settled(): boolean {
+    return this.inFlight === 0 && this.outbox.size === 0;
   }
 
   get idle(): boolean {
@@ -211,9 +226,10 @@ class Keeper {
     return this.holders.some((h) => h.requestId === request.requestId) ? 'granted' : 'queued';
   }
 
-  release(requestId: string): void {
-    this.holders = this.holders.filter((h) => h.requestId !== requestId);
-    this.queue = this.queue.filter((q) => q.requestId !== requestId);
+  release(requestIds: readonly string[]): void {
+    const released = new Set(requestIds);
+    this.holders = this.holders.filter((h) => !released.has(h.requestId));
+    this.queue = this.queue.filter((q) => !released.has(q.requestId));
     this.pump();
   }
 
@@ -242,7 +258,14 @@ class Keeper {
     // Delete first: the answer goes in the order of its latest change.
     this.outbox.delete(request.requestId);
     this.outbox.set(request.requestId, { runId: request.runId, answer });
-    this.deliver();
+    if (this.deliverSoon) return;
+    // After the handler that gave this answer is done: the other answers it gives (a release
+    // that frees several slots) go in the same step.
+    this.deliverSoon = true;
+    void Promise.resolve().then(() => {
+      this.deliverSoon = false;
+      this.deliver();
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
-// The raw baseline's activities: the same HTTP call Weft's http task makes, the signal a run's
-// release step sends a limit's keeper, and the anchor chain's fib(n).
+// The raw baseline's activities: the same HTTP call Weft's http task makes, and the anchor
+// chain's fib(n).
 import { Context } from '@temporalio/activity';
 
 /** How often the heartbeating call heartbeats: as often as Weft's activities (activities/heartbeat.ts). */
@@ -19,10 +19,6 @@ export function createRawActivities() {
     callUrl,
     async computeFib(n: number): Promise<number> {
       return fib(n);
-    },
-    /** Gives a limit's slot back by signal to its keeper, as a run's releaseSlot step does (activities/limit-activities.ts). */
-    async releaseSlotTo(keeperId: string, requestId: string): Promise<void> {
-      await Context.current().client.workflow.getHandle(keeperId).signal('release', { requestId });
     },
     async callUrlHeartbeating(url: string): Promise<{ status: number; body: unknown }> {
       const ctx = Context.current();

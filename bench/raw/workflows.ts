@@ -2,7 +2,17 @@
 // same as Weft's (an activity per call, large fan-outs in child workflows of 1,000 items run one
 // after another, as Weft's foreach batches do), and "best": what a Temporal expert would write for
 // sub-millisecond calls, local activities, which skip the activity task round trip.
-import { condition, defineSignal, executeChild, getExternalWorkflowHandle, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  executeChild,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  proxyLocalActivities,
+  proxySinks,
+  type Sinks,
+  setHandler,
+} from '@temporalio/workflow';
 import type { createRawActivities } from './activities.js';
 import type { createRawAgentActivities, RawMessage } from './agent-activities.js';
 
@@ -125,25 +135,32 @@ export async function rawSignalDesk(count: number): Promise<void> {
   await condition(() => answered >= count);
 }
 
+/** The sink through which a stand-in gives its slots back (bench/harness.ts registers it). */
+export interface BenchSlotSinks extends Sinks {
+  benchSlots: { giveBack(keeperId: string, requestId: string): void };
+}
+
+const { benchSlots } = proxySinks<BenchSlotSinks>();
+
 /**
  * A stand-in for runs holding a limit's slots (workload 13): every grant the keeper signals is
- * given back at once, by the same local step a run ends with (releaseSlot). Grants the keeper
- * gave as an ask's reply never reach it (the bench gives those back), so the bench tells it by
- * signal `expect` how many will; it ends when it has given back that many, so the bench waits on
- * its result instead of polling it.
+ * given back at once, the way a run gives back its flow slot: by its worker after the activation
+ * (a sink calling giveSlotBack, as workflows/slot-release-sink.ts does). Grants the keeper gave as
+ * an ask's reply never reach it (the bench gives those back), so the bench tells it by signal
+ * `expect` how many will; it ends when it has had that many, so the bench waits on its result
+ * instead of polling it.
  */
 export async function rawSlotHolder(keeperId: string): Promise<number> {
-  let released = 0;
+  let granted = 0;
   let expected: number | undefined;
   setHandler(defineSignal<[number]>('expect'), (count) => {
     expected = count;
   });
   setHandler(defineSignal<[{ requestId: string; outcome: string }]>('slotAnswer'), ({ requestId, outcome }) => {
     if (outcome !== 'granted') return;
-    void local.releaseSlotTo(keeperId, requestId).then(() => {
-      released += 1;
-    });
+    granted += 1;
+    benchSlots.giveBack(keeperId, requestId);
   });
-  await condition(() => expected !== undefined && released >= expected);
-  return released;
+  await condition(() => expected !== undefined && granted >= expected);
+  return granted;
 }

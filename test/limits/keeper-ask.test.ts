@@ -1,13 +1,12 @@
-// How runs ask a limit's keeper: by update while few asks are in flight, so a free slot is the
-// reply itself (no signal, no workflow task more for the run), and by signal past that bound,
-// with the keeper's line the same whichever way a request came. The keeper's answers by signal
-// go in batches from one activity. A run's slot is given back by its worker after its last
-// activation.
+// How runs ask a limit's keeper: by update, so a free slot is the reply itself (no signal, no
+// workflow task more for the run), with a process's asks beyond three in flight together in one
+// update. The keeper's answers by signal go in batches from one activity, and releases given at
+// once go together. A run's slot is given back by its worker after its last activation.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { askKeeper } from '../../activities/limit-activities.js';
+import { askKeeper, giveSlotBack } from '../../activities/limit-activities.js';
 import { type KeeperView, keeperId, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../../src/core/runs/limit-types.js';
 import { startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import { delay, json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
@@ -53,7 +52,7 @@ describe('asking a limit keeper', () => {
     const asks = keeper.filter(
       (e) =>
         (e.workflowExecutionUpdateAcceptedEventAttributes as { acceptedRequest?: { input?: { name?: string } } } | undefined)?.acceptedRequest?.input?.name ===
-        LIMIT_KEEPER.askUpdate,
+        LIMIT_KEEPER.askManyUpdate,
     );
     assert.equal(asks.length, 1);
     assert.equal(keeper.filter((e) => e.workflowExecutionSignaledEventAttributes).length, 1, 'only the release came by signal');
@@ -62,7 +61,7 @@ describe('asking a limit keeper', () => {
     assert.equal(localSteps.length, 1);
   });
 
-  it('past three asks in flight from one process, asks go by signal; the line is one, in start order', async () => {
+  it('past three asks in flight from one process, the others go together in one update; the line is in start order; answers and releases go in batches', async () => {
     // Open runs to stand for the asking runs: the keeper's signals must reach a workflow that exists.
     const holderFlow = flowFrom(`id: holder-${randomUUID().slice(0, 8)}\ntasks:\n  - { id: wait, type: http, url: "${server.url}/gate" }\n`);
     const holders = await Promise.all(Array.from({ length: 12 }, () => startRun(env.client, { flow: holderFlow, taskQueue: env.taskQueue })));
@@ -74,52 +73,61 @@ describe('asking a limit keeper', () => {
       onLimit: 'queue',
       size: 2,
     }));
-    const replies = await Promise.all(requests.map((request, n) => askKeeper(env.client, env.taskQueue, target, request, `test:${n}`)));
-    assert.equal(replies.filter((r) => r !== 'later').length, 3, `three replies by update, the rest by signal: ${replies.join(' ')}`);
-    assert.ok(replies.slice(3).every((r) => r === 'later'));
+    // In reverse start order, so the line's order is the keeper's doing, not the asks'.
+    const replies = await Promise.all([...requests].reverse().map((request) => askKeeper(env.client, env.taskQueue, target, request)));
+    assert.deepEqual([...replies].sort(), [...Array(2).fill('granted'), ...Array(10).fill('queued')], `every reply came by update: ${replies.join(' ')}`);
     const keeper = env.client.workflow.getHandle(keeperId(target, env.taskQueue));
-    const view = await waitFor('every request to reach the keeper', async () => {
-      const seen = await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery);
-      return seen.holders.length + seen.queue.length === requests.length ? seen : undefined;
-    });
+    const updates = (await eventsOf(env, keeper.workflowId)).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    assert.equal(updates.length, 4, 'three asks went alone, the nine that waited in one update');
+    const view = await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery);
     assert.equal(view.holders.length, 2);
-    assert.deepEqual(
-      [...view.holders, ...view.queue].map((r) => r.startedAt).sort(),
-      requests.map((r) => r.startedAt),
-    );
     assert.deepEqual(
       view.queue.map((r) => r.startedAt),
       [...view.queue.map((r) => r.startedAt)].sort(),
-      'the line is in start order, whichever way each request came',
+      'the line is in start order, whichever order the asks came in',
     );
     // Asking again (a retried step) takes no second place and gets the same answer.
     const holding = view.holders[0] as SlotRequest;
-    assert.equal(await askKeeper(env.client, env.taskQueue, target, holding, 'test:again'), 'granted');
+    assert.equal(await askKeeper(env.client, env.taskQueue, target, holding), 'granted');
     const waiting = view.queue[0] as SlotRequest;
-    assert.equal(await askKeeper(env.client, env.taskQueue, target, waiting, 'test:again-queued'), 'queued');
-    const after = await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery);
-    assert.equal(after.holders.length + after.queue.length, requests.length);
+    assert.equal(await askKeeper(env.client, env.taskQueue, target, waiting), 'queued');
+    const again = await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery);
+    assert.equal(again.holders.length + again.queue.length, requests.length);
     // A release grants the head of the line.
-    await keeper.signal(LIMIT_KEEPER.releaseSignal, { requestId: holding.requestId });
+    await giveSlotBack(env.client, env.taskQueue, target, holding.requestId);
     await waitFor('the head of the line to hold', async () => {
       const seen = await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery);
       return seen.holders.some((h) => h.requestId === waiting.requestId) ? true : undefined;
     });
-    // Answers by signal went out from the keeper's answer step, in batches: no signal command of
-    // its own, and every run asked by signal heard it was queued or granted.
-    const answered = await waitFor('every run asked by signal to hear its answer', async () => {
-      const heard = await Promise.all(
-        holders.slice(3).map(async ({ runId }) => (await eventsOf(env, runId)).some((e) => signalName(e) === LIMIT_KEEPER.answerSignal)),
-      );
-      return heard.every(Boolean) ? heard : undefined;
+    // Give back both slots in one signal at a time until nobody waits: the two grants each brings
+    // go out together.
+    await waitFor('every request to have held and given back', async () => {
+      const seen = await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery);
+      if (seen.holders.length === 0 && seen.queue.length === 0) return true;
+      await keeper.signal(LIMIT_KEEPER.releaseManySignal, { requestIds: seen.holders.map((h) => h.requestId) });
+      return undefined;
     });
-    assert.equal(answered.length, 9);
+    // Releases from one process given at once: the first goes alone, the others wait for it and go together.
+    await Promise.all(requests.map((r) => giveSlotBack(env.client, env.taskQueue, target, r.requestId)));
+    // Each queued run heard its grant by signal, from the keeper's answer step, not by a signal
+    // command of the keeper's own; answers and releases given at once went together.
+    await waitFor('every queued run to hear its grant', async () => {
+      const heard = await Promise.all(
+        requests.map(async ({ runId }) => (await eventsOf(env, runId)).filter((e) => signalName(e) === LIMIT_KEEPER.answerSignal).length),
+      );
+      return heard.filter((n) => n === 1).length === 10 && heard.every((n) => n <= 1) ? true : undefined;
+    });
     const keeperEvents = await eventsOf(env, keeper.workflowId);
     assert.equal(keeperEvents.filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes).length, 0, 'the keeper sent no signal command');
     const steps = keeperEvents.filter(
       (e) => (e.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined)?.activityType?.name === 'deliverAnswers',
-    );
-    assert.ok(steps.length >= 1 && steps.length < 10, `answers went in batches: ${steps.length} answer steps for 10 answers`);
+    ).length;
+    assert.ok(steps >= 1 && steps < 10, `answers went in batches: ${steps} answer steps for 10 grants`);
+    const releases = keeperEvents.filter((e) => signalName(e) === LIMIT_KEEPER.releaseSignal || signalName(e) === LIMIT_KEEPER.releaseManySignal);
+    const last = releases.at(-1)?.workflowExecutionSignaledEventAttributes as { signalName: string; input: { payloads: { data: Uint8Array }[] } };
+    assert.equal(last.signalName, LIMIT_KEEPER.releaseManySignal);
+    const carried = JSON.parse(Buffer.from(last.input.payloads[0]?.data ?? []).toString()) as { requestIds: string[] };
+    assert.equal(carried.requestIds.length, 11, 'twelve releases at once: one alone, the eleven that waited in one signal');
     open = true;
     for (const { runId } of holders) assert.equal((await waitForRun(env.client, runId)).state, 'COMPLETED');
   });

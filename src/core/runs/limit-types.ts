@@ -74,6 +74,10 @@ export const LIMIT_KEEPER = {
   acquireSignal: 'acquire',
   askUpdate: 'askSlot',
   releaseSignal: 'release',
+  /** Many runs' requests in one update (its result: a reply each, in order), from one process. */
+  askManyUpdate: 'askSlots',
+  /** Many runs' slots given back in one signal, from one process. */
+  releaseManySignal: 'releaseMany',
   resizeSignal: 'resize',
   answerSignal: 'slotAnswer',
   slotsQuery: 'slots',
