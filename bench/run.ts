@@ -104,6 +104,21 @@ const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14,16,17,18' : '1,2,3,4,5
 const only = new Set((flag('only') ?? DEFAULT_WORKLOADS).split(',').map(Number));
 const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
 
+/** Workloads that failed: the run goes on without their rows, and the table and the JSON say so. */
+const failures: Array<{ workload: string; error: string }> = [];
+
+/** `measure()`, or `fallback` when it throws: one failed workload must not lose an hour of the others. */
+async function guarded<T>(workload: string, fallback: T, measure: () => Promise<T>): Promise<T> {
+  try {
+    return await measure();
+  } catch (error) {
+    const message = (error as Error).message?.split('\n')[0] ?? String(error);
+    failures.push({ workload, error: message });
+    say(`workload ${workload} failed, going on without its rows: ${message}`);
+    return fallback;
+  }
+}
+
 interface Measured {
   rows: Measure[];
   scaling: ScalingPoint[];
@@ -121,76 +136,79 @@ async function measure(tuned: boolean): Promise<Measured> {
     let chain: Measure | undefined;
     if (needs(1) || only.has(2)) {
       say(`${tuned ? 'tuned' : 'default'} server: workload 1`);
-      chain = await sequentialChain(h, COUNTS.chainRuns, PACE);
-      out.push(chain);
+      chain = await guarded('1', undefined, () => sequentialChain(h, COUNTS.chainRuns, PACE));
+      if (chain) out.push(chain);
     }
     if (!tuned) return { rows: out, scaling: [] };
     if (only.has(2) && chain) {
       say('workload 2');
-      out.push(await pureSteps(h, COUNTS.chainRuns, chain.weft));
+      const weftStep = chain.weft;
+      out.push(...(await guarded('2', [], async () => [await pureSteps(h, COUNTS.chainRuns, weftStep)])));
     }
     let fan100: Measure | undefined;
     if (needs(3)) {
       say('workload 3');
-      const fan = await fanOut(h, COUNTS.fanOutRuns, 100, PACE);
+      const fan = await guarded('3', [], () => fanOut(h, COUNTS.fanOutRuns, 100, PACE));
       fan100 = fan[0];
       out.push(...fan);
-      if (!quick) out.push(...(await fanOut(h, COUNTS.fanOutRuns, 1000, PACE)));
+      if (!quick) out.push(...(await guarded('3', [], () => fanOut(h, COUNTS.fanOutRuns, 1000, PACE))));
     }
     let small: Measure[] = [];
     if (needs(4)) {
       say('workload 4');
-      small = await smallRuns(h, COUNTS.sequential, COUNTS.concurrent, COUNTS.bursts, PACE);
+      small = await guarded('4', [], () => smallRuns(h, COUNTS.sequential, COUNTS.concurrent, COUNTS.bursts, PACE));
       out.push(...small);
     }
     if (only.has(6)) {
       say('workload 6 (MCP)');
-      out.push(...(await mcpOverhead(h, COUNTS.mcpCalls)));
+      out.push(...(await guarded('6', [], () => mcpOverhead(h, COUNTS.mcpCalls))));
     }
     let scaling: ScalingPoint[] = [];
     if (only.has(8)) {
-      const curve = await scalingCurve(h, { ...PACE, quick, say });
+      const curve = await guarded('8', { rows: [], points: [] }, () => scalingCurve(h, { ...PACE, quick, say }));
       out.push(...curve.rows);
       scaling = curve.points;
     }
     if (only.has(10)) {
       say('workload 10 (schedule fire to first task)');
-      out.push(...(await scheduleLatency(h, COUNTS.scheduleFires, say)));
+      out.push(...(await guarded('10', [], () => scheduleLatency(h, COUNTS.scheduleFires, say))));
     }
     if (only.has(11)) {
       say('workload 11 (recovery after a worker SIGKILL)');
-      out.push(...(await recoveryTime(h, COUNTS.recoveryRounds, say)));
+      out.push(...(await guarded('11', [], () => recoveryTime(h, COUNTS.recoveryRounds, say))));
     }
     if (only.has(12)) {
       say('workload 12 (sustained load)');
-      out.push(...(await sustainedLoad(h, { quick, say })));
+      out.push(...(await guarded('12', [], () => sustainedLoad(h, { quick, say }))));
     }
     if (only.has(13)) {
       say('workload 13 (flow concurrency: a free slot, and a burst through the keeper)');
-      out.push(...(await limitCost(h, { runs: COUNTS.limitRuns, burstRuns: COUNTS.limitBurstRuns, bursts: COUNTS.limitBursts, pace: PACE })));
-      out.push(await keeperGrants(h, COUNTS.keeperRequests));
+      out.push(
+        ...(await guarded('13', [], () => limitCost(h, { runs: COUNTS.limitRuns, burstRuns: COUNTS.limitBurstRuns, bursts: COUNTS.limitBursts, pace: PACE }))),
+      );
+      out.push(...(await guarded('13', [], async () => [await keeperGrants(h, COUNTS.keeperRequests)])));
     }
     if (only.has(14)) {
       say('workload 14 (agent loop: a model call and a tool call a step)');
-      out.push(...(await agentLoop(h, COUNTS.agentRuns, say)));
+      out.push(...(await guarded('14', [], () => agentLoop(h, COUNTS.agentRuns, say))));
     }
     if (only.has(15)) {
       say('workload 15 (telemetry on against off)');
-      out.push(...(await telemetryCost(h, { chainRuns: COUNTS.telemetryChains, sequential: COUNTS.sequential, pace: PACE, say })));
+      out.push(...(await guarded('15', [], () => telemetryCost(h, { chainRuns: COUNTS.telemetryChains, sequential: COUNTS.sequential, pace: PACE, say }))));
     }
     if (only.has(16)) {
       say('workload 16 (the JSON API: a start and a read over HTTP against the direct service call)');
-      out.push(...(await apiOverhead(h, COUNTS.apiCalls)));
+      out.push(...(await guarded('16', [], () => apiOverhead(h, COUNTS.apiCalls))));
     }
     if (only.has(17)) {
       say('workload 17 (a script task run in the sandbox against the process runner)');
-      out.push(...(await scriptStartCost(h, COUNTS.scriptRuns, PACE)));
+      out.push(...(await guarded('17', [], () => scriptStartCost(h, COUNTS.scriptRuns, PACE))));
     }
     let fibChain: Measure | undefined;
     if (only.has(18)) {
       say('workload 18 (the anchor chain: 40 tasks computing fib(10))');
-      fibChain = await anchorChain(h, COUNTS.chainRuns, PACE);
-      out.push(fibChain);
+      fibChain = await guarded('18', undefined, () => anchorChain(h, COUNTS.chainRuns, PACE));
+      if (fibChain) out.push(fibChain);
     }
     return { rows: out, scaling, prefect: { chain, fanOut: fan100, small, fibChain } };
   } finally {
@@ -233,20 +251,21 @@ async function main(): Promise<void> {
       profileFile: process.env.WEFT_BENCH_PREFECT_PROFILE,
       say,
     };
-    tuned.rows.push(...(await prefectComparison(tuned.prefect, options)));
+    const weft = tuned.prefect;
+    tuned.rows.push(...(await guarded('5', [], () => prefectComparison(weft, options))));
   }
   // Each spawns its own Temporal server, so it runs with the harness's stopped.
   let webhooks: Measure[] = [];
   if (only.has(9)) {
     say('workload 9 (webhook request to run started)');
-    webhooks = await webhookLatency(COUNTS.webhooks);
+    webhooks = await guarded('9', [], () => webhookLatency(COUNTS.webhooks));
   }
-  const defaults = await measure(false);
+  const defaults = await guarded('1 (default server)', { rows: [], scaling: [] }, () => measure(false));
   // Last, alone on the machine: `weft dev` as its own process tree.
   let dev: Measure[] = [];
   if (only.has(7)) {
     say('workload 7 (weft dev memory and start-up)');
-    dev = await memoryAndStartup(COUNTS.idleSeconds);
+    dev = await guarded('7', [], () => memoryAndStartup(COUNTS.idleSeconds));
   }
   const rows = [
     ...tuned.rows.map((m) => ({ server: 'tuned', ...m })),
@@ -259,6 +278,7 @@ async function main(): Promise<void> {
   const tunedChain = tuned.rows[0];
   if (defaultChain && tunedChain?.workload === defaultChain.workload)
     lines.push(`tuning effect on raw Temporal, workload 1: ${defaultChain.raw.toFixed(2)} -> ${tunedChain.raw.toFixed(2)} ms/step`);
+  for (const f of failures) lines.push(`workload ${f.workload} FAILED, no rows: ${f.error}`);
   const steal = stealShare(ticksBefore, cpuTicks());
   if (steal !== undefined) {
     lines.push(
@@ -281,6 +301,7 @@ async function main(): Promise<void> {
     ...(steal !== undefined ? { cpuSteal: steal } : {}),
     rows,
     scaling: tuned.scaling,
+    ...(failures.length > 0 ? { failures } : {}),
   };
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   say(`results written to ${file}`);
@@ -289,6 +310,7 @@ async function main(): Promise<void> {
     await writeFile(svg, scalingSvg(tuned.scaling, `Cost per item as the work grows (${revision}, ${startedAt.toISOString().slice(0, 10)})`));
     say(`scaling plot written to ${svg}`);
   }
+  if (failures.length > 0) process.exitCode = 1;
 }
 
 main().catch((error) => {
