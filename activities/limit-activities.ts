@@ -83,16 +83,20 @@ async function sendAsks(client: Client, workflowId: string, asks: Ask[]): Promis
     // Busy (too many updates in flight), continuing as new, ending, or slow: the signal path takes
     // any load, and the keeper tells by signal. One signal a request, by the name every keeper has.
   }
-  for (const request of requests) {
-    await client.workflow.signalWithStart(LIMIT_KEEPER.workflowType, {
-      workflowId,
-      taskQueue: keeperQueue(taskQueue),
-      args: [input],
-      signal: LIMIT_KEEPER.acquireSignal,
-      signalArgs: [request],
-    });
-  }
+  for (const request of requests) await signalAcquire(client, workflowId, taskQueue, target, request);
   return requests.map(() => 'later');
+}
+
+/** Asks by signal-with-start of `acquire`, which every keeper takes; the answer comes by signal. */
+async function signalAcquire(client: Client, workflowId: string, taskQueue: string, target: LimitTarget, request: SlotRequest): Promise<void> {
+  const input: KeeperInput = { target };
+  await client.workflow.signalWithStart(LIMIT_KEEPER.workflowType, {
+    workflowId,
+    taskQueue: keeperQueue(taskQueue),
+    args: [input],
+    signal: LIMIT_KEEPER.acquireSignal,
+    signalArgs: [request],
+  });
 }
 
 /**
@@ -138,16 +142,9 @@ export function createLimitActivities({ client, limits }: LimitActivityDeps) {
     },
 
     /** Asks the keeper of `target` for a slot by signal, starting the keeper when none runs (runs recorded before askSlot). */
-    async acquireSlot({ target, request }: { target: LimitTarget; request: SlotRequest }): Promise<void> {
-      const input: KeeperInput = { target };
+    acquireSlot({ target, request }: { target: LimitTarget; request: SlotRequest }): Promise<void> {
       const { taskQueue } = Context.current().info;
-      await client.workflow.signalWithStart(LIMIT_KEEPER.workflowType, {
-        workflowId: keeperId(target, taskQueue),
-        taskQueue: keeperQueue(taskQueue),
-        args: [input],
-        signal: LIMIT_KEEPER.acquireSignal,
-        signalArgs: [request],
-      });
+      return signalAcquire(client, keeperId(target, taskQueue), taskQueue, target, request);
     },
 
     /** Gives a slot back (giveSlotBack). */

@@ -95,16 +95,13 @@ export async function limitKeeper(input: KeeperInput): Promise<void> {
   const keeper = new Keeper(input, patched('keeper-watch-late'), patched(ANSWER_STEP));
   // Before any await: an update that finds no handler when its activation ends is refused. A
   // named limit's request waits until the keeper has read its size.
-  setHandler(askUpdate, async (request) => {
-    keeper.updates += 1;
-    if (keeper.size === undefined) await condition(() => keeper.size !== undefined);
-    return keeper.acquire(request, 'update');
-  });
-  setHandler(askManyUpdate, async (requests) => {
+  const byUpdate = async (requests: SlotRequest[]): Promise<KeeperReply[]> => {
     keeper.updates += 1;
     if (keeper.size === undefined) await condition(() => keeper.size !== undefined);
     return requests.map((request) => keeper.acquire(request, 'update'));
-  });
+  };
+  setHandler(askUpdate, async (request) => (await byUpdate([request]))[0] as KeeperReply);
+  setHandler(askManyUpdate, byUpdate);
   if (input.size === undefined) {
     keeper.size = input.target.kind === 'named' ? await local.readLimitSize(input.target.name) : null;
   }
