@@ -7,8 +7,8 @@
 // feed it: grants per second (keeperGrants, target: at least 200).
 
 import { randomUUID } from 'node:crypto';
-import { askKeeper, giveSlotBackTo } from '../activities/limit-activities.js';
 import { keeperId, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
+import { askKeeper, giveSlotBackTo } from '../src/services/limits/keeper-client.js';
 import { alternate, type Harness } from './harness.js';
 import type { Measure } from './measure.js';
 import { spreadOf } from './measure.js';

@@ -22,7 +22,8 @@ import { FlowService } from '../src/services/flow-service.js';
 import { MemoryFlowCatalog } from '../src/services/flows/flow-catalog.js';
 import { ConcurrencyLimit } from '../src/services/llm/concurrency-limit.js';
 import { loadLlmSettings } from '../src/services/llm/provider-config.js';
-import { getRunningView, respondToApproval, startRun, waitForRun } from '../src/services/runs/run-client.js';
+import { flowRunLaunch, getRunningView, launchRun, respondToApproval, startRun, waitForRun } from '../src/services/runs/run-client.js';
+import { askSlotAtStart, withSlotAtStart } from '../src/services/runs/run-slot-at-start.js';
 import { secretsFromEnv } from '../src/services/secrets/secret-source.js';
 import { egressPolicyFromEnv } from '../src/services/security/egress-policy.js';
 import { openStore } from '../src/services/store/database.js';
@@ -34,6 +35,14 @@ import { startFakeModelServer } from '../test/helpers/fake-model-server.js';
 const OUT = join(import.meta.dirname, '..', 'test', 'histories');
 
 const SUFFIX = process.argv.find((a) => a.startsWith('--suffix='))?.slice('--suffix='.length);
+
+/** Starts a run as the run service does: with the free slot its keeper granted before the start. */
+async function startWithSlot(client: Client, spec: FlowSpec, runId: string): Promise<{ runId: string }> {
+  const launch = flowRunLaunch({ flow: spec, revision: 0, inputs: {}, taskQueue: 'record', trigger: 'api', runId, idempotent: false });
+  const slot = await askSlotAtStart(client, 'record', spec, runId);
+  if (!slot?.granted) throw new Error(`no free slot at the start of ${runId}: ${JSON.stringify(slot)}`);
+  return launchRun(client, withSlotAtStart(launch, slot));
+}
 
 function flow(yaml: string): FlowSpec {
   const parsed = parseFlow(yaml);
@@ -99,7 +108,14 @@ async function main(): Promise<void> {
   // `fired`: started as its schedule trigger's Schedule starts it (the action that carries the revision).
   const cases: Record<
     string,
-    { spec: FlowSpec; inputs?: Record<string, unknown>; approve?: { taskId: string; step?: number }; downstream?: boolean; fired?: string }
+    {
+      spec: FlowSpec;
+      inputs?: Record<string, unknown>;
+      approve?: { taskId: string; step?: number };
+      downstream?: boolean;
+      fired?: string;
+      slotAtStart?: boolean;
+    }
   > = {
     'control-flow': {
       spec: flow(`
@@ -229,6 +245,12 @@ ${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: 
         `id: limits\nconcurrency: { limit: 1 }\ntasks:\n  - { id: get, type: http, url: "${base}/limited", limits: [record-gpu] }\n  - { id: after, type: set, values: { ok: true } }\n`,
       ),
     },
+    // Started as the run service starts it: its free slot asked before the start and handed to
+    // the run in its input (slotAtStart), so the run asks nothing and gives it back at its end.
+    'limits-at-start': {
+      spec: flow(`id: limits-at-start\nconcurrency: { limit: 1 }\ntasks:\n  - { id: get, type: http, url: "${base}/limited" }\n`),
+      slotAtStart: true,
+    },
     // The run's end fires the flow trigger of `lib/listener` (one local activity, workflows/flow-trigger-fire.ts).
     'flow-trigger': {
       spec: flow(`id: flow-trigger\ntasks:\n  - { id: make, type: set, values: { rows: 3 } }\noutputs: { rows: "{{ outputs.make.rows }}" }\n`),
@@ -248,13 +270,15 @@ ${Array.from({ length: 39 }, (_, i) => `      - { id: b${i}, type: set, values: 
       const trigger = scheduleTriggers(c.spec.triggers).find((t) => t.id === c.fired);
       const { runId } = trigger
         ? await startFired(client, scheduleActionOf({ flow: c.spec, revision: 1, downstream: false }, trigger, 'fire', 'record'), `record-${name}`)
-        : await startRun(client, {
-            flow: c.spec,
-            inputs: c.inputs ?? {},
-            taskQueue: 'record',
-            runId: `record-${name}`,
-            ...(c.downstream ? { downstream: true } : {}),
-          });
+        : c.slotAtStart
+          ? await startWithSlot(client, c.spec, `record-${name}`)
+          : await startRun(client, {
+              flow: c.spec,
+              inputs: c.inputs ?? {},
+              taskQueue: 'record',
+              runId: `record-${name}`,
+              ...(c.downstream ? { downstream: true } : {}),
+            });
       if (c.approve) {
         for (;;) {
           const view = await getRunningView(client, runId);

@@ -103,6 +103,11 @@ export class SlotClient {
     return granted ? slot : undefined;
   }
 
+  /** A slot granted without an ask of this execution's (at the run's start), to give back as any other. */
+  held(target: LimitTarget, requestId: string): HeldSlot {
+    return this.slot(target, requestId);
+  }
+
   private record(requestId: string, outcome: SlotAnswer['outcome']): void {
     // A late `queued` never overrides the final answer it was sent before.
     if (outcome === 'queued' && this.answers.has(requestId)) return;
@@ -156,14 +161,14 @@ export function slotClientOf(owner: object): SlotClient {
   return client;
 }
 
-const runSlots = new WeakMap<object, HeldSlot>();
+const runSlots = new WeakMap<object, HeldSlot[]>();
 
 /** Runs `work` (the whole run) and then gives the run's concurrency slot back, whatever the outcome. */
 export async function releasingRunSlot<T>(owner: object, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } finally {
-    await runSlots.get(owner)?.releaseAtEnd();
+    for (const slot of runSlots.get(owner) ?? []) await slot.releaseAtEnd();
   }
 }
 
@@ -199,9 +204,26 @@ export async function admitRun(owner: object, input: FlowRunInput, admission: Ad
     await CancellationScope.nonCancellable(() => condition(() => queued || decided !== undefined));
     return decided ?? 'QUEUED';
   });
+  const client = slotClientOf(owner);
+  const waiter: Waiter = { run: { runId: info.workflowId, flow }, wait: { kind: 'concurrency', name: flow } };
+  const atStart = input.slotAtStart;
+  if (atStart?.granted && !concurrency.key) {
+    // The service that started the run took a free slot for it (docs/limits.md): no ask, and
+    // observers hear of a wait that ended as it began, as for any free slot.
+    const wait: ObservedLimitWait = { id: atStart.requestId, ...waiter.wait };
+    noticeWaitStarted(waiter.run, wait);
+    noticeWaitEnded(waiter.run, wait, 'granted', false);
+    const slot = client.held(target, atStart.requestId);
+    runSlots.set(owner, [slot]);
+    decided = 'RUNNING';
+    return { slot };
+  }
+  // An ask at the start whose reply was lost may hold a slot: given back at the run's end, however it ends.
+  const held: HeldSlot[] = atStart ? [client.held(target, atStart.requestId)] : [];
+  runSlots.set(owner, held);
   let slot: HeldSlot | undefined;
   try {
-    slot = await slotClientOf(owner).acquire(target, request, { run: { runId: info.workflowId, flow }, wait: { kind: 'concurrency', name: flow } }, () => {
+    slot = await client.acquire(target, request, waiter, () => {
       queued = true;
       upsertSearchAttributes([{ key: WEFT_QUEUED, value: true }]);
       admission.onQueued(limitLabel(target));
@@ -214,7 +236,7 @@ export async function admitRun(owner: object, input: FlowRunInput, admission: Ad
     decided = 'FAILED';
     throw refusal(`${limitLabel(target)} is at its limit of ${concurrency.limit} and onLimit is fail`);
   }
-  runSlots.set(owner, slot);
+  held.unshift(slot);
   decided = 'RUNNING';
   admission.onAdmitted();
   if (!queued) return { slot };

@@ -47,6 +47,7 @@ import { queueWarnings, withPendingQueues, withWorkers, workflowQueueWarning } f
 import { listRestarts, type RestartRunRequest, type RestartRunResult, restartRun } from './runs/restart-service.js';
 import { flowRunLaunch, getRunningView, launchRun, RUN_MEMO, respondToApproval } from './runs/run-client.js';
 import type { RunDetail } from './runs/run-detail.js';
+import { askSlotAtStart, giveSlotAtStartBack, withSlotAtStart } from './runs/run-slot-at-start.js';
 import { assertRunRights } from './security/tool-policy.js';
 import { parseRequest, RunListFilterSchema, StartRunRequestSchema } from './service-requests.js';
 import { historyValues } from './temporal/history-payloads.js';
@@ -292,11 +293,21 @@ export class RunService {
         },
         { ...(rights ? { rights } : {}), ...(downstream ? { downstream } : {}) },
       );
-      const launched = await launchRun(this.client, launch);
+      // After the inputs are checked: a refused start takes no slot.
+      const slot = await askSlotAtStart(this.client, this.taskQueue, detail.spec, runId);
+      const launched = await launchRun(this.client, slot ? withSlotAtStart(launch, slot) : launch).catch(async (error: unknown) => {
+        if (slot) await giveSlotAtStartBack(this.client, this.taskQueue, detail.spec, slot);
+        throw error;
+      });
+      // A repeated start attaches to the run started before, which holds a slot of its own.
+      if (slot && !launched.started) await giveSlotAtStartBack(this.client, this.taskQueue, detail.spec, slot);
       const warnings = (await this.queueWarnings(detail.spec)).map((w) => `${w.path}: ${w.message}${w.hint ? ` (hint: ${w.hint})` : ''}`);
       const said = warnings.length ? { warnings } : {};
-      // Under a concurrency limit the run may wait or end at once: answer its real state.
-      return detail.spec.concurrency ? { ...launched, state: await this.admissionState(runId), ...said } : { ...launched, ...said };
+      if (!detail.spec.concurrency) return { ...launched, ...said };
+      // Under a concurrency limit the run may wait or end at once: answer its real state. A run
+      // started with its slot runs from its first step.
+      const state = slot?.granted && launched.started ? 'RUNNING' : await this.admissionState(runId);
+      return { ...launched, state, ...said };
     }
     const { target } = detail;
     const inputs = checkTargetInputs(target, request.inputs ?? {});

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { askKeeper, giveSlotBack } from '../../activities/limit-activities.js';
 import { type KeeperView, keeperId, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../../src/core/runs/limit-types.js';
+import { askKeeper, giveSlotBack } from '../../src/services/limits/keeper-client.js';
 import { startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import { delay, json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { createTestEnv, flowFrom, type TestEnv } from '../helpers/temporal-env.js';

@@ -1,9 +1,11 @@
 // What callers see of a run under a concurrency limit, through the run service: the start result
 // is the run's real state (RUNNING, QUEUED, CANCELLED, FAILED), get and list show QUEUED with
-// what it waits for, and a run that waited starts (startedAt) when it got its slot.
+// what it waits for, and a run that waited starts (startedAt) when it got its slot. A free slot is
+// taken by the service before the start, and the run holds it without asking.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { type KeeperView, keeperId, LIMIT_KEEPER } from '../../src/core/runs/limit-types.js';
 import { FlowService } from '../../src/services/flow-service.js';
 import { RunService } from '../../src/services/run-service.js';
 import { openStore, type Store } from '../../src/services/store/database.js';
@@ -17,6 +19,7 @@ describe('run state under a concurrency limit', () => {
   let runs: RunService;
   let http: TestHttpServer;
   let open = true;
+  let freeGate = true;
   before(async () => {
     env = await createTestEnv({ startWorker: false });
     store = await openStore({ dataDir: env.dataDir });
@@ -29,6 +32,11 @@ describe('run state under a concurrency limit', () => {
       while (open) await delay(20);
       json(res, 200, {});
     });
+    http.route('/free-gate', async (_req, res) => {
+      while (freeGate) await delay(20);
+      json(res, 200, {});
+    });
+    await flows.save(`id: free\nnamespace: lim\nconcurrency: { limit: 1 }\ntasks:\n  - { id: get, type: http, url: "${http.url}/free-gate" }\n`);
     for (const onLimit of ['queue', 'cancel', 'fail']) {
       await flows.save(
         `id: one-${onLimit}\nnamespace: lim\nconcurrency: { limit: 1, onLimit: ${onLimit} }\ntasks:\n  - { id: get, type: http, url: "${http.url}/gate" }\n`,
@@ -37,6 +45,7 @@ describe('run state under a concurrency limit', () => {
   });
   after(async () => {
     open = false;
+    freeGate = false;
     await http.close();
     await env.close();
     await store.close();
@@ -78,5 +87,31 @@ describe('run state under a concurrency limit', () => {
     assert.equal(await runs.waitForClose(second.runId), 'COMPLETED');
     const done = await runs.get(second.runId);
     assert.ok(Date.parse(done.startedAt) >= queuedAt, `startedAt ${done.startedAt} is when the slot was granted, not when the run was queued`);
+  });
+
+  it('takes a free slot at the start: the run holds it without asking and gives it back at its end', async () => {
+    const keeper = env.client.workflow.getHandle(keeperId({ kind: 'flow', flow: 'lim/free' }, env.taskQueue));
+    const holders = async () => (await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery)).holders.map((h) => h.requestId);
+    const first = await runs.start({ flow: 'lim/free', idempotencyKey: 'free-first' });
+    assert.equal(first.state, 'RUNNING');
+    // The slot the service asked for: had the run asked again, limit 1 would have queued it behind it.
+    const held = await holders();
+    assert.equal(held.length, 1);
+    assert.ok(held[0]?.startsWith(`${first.runId}|start-`), `held: ${held[0]}`);
+    await waitFor('the run to call the gate', async () => (http.requests.some((r) => r.url === '/free-gate') ? true : undefined));
+
+    // A repeated start attaches to the first run and leaves no second slot behind.
+    const again = await runs.start({ flow: 'lim/free', idempotencyKey: 'free-first' });
+    assert.deepEqual([again.runId, again.started, again.state], [first.runId, false, 'RUNNING']);
+    await waitFor('the repeat to give its slot back', async () => ((await holders()).length === 1 ? true : undefined));
+    assert.deepEqual(await holders(), held);
+
+    // No slot free: the run asks for its own and waits in line.
+    const second = await runs.start({ flow: 'lim/free' });
+    assert.equal(second.state, 'QUEUED');
+    freeGate = false;
+    assert.equal(await runs.waitForClose(first.runId), 'COMPLETED');
+    assert.equal(await runs.waitForClose(second.runId), 'COMPLETED');
+    await waitFor('every slot to be given back', async () => ((await holders()).length === 0 ? true : undefined));
   });
 });

@@ -48,6 +48,13 @@ export interface FlowRunInput {
    * so a run nobody listens to records no step for them. Absent: none listened.
    */
   downstream?: boolean;
+  /**
+   * The flow's concurrency slot as asked by the service that started the run, before the start
+   * (docs/limits.md, "A free slot at the start"): `granted`, the run holds request `requestId`
+   * and asks nothing; not granted, no reply came, so the keeper may hold it: the run asks for its
+   * own slot and gives `requestId` back at its end. Absent: the run asks its keeper itself.
+   */
+  slotAtStart?: { requestId: string; granted: boolean };
   /** Set for a run that restarts another (flow-spec.md, Restart): what it may reuse. Absent: none. */
   restart?: RestartSeed;
   /** Carried across continue-as-new: state of the run so far. */
