@@ -298,6 +298,8 @@ async function main(): Promise<void> {
     host,
     counts: COUNTS,
     settleMs: PACE.settleMs,
+    // A run of some workloads only: never part of a headline (bench:summary skips it).
+    ...(flag('only') ? { only: [...only].sort((a, b) => a - b) } : {}),
     ...(steal !== undefined ? { cpuSteal: steal } : {}),
     rows,
     scaling: tuned.scaling,

@@ -13,7 +13,9 @@ export function scalingSvg(points: readonly ScalingPoint[], title: string): stri
   const width = PANEL.width * shapes.length;
   const height = PANEL.height + 40;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    // What a screen reader and an image's tooltip say of the plot.
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
     ...shapes.map((shape, i) =>

@@ -22,6 +22,8 @@ const MIN_RUNS = 3;
 interface RunFile {
   file: string;
   quick: boolean;
+  /** The workloads of an `--only` run. */
+  only?: number[];
   revision?: string;
   startedAt?: string;
   cpuSteal?: number;
@@ -39,7 +41,10 @@ async function fullRuns(dir: string): Promise<RunFile[]> {
     // JSON writes a figure that is not finite (a sustained-load p99 with runs that never ended) as null.
     const figure = (v: number | null | undefined) => (v === null ? Number.NaN : v);
     const rows = run.rows.map((r) => ({ ...r, weft: figure(r.weft) ?? Number.NaN, raw: figure(r.raw) ?? Number.NaN, rawBest: figure(r.rawBest) }));
-    if (!run.quick) runs.push({ ...run, rows, file: name });
+    // An `--only` run is not a full run; files from before `only` was written tell by their
+    // scaling points, which only workload 8 gives and every full run has.
+    const partial = run.only !== undefined || (run.scaling ?? []).length === 0;
+    if (!run.quick && !partial) runs.push({ ...run, rows, file: name });
   }
   return runs;
 }
@@ -52,12 +57,20 @@ function chosen(runs: RunFile[]): RunFile[] {
 
 const fmt = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 
+/**
+ * A row's unit without what one run writes into it (a figure in brackets, `(node 287, temporal
+ * 137)`, `(n=2400)`, or `(NaN: ...)`), so the same row of every run lands on one line.
+ */
+function unitOf(unit: string): string {
+  return unit.replace(/\s*\((?:[^()]*\d[^()]*|NaN:[^()]*)\)/g, '');
+}
+
 function rowTable(runs: RunFile[]): string[] {
   const keys: string[] = [];
   const byKey = new Map<string, Array<Measure & { server: string }>>();
   for (const run of runs) {
     for (const row of run.rows) {
-      const key = `${row.server}|${row.workload}|${row.unit}`;
+      const key = `${row.server}|${row.workload}|${unitOf(row.unit)}`;
       if (!byKey.has(key)) keys.push(key);
       byKey.set(key, [...(byKey.get(key) ?? []), row]);
     }
