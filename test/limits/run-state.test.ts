@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { type KeeperView, keeperId, LIMIT_KEEPER } from '../../src/core/runs/limit-types.js';
 import { FlowService } from '../../src/services/flow-service.js';
 import { RunService } from '../../src/services/run-service.js';
+import { askSlotAtStart } from '../../src/services/runs/run-slot-at-start.js';
 import { openStore, type Store } from '../../src/services/store/database.js';
 import { delay, json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
@@ -17,13 +18,14 @@ describe('run state under a concurrency limit', () => {
   let env: TestEnv;
   let store: Store;
   let runs: RunService;
+  let flows: FlowService;
   let http: TestHttpServer;
   let open = true;
   let freeGate = true;
   before(async () => {
     env = await createTestEnv({ startWorker: false });
     store = await openStore({ dataDir: env.dataDir });
-    const flows = new FlowService(store);
+    flows = new FlowService(store);
     await env.close();
     env = await createTestEnv({ flows });
     runs = new RunService(env.client, flows, env.taskQueue);
@@ -113,5 +115,17 @@ describe('run state under a concurrency limit', () => {
     assert.equal(await runs.waitForClose(first.runId), 'COMPLETED');
     assert.equal(await runs.waitForClose(second.runId), 'COMPLETED');
     await waitFor('every slot to be given back', async () => ((await holders()).length === 0 ? true : undefined));
+  });
+
+  it('frees a slot asked at the start of a run that never started (the asking service died) within seconds', async () => {
+    const { spec } = await flows.get('lim/free');
+    const keeper = env.client.workflow.getHandle(keeperId({ kind: 'flow', flow: 'lim/free' }, env.taskQueue));
+    const slot = await askSlotAtStart(env.client, env.taskQueue, spec, 'lim.free-never-started');
+    assert.equal(slot?.granted, true);
+    const asked = Date.now();
+    await waitFor('the keeper to free the slot of a run that does not exist', async () =>
+      (await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery)).holders.length === 0 ? true : undefined,
+    );
+    assert.ok(Date.now() - asked < 10_000, `freed after ${Date.now() - asked} ms`);
   });
 });
