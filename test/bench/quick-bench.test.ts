@@ -1,4 +1,5 @@
-// The benchmark suite as a user runs it (`npm run bench -- --quick --only=2,8,9,10,11,18`, compiled):
+// The benchmark suite as a user runs it (`npm run bench -- --quick --only=2,8,9,10,11,13,14,16,17,18`,
+// compiled):
 // it starts its own tuned Temporal dev server and both workers, prints the table and writes the
 // JSON results and the scaling plot; `npm run bench:summary` then builds the headline from runs
 // like it. Timings are not checked (that is what the suite is for) beyond a pure step costing less
@@ -37,14 +38,18 @@ interface BenchResults {
 const SCALING_UNITS = 6;
 
 describe('npm run bench', () => {
-  it('produces the rows of workloads 1, 2, 8-11 and 18 side by side, the table, the JSON and the scaling plot; bench:summary reads them', {
+  it('produces the rows of workloads 1, 2, 8-11, 13, 14 and 16-18 side by side, the table, the JSON and the scaling plot; bench:summary reads them', {
     timeout: 360_000,
   }, async () => {
     const dir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'bench-'));
     const out = join(dir, 'results.json');
-    const { stdout, stderr } = await run(process.execPath, [projectPath('dist', 'bench', 'run.js'), '--quick', '--only=2,8,9,10,11,18', `--out=${out}`], {
-      timeout: 340_000,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [projectPath('dist', 'bench', 'run.js'), '--quick', '--only=2,8,9,10,11,13,14,16,17,18', `--out=${out}`],
+      {
+        timeout: 340_000,
+      },
+    );
     assert.match(stderr, /\[bench\] tuned server: workload 1/);
     assert.ok(stderr.includes(`results written to ${out}`), stderr);
     const results = JSON.parse(await readFile(out, 'utf8')) as BenchResults;
@@ -61,8 +66,12 @@ describe('npm run bench', () => {
     assert.equal(count('server 9 webhook request to run started'), 2, 'workload 9: p50 and p95');
     assert.equal(count('tuned 10 schedule fire to first task start'), 2, 'workload 10: p50 and p95');
     assert.equal(count('tuned 11 recovery'), 1, 'workload 11');
+    assert.equal(count('tuned 13 '), 3, 'workload 13: a free slot, a burst under a limit, one keeper');
+    assert.equal(count('tuned 14 agent loop'), 1, 'workload 14');
+    assert.equal(count('tuned 16 API '), 3, 'workload 16: start, get and the floor');
+    assert.equal(count('tuned 17 one script task run, sandboxed'), 1, 'workload 17');
     assert.equal(count('tuned 18 anchor chain (40 tasks, fib(10) each)'), 1, 'workload 18');
-    assert.equal(names.length, 2 + 4 * SCALING_UNITS + 2 + 2 + 1 + 1, names.join('; '));
+    assert.equal(names.length, 2 + 4 * SCALING_UNITS + 2 + 2 + 1 + 3 + 1 + 3 + 1 + 1, names.join('; '));
 
     for (const row of results.rows) {
       // A run may need no memory beyond what the process already held: growth may be 0.
@@ -89,7 +98,7 @@ describe('npm run bench', () => {
     const runs = join(dir, 'runs');
     await mkdir(runs);
     // A run of some workloads says which; the summary leaves it out (the fourth file here).
-    assert.deepEqual(results.only, [2, 8, 9, 10, 11, 18]);
+    assert.deepEqual(results.only, [2, 8, 9, 10, 11, 13, 14, 16, 17, 18]);
     for (const n of [1, 2, 3]) await writeFile(join(runs, `run-${n}.json`), JSON.stringify({ ...results, quick: false, only: undefined }));
     await writeFile(join(runs, 'run-4.json'), JSON.stringify({ ...results, quick: false }));
     const plot = join(dir, 'scaling.svg');
