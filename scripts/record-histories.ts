@@ -22,8 +22,8 @@ import { FlowService } from '../src/services/flow-service.js';
 import { MemoryFlowCatalog } from '../src/services/flows/flow-catalog.js';
 import { ConcurrencyLimit } from '../src/services/llm/concurrency-limit.js';
 import { loadLlmSettings } from '../src/services/llm/provider-config.js';
-import { flowRunLaunch, getRunningView, launchRun, respondToApproval, startRun, waitForRun } from '../src/services/runs/run-client.js';
-import { askSlotAtStart, withSlotAtStart } from '../src/services/runs/run-slot-at-start.js';
+import { flowRunLaunch, getRunningView, respondToApproval, startRun, waitForRun } from '../src/services/runs/run-client.js';
+import { launchWithSlotAtStart } from '../src/services/runs/run-slot-at-start.js';
 import { secretsFromEnv } from '../src/services/secrets/secret-source.js';
 import { egressPolicyFromEnv } from '../src/services/security/egress-policy.js';
 import { openStore } from '../src/services/store/database.js';
@@ -39,9 +39,9 @@ const SUFFIX = process.argv.find((a) => a.startsWith('--suffix='))?.slice('--suf
 /** Starts a run as the run service does: with the free slot its keeper granted before the start. */
 async function startWithSlot(client: Client, spec: FlowSpec, runId: string): Promise<{ runId: string }> {
   const launch = flowRunLaunch({ flow: spec, revision: 0, inputs: {}, taskQueue: 'record', trigger: 'api', runId, idempotent: false });
-  const slot = await askSlotAtStart(client, 'record', spec, runId);
+  const { launched, slot } = await launchWithSlotAtStart(client, launch, spec);
   if (!slot?.granted) throw new Error(`no free slot at the start of ${runId}: ${JSON.stringify(slot)}`);
-  return launchRun(client, withSlotAtStart(launch, slot));
+  return launched;
 }
 
 function flow(yaml: string): FlowSpec {

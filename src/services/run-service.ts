@@ -47,7 +47,7 @@ import { queueWarnings, withPendingQueues, withWorkers, workflowQueueWarning } f
 import { listRestarts, type RestartRunRequest, type RestartRunResult, restartRun } from './runs/restart-service.js';
 import { flowRunLaunch, getRunningView, launchRun, RUN_MEMO, respondToApproval } from './runs/run-client.js';
 import type { RunDetail } from './runs/run-detail.js';
-import { askSlotAtStart, giveSlotAtStartBack, withSlotAtStart } from './runs/run-slot-at-start.js';
+import { launchWithSlotAtStart } from './runs/run-slot-at-start.js';
 import { assertRunRights } from './security/tool-policy.js';
 import { parseRequest, RunListFilterSchema, StartRunRequestSchema } from './service-requests.js';
 import { historyValues } from './temporal/history-payloads.js';
@@ -293,14 +293,8 @@ export class RunService {
         },
         { ...(rights ? { rights } : {}), ...(downstream ? { downstream } : {}) },
       );
-      // After the inputs are checked: a refused start takes no slot.
-      const slot = await askSlotAtStart(this.client, this.taskQueue, detail.spec, runId);
-      const launched = await launchRun(this.client, slot ? withSlotAtStart(launch, slot) : launch).catch(async (error: unknown) => {
-        if (slot) await giveSlotAtStartBack(this.client, this.taskQueue, detail.spec, slot);
-        throw error;
-      });
-      // A repeated start attaches to the run started before, which holds a slot of its own.
-      if (slot && !launched.started) await giveSlotAtStartBack(this.client, this.taskQueue, detail.spec, slot);
+      // After the inputs are checked (flowRunLaunch): a refused start takes no slot.
+      const { launched, slot } = await launchWithSlotAtStart(this.client, launch, detail.spec);
       const warnings = (await this.queueWarnings(detail.spec)).map((w) => `${w.path}: ${w.message}${w.hint ? ` (hint: ${w.hint})` : ''}`);
       const said = warnings.length ? { warnings } : {};
       if (!detail.spec.concurrency) return { ...launched, ...said };

@@ -10,9 +10,32 @@ import type { LimitTarget, SlotRequest } from '../../core/runs/limit-types.js';
 import type { FlowRunInput } from '../../core/runs/run-types.js';
 import type { FlowSpec } from '../../core/spec/flow-spec.js';
 import { askKeeperByUpdate, giveSlotBack } from '../limits/keeper-client.js';
-import type { RunLaunch } from './run-client.js';
+import { launchRun, type RunLaunch } from './run-client.js';
 
 export type SlotAtStart = NonNullable<FlowRunInput['slotAtStart']>;
+
+/**
+ * Starts the run of `launch` (a flow run of `flow`) with the free slot its keeper grants before
+ * the start, when it has one. A start that fails, or that attaches to a run started before with
+ * the same idempotency key (which holds a slot of its own), gives the slot back at once. `slot`:
+ * what the run was started with, undefined when it asks for its own.
+ */
+export async function launchWithSlotAtStart(
+  client: Client,
+  launch: RunLaunch,
+  flow: FlowSpec,
+): Promise<{ launched: { runId: string; started: boolean }; slot?: SlotAtStart }> {
+  const slot = await askSlotAtStart(client, launch.taskQueue, flow, launch.runId);
+  if (!slot) return { launched: await launchRun(client, launch) };
+  const [input, ...rest] = launch.args as [FlowRunInput, ...unknown[]];
+  const giveBack = () => giveSlotBack(client, launch.taskQueue, targetOf(flow), slot.requestId);
+  const launched = await launchRun(client, { ...launch, args: [{ ...input, slotAtStart: slot }, ...rest] }).catch(async (error: unknown) => {
+    await giveBack();
+    throw error;
+  });
+  if (!launched.started) await giveBack();
+  return { launched, slot };
+}
 
 /**
  * Asks `flow`'s keeper for a free slot for run `runId` before it starts. Undefined when the flow
@@ -33,17 +56,6 @@ export async function askSlotAtStart(client: Client, taskQueue: string, flow: Fl
   const reply = await askKeeperByUpdate(client, taskQueue, targetOf(flow), request);
   if (reply === 'refused') return undefined;
   return { requestId: request.requestId, granted: reply === 'granted' };
-}
-
-/** Gives a slot asked at the start back: the run did not start (or was started before). */
-export function giveSlotAtStartBack(client: Client, taskQueue: string, flow: FlowSpec, slot: SlotAtStart): Promise<void> {
-  return giveSlotBack(client, taskQueue, targetOf(flow), slot.requestId);
-}
-
-/** `launch` (of a flow run) with the slot asked at its start in the run's input. */
-export function withSlotAtStart(launch: RunLaunch, slotAtStart: SlotAtStart): RunLaunch {
-  const [input, ...rest] = launch.args as [FlowRunInput, ...unknown[]];
-  return { ...launch, args: [{ ...input, slotAtStart }, ...rest] };
 }
 
 function targetOf(flow: FlowSpec): LimitTarget {
