@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { projectPath } from '../src/services/config/paths.js';
+import { type PrivatePostgres, startPrivatePostgres } from '../testbed/private-postgres.js';
 import { freePorts } from './free-port.js';
 import { type OkServer, startOkServer } from './harness.js';
 import type { Measure } from './measure.js';
 import { median as medianOf, percentile } from './measure.js';
-import { type BenchPostgres, startBenchPostgres } from './prefect/postgres.js';
 import { ensurePrefectEnv } from './prefect/python-env.js';
 
 const DIR = projectPath('bench', 'prefect');
@@ -119,9 +119,9 @@ export async function prefectComparison(weft: WeftFigures, o: PrefectOptions): P
   const home = await mkdtemp(join(tmpdir(), 'weft-bench-prefect-'));
   const [port, pgPort] = await freePorts(2);
   const api = `http://127.0.0.1:${port}/api`;
-  let postgres: BenchPostgres | undefined;
+  let postgres: PrivatePostgres | undefined;
   try {
-    postgres = await startBenchPostgres(pgPort as number);
+    postgres = await startPrivatePostgres(pgPort as number, { durable: true, maxConnections: 300 });
   } catch (error) {
     o.say(`workload 5: PostgreSQL did not start, so Prefect's server falls back to SQLite: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -138,7 +138,7 @@ export async function prefectComparison(weft: WeftFigures, o: PrefectOptions): P
     PREFECT_RUNNER_POLL_FREQUENCY: '1',
     PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: 'ignore',
     PYTHONDONTWRITEBYTECODE: '1',
-    ...(postgres ? { PREFECT_API_DATABASE_CONNECTION_URL: postgres.url } : {}),
+    ...(postgres ? { PREFECT_API_DATABASE_CONNECTION_URL: asyncpgUrl(postgres.url) } : {}),
   };
   let log = '';
   const keep = (text: string) => (log = (log + text).slice(-4000));
@@ -298,4 +298,9 @@ async function compare(call: Call, url: string, weft: WeftFigures, o: PrefectOpt
     o.say(`workload 5: a profile of 5 in-process chains written to ${o.profileFile}`);
   }
   return out;
+}
+
+/** The same database as Prefect's server takes it: an SQLAlchemy URL with the asyncpg driver. */
+function asyncpgUrl(url: string): string {
+  return url.replace(/^postgres:\/\//, 'postgresql+asyncpg://');
 }

@@ -12,6 +12,8 @@ import { apiOverhead } from './api-workload.js';
 import { cpuTicks, stealShare } from './cpu-steal.js';
 import { startHarness } from './harness.js';
 import { keeperGrants, limitCost } from './limits-workload.js';
+import { mcpAtScale, type ScaleBackend } from './mcp-scale-workload.js';
+import { mcpRunAndWait } from './mcp-wait-workload.js';
 import { mcpOverhead } from './mcp-workload.js';
 import { type Measure, spreadText } from './measure.js';
 import { memoryAndStartup } from './memory-workload.js';
@@ -66,6 +68,13 @@ const COUNTS = quick
       agentRuns: 3,
       apiCalls: 30,
       telemetryChains: 3,
+      mcpWaitCalls: 20,
+      scaleRuns: 400,
+      scaleLogLines: 10_000,
+      scaleLinesPerRun: 100,
+      scaleCalls: 5,
+      // The PostgreSQL side needs the real Temporal server, built by Go on first use: full runs only.
+      scaleBackends: ['sqlite'] as ScaleBackend[],
     }
   : {
       chainRuns: 15,
@@ -87,6 +96,12 @@ const COUNTS = quick
       apiCalls: 300,
       // Telemetry costs a few percent of a step, under the chain's run-to-run spread: twice the chains.
       telemetryChains: 30,
+      mcpWaitCalls: 1000,
+      scaleRuns: 100_000,
+      scaleLogLines: 1_000_000,
+      scaleLinesPerRun: 1000,
+      scaleCalls: 100,
+      scaleBackends: ['sqlite', 'postgres'] as ScaleBackend[],
     };
 /** The wait before each timed call for the previous one's aftermath (visibility writes, a collection). */
 const PACE: Pace = { settleMs: quick ? 20 : 200 };
@@ -97,9 +112,11 @@ const PACE: Pace = { settleMs: quick ? 20 : 200 };
  * the harness has stopped, and measures Prefect's side of workload 18 when 18 runs too.
  */
 // --quick stays near 3 minutes: Prefect (5), the cold start of weft dev (7), recovery (11, about
-// 15 s a side), sustained load (12, 30 s) and telemetry (15, two worker processes, one of which
-// bundles its workflows on a first start) take longer, so a quick run leaves them out unless
-// --only names them.
+// 15 s a side), sustained load (12, 16 s), telemetry (15, two worker processes, one of which
+// bundles its workflows on a first start) and MCP at scale (19) take longer, so a quick run leaves
+// them out unless --only names them. A full run leaves out 19 too, to stay within the hour: it
+// starts 100,000 runs on each of two Temporal servers, which takes longer than all of the others
+// together (see bench/README.md, "Workload 19"); `--only=19` runs it alone.
 const DEFAULT_WORKLOADS = quick ? '1,2,3,4,6,8,9,10,13,14,16,17,18' : '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18';
 const only = new Set((flag('only') ?? DEFAULT_WORKLOADS).split(',').map(Number));
 const needs = (n: number) => only.has(n) || (only.has(5) && [1, 3, 4].includes(n));
@@ -129,7 +146,7 @@ interface Measured {
 async function measure(tuned: boolean): Promise<Measured> {
   const none = { rows: [], scaling: [] };
   if (!tuned && !only.has(1)) return none;
-  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18].some(needs)) return none;
+  if (![1, 2, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19].some(needs)) return none;
   const h = await startHarness(tuned, tuned ? 7411 : 7412);
   try {
     const out: Measure[] = [];
@@ -209,6 +226,20 @@ async function measure(tuned: boolean): Promise<Measured> {
       say('workload 18 (the anchor chain: 40 tasks computing fib(10))');
       fibChain = await guarded('18', undefined, () => anchorChain(h, COUNTS.chainRuns, PACE));
       if (fibChain) out.push(fibChain);
+    }
+    // Last: it adds 100,000 runs to the dev server's visibility, which every later read would carry.
+    if (only.has(19)) {
+      say('workload 19 (MCP end to end: run_flow waiting on 4 clients; list_runs and query_logs at scale)');
+      out.push(...(await guarded('19', [], () => mcpRunAndWait(h, { calls: COUNTS.mcpWaitCalls, settleMs: Math.min(50, PACE.settleMs), say }))));
+      const scale = {
+        runs: COUNTS.scaleRuns,
+        logLines: COUNTS.scaleLogLines,
+        linesPerRun: COUNTS.scaleLinesPerRun,
+        calls: COUNTS.scaleCalls,
+        backends: COUNTS.scaleBackends,
+        say,
+      };
+      out.push(...(await guarded('19', [], () => mcpAtScale(h, scale))));
     }
     return { rows: out, scaling, prefect: { chain, fanOut: fan100, small, fibChain } };
   } finally {

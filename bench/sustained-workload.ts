@@ -21,9 +21,9 @@ export interface SustainedOptions {
   say: (line: string) => void;
 }
 
-/** Rates (runs/s) and step length: ten minutes of steps in all in a full run, 30 s quick. */
+/** Rates (runs/s) and step length: ten minutes of steps in all in a full run, 16 s quick. */
 export function sustainedSteps(quick: boolean): { rates: number[]; stepSeconds: number } {
-  return quick ? { rates: [5, 10], stepSeconds: 7.5 } : { rates: [10, 20, 30, 40, 50], stepSeconds: 60 };
+  return quick ? { rates: [5, 10], stepSeconds: 4 } : { rates: [10, 20, 30, 40, 50], stepSeconds: 60 };
 }
 
 type Side = 'weft' | 'raw';

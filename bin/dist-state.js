@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** The folders compiled into dist/, mirrored there (dist/src, dist/workflows, ...). */
-export const SOURCE_DIRS = ['src', 'workflows', 'activities', 'mcp', 'bench'];
+export const SOURCE_DIRS = ['src', 'workflows', 'activities', 'mcp', 'bench', 'testbed'];
 const BUILD_INFO = join('dist', 'build-info.json');
 
 /**

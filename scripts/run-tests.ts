@@ -12,8 +12,8 @@ import { writeWorkflowBundle } from '../src/app/worker/workflow-bundle.js';
 import { startDevServer } from '../src/services/temporal/dev-server.js';
 import { ensureTemporalCli } from '../src/services/temporal/temporal-cli.js';
 import { freePort } from '../test/helpers/free-port.js';
-import { startTestPostgres } from './test-postgres.js';
-import { startTestTemporalServer } from './test-temporal-server.js';
+import { startPrivatePostgres } from '../testbed/private-postgres.js';
+import { startPrivateTemporalServer } from '../testbed/private-temporal-server.js';
 
 /** The longest a test (and a test file) may take; the slowest files today take about a minute. */
 const TEST_TIMEOUT_MS = 300_000;
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
   const cli = await ensureTemporalCli(say);
   const bundle = join(work, 'workflow-bundle.js');
   say('starting a private PostgreSQL');
-  const postgres = await startTestPostgres(await freePort());
+  const postgres = await startPrivatePostgres(await freePort());
   try {
     say('bundling workflow code');
     await writeWorkflowBundle(bundle);
@@ -112,7 +112,7 @@ async function main(): Promise<number> {
         clusterFiles,
         async () => {
           say('starting a real Temporal server on the private PostgreSQL (persistence and visibility)');
-          const server = await startTestTemporalServer({ postgresUrl: postgres.url, workDir: join(work, 'temporal-server'), progress: say });
+          const server = await startPrivateTemporalServer({ postgresUrl: postgres.url, workDir: join(work, 'temporal-server'), progress: say });
           return { ...server, env: { WEFT_TEST_TEMPORAL_DATABASE_URL: server.persistenceUrl, WEFT_TEST_TEMPORAL_VISIBILITY_URL: server.visibilityUrl } };
         },
         env,

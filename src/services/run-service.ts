@@ -46,6 +46,7 @@ import { endedTasks, timelineFromHistory } from './runs/history-timeline.js';
 import { queueWarnings, withPendingQueues, withWorkers, workflowQueueWarning } from './runs/queue-workers.js';
 import { listRestarts, type RestartRunRequest, type RestartRunResult, restartRun } from './runs/restart-service.js';
 import { flowRunLaunch, getRunningView, launchRun, RUN_MEMO, respondToApproval } from './runs/run-client.js';
+import { closeEventSeen } from './runs/run-close.js';
 import type { RunDetail } from './runs/run-detail.js';
 import { launchWithSlotAtStart } from './runs/run-slot-at-start.js';
 import { assertRunRights } from './security/tool-policy.js';
@@ -200,6 +201,11 @@ export class RunService {
       if ((error as Error).name === 'WorkflowNotFoundError') throw new RunNotFoundError(runId);
       throw error;
     }
+  }
+
+  /** True once Temporal records the run's close (long poll); false when `signal` stops it first or the poll fails. */
+  closeEventSeen(runId: string, signal: AbortSignal): Promise<boolean> {
+    return closeEventSeen(this.client, runId, signal);
   }
 
   /**
@@ -444,7 +450,7 @@ export class RunService {
       return { ...base, state, tasks, approvals: live.approvals, ...(live.waitingFor ? { waitingFor: live.waitingFor } : {}) };
     }
     if (status === 'COMPLETED') {
-      const result = (await handle.result()) as FlowRunResult;
+      const result = (await this.completedResult(events)) ?? ((await handle.result()) as FlowRunResult);
       const tasks = await this.withBatchTasks(runId, events, withWorkers(result.tasks, events, [], description.taskQueue), true);
       return { ...base, state: 'COMPLETED', outputs: result.outputs, tasks, approvals: [] };
     }
@@ -479,6 +485,13 @@ export class RunService {
       ...(taskOutputs ? { taskOutputs } : {}),
       approvals: [],
     };
+  }
+
+  /** What a completed run returned, read from the close event of the history already fetched. */
+  private async completedResult(events: Parameters<typeof timelineFromHistory>[0]): Promise<FlowRunResult | undefined> {
+    const payloads = events.at(-1)?.workflowExecutionCompletedEventAttributes?.result?.payloads;
+    if (!payloads?.length) return undefined;
+    return (await historyValues(this.client.options.loadedDataConverter, payloads))[0] as FlowRunResult;
   }
 
   /**

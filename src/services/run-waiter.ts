@@ -8,7 +8,9 @@ import { type PendingApproval, type TaskRunRecord, taskRunKey } from '../core/ru
 import type { RunDetail, RunService } from './run-service.js';
 
 const FINISHED = new Set(['COMPLETED', 'CACHED', 'SKIPPED', 'FAILED', 'CANCELLED']);
-const FIRST_POLL_MS = 20;
+// The first look at progress waits this long: a task that ends sooner is reported with the
+// run's end, and a query to the run's worker while the run's first tasks execute would slow them.
+const FIRST_POLL_MS = 100;
 const MAX_POLL_MS = 250;
 
 export interface RunWaitHooks {
@@ -24,33 +26,49 @@ export async function waitForRunEnd(runs: RunService, runId: string, waitMs: num
   const reported = new Set<string>();
   const offered = new Set<string>();
   let pause = FIRST_POLL_MS;
-  while (!signal?.aborted) {
-    if (await runs.isClosed(runId)) break;
-    if (Date.now() >= deadline) break;
-    if (hooks.onTaskFinished || hooks.onApproval) {
-      const live = await runs.live(runId).catch(() => undefined);
-      if (live) {
-        const done = live.tasks.filter((t) => FINISHED.has(t.state));
-        for (const task of done) {
-          const key = taskRunKey(task.id, task.iteration);
-          if (reported.has(key)) continue;
-          reported.add(key);
-          await hooks.onTaskFinished?.(task, reported.size, live.tasks.length);
+  // The timer paces progress reports; the run's end wakes the wait at once, by long poll. A long
+  // poll that fails resolves nothing and leaves the pauses to the timer.
+  const waitOver = new AbortController();
+  const onAbort = () => waitOver.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let ended = false;
+  const closed = runs.closeEventSeen(runId, waitOver.signal).then((seen) => {
+    if (!seen) return new Promise<never>(() => {});
+    ended = true;
+  });
+  try {
+    while (!signal?.aborted) {
+      const left = deadline - Date.now();
+      if (left > 0 && !ended) {
+        await Promise.race([delay(Math.min(pause, left), undefined, { signal: waitOver.signal }).catch(() => undefined), closed]);
+        pause = Math.min(MAX_POLL_MS, pause * 2);
+      }
+      if (ended || (await runs.isClosed(runId))) break;
+      if (Date.now() >= deadline) break;
+      if (hooks.onTaskFinished || hooks.onApproval) {
+        const live = await runs.live(runId).catch(() => undefined);
+        if (live) {
+          const done = live.tasks.filter((t) => FINISHED.has(t.state));
+          for (const task of done) {
+            const key = taskRunKey(task.id, task.iteration);
+            if (reported.has(key)) continue;
+            reported.add(key);
+            await hooks.onTaskFinished?.(task, reported.size, live.tasks.length);
+          }
+          let stopWaiting = false;
+          for (const approval of live.approvals) {
+            const key = taskRunKey(approval.taskId, approval.iteration);
+            if (offered.has(key)) continue;
+            offered.add(key);
+            if (await hooks.onApproval?.(approval, deadline - Date.now())) stopWaiting = true;
+          }
+          if (stopWaiting) break;
         }
-        let stop = false;
-        for (const approval of live.approvals) {
-          const key = taskRunKey(approval.taskId, approval.iteration);
-          if (offered.has(key)) continue;
-          offered.add(key);
-          if (await hooks.onApproval?.(approval, deadline - Date.now())) stop = true;
-        }
-        if (stop) break;
       }
     }
-    const left = deadline - Date.now();
-    if (left <= 0) continue;
-    await delay(Math.min(pause, left), undefined, signal ? { signal } : undefined).catch(() => undefined);
-    pause = Math.min(MAX_POLL_MS, pause * 2);
+  } finally {
+    waitOver.abort();
+    signal?.removeEventListener('abort', onAbort);
   }
   const detail = await runs.get(runId);
   if (hooks.onTaskFinished) {

@@ -4,10 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestPostgres, type TestPostgres } from '../../scripts/test-postgres.js';
 import { LogService } from '../../src/services/log-service.js';
 import { ApiKeyService } from '../../src/services/security/api-keys.js';
 import { openStore, type Store } from '../../src/services/store/database.js';
+import { type PrivatePostgres, startPrivatePostgres } from '../../testbed/private-postgres.js';
 import { freePort } from '../helpers/free-port.js';
 import { type ApiFixture, type ApiServer, apiFixture, call, errorOf } from './api-fixture.js';
 
@@ -133,12 +133,12 @@ describe('the JSON API with API keys', () => {
 
 describe('the JSON API when its store is away', () => {
   let fixture: ApiFixture;
-  let postgres: TestPostgres;
+  let postgres: PrivatePostgres;
   let store: Store;
 
   before(async () => {
     fixture = await apiFixture();
-    postgres = await startTestPostgres(await freePort());
+    postgres = await startPrivatePostgres(await freePort());
     store = await openStore({ dataDir: fixture.env.dataDir, url: postgres.url });
   });
   after(async () => {

@@ -1,5 +1,5 @@
 // The cluster lane: a real Temporal server (not the dev server) whose persistence and visibility
-// are PostgreSQL (scripts/test-temporal-server.ts), two `weft worker` processes with their own
+// are PostgreSQL (testbed/private-temporal-server.ts), two `weft worker` processes with their own
 // data directories, one PostgreSQL store and one secret key. Tasks land on both; a large output
 // made on one is read on the other; a secret set once is used on both; a worker SIGKILLed mid-task
 // costs the run nothing and no completed task runs twice.

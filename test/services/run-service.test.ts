@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { InvalidCursorError } from '../../src/services/cursor.js';
 import { FlowService } from '../../src/services/flow-service.js';
 import { IdempotencyConflictError, RunNotFoundError, RunService } from '../../src/services/run-service.js';
+import { waitForRunEnd } from '../../src/services/run-waiter.js';
 import type { Store } from '../../src/services/store/database.js';
 import { json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
 import { openTestStore } from '../helpers/stores.js';
@@ -152,6 +153,29 @@ describe('run service on a real Temporal server', () => {
     const failed = await runs.get(bad.runId);
     assert.deepEqual(failed.error, { taskId: 'check', iteration: [1], type: 'FlowFailed', message: 'two is refused' });
     await assert.rejects(runs.waitForClose('svc.nothing-here'), RunNotFoundError);
+  });
+
+  it('long-polls a run for its close: true once it closed, false when stopped first or for a run that is not there', async () => {
+    await flows.save('id: naps\nnamespace: svc\ntasks:\n  - { id: nap, type: sleep, duration: 1s }\n');
+    const { runId } = await runs.start({ flow: 'svc/naps' });
+    const started = Date.now();
+    assert.equal(await runs.closeEventSeen(runId, new AbortController().signal), true);
+    assert.ok(Date.now() - started >= 900, 'answered once the 1 s sleep was over, not before');
+    assert.equal(await runs.isClosed(runId), true);
+
+    const open = await runs.start({ flow: 'svc/waits' });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 200);
+    assert.equal(await runs.closeEventSeen(open.runId, stop.signal), false);
+    await runs.cancel(open.runId, { force: true });
+    assert.equal(await runs.closeEventSeen('svc.nothing-here', new AbortController().signal), false);
+
+    // The wait built on it: the run's detail once it ended, each task reported once.
+    const next = await runs.start({ flow: 'svc/naps' });
+    const reported: string[] = [];
+    const detail = await waitForRunEnd(runs, next.runId, 30_000, { onTaskFinished: (task) => void reported.push(`${task.id} ${task.state}`) });
+    assert.equal(detail.state, 'COMPLETED');
+    assert.deepEqual(reported, ['nap COMPLETED']);
   });
 
   it("refuses a cursor of another list as a run page's cursor", async () => {

@@ -11,11 +11,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { startTestPostgres, type TestPostgres } from '../../scripts/test-postgres.js';
 import { LogService } from '../../src/services/log-service.js';
 import { startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import { AuditLog } from '../../src/services/security/audit-log.js';
 import { openStore, type Store } from '../../src/services/store/database.js';
+import { type PrivatePostgres, startPrivatePostgres } from '../../testbed/private-postgres.js';
 import { freePort } from '../helpers/free-port.js';
 import { WEFT_BIN } from '../helpers/mcp-clients.js';
 import { assertCompleted, createTestEnv, flowFrom, type TestEnv } from '../helpers/temporal-env.js';
@@ -35,7 +35,7 @@ outputs: { tag: "{{ inputs.tag }}" }
 
 describe('a PostgreSQL restart', () => {
   let env: TestEnv;
-  let postgres: TestPostgres;
+  let postgres: PrivatePostgres;
   let store: Store;
   let worker: WorkerProcess;
   let mcp: ChildProcess;
@@ -44,7 +44,7 @@ describe('a PostgreSQL restart', () => {
 
   before(async () => {
     env = await createTestEnv({ startWorker: false });
-    postgres = await startTestPostgres(await freePort());
+    postgres = await startPrivatePostgres(await freePort());
     store = await openStore({ dataDir: env.dataDir, url: postgres.url });
     const processEnv = { WEFT_DATA_DIR: env.dataDir, WEFT_DATABASE_URL: postgres.url, WEFT_TASK_QUEUE: env.taskQueue, WEFT_LOG_LEVEL: 'warn' };
     worker = spawnWorker(processEnv);

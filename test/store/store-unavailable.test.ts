@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startTestPostgres, type TestPostgres } from '../../scripts/test-postgres.js';
 import type { LogLine } from '../../src/core/runs/activity-io.js';
 import { LogService } from '../../src/services/log-service.js';
 import { RunLogWriter } from '../../src/services/logs/run-log-writer.js';
@@ -15,6 +14,7 @@ import { AuditLog } from '../../src/services/security/audit-log.js';
 import { AuditWriter } from '../../src/services/security/audit-writer.js';
 import { openStore, type Store } from '../../src/services/store/database.js';
 import { StoreUnavailableError } from '../../src/services/store/store-availability.js';
+import { type PrivatePostgres, startPrivatePostgres } from '../../testbed/private-postgres.js';
 import { freePort } from '../helpers/free-port.js';
 
 function line(runId: string, n: number): LogLine {
@@ -22,10 +22,10 @@ function line(runId: string, n: number): LogLine {
 }
 
 describe('a PostgreSQL store that goes away', () => {
-  let postgres: TestPostgres;
+  let postgres: PrivatePostgres;
   let store: Store;
   before(async () => {
-    postgres = await startTestPostgres(await freePort());
+    postgres = await startPrivatePostgres(await freePort());
     store = await openStore({ dataDir: '/nonexistent', url: postgres.url });
   });
   after(async () => {

@@ -21,7 +21,7 @@ const run = promisify(execFile);
 /** Temporal's two databases on the suite's PostgreSQL. */
 export const TEMPORAL_DATABASES = { persistence: 'temporal', visibility: 'temporal_visibility' } as const;
 
-export interface TestTemporalServer {
+export interface PrivateTemporalServer {
   /** The frontend's gRPC address (TEMPORAL_ADDRESS). */
   address: string;
   /** URL of the persistence database, so tests can see runs in Temporal's own tables. */
@@ -30,7 +30,7 @@ export interface TestTemporalServer {
   stop(): Promise<void>;
 }
 
-export interface TestTemporalServerOptions {
+export interface PrivateTemporalServerOptions {
   /** The suite's PostgreSQL (any database on it; Temporal's databases are created beside). */
   postgresUrl: string;
   /** Holds the server's config and log. */
@@ -39,7 +39,7 @@ export interface TestTemporalServerOptions {
 }
 
 /** Builds the server if needed, sets up its databases, starts it and waits until `default` answers. */
-export async function startTestTemporalServer(options: TestTemporalServerOptions): Promise<TestTemporalServer> {
+export async function startPrivateTemporalServer(options: PrivateTemporalServerOptions): Promise<PrivateTemporalServer> {
   const { progress } = options;
   const binaries = await ensureTemporalServer(progress);
   const pg = new URL(options.postgresUrl);
@@ -85,7 +85,7 @@ async function setUpDatabase(binaries: TemporalServerBinaries, pg: URL, database
   await sql('update-schema', '-d', join(binaries.schemaDir, schema, 'versioned'));
 }
 
-async function launch(server: string, pg: URL, options: TestTemporalServerOptions, attempt: number): Promise<TestTemporalServer> {
+async function launch(server: string, pg: URL, options: PrivateTemporalServerOptions, attempt: number): Promise<PrivateTemporalServer> {
   const taken = new Set<number>();
   const port = async () => {
     const picked = await freePortBelowEphemeral(taken);

@@ -1,6 +1,6 @@
-// A private PostgreSQL cluster for the test suite: initdb into a temporary directory, start it
-// on a free loopback port, stop and remove it afterwards. Runs as the `postgres` user when the
-// suite runs as root (PostgreSQL refuses to run as root).
+// A private PostgreSQL cluster for the test suite and the benchmarks: initdb into a temporary
+// directory, start it on a loopback port, stop and remove it afterwards. Runs as the `postgres`
+// user when started as root (PostgreSQL refuses to run as root).
 
 import { execFile } from 'node:child_process';
 import { chmod, chown, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export interface TestPostgres {
+export interface PrivatePostgres {
   url: string;
   stop(): Promise<void>;
   /** Stops the server (fast shutdown: connections are cut), keeping its data, for outage tests. */
@@ -26,7 +26,17 @@ async function findBinDir(): Promise<string | undefined> {
   return newest ? join(root, newest, 'bin') : undefined;
 }
 
-export async function startTestPostgres(port: number): Promise<TestPostgres> {
+export interface PrivatePostgresOptions {
+  /**
+   * Keep fsync (the benchmarks: a store measured as it would run); commits still do not wait for
+   * their WAL flush, as the Temporal dev server's SQLite does not. Off, the test suite's default,
+   * nothing is flushed: its data lives for one run.
+   */
+  durable?: boolean;
+  maxConnections?: number;
+}
+
+export async function startPrivatePostgres(port: number, settings: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   const bin = await findBinDir();
   if (!bin) throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin): install the Debian package postgresql');
   const dir = await mkdtemp(join(tmpdir(), 'weft-pg-'));
@@ -43,7 +53,9 @@ export async function startTestPostgres(port: number): Promise<TestPostgres> {
   }
   const data = join(dir, 'data');
   await asPg('initdb', ['-D', data, '-A', 'trust', '-U', 'weft', '--no-sync', '-E', 'UTF8']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const flush = settings.durable ? '' : ' -c fsync=off -c full_page_writes=off';
+  const connections = settings.maxConnections ? ` -c max_connections=${settings.maxConnections}` : '';
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c synchronous_commit=off${flush}${connections}`;
   const start = () => asPg('pg_ctl', ['-D', data, '-o', options, '-w', '-l', join(dir, 'log'), 'start']);
   await start();
   return {
