@@ -89,7 +89,14 @@ async function postgresBackend(say: (line: string) => void): Promise<Backend> {
     for (const closer of closers.reverse()) await closer().catch(() => undefined);
   };
   try {
-    const server = await startPrivateTemporalServer({ postgresUrl: postgres.url, workDir: join(work, 'temporal-server'), progress: say });
+    const server = await startPrivateTemporalServer({
+      postgresUrl: postgres.url,
+      workDir: join(work, 'temporal-server'),
+      progress: say,
+      // The dev server's visibility rate (the Temporal CLI sets 100); the server's own default of
+      // 10 a second per namespace held the reads here back by 1.7 s at their p99.
+      dynamicConfig: { 'frontend.namespaceRPS.visibility': 100 },
+    });
     closers.push(() => server.stop());
     const connection = await Connection.connect({ address: server.address });
     closers.push(() => connection.close());

@@ -29,9 +29,9 @@ import { telemetryCost } from './telemetry-workload.js';
 import { webhookLatency } from './webhook-workload.js';
 import { fanOut, type Pace, pureSteps, sequentialChain, smallRuns } from './workloads.js';
 
-const USAGE = 'usage: npm run bench [-- --quick] [--only=1,2,...] [--out=FILE]';
+const USAGE = 'usage: npm run bench [-- --quick] [--only=1,2,...] [--out=FILE] [--backends=sqlite,postgres (workload 19)]';
 // Anything else (--help too) stops here: a mistyped flag would otherwise start a full run of most of an hour.
-const unknown = process.argv.slice(2).filter((a) => a !== '--quick' && !/^--(only|out)=./.test(a));
+const unknown = process.argv.slice(2).filter((a) => a !== '--quick' && !/^--(only|out|backends)=./.test(a));
 if (unknown.length > 0) {
   process.stderr.write(`bench: unknown argument ${unknown.join(' ')}\n${USAGE}\n`);
   process.exit(2);
@@ -103,6 +103,18 @@ const COUNTS = quick
       scaleCalls: 100,
       scaleBackends: ['sqlite', 'postgres'] as ScaleBackend[],
     };
+/** Workload 19's backends: --backends=sqlite,postgres, else the full or quick default. */
+const SCALE_BACKENDS = ((): ScaleBackend[] => {
+  const named = flag('backends')?.split(',');
+  if (!named) return COUNTS.scaleBackends;
+  const wrong = named.filter((b) => b !== 'sqlite' && b !== 'postgres');
+  if (wrong.length > 0) {
+    process.stderr.write(`bench: --backends takes sqlite and postgres (got ${wrong.join(', ')})\n${USAGE}\n`);
+    process.exit(2);
+  }
+  return named as ScaleBackend[];
+})();
+
 /** The wait before each timed call for the previous one's aftermath (visibility writes, a collection). */
 const PACE: Pace = { settleMs: quick ? 20 : 200 };
 
@@ -236,7 +248,7 @@ async function measure(tuned: boolean): Promise<Measured> {
         logLines: COUNTS.scaleLogLines,
         linesPerRun: COUNTS.scaleLinesPerRun,
         calls: COUNTS.scaleCalls,
-        backends: COUNTS.scaleBackends,
+        backends: SCALE_BACKENDS,
         say,
       };
       out.push(...(await guarded('19', [], () => mcpAtScale(h, scale))));

@@ -1,9 +1,11 @@
-// A loopback OTLP/HTTP receiver (JSON) for telemetry tests: keeps every exported span and the
-// paths posted to, and finds spans by trace, name and attribute.
+// A loopback OTLP/HTTP receiver for telemetry tests, protobuf or JSON bodies as the exporter's
+// content type says: keeps every exported span (in the JSON encoding's shape), the paths posted
+// to and the content types, and finds spans by trace, name and attribute.
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import otlpProto from '@opentelemetry/otlp-transformer/build/src/generated/root.js';
 import { waitFor } from './wait-for.js';
 
 export interface OtlpSpan {
@@ -43,6 +45,8 @@ export interface OtlpReceiver {
   url: string;
   spans: OtlpSpan[];
   paths: Set<string>;
+  /** Content types of the exports received: application/x-protobuf or application/json. */
+  contentTypes: Set<string>;
   /** The spans of a trace, once every name in `names` has arrived. */
   traceOf(traceId: string, names: readonly string[]): Promise<OtlpSpan[]>;
   /** Spans named `name` whose `key` attribute is `value`, once `count` of them have arrived. */
@@ -53,16 +57,22 @@ export interface OtlpReceiver {
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: OtlpSpan[] = [];
   const paths = new Set<string>();
+  const contentTypes = new Set<string>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       paths.add(req.url ?? '');
+      const type = req.headers['content-type'] ?? '';
+      contentTypes.add(type);
+      const protobuf = type.startsWith('application/x-protobuf');
       if (req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpTraces;
+        const body = protobuf ? tracesFromProtobuf(Buffer.concat(chunks)) : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpTraces);
         for (const r of body.resourceSpans ?? []) for (const s of r.scopeSpans ?? []) spans.push(...(s.spans ?? []));
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      // An empty export response: zero bytes of protobuf, or an empty JSON object.
+      if (protobuf) res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   const url = await listen(server);
@@ -70,6 +80,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url,
     spans,
     paths,
+    contentTypes,
     traceOf: (traceId, names) =>
       waitFor(
         `spans ${names.join(', ')} of trace ${traceId} at the OTLP receiver`,
@@ -92,4 +103,30 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       ),
     close: () => server.close(),
   };
+}
+
+interface ProtobufMessageType {
+  decode(body: Uint8Array): object;
+  toObject(message: object, options: Record<string, unknown>): unknown;
+}
+// The exporter's own generated protobuf code, typed by the package as a bare protobufjs Root.
+const TraceRequest = (
+  otlpProto as unknown as { opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: ProtobufMessageType } } } } } }
+).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+
+/** A protobuf export as the JSON encoding spells it: ids in hex, 64-bit numbers as strings. */
+function tracesFromProtobuf(body: Buffer): OtlpTraces {
+  const object = TraceRequest.toObject(TraceRequest.decode(body), { longs: String, bytes: Array, defaults: false }) as OtlpTraces;
+  for (const r of object.resourceSpans ?? [])
+    for (const s of r.scopeSpans ?? [])
+      for (const span of s.spans ?? []) {
+        const raw = span as unknown as Record<string, unknown>;
+        for (const id of ['traceId', 'spanId', 'parentSpanId'] as const) {
+          const bytes = raw[id] as number[] | undefined;
+          if (bytes === undefined) continue;
+          if (bytes.length === 0) delete raw[id];
+          else raw[id] = Buffer.from(bytes).toString('hex');
+        }
+      }
+  return object;
 }

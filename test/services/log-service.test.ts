@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import type { LogLine } from '../../src/core/runs/activity-io.js';
 import { InvalidCursorError } from '../../src/services/cursor.js';
 import { LogService } from '../../src/services/log-service.js';
@@ -97,6 +98,30 @@ for (const kind of STORE_KINDS) {
         ['line 30'],
       );
       await assert.rejects(logs.query({ cursor: 'bogus' }), InvalidCursorError);
+    });
+
+    it('indexes lines by flow and level, and by level, in order (searches by level at scale, bench workload 19)', async () => {
+      const definitions =
+        kind === 'postgres'
+          ? (
+              await sql<{
+                name: string;
+                definition: string;
+              }>`SELECT indexname AS name, indexdef AS definition FROM pg_indexes WHERE tablename = 'logs'`.execute(store.db)
+            ).rows
+          : (
+              await sql<{
+                name: string;
+                definition: string;
+              }>`SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logs'`.execute(store.db)
+            ).rows;
+      const columns = (name: string) =>
+        definitions
+          .find((d) => d.name === name)
+          ?.definition.replace(/^.*\((.*)\)[^)]*$/, '$1')
+          .replace(/"/g, '');
+      assert.equal(columns('logs_flow_level'), 'flow, level, seq');
+      assert.equal(columns('logs_level'), 'level, seq');
     });
 
     it('prunes lines older than the retention limit', async () => {

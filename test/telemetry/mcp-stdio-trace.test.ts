@@ -1,46 +1,27 @@
 // MCP over stdio has no headers: a caller's W3C trace context in the request's `_meta`
 // (`traceparent`) becomes the parent of the run a tool call starts. A real `weft mcp` process and
-// a real `weft worker`, both exporting OTLP/HTTP (JSON) to a loopback receiver in this test.
+// a real `weft worker`, both exporting OTLP/HTTP to a loopback receiver in this test, in the
+// default encoding (protobuf; the other telemetry tests ask for JSON).
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connectStdio, type StdioSession, structured } from '../helpers/mcp-clients.js';
+import { attribute, type OtlpReceiver, type OtlpSpan, startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { createTestEnv, type TestEnv } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process.js';
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  attributes?: { key: string; value: { stringValue?: string } }[];
-}
 
 describe('trace context of an MCP request over stdio', () => {
   let env: TestEnv;
   let worker: WorkerProcess;
   let session: StdioSession;
-  const spans: OtlpSpan[] = [];
-  const receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans?: { scopeSpans?: { spans?: OtlpSpan[] }[] }[] };
-        for (const r of body.resourceSpans ?? []) for (const s of r.scopeSpans ?? []) spans.push(...(s.spans ?? []));
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
+  let otlp: OtlpReceiver;
 
   before(async () => {
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    otlp = await startOtlpReceiver();
     const otel = {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_BSP_SCHEDULE_DELAY: '200',
     };
@@ -60,7 +41,7 @@ describe('trace context of an MCP request over stdio', () => {
   after(async () => {
     await session?.close();
     await worker?.kill('SIGTERM');
-    receiver.close();
+    otlp?.close();
     await env?.close();
   });
 
@@ -77,7 +58,7 @@ describe('trace context of an MCP request over stdio', () => {
     const trace = await waitFor(
       'the run span in the caller’s trace',
       async () => {
-        const found = spans.filter((s) => s.traceId === traceId);
+        const found = otlp.spans.filter((s) => s.traceId === traceId);
         return found.some((s) => s.name === 'RunWorkflow:flowRun') && found.some((s) => s.name === 'StartWorkflow:flowRun') ? found : undefined;
       },
       30_000,
@@ -85,8 +66,9 @@ describe('trace context of an MCP request over stdio', () => {
     );
     const run = trace.find((s) => s.name === 'RunWorkflow:flowRun') as OtlpSpan;
     const start = trace.find((s) => s.name === 'StartWorkflow:flowRun') as OtlpSpan;
-    assert.equal(run.attributes?.find((a) => a.key === 'weft.run.id')?.value.stringValue, started.runId);
+    assert.equal(attribute(run, 'weft.run.id'), started.runId);
     assert.equal(start.parentSpanId, callerSpan, 'the client span of the start is a child of the caller’s span');
     assert.equal(run.parentSpanId, start.spanId, 'the run span is a child of its start');
+    assert.deepEqual([...otlp.contentTypes], ['application/x-protobuf'], 'OTLP/HTTP with protobuf bodies, the default');
   });
 });

@@ -224,6 +224,8 @@ describe('telemetry of a weft server (OTLP traces, W3C propagation, Prometheus m
     assert.match(text, /weft_http_server_duration_count\{route="api",method="POST",status="200"[^}]*\} [1-9]/);
     assert.match(text, /weft_http_server_duration_count\{route="mcp",method="POST",status="200"[^}]*\} [1-9]/);
     await waitFor('OTLP metrics export', async () => otlp.paths.has('/v1/metrics') || undefined, 15_000, 200);
+    // OTEL_EXPORTER_OTLP_PROTOCOL=http/json, as this server was started: JSON bodies only.
+    assert.deepEqual([...otlp.contentTypes], ['application/json']);
   });
 
   it('joins a webhook caller’s trace: POST /hooks is the parent of the run it starts', { timeout: 60_000 }, async () => {

@@ -290,6 +290,19 @@ function namespaceFilesMigration(kind: StoreKind): Migration {
   };
 }
 
+/**
+ * Log searches by level, across a flow or across everything (`query_logs` with `level` and no
+ * run): without these, PostgreSQL walked the log in `seq` order testing each line's flow and
+ * level, 117 ms at 1,000,000 lines where 1 in 200 is an error (bench workload 19); with them it
+ * reads the matching lines in order, under a millisecond.
+ */
+const logLevelIndexesMigration: Migration = {
+  async up(db) {
+    await db.schema.createIndex('logs_flow_level').on('logs').columns(['flow', 'level', 'seq']).execute();
+    await db.schema.createIndex('logs_level').on('logs').columns(['level', 'seq']).execute();
+  },
+};
+
 export function migrationProvider(kind: StoreKind): MigrationProvider {
   return {
     async getMigrations() {
@@ -307,6 +320,7 @@ export function migrationProvider(kind: StoreKind): MigrationProvider {
         '011_person_keys': personKeysMigration,
         '012_named_limits': namedLimitsMigration,
         '013_namespace_files': namespaceFilesMigration(kind),
+        '014_log_level_indexes': logLevelIndexesMigration,
       };
     },
   };

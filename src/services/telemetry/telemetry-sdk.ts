@@ -5,9 +5,11 @@
 
 import type { Context } from '@opentelemetry/api';
 import { metrics } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as JsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as ProtobufMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { detectResourcesSync, envDetectorSync, Resource } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -43,7 +45,12 @@ export function startTelemetry(settings: TelemetrySettings, role: 'server' | 'wo
   );
   const processors: SpanProcessor[] = [new SpanMetricsProcessor()];
   // Batching as OTEL_BSP_* say (default: every 5 s, or at 512 spans).
-  if (settings.tracesUrl) processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: settings.tracesUrl })));
+  // Protobuf unless OTEL_EXPORTER_OTLP_PROTOCOL=http/json: the OpenTelemetry default.
+  const json = settings.otlpProtocol === 'http/json';
+  if (settings.tracesUrl) {
+    const url = settings.tracesUrl;
+    processors.push(new BatchSpanProcessor(json ? new JsonTraceExporter({ url }) : new ProtobufTraceExporter({ url })));
+  }
   const spanProcessor = new AllProcessors(processors);
   const tracerProvider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   // Also installs the async-hooks context manager and the W3C trace-context propagator.
@@ -51,7 +58,10 @@ export function startTelemetry(settings: TelemetrySettings, role: 'server' | 'wo
   const readers: MetricReader[] = [];
   if (settings.metricsUrl) {
     readers.push(
-      new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: settings.metricsUrl }), exportIntervalMillis: settings.metricsIntervalMs }),
+      new PeriodicExportingMetricReader({
+        exporter: json ? new JsonMetricExporter({ url: settings.metricsUrl }) : new ProtobufMetricExporter({ url: settings.metricsUrl }),
+        exportIntervalMillis: settings.metricsIntervalMs,
+      }),
     );
   }
   const prometheus = settings.prometheus || settings.workerMetricsPort !== undefined ? new PrometheusExporter({ preventServerStart: true }) : undefined;

@@ -9,14 +9,17 @@ import { ConfigError } from '../../core/errors.js';
 export const METRICS_MODES = ['off', 'prometheus'] as const;
 export type MetricsMode = (typeof METRICS_MODES)[number];
 
-/** OTLP protocols Weft's exporters speak: both are sent as OTLP/HTTP with a JSON body. */
-const HTTP_PROTOCOLS = new Set(['http/json', 'http/protobuf']);
+/** OTLP/HTTP body encodings Weft's exporters speak; protobuf is the OpenTelemetry default. */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
 
 export interface TelemetrySettings {
   /** OTLP/HTTP traces endpoint (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces). */
   tracesUrl?: string;
   /** OTLP/HTTP metrics endpoint (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/metrics). */
   metricsUrl?: string;
+  /** OTEL_EXPORTER_OTLP_PROTOCOL: the OTLP/HTTP body, protobuf (default) or JSON. */
+  otlpProtocol: OtlpProtocol;
   /** OTEL_METRIC_EXPORT_INTERVAL in milliseconds, default 60000. */
   metricsIntervalMs: number;
   /** WEFT_METRICS=prometheus: the Prometheus text format at GET /metrics of the HTTP server. */
@@ -49,7 +52,7 @@ export function loadTelemetrySettings(env: NodeJS.ProcessEnv): TelemetrySettings
     disabled || value('OTEL_METRICS_EXPORTER') === 'none'
       ? undefined
       : (endpoint(value('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'), 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT') ?? signalUrl(base, 'metrics'));
-  if ((tracesUrl || metricsUrl) && protocol && !HTTP_PROTOCOLS.has(protocol)) {
+  if ((tracesUrl || metricsUrl) && protocol && !(OTLP_PROTOCOLS as readonly string[]).includes(protocol)) {
     throw new ConfigError(
       `OTEL_EXPORTER_OTLP_PROTOCOL must be http/json or http/protobuf (got "${protocol}")`,
       'Weft exports OTLP over HTTP (port 4318 on a collector); point OTEL_EXPORTER_OTLP_ENDPOINT at that port',
@@ -68,6 +71,7 @@ export function loadTelemetrySettings(env: NodeJS.ProcessEnv): TelemetrySettings
   return {
     ...(tracesUrl ? { tracesUrl } : {}),
     ...(metricsUrl ? { metricsUrl } : {}),
+    otlpProtocol: protocol === 'http/json' ? 'http/json' : 'http/protobuf',
     metricsIntervalMs: parsedInterval?.data ?? 60_000,
     prometheus: !disabled && metrics === 'prometheus',
     ...(parsedPort && !disabled ? { workerMetricsPort: parsedPort.data } : {}),

@@ -8,7 +8,7 @@ describe('telemetry settings', () => {
   it('is off when no OTEL endpoint, WEFT_METRICS or worker metrics port is set', () => {
     const settings = loadTelemetrySettings({ OTEL_SERVICE_NAME: 'x', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' });
     assert.equal(telemetryEnabled(settings), false);
-    assert.deepEqual(settings, { metricsIntervalMs: 60_000, prometheus: false, serviceName: 'x' });
+    assert.deepEqual(settings, { otlpProtocol: 'http/protobuf', metricsIntervalMs: 60_000, prometheus: false, serviceName: 'x' });
   });
 
   it('builds the per-signal URLs from OTEL_EXPORTER_OTLP_ENDPOINT, and a per-signal variable wins', () => {
@@ -19,6 +19,15 @@ describe('telemetry settings', () => {
     assert.equal(settings.tracesUrl, 'http://collector:4318/v1/traces');
     assert.equal(settings.metricsUrl, 'http://metrics:4318/custom');
     assert.equal(telemetryEnabled(settings), true);
+  });
+
+  it('exports protobuf unless OTEL_EXPORTER_OTLP_PROTOCOL asks for JSON', () => {
+    assert.equal(loadTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).otlpProtocol, 'http/protobuf');
+    assert.equal(
+      loadTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }).otlpProtocol,
+      'http/protobuf',
+    );
+    assert.equal(loadTelemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).otlpProtocol, 'http/json');
   });
 
   it('leaves a signal out when its exporter is none, and everything out when OTEL_SDK_DISABLED=true', () => {
