@@ -233,10 +233,11 @@ async function seedRuns(client: Client, from: number, to: number, say: (line: st
     }),
   );
   // Visibility is written after the start; the reads are timed once every run is closed and listed.
+  // Counted by their task queue: runs of other workloads on the same server may still be open.
   const deadline = Date.now() + CLOSE_WITHIN_MS;
   for (;;) {
     const [open, all] = await Promise.all(
-      ['WeftFlow IS NOT NULL AND ExecutionStatus = "Running"', 'WeftFlow IS NOT NULL'].map(async (query) =>
+      [`TaskQueue = '${SEED_QUEUE}' AND ExecutionStatus = 'Running'`, `TaskQueue = '${SEED_QUEUE}'`].map(async (query) =>
         Number((await client.workflowService.countWorkflowExecutions({ namespace: client.options.namespace, query })).count),
       ),
     );

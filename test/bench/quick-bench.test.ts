@@ -1,4 +1,4 @@
-// The benchmark suite as a user runs it (`npm run bench -- --quick --only=2,8,9,10,11,12,13,14,15,16,17,18,19`,
+// The benchmark suite as a user runs it (`npm run bench -- --quick --only=2,8,9,10,11,13,14,16,17,18`,
 // compiled):
 // it starts its own tuned Temporal dev server and both workers, prints the table and writes the
 // JSON results and the scaling plot; `npm run bench:summary` then builds the headline from runs
@@ -8,52 +8,23 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { projectPath } from '../../src/services/config/paths.js';
-import { literal } from '../helpers/regexp-literal.js';
+import { assertRowsMeasured, type BenchRow, runQuickBench } from '../helpers/quick-bench.js';
 
 const run = promisify(execFile);
-
-interface BenchRow {
-  server: string;
-  workload: string;
-  weft: number;
-  raw: number;
-  rawBest?: number;
-  unit: string;
-}
-
-interface BenchResults {
-  quick: boolean;
-  only?: number[];
-  revision: string;
-  rows: BenchRow[];
-  scaling: Array<{ shape: string; size: number; side: string; msPerItem: number; events: number }>;
-}
 
 const SCALING_UNITS = 6;
 
 describe('npm run bench', () => {
-  it('produces the rows of workloads 1, 2 and 8-19 side by side, the table, the JSON and the scaling plot; bench:summary reads them', {
+  it('produces the rows of workloads 1, 2, 8-11, 13, 14 and 16-18 side by side, the table, the JSON and the scaling plot; bench:summary reads them', {
     timeout: 360_000,
   }, async () => {
-    const dir = await mkdtemp(join(process.env.WEFT_TEST_WORK_DIR ?? tmpdir(), 'bench-'));
-    const out = join(dir, 'results.json');
-    const { stdout, stderr } = await run(
-      process.execPath,
-      [projectPath('dist', 'bench', 'run.js'), '--quick', '--only=2,8,9,10,11,12,13,14,15,16,17,18,19', `--out=${out}`],
-      {
-        timeout: 340_000,
-      },
-    );
+    const { dir, out, stdout, stderr, results } = await runQuickBench('2,8,9,10,11,13,14,16,17,18', 340_000);
     assert.match(stderr, /\[bench\] tuned server: workload 1/);
-    assert.ok(stderr.includes(`results written to ${out}`), stderr);
-    const results = JSON.parse(await readFile(out, 'utf8')) as BenchResults;
-    assert.equal(results.quick, true);
     const names = results.rows.map((r) => `${r.server} ${r.workload}`);
     const count = (prefix: string) => names.filter((n) => n.startsWith(prefix)).length;
     assert.deepEqual(
@@ -71,29 +42,9 @@ describe('npm run bench', () => {
     assert.equal(count('tuned 16 API '), 3, 'workload 16: start, get and the floor');
     assert.equal(count('tuned 17 one script task run, sandboxed'), 1, 'workload 17');
     assert.equal(count('tuned 18 anchor chain (40 tasks, fib(10) each)'), 1, 'workload 18');
-    assert.equal(count('tuned 12 sustained '), 2 * 3 + 1, 'workload 12: p50, p95 and the tail at two rates, and the rate held');
-    assert.equal(count('tuned 15 telemetry: '), 2, 'workload 15: chain and small runs');
-    assert.equal(count('tuned 19 run_flow waitSeconds'), 3, 'workload 19: p50, the tail and calls a second of 4 clients');
-    assert.equal(count('tuned 19 list_runs'), 3, 'workload 19: list_runs at scale (quick: SQLite only)');
-    assert.equal(count('tuned 19 query_logs'), 3, 'workload 19: query_logs at scale (quick: SQLite only)');
-    assert.equal(names.length, 2 + 4 * SCALING_UNITS + 2 + 2 + 1 + 7 + 3 + 1 + 2 + 3 + 1 + 1 + 9, names.join('; '));
+    assert.equal(names.length, 2 + 4 * SCALING_UNITS + 2 + 2 + 1 + 3 + 1 + 3 + 1 + 1, names.join('; '));
 
-    for (const row of results.rows) {
-      // A run may need no memory beyond what the process already held: growth may be 0.
-      // Workload 12 on a busy machine: a side may hold none of the quick rates (0), and a side that
-      // failed the lower rate has no figures at the higher one (NaN); both are said in the unit.
-      const measured = (v: number | undefined) =>
-        v !== undefined &&
-        ((Number.isNaN(v) && row.unit.includes('(NaN: that side failed a lower rate)')) ||
-          (Number.isFinite(v) && (row.unit.includes('growth') || row.unit.includes('(0: none of the rates)') ? v >= 0 : v > 0)));
-      assert.ok(measured(row.weft), `${row.workload} ${row.unit}: Weft measured (${row.weft})`);
-      assert.ok(measured(row.raw), `${row.workload} ${row.unit}: baseline measured (${row.raw})`);
-      if (row.rawBest !== undefined) assert.ok(measured(row.rawBest), `${row.workload} ${row.unit}: raw best measured (${row.rawBest})`);
-      assert.match(
-        stdout,
-        new RegExp(`^${row.server} +${literal(row.workload)} +${row.weft.toFixed(2)} +${row.raw.toFixed(2)} +${(row.weft / row.raw).toFixed(3)}`, 'm'),
-      );
-    }
+    assertRowsMeasured(results.rows, stdout);
     const [chain, pure] = results.rows as [BenchRow, BenchRow];
     assert.ok(chain.rawBest !== undefined, 'the chain has its raw best side (local activities)');
     assert.equal(pure.raw, chain.weft, 'a pure step is compared with an activity step of the same run');
@@ -108,7 +59,7 @@ describe('npm run bench', () => {
     const runs = join(dir, 'runs');
     await mkdir(runs);
     // A run of some workloads says which; the summary leaves it out (the fourth file here).
-    assert.deepEqual(results.only, [2, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    assert.deepEqual(results.only, [2, 8, 9, 10, 11, 13, 14, 16, 17, 18]);
     for (const n of [1, 2, 3]) await writeFile(join(runs, `run-${n}.json`), JSON.stringify({ ...results, quick: false, only: undefined }));
     await writeFile(join(runs, 'run-4.json'), JSON.stringify({ ...results, quick: false }));
     const plot = join(dir, 'scaling.svg');
