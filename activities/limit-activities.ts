@@ -4,15 +4,11 @@
 
 import { Context } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { type KeeperReply, keeperId, LIMIT_KEEPER, type LimitTarget, type OutgoingAnswer, type SlotRequest } from '../src/core/runs/limit-types.js';
 import { askKeeper, giveSlotBack, signalAcquire } from '../src/services/limits/keeper-client.js';
 import type { LimitStore } from '../src/services/limits/limit-store.js';
+import { closeEvent } from '../src/services/runs/run-close.js';
 import { withHeartbeat } from './heartbeat.js';
-
-const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
-/** gRPC NOT_FOUND: the run is gone (past retention, or never existed). */
-const NOT_FOUND = 5;
 
 export interface LimitActivityDeps {
   /** A client of the worker's own namespace, for the keepers and the runs they watch. */
@@ -68,26 +64,7 @@ export function createLimitActivities({ client, limits }: LimitActivityDeps) {
      * of their own): a long poll on its close event, so the keeper hears of it at once.
      */
     async waitForRunEnd({ runId }: { runId: string }): Promise<void> {
-      const namespace = client.options.namespace;
-      await withHeartbeat(async (signal) => {
-        for (;;) {
-          try {
-            const response = await client.connection.withAbortSignal(signal, () =>
-              client.workflowService.getWorkflowExecutionHistory({
-                namespace,
-                execution: { workflowId: runId },
-                waitNewEvent: true,
-                historyEventFilterType: CLOSE_EVENT,
-                skipArchival: true,
-              }),
-            );
-            if ((response.history?.events?.length ?? 0) > 0) return;
-          } catch (error) {
-            if ((error as { code?: number }).code === NOT_FOUND) return;
-            throw error;
-          }
-        }
-      });
+      await withHeartbeat((signal) => closeEvent(client, runId, signal));
     },
   };
 }

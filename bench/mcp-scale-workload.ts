@@ -26,6 +26,7 @@ import { startPrivatePostgres } from '../testbed/private-postgres.js';
 import { startPrivateTemporalServer } from '../testbed/private-temporal-server.js';
 import { freePorts } from './free-port.js';
 import type { Harness } from './harness.js';
+import { interleavedTimings } from './mcp-workload.js';
 import { type Measure, median, P99_MIN_SAMPLES, percentile, spreadOf } from './measure.js';
 import { spawnWeft, waitForHttp } from './weft-process.js';
 
@@ -179,22 +180,16 @@ async function readsAtScale(kind: ScaleBackend, backend: Backend, o: McpScaleOpt
 }
 
 /** Each read `calls` times, taking turns so drift in the machine's load falls on each alike. */
-async function timeReads(mcp: McpClient, calls: number): Promise<number[][]> {
+function timeReads(mcp: McpClient, calls: number): Promise<number[][]> {
   const call = async (read: Read) => {
     const result = (await mcp.callTool({ name: read.tool, arguments: read.args })) as CallToolResult;
     const answer = result.structuredContent as Record<string, unknown> | undefined;
     if (result.isError || !answer || !read.check(answer)) throw new Error(`${read.name} answered ${JSON.stringify(result.content).slice(0, 300)}`);
   };
-  for (const read of READS) await call(read);
-  const out = READS.map(() => [] as number[]);
-  for (let i = 0; i < calls; i++) {
-    for (const [k, read] of READS.entries()) {
-      const start = performance.now();
-      await call(read);
-      out[k]?.push(performance.now() - start);
-    }
-  }
-  return out;
+  return interleavedTimings(
+    calls,
+    READS.map((read) => () => call(read)),
+  );
 }
 
 /** Adds runs and log lines from `from` up to `to`, with progress. */

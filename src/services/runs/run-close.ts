@@ -1,24 +1,30 @@
 // Knowing a run has closed the moment Temporal records it: a long poll on the run's history for
-// its close event, as a Temporal client waits for a result. A waiter that polls on a timer (for
-// progress) races its pauses against this, so the end is not seen a poll interval late.
+// its close event, as a Temporal client waits for a result. A limit keeper's watch waits on it for
+// a holding run's end; a waiter that polls on a timer (for progress) races its pauses against it,
+// so the end is not seen a poll interval late.
 
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 
 const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+/** gRPC NOT_FOUND: the run is gone (past retention, or never existed). */
+const NOT_FOUND = 5;
+
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 
 /**
- * Resolves true once the run (its current execution when the poll starts) has closed, false when
- * the poll stops without that: `signal` aborted, any error, or a continue-as-new (the run goes on
- * in a new execution). The caller's own polling decides then. Never rejects.
+ * The close event of the run (its current execution when the poll starts) once Temporal records
+ * it, or `not-found` when there is no such run. Rejects when `signal` aborts, and on any other
+ * error.
  */
-export async function closeEventSeen(client: Client, runId: string, signal: AbortSignal): Promise<boolean> {
+export async function closeEvent(client: Client, runId: string, signal: AbortSignal): Promise<HistoryEvent | 'not-found'> {
   let nextPageToken: Uint8Array | undefined;
-  try {
-    while (!signal.aborted) {
+  for (;;) {
+    let response: proto.temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryResponse;
+    try {
       // The server holds each call until the event is written or its long-poll time (about 20 s)
       // runs out; an empty answer with a token means "still open, ask again".
-      const response = await client.connection.withAbortSignal(signal, () =>
+      response = await client.connection.withAbortSignal(signal, () =>
         client.workflowService.getWorkflowExecutionHistory({
           namespace: client.options.namespace,
           execution: { workflowId: runId },
@@ -28,12 +34,27 @@ export async function closeEventSeen(client: Client, runId: string, signal: Abor
           ...(nextPageToken ? { nextPageToken } : {}),
         }),
       );
-      const event = response.history?.events?.[0];
-      if (event) return !event.workflowExecutionContinuedAsNewEventAttributes;
-      nextPageToken = response.nextPageToken && response.nextPageToken.length > 0 ? response.nextPageToken : undefined;
+    } catch (error) {
+      if ((error as { code?: number }).code === NOT_FOUND) return 'not-found';
+      throw error;
     }
-  } catch {
-    // Aborted, the run gone, the connection lost: the caller's polling sees to it.
+    const event = response.history?.events?.[0];
+    if (event) return event;
+    nextPageToken = response.nextPageToken && response.nextPageToken.length > 0 ? response.nextPageToken : undefined;
   }
-  return false;
+}
+
+/**
+ * Resolves true once the run (its current execution when the poll starts) has closed, false when
+ * the poll stops without that: `signal` aborted, any error, or a continue-as-new (the run goes on
+ * in a new execution). The caller's own polling decides then. Never rejects.
+ */
+export async function closeEventSeen(client: Client, runId: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    const event = await closeEvent(client, runId, signal);
+    return event !== 'not-found' && !event.workflowExecutionContinuedAsNewEventAttributes;
+  } catch {
+    // Aborted, the connection lost: the caller's polling sees to it.
+    return false;
+  }
 }
