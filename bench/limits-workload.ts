@@ -4,7 +4,8 @@
 // Then a burst of runs started at once under `limit: 50`, where every run asks its flow's
 // keeper: runs per second against the same burst without a limit (what a user sees; runs, not
 // the keeper, bound it on a small machine). Then the keeper alone, fed faster than runs could
-// feed it: grants per second (keeperGrants, target: at least 200).
+// feed it: grants per second (keeperGrants, target: at least 200), against a keeper written by hand
+// on bare Temporal.
 
 import { randomUUID } from 'node:crypto';
 import { keeperId, type LimitTarget, type SlotRequest } from '../src/core/runs/limit-types.js';
@@ -69,25 +70,53 @@ const ASKING_AT_ONCE = 50;
 const STAND_INS = 8;
 
 /**
- * A keeper's grants per second under contention: `requests` requests for a flow limit of
- * KEEPER_SLOTS reach the keeper as runs send them (askKeeper: by update, those beyond a few in
- * flight together), and the asking "runs" are STAND_INS bare workflows (bench/raw
- * rawSlotHolder) that give each slot granted by signal back the moment it arrives, through a
- * sink as a run's worker gives back its flow slot (giveSlotBack); a slot granted as an ask's
- * reply the bench gives back itself, the same way. Each holder ends once it has had its share,
- * so nothing polls while the keeper works. This is the keeper's capacity (asks in, grants out,
- * releases in), the part every limited run goes through; on a small machine the stand-ins'
- * own workflow tasks share the CPU with it.
+ * A keeper's grants per second under contention: `requests` requests for KEEPER_SLOTS slots,
+ * ASKING_AT_ONCE at a time, through Weft's keeper and through the smallest keeper written by hand
+ * on bare Temporal (bench/raw rawKeeper), in `rounds` rounds of both in ABBA order, the same
+ * stand-ins for the asking runs on both sides. The best column is a bare workflow that answers
+ * every ask by signal to a workflow that never wakes (bench/raw rawSignalDesk): the most signals
+ * in and out Temporal takes here, a ceiling no keeper whose runs wake on their grant can reach.
  */
-export async function keeperGrants(h: Harness, requests: number): Promise<Measure> {
+export async function keeperGrants(h: Harness, requests: number, rounds: number): Promise<Measure> {
+  const weft: number[] = [];
+  const raw: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const sides = [() => weftKeeperRound(h, requests).then((r) => weft.push(r)), () => rawKeeperRound(h, requests).then((r) => raw.push(r))];
+    for (const side of round % 2 === 0 ? sides : sides.reverse()) await side();
+  }
+  const weftSpread = spreadOf(weft);
+  const rawSpread = spreadOf(raw);
+  return {
+    workload: `13 one keeper, ${requests} requests for ${KEEPER_SLOTS} slots, ${ASKING_AT_ONCE} asking at once (${rounds} rounds)`,
+    weft: weftSpread.median,
+    raw: rawSpread.median,
+    rawBest: await bareDesk(h, requests),
+    unit: `grants/s, raw column: a keeper written by hand on bare Temporal, best: a bare workflow answering asks whose senders never wake (target >= ${GRANTS_TARGET})`,
+    spread: { weft: weftSpread, raw: rawSpread },
+  };
+}
+
+/** The stand-ins for `requests` asking runs (bench/raw rawSlotHolder), giving slots back to `keeperWorkflowId`. */
+function standIns(h: Harness, id: string, keeperWorkflowId: string) {
+  return Promise.all(
+    Array.from({ length: STAND_INS }, (_, i) =>
+      h.client.workflow.start('rawSlotHolder', { taskQueue: h.rawQueue, workflowId: `bench-holder-${id}-${i}`, args: [keeperWorkflowId] }),
+    ),
+  );
+}
+
+/**
+ * One round through Weft's keeper: requests reach it as runs send them (askKeeper: by update,
+ * those beyond a few in flight together), and the stand-ins give each slot granted by signal back
+ * the moment it arrives, through a sink as a run's worker gives back its flow slot
+ * (giveSlotBack); a slot granted as an ask's reply the bench gives back itself, the same way.
+ * Each stand-in ends once it has had its share, so nothing polls while the keeper works.
+ */
+async function weftKeeperRound(h: Harness, requests: number): Promise<number> {
   const id = randomUUID();
   const target: LimitTarget = { kind: 'flow', flow: `bench/keeper-${id}` };
   const keeper = h.client.workflow.getHandle(keeperId(target, h.weftQueue));
-  const holders = await Promise.all(
-    Array.from({ length: STAND_INS }, (_, i) =>
-      h.client.workflow.start('rawSlotHolder', { taskQueue: h.rawQueue, workflowId: `bench-holder-${id}-${i}`, args: [keeper.workflowId] }),
-    ),
-  );
+  const holders = await standIns(h, id, keeper.workflowId);
   // Request n goes to holder n % STAND_INS; how many of each holder's grants come by signal.
   const bySignal = Array.from({ length: STAND_INS }, () => 0);
   const ask = async (n: number): Promise<void> => {
@@ -108,13 +137,32 @@ export async function keeperGrants(h: Harness, requests: number): Promise<Measur
   await Promise.all(holders.map((holder, i) => holder.signal('expect', bySignal[i] ?? 0)));
   // Every request granted and given back: each holder ends when it has given back its share.
   await Promise.all(holders.map((holder) => holder.result()));
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    workload: `13 one keeper, ${requests} requests for ${KEEPER_SLOTS} slots, ${ASKING_AT_ONCE} asking at once`,
-    weft: requests / seconds,
-    raw: await bareDesk(h, requests),
-    unit: `grants/s through the keeper alone, raw column: the same requests answered by a bare workflow (target >= ${GRANTS_TARGET})`,
-  };
+  return requests / ((performance.now() - started) / 1000);
+}
+
+/**
+ * One round through the hand-written keeper: each ask a signal-with-start, each grant a signal to
+ * its stand-in, which gives it back as it does to Weft's keeper. Every grant comes by signal, so
+ * each stand-in knows its share before the round starts.
+ */
+async function rawKeeperRound(h: Harness, requests: number): Promise<number> {
+  const id = randomUUID();
+  const keeperWorkflowId = `bench-raw-keeper-${id}`;
+  const holders = await standIns(h, id, keeperWorkflowId);
+  await Promise.all(holders.map((holder, i) => holder.signal('expect', Math.floor(requests / STAND_INS) + (i < requests % STAND_INS ? 1 : 0))));
+  const started = performance.now();
+  await askAll(requests, (n) =>
+    h.client.workflow.signalWithStart('rawKeeper', {
+      workflowId: keeperWorkflowId,
+      taskQueue: h.rawQueue,
+      args: [KEEPER_SLOTS, requests],
+      signal: 'ask',
+      signalArgs: [{ requestId: `${id}|${n}`, holder: holders[n % STAND_INS]?.workflowId ?? '' }],
+    }),
+  );
+  await h.client.workflow.getHandle(keeperWorkflowId).result();
+  await Promise.all(holders.map((holder) => holder.result()));
+  return requests / ((performance.now() - started) / 1000);
 }
 
 /** Sends `count` asks, ASKING_AT_ONCE at a time. */

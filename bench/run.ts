@@ -64,6 +64,7 @@ const COUNTS = quick
       limitBurstRuns: 100,
       limitBursts: 1,
       keeperRequests: 300,
+      keeperRounds: 1,
       scriptRuns: 10,
       agentRuns: 3,
       apiCalls: 30,
@@ -91,6 +92,7 @@ const COUNTS = quick
       limitBurstRuns: 200,
       limitBursts: 5,
       keeperRequests: 2000,
+      keeperRounds: 3,
       scriptRuns: 30,
       agentRuns: 15,
       apiCalls: 300,
@@ -215,7 +217,7 @@ async function measure(tuned: boolean): Promise<Measured> {
       out.push(
         ...(await guarded('13', [], () => limitCost(h, { runs: COUNTS.limitRuns, burstRuns: COUNTS.limitBurstRuns, bursts: COUNTS.limitBursts, pace: PACE }))),
       );
-      out.push(...(await guarded('13', [], async () => [await keeperGrants(h, COUNTS.keeperRequests)])));
+      out.push(...(await guarded('13', [], async () => [await keeperGrants(h, COUNTS.keeperRequests, COUNTS.keeperRounds)])));
     }
     if (only.has(14)) {
       say('workload 14 (agent loop: a model call and a tool call a step)');

@@ -164,3 +164,33 @@ export async function rawSlotHolder(keeperId: string): Promise<number> {
   await condition(() => expected !== undefined && granted >= expected);
   return granted;
 }
+
+/**
+ * The smallest keeper a Temporal user would write by hand (workload 13's baseline): `slots`
+ * slots, asks by signal `ask` taken first in first out, each grant a signal to the asking
+ * workflow (`slotAnswer`, as Weft's keeper answers), slots given back by signal (`release` or
+ * `releaseMany`, the names Weft's keeper takes, so rawSlotHolder gives back the same way to both).
+ * No batching of answers, no watch of holders, no continue-as-new: it ends after `total` slots
+ * have come back.
+ */
+export async function rawKeeper(slots: number, total: number): Promise<void> {
+  const waiting: Array<{ requestId: string; holder: string }> = [];
+  let holding = 0;
+  let returned = 0;
+  const grant = (ask: { requestId: string; holder: string }) => {
+    holding += 1;
+    void getExternalWorkflowHandle(ask.holder).signal('slotAnswer', { requestId: ask.requestId, outcome: 'granted' });
+  };
+  const giveBack = (count: number) => {
+    holding -= count;
+    returned += count;
+    while (holding < slots && waiting.length > 0) grant(waiting.shift() as { requestId: string; holder: string });
+  };
+  setHandler(defineSignal<[{ requestId: string; holder: string }]>('ask'), (ask) => {
+    if (holding < slots && waiting.length === 0) grant(ask);
+    else waiting.push(ask);
+  });
+  setHandler(defineSignal<[{ requestId: string }]>('release'), () => giveBack(1));
+  setHandler(defineSignal<[{ requestIds: string[] }]>('releaseMany'), ({ requestIds }) => giveBack(requestIds.length));
+  await condition(() => returned >= total);
+}
