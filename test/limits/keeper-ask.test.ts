@@ -5,12 +5,14 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { type KeeperView, keeperId, LIMIT_KEEPER, type LimitTarget, type SlotRequest } from '../../src/core/runs/limit-types.js';
 import { askKeeper, giveSlotBack } from '../../src/services/limits/keeper-client.js';
 import { startRun, waitForRun } from '../../src/services/runs/run-client.js';
 import { delay, json, startHttpServer, type TestHttpServer } from '../helpers/http-server.js';
-import { createTestEnv, flowFrom, type TestEnv } from '../helpers/temporal-env.js';
+import { createTestEnv, flowFrom, type TestEnv, temporalAddress } from '../helpers/temporal-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 type HistoryEvent = Record<string, unknown>;
@@ -130,6 +132,46 @@ describe('asking a limit keeper', () => {
     assert.equal(carried.requestIds.length, 11, 'twelve releases at once: one alone, the eleven that waited in one signal');
     open = true;
     for (const { runId } of holders) assert.equal((await waitForRun(env.client, runId)).state, 'COMPLETED');
+  });
+
+  it('a holder that continues as new keeps its slot; its end in the next execution frees it', async () => {
+    const connection = await NativeConnection.connect({ address: temporalAddress() });
+    const taskQueue = `continuing-${randomUUID()}`;
+    const worker = await Worker.create({ connection, taskQueue, workflowsPath: join(import.meta.dirname, 'workflows', 'continuing-holder.ts') });
+    const running = worker.run();
+    try {
+      const holder = await env.client.workflow.start('continuingHolder', { taskQueue, workflowId: `holder-${randomUUID()}`, args: [0] });
+      const target: LimitTarget = { kind: 'flow', flow: `test/continuing-${randomUUID().slice(0, 8)}` };
+      const request: SlotRequest = {
+        requestId: `${holder.workflowId}|flow`,
+        runId: holder.workflowId,
+        startedAt: new Date().toISOString(),
+        onLimit: 'queue',
+        size: 1,
+      };
+      assert.equal(await askKeeper(env.client, env.taskQueue, target, request), 'granted');
+      const keeper = env.client.workflow.getHandle(keeperId(target, env.taskQueue));
+      const holding = async () => (await keeper.query<KeeperView>(LIMIT_KEEPER.slotsQuery)).holders.map((h) => h.requestId);
+      // Past the age at which the keeper watches a holder (2 s), so the watch sees the continue-as-new.
+      await waitFor('the keeper to watch the holder', async () => {
+        const events = await eventsOf(env, keeper.workflowId);
+        return events.some(
+          (e) => (e.activityTaskScheduledEventAttributes as { activityType?: { name?: string } } | undefined)?.activityType?.name === 'waitForRunEnd',
+        )
+          ? true
+          : undefined;
+      });
+      await holder.signal('next');
+      await waitFor('the holder to continue as new', async () => ((await holder.describe()).runId !== holder.firstExecutionRunId ? true : undefined));
+      await delay(3000);
+      assert.deepEqual(await holding(), [request.requestId], 'the slot is still held after the continue-as-new');
+      await holder.signal('next');
+      await waitFor('the slot freed after the holder ended', async () => ((await holding()).length === 0 ? true : undefined), 10_000);
+    } finally {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    }
   });
 });
 
