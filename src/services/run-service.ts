@@ -388,11 +388,18 @@ export class RunService {
   }
 
   /** A run's state, timeline, outputs and model usage; finished runs are read from Temporal without a worker. */
-  async get(runId: string): Promise<RunDetail> {
+  /**
+   * The run's detail. `ended`: the caller has seen the run close (a wait that ended with it), so
+   * its restarts are looked up while the run is read, not after.
+   */
+  async get(runId: string, options: { ended?: boolean } = {}): Promise<RunDetail> {
+    const restartsOfEnded = options.ended ? listRestarts(this.client, runId) : undefined;
+    restartsOfEnded?.catch(() => undefined);
     const detail = await this.readRun(runId);
     const usage = runUsage(detail.tasks);
     // Only an ended run can be restarted: a running one has no restarts to look for.
-    const restarts = detail.state === 'RUNNING' || detail.state === 'WAITING' || detail.state === 'QUEUED' ? [] : await listRestarts(this.client, runId);
+    const open = detail.state === 'RUNNING' || detail.state === 'WAITING' || detail.state === 'QUEUED';
+    const restarts = open ? [] : await (restartsOfEnded ?? listRestarts(this.client, runId));
     return { ...detail, ...(usage ? { usage } : {}), ...(restarts.length ? { restarts } : {}) };
   }
 
@@ -406,6 +413,9 @@ export class RunService {
 
   private async readRun(runId: string): Promise<RunDetail> {
     const handle = this.client.workflow.getHandle(runId);
+    // Both at once: each is a round trip to Temporal, and every read needs both.
+    const fetching = handle.fetchHistory();
+    fetching.catch(() => undefined);
     let description: Awaited<ReturnType<typeof handle.describe>>;
     try {
       description = await handle.describe();
@@ -414,7 +424,7 @@ export class RunService {
       throw error;
     }
     const status = description.status.name as ExecutionStatusName;
-    const history = await handle.fetchHistory();
+    const history = await fetching;
     const events = history.events ?? [];
     const kind = description.memo?.[RUN_MEMO.kind];
     if (kind === 'code' || kind === 'temporal') return this.readWorkflowRun(handle, description, status, events);

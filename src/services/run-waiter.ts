@@ -70,7 +70,7 @@ export async function waitForRunEnd(runs: RunService, runId: string, waitMs: num
     waitOver.abort();
     signal?.removeEventListener('abort', onAbort);
   }
-  const detail = await runs.get(runId);
+  const detail = await runs.get(runId, { ended });
   if (hooks.onTaskFinished) {
     // Tasks that finished between the last poll and the close are reported too.
     const total = detail.tasks.length;
