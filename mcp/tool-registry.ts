@@ -17,6 +17,20 @@ import type { McpServices } from './services.js';
 import { parseToolArguments, toolInputSchema } from './tool-arguments.js';
 import { toolError, toolSuccess } from './tool-result.js';
 
+/**
+ * The least time between a call's last progress notification and its answer. The MCP SDK's client
+ * handles a notification a microtask after reading it but an answer at once, and drops progress
+ * for a request already answered: a last notification read together with the answer (one chunk
+ * of a pipe or a stream) is lost. The gap lets the client read it first.
+ */
+const PROGRESS_BEFORE_ANSWER_MS = 15;
+
+async function afterLastProgress(sentAt: number | undefined): Promise<void> {
+  if (sentAt === undefined) return;
+  const left = PROGRESS_BEFORE_ANSWER_MS - (performance.now() - sentAt);
+  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+}
+
 /** What a handler gets besides its arguments. */
 export interface ToolCall {
   /** Sends a progress notification when the client asked for progress (a no-op otherwise). */
@@ -129,6 +143,7 @@ export function registerTools(ctx: McpToolContext, tools: readonly AnyToolDefini
       },
       async (args: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => {
         const progressToken = extra._meta?.progressToken;
+        let progressSentAt: number | undefined;
         const call: ToolCall = {
           signal: extra.signal,
           async progress(done, total, message) {
@@ -136,12 +151,15 @@ export function registerTools(ctx: McpToolContext, tools: readonly AnyToolDefini
             await extra
               .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: done, ...(total ? { total } : {}), message } })
               .catch(() => undefined);
+            progressSentAt = performance.now();
           },
         };
         try {
           const outcome = await withRequestMeta(extra._meta, () => callTool(tool, args, call, ctx));
+          await afterLastProgress(progressSentAt);
           return toolSuccess(outcome.structured, outcome.summary);
         } catch (error) {
+          await afterLastProgress(progressSentAt);
           return toolError(error);
         }
       },
