@@ -387,10 +387,10 @@ export class RunService {
     await walk(flow, 1);
   }
 
-  /** A run's state, timeline, outputs and model usage; finished runs are read from Temporal without a worker. */
   /**
-   * The run's detail. `ended`: the caller has seen the run close (a wait that ended with it), so
-   * its restarts are looked up while the run is read, not after.
+   * A run's state, timeline, outputs and model usage; finished runs are read from Temporal without
+   * a worker. `ended`: the caller has seen the run close (a wait that ended with it), so its
+   * restarts are looked up while the run is read, not after.
    */
   async get(runId: string, options: { ended?: boolean } = {}): Promise<RunDetail> {
     const restartsOfEnded = options.ended ? listRestarts(this.client, runId) : undefined;
