@@ -62,16 +62,10 @@ export function createLimitActivities({ client, limits }: LimitActivityDeps) {
     /**
      * Returns when the run has ended, however it ended (terminated and timed-out runs run no code
      * of their own): a long poll on its close event, so the keeper hears of it at once. A run that
-     * continues as new has not ended: it holds its slots in the next execution, which the poll
-     * then follows (the run id is the workflow id, shared by every execution of the run).
+     * continues as new holds its slots in the next execution, which the poll follows.
      */
     async waitForRunEnd({ runId }: { runId: string }): Promise<void> {
-      await withHeartbeat(async (signal) => {
-        for (;;) {
-          const event = await closeEvent(client, runId, signal);
-          if (event === 'not-found' || !event.workflowExecutionContinuedAsNewEventAttributes) return;
-        }
-      });
+      await withHeartbeat((signal) => closeEvent(client, runId, signal));
     },
   };
 }

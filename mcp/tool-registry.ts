@@ -156,11 +156,11 @@ export function registerTools(ctx: McpToolContext, tools: readonly AnyToolDefini
         };
         try {
           const outcome = await withRequestMeta(extra._meta, () => callTool(tool, args, call, ctx));
-          await afterLastProgress(progressSentAt);
           return toolSuccess(outcome.structured, outcome.summary);
         } catch (error) {
-          await afterLastProgress(progressSentAt);
           return toolError(error);
+        } finally {
+          await afterLastProgress(progressSentAt);
         }
       },
     );

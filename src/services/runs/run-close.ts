@@ -13,8 +13,9 @@ const NOT_FOUND = 5;
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 
 /**
- * The close event of the run (its current execution when the poll starts) once Temporal records
- * it, or `not-found` when there is no such run. Rejects when `signal` aborts, and on any other
+ * The close event of the run once Temporal records it, or `not-found` when there is no such run.
+ * A continue-as-new is not the run's end: the poll follows it into the next execution (the run id
+ * is the workflow id, shared by every execution). Rejects when `signal` aborts, and on any other
  * error.
  */
 export async function closeEvent(client: Client, runId: string, signal: AbortSignal): Promise<HistoryEvent | 'not-found'> {
@@ -39,20 +40,20 @@ export async function closeEvent(client: Client, runId: string, signal: AbortSig
       throw error;
     }
     const event = response.history?.events?.[0];
-    if (event) return event;
-    nextPageToken = response.nextPageToken && response.nextPageToken.length > 0 ? response.nextPageToken : undefined;
+    if (event && !event.workflowExecutionContinuedAsNewEventAttributes) return event;
+    // Still open, or continued as new: a fresh poll (no token) reads the current execution.
+    nextPageToken = !event && response.nextPageToken && response.nextPageToken.length > 0 ? response.nextPageToken : undefined;
   }
 }
 
 /**
- * Resolves true once the run (its current execution when the poll starts) has closed, false when
- * the poll stops without that: `signal` aborted, any error, or a continue-as-new (the run goes on
- * in a new execution). The caller's own polling decides then. Never rejects.
+ * Resolves true once the run has closed (closeEvent), false when the poll stops without that:
+ * `signal` aborted, the run not found, or any error. The caller's own polling decides then.
+ * Never rejects.
  */
 export async function closeEventSeen(client: Client, runId: string, signal: AbortSignal): Promise<boolean> {
   try {
-    const event = await closeEvent(client, runId, signal);
-    return event !== 'not-found' && !event.workflowExecutionContinuedAsNewEventAttributes;
+    return (await closeEvent(client, runId, signal)) !== 'not-found';
   } catch {
     // Aborted, the connection lost: the caller's polling sees to it.
     return false;
